@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/kpi-tasks db upgrade
+	$(BIN)/kpi-tasks seed-demo --if-empty
+	$(BIN)/kpi-tasks run --host 127.0.0.1 --port 5000
+
+# The suite always runs on SQLite; when TEST_DATABASE_URL names a PostgreSQL server it runs there too.
+test: install
+	$(BIN)/ruff check .
+	TEST_DATABASE_URL= $(BIN)/python -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "=== again on PostgreSQL: $$TEST_DATABASE_URL ==="; \
+		$(BIN)/python -m pytest -m "not browser"; \
+	else \
+		echo "TEST_DATABASE_URL is not set: PostgreSQL run skipped."; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,44 @@
+"""kpi_tasks: directives turned into tracked tasks for a Vietnamese People's Committee."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from kpi_tasks import web
+from kpi_tasks.cli import register_commands
+from kpi_tasks.config import load_config
+from kpi_tasks.extensions import bootstrap, csrf, db, htmx, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Application factory: configuration, extensions, blueprints, CLI — nothing else."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(app.instance_path))
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        log.warning("SECRET_KEY is not set: using a random key; sessions end when the process restarts.")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    bootstrap.init_app(app)
+    web.init_app(app)
+    register_commands(app)
+    return app

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from kpi_tasks.accounts.roles import ADMIN
+from kpi_tasks.calendar.models import CALENDAR_DAY_KINDS
+from kpi_tasks.calendar.service import (
+    current_calendar,
+    delete_calendar_day,
+    list_calendar_days,
+    record_calendar_day,
+)
+from kpi_tasks.clock import today
+from kpi_tasks.extensions import db
+from kpi_tasks.forms import options
+
+bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
+
+
+class CalendarDayForm(FlaskForm):
+    day = DateField("Ngày", validators=[DataRequired("Chưa nhập ngày (dd/mm/yyyy).")],
+                    format=["%Y-%m-%d", "%d/%m/%Y"])
+    kind = SelectField("Loại", choices=options(CALENDAR_DAY_KINDS.items()))
+    note = StringField("Ghi chú (văn bản quy định)", validators=[Optional(), Length(max=255)])
+
+
+@bp.before_request
+@login_required
+def _admin_only() -> None:
+    if current_user.role != ADMIN:
+        abort(403)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index() -> str | Response:
+    year = request.args.get("year", today().year, type=int)
+    form = CalendarDayForm()
+    if form.validate_on_submit():
+        record_calendar_day(form.day.data, form.kind.data, form.note.data or "")
+        db.session.commit()
+        flash("Đã ghi nhận ngày.", "success")
+        return redirect(url_for("calendar.index", year=form.day.data.year), 303)
+    calendar = current_calendar()
+    holidays = calendar.holidays_in_year(year)
+    return render_template(
+        "calendar/index.html", form=form, year=year, days=list_calendar_days(year), holidays=holidays,
+        kinds=CALENDAR_DAY_KINDS,
+    )
+
+
+@bp.post("/<int:calendar_day_id>/delete")
+def delete(calendar_day_id: int) -> Response:
+    delete_calendar_day(calendar_day_id)
+    db.session.commit()
+    flash("Đã xoá ngày.", "info")
+    return redirect(url_for("calendar.index"), 303)

@@ -1,0 +1,79 @@
+"""The `kpi-tasks` commands. `kpi_tasks.__main__` wraps them in Flask's CLI group."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import with_appcontext
+
+from kpi_tasks.accounts.roles import ROLES
+from kpi_tasks.accounts.services import create_token, create_user, get_user_by_username
+from kpi_tasks.demo.seed import DEMO_PASSWORD, seed_demo
+from kpi_tasks.errors import DomainError
+from kpi_tasks.extensions import db
+
+# TEMP from kpi_tasks.intake.commands import parse_directive_command
+from kpi_tasks.units.models import Unit
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="Vai trò của người dùng.")
+@click.option("--unit", "unit_code", help="Mã đơn vị (bắt buộc với unit_manager, unit_staff).")
+@click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ dòng đầu của stdin.")
+@click.option("--full-name", default="", help="Họ và tên.")
+@click.option("--email", default=None, help="Địa chỉ e-mail nhận nhắc việc.")
+@with_appcontext
+def create_user_command(
+    username: str, role: str, unit_code: str | None, password_stdin: bool, full_name: str, email: str | None
+) -> None:
+    """Thêm người dùng."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(username, role, password, unit_code=unit_code, full_name=full_name, email=email)
+    except DomainError as error:
+        db.session.rollback()
+        details = "; ".join(error.fields.values())
+        raise click.ClickException(f"{error.message} {details}".strip()) from error
+    db.session.commit()
+    click.echo(f"Đã tạo người dùng {user.username} ({user.role_label}).", err=True)
+
+
+@click.command("create-token")
+@click.argument("username")
+@with_appcontext
+def create_token_command(username: str) -> None:
+    """In ra một mã truy cập API mới cho người dùng (chỉ in mã, không in gì khác)."""
+    user = get_user_by_username(username)
+    if user is None:
+        raise click.ClickException(f"Không có người dùng “{username}”.")
+    token = create_token(user)
+    db.session.commit()
+    click.echo(token)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Chỉ nạp khi cơ sở dữ liệu chưa có đơn vị nào.")
+@with_appcontext
+def seed_demo_command(if_empty: bool) -> None:
+    """Nạp dữ liệu mẫu: một huyện với các phòng, xã, người dùng và văn bản chỉ đạo."""
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
+        if if_empty:
+            click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua nạp dữ liệu mẫu.", err=True)
+            return
+        raise click.ClickException("Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống.")
+    summary = seed_demo()
+    db.session.commit()
+    click.echo(summary, err=True)
+    click.echo(f"Mật khẩu của mọi tài khoản mẫu: {DEMO_PASSWORD}", err=True)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (create_user_command, create_token_command, seed_demo_command):  # TEMP
+        app.cli.add_command(command)

@@ -1,0 +1,137 @@
+"""Demo content. The directives are the three real directives this product was designed from,
+re-dated relative to today so that every status occurs on any day the demo is loaded."""
+
+from __future__ import annotations
+
+DISTRICT = "UBND huyện Bình Sơn"
+
+DEPARTMENTS = [
+    ("VP", "Văn phòng HĐND và UBND huyện"),
+    ("NV", "Phòng Nội vụ"),
+    ("TP", "Phòng Tư pháp"),
+    ("TCKH", "Phòng Tài chính - Kế hoạch"),
+    ("VHTT", "Phòng Văn hóa và Thông tin"),
+    ("KTHT", "Phòng Kinh tế và Hạ tầng"),
+    ("TNMT", "Phòng Tài nguyên và Môi trường"),
+    ("GDDT", "Phòng Giáo dục và Đào tạo"),
+    ("YT", "Phòng Y tế"),
+    ("LDTBXH", "Phòng Lao động - Thương binh và Xã hội"),
+    ("NNPTNT", "Phòng Nông nghiệp và Phát triển nông thôn"),
+    ("TTR", "Thanh tra huyện"),
+]
+COMMUNES = [
+    ("CHAUO", "UBND thị trấn Châu Ổ"),
+    ("BTHANH", "UBND xã Bình Thạnh"),
+    ("BCHANH", "UBND xã Bình Chánh"),
+    ("BDUONG", "UBND xã Bình Dương"),
+    ("BDONG", "UBND xã Bình Đông"),
+    ("BTRI", "UBND xã Bình Trị"),
+    ("BHAI", "UBND xã Bình Hải"),
+    ("BHOA", "UBND xã Bình Hòa"),
+    ("BPHUOC", "UBND xã Bình Phước"),
+    ("BTRUNG", "UBND xã Bình Trung"),
+]
+OTHER_UNITS = [
+    ("MOTCUA", "Bộ phận Một cửa huyện"),
+    ("CNDKDD", "Chi nhánh Văn phòng Đăng ký đất đai huyện"),
+    ("DOAN", "Đoàn TNCS Hồ Chí Minh huyện"),
+    ("BUUDIEN", "Bưu điện huyện"),
+]
+
+# (username, full name, role, unit code or None)
+USERS = [
+    ("admin", "Quản trị hệ thống", "admin", None),
+    ("vanphong", "Nguyễn Thị Lan (Văn phòng)", "office", "VP"),
+    ("chutich", "Trần Văn Hùng (Chủ tịch UBND huyện)", "leader", None),
+    ("phochutich", "Lê Minh Tuấn (Phó Chủ tịch UBND huyện)", "leader", None),
+    ("noivu", "Phạm Thị Hoa (Phòng Nội vụ)", "interior", "NV"),
+    ("thanhtra", "Võ Văn Nam (Thanh tra)", "viewer", None),
+    ("vhtt.truongphong", "Đỗ Quốc Bảo (Trưởng phòng VH-TT)", "unit_manager", "VHTT"),
+    ("vhtt.chuyenvien", "Huỳnh Thị Mai (Chuyên viên VH-TT)", "unit_staff", "VHTT"),
+    ("tuphap.truongphong", "Ngô Văn Dũng (Trưởng phòng Tư pháp)", "unit_manager", "TP"),
+    ("ktht.truongphong", "Bùi Văn Sơn (Trưởng phòng KT-HT)", "unit_manager", "KTHT"),
+    ("chauo.chutich", "Phan Văn Lực (Chủ tịch UBND TT Châu Ổ)", "unit_manager", "CHAUO"),
+    ("chauo.congchuc", "Đặng Thị Thu (Công chức Văn phòng - Thống kê)", "unit_staff", "CHAUO"),
+    ("binhthanh.chutich", "Lý Văn Phú (Chủ tịch UBND xã Bình Thạnh)", "unit_manager", "BTHANH"),
+]
+
+# Outcome codes used below: how the demo plays each task forward.
+# in_progress / overdue / awaiting / done_on_time / done_late / ongoing.
+DIRECTIVES = [
+    {
+        "number": "452/UBND-KSTT",
+        "kind": "cong_van",
+        "issued_days_ago": 75,
+        "signer": "Trần Văn Hùng",
+        "subject": "V/v triển khai các nhiệm vụ theo Công văn số 1327/UBND-KSTT ngày 15/3/2021 của UBND tỉnh",
+        "tasks": [
+            ("1", "Kiểm tra, rà soát và đẩy mạnh cấp bản sao chứng thực điện tử từ bản chính",
+             "Chỉ đạo việc kiểm tra, rà soát và có giải pháp đẩy mạnh cấp bản sao chứng thực điện tử từ bản "
+             "chính, thanh toán trực tuyến nghĩa vụ tài chính về đất đai.", "TP", ["MOTCUA"], -12, "overdue"),
+            ("2", "Sử dụng chữ ký số cá nhân phê duyệt hồ sơ, văn bản điện tử",
+             "Bảo đảm tỷ lệ văn bản, hồ sơ công việc được xử lý trên môi trường mạng đạt tối thiểu 90% đối với "
+             "cơ quan chuyên môn và 70% đối với UBND cấp xã.", "VP", [], None, "ongoing"),
+            ("2", "Đẩy mạnh cung cấp dịch vụ công trực tuyến mức độ 3, 4",
+             "Tỷ lệ hồ sơ trực tuyến mức độ 3, 4 trên tổng số hồ sơ đạt trên 50%.", "KTHT", ["VHTT"], -20,
+             "done_late"),
+            ("2", "Tăng cường cung cấp dịch vụ chứng thực bản sao điện tử từ bản chính",
+             "Phòng Tư pháp và UBND các xã, thị trấn tăng cường cung cấp dịch vụ chứng thực bản sao điện tử.",
+             "TP", ["CHAUO", "BTHANH"], -30, "done_on_time"),
+            ("2", "Tổng hợp, báo cáo hàng tháng kết quả thực hiện dịch vụ công trực tuyến",
+             "Theo dõi, đôn đốc và định kỳ hàng tháng tổng hợp, báo cáo UBND huyện.", "VP", [], 2, "in_progress"),
+        ],
+    },
+    {
+        "number": "218/UBND-VP",
+        "kind": "cong_van",
+        "issued_days_ago": 45,
+        "signer": "Lê Minh Tuấn",
+        "subject": "V/v tiếp tục triển khai thực hiện các biện pháp nâng cao chất lượng giải quyết hồ sơ thủ tục "
+                   "hành chính cho công dân, tổ chức trên địa bàn huyện",
+        "tasks": [
+            ("1", "Chấm dứt tiếp nhận trực tiếp hồ sơ TTHC tại cơ quan không qua Bộ phận Một cửa",
+             "Chỉ đạo, quán triệt đội ngũ CBCCVC chấm dứt tình trạng tiếp nhận trực tiếp hồ sơ TTHC tại cơ quan, "
+             "đơn vị mà không thông qua Bộ phận Một cửa.", "CHAUO", [], 1, "in_progress"),
+            ("2", "Gửi Phiếu xin lỗi và hẹn lại ngày trả kết quả đối với hồ sơ trễ hạn",
+             "Thường xuyên theo dõi, kiểm tra, đôn đốc; hồ sơ trễ hạn phải có Phiếu xin lỗi theo Nghị định "
+             "61/2018/NĐ-CP.", "BTHANH", [], -3, "overdue"),
+            ("4", "Tuyên truyền dịch vụ công trực tuyến đến đoàn viên thanh niên",
+             "Tăng cường quán triệt, thông tin tuyên truyền đến cán bộ Đoàn, đoàn viên thanh niên.", "DOAN", [],
+             10, "in_progress"),
+            ("5", "Phối hợp tiếp nhận hồ sơ và trả kết quả qua dịch vụ bưu chính công ích",
+             "Tăng cường phối hợp với các cơ quan trong việc tiếp nhận hồ sơ và trả kết quả qua BCCI.", "BUUDIEN",
+             ["MOTCUA", "CHAUO"], -8, "awaiting"),
+            ("6", "Tham mưu dự toán kinh phí tuyên truyền cải cách hành chính",
+             "Chủ trì, phối hợp Phòng Tài chính - Kế hoạch tham mưu UBND huyện dự toán kinh phí.", "VHTT",
+             ["TCKH"], 5, "in_progress"),
+        ],
+    },
+    {
+        "number": "1035/UBND-TTHC",
+        "kind": "cong_van",
+        "issued_days_ago": 30,
+        "signer": "Trần Văn Hùng",
+        "subject": "V/v đẩy mạnh thực hiện các biện pháp nâng cao công tác cải cách thủ tục hành chính trên địa "
+                   "bàn huyện",
+        "tasks": [
+            ("2.1", "Cập nhật nhiệm vụ vào Phần mềm và báo cáo Chủ tịch trước phiên họp thường kỳ",
+             "Cập nhật tất cả nhiệm vụ do UBND huyện giao vào Phần mềm ngay sau khi phát hành văn bản; báo cáo "
+             "Chủ tịch UBND huyện trước 01 ngày tổ chức phiên họp thường kỳ hàng tháng.", "VP", [], None,
+             "ongoing"),
+            ("2.1", "Chấm điểm thi đua từ số liệu thống kê của Phần mềm",
+             "Sử dụng số liệu thống kê trích xuất từ Phần mềm làm cơ sở đánh giá, xếp loại thi đua cuối năm.",
+             "NV", ["VP"], 40, "in_progress"),
+            ("2.3", "Thống kê tỷ lệ số hoá hồ sơ hằng tuần",
+             "Định kỳ vào ngày thứ 6 hàng tuần thống kê tỷ lệ thực hiện số hoá hồ sơ, kết quả giải quyết TTHC.",
+             "VP", ["MOTCUA"], -1, "done_on_time"),
+            ("2.4", "Ứng dụng chuyển đổi số vào hoạt động của Tổ công nghệ số cộng đồng",
+             "Triển khai các giải pháp đẩy mạnh ứng dụng chuyển đổi số; hoàn thành và báo cáo trong quý.",
+             "VHTT", ["CHAUO", "BTHANH"], 3, "in_progress"),
+            ("2.4", "Báo cáo kết quả chuyển đổi số định kỳ hằng quý",
+             "Theo dõi, đôn đốc, hướng dẫn và báo cáo kết quả định kỳ vào ngày 25 của tháng cuối quý.", "VHTT",
+             [], -6, "overdue"),
+            ("3", "Kiểm tra, đôn đốc việc thực hiện các nhiệm vụ tại Công văn",
+             "Làm đầu mối kiểm tra, theo dõi đôn đốc việc thực hiện các nhiệm vụ.", "VP", [], -2, "awaiting"),
+        ],
+    },
+]

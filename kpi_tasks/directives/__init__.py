@@ -1,0 +1,1 @@
+"""Directives (văn bản chỉ đạo): the documents that tasks come from."""

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from kpi_tasks.directives.models import DIRECTIVE_KINDS
+from kpi_tasks.forms import options
+
+
+class DirectiveForm(FlaskForm):
+    number = StringField(
+        "Số, ký hiệu", validators=[DataRequired("Chưa nhập số, ký hiệu văn bản."), Length(max=80)]
+    )
+    kind = SelectField("Loại văn bản", choices=options(DIRECTIVE_KINDS.items()), default="cong_van")
+    issued_on = DateField(
+        "Ngày ban hành", validators=[DataRequired("Chưa nhập ngày ban hành (dd/mm/yyyy).")],
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+    issuer = StringField("Cơ quan ban hành", validators=[DataRequired("Chưa nhập cơ quan ban hành."), Length(max=255)])
+    signer = StringField("Người ký", validators=[Optional(), Length(max=255)])
+    subject = TextAreaField("Trích yếu", validators=[DataRequired("Chưa nhập trích yếu."), Length(max=20000)])
+    parent_id = SelectField("Thực hiện văn bản cấp trên", coerce=int, choices=[], validate_choice=False)
+    confidential = BooleanField("Văn bản mật (không theo dõi nhiệm vụ trên hệ thống)")

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kpi_tasks.clock import utcnow
+from kpi_tasks.extensions import db
+
+DIRECTIVE_KINDS = {
+    "cong_van": "Công văn",
+    "thong_bao": "Thông báo",
+    "ke_hoach": "Kế hoạch",
+    "quyet_dinh": "Quyết định",
+    "chi_thi": "Chỉ thị",
+    "khac": "Khác",
+}
+
+
+class Directive(db.Model):
+    __tablename__ = "directives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(80), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="cong_van")
+    issued_on: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    issuer: Mapped[str] = mapped_column(sa.String(255))
+    signer: Mapped[str | None] = mapped_column(sa.String(255))
+    subject: Mapped[str] = mapped_column(sa.Text)
+    subject_folded: Mapped[str] = mapped_column(sa.Text, default="")
+    # Confidential documents are recorded but their tasks are not tracked here.
+    confidential: Mapped[bool] = mapped_column(default=False)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directives.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    parent: Mapped[Directive | None] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+    @property
+    def kind_label(self) -> str:
+        return DIRECTIVE_KINDS.get(self.kind, self.kind)

@@ -1,0 +1,1 @@
+"""Tasks (nhiệm vụ): one assignment of a directive, its progress, review and status."""

@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+
+from kpi_tasks.api.input import Fields, api_user, json_fields, page_params, query_fields
+from kpi_tasks.audit.services import history
+from kpi_tasks.clock import today
+from kpi_tasks.directives.services import get_directive_or_404
+from kpi_tasks.extensions import db
+from kpi_tasks.pagination import paginate_rows
+from kpi_tasks.tasks.models import ProgressUpdate, Task
+from kpi_tasks.tasks.queries import TaskFilters, task_flags, task_rows_query, unit_stats
+from kpi_tasks.tasks.services import (
+    create_task,
+    get_task_or_404,
+    post_update,
+    progress_updates,
+    review_task,
+    update_task,
+)
+from kpi_tasks.tasks.status import STATUSES
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
+
+
+def task_json(task: Task, status: str, due_soon: bool) -> dict:
+    return {
+        "id": task.id,
+        "directive_id": task.directive_id,
+        "title": task.title,
+        "content": task.content,
+        "section": task.section,
+        "lead_unit_id": task.lead_unit_id,
+        "coordinating_unit_ids": task.coordinating_unit_ids,
+        "assignee_ids": [user.id for user in task.assignees],
+        "leader_id": task.leader_id,
+        "deadline_kind": task.deadline_kind,
+        "deadline": _iso(task.deadline),
+        "deadline_working_days": task.deadline_working_days,
+        "effective_deadline": _iso(task.effective_deadline),
+        "status": status,
+        "due_soon": bool(due_soon),
+        "progress_percent": task.progress_percent,
+        "completion_reported_on": _iso(task.completion_reported_on),
+        "completed_on": _iso(task.completed_on),
+        "review_note": task.review_note,
+        "version": task.version,
+    }
+
+
+def update_json(update: ProgressUpdate) -> dict:
+    return {
+        "id": update.id,
+        "task_id": update.task_id,
+        "unit_id": update.unit_id,
+        "author_id": update.author_id,
+        "progress_percent": update.progress_percent,
+        "note": update.note,
+        "report_completed": update.reports_completion,
+        "completed_on": _iso(update.completed_on),
+        "created_at": _iso(update.created_at),
+    }
+
+
+def task_detail_json(task: Task) -> dict:
+    status, due_soon = task_flags(task, today(), _due_soon_days())
+    events = [
+        {
+            "at": _iso(event.at),
+            "actor_id": event.actor_id,
+            "actor": event.actor.display_name if event.actor else None,
+            "action": event.action,
+            "changes": event.changes,
+            "note": event.note,
+        }
+        for event in history("task", task.id)
+    ]
+    return {
+        **task_json(task, status, due_soon),
+        "history": events,
+        "updates": [update_json(update) for update in progress_updates(task)],
+    }
+
+
+def _due_soon_days() -> int:
+    return current_app.config["DUE_SOON_WORKING_DAYS"]
+
+
+def _task_values(fields: Fields) -> dict:
+    return {
+        "title": fields.text("title", required=True),
+        "content": fields.text("content"),
+        "section": fields.text("section"),
+        "lead_unit_id": fields.integer("lead_unit_id", required=True),
+        "coordinating_unit_ids": fields.int_list("coordinating_unit_ids"),
+        "deadline": fields.date("deadline"),
+        "deadline_working_days": fields.integer("deadline_working_days"),
+        "leader_id": fields.integer("leader_id"),
+    }
+
+
+def create_task_api(directive_id: int) -> tuple[dict, int]:
+    user = api_user()
+    directive = get_directive_or_404(directive_id, user)
+    fields = json_fields()
+    values = _task_values(fields)
+    if fields.data.get("recurrence") or fields.data.get("kpi_target_ids"):
+        fields.errors.setdefault("recurrence", "Chưa hỗ trợ nhiệm vụ định kỳ và chỉ tiêu qua API ở phiên bản này.")
+    fields.done()
+    task = create_task(directive, user, **values)
+    db.session.commit()
+    return task_detail_json(task), 201
+
+
+def list_tasks_api() -> dict:
+    user = api_user()
+    fields = query_fields()
+    page, per_page = page_params(fields)
+    filters = TaskFilters(
+        status=fields.choice("status", STATUSES),
+        unit_id=fields.integer("unit_id"),
+        role=fields.choice("role", ("lead", "coordinating")),
+        due_soon=fields.boolean("due_soon"),
+        q=fields.text("q"),
+        deadline_from=fields.date("deadline_from"),
+        deadline_to=fields.date("deadline_to"),
+        directive_id=fields.integer("directive_id"),
+    )
+    fields.done()
+    if filters.role and filters.unit_id is None:
+        filters.unit_id = user.unit_id
+    result = paginate_rows(task_rows_query(user, filters, today(), _due_soon_days()), page, per_page)
+    return {
+        "items": [task_json(row.Task, row.status, row.due_soon) for row in result.items],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+    }
+
+
+def get_task_api(task_id: int) -> dict:
+    return task_detail_json(get_task_or_404(task_id, api_user()))
+
+
+def update_task_api(task_id: int) -> dict:
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    fields = json_fields()
+    values = _task_values(fields)
+    version = fields.integer("version", required=True)
+    fields.done()
+    update_task(task, user, expected_version=version, **values)
+    db.session.commit()
+    return task_detail_json(task)
+
+
+def post_update_api(task_id: int) -> tuple[dict, int]:
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    fields = json_fields()
+    values = {
+        "progress_percent": fields.integer("progress_percent"),
+        "note": fields.text("note"),
+        "report_completed": fields.boolean("report_completed"),
+        "completed_on": fields.date("completed_on"),
+        "expected_version": fields.integer("version"),
+    }
+    fields.done()
+    update = post_update(task, user, **values)
+    db.session.commit()
+    return {**update_json(update), "task": task_detail_json(task)}, 201
+
+
+def review_task_api(task_id: int) -> dict:
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    fields = json_fields()
+    decision = fields.choice("decision", ("approve", "return"), required=True)
+    note = fields.text("note")
+    version = fields.integer("version")
+    fields.done()
+    review_task(task, user, decision=decision or "", note=note, expected_version=version)
+    db.session.commit()
+    return task_detail_json(task)
+
+
+def unit_stats_api() -> dict:
+    fields = query_fields()
+    date_from, date_to = fields.date("from"), fields.date("to")
+    unit_id = fields.integer("unit_id")
+    fields.done()
+    items = unit_stats(today(), date_from, date_to, unit_id=unit_id)
+    return {
+        "items": [
+            {key: item[key] for key in ("unit_id", "unit_code", "unit_name", "assigned", "in_progress",
+                                        "overdue", "awaiting_review", "done_on_time", "done_late",
+                                        "ongoing", "on_time_rate")}
+            for item in items
+        ]
+    }
+
+
+def register_api(bp: Blueprint) -> None:
+    bp.add_url_rule("/directives/<int:directive_id>/tasks", "create_task", create_task_api, methods=["POST"])
+    bp.add_url_rule("/tasks", "tasks", list_tasks_api, methods=["GET"])
+    bp.add_url_rule("/tasks/<int:task_id>", "task", get_task_api, methods=["GET"])
+    bp.add_url_rule("/tasks/<int:task_id>", "update_task", update_task_api, methods=["PATCH"])
+    bp.add_url_rule("/tasks/<int:task_id>/updates", "post_update", post_update_api, methods=["POST"])
+    bp.add_url_rule("/tasks/<int:task_id>/review", "review_task", review_task_api, methods=["POST"])
+    bp.add_url_rule("/stats/units", "unit_stats", unit_stats_api, methods=["GET"])

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.clock import utcnow
+from kpi_tasks.directives.models import Directive
+from kpi_tasks.extensions import db
+from kpi_tasks.units.models import Unit
+
+# Workflow state as stored; the status users see is derived from it and the dates (tasks/status.py).
+STATE_OPEN = "open"
+STATE_AWAITING_REVIEW = "awaiting_review"
+STATE_DONE = "done"
+STATE_WITHDRAWN = "withdrawn"
+
+task_coordinating_units = sa.Table(
+    "task_coordinating_units",
+    db.metadata,
+    sa.Column("task_id", sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("units.id"), primary_key=True, index=True),
+)
+
+task_assignees = sa.Table(
+    "task_assignees",
+    db.metadata,
+    sa.Column("task_id", sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id"), primary_key=True, index=True),
+)
+
+
+class Task(db.Model):
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    directive_id: Mapped[int] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    content: Mapped[str] = mapped_column(sa.Text, default="")
+    # Accent-folded title and content so that "so hoa" finds "số hóa" with a plain LIKE in SQL.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    section: Mapped[str | None] = mapped_column(sa.String(40))
+    lead_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    leader_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    deadline_kind: Mapped[str] = mapped_column(sa.String(20), default="date")
+    deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    deadline_working_days: Mapped[int | None] = mapped_column()
+    # The latest approved extension, else the original deadline; kept in the row so lists sort and
+    # filter on an index instead of joining the extension history.
+    effective_deadline: Mapped[dt.date | None] = mapped_column(sa.Date, index=True)
+    state: Mapped[str] = mapped_column(sa.String(20), default=STATE_OPEN, index=True)
+    progress_percent: Mapped[int] = mapped_column(default=0)
+    completion_reported_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    completed_on: Mapped[dt.date | None] = mapped_column(sa.Date, index=True)
+    review_note: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    directive: Mapped[Directive] = relationship()
+    lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id])
+    leader: Mapped[User | None] = relationship(foreign_keys=[leader_id])
+    coordinating_units: Mapped[list[Unit]] = relationship(
+        secondary=task_coordinating_units, order_by=Unit.name
+    )
+    assignees: Mapped[list[User]] = relationship(secondary=task_assignees, order_by=User.full_name)
+
+    __table_args__ = (
+        sa.Index("ix_tasks_lead_unit_state_deadline", "lead_unit_id", "state", "effective_deadline"),
+        sa.CheckConstraint("progress_percent >= 0 AND progress_percent <= 100", name="progress_range"),
+    )
+    # Optimistic locking: a flush that finds another writer's version raises StaleDataError (→ 409).
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+    @property
+    def coordinating_unit_ids(self) -> list[int]:
+        return [unit.id for unit in self.coordinating_units]
+
+
+class ProgressUpdate(db.Model):
+    __tablename__ = "progress_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    progress_percent: Mapped[int | None] = mapped_column()
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    reports_completion: Mapped[bool] = mapped_column(default=False)
+    completed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+
+    unit: Mapped[Unit] = relationship()
+    author: Mapped[User] = relationship()

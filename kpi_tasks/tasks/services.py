@@ -1,0 +1,386 @@
+"""Every state-changing action on a task, as plain functions. Each flushes and logs; callers commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import (
+    can_assign_staff,
+    can_contribute,
+    can_manage_tasks,
+    can_report_progress,
+    can_review,
+    can_view_task,
+)
+from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
+from kpi_tasks.audit.services import record
+from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.clock import today, utcnow
+from kpi_tasks.directives.models import Directive
+from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.tasks.models import (
+    STATE_AWAITING_REVIEW,
+    STATE_DONE,
+    STATE_OPEN,
+    STATE_WITHDRAWN,
+    ProgressUpdate,
+    Task,
+)
+from kpi_tasks.tasks.status import status_expression
+from kpi_tasks.text import fold, format_date
+from kpi_tasks.units.models import Unit
+from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
+
+DEADLINE_NONE = "none"
+DEADLINE_DATE = "date"
+DEADLINE_WORKING_DAYS = "working_days"
+MAX_WORKING_DAYS = 1000
+
+
+def get_task_or_404(task_id: int, user: User) -> Task:
+    """Load a task the user may see; a task they may not see is reported as missing (404)."""
+    task = db.session.get(Task, task_id)
+    if task is None or task.directive.confidential or not can_view_task(user, task):
+        raise NotFound("Không tìm thấy nhiệm vụ hoặc bạn không có quyền xem.")
+    return task
+
+
+def task_status(task: Task, on: dt.date | None = None) -> str:
+    """The task's status on `on` (default today), from the same SQL expression lists use."""
+    return db.session.scalar(sa.select(status_expression(on or today())).where(Task.id == task.id))
+
+
+def check_version(task: Task, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != task.version:
+        raise ConflictError(
+            "Nhiệm vụ vừa được người khác cập nhật (phiên bản "
+            f"{task.version}, bạn đang sửa phiên bản {expected_version}). "
+            "Vui lòng tải lại trang để xem thay đổi mới nhất rồi thực hiện lại."
+        )
+
+
+def create_task(
+    directive: Directive,
+    actor: User,
+    *,
+    title: str,
+    lead_unit_id: int | None,
+    content: str | None = "",
+    section: str | None = None,
+    coordinating_unit_ids: Iterable[int] = (),
+    deadline: dt.date | None = None,
+    deadline_working_days: int | None = None,
+    leader_id: int | None = None,
+) -> Task:
+    if not can_manage_tasks(actor):
+        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được giao nhiệm vụ.")
+    if directive.confidential:
+        raise ValidationError(
+            "Văn bản mật không được theo dõi trên hệ thống; không thể thêm nhiệm vụ.",
+            {"directive": "Văn bản mật."},
+        )
+    errors: dict[str, str] = {}
+    title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
+    content = check_text(errors, "content", content, "nội dung", max_length=MAX_TEXT_LENGTH)
+    section = check_text(errors, "section", section, "mục", max_length=40) or None
+    lead_unit, coordinating_units = _check_units(errors, lead_unit_id, coordinating_unit_ids)
+    deadline_kind, deadline = _check_deadline(errors, directive, deadline, deadline_working_days)
+    _check_leader(errors, leader_id)
+    if errors:
+        raise ValidationError("Thông tin nhiệm vụ chưa hợp lệ.", errors)
+    task = Task(
+        directive_id=directive.id,
+        title=title,
+        content=content,
+        search_text=fold(f"{title} {content}"),
+        section=section,
+        lead_unit_id=lead_unit.id,
+        leader_id=leader_id,
+        deadline_kind=deadline_kind,
+        deadline=deadline,
+        deadline_working_days=deadline_working_days if deadline_kind == DEADLINE_WORKING_DAYS else None,
+        effective_deadline=deadline,
+        created_by_id=actor.id,
+    )
+    task.coordinating_units = coordinating_units
+    db.session.add(task)
+    db.session.flush()
+    record(
+        actor,
+        "task",
+        task.id,
+        "create",
+        {
+            "title": (None, title),
+            "lead_unit": (None, lead_unit.name),
+            "coordinating_units": (None, [u.name for u in coordinating_units]),
+            "deadline": (None, deadline),
+        },
+    )
+    return task
+
+
+def update_task(
+    task: Task,
+    actor: User,
+    *,
+    expected_version: int | None,
+    title: str,
+    lead_unit_id: int | None,
+    content: str | None = "",
+    section: str | None = None,
+    coordinating_unit_ids: Iterable[int] = (),
+    deadline: dt.date | None = None,
+    deadline_working_days: int | None = None,
+    leader_id: int | None = None,
+) -> Task:
+    """The office corrects a task's assignment. The deadline set here is the original deadline."""
+    if not can_manage_tasks(actor):
+        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được sửa nhiệm vụ.")
+    check_version(task, expected_version)
+    errors: dict[str, str] = {}
+    title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
+    content = check_text(errors, "content", content, "nội dung", max_length=MAX_TEXT_LENGTH)
+    section = check_text(errors, "section", section, "mục", max_length=40) or None
+    lead_unit, coordinating_units = _check_units(errors, lead_unit_id, coordinating_unit_ids)
+    deadline_kind, deadline = _check_deadline(errors, task.directive, deadline, deadline_working_days)
+    _check_leader(errors, leader_id)
+    if errors:
+        raise ValidationError("Thông tin nhiệm vụ chưa hợp lệ.", errors)
+    before = _snapshot(task)
+    extended = task.effective_deadline != task.deadline
+    task.title, task.content, task.section = title, content, section
+    task.search_text = fold(f"{title} {content}")
+    task.lead_unit_id = lead_unit.id
+    task.lead_unit = lead_unit
+    task.coordinating_units = coordinating_units
+    task.leader_id = leader_id
+    task.deadline_kind = deadline_kind
+    task.deadline = deadline
+    task.deadline_working_days = deadline_working_days if deadline_kind == DEADLINE_WORKING_DAYS else None
+    if not extended:
+        task.effective_deadline = deadline
+    task.updated_at = utcnow()
+    db.session.flush()
+    after = _snapshot(task)
+    changes = {key: (old, after[key]) for key, old in before.items() if after[key] != old}
+    record(actor, "task", task.id, "update", changes)
+    return task
+
+
+def post_update(
+    task: Task,
+    actor: User,
+    *,
+    progress_percent: int | None,
+    note: str | None,
+    report_completed: bool = False,
+    completed_on: dt.date | None = None,
+    expected_version: int | None = None,
+) -> ProgressUpdate:
+    """A unit posts progress; the lead unit may report completion, which awaits the office's review."""
+    if not can_contribute(actor, task):
+        raise PermissionDenied("Chỉ đơn vị được giao nhiệm vụ mới được cập nhật tiến độ.")
+    check_version(task, expected_version)
+    leads = can_report_progress(actor, task)
+    if task.state != STATE_OPEN:
+        raise ConflictError(_closed_message(task))
+    errors: dict[str, str] = {}
+    note = check_text(errors, "note", note, "nội dung cập nhật", max_length=MAX_TEXT_LENGTH)
+    if report_completed and not leads:
+        errors["report_completed"] = "Chỉ đơn vị chủ trì được báo cáo hoàn thành."
+    if progress_percent is None:
+        if leads and not report_completed:
+            errors["progress_percent"] = "Chưa nhập tiến độ (%)."
+    elif not 0 <= progress_percent <= 100:
+        errors["progress_percent"] = "Tiến độ phải từ 0 đến 100%."
+    if report_completed:
+        completed_on = completed_on or today()
+        if completed_on > today():
+            errors["completed_on"] = "Ngày hoàn thành không được sau ngày hôm nay."
+        elif completed_on < task.directive.issued_on:
+            errors["completed_on"] = (
+                "Ngày hoàn thành không được trước ngày ban hành văn bản "
+                f"({format_date(task.directive.issued_on)})."
+            )
+        progress_percent = 100
+    elif not note and progress_percent is None:
+        errors["note"] = "Chưa nhập nội dung cập nhật."
+    if errors:
+        raise ValidationError("Cập nhật tiến độ chưa hợp lệ.", errors)
+    update = ProgressUpdate(
+        task_id=task.id,
+        unit_id=actor.unit_id or task.lead_unit_id,
+        author_id=actor.id,
+        progress_percent=progress_percent,
+        note=note,
+        reports_completion=report_completed,
+        completed_on=completed_on if report_completed else None,
+    )
+    db.session.add(update)
+    changes: dict[str, tuple[object, object]] = {}
+    if leads:
+        if progress_percent is not None and progress_percent != task.progress_percent:
+            changes["progress_percent"] = (task.progress_percent, progress_percent)
+            task.progress_percent = progress_percent
+        if report_completed:
+            changes["state"] = (task.state, STATE_AWAITING_REVIEW)
+            changes["completion_reported_on"] = (task.completion_reported_on, completed_on)
+            task.state = STATE_AWAITING_REVIEW
+            task.completion_reported_on = completed_on
+    # Touching the row bumps `version`, so a concurrent edit based on the old version is refused.
+    task.updated_at = utcnow()
+    db.session.flush()
+    action = "report_completion" if report_completed else "progress"
+    record(actor, "task", task.id, action, changes, note=note or None)
+    return update
+
+
+def review_task(
+    task: Task, actor: User, *, decision: str, note: str | None = None, expected_version: int | None = None
+) -> Task:
+    """The office confirms a reported completion (→ done on time / late) or returns it with a note."""
+    if not can_review(actor):
+        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được xác nhận kết quả.")
+    check_version(task, expected_version)
+    errors: dict[str, str] = {}
+    note = check_text(errors, "note", note, "ý kiến", max_length=MAX_TEXT_LENGTH)
+    if decision not in ("approve", "return"):
+        errors["decision"] = "Quyết định phải là approve (xác nhận) hoặc return (trả lại)."
+    elif decision == "return" and not note:
+        errors["note"] = "Khi trả lại, cần ghi rõ lý do để đơn vị bổ sung."
+    if errors:
+        raise ValidationError("Ý kiến xác nhận chưa hợp lệ.", errors)
+    if task.state != STATE_AWAITING_REVIEW:
+        raise ConflictError("Nhiệm vụ chưa được đơn vị báo cáo hoàn thành nên chưa thể xác nhận.")
+    if decision == "approve":
+        changes = {"state": (task.state, STATE_DONE), "completed_on": (task.completed_on, task.completion_reported_on)}
+        task.state = STATE_DONE
+        task.completed_on = task.completion_reported_on
+    else:
+        changes = {"state": (task.state, STATE_OPEN)}
+        task.state = STATE_OPEN
+        task.completion_reported_on = None
+    task.review_note = note or None
+    task.updated_at = utcnow()
+    db.session.flush()
+    record(actor, "task", task.id, decision, changes, note=note or None)
+    return task
+
+
+def withdraw_task(task: Task, actor: User, *, note: str, expected_version: int | None = None) -> Task:
+    if not can_manage_tasks(actor):
+        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được thu hồi nhiệm vụ.")
+    check_version(task, expected_version)
+    errors: dict[str, str] = {}
+    note = check_text(errors, "note", note, "lý do thu hồi", required=True, max_length=MAX_TEXT_LENGTH)
+    if errors:
+        raise ValidationError("Chưa nêu lý do thu hồi.", errors)
+    record(actor, "task", task.id, "withdraw", {"state": (task.state, STATE_WITHDRAWN)}, note=note)
+    task.state = STATE_WITHDRAWN
+    task.updated_at = utcnow()
+    db.session.flush()
+    return task
+
+
+def assign_staff(task: Task, actor: User, user_ids: Iterable[int]) -> Task:
+    """A unit manager hands the task to officers of their own unit (replacing their unit's earlier choice)."""
+    if not can_assign_staff(actor, task):
+        raise PermissionDenied("Chỉ lãnh đạo đơn vị được giao việc cho chuyên viên.")
+    wanted = set(user_ids)
+    staff = list(db.session.scalars(sa.select(User).where(User.id.in_(wanted)))) if wanted else []
+    if len(staff) != len(wanted) or any(u.unit_id != actor.unit_id or u.role != UNIT_STAFF for u in staff):
+        raise ValidationError(
+            "Chỉ giao được cho chuyên viên của đơn vị mình.", {"user_ids": "Có người không thuộc đơn vị."}
+        )
+    before = [u.username for u in task.assignees]
+    kept = [u for u in task.assignees if u.unit_id != actor.unit_id]
+    task.assignees = kept + staff
+    task.updated_at = utcnow()
+    db.session.flush()
+    record(actor, "task", task.id, "update", {"assignees": (before, [u.username for u in task.assignees])})
+    return task
+
+
+def progress_updates(task: Task) -> list[ProgressUpdate]:
+    return list(
+        db.session.scalars(
+            sa.select(ProgressUpdate)
+            .where(ProgressUpdate.task_id == task.id)
+            .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
+        )
+    )
+
+
+def _check_units(
+    errors: dict[str, str], lead_unit_id: int | None, coordinating_unit_ids: Iterable[int]
+) -> tuple[Unit, list[Unit]]:
+    lead_unit = db.session.get(Unit, lead_unit_id) if lead_unit_id else None
+    if lead_unit_id is None:
+        errors["lead_unit_id"] = "Chưa chọn đơn vị chủ trì."
+    elif lead_unit is None or not lead_unit.active:
+        errors["lead_unit_id"] = f"Đơn vị chủ trì (mã số {lead_unit_id}) không tồn tại."
+    wanted = {int(unit_id) for unit_id in coordinating_unit_ids}
+    coordinating = list(db.session.scalars(sa.select(Unit).where(Unit.id.in_(wanted)))) if wanted else []
+    missing = wanted - {u.id for u in coordinating}
+    if missing:
+        errors["coordinating_unit_ids"] = "Đơn vị phối hợp không tồn tại: " + ", ".join(
+            str(unit_id) for unit_id in sorted(missing)
+        )
+    elif lead_unit_id in wanted:
+        errors["coordinating_unit_ids"] = "Đơn vị chủ trì không đồng thời là đơn vị phối hợp."
+    return lead_unit, coordinating  # type: ignore[return-value]  # errors are raised before use
+
+
+def _check_deadline(
+    errors: dict[str, str], directive: Directive, deadline: dt.date | None, working_days: int | None
+) -> tuple[str, dt.date | None]:
+    if deadline is not None and working_days is not None:
+        errors["deadline"] = "Chỉ nhập hạn theo ngày hoặc theo số ngày làm việc, không nhập cả hai."
+        return DEADLINE_DATE, deadline
+    if working_days is not None:
+        if not 1 <= working_days <= MAX_WORKING_DAYS:
+            errors["deadline_working_days"] = f"Số ngày làm việc phải từ 1 đến {MAX_WORKING_DAYS}."
+            return DEADLINE_WORKING_DAYS, None
+        return DEADLINE_WORKING_DAYS, current_calendar().add_working_days(directive.issued_on, working_days)
+    if deadline is None:
+        return DEADLINE_NONE, None
+    if deadline < directive.issued_on:
+        errors["deadline"] = (
+            f"Hạn xử lý ({format_date(deadline)}) không được trước ngày ban hành văn bản "
+            f"({format_date(directive.issued_on)})."
+        )
+    return DEADLINE_DATE, deadline
+
+
+def _check_leader(errors: dict[str, str], leader_id: int | None) -> None:
+    if leader_id is None:
+        return
+    leader = db.session.get(User, leader_id)
+    if leader is None or leader.role != LEADER:
+        errors["leader_id"] = "Lãnh đạo phụ trách không hợp lệ."
+
+
+def _snapshot(task: Task) -> dict[str, object]:
+    return {
+        "title": task.title,
+        "content": task.content,
+        "section": task.section,
+        "lead_unit": task.lead_unit.name if task.lead_unit else None,
+        "coordinating_units": sorted(u.name for u in task.coordinating_units),
+        "deadline": task.deadline,
+        "leader_id": task.leader_id,
+    }
+
+
+def _closed_message(task: Task) -> str:
+    if task.state == STATE_AWAITING_REVIEW:
+        return "Nhiệm vụ đã báo cáo hoàn thành, đang chờ Văn phòng xác nhận; không thể cập nhật thêm."
+    if task.state == STATE_DONE:
+        return "Nhiệm vụ đã được xác nhận hoàn thành; không thể cập nhật thêm."
+    return "Nhiệm vụ đã bị thu hồi, không còn theo dõi."

@@ -1,0 +1,87 @@
+"""Task status as SQL expressions (DESIGN.md §4), built once and reused by lists, counts and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from kpi_tasks.tasks.models import (
+    STATE_AWAITING_REVIEW,
+    STATE_DONE,
+    STATE_OPEN,
+    STATE_WITHDRAWN,
+    Task,
+)
+
+IN_PROGRESS = "in_progress"
+OVERDUE = "overdue"
+AWAITING_REVIEW = "awaiting_review"
+DONE_ON_TIME = "done_on_time"
+DONE_LATE = "done_late"
+ONGOING = "ongoing"
+WITHDRAWN = "withdrawn"
+
+STATUS_LABELS = {
+    IN_PROGRESS: "Đang thực hiện trong hạn",
+    OVERDUE: "Đang thực hiện quá hạn",
+    AWAITING_REVIEW: "Chờ xác nhận hoàn thành",
+    DONE_ON_TIME: "Hoàn thành đúng hạn",
+    DONE_LATE: "Hoàn thành quá hạn",
+    ONGOING: "Thường xuyên",
+    WITHDRAWN: "Thu hồi / không theo dõi",
+}
+STATUSES = tuple(STATUS_LABELS)
+# Order used when counting per unit: the worst first.
+STATUS_CSS = {
+    IN_PROGRESS: "primary",
+    OVERDUE: "danger",
+    AWAITING_REVIEW: "warning",
+    DONE_ON_TIME: "success",
+    DONE_LATE: "secondary",
+    ONGOING: "info",
+    WITHDRAWN: "light",
+}
+
+
+def status_predicate(status: str, today: dt.date) -> ColumnElement[bool]:
+    """The condition on stored columns under which a task has `status` on `today`.
+
+    Written on plain columns (not on the CASE below) so that filters can use the indexes.
+    """
+    deadline = Task.effective_deadline
+    conditions: dict[str, ColumnElement[bool]] = {
+        WITHDRAWN: Task.state == STATE_WITHDRAWN,
+        AWAITING_REVIEW: Task.state == STATE_AWAITING_REVIEW,
+        DONE_ON_TIME: sa.and_(
+            Task.state == STATE_DONE, sa.or_(deadline.is_(None), Task.completed_on <= deadline)
+        ),
+        DONE_LATE: sa.and_(Task.state == STATE_DONE, deadline.is_not(None), Task.completed_on > deadline),
+        ONGOING: sa.and_(Task.state == STATE_OPEN, deadline.is_(None)),
+        OVERDUE: sa.and_(Task.state == STATE_OPEN, deadline < today),
+        IN_PROGRESS: sa.and_(Task.state == STATE_OPEN, deadline >= today),
+    }
+    return conditions[status]
+
+
+def status_expression(today: dt.date) -> ColumnElement[str]:
+    """CASE expression giving each task's status code on `today`."""
+    return sa.case(*[(status_predicate(code, today), code) for code in STATUSES], else_=IN_PROGRESS)
+
+
+def due_soon_predicate(today: dt.date, due_soon_until: dt.date) -> ColumnElement[bool]:
+    """Not completed and the effective deadline falls between today and `due_soon_until` (inclusive)."""
+    return sa.and_(
+        Task.state == STATE_OPEN,
+        Task.effective_deadline >= today,
+        Task.effective_deadline <= due_soon_until,
+    )
+
+
+def counts_columns(today: dt.date) -> list[ColumnElement[int]]:
+    """One SUM(CASE) column per status, labelled by status code, for GROUP BY queries."""
+    return [
+        sa.func.coalesce(sa.func.sum(sa.case((status_predicate(code, today), 1), else_=0)), 0).label(code)
+        for code in STATUSES
+    ]

@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from kpi_tasks.accounts.permissions import (
+    can_assign_staff,
+    can_contribute,
+    can_manage_tasks,
+    can_review,
+)
+from kpi_tasks.accounts.roles import UNIT_STAFF
+from kpi_tasks.accounts.services import users_of_unit
+from kpi_tasks.audit.services import ACTION_LABELS, history
+from kpi_tasks.clock import today
+from kpi_tasks.directives.services import get_directive_or_404
+from kpi_tasks.errors import ConflictError, ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.forms import form_version, options, show_errors
+from kpi_tasks.pagination import paginate_rows
+from kpi_tasks.tasks.forms import AssignForm, ProgressForm, ReviewForm, TaskForm
+from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_OPEN, Task
+from kpi_tasks.tasks.queries import TaskFilters, task_flags, task_rows_query
+from kpi_tasks.tasks.services import (
+    assign_staff,
+    create_task,
+    get_task_or_404,
+    post_update,
+    progress_updates,
+    review_task,
+    update_task,
+)
+from kpi_tasks.tasks.status import STATUSES
+from kpi_tasks.text import parse_vn_date
+from kpi_tasks.units.services import list_units
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+PER_PAGE = 30
+
+
+def _due_soon_days() -> int:
+    return current_app.config["DUE_SOON_WORKING_DAYS"]
+
+
+def _filters_from_args() -> TaskFilters:
+    args = request.args
+
+    def date_arg(name: str) -> dt.date | None:
+        try:
+            return parse_vn_date(args[name]) if args.get(name) else None
+        except ValueError:
+            flash(f"Ngày “{args[name]}” không đúng dạng dd/mm/yyyy; bộ lọc này được bỏ qua.", "warning")
+            return None
+
+    unit_id = args.get("unit_id", type=int)
+    role = args.get("role") if args.get("role") in ("lead", "coordinating") else None
+    if current_user.is_unit_user and (unit_id is None or role):
+        unit_id = current_user.unit_id
+    return TaskFilters(
+        status=args.get("status") if args.get("status") in STATUSES else None,
+        unit_id=unit_id,
+        role=role,
+        due_soon=args.get("due_soon") == "1",
+        q=args.get("q") or None,
+        deadline_from=date_arg("deadline_from"),
+        deadline_to=date_arg("deadline_to"),
+    )
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    filters = _filters_from_args()
+    page = paginate_rows(
+        task_rows_query(current_user, filters, today(), _due_soon_days()),
+        request.args.get("page", 1, type=int),
+        PER_PAGE,
+    )
+    template = "tasks/_rows.html" if request.headers.get("HX-Request") and request.headers.get(
+        "HX-Target") == "task-rows" else "tasks/list.html"
+    page_args = {key: value for key, value in request.args.items() if key != "page"}
+    return render_template(template, page=page, page_args=page_args, filters=filters, units=list_units())
+
+
+def _unit_choices(form: TaskForm) -> None:
+    units = list_units()
+    form.lead_unit_id.choices = options([(0, "— Chọn đơn vị chủ trì —")] + [(u.id, u.name) for u in units])
+    form.coordinating_unit_ids.choices = options((u.id, u.name) for u in units)
+
+
+@bp.route("/new/<int:directive_id>", methods=["GET", "POST"])
+@login_required
+def new(directive_id: int) -> str | Response:
+    if not can_manage_tasks(current_user):
+        abort(403)
+    directive = get_directive_or_404(directive_id, current_user)
+    form = TaskForm()
+    _unit_choices(form)
+    if form.validate_on_submit():
+        try:
+            task = create_task(
+                directive,
+                current_user,
+                title=form.title.data or "",
+                content=form.content.data,
+                section=form.section.data,
+                lead_unit_id=form.lead_unit_id.data or None,
+                coordinating_unit_ids=form.coordinating_unit_ids.data or [],
+                **form.deadline_values(),
+            )
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Đã giao nhiệm vụ “{task.title}”.", "success")
+            if request.form.get("then") == "another":
+                return redirect(url_for("tasks.new", directive_id=directive.id), 303)
+            return redirect(url_for("directives.detail", directive_id=directive.id), 303)
+    return render_template("tasks/form.html", form=form, directive=directive, task=None)
+
+
+@bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(task_id: int) -> str | Response:
+    task = get_task_or_404(task_id, current_user)
+    if not can_manage_tasks(current_user):
+        abort(403)
+    form = TaskForm(obj=task if request.method == "GET" else None)
+    _unit_choices(form)
+    if request.method == "GET":
+        form.coordinating_unit_ids.data = task.coordinating_unit_ids
+        form.deadline_kind.data = task.deadline_kind if task.deadline_kind != "none" else "none"
+        form.version.data = str(task.version)
+    if form.validate_on_submit():
+        try:
+            update_task(
+                task,
+                current_user,
+                expected_version=form_version(form),
+                title=form.title.data or "",
+                content=form.content.data,
+                section=form.section.data,
+                lead_unit_id=form.lead_unit_id.data or None,
+                coordinating_unit_ids=form.coordinating_unit_ids.data or [],
+                **form.deadline_values(),
+            )
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            task = get_task_or_404(task_id, current_user)
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Đã lưu thay đổi.", "success")
+            return redirect(url_for("tasks.detail", task_id=task.id), 303)
+    return render_template("tasks/form.html", form=form, directive=task.directive, task=task)
+
+
+def _render_detail(task: Task, progress_form: ProgressForm | None = None,
+                   review_form: ReviewForm | None = None) -> str:
+    status, due_soon = task_flags(task, today(), _due_soon_days())
+    progress_form = progress_form or ProgressForm(formdata=None)
+    review_form = review_form or ReviewForm(formdata=None)
+    progress_form.version.data = str(task.version)
+    review_form.version.data = str(task.version)
+    assign_form = None
+    if can_assign_staff(current_user, task):
+        assign_form = AssignForm(formdata=None)
+        staff = [u for u in users_of_unit(current_user.unit_id) if u.role == UNIT_STAFF]
+        assign_form.user_ids.choices = options((u.id, u.display_name) for u in staff)
+        assign_form.user_ids.data = [u.id for u in task.assignees]
+    return render_template(
+        "tasks/detail.html",
+        task=task,
+        status=status,
+        due_soon=due_soon,
+        updates=progress_updates(task),
+        events=history("task", task.id),
+        action_labels=ACTION_LABELS,
+        progress_form=progress_form if task.state == STATE_OPEN and can_contribute(current_user, task) else None,
+        review_form=review_form if task.state == STATE_AWAITING_REVIEW and can_review(current_user) else None,
+        assign_form=assign_form,
+    )
+
+
+@bp.get("/<int:task_id>")
+@login_required
+def detail(task_id: int) -> str:
+    return _render_detail(get_task_or_404(task_id, current_user))
+
+
+@bp.post("/<int:task_id>/updates")
+@login_required
+def add_update(task_id: int) -> str | Response:
+    task = get_task_or_404(task_id, current_user)
+    form = ProgressForm()
+    if form.validate_on_submit():
+        try:
+            post_update(
+                task,
+                current_user,
+                progress_percent=form.progress_percent.data,
+                note=form.note.data,
+                report_completed=form.report_completed.data,
+                completed_on=form.completed_on.data,
+                expected_version=form_version(form),
+            )
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+            return _render_detail(get_task_or_404(task_id, current_user), progress_form=form)
+        db.session.commit()
+        message = "Đã báo cáo hoàn thành; chờ Văn phòng xác nhận." if form.report_completed.data else (
+            "Đã cập nhật tiến độ.")
+        flash(message, "success")
+        return redirect(url_for("tasks.detail", task_id=task.id), 303)
+    return _render_detail(task, progress_form=form)
+
+
+@bp.post("/<int:task_id>/review")
+@login_required
+def review(task_id: int) -> str | Response:
+    task = get_task_or_404(task_id, current_user)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            review_task(
+                task,
+                current_user,
+                decision=form.decision.data or "",
+                note=form.note.data,
+                expected_version=form_version(form),
+            )
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+            return _render_detail(get_task_or_404(task_id, current_user), review_form=form)
+        db.session.commit()
+        flash("Đã ghi nhận ý kiến xác nhận.", "success")
+        return redirect(url_for("tasks.detail", task_id=task.id), 303)
+    return _render_detail(task, review_form=form)
+
+
+@bp.post("/<int:task_id>/assign")
+@login_required
+def assign(task_id: int) -> Response:
+    task = get_task_or_404(task_id, current_user)
+    form = AssignForm()
+    if form.validate_on_submit():
+        try:
+            assign_staff(task, current_user, form.user_ids.data or [])
+        except ValidationError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash("Đã giao việc cho chuyên viên.", "success")
+    return redirect(url_for("tasks.detail", task_id=task.id), 303)

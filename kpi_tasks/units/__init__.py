@@ -1,0 +1,1 @@
+"""Units: departments, communes and other bodies that receive tasks."""

@@ -1,0 +1,133 @@
+"""Wiring of the web side: blueprints, login, template helpers, error pages, security headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import js_lib_htmx
+from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from kpi_tasks import clock
+from kpi_tasks.accounts import permissions
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.roles import ROLE_LABELS
+from kpi_tasks.accounts.views import bp as accounts_bp
+from kpi_tasks.api import bp as api_bp
+from kpi_tasks.api.errors import api_error_response, is_api_request
+from kpi_tasks.calendar.views import bp as calendar_bp
+from kpi_tasks.directives.views import bp as directives_bp
+from kpi_tasks.errors import ConflictError, DomainError
+from kpi_tasks.extensions import db, login_manager
+from kpi_tasks.home.views import bp as home_bp
+from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
+from kpi_tasks.tasks.views import bp as tasks_bp
+from kpi_tasks.text import format_date, format_datetime, format_number
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+HTTP_MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Bạn cần đăng nhập.",
+    403: "Bạn không có quyền thực hiện thao tác này.",
+    404: "Không tìm thấy trang hoặc dữ liệu bạn cần.",
+    405: "Phương thức không được hỗ trợ.",
+    413: "Tệp hoặc nội dung gửi lên quá lớn.",
+    500: "Hệ thống gặp lỗi. Vui lòng thử lại sau hoặc báo quản trị hệ thống.",
+    503: "Hệ thống tạm thời không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau ít phút.",
+}
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+
+    vendor = Blueprint(
+        "vendor",
+        __name__,
+        static_folder=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx"),
+        static_url_path="/vendor/htmx",
+    )
+    for blueprint in (vendor, accounts_bp, home_bp, directives_bp, tasks_bp, calendar_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, number=format_number)
+    app.jinja_env.globals.update(
+        STATUS_LABELS=STATUS_LABELS,
+        STATUS_CSS=STATUS_CSS,
+        ROLE_LABELS=ROLE_LABELS,
+        perm=permissions,
+        today=clock.today,
+    )
+    app.after_request(_security_headers)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(StaleDataError, _stale_data)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(HTTPException, _http_error)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.headers.get("HX-Request"):
+        response.vary.add("HX-Request")
+    return response
+
+
+def _domain_error(error: DomainError) -> Response | tuple[str, int]:
+    db.session.rollback()
+    if is_api_request():
+        return api_error_response(error.http_status, error.code, error.message, error.fields)
+    return render_template("error.html", status=error.http_status, message=error.message), error.http_status
+
+
+def _stale_data(_error: StaleDataError) -> Response | tuple[str, int]:
+    return _domain_error(
+        ConflictError("Dữ liệu vừa được người khác thay đổi. Vui lòng tải lại trang rồi thực hiện lại.")
+    )
+
+
+def _csrf_error(error: CSRFError) -> Response | tuple[str, int]:
+    message = "Phiên làm việc của biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang."
+    if is_api_request():
+        return api_error_response(400, "csrf", message)
+    if current_user.is_authenticated:
+        flash(message, "danger")
+        return redirect(request.referrer or url_for("home.index"))
+    return render_template("error.html", status=400, message=message), 400
+
+
+def _database_unavailable(_error: OperationalError) -> Response | tuple[str, int]:
+    db.session.remove()
+    if is_api_request():
+        return api_error_response(503, "unavailable", HTTP_MESSAGES[503])
+    return render_template("error.html", status=503, message=HTTP_MESSAGES[503]), 503
+
+
+def _http_error(error: HTTPException) -> Response | tuple[str, int]:
+    status = error.code or 500
+    message = HTTP_MESSAGES.get(status, error.description or "")
+    if is_api_request():
+        return api_error_response(status, _http_code(status), message)
+    return render_template("error.html", status=status, message=message), status
+
+
+def _http_code(status: int) -> str:
+    return {400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+            413: "too_large"}.get(status, "error")

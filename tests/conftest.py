@@ -1,0 +1,108 @@
+"""Test set-up: one app per session on SQLite (or TEST_DATABASE_URL), schema built by the migrations,
+tables emptied after every test, the clock frozen, and helpers that make a test's set-up short."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from kpi_tasks import create_app
+from kpi_tasks.accounts import services as account_services
+from kpi_tasks.extensions import db
+from tests.factories import csrf_token, login
+
+__all__ = ["csrf_token", "login"]
+
+FROZEN_TODAY = "2026-03-16"  # a Monday, clear of Tết and the April–May holidays
+
+
+def _database_url(tmp_root: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite3'}"
+
+
+def pytest_report_header() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return f"kpi_tasks database: {'PostgreSQL ' + url if url else 'SQLite (temporary file)'}"
+
+
+def _reset_schema(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+                connection.execute(sa.text("CREATE SCHEMA public"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    tmp_root = tmp_path_factory.mktemp("kpi")
+    os.environ["KPI_TASKS_TODAY"] = FROZEN_TODAY
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_root),
+            "UPLOAD_FOLDER": str(tmp_root / "uploads"),
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
+    _reset_schema(application)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Freeze the clock; after a test that used the app, empty every table."""
+    monkeypatch.setenv("KPI_TASKS_TODAY", FROZEN_TODAY)
+    # Password hashing strength is not under test; scrypt's cost would dominate the suite's time.
+    monkeypatch.setattr(account_services, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application: Flask = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        tables = list(db.metadata.sorted_tables)
+        with db.engine.begin() as connection:
+            if db.engine.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(tables):
+                    connection.execute(table.delete())
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served on a free port of 127.0.0.1 in a thread, for browser tests."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()

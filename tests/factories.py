@@ -1,0 +1,101 @@
+"""Factories that make a test's set-up a few lines long. Each flushes; call `commit()` when a request
+(test client, API, another thread) must see the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.services import create_token, create_user
+from kpi_tasks.directives.models import Directive
+from kpi_tasks.directives.services import create_directive
+from kpi_tasks.extensions import db
+from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.services import create_task
+from kpi_tasks.units.models import Unit
+from kpi_tasks.units.services import create_unit
+
+PASSWORD = "password123"
+_counter = itertools.count(1)
+
+
+def make_unit(name: str | None = None, kind: str = "department", code: str | None = None) -> Unit:
+    n = next(_counter)
+    return create_unit(code or f"U{n}", name or f"Phòng thử nghiệm {n}", kind)
+
+
+def make_user(role: str, unit: Unit | None = None, username: str | None = None) -> User:
+    n = next(_counter)
+    return create_user(
+        username or f"{role}{n}", role, PASSWORD, unit_code=unit.code if unit else None, full_name=f"Người dùng {n}"
+    )
+
+
+def make_office() -> User:
+    return make_user("office")
+
+
+def make_directive(office: User | None = None, issued_on: dt.date = dt.date(2026, 1, 5), **values: Any) -> Directive:
+    office = office or db.session.scalar(db.select(User).where(User.role == "office")) or make_office()
+    n = next(_counter)
+    defaults = {"number": f"{n}/UBND-VP", "issuer": "UBND huyện Thử", "subject": f"V/v thử nghiệm {n}"}
+    return create_directive(office, issued_on=issued_on, **{**defaults, **values})
+
+
+def make_task(
+    lead_unit: Unit,
+    deadline: dt.date | None = dt.date(2026, 3, 31),
+    directive: Directive | None = None,
+    coordinating: list[Unit] | None = None,
+    title: str | None = None,
+    **values: Any,
+) -> Task:
+    directive = directive or make_directive()
+    office = db.session.scalar(db.select(User).where(User.role == "office")) or make_office()
+    return create_task(
+        directive,
+        office,
+        title=title or f"Nhiệm vụ {next(_counter)}",
+        lead_unit_id=lead_unit.id,
+        coordinating_unit_ids=[u.id for u in coordinating or []],
+        deadline=deadline,
+        **values,
+    )
+
+
+def commit() -> None:
+    db.session.commit()
+
+
+def api_headers(user: User) -> dict[str, str]:
+    token = create_token(user)
+    db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def form_post(client: FlaskClient, path: str, data: dict[str, Any], page: str | None = None) -> Any:
+    """POST a form the way a browser does: with the CSRF token read from a page of the site."""
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, page or "/")})
+
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+

@@ -1,0 +1,167 @@
+"""Who may do what: every route of the app, for every role, by page and by API.
+
+A route missing from CASES fails `test_every_route_has_a_rule`, so a new endpoint cannot ship without
+its access rule being stated here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kpi_tasks.tasks.services import assign_staff, post_update
+from tests.factories import api_headers, commit, csrf_token, login, make_directive, make_task, make_unit, make_user
+
+ROLES = ["admin", "office", "leader", "interior", "viewer", "lead_manager", "lead_staff", "other_staff",
+         "coord_manager", "stranger_manager"]
+SEES_TASK = {"admin", "office", "leader", "interior", "viewer", "lead_manager", "lead_staff", "coord_manager"}
+MANAGES = {"admin", "office"}
+
+
+def expect(allowed: set[str], ok: int, denied: int = 403, hidden: int | None = 404) -> dict[str, int]:
+    """Status per role: `ok` for allowed roles, 404 for roles that cannot see the task, else `denied`."""
+    codes = {}
+    for role in ROLES:
+        if role in allowed:
+            codes[role] = ok
+        elif hidden is not None and role not in SEES_TASK:
+            codes[role] = hidden
+        else:
+            codes[role] = denied
+    return codes
+
+
+EVERYONE = dict.fromkeys(ROLES, 200)
+CONTRIBUTORS = {"admin", "lead_manager", "lead_staff", "coord_manager"}
+
+# (endpoint, method, path, body, expected status per role)
+CASES = [
+    ("home.index", "GET", "/", None, EVERYONE),
+    ("tasks.index", "GET", "/tasks/", None, EVERYONE),
+    ("directives.index", "GET", "/directives/", None, EVERYONE),
+    ("directives.detail", "GET", "/directives/{directive}", None, EVERYONE),
+    ("directives.new", "GET", "/directives/new", None, expect(MANAGES, 200, hidden=None)),
+    ("directives.new", "POST", "/directives/new",
+     {"number": "9/UBND", "kind": "cong_van", "issued_on": "2026-03-02", "issuer": "UBND", "subject": "V/v",
+      "parent_id": "0"}, expect(MANAGES, 303, hidden=None)),
+    ("tasks.new", "GET", "/tasks/new/{directive}", None, expect(MANAGES, 200, hidden=None)),
+    ("tasks.new", "POST", "/tasks/new/{directive}",
+     {"title": "Việc mới", "lead_unit_id": "{lead}", "deadline_kind": "date", "deadline": "2026-03-30"},
+     expect(MANAGES, 303, hidden=None)),
+    ("tasks.detail", "GET", "/tasks/{task}", None, expect(SEES_TASK, 200)),
+    ("tasks.edit", "GET", "/tasks/{task}/edit", None, expect(MANAGES, 200)),
+    ("tasks.edit", "POST", "/tasks/{task}/edit",
+     {"title": "Sửa tên", "lead_unit_id": "{lead}", "deadline_kind": "date", "deadline": "2026-03-30",
+      "version": "{task_version}"}, expect(MANAGES, 303)),
+    ("tasks.add_update", "POST", "/tasks/{task}/updates", {"progress_percent": "50", "note": "Tiến độ",
+                                                            "version": "{task_version}"},
+     expect(CONTRIBUTORS, 303)),
+    ("tasks.review", "POST", "/tasks/{awaiting}/review", {"decision": "approve", "version": "{awaiting_version}"},
+     expect(MANAGES, 303)),
+    ("tasks.assign", "POST", "/tasks/{task}/assign", {"user_ids": "{lead_staff_id}"},
+     expect({"lead_manager", "coord_manager"}, 303)),
+    ("calendar.index", "GET", "/admin/calendar/", None, expect({"admin"}, 200, hidden=None)),
+    ("calendar.index", "POST", "/admin/calendar/", {"day": "2026-05-02", "kind": "working_day", "note": "Bù"},
+     expect({"admin"}, 303, hidden=None)),
+    ("calendar.delete", "POST", "/admin/calendar/{calendar_day}/delete", {}, expect({"admin"}, 303, hidden=None)),
+    ("api.units", "GET", "/api/v1/units", None, EVERYONE),
+    ("api.create_unit", "POST", "/api/v1/units", {"code": "NEW", "name": "Phòng mới", "kind": "department"},
+     expect({"admin"}, 201, hidden=None)),
+    ("api.create_directive", "POST", "/api/v1/directives",
+     {"number": "9/UBND", "issued_on": "2026-03-02", "issuer": "UBND", "subject": "V/v"},
+     expect(MANAGES, 201, hidden=None)),
+    ("api.directive", "GET", "/api/v1/directives/{directive}", None, EVERYONE),
+    ("api.create_task", "POST", "/api/v1/directives/{directive}/tasks",
+     {"title": "Việc", "lead_unit_id": "{lead}"}, expect(MANAGES, 201, hidden=None)),
+    ("api.tasks", "GET", "/api/v1/tasks", None, EVERYONE),
+    ("api.task", "GET", "/api/v1/tasks/{task}", None, expect(SEES_TASK, 200)),
+    ("api.update_task", "PATCH", "/api/v1/tasks/{task}",
+     {"title": "Sửa", "lead_unit_id": "{lead}", "version": "{task_version}"}, expect(MANAGES, 200)),
+    ("api.post_update", "POST", "/api/v1/tasks/{task}/updates", {"progress_percent": 50, "note": "x"},
+     expect(CONTRIBUTORS, 201)),
+    ("api.review_task", "POST", "/api/v1/tasks/{awaiting}/review", {"decision": "approve"}, expect(MANAGES, 200)),
+    ("api.unit_stats", "GET", "/api/v1/stats/units", None, EVERYONE),
+    ("api.openapi", "GET", "/api/v1/openapi.json", None, EVERYONE),
+]
+# Endpoints outside the role matrix, with the reason.
+UNRESTRICTED = {
+    "static": "the app's own CSS",
+    "vendor.static": "htmx from its package",
+    "bootstrap.static": "Bootstrap from its package",
+    "accounts.login": "the login page itself",
+    "accounts.logout": "ends one's own session",
+}
+
+
+@pytest.fixture
+def world(app_ctx):
+    from kpi_tasks.calendar.service import record_calendar_day
+
+    lead, coord = make_unit("Phòng A", code="A"), make_unit("Phòng B", code="B")
+    stranger = make_unit("Phòng C", code="C")
+    users = {
+        "admin": make_user("admin"), "office": make_user("office"), "leader": make_user("leader"),
+        "interior": make_user("interior"), "viewer": make_user("viewer"),
+        "lead_manager": make_user("unit_manager", lead), "lead_staff": make_user("unit_staff", lead),
+        "other_staff": make_user("unit_staff", lead), "coord_manager": make_user("unit_manager", coord),
+        "stranger_manager": make_user("unit_manager", stranger),
+    }
+    directive = make_directive(users["office"], issued_on=dt.date(2026, 3, 2))
+    task = make_task(lead, directive=directive, coordinating=[coord], deadline=dt.date(2026, 3, 30))
+    awaiting = make_task(lead, directive=directive, coordinating=[coord], deadline=dt.date(2026, 3, 30))
+    for each in (task, awaiting):
+        assign_staff(each, users["lead_manager"], [users["lead_staff"].id])
+    post_update(awaiting, users["lead_manager"], progress_percent=None, note="Xong", report_completed=True)
+    calendar_day = record_calendar_day(dt.date(2026, 5, 9), "working_day", "Làm bù")
+    commit()
+    values = {
+        "directive": directive.id, "task": task.id, "awaiting": awaiting.id, "lead": lead.id,
+        "task_version": task.version, "awaiting_version": awaiting.version, "calendar_day": calendar_day.id,
+        "lead_staff_id": users["lead_staff"].id,
+    }
+    return users, values
+
+
+def _fill(template, values):
+    if isinstance(template, str):
+        filled = template.format(**values)
+        return int(filled) if template.startswith("{") and filled.isdigit() and template.endswith("}") else filled
+    if isinstance(template, dict):
+        return {key: _fill(value, values) for key, value in template.items()}
+    return template
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("endpoint", "method", "path", "body", "expected"), CASES,
+                         ids=[f"{c[1]} {c[2]}" for c in CASES])
+def test_role_gets_expected_status(client, world, role, endpoint, method, path, body, expected):
+    users, values = world
+    url = path.format(**values)
+    if path.startswith("/api/"):
+        response = client.open(url, method=method, headers=api_headers(users[role]),
+                               json=_fill(body, values) if body is not None else None)
+    else:
+        login(client, users[role].username)
+        data = {key: str(value) for key, value in (_fill(body, values) or {}).items()}
+        if method == "POST":
+            data["csrf_token"] = csrf_token(client, "/")
+        response = client.open(url, method=method, data=data if method == "POST" else None)
+    assert response.status_code == expected[role], response.get_data(as_text=True)[:800]
+
+
+def test_every_route_has_a_rule(app):
+    covered = {case[0] for case in CASES} | set(UNRESTRICTED)
+    routes = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert routes - covered == set(), "routes without an access rule in tests/test_permissions.py"
+
+
+def test_unit_user_cannot_read_another_units_task_by_page_or_api(client, world):
+    users, values = world
+    stranger = users["stranger_manager"]
+    assert client.get(f"/api/v1/tasks/{values['task']}", headers=api_headers(stranger)).status_code == 404
+    listed = client.get("/api/v1/tasks", headers=api_headers(stranger)).json
+    assert listed["total"] == 0
+    login(client, stranger.username)
+    assert client.get(f"/tasks/{values['task']}").status_code == 404
+    assert "Phòng A" not in client.get("/tasks/").get_data(as_text=True)
