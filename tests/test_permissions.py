@@ -1,12 +1,16 @@
 """Who may do what: every route of the app, for every role, by page and by API.
 
-A route missing from CASES fails `test_every_route_has_a_rule`, so a new endpoint cannot ship without
-its access rule being stated here.
+A route missing from the cases fails `test_every_route_has_a_rule`, so a new endpoint cannot ship without
+its access rule being stated. Each domain area adds its own cases in `tests/<area>/access_cases.py`:
+a module with `CASES` (same shape as below) and optionally `setup(users, values)`, which creates the
+area's objects in the shared world and adds their ids to `values` for the paths to use.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from pathlib import Path
 
 import pytest
 
@@ -84,6 +88,13 @@ CASES = [
     ("api.unit_stats", "GET", "/api/v1/stats/units", None, EVERYONE),
     ("api.openapi", "GET", "/api/v1/openapi.json", None, EVERYONE),
 ]
+AREA_MODULES = [
+    importlib.import_module(f"tests.{path.parent.name}.access_cases")
+    for path in sorted(Path(__file__).parent.glob("*/access_cases.py"))
+]
+for _module in AREA_MODULES:
+    CASES.extend(_module.CASES)
+
 # Endpoints outside the role matrix, with the reason.
 UNRESTRICTED = {
     "static": "the app's own CSS",
@@ -114,12 +125,16 @@ def world(app_ctx):
         assign_staff(each, users["lead_manager"], [users["lead_staff"].id])
     post_update(awaiting, users["lead_manager"], progress_percent=None, note="Xong", report_completed=True)
     calendar_day = record_calendar_day(dt.date(2026, 5, 9), "working_day", "Làm bù")
-    commit()
     values = {
         "directive": directive.id, "task": task.id, "awaiting": awaiting.id, "lead": lead.id,
         "task_version": task.version, "awaiting_version": awaiting.version, "calendar_day": calendar_day.id,
-        "lead_staff_id": users["lead_staff"].id,
+        "lead_staff_id": users["lead_staff"].id, "lead_unit_id": lead.id, "coord_unit_id": coord.id,
+        "stranger_unit_id": stranger.id, "task_obj": task, "awaiting_obj": awaiting, "directive_obj": directive,
     }
+    for module in AREA_MODULES:
+        if hasattr(module, "setup"):
+            module.setup(users, values)
+    commit()
     return users, values
 
 
@@ -137,6 +152,7 @@ def _fill(template, values):
                          ids=[f"{c[1]} {c[2]}" for c in CASES])
 def test_role_gets_expected_status(client, world, role, endpoint, method, path, body, expected):
     users, values = world
+    values = {key: value for key, value in values.items() if not key.endswith("_obj")}
     url = path.format(**values)
     if path.startswith("/api/"):
         response = client.open(url, method=method, headers=api_headers(users[role]),
