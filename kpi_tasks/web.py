@@ -19,6 +19,7 @@ from kpi_tasks.accounts.roles import ROLE_LABELS
 from kpi_tasks.accounts.views import bp as accounts_bp
 from kpi_tasks.api import bp as api_bp
 from kpi_tasks.api.errors import api_error_response, is_api_request
+from kpi_tasks.audit.services import FIELD_LABELS, display_value
 from kpi_tasks.calendar.views import bp as calendar_bp
 from kpi_tasks.directives.views import bp as directives_bp
 from kpi_tasks.errors import ConflictError, DomainError
@@ -58,11 +59,14 @@ def init_app(app: Flask) -> None:
     for blueprint in (vendor, accounts_bp, home_bp, directives_bp, tasks_bp, calendar_bp, api_bp):
         app.register_blueprint(blueprint)
 
-    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, number=format_number)
+    app.jinja_env.filters.update(
+        date=format_date, datetime=format_datetime, number=format_number, audit_value=display_value
+    )
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
         STATUS_CSS=STATUS_CSS,
         ROLE_LABELS=ROLE_LABELS,
+        FIELD_LABELS=FIELD_LABELS,
         perm=permissions,
         today=clock.today,
     )

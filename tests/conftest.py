@@ -97,6 +97,40 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's chromium driven by Playwright; skipped with a message where it is not installed."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium); .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server: str) -> Iterator[object]:
+    """A fresh browser page whose every request must stay on the live server."""
+    context = browser.new_context(base_url=live_server, locale="vi-VN")
+    new_page = context.new_page()
+    outside: list[str] = []
+    new_page.on("request", lambda request: None if request.url.startswith(live_server) else outside.append(
+        request.url))
+    yield new_page
+    context.close()
+    assert outside == [], f"requests left the server: {outside}"
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app served on a free port of 127.0.0.1 in a thread, for browser tests."""

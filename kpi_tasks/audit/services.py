@@ -23,6 +23,46 @@ ACTION_LABELS = {
 }
 
 
+FIELD_LABELS = {
+    "title": "Tên nhiệm vụ",
+    "content": "Nội dung",
+    "section": "Mục",
+    "lead_unit": "Đơn vị chủ trì",
+    "coordinating_units": "Đơn vị phối hợp",
+    "deadline": "Hạn xử lý",
+    "effective_deadline": "Hạn sau gia hạn",
+    "leader_id": "Lãnh đạo phụ trách",
+    "assignees": "Chuyên viên được giao",
+    "progress_percent": "Tiến độ (%)",
+    "state": "Trạng thái",
+    "completion_reported_on": "Ngày hoàn thành (báo cáo)",
+    "completed_on": "Ngày hoàn thành (xác nhận)",
+    "number": "Số, ký hiệu",
+}
+STATE_LABELS = {
+    "open": "Đang thực hiện",
+    "awaiting_review": "Chờ xác nhận",
+    "done": "Đã hoàn thành",
+    "withdrawn": "Thu hồi",
+}
+
+
+def display_value(value: Any) -> str:
+    """A logged value as a clerk reads it: dates dd/mm/yyyy, lists joined, states in Vietnamese."""
+    if value is None or value == [] or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(display_value(item) for item in value)
+    if isinstance(value, str):
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":
+            try:
+                return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+            except ValueError:
+                return value
+        return STATE_LABELS.get(value, value)
+    return str(value)
+
+
 def record(
     actor: User | None,
     entity_type: str,
