@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from kpi_tasks.accounts.roles import ROLES
 from kpi_tasks.accounts.services import create_token, create_user, get_user_by_username
+from kpi_tasks.backup import backup_database, restore_database
+from kpi_tasks.clock import now
 from kpi_tasks.demo.seed import DEMO_PASSWORD, seed_demo
 from kpi_tasks.errors import DomainError
 from kpi_tasks.extensions import db
@@ -74,6 +77,41 @@ def seed_demo_command(if_empty: bool) -> None:
     click.echo(f"Mật khẩu của mọi tài khoản mẫu: {DEMO_PASSWORD}", err=True)
 
 
+@click.command("backup")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Tệp sao lưu (mặc định: instance/backups/kpi_tasks-<thời điểm>).")
+@with_appcontext
+def backup_command(out_path: Path | None) -> None:
+    """Sao lưu cơ sở dữ liệu khi hệ thống vẫn chạy."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if out_path is None:
+        suffix = ".sqlite3" if url.startswith("sqlite") else ".dump"
+        out_path = Path(current_app.instance_path) / "backups" / f"kpi_tasks-{now():%Y%m%d-%H%M%S}{suffix}"
+    try:
+        written = backup_database(url, out_path)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(str(written))
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Không hỏi lại.")
+@with_appcontext
+def restore_command(backup_file: Path, yes: bool) -> None:
+    """Phục hồi cơ sở dữ liệu từ một bản sao lưu (ghi đè dữ liệu hiện có)."""
+    if not yes:
+        click.confirm("Dữ liệu hiện có sẽ bị thay bằng bản sao lưu. Tiếp tục?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore_database(current_app.config["SQLALCHEMY_DATABASE_URI"], backup_file)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo("Đã phục hồi cơ sở dữ liệu.", err=True)
+
+
 def register_commands(app: Flask) -> None:
-    for command in (create_user_command, create_token_command, seed_demo_command):  # TEMP
+    commands = [create_user_command, create_token_command, seed_demo_command, backup_command, restore_command]
+    for command in commands:  # TEMP intake
         app.cli.add_command(command)

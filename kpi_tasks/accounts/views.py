@@ -8,22 +8,39 @@ from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.forms import LoginForm
 from kpi_tasks.accounts.services import authenticate
+from kpi_tasks.accounts.throttle import WINDOW, clear_failures, is_locked, record_failure
+from kpi_tasks.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> tuple[str, int] | Response:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = authenticate(form.username.data or "", form.password.data or "")
+        username = (form.username.data or "").strip()
+        address = request.remote_addr or ""
+        if is_locked(username, address):
+            flash(
+                f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {WINDOW.seconds // 60} phút "
+                "hoặc liên hệ quản trị hệ thống.",
+                "danger",
+            )
+            return render_template("accounts/login.html", form=form), 429
+        user = authenticate(username, form.password.data or "")
         if user is not None:
+            clear_failures(username)
+            db.session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
+        record_failure(username, address)
+        db.session.commit()
         flash("Tên đăng nhập hoặc mật khẩu không đúng.", "danger")
-    return render_template("accounts/login.html", form=form)
+        status = 401
+    return render_template("accounts/login.html", form=form), status
 
 
 @bp.post("/logout")
