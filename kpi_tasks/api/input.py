@@ -16,6 +16,10 @@ def api_user() -> User:
     return g.api_user
 
 
+# Largest integer accepted from input: ids and counts fit in a 32-bit signed column on every database.
+MAX_INTEGER = 2**31 - 1
+
+
 class Fields:
     """Typed access to a mapping of input values; errors are collected, then raised together (422)."""
 
@@ -43,12 +47,15 @@ class Fields:
         if isinstance(value, bool):
             self.errors[name] = "Phải là số nguyên."
             return None
-        if isinstance(value, int):
-            return value
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
-        self.errors[name] = "Phải là số nguyên."
-        return None
+            value = int(value)
+        if not isinstance(value, int):
+            self.errors[name] = "Phải là số nguyên."
+            return None
+        if abs(value) > MAX_INTEGER:
+            self.errors[name] = "Số quá lớn."
+            return None
+        return value
 
     def date(self, name: str, *, required: bool = False) -> dt.date | None:
         value = self.data.get(name)
@@ -119,3 +126,12 @@ def page_params(fields: Fields) -> tuple[int, int]:
 
 def _bad() -> dt.date:
     raise ValueError
+
+
+def iso(value: dt.date | dt.datetime | None) -> str | None:
+    """ISO 8601 for the API. Stored timestamps are UTC; SQLite hands them back without the offset."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.isoformat()

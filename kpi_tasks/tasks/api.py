@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from kpi_tasks.api.input import Fields, api_user, json_fields, page_params, query_fields
+from kpi_tasks.api.input import Fields, api_user, iso, json_fields, page_params, query_fields
 from kpi_tasks.audit.services import history
 from kpi_tasks.clock import today
 from kpi_tasks.directives.services import get_directive_or_404
@@ -21,10 +21,6 @@ from kpi_tasks.tasks.services import (
 from kpi_tasks.tasks.status import STATUSES
 
 
-def _iso(value: object) -> str | None:
-    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
-
-
 def task_json(task: Task, status: str, due_soon: bool) -> dict:
     return {
         "id": task.id,
@@ -37,14 +33,14 @@ def task_json(task: Task, status: str, due_soon: bool) -> dict:
         "assignee_ids": [user.id for user in task.assignees],
         "leader_id": task.leader_id,
         "deadline_kind": task.deadline_kind,
-        "deadline": _iso(task.deadline),
+        "deadline": iso(task.deadline),
         "deadline_working_days": task.deadline_working_days,
-        "effective_deadline": _iso(task.effective_deadline),
+        "effective_deadline": iso(task.effective_deadline),
         "status": status,
         "due_soon": bool(due_soon),
         "progress_percent": task.progress_percent,
-        "completion_reported_on": _iso(task.completion_reported_on),
-        "completed_on": _iso(task.completed_on),
+        "completion_reported_on": iso(task.completion_reported_on),
+        "completed_on": iso(task.completed_on),
         "review_note": task.review_note,
         "version": task.version,
     }
@@ -59,8 +55,8 @@ def update_json(update: ProgressUpdate) -> dict:
         "progress_percent": update.progress_percent,
         "note": update.note,
         "report_completed": update.reports_completion,
-        "completed_on": _iso(update.completed_on),
-        "created_at": _iso(update.created_at),
+        "completed_on": iso(update.completed_on),
+        "created_at": iso(update.created_at),
     }
 
 
@@ -68,7 +64,7 @@ def task_detail_json(task: Task) -> dict:
     status, due_soon = task_flags(task, today(), _due_soon_days())
     events = [
         {
-            "at": _iso(event.at),
+            "at": iso(event.at),
             "actor_id": event.actor_id,
             "actor": event.actor.display_name if event.actor else None,
             "action": event.action,
