@@ -10,7 +10,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import IntegerConverter
 
 from kpi_tasks import clock
 from kpi_tasks.accounts import permissions
@@ -19,6 +20,7 @@ from kpi_tasks.accounts.roles import ROLE_LABELS
 from kpi_tasks.accounts.views import bp as accounts_bp
 from kpi_tasks.api import bp as api_bp
 from kpi_tasks.api.errors import api_error_response, is_api_request
+from kpi_tasks.api.input import MAX_INTEGER
 from kpi_tasks.audit.services import FIELD_LABELS, display_value
 from kpi_tasks.calendar.views import bp as calendar_bp
 from kpi_tasks.directives.views import bp as directives_bp
@@ -45,7 +47,18 @@ HTTP_MESSAGES = {
 }
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route, bounded so that an id beyond the database's integer range is a 404."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_INTEGER:
+            raise NotFound()
+        return number
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.login_message_category = "warning"

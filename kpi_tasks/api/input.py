@@ -89,6 +89,9 @@ class Fields:
         if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             self.errors[name] = "Phải là danh sách số nguyên."
             return []
+        if any(abs(v) > MAX_INTEGER for v in value):
+            self.errors[name] = "Có số quá lớn trong danh sách."
+            return []
         return value
 
     def choice(self, name: str, choices: tuple[str, ...], *, required: bool = False) -> str | None:
