@@ -30,6 +30,10 @@ test: install
 		echo "TEST_DATABASE_URL is not set: PostgreSQL run skipped."; \
 	fi
 
+# Province-scale timings (not part of `make test`): SQLite, and PostgreSQL when it answers on 127.0.0.1.
+bench: install
+	$(BIN)/python bench/run.py
+
 lint: install
 	$(BIN)/ruff check .
 

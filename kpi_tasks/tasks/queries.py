@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import task_visibility_clause, unit_involvement_clause
@@ -79,7 +79,10 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
     if filters.directive_id:
         query = query.where(Task.directive_id == filters.directive_id)
     return query.options(
-        joinedload(Task.lead_unit), selectinload(Task.coordinating_units), selectinload(Task.assignees)
+        contains_eager(Task.directive),
+        joinedload(Task.lead_unit),
+        selectinload(Task.coordinating_units),
+        selectinload(Task.assignees),
     ).order_by(Task.effective_deadline.is_(None), Task.effective_deadline, Task.id)
 
 
