@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: install
 # Province-scale timings (not part of `make test`): SQLite, and PostgreSQL when it answers on 127.0.0.1.
 bench: install
 	$(BIN)/python bench/run.py
+
+# 50 simulated users for 60 s against gunicorn (2 workers) on PostgreSQL at 127.0.0.1.
+load: install
+	$(BIN)/python bench/load.py
 
 lint: install
 	$(BIN)/ruff check .
