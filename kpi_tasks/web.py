@@ -15,6 +15,8 @@ from werkzeug.routing import IntegerConverter
 
 from kpi_tasks import clock
 from kpi_tasks.accounts import permissions
+from kpi_tasks.accounts.admin_views import account_bp
+from kpi_tasks.accounts.admin_views import bp as admin_bp
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.roles import ROLE_LABELS
 from kpi_tasks.accounts.views import bp as accounts_bp
@@ -69,7 +71,7 @@ def init_app(app: Flask) -> None:
         static_folder=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx"),
         static_url_path="/vendor/htmx",
     )
-    for blueprint in (vendor, accounts_bp, home_bp, directives_bp, tasks_bp, calendar_bp, api_bp):
+    for blueprint in (vendor, accounts_bp, admin_bp, account_bp, home_bp, directives_bp, tasks_bp, calendar_bp, api_bp):
         app.register_blueprint(blueprint)
 
     app.jinja_env.filters.update(

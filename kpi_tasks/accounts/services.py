@@ -107,3 +107,27 @@ def users_of_unit(unit_id: int) -> list[User]:
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(sa.select(User).order_by(User.role, User.username)))
+
+
+def set_password(user: User, new_password: str) -> None:
+    if len(new_password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            "Mật khẩu chưa hợp lệ.", {"password": f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự."}
+        )
+    user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    if not check_password_hash(user.password_hash, current_password or ""):
+        raise ValidationError("Mật khẩu hiện tại không đúng.", {"current_password": "Mật khẩu hiện tại không đúng."})
+    set_password(user, new_password)
+
+
+def set_active(user: User, active: bool) -> None:
+    user.active = active
+    if not active:
+        db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id).values(revoked=True))
