@@ -17,8 +17,7 @@ from kpi_tasks.clock import now
 from kpi_tasks.demo.seed import DEMO_PASSWORD, seed_demo
 from kpi_tasks.errors import DomainError
 from kpi_tasks.extensions import db
-
-# TEMP from kpi_tasks.intake.commands import parse_directive_command
+from kpi_tasks.intake.commands import parse_directive_command
 from kpi_tasks.units.models import Unit
 
 
@@ -112,6 +111,7 @@ def restore_command(backup_file: Path, yes: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    commands = [create_user_command, create_token_command, seed_demo_command, backup_command, restore_command]
-    for command in commands:  # TEMP intake
+    commands = [create_user_command, create_token_command, seed_demo_command, backup_command, restore_command,
+                parse_directive_command]
+    for command in commands:
         app.cli.add_command(command)

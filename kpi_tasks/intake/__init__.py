@@ -1,0 +1,6 @@
+"""Directive intake: read a directive (.docx, .pdf, .txt) and propose the tasks it assigns.
+
+`parser.parse_directive` turns the text into draft tasks, `readers.read_text` gets the text out of an
+uploaded file, `unit_matching` resolves the unit names against the recorded units, and
+`commands.parse_directive_command` is the `kpi-tasks parse-directive` command.
+"""
