@@ -12,6 +12,14 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _int_tuple(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """Comma-separated whole numbers ("7,3,1"), distinct, largest first."""
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
+
+
 def load_config(instance_path: str) -> dict[str, Any]:
     """Build the configuration mapping from the environment.
 
@@ -28,6 +36,11 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "UPLOAD_FOLDER": os.environ.get("KPI_TASKS_UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         # A request body above this size is refused with 413 before any parsing.
         "MAX_CONTENT_LENGTH": _int("KPI_TASKS_MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        # Largest accepted attached file (PDF, Word, Excel, PNG, JPEG, checked by content); above it: 413.
+        "ATTACHMENT_MAX_BYTES": _int("KPI_TASKS_MAX_ATTACHMENT_MB", 10) * 1024 * 1024,
+        # Occurrences of recurring tasks are generated this many days ahead of today (and of the directive's
+        # issue date), within the rule's own end date or count.
+        "OCCURRENCE_HORIZON_DAYS": _int("KPI_TASKS_OCCURRENCE_HORIZON_DAYS", 92),
         # Longest accepted free text (task content, notes) in characters.
         "MAX_TEXT_LENGTH": _int("KPI_TASKS_MAX_TEXT_LENGTH", 20000),
         # A task is "due soon" when its effective deadline is within this many working days.
@@ -42,6 +55,39 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "MAIL_SENDER": os.environ.get("SMTP_FROM", "kpi-tasks@localhost"),
         # Base URL used in e-mailed links.
         "PUBLIC_BASE_URL": os.environ.get("KPI_TASKS_BASE_URL", "http://127.0.0.1:5000"),
+        # Reminders (notifications/): a due-soon reminder goes out when a task is this many working days
+        # from its effective deadline; a task entering the window late gets only the nearest one.
+        "REMINDER_OFFSETS": _int_tuple("KPI_TASKS_REMINDER_OFFSETS", (7, 3, 1)),
+        # A task overdue by more than this many working days is also reported to its leader in charge.
+        "ESCALATE_AFTER_WORKING_DAYS": _int("KPI_TASKS_ESCALATE_AFTER_DAYS", 5),
+        # A failed e-mail is retried after this many minutes, doubling each time (at most a day) ...
+        "MAIL_RETRY_MINUTES": _int("KPI_TASKS_MAIL_RETRY_MINUTES", 15),
+        # ... and marked failed (listed for the admin on /admin/jobs) after this many attempts.
+        "MAIL_MAX_ATTEMPTS": _int("KPI_TASKS_MAIL_MAX_ATTEMPTS", 5),
+        # Seconds to wait for the SMTP server before counting the attempt as failed.
+        "MAIL_TIMEOUT": _int("SMTP_TIMEOUT", 30),
+        # Scheduled reports: weekly summary to the office on this ISO weekday (1 = Monday … 5 = Friday) ...
+        "WEEKLY_REPORT_DAY": _int("KPI_TASKS_WEEKLY_REPORT_DAY", 5),
+        # ... and the monthly report to leaders on the working day before the monthly meeting, held on this
+        # day of the month (moved to the next working day when it is not one). Recurring tasks written
+        # "N ngày trước phiên họp thường kỳ hàng tháng" fall due N calendar days before this day.
+        "MEETING_DAY": _int("KPI_TASKS_MEETING_DAY", 25),
+        # Scheduler (jobs.py): the daily scan and the reports run at this hour (Asia/Ho_Chi_Minh) ...
+        "DAILY_JOBS_HOUR": _int("KPI_TASKS_DAILY_HOUR", 6),
+        # ... and e-mail is delivered (and failed sends retried) every this many minutes.
+        "DELIVERY_INTERVAL_MINUTES": _int("KPI_TASKS_DELIVERY_MINUTES", 10),
+        # Run the scheduler inside each web worker (1) instead of as `kpi-tasks scheduler`: off by default.
+        # Either way a database lease lets one process at a time run jobs; a dead holder's lease expires
+        # after SCHEDULER_LEASE_SECONDS and is renewed, and due jobs checked, every SCHEDULER_TICK_SECONDS.
+        "SCHEDULER_IN_APP": os.environ.get("KPI_TASKS_SCHEDULER_IN_APP", "") == "1",
+        "SCHEDULER_LEASE_SECONDS": _int("KPI_TASKS_SCHEDULER_LEASE_SECONDS", 60),
+        "SCHEDULER_TICK_SECONDS": _int("KPI_TASKS_SCHEDULER_TICK_SECONDS", 15),
+        # Dossiers (dossiers/): an apology letter for a late dossier is due on the dossier's due date (0), or
+        # this many working days before it — provinces' one-stop rules differ (often 1).
+        "APOLOGY_LETTER_DAYS_BEFORE_DUE": _int("KPI_TASKS_APOLOGY_DAYS_BEFORE_DUE", 0),
+        # The dossier-system export upload (page and POST /api/v1/dossiers/import) alone may be this large: a
+        # year of a province (300,000 rows) is about 20 MB as .xlsx and 52 MB as .csv.
+        "DOSSIER_MAX_UPLOAD": _int("KPI_TASKS_DOSSIER_MAX_UPLOAD_MB", 200) * 1024 * 1024,
         "BOOTSTRAP_SERVE_LOCAL": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -23,12 +23,24 @@ from kpi_tasks.accounts.views import bp as accounts_bp
 from kpi_tasks.api import bp as api_bp
 from kpi_tasks.api.errors import api_error_response, is_api_request
 from kpi_tasks.api.input import MAX_INTEGER
+from kpi_tasks.attachments.views import bp as attachments_bp
 from kpi_tasks.audit.services import FIELD_LABELS, display_value
 from kpi_tasks.calendar.views import bp as calendar_bp
+from kpi_tasks.deadlines.views import bp as deadlines_bp
 from kpi_tasks.directives.views import bp as directives_bp
+from kpi_tasks.dossiers.services import apology_scan_step
+from kpi_tasks.dossiers.views import bp as dossiers_bp
 from kpi_tasks.errors import ConflictError, DomainError
 from kpi_tasks.extensions import db, login_manager
 from kpi_tasks.home.views import bp as home_bp
+from kpi_tasks.intake.views import bp as intake_bp
+from kpi_tasks.jobs import enable_in_app_scheduler
+from kpi_tasks.kpis.views import bp as kpis_bp
+from kpi_tasks.notifications.admin_views import bp as jobs_bp
+from kpi_tasks.notifications.services import register_scan_step
+from kpi_tasks.notifications.views import bp as notifications_bp
+from kpi_tasks.reports.views import bp as reports_bp
+from kpi_tasks.scoring.views import bp as scoring_bp
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
 from kpi_tasks.tasks.views import bp as tasks_bp
 from kpi_tasks.text import format_date, format_datetime, format_number
@@ -71,8 +83,15 @@ def init_app(app: Flask) -> None:
         static_folder=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx"),
         static_url_path="/vendor/htmx",
     )
-    for blueprint in (vendor, accounts_bp, admin_bp, account_bp, home_bp, directives_bp, tasks_bp, calendar_bp, api_bp):
+    for blueprint in (
+        vendor, accounts_bp, admin_bp, account_bp, home_bp, directives_bp, tasks_bp, kpis_bp, calendar_bp, scoring_bp,
+        deadlines_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp, api_bp,
+    ):
         app.register_blueprint(blueprint)
+    # The daily scan also creates apology-letter obligations and their reminders (dossiers/).
+    register_scan_step(apology_scan_step)
+    # Off unless SCHEDULER_IN_APP=1; the usual way is its own process, `kpi-tasks scheduler`.
+    enable_in_app_scheduler(app)
 
     app.jinja_env.filters.update(
         date=format_date, datetime=format_datetime, number=format_number, audit_value=display_value

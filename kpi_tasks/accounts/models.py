@@ -24,6 +24,9 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # How reminders reach this user by e-mail: "digest" (one a day), "immediate" or "off" (in-app only);
+    # chosen on the user's own "Cài đặt nhận thông báo" page (notifications/).
+    email_mode: Mapped[str] = mapped_column(sa.String(10), default="digest", server_default="digest")
 
     unit: Mapped[Unit | None] = relationship()
 

@@ -153,13 +153,369 @@ SCHEMAS["TaskDetail"] = {
     "allOf": [
         _ref("Task"),
         _obj({"history": {"type": "array", "items": _ref("HistoryEvent")},
-              "updates": {"type": "array", "items": _ref("ProgressUpdate")}}, ["history"]),
+              "updates": {"type": "array", "items": _ref("ProgressUpdate")},
+              "kpi_target_ids": {"type": "array", "items": INT}}, ["history"]),
     ]
 }
 SCHEMAS["TaskPage"] = _obj(
     {"items": {"type": "array", "items": _ref("Task")}, "total": INT, "page": INT, "per_page": INT},
     ["items", "total", "page", "per_page"],
 )
+SCHEMAS["UnitScore"] = _obj(
+    {"unit_id": INT, "unit_code": STR, "unit_name": STR, "position": INT, "score": _nullable({"type": "number"}),
+     "grade": _nullable(STR), "breakdown": {"type": "object"}},
+    ["unit_id", "score", "grade", "breakdown"],
+)
+SCHEMAS["Scores"] = _obj(
+    {"year": INT, "source": {"type": "string", "enum": ["published", "draft"]}, "scoring_id": _nullable(INT),
+     "version": _nullable(INT), "published_at": _nullable(DATETIME), "period_start": DATE, "period_end": DATE,
+     "as_of": DATE, "rule_version": _nullable(INT), "items": {"type": "array", "items": _ref("UnitScore")}},
+    ["year", "source", "items"],
+)
+
+
+# KPI targets (kpi_tasks/kpis/api.py).
+NUMBER = {"type": "number"}
+PERIOD_PATTERN = r"^\d{4}(-([qQ][1-4]|0[1-9]|1[0-2]))?$"
+KPI_ENUMS = {
+    "measure": {"type": "string", "enum": ["percent", "count", "vnd"]},
+    "formula": {"type": "string", "enum": ["ratio", "value"]},
+    "direction": {"type": "string", "enum": ["at_least", "above", "at_most", "below"]},
+    "aggregation": {"type": "string", "enum": ["latest", "sum"]},
+}
+SCHEMAS["Kpi"] = _obj(
+    {"id": INT, "code": STR, "name": STR, **KPI_ENUMS, "numerator_label": _nullable(STR),
+     "denominator_label": _nullable(STR), "description": STR, "active": BOOL},
+    ["id", "code", "name", "measure", "formula", "direction", "numerator_label", "denominator_label"],
+)
+SCHEMAS["KpiInput"] = _obj(
+    {"code": STR, "name": STR, **KPI_ENUMS,
+     "measure": {"type": "string", "enum": ["percent", "%", "count", "vnd", "VND"],
+                 "description": "% and VND are accepted for percent and vnd"},
+     "numerator_label": _nullable(STR), "denominator_label": _nullable(STR), "description": _nullable(STR)},
+    ["code", "name", "measure", "formula", "direction"],
+)
+SCHEMAS["KpiPage"] = _obj(
+    {"items": {"type": "array", "items": _ref("Kpi")}, "total": INT, "page": INT, "per_page": INT},
+    ["items", "total", "page", "per_page"],
+)
+SCHEMAS["KpiTarget"] = _obj(
+    {"id": INT, "kpi_id": INT, "unit_id": _nullable(INT), "unit_kind": _nullable(STR), "period": STR,
+     "period_kind": {"type": "string", "enum": ["year", "quarter", "month"]}, "period_start": DATE,
+     "period_end": DATE, "target_value": NUMBER, "directive_id": _nullable(INT), "task_id": _nullable(INT)},
+    ["id", "kpi_id", "unit_id", "unit_kind", "period", "target_value"],
+)
+SCHEMAS["KpiTargetInput"] = _obj(
+    {"unit_id": _nullable(INT), "unit_kind": _nullable({"type": "string", "enum": list(UNIT_KINDS)}),
+     "period": {"type": "string", "pattern": PERIOD_PATTERN}, "target_value": NUMBER,
+     "directive_id": _nullable(INT), "task_id": _nullable(INT)},
+    ["period", "target_value"],
+)
+SCHEMAS["KpiMeasurement"] = _obj(
+    {"id": INT, "kpi_id": INT, "unit_id": INT, "period_end": DATE, "numerator": _nullable(INT),
+     "denominator": _nullable(INT), "value": _nullable(NUMBER),
+     "source": {"type": "string", "enum": ["entered", "imported", "computed"]}, "entered_by_id": _nullable(INT),
+     "recorded_at": DATETIME},
+    ["id", "kpi_id", "unit_id", "period_end", "numerator", "denominator", "value", "source"],
+)
+SCHEMAS["KpiMeasurementInput"] = _obj(
+    {"unit_id": INT, "period_end": DATE, "numerator": _nullable({"type": "integer", "minimum": 0}),
+     "denominator": _nullable({"type": "integer", "minimum": 0}), "value": _nullable(NUMBER)},
+    ["unit_id", "period_end"],
+)
+SCHEMAS["KpiProgress"] = _obj(
+    {"kpi_id": INT, "period": STR, "period_start": DATE, "period_end": DATE, "previous_period": STR,
+     "items": {"type": "array", "items": _obj(
+         {"rank": INT, "unit_id": INT, "unit_code": STR, "unit_name": STR, "numerator": _nullable(INT),
+          "denominator": _nullable(INT), "value": _nullable(NUMBER), "target_value": _nullable(NUMBER),
+          "target_id": _nullable(INT), "actual_value": _nullable(NUMBER), "met": _nullable(BOOL),
+          "as_of": _nullable(DATE), "previous_actual_value": _nullable(NUMBER), "change": _nullable(NUMBER)},
+         ["unit_id", "numerator", "denominator", "target_value", "actual_value", "met"])},
+     "total": _obj(
+         {"numerator": _nullable(INT), "denominator": _nullable(INT), "value": _nullable(NUMBER),
+          "actual_value": _nullable(NUMBER), "as_of": _nullable(DATE), "previous_actual_value": _nullable(NUMBER),
+          "change": _nullable(NUMBER), "units_reporting": INT, "units_with_target": INT, "units_met": INT},
+         ["numerator", "denominator", "actual_value"])},
+    ["items", "total"],
+)
+
+# Notifications (kpi_tasks/notifications/api.py).
+SCHEMAS["Notification"] = _obj(
+    {"id": INT, "kind": {"type": "string", "enum": ["due_soon", "overdue", "apology_due", "report"]},
+     "task_id": _nullable(INT), "created_at": DATETIME, "read": BOOL, "occurrence_id": _nullable(INT),
+     "report_id": _nullable(INT), "offset_days": INT, "deadline": _nullable(DATE), "read_at": _nullable(DATETIME),
+     "email_state": {"type": "string", "enum": ["pending", "sending", "sent", "failed", "skipped"]}},
+    ["id", "kind", "task_id", "created_at", "read"],
+)
+SCHEMAS["NotificationPage"] = _obj(
+    {"items": {"type": "array", "items": _ref("Notification")}, "total": INT, "page": INT, "per_page": INT},
+    ["items", "total", "page", "per_page"],
+)
+
+
+
+# Deadlines (kpi_tasks/deadlines/api.py) and attachments (kpi_tasks/attachments/api.py).
+SCHEMAS["TaskInput"]["properties"].update({
+    "deadline_period": _nullable({"type": "string", "description": "end of a period: 2024, 2024-Q1 or 2024-03"}),
+    "lead_unit_kind": _nullable({"type": "string", "enum": list(UNIT_KINDS),
+                                 "description": "instead of lead_unit_id: one task per unit of this kind"}),
+})
+SCHEMAS["TaskInput"]["required"] = ["title"]  # and lead_unit_id or lead_unit_kind
+SCHEMAS["Task"]["properties"].update(
+    {"deadline_period": _nullable(STR), "recurrence": _nullable(STR), "group_id": _nullable(INT)}
+)
+SCHEMAS["ProgressUpdate"]["properties"]["occurrence_id"] = _nullable(INT)
+SCHEMAS["UnitStats"]["properties"]["extended"] = INT
+SCHEMAS["TaskGroupCreated"] = _obj(
+    {"group_id": INT, "lead_unit_kind": {"type": "string", "enum": list(UNIT_KINDS)},
+     "items": {"type": "array", "items": _ref("TaskDetail")}, "total": INT},
+    ["group_id", "lead_unit_kind", "items", "total"],
+)
+EXTENSION_STATUS = {"type": "string", "enum": ["pending", "approved", "rejected"]}
+SCHEMAS["ExtensionRequest"] = _obj(
+    {"id": INT, "task_id": INT, "occurrence_id": _nullable(INT), "unit_id": INT, "requested_by_id": INT,
+     "previous_deadline": _nullable(DATE), "new_deadline": DATE, "reason": STR, "status": EXTENSION_STATUS,
+     "decided_by_id": _nullable(INT), "decided_at": _nullable(DATETIME), "decision_note": _nullable(STR),
+     "created_at": DATETIME},
+    ["id", "task_id", "new_deadline", "reason", "status"],
+)
+SCHEMAS["ExtensionRequestInput"] = _obj(
+    {"new_deadline": DATE, "reason": STR, "occurrence_id": _nullable(INT)}, ["new_deadline", "reason"]
+)
+SCHEMAS["ExtensionDecisionInput"] = _obj(
+    {"decision": {"type": "string", "enum": ["approve", "reject"]}, "note": _nullable(STR)}, ["decision"]
+)
+SCHEMAS["ExtensionRequestPage"] = _obj(
+    {"items": {"type": "array", "items": _ref("ExtensionRequest")}, "total": INT, "page": INT, "per_page": INT},
+    ["items", "total", "page", "per_page"],
+)
+SCHEMAS["Occurrence"] = _obj(
+    {"id": INT, "task_id": INT, "period_start": DATE, "due_on": DATE, "effective_deadline": DATE,
+     "status": {"type": "string", "enum": list(STATUSES)}, "due_soon": BOOL, "progress_percent": INT,
+     "completion_reported_on": _nullable(DATE), "completed_on": _nullable(DATE), "review_note": _nullable(STR),
+     "version": INT},
+    ["id", "task_id", "due_on", "effective_deadline", "status", "progress_percent", "version"],
+)
+SCHEMAS["OccurrenceDetail"] = {
+    "allOf": [_ref("Occurrence"), _obj({"updates": {"type": "array", "items": _ref("ProgressUpdate")}}, ["updates"])]
+}
+SCHEMAS["OccurrencePage"] = _obj(
+    {"items": {"type": "array", "items": _ref("Occurrence")}, "total": INT, "page": INT, "per_page": INT},
+    ["items", "total", "page", "per_page"],
+)
+SCHEMAS["Milestone"] = _obj(
+    {"id": INT, "task_id": INT, "position": INT, "step": STR, "due_on": _nullable(DATE), "done_on": _nullable(DATE),
+     "note": STR, "version": INT},
+    ["id", "task_id", "position", "step", "due_on", "done_on", "version"],
+)
+SCHEMAS["MilestoneInput"] = _obj(
+    {"step": STR, "due_on": _nullable(DATE), "done_on": _nullable(DATE), "note": _nullable(STR),
+     "position": _nullable({"type": "integer", "minimum": 1, "maximum": 1000})},
+    ["step"],
+)
+SCHEMAS["Milestones"] = _obj(
+    {"items": {"type": "array", "items": _ref("Milestone")}, "done": INT, "total": INT, "percent_done": INT},
+    ["items", "done", "total", "percent_done"],
+)
+SCHEMAS["Attachment"] = _obj(
+    {"id": INT, "name": STR, "kind": {"type": "string", "enum": ["pdf", "docx", "xlsx", "doc", "xls", "png", "jpeg"]},
+     "content_type": STR, "size": INT, "sha256": STR, "directive_id": _nullable(INT), "update_id": _nullable(INT),
+     "task_id": _nullable(INT), "uploaded_by_id": INT, "created_at": DATETIME, "download_url": STR},
+    ["id", "name", "kind", "content_type", "size", "download_url"],
+)
+ATTACHMENTS = _obj({"items": {"type": "array", "items": _ref("Attachment")}}, ["items"])
+FILE_UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": _obj(
+    {"file": {"type": "string", "format": "binary",
+              "description": "PDF, DOCX, XLSX, DOC, XLS, PNG or JPEG, checked by content"}}, ["file"])}}}
+FILE_CONTENT_TYPES = (
+    "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/msword",
+    "application/vnd.ms-excel", "image/png", "image/jpeg",
+)
+
+
+def _deadline_paths() -> dict[str, Any]:
+    task, occurrence = _id_param(), _id_param("occurrence_id")
+    return {
+        "/tasks/{id}/extension-requests": {
+            "get": {"summary": "Các đề nghị gia hạn của nhiệm vụ", "parameters": [task], "responses": {
+                **_answer("200", _obj({"items": {"type": "array", "items": _ref("ExtensionRequest")}}, ["items"]),
+                          "Requests"), **_errors("404")}},
+            "post": {"summary": "Đề nghị gia hạn (đơn vị chủ trì); nhiệm vụ định kỳ: kèm occurrence_id",
+                     "parameters": [task], "requestBody": _json_body(_ref("ExtensionRequestInput")),
+                     "responses": {**_answer("201", _ref("ExtensionRequest"), "Created, status pending"),
+                                   **_errors("400", "403", "404", "409", "422")}},
+        },
+        "/extension-requests": {
+            "get": {"summary": "Đề nghị gia hạn trên các nhiệm vụ được xem",
+                    "parameters": [_query("status", EXTENSION_STATUS), *PAGE_PARAMS], "responses": {
+                        **_answer("200", _ref("ExtensionRequestPage"), "Requests"), **_errors("422")}},
+        },
+        "/extension-requests/{id}/decision": {
+            "post": {"summary": "Quyết định gia hạn (office, leader, admin); approve đổi effective_deadline",
+                     "parameters": [_id_param()], "requestBody": _json_body(_ref("ExtensionDecisionInput")),
+                     "responses": {**_answer("200", {"allOf": [_ref("ExtensionRequest"),
+                                                               _obj({"task": _ref("TaskDetail")}, ["task"])]},
+                                             "Decided"),
+                                   **_errors("400", "403", "404", "409", "422")}},
+        },
+        "/tasks/{id}/occurrences": {
+            "get": {"summary": "Các kỳ báo cáo của nhiệm vụ định kỳ", "parameters": [task, *PAGE_PARAMS],
+                    "responses": {**_answer("200", _ref("OccurrencePage"), "Occurrences"), **_errors("404", "422")}},
+        },
+        "/tasks/{id}/occurrences/{occurrence_id}": {
+            "get": {"summary": "Một kỳ báo cáo và các lần báo cáo", "parameters": [task, occurrence], "responses": {
+                **_answer("200", _ref("OccurrenceDetail"), "Occurrence"), **_errors("404")}},
+        },
+        "/tasks/{id}/occurrences/{occurrence_id}/updates": {
+            "post": {"summary": "Báo cáo kỳ (đơn vị); report_completed chuyển kỳ sang chờ xác nhận",
+                     "parameters": [task, occurrence], "requestBody": _json_body(_ref("UpdateInput")),
+                     "responses": {**_answer("201", {"allOf": [_ref("ProgressUpdate"),
+                                                               _obj({"occurrence": _ref("OccurrenceDetail")})]},
+                                             "Created"),
+                                   **_errors("400", "403", "404", "409", "422")}},
+        },
+        "/tasks/{id}/occurrences/{occurrence_id}/review": {
+            "post": {"summary": "Xác nhận hoặc trả lại kỳ báo cáo (office)", "parameters": [task, occurrence],
+                     "requestBody": _json_body(_ref("ReviewInput")), "responses": {
+                         **_answer("200", _ref("OccurrenceDetail"), "Occurrence"),
+                         **_errors("400", "403", "404", "409", "422")}},
+        },
+        "/tasks/{id}/milestones": {
+            "get": {"summary": "Bảng tiến độ (các bước thực hiện)", "parameters": [task], "responses": {
+                **_answer("200", _ref("Milestones"), "Milestones"), **_errors("404")}},
+            "post": {"summary": "Thêm bước thực hiện (office, đơn vị chủ trì)", "parameters": [task],
+                     "requestBody": _json_body(_ref("MilestoneInput")), "responses": {
+                         **_answer("201", _ref("Milestone"), "Created"), **_errors("400", "403", "404", "409", "422")}},
+        },
+        "/tasks/{id}/milestones/{milestone_id}": {
+            "patch": {"summary": "Sửa bước thực hiện; cần version", "parameters": [task, _id_param("milestone_id")],
+                      "requestBody": _json_body(
+                          {"allOf": [_ref("MilestoneInput"), _obj({"version": INT}, ["version"])]}),
+                      "responses": {**_answer("200", _ref("Milestone"), "Milestone"),
+                                    **_errors("400", "403", "404", "409", "422")}},
+            "delete": {"summary": "Xóa bước thực hiện", "parameters": [task, _id_param("milestone_id")],
+                       "responses": {"204": {"description": "Deleted"}, **_errors("403", "404", "409")}},
+        },
+        "/directives/{id}/attachments": {
+            "get": {"summary": "Tệp đính kèm của văn bản", "parameters": [_id_param()], "responses": {
+                **_answer("200", ATTACHMENTS, "Files"), **_errors("404")}},
+            "post": {"summary": "Đính kèm tệp vào văn bản (office)", "parameters": [_id_param()],
+                     "requestBody": FILE_UPLOAD, "responses": {
+                         **_answer("201", _ref("Attachment"), "Stored"), **_errors("400", "403", "404", "413", "422")}},
+        },
+        "/tasks/{id}/updates/{update_id}/attachments": {
+            "post": {"summary": "Đính kèm tệp vào một lần cập nhật hoặc báo cáo hoàn thành (đơn vị đã gửi)",
+                     "parameters": [task, _id_param("update_id")], "requestBody": FILE_UPLOAD, "responses": {
+                         **_answer("201", _ref("Attachment"), "Stored"), **_errors("400", "403", "404", "413", "422")}},
+        },
+        "/tasks/{id}/attachments": {
+            "get": {"summary": "Tệp đính kèm các lần cập nhật của nhiệm vụ", "parameters": [task], "responses": {
+                **_answer("200", ATTACHMENTS, "Files"), **_errors("404")}},
+        },
+        "/attachments/{id}/content": {
+            "get": {"summary": "Tải tệp (chỉ người được xem văn bản, nhiệm vụ)", "parameters": [_id_param()],
+                    "responses": {"200": {"description": "The file", "content": {
+                        content_type: {"schema": {"type": "string", "format": "binary"}}
+                        for content_type in FILE_CONTENT_TYPES}}, **_errors("404")}},
+        },
+    }
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PERIOD_FILTERS = [
+    _query("from", DATE, "with to: rows the statistics count for the period (deadline or completion within)"),
+    _query("to", DATE),
+]
+
+
+def _file_answer(content_type: str, description: str) -> dict[str, Any]:
+    return {"200": {"description": description,
+                    "content": {content_type: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+def _report_paths() -> dict[str, Any]:
+    month = {"name": "month", "in": "query", "required": True,
+             "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "description": "YYYY-MM"}
+    return {
+        "/reports/tasks.xlsx": {
+            "get": {"summary": "Danh sách nhiệm vụ ra Excel (bộ lọc như GET /tasks, thêm kỳ thống kê)",
+                    "parameters": [*TASK_FILTERS, *PERIOD_FILTERS, _query("completed_from", DATE),
+                                   _query("completed_to", DATE)],
+                    "responses": {**_file_answer(XLSX, "Workbook"), **_errors("422")}},
+        },
+        "/reports/units.xlsx": {
+            "get": {"summary": "Thống kê theo đơn vị ra Excel (cùng số liệu GET /stats/units)",
+                    "parameters": PERIOD_FILTERS, "responses": {**_file_answer(XLSX, "Workbook"), **_errors("422")}},
+        },
+        "/reports/monthly.xlsx": {
+            "get": {"summary": "Báo cáo tháng gửi Chủ tịch, 5 biểu (office, leader, interior, viewer, admin)",
+                    "parameters": [month],
+                    "responses": {**_file_answer(XLSX, "Workbook"), **_errors("403", "422")}},
+        },
+        "/reports/monthly.docx": {
+            "get": {"summary": "Báo cáo tháng gửi Chủ tịch, văn bản Word", "parameters": [month],
+                    "responses": {**_file_answer(DOCX, "Document"), **_errors("403", "422")}},
+        },
+    }
+
+
+# Dossiers (dossiers/api.py): the import of the dossier system's exports and apology-letter obligations.
+LETTER_STATUSES = ["pending", "issued", "late"]
+SCHEMAS["DossierImport"] = _obj(
+    {"imported": INT, "rejected": {"type": "array", "maxItems": 0}, "created": INT, "updated": INT, "unchanged": INT,
+     "obligations_created": INT, "import_id": INT},
+    ["imported", "rejected"],
+)
+SCHEMAS["DossierImportRejected"] = _obj(
+    {"imported": {"type": "integer", "enum": [0]},
+     "rejected": {"type": "array", "items": _obj({"row": INT, "message": STR}, ["row", "message"])},
+     "error": SCHEMAS["Error"]["properties"]["error"]},
+    ["error"],
+)
+SCHEMAS["ApologyLetter"] = _obj(
+    {"id": INT, "dossier_id": INT, "dossier_code": STR, "unit_id": INT, "due_by": DATE,
+     "status": {"type": "string", "enum": LETTER_STATUSES}, "overdue": BOOL, "issued_on": _nullable(DATE),
+     "new_appointment_on": _nullable(DATE), "reason": STR, "signer": _nullable(STR),
+     "recorded_by_id": _nullable(INT), "recorded_at": _nullable(DATETIME), "version": INT},
+    ["id", "dossier_code", "unit_id", "due_by", "status"],
+)
+SCHEMAS["ApologyLetterPage"] = _obj(
+    {"items": {"type": "array", "items": _ref("ApologyLetter")}, "total": INT, "page": INT, "per_page": INT},
+    ["items", "total", "page", "per_page"],
+)
+SCHEMAS["ApologyLetterInput"] = _obj(
+    {"issued_on": DATE, "new_appointment_on": DATE, "reason": STR, "signer": _nullable(STR), "version": INT},
+    ["issued_on", "new_appointment_on", "reason"],
+)
+
+
+def _dossier_paths() -> dict[str, Any]:
+    upload = {"required": True, "content": {"multipart/form-data": {"schema": _obj(
+        {"file": {"type": "string", "format": "binary",
+                  "description": ".xlsx or .csv exported by the one-stop dossier system"}}, ["file"])}}}
+    return {
+        "/dossiers/import": {
+            "post": {"summary": "Nhập hồ sơ TTHC (office): cả tệp hoặc không gì; 422 kèm mọi dòng sai",
+                     "requestBody": upload, "responses": {
+                         **_answer("200", _ref("DossierImport"), "Imported"),
+                         **_answer("422", _ref("DossierImportRejected"), "Refused whole: every bad row"),
+                         **_errors("400", "403", "413")}},
+        },
+        "/apology-letters": {
+            "get": {"summary": "Nghĩa vụ gửi phiếu xin lỗi (đơn vị: của đơn vị mình)", "parameters": [
+                _query("status", {"type": "string", "enum": LETTER_STATUSES}), _query("unit_id", INT),
+                _query("overdue", {"type": "string", "enum": ["0", "1"]}), *PAGE_PARAMS], "responses": {
+                **_answer("200", _ref("ApologyLetterPage"), "Obligations"), **_errors("422")}},
+        },
+        "/apology-letters/{id}": {
+            "post": {"summary": "Ghi nhận phiếu xin lỗi đã gửi: issued (đúng hạn) hoặc late",
+                     "parameters": [_id_param()], "requestBody": _json_body(_ref("ApologyLetterInput")),
+                     "responses": {**_answer("200", _ref("ApologyLetter"), "Letter"),
+                                   **_errors("400", "403", "404", "409", "422")}},
+        },
+    }
 
 
 def _paths() -> dict[str, Any]:
@@ -182,7 +538,9 @@ def _paths() -> dict[str, Any]:
         "/directives/{id}/tasks": {
             "post": {"summary": "Giao nhiệm vụ (office)", "parameters": [_id_param()],
                      "requestBody": _json_body(_ref("TaskInput")), "responses": {
-                         **_answer("201", _ref("TaskDetail"), "Created"), **_errors("400", "403", "404", "422")}},
+                         **_answer("201", {"anyOf": [_ref("TaskDetail"), _ref("TaskGroupCreated")]},
+                                   "Created (a group of tasks when lead_unit_kind was given)"),
+                         **_errors("400", "403", "404", "422")}},
         },
         "/tasks": {
             "get": {"summary": "Danh sách nhiệm vụ", "parameters": [*TASK_FILTERS, *PAGE_PARAMS], "responses": {
@@ -214,6 +572,67 @@ def _paths() -> dict[str, Any]:
                 **_answer("200", _obj({"items": {"type": "array", "items": _ref("UnitStats")}}, ["items"]), "Stats"),
                 **_errors("422")}},
         },
+        "/notifications": {
+            "get": {"summary": "Thông báo của chính người dùng (mới nhất trước)",
+                    "parameters": [_query("unread", {"type": "string", "enum": ["0", "1"]}, "1: only unread"),
+                                   *PAGE_PARAMS],
+                    "responses": {**_answer("200", _ref("NotificationPage"), "Notifications"), **_errors("422")}},
+        },
+        "/notifications/{id}/read": {
+            "post": {"summary": "Đánh dấu một thông báo đã đọc", "parameters": [_id_param()], "responses": {
+                **_answer("200", _ref("Notification"), "Notification"), **_errors("404")}},
+        },
+        "/notifications/read-all": {
+            "post": {"summary": "Đánh dấu mọi thông báo của mình đã đọc", "responses": {
+                **_answer("200", _obj({"updated": INT}, ["updated"]), "How many were unread"), **_errors()}},
+        },
+        "/scores": {
+            "get": {"summary": "Kết quả chấm điểm thi đua: bản đã công bố mới nhất của năm, nếu chưa có thì bản nháp",
+                    "parameters": [_query("year", {"type": "integer", "minimum": 2000, "maximum": 2100},
+                                          "default: the current year")],
+                    "responses": {**_answer("200", _ref("Scores"), "Scores (source: published or draft)"),
+                                  **_errors("422")}},
+        },
+        "/kpis": {
+            "get": {"summary": "Danh mục chỉ tiêu", "parameters": PAGE_PARAMS, "responses": {
+                **_answer("200", _ref("KpiPage"), "KPIs"), **_errors("422")}},
+            "post": {"summary": "Thêm chỉ tiêu (office, admin)", "requestBody": _json_body(_ref("KpiInput")),
+                     "responses": {**_answer("201", _ref("Kpi"), "Created"), **_errors("400", "403", "422")}},
+        },
+        "/kpis/{id}": {
+            "get": {"summary": "Một chỉ tiêu", "parameters": [_id_param()], "responses": {
+                **_answer("200", _ref("Kpi"), "KPI"), **_errors("404")}},
+        },
+        "/kpis/{id}/targets": {
+            "get": {"summary": "Các mức chỉ tiêu đã giao", "parameters": [_id_param()], "responses": {
+                **_answer("200", _obj({"items": {"type": "array", "items": _ref("KpiTarget")}}, ["items"]),
+                          "Targets"), **_errors("404")}},
+            "post": {"summary": "Giao chỉ tiêu cho một đơn vị hoặc một loại đơn vị (office, admin); giao lại "
+                                "cùng đơn vị và kỳ thì thay mức cũ",
+                     "parameters": [_id_param()], "requestBody": _json_body(_ref("KpiTargetInput")),
+                     "responses": {**_answer("201", _ref("KpiTarget"), "Created or replaced"),
+                                   **_errors("400", "403", "404", "422")}},
+        },
+        "/kpis/{id}/measurements": {
+            "get": {"summary": "Số liệu đã ghi, mới nhất trước", "parameters": [_id_param(), _query("unit_id", INT)],
+                    "responses": {**_answer("200", _obj({"items": {"type": "array", "items": _ref("KpiMeasurement")}},
+                                                        ["items"]), "Measurements"), **_errors("404", "422")}},
+            "post": {"summary": "Ghi số liệu của đơn vị (đơn vị mình; office, admin mọi đơn vị); ghi lại cùng "
+                                "ngày thì thay số cũ",
+                     "parameters": [_id_param()], "requestBody": _json_body(_ref("KpiMeasurementInput")),
+                     "responses": {**_answer("201", _ref("KpiMeasurement"), "Recorded"),
+                                   **_errors("400", "403", "404", "422")}},
+        },
+        "/kpis/{id}/progress": {
+            "get": {"summary": "Kết quả theo đơn vị trong kỳ, xếp theo tỷ lệ; dòng tổng tính từ tổng tử số/mẫu số",
+                    "parameters": [_id_param(), {"name": "period", "in": "query", "required": True,
+                                                 "schema": {"type": "string", "pattern": PERIOD_PATTERN},
+                                                 "description": "2023, 2023-Q1 or 2023-03"}],
+                    "responses": {**_answer("200", _ref("KpiProgress"), "Progress"), **_errors("404", "422")}},
+        },
+        **_deadline_paths(),
+        **_report_paths(),
+        **_dossier_paths(),
     }
 
 

@@ -6,7 +6,9 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.services import create_user
 from kpi_tasks.clock import today
 from kpi_tasks.demo.data import COMMUNES, DEPARTMENTS, DIRECTIVES, DISTRICT, OTHER_UNITS, USERS
+from kpi_tasks.demo.kpis import seed_kpis
 from kpi_tasks.directives.services import create_directive
+from kpi_tasks.scoring.services import create_default_rule
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.tasks.services import assign_staff, create_task, post_update, review_task
 from kpi_tasks.units.services import create_unit
@@ -58,6 +60,8 @@ def seed_demo() -> str:
                 assign_staff(task, lead_manager, [staff[task.lead_unit_id].id])
             _play(task, outcome, lead_manager or admin, office, day)
             task_count += 1
+    seed_kpis(units, office, day)
+    _seed_scoring_rule(users, day)
     logins = "\n".join(f"  {u:<20} {r:<13} {c or ''}" for u, _n, r, c in USERS)
     return (
         f"Đã nạp dữ liệu mẫu: {len(units)} đơn vị, {len(users)} người dùng, {len(DIRECTIVES)} văn bản, "
@@ -80,3 +84,8 @@ def _play(task: Task, outcome: str, reporter: User, office: User, day: dt.date) 
     post_update(task, reporter, progress_percent=None, note="Đã hoàn thành nhiệm vụ.", report_completed=True,
                 completed_on=min(completed_on, day))
     review_task(task, office, decision="approve", note="Xác nhận đã hoàn thành.")
+
+
+def _seed_scoring_rule(users: dict[str, User], day: dt.date) -> None:
+    """The shipped default scoring rule, saved as version 1 for the demo year by the Interior department."""
+    create_default_rule(day.year, users.get("noivu"))

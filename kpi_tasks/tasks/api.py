@@ -5,8 +5,10 @@ from flask import Blueprint, current_app
 from kpi_tasks.api.input import Fields, api_user, iso, json_fields, page_params, query_fields
 from kpi_tasks.audit.services import history
 from kpi_tasks.clock import today
+from kpi_tasks.deadlines.services import create_task_group
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.extensions import db
+from kpi_tasks.kpis.services import link_targets, linked_target_ids
 from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.tasks.models import ProgressUpdate, Task
 from kpi_tasks.tasks.queries import TaskFilters, task_flags, task_rows_query, unit_stats
@@ -19,6 +21,7 @@ from kpi_tasks.tasks.services import (
     update_task,
 )
 from kpi_tasks.tasks.status import STATUSES
+from kpi_tasks.units.models import UNIT_KINDS
 
 
 def task_json(task: Task, status: str, due_soon: bool) -> dict:
@@ -35,6 +38,9 @@ def task_json(task: Task, status: str, due_soon: bool) -> dict:
         "deadline_kind": task.deadline_kind,
         "deadline": iso(task.deadline),
         "deadline_working_days": task.deadline_working_days,
+        "deadline_period": task.deadline_period,
+        "recurrence": task.recurrence,
+        "group_id": task.group_id,
         "effective_deadline": iso(task.effective_deadline),
         "status": status,
         "due_soon": bool(due_soon),
@@ -50,6 +56,7 @@ def update_json(update: ProgressUpdate) -> dict:
     return {
         "id": update.id,
         "task_id": update.task_id,
+        "occurrence_id": update.occurrence_id,
         "unit_id": update.unit_id,
         "author_id": update.author_id,
         "progress_percent": update.progress_percent,
@@ -77,6 +84,7 @@ def task_detail_json(task: Task) -> dict:
         **task_json(task, status, due_soon),
         "history": events,
         "updates": [update_json(update) for update in progress_updates(task)],
+        "kpi_target_ids": linked_target_ids(task.id),
     }
 
 
@@ -84,28 +92,50 @@ def _due_soon_days() -> int:
     return current_app.config["DUE_SOON_WORKING_DAYS"]
 
 
-def _task_values(fields: Fields) -> dict:
+def _task_values(fields: Fields, *, lead_unit_required: bool = True) -> dict:
     return {
         "title": fields.text("title", required=True),
         "content": fields.text("content"),
         "section": fields.text("section"),
-        "lead_unit_id": fields.integer("lead_unit_id", required=True),
+        "lead_unit_id": fields.integer("lead_unit_id", required=lead_unit_required),
         "coordinating_unit_ids": fields.int_list("coordinating_unit_ids"),
         "deadline": fields.date("deadline"),
         "deadline_working_days": fields.integer("deadline_working_days"),
+        "deadline_period": fields.text("deadline_period"),
+        "recurrence": fields.text("recurrence"),
         "leader_id": fields.integer("leader_id"),
     }
 
 
 def create_task_api(directive_id: int) -> tuple[dict, int]:
+    """One task; or, with `lead_unit_kind` instead of `lead_unit_id`, one task per unit of that kind."""
     user = api_user()
     directive = get_directive_or_404(directive_id, user)
     fields = json_fields()
-    values = _task_values(fields)
-    if fields.data.get("recurrence") or fields.data.get("kpi_target_ids"):
-        fields.errors.setdefault("recurrence", "Chưa hỗ trợ nhiệm vụ định kỳ và chỉ tiêu qua API ở phiên bản này.")
+    unit_kind = fields.choice("lead_unit_kind", UNIT_KINDS)
+    values = _task_values(fields, lead_unit_required=unit_kind is None and "lead_unit_kind" not in fields.errors)
+    if unit_kind is not None and values["lead_unit_id"] is not None:
+        fields.errors["lead_unit_kind"] = (
+            "Gửi lead_unit_id (một đơn vị) hoặc lead_unit_kind (cả nhóm), không gửi cả hai."
+        )
+    kpi_target_ids = fields.int_list("kpi_target_ids")
+    if unit_kind is not None and kpi_target_ids:
+        # A target belongs to one task; a group's tasks are linked one by one afterwards.
+        fields.errors["kpi_target_ids"] = "Chỉ tiêu được gắn với từng nhiệm vụ, không gắn khi giao cho cả nhóm đơn vị."
     fields.done()
+    if unit_kind is not None:
+        del values["lead_unit_id"]
+        group, tasks = create_task_group(directive, user, unit_kind=unit_kind, **values)
+        db.session.commit()
+        return {
+            "group_id": group.id,
+            "lead_unit_kind": group.unit_kind,
+            "items": [task_detail_json(task) for task in tasks],
+            "total": len(tasks),
+        }, 201
     task = create_task(directive, user, **values)
+    if kpi_target_ids:
+        link_targets(task, kpi_target_ids, user)
     db.session.commit()
     return task_detail_json(task), 201
 
@@ -152,17 +182,22 @@ def update_task_api(task_id: int) -> dict:
     return task_detail_json(task)
 
 
-def post_update_api(task_id: int) -> tuple[dict, int]:
-    user = api_user()
-    task = get_task_or_404(task_id, user)
-    fields = json_fields()
-    values = {
+def report_values(fields: Fields) -> dict:
+    """The body of a progress report, against a task or one of its occurrences."""
+    return {
         "progress_percent": fields.integer("progress_percent"),
         "note": fields.text("note"),
         "report_completed": fields.boolean("report_completed"),
         "completed_on": fields.date("completed_on"),
         "expected_version": fields.integer("version"),
     }
+
+
+def post_update_api(task_id: int) -> tuple[dict, int]:
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    fields = json_fields()
+    values = report_values(fields)
     fields.done()
     update = post_update(task, user, **values)
     db.session.commit()
@@ -192,7 +227,7 @@ def unit_stats_api() -> dict:
         "items": [
             {key: item[key] for key in ("unit_id", "unit_code", "unit_name", "assigned", "in_progress",
                                         "overdue", "awaiting_review", "done_on_time", "done_late",
-                                        "ongoing", "on_time_rate")}
+                                        "ongoing", "on_time_rate", "extended")}
             for item in items
         ]
     }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,6 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from kpi_tasks.calendar.recurrence import WEEKDAY_NAMES, RecurrenceRule, rule_from_code, rule_to_code
+from kpi_tasks.errors import ValidationError
 from kpi_tasks.forms import options
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -24,10 +27,13 @@ class TaskForm(FlaskForm):
     section = StringField("Mục trong văn bản", validators=[Optional(), Length(max=40)])
     content = TextAreaField("Nội dung", validators=[Optional(), Length(max=20000)])
     lead_unit_id = SelectField("Đơn vị chủ trì", coerce=int, validate_choice=False)
+    # Instead of one lead unit: every unit of a kind, one task each ("UBND các xã, thị trấn"). New tasks only.
+    lead_unit_kind = SelectField("Hoặc giao cho tất cả đơn vị thuộc nhóm", validate_choice=False)
     coordinating_unit_ids = SelectMultipleField("Đơn vị phối hợp", coerce=int, validate_choice=False)
     deadline_kind = RadioField(
         "Thời hạn",
         choices=options([("date", "Đến ngày"), ("working_days", "Số ngày làm việc kể từ ngày ban hành"),
+                         ("period", "Cuối kỳ (tháng, quý, năm)"), ("recurring", "Định kỳ"),
                          ("none", "Không thời hạn (thường xuyên)")]),
         default="date",
     )
@@ -35,14 +41,65 @@ class TaskForm(FlaskForm):
     deadline_working_days = IntegerField(
         "Số ngày làm việc", validators=[Optional(), NumberRange(1, 1000, "Từ 1 đến 1000 ngày.")]
     )
+    deadline_period = StringField("Kỳ (2026, 2026-Q2 hoặc 2026-06)", validators=[Optional(), Length(max=10)])
+    # The recurring rule, built from a few plain fields; the service receives its code (calendar/recurrence.py).
+    recurrence = SelectField(
+        "Chu kỳ",
+        choices=options([("weekly", "Hàng tuần, vào thứ"), ("monthly", "Hàng tháng, vào ngày"),
+                         ("monthly_meeting", "Hàng tháng, trước phiên họp thường kỳ"),
+                         ("quarterly", "Hàng quý, ngày của tháng cuối quý"), ("yearly", "Hàng năm, ngày/tháng")]),
+        default="weekly",
+    )
+    recurrence_weekday = SelectField(
+        "Thứ", coerce=int, choices=options((i, name[0].upper() + name[1:]) for i, name in enumerate(WEEKDAY_NAMES)),
+        default=4,
+    )
+    recurrence_day = IntegerField("Ngày (để trống: ngày cuối)", validators=[Optional(), NumberRange(1, 31)])
+    recurrence_month = IntegerField("Tháng (hàng năm)", validators=[Optional(), NumberRange(1, 12)])
+    recurrence_days_before = IntegerField("Số ngày trước phiên họp", validators=[Optional(), NumberRange(1, 31)])
+    recurrence_until = DateField("Đến ngày", validators=[Optional()], format=DATE_FORMATS)
+    recurrence_count = IntegerField("Hoặc số kỳ", validators=[Optional(), NumberRange(1, 1000)])
     version = HiddenField()
 
     def deadline_values(self) -> dict:
+        """The deadline as the services take it; raises ValidationError (field `recurrence`) for a bad rule."""
         kind = self.deadline_kind.data
         return {
             "deadline": self.deadline.data if kind == "date" else None,
             "deadline_working_days": self.deadline_working_days.data if kind == "working_days" else None,
+            "deadline_period": self.deadline_period.data if kind == "period" else None,
+            "recurrence": self.recurrence_code() if kind == "recurring" else None,
         }
+
+    def recurrence_code(self) -> str:
+        choice = self.recurrence.data
+        fields: dict[str, object] = {"until": self.recurrence_until.data, "count": self.recurrence_count.data}
+        if choice == "weekly":
+            fields.update(freq="weekly", weekday=self.recurrence_weekday.data)
+        elif choice == "monthly_meeting":
+            fields.update(freq="monthly", days_before_meeting=self.recurrence_days_before.data or 1)
+        elif choice in ("monthly", "quarterly"):
+            fields.update(freq=choice, day=self.recurrence_day.data)
+        elif choice == "yearly":
+            fields.update(freq="yearly", day=self.recurrence_day.data, month=self.recurrence_month.data)
+        else:
+            raise ValidationError("Chưa chọn chu kỳ.", {"recurrence": "Chọn chu kỳ định kỳ."})
+        return rule_to_code(RecurrenceRule(**fields))  # type: ignore[arg-type]
+
+    def show_recurrence(self, code: str | None) -> None:
+        """Fill the rule's fields from a stored code, for the edit page."""
+        if not code:
+            return
+        rule = rule_from_code(code)
+        self.recurrence_until.data, self.recurrence_count.data = rule.until, rule.count
+        if rule.freq == "weekly":
+            self.recurrence.data, self.recurrence_weekday.data = "weekly", rule.weekday
+        elif rule.days_before_meeting is not None:
+            self.recurrence.data, self.recurrence_days_before.data = "monthly_meeting", rule.days_before_meeting
+        else:
+            self.recurrence.data = rule.freq
+            self.recurrence_day.data = rule.day if rule.day and rule.day > 0 else None
+            self.recurrence_month.data = rule.month
 
 
 class ProgressForm(FlaskForm):
@@ -52,6 +109,7 @@ class ProgressForm(FlaskForm):
     note = TextAreaField("Nội dung cập nhật", validators=[Optional(), Length(max=20000)])
     report_completed = BooleanField("Báo cáo đã hoàn thành nhiệm vụ")
     completed_on = DateField("Ngày hoàn thành", validators=[Optional()], format=DATE_FORMATS)
+    attachments = MultipleFileField("Tệp đính kèm (báo cáo, bản scan có chữ ký)")
     version = HiddenField()
 
 

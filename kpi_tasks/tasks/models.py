@@ -47,6 +47,12 @@ class Task(db.Model):
     deadline_kind: Mapped[str] = mapped_column(sa.String(20), default="date")
     deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
     deadline_working_days: Mapped[int | None] = mapped_column()
+    # "2024", "2024-Q1" or "2024-03" when the deadline was given as the end of a period (deadline = its last day).
+    deadline_period: Mapped[str | None] = mapped_column(sa.String(10))
+    # A recurring duty's rule code (calendar/recurrence.py); its due instances are deadlines.TaskOccurrence rows.
+    recurrence: Mapped[str | None] = mapped_column(sa.String(120))
+    # Set when the task is one unit's copy of an instruction given to every unit of a kind (deadlines.TaskGroup).
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_groups.id"), index=True)
     # The latest approved extension, else the original deadline; kept in the row so lists sort and
     # filter on an index instead of joining the extension history.
     effective_deadline: Mapped[dt.date | None] = mapped_column(sa.Date, index=True)
@@ -85,6 +91,8 @@ class ProgressUpdate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    # Set when the update reports on one occurrence of a recurring task (deadlines.TaskOccurrence).
+    occurrence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_occurrences.id"), index=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     progress_percent: Mapped[int | None] = mapped_column()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import task_visibility_clause, unit_involvement_clause
 from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.deadlines.queries import extended_count_column, occurrence_counts_query, task_extended_clause
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import Task, task_coordinating_units
@@ -39,6 +40,7 @@ class TaskFilters:
     deadline_from: dt.date | None = None
     deadline_to: dt.date | None = None
     directive_id: int | None = None
+    group_id: int | None = None
 
 
 def due_soon_until(today: dt.date, working_days: int) -> dt.date:
@@ -78,6 +80,8 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
         query = query.where(Task.effective_deadline <= filters.deadline_to)
     if filters.directive_id:
         query = query.where(Task.directive_id == filters.directive_id)
+    if filters.group_id:
+        query = query.where(Task.group_id == filters.group_id)
     return query.options(
         contains_eager(Task.directive),
         joinedload(Task.lead_unit),
@@ -109,16 +113,29 @@ def unit_stats(
 
     on_time_rate = done on time / (done on time + done late + overdue) × 100: the share of tasks
     already due that were done on time. None when no task is due yet.
+
+    A recurring task counts through its occurrences that have begun (each with its own status), not
+    itself. `extended` counts the tasks (and occurrences) with an approved extension.
     """
-    counts = (
-        sa.select(Task.lead_unit_id.label("unit_id"), *counts_columns(today))
+    task_counts = (
+        sa.select(
+            Task.lead_unit_id.label("unit_id"),
+            *counts_columns(today),
+            extended_count_column(task_extended_clause(), status_predicate(WITHDRAWN, today)),
+        )
         .join(Directive, Directive.id == Task.directive_id)
-        .where(Directive.confidential.is_(False), period_clause(date_from, date_to))
+        .where(Directive.confidential.is_(False), Task.recurrence.is_(None), period_clause(date_from, date_to))
         .group_by(Task.lead_unit_id)
+    )
+    both = sa.union_all(task_counts, occurrence_counts_query(today, date_from, date_to)).subquery()
+    counts = (
+        sa.select(both.c.unit_id, *[sa.func.sum(both.c[key]).label(key) for key in (*STATUSES, "extended")])
+        .group_by(both.c.unit_id)
         .subquery()
     )
     query = (
-        sa.select(Unit.id, Unit.code, Unit.name, Unit.kind, *[counts.c[code] for code in STATUSES])
+        sa.select(Unit.id, Unit.code, Unit.name, Unit.kind, *[counts.c[code] for code in STATUSES],
+                  counts.c.extended)
         .outerjoin(counts, counts.c.unit_id == Unit.id)
         .where(Unit.active.is_(True))
     )
@@ -138,6 +155,7 @@ def unit_stats(
                 "assigned": assigned,
                 **{code: n for code, n in figures.items() if code != WITHDRAWN},
                 "on_time_rate": round(figures[DONE_ON_TIME] * 100 / due, 2) if due else None,
+                "extended": int(row["extended"] or 0),
             }
         )
     items.sort(key=lambda item: (-item["overdue"], _rate_key(item), item["unit_name"]))

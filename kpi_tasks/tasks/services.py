@@ -18,8 +18,11 @@ from kpi_tasks.accounts.permissions import (
 )
 from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
 from kpi_tasks.audit.services import record
+from kpi_tasks.calendar.recurrence import describe, rule_from_code, rule_to_code
 from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.workdays import parse_period
 from kpi_tasks.clock import today, utcnow
+from kpi_tasks.deadlines.occurrences import generate_occurrences, generation_horizon, sync_occurrences
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
@@ -31,6 +34,7 @@ from kpi_tasks.tasks.models import (
     ProgressUpdate,
     Task,
 )
+from kpi_tasks.tasks.progress import check_report
 from kpi_tasks.tasks.status import status_expression
 from kpi_tasks.text import fold, format_date
 from kpi_tasks.units.models import Unit
@@ -39,6 +43,8 @@ from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
 DEADLINE_NONE = "none"
 DEADLINE_DATE = "date"
 DEADLINE_WORKING_DAYS = "working_days"
+DEADLINE_PERIOD = "period"
+DEADLINE_RECURRING = "recurring"
 MAX_WORKING_DAYS = 1000
 
 
@@ -76,6 +82,9 @@ def create_task(
     deadline: dt.date | None = None,
     deadline_working_days: int | None = None,
     leader_id: int | None = None,
+    deadline_period: str | None = None,
+    recurrence: str | None = None,
+    group_id: int | None = None,
 ) -> Task:
     if not can_manage_tasks(actor):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được giao nhiệm vụ.")
@@ -89,7 +98,9 @@ def create_task(
     content = check_text(errors, "content", content, "nội dung", max_length=MAX_TEXT_LENGTH)
     section = check_text(errors, "section", section, "mục", max_length=40) or None
     lead_unit, coordinating_units = _check_units(errors, lead_unit_id, coordinating_unit_ids)
-    deadline_kind, deadline = _check_deadline(errors, directive, deadline, deadline_working_days)
+    deadline_kind, deadline, deadline_period, recurrence = _check_deadline(
+        errors, directive, deadline, deadline_working_days, deadline_period, recurrence
+    )
     _check_leader(errors, leader_id)
     if errors:
         raise ValidationError("Thông tin nhiệm vụ chưa hợp lệ.", errors)
@@ -104,12 +115,17 @@ def create_task(
         deadline_kind=deadline_kind,
         deadline=deadline,
         deadline_working_days=deadline_working_days if deadline_kind == DEADLINE_WORKING_DAYS else None,
+        deadline_period=deadline_period,
+        recurrence=recurrence,
+        group_id=group_id,
         effective_deadline=deadline,
         created_by_id=actor.id,
     )
     task.coordinating_units = coordinating_units
     db.session.add(task)
     db.session.flush()
+    if recurrence:
+        generate_occurrences(task, generation_horizon(max(today(), directive.issued_on)))
     record(
         actor,
         "task",
@@ -120,6 +136,7 @@ def create_task(
             "lead_unit": (None, lead_unit.name),
             "coordinating_units": (None, [u.name for u in coordinating_units]),
             "deadline": (None, deadline),
+            **({"recurrence": (None, describe(rule_from_code(recurrence)))} if recurrence else {}),
         },
     )
     return task
@@ -138,8 +155,13 @@ def update_task(
     deadline: dt.date | None = None,
     deadline_working_days: int | None = None,
     leader_id: int | None = None,
+    deadline_period: str | None = None,
+    recurrence: str | None = None,
 ) -> Task:
-    """The office corrects a task's assignment. The deadline set here is the original deadline."""
+    """The office corrects a task's assignment. The deadline set here is the original deadline.
+
+    Changing a recurring task's rule regenerates the occurrences no one has reported on yet.
+    """
     if not can_manage_tasks(actor):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được sửa nhiệm vụ.")
     check_version(task, expected_version)
@@ -148,12 +170,15 @@ def update_task(
     content = check_text(errors, "content", content, "nội dung", max_length=MAX_TEXT_LENGTH)
     section = check_text(errors, "section", section, "mục", max_length=40) or None
     lead_unit, coordinating_units = _check_units(errors, lead_unit_id, coordinating_unit_ids)
-    deadline_kind, deadline = _check_deadline(errors, task.directive, deadline, deadline_working_days)
+    deadline_kind, deadline, deadline_period, recurrence = _check_deadline(
+        errors, task.directive, deadline, deadline_working_days, deadline_period, recurrence
+    )
     _check_leader(errors, leader_id)
     if errors:
         raise ValidationError("Thông tin nhiệm vụ chưa hợp lệ.", errors)
     before = _snapshot(task)
-    extended = task.effective_deadline != task.deadline
+    was_recurring = task.recurrence is not None
+    extended = task.effective_deadline != task.deadline and not was_recurring
     task.title, task.content, task.section = title, content, section
     task.search_text = fold(f"{title} {content}")
     task.lead_unit_id = lead_unit.id
@@ -163,10 +188,15 @@ def update_task(
     task.deadline_kind = deadline_kind
     task.deadline = deadline
     task.deadline_working_days = deadline_working_days if deadline_kind == DEADLINE_WORKING_DAYS else None
-    if not extended:
+    task.deadline_period = deadline_period
+    rule_changed = task.recurrence != recurrence
+    task.recurrence = recurrence
+    if not extended or recurrence or was_recurring:
         task.effective_deadline = deadline
     task.updated_at = utcnow()
     db.session.flush()
+    if rule_changed or recurrence:
+        sync_occurrences(task, generation_horizon(max(today(), task.directive.issued_on)))
     after = _snapshot(task)
     changes = {key: (old, after[key]) for key, old in before.items() if after[key] != old}
     record(actor, "task", task.id, "update", changes)
@@ -194,23 +224,12 @@ def post_update(
     note = check_text(errors, "note", note, "nội dung cập nhật", max_length=MAX_TEXT_LENGTH)
     if report_completed and not leads:
         errors["report_completed"] = "Chỉ đơn vị chủ trì được báo cáo hoàn thành."
-    if progress_percent is None:
-        if leads and not report_completed:
-            errors["progress_percent"] = "Chưa nhập tiến độ (%)."
-    elif not 0 <= progress_percent <= 100:
-        errors["progress_percent"] = "Tiến độ phải từ 0 đến 100%."
-    if report_completed:
-        completed_on = completed_on or today()
-        if completed_on > today():
-            errors["completed_on"] = "Ngày hoàn thành không được sau ngày hôm nay."
-        elif completed_on < task.directive.issued_on:
-            errors["completed_on"] = (
-                "Ngày hoàn thành không được trước ngày ban hành văn bản "
-                f"({format_date(task.directive.issued_on)})."
-            )
-        progress_percent = 100
-    elif not note and progress_percent is None:
-        errors["note"] = "Chưa nhập nội dung cập nhật."
+    elif report_completed and task.recurrence:
+        errors["report_completed"] = "Nhiệm vụ định kỳ được báo cáo hoàn thành theo từng kỳ báo cáo."
+    progress_percent, completed_on = check_report(
+        errors, task, leads=leads, progress_percent=progress_percent, note=note, report_completed=report_completed,
+        completed_on=completed_on, missing_note="Chưa nhập nội dung cập nhật.",
+    )
     if errors:
         raise ValidationError("Cập nhật tiến độ chưa hợp lệ.", errors)
     update = ProgressUpdate(
@@ -338,24 +357,56 @@ def _check_units(
 
 
 def _check_deadline(
-    errors: dict[str, str], directive: Directive, deadline: dt.date | None, working_days: int | None
-) -> tuple[str, dt.date | None]:
-    if deadline is not None and working_days is not None:
-        errors["deadline"] = "Chỉ nhập hạn theo ngày hoặc theo số ngày làm việc, không nhập cả hai."
-        return DEADLINE_DATE, deadline
+    errors: dict[str, str],
+    directive: Directive,
+    deadline: dt.date | None,
+    working_days: int | None,
+    period: str | None = None,
+    recurrence: str | None = None,
+) -> tuple[str, dt.date | None, str | None, str | None]:
+    """(deadline kind, original deadline, period text, recurrence code) from the one way the deadline was given:
+    a date, N working days from the directive's issue, the end of a period, or a recurring rule."""
+    period = (period or "").strip() or None
+    recurrence = (recurrence or "").strip() or None
+    given = [name for name, value in (("deadline", deadline), ("deadline_working_days", working_days),
+                                      ("deadline_period", period), ("recurrence", recurrence)) if value is not None]
+    if len(given) > 1:
+        errors[given[0]] = (
+            "Chỉ nhập hạn theo một cách: ngày, số ngày làm việc, cuối kỳ (tháng, quý, năm) hoặc định kỳ."
+        )
+        return DEADLINE_DATE, deadline, None, None
+    if recurrence is not None:
+        try:
+            code = rule_to_code(rule_from_code(recurrence))
+        except ValidationError as error:
+            errors["recurrence"] = error.message
+            return DEADLINE_RECURRING, None, None, None
+        return DEADLINE_RECURRING, None, None, code
+    if period is not None:
+        try:
+            end = parse_period(period)[1]
+        except ValidationError as error:
+            errors["deadline_period"] = error.message
+            return DEADLINE_PERIOD, None, None, None
+        if end < directive.issued_on:
+            errors["deadline_period"] = (
+                f"Kỳ “{period}” kết thúc ({format_date(end)}) trước ngày ban hành văn bản "
+                f"({format_date(directive.issued_on)})."
+            )
+        return DEADLINE_PERIOD, end, period.upper(), None
     if working_days is not None:
         if not 1 <= working_days <= MAX_WORKING_DAYS:
             errors["deadline_working_days"] = f"Số ngày làm việc phải từ 1 đến {MAX_WORKING_DAYS}."
-            return DEADLINE_WORKING_DAYS, None
-        return DEADLINE_WORKING_DAYS, current_calendar().add_working_days(directive.issued_on, working_days)
+            return DEADLINE_WORKING_DAYS, None, None, None
+        return DEADLINE_WORKING_DAYS, current_calendar().add_working_days(directive.issued_on, working_days), None, None
     if deadline is None:
-        return DEADLINE_NONE, None
+        return DEADLINE_NONE, None, None, None
     if deadline < directive.issued_on:
         errors["deadline"] = (
             f"Hạn xử lý ({format_date(deadline)}) không được trước ngày ban hành văn bản "
             f"({format_date(directive.issued_on)})."
         )
-    return DEADLINE_DATE, deadline
+    return DEADLINE_DATE, deadline, None, None
 
 
 def _check_leader(errors: dict[str, str], leader_id: int | None) -> None:
@@ -374,6 +425,7 @@ def _snapshot(task: Task) -> dict[str, object]:
         "lead_unit": task.lead_unit.name if task.lead_unit else None,
         "coordinating_units": sorted(u.name for u in task.coordinating_units),
         "deadline": task.deadline,
+        "recurrence": describe(rule_from_code(task.recurrence)) if task.recurrence else None,
         "leader_id": task.leader_id,
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -45,43 +46,65 @@ STATUS_CSS = {
 }
 
 
-def status_predicate(status: str, today: dt.date) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class StatusColumns:
+    """The stored columns a status is derived from: a task's, or a recurring task's occurrence's.
+
+    `withdrawn` is an extra condition that puts a row out of statistics (an occurrence of a withdrawn task);
+    the other statuses then exclude it, so that the predicates stay mutually exclusive.
+    """
+
+    state: ColumnElement[str]
+    deadline: ColumnElement[dt.date]
+    completed_on: ColumnElement[dt.date]
+    withdrawn: ColumnElement[bool] | None = None
+
+
+TASK_COLUMNS = StatusColumns(Task.state, Task.effective_deadline, Task.completed_on)
+
+
+def status_predicate(status: str, today: dt.date, columns: StatusColumns = TASK_COLUMNS) -> ColumnElement[bool]:
     """The condition on stored columns under which a task has `status` on `today`.
 
     Written on plain columns (not on the CASE below) so that filters can use the indexes.
     """
-    deadline = Task.effective_deadline
+    state, deadline, completed_on = columns.state, columns.deadline, columns.completed_on
     conditions: dict[str, ColumnElement[bool]] = {
-        WITHDRAWN: Task.state == STATE_WITHDRAWN,
-        AWAITING_REVIEW: Task.state == STATE_AWAITING_REVIEW,
-        DONE_ON_TIME: sa.and_(
-            Task.state == STATE_DONE, sa.or_(deadline.is_(None), Task.completed_on <= deadline)
-        ),
-        DONE_LATE: sa.and_(Task.state == STATE_DONE, deadline.is_not(None), Task.completed_on > deadline),
-        ONGOING: sa.and_(Task.state == STATE_OPEN, deadline.is_(None)),
-        OVERDUE: sa.and_(Task.state == STATE_OPEN, deadline < today),
-        IN_PROGRESS: sa.and_(Task.state == STATE_OPEN, deadline >= today),
+        WITHDRAWN: state == STATE_WITHDRAWN,
+        AWAITING_REVIEW: state == STATE_AWAITING_REVIEW,
+        DONE_ON_TIME: sa.and_(state == STATE_DONE, sa.or_(deadline.is_(None), completed_on <= deadline)),
+        DONE_LATE: sa.and_(state == STATE_DONE, deadline.is_not(None), completed_on > deadline),
+        ONGOING: sa.and_(state == STATE_OPEN, deadline.is_(None)),
+        OVERDUE: sa.and_(state == STATE_OPEN, deadline < today),
+        IN_PROGRESS: sa.and_(state == STATE_OPEN, deadline >= today),
     }
-    return conditions[status]
+    if columns.withdrawn is None:
+        return conditions[status]
+    if status == WITHDRAWN:
+        return sa.or_(conditions[WITHDRAWN], columns.withdrawn)
+    return sa.and_(conditions[status], sa.not_(columns.withdrawn))
 
 
-def status_expression(today: dt.date) -> ColumnElement[str]:
+def status_expression(today: dt.date, columns: StatusColumns = TASK_COLUMNS) -> ColumnElement[str]:
     """CASE expression giving each task's status code on `today`."""
-    return sa.case(*[(status_predicate(code, today), code) for code in STATUSES], else_=IN_PROGRESS)
+    return sa.case(*[(status_predicate(code, today, columns), code) for code in STATUSES], else_=IN_PROGRESS)
 
 
-def due_soon_predicate(today: dt.date, due_soon_until: dt.date) -> ColumnElement[bool]:
+def due_soon_predicate(
+    today: dt.date, due_soon_until: dt.date, columns: StatusColumns = TASK_COLUMNS
+) -> ColumnElement[bool]:
     """Not completed and the effective deadline falls between today and `due_soon_until` (inclusive)."""
-    return sa.and_(
-        Task.state == STATE_OPEN,
-        Task.effective_deadline >= today,
-        Task.effective_deadline <= due_soon_until,
+    condition = sa.and_(
+        columns.state == STATE_OPEN,
+        columns.deadline >= today,
+        columns.deadline <= due_soon_until,
     )
+    return condition if columns.withdrawn is None else sa.and_(condition, sa.not_(columns.withdrawn))
 
 
-def counts_columns(today: dt.date) -> list[ColumnElement[int]]:
+def counts_columns(today: dt.date, columns: StatusColumns = TASK_COLUMNS) -> list[ColumnElement[int]]:
     """One SUM(CASE) column per status, labelled by status code, for GROUP BY queries."""
     return [
-        sa.func.coalesce(sa.func.sum(sa.case((status_predicate(code, today), 1), else_=0)), 0).label(code)
+        sa.func.coalesce(sa.func.sum(sa.case((status_predicate(code, today, columns), 1), else_=0)), 0).label(code)
         for code in STATUSES
     ]

@@ -14,8 +14,11 @@ from kpi_tasks.accounts.permissions import (
 )
 from kpi_tasks.accounts.roles import UNIT_STAFF
 from kpi_tasks.accounts.services import users_of_unit
+from kpi_tasks.attachments.services import FileTooLarge, attach_to_update, read_uploads
 from kpi_tasks.audit.services import ACTION_LABELS, history
 from kpi_tasks.clock import today
+from kpi_tasks.deadlines.panels import task_panels
+from kpi_tasks.deadlines.services import BULK_KIND_LABELS, create_task_group
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
@@ -89,6 +92,7 @@ def _unit_choices(form: TaskForm) -> None:
     units = list_units()
     form.lead_unit_id.choices = options([(0, "— Chọn đơn vị chủ trì —")] + [(u.id, u.name) for u in units])
     form.coordinating_unit_ids.choices = options((u.id, u.name) for u in units)
+    form.lead_unit_kind.choices = options([("", "— Không (giao cho một đơn vị) —"), *BULK_KIND_LABELS.items()])
 
 
 @bp.route("/new/<int:directive_id>", methods=["GET", "POST"])
@@ -101,22 +105,29 @@ def new(directive_id: int) -> str | Response:
     _unit_choices(form)
     if form.validate_on_submit():
         try:
-            task = create_task(
-                directive,
-                current_user,
-                title=form.title.data or "",
-                content=form.content.data,
-                section=form.section.data,
-                lead_unit_id=form.lead_unit_id.data or None,
-                coordinating_unit_ids=form.coordinating_unit_ids.data or [],
+            values = {
+                "title": form.title.data or "",
+                "content": form.content.data,
+                "section": form.section.data,
+                "coordinating_unit_ids": form.coordinating_unit_ids.data or [],
                 **form.deadline_values(),
-            )
+            }
+            if form.lead_unit_kind.data:
+                if form.lead_unit_id.data:
+                    raise ValidationError("Chọn một đơn vị chủ trì hoặc một nhóm đơn vị, không chọn cả hai.",
+                                          {"lead_unit_kind": "Bỏ chọn đơn vị chủ trì ở trên, hoặc bỏ chọn nhóm."})
+                _, tasks = create_task_group(directive, current_user, unit_kind=form.lead_unit_kind.data, **values)
+                message = (f"Đã giao nhiệm vụ “{tasks[0].title}” cho {len(tasks)} đơn vị "
+                           f"({BULK_KIND_LABELS[form.lead_unit_kind.data]}), mỗi đơn vị một nhiệm vụ.")
+            else:
+                task = create_task(directive, current_user, lead_unit_id=form.lead_unit_id.data or None, **values)
+                message = f"Đã giao nhiệm vụ “{task.title}”."
         except (ValidationError, ConflictError) as error:
             db.session.rollback()
             show_errors(form, error)
         else:
             db.session.commit()
-            flash(f"Đã giao nhiệm vụ “{task.title}”.", "success")
+            flash(message, "success")
             if request.form.get("then") == "another":
                 return redirect(url_for("tasks.new", directive_id=directive.id), 303)
             return redirect(url_for("directives.detail", directive_id=directive.id), 303)
@@ -134,6 +145,7 @@ def edit(task_id: int) -> str | Response:
     if request.method == "GET":
         form.coordinating_unit_ids.data = task.coordinating_unit_ids
         form.deadline_kind.data = task.deadline_kind if task.deadline_kind != "none" else "none"
+        form.show_recurrence(task.recurrence)
         form.version.data = str(task.version)
     if form.validate_on_submit():
         try:
@@ -160,7 +172,8 @@ def edit(task_id: int) -> str | Response:
 
 
 def _render_detail(task: Task, progress_form: ProgressForm | None = None,
-                   review_form: ReviewForm | None = None) -> str:
+                   review_form: ReviewForm | None = None, **panel_overrides: object) -> str:
+    """The task page; the deadlines area's panels (and a form of theirs to show again) come in `panel_overrides`."""
     status, due_soon = task_flags(task, today(), _due_soon_days())
     progress_form = progress_form or ProgressForm(formdata=None)
     review_form = review_form or ReviewForm(formdata=None)
@@ -183,6 +196,7 @@ def _render_detail(task: Task, progress_form: ProgressForm | None = None,
         progress_form=progress_form if task.state == STATE_OPEN and can_contribute(current_user, task) else None,
         review_form=review_form if task.state == STATE_AWAITING_REVIEW and can_review(current_user) else None,
         assign_form=assign_form,
+        **task_panels(task, current_user, **panel_overrides),
     )
 
 
@@ -199,7 +213,8 @@ def add_update(task_id: int) -> str | Response:
     form = ProgressForm()
     if form.validate_on_submit():
         try:
-            post_update(
+            uploads = read_uploads(form.attachments.data or [])  # all files checked before anything is saved
+            update = post_update(
                 task,
                 current_user,
                 progress_percent=form.progress_percent.data,
@@ -208,7 +223,8 @@ def add_update(task_id: int) -> str | Response:
                 completed_on=form.completed_on.data,
                 expected_version=form_version(form),
             )
-        except (ValidationError, ConflictError) as error:
+            attach_to_update(update, task, current_user, uploads)
+        except (ValidationError, ConflictError, FileTooLarge) as error:
             db.session.rollback()
             show_errors(form, error)
             return _render_detail(get_task_or_404(task_id, current_user), progress_form=form)

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_tasks.calendar.recurrence import rule_from_code
+from kpi_tasks.calendar.workdays import parse_period
 from kpi_tasks.intake import parser as parser_module
 from kpi_tasks.intake import unit_matching
 from kpi_tasks.intake.commands import parse_directive_command
@@ -214,6 +215,7 @@ def test_commune_plan_with_roman_sections_lettered_items_and_bullets() -> None:
         "number_symbol": "152/KH-UBND",
         "issuer": "UBND xã Hòa Vang",
         "year": 2025,
+        "issued_on": "2025-11-03",
         "subject": "Triển khai chuyển đổi số và cải cách thủ tục hành chính năm 2026",
         "implements": ["4021/KH-UBND ngày 20/10/2025"],
     }
@@ -243,6 +245,7 @@ def test_department_letter_wrapped_line_by_line_with_plus_bullets() -> None:
         "number_symbol": "2145/SNV-CCHC",
         "issuer": "Sở Nội vụ",
         "year": 2025,
+        "issued_on": "2025-12-12",
         "subject": "thực hiện chế độ báo cáo cải cách hành chính năm 2026",
         "implements": ["88/QĐ-UBND ngày 5/1/2025"],
     }
@@ -333,7 +336,8 @@ def test_spans_point_into_the_input_as_given_even_decomposed_with_markup_and_crl
 def test_output_has_exactly_the_schema_of_the_intake_readme() -> None:
     result = parse_directive(COMMUNE_PLAN)
     assert set(result) == {"directive", "tasks"}
-    assert set(result["directive"]) == {"number_symbol", "issuer", "year", "subject", "implements"}
+    # the README's fields, and the day of issue when the document gives it (the review page fills it in)
+    assert set(result["directive"]) == {"number_symbol", "issuer", "year", "issued_on", "subject", "implements"}
     for task in result["tasks"]:
         assert set(task) == {"section", "text", "lead_units", "coordinating_units", "deadline", "kpis", "span"}
         assert {"kind", "date", "rule", "text"} <= set(task["deadline"])
@@ -343,7 +347,8 @@ def test_output_has_exactly_the_schema_of_the_intake_readme() -> None:
 
 def test_text_without_any_structure_gives_no_drafts_rather_than_failing() -> None:
     assert parse_directive("Một dòng chữ bất kỳ.") == {
-        "directive": {"number_symbol": "", "issuer": "", "year": None, "subject": "", "implements": []},
+        "directive": {"number_symbol": "", "issuer": "", "year": None, "issued_on": None, "subject": "",
+                      "implements": []},
         "tasks": [],
     }
 
@@ -453,6 +458,22 @@ def test_deadline_phrases(phrase: str, kind: str, expected: str | None) -> None:
         rule_from_code(deadline["rule"])  # the task services accept the code
 
 
+@pytest.mark.parametrize(
+    ("phrase", "period"),
+    [("trong quý I/2026", "2026-Q1"), ("trong tháng 2/2026", "2026-02"), ("đến hết năm 2026", "2026")],
+)
+def test_a_period_end_carries_the_period_code_the_task_services_take(phrase: str, period: str) -> None:
+    deadline = _item(f"Giao Phòng Nội vụ rà soát hồ sơ {phrase}.")["deadline"]
+    assert deadline["period"] == period
+    assert parse_period(period)[1].isoformat() == deadline["date"]
+
+
+def test_the_day_of_issue_is_read_when_the_header_gives_it() -> None:
+    assert parse_directive(HEADER)["directive"]["issued_on"] == "2025-11-03"
+    undated = HEADER.replace("ngày 3 tháng 11 năm 2025", "ngày    tháng    năm 2025")
+    assert parse_directive(undated)["directive"]["issued_on"] is None
+
+
 def test_working_days_without_an_issue_date_leave_the_date_to_the_office() -> None:
     undated = HEADER.replace("ngày 3 tháng 11 năm 2025", "ngày    tháng    năm 2025")
     deadline = parse_directive(f"{undated}1. Giao Phòng Nội vụ báo cáo trong 05 ngày làm việc.\n")["tasks"][0]
@@ -510,11 +531,22 @@ SEED_PARTICULARS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("module", [parser_module, unit_matching])
-def test_rules_hold_no_seed_specific_strings(module: ModuleType) -> None:
-    source = unit_matching.fold(Path(str(module.__file__)).read_text(encoding="utf-8"))
+# Every module of the intake package: the rules are spread over text, header, paragraphs, unit phrases,
+# deadlines, KPIs, sections and appendix modules.
+INTAKE_MODULES = sorted(Path(str(parser_module.__file__)).parent.glob("*.py"))
+
+
+@pytest.mark.parametrize("path", INTAKE_MODULES, ids=[path.name for path in INTAKE_MODULES])
+def test_rules_hold_no_seed_specific_strings(path: Path) -> None:
+    source = unit_matching.fold(path.read_text(encoding="utf-8"))
     found = [name for name in SEED_PARTICULARS if unit_matching.fold(name) in source]
     assert found == []
+
+
+def test_the_rule_modules_are_all_checked() -> None:
+    names = {path.stem for path in INTAKE_MODULES}
+    assert {"parser", "text", "header", "paragraphs", "unit_phrases", "deadlines", "kpis", "drafts", "sections",
+            "preamble", "appendix", "unit_matching"} <= names  # fmt: skip
 
 
 # -- the seeds, measured by the shared scorer ------------------------------------------------------

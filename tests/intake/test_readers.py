@@ -127,6 +127,7 @@ def test_a_docx_directive_parses_into_drafts() -> None:
         "number_symbol": "318/UBND-NV",
         "issuer": "UBND huyện Sơn Tịnh",
         "year": 2025,
+        "issued_on": "2025-04-10",
         "subject": "tổ chức kiểm tra công vụ năm 2025",
         "implements": ["12/KH-UBND ngày 02/01/2025"],
     }

@@ -1,0 +1,204 @@
+"""Receiving, storing and finding attachments. Files are written under random names in UPLOAD_FOLDER;
+a file written in a transaction that does not commit is removed again, so nothing is left half-saved."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session, SessionTransaction
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import (
+    can_attach_to_directive,
+    can_attach_to_update,
+    can_view_directive,
+    can_view_task,
+)
+from kpi_tasks.attachments.filetypes import check_file, clean_name
+from kpi_tasks.attachments.models import Attachment
+from kpi_tasks.audit.services import record
+from kpi_tasks.directives.models import Directive
+from kpi_tasks.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.tasks.models import ProgressUpdate, Task
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+MAX_FILES_PER_UPLOAD = 10
+_STORED_NAME = re.compile(r"[0-9a-f]{32}")
+_NEW_FILES = "kpi_tasks.attachments.new_files"
+
+
+class FileTooLarge(DomainError):
+    http_status = 413
+    code = "too_large"
+
+
+class FileLike(Protocol):
+    """What Werkzeug's FileStorage offers, and what the services need of it."""
+
+    filename: str | None
+    stream: IO[bytes]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A received file, already checked: its content is in memory (bounded by the size limit)."""
+
+    name: str
+    data: bytes
+    kind: str
+    content_type: str
+
+
+def max_upload_bytes() -> int:
+    return int(current_app.config.get("ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def read_upload(file: FileLike, max_bytes: int | None = None) -> Upload:
+    """Read one file (refusing it past the size limit without reading it all) and check its content."""
+    limit = max_bytes if max_bytes is not None else max_upload_bytes()
+    name = clean_name(file.filename)
+    data = file.stream.read(limit + 1)
+    if len(data) > limit:
+        megabytes = f"{limit / (1024 * 1024):g}".replace(".", ",")
+        message = f"Tệp “{name}” vượt quá dung lượng cho phép ({megabytes} MB)."
+        raise FileTooLarge(message, {"file": message})
+    kind = check_file(name, data)
+    return Upload(name=name, data=data, kind=kind.code, content_type=kind.content_type)
+
+
+def read_uploads(files: Iterable[FileLike | None], max_bytes: int | None = None) -> list[Upload]:
+    """Every chosen file of a form field; a browser sends an empty part when none was chosen, skipped here.
+
+    One refused file refuses them all, before anything is stored.
+    """
+    chosen = [file for file in files if file is not None and getattr(file, "filename", None)]
+    if len(chosen) > MAX_FILES_PER_UPLOAD:
+        message = f"Mỗi lần chỉ gửi tối đa {MAX_FILES_PER_UPLOAD} tệp."
+        raise ValidationError(message, {"file": message})
+    return [read_upload(file, max_bytes) for file in chosen]
+
+
+def upload_folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    """Where the file lives. The stored name is checked again, so no value can point outside the folder."""
+    if not _STORED_NAME.fullmatch(attachment.stored_name):
+        raise NotFound("Không tìm thấy tệp đính kèm.")
+    return upload_folder() / attachment.stored_name
+
+
+def _store(upload: Upload, actor: User, **owner: int | None) -> Attachment:
+    folder = upload_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16)
+    path = folder / stored_name
+    with path.open("xb") as handle:  # "x": never overwrite, even on a (practically impossible) name clash
+        handle.write(upload.data)
+    db.session.info.setdefault(_NEW_FILES, []).append(path)
+    attachment = Attachment(
+        original_name=upload.name,
+        stored_name=stored_name,
+        kind=upload.kind,
+        content_type=upload.content_type,
+        size=len(upload.data),
+        sha256=hashlib.sha256(upload.data).hexdigest(),
+        uploaded_by_id=actor.id,
+        **owner,
+    )
+    db.session.add(attachment)
+    return attachment
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _keep_new_files(session: Session) -> None:
+    session.info.pop(_NEW_FILES, None)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _drop_uncommitted_files(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ends without commit (rollback, close) takes its new files with it."""
+    if transaction.parent is not None or transaction.nested:
+        return
+    for path in session.info.pop(_NEW_FILES, []):
+        path.unlink(missing_ok=True)
+
+
+def attach_to_directive(directive: Directive, actor: User, uploads: list[Upload]) -> list[Attachment]:
+    if not can_attach_to_directive(actor, directive):
+        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được đính kèm tệp vào văn bản.")
+    attachments = [_store(upload, actor, directive_id=directive.id) for upload in uploads]
+    db.session.flush()
+    if attachments:
+        record(actor, "directive", directive.id, "attach", {"files": (None, [a.original_name for a in attachments])})
+    return attachments
+
+
+def attach_to_update(update: ProgressUpdate, task: Task, actor: User, uploads: list[Upload]) -> list[Attachment]:
+    """Files of a progress update or completion report, added by the unit that posted it."""
+    if update.task_id != task.id:
+        raise NotFound("Không tìm thấy lần cập nhật của nhiệm vụ này.")
+    if not can_attach_to_update(actor, task, update.unit_id):
+        raise PermissionDenied("Chỉ đơn vị đã gửi cập nhật được đính kèm tệp vào cập nhật đó.")
+    attachments = [_store(upload, actor, update_id=update.id, task_id=task.id) for upload in uploads]
+    db.session.flush()
+    if attachments:
+        record(actor, "task", task.id, "attach", {"files": (None, [a.original_name for a in attachments])})
+    return attachments
+
+
+def get_attachment_or_404(attachment_id: int, user: User) -> Attachment:
+    """An attachment the user may see (its directive or its task is visible to them); any other is missing."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or not _may_view(user, attachment):
+        raise NotFound("Không tìm thấy tệp đính kèm hoặc bạn không có quyền xem.")
+    return attachment
+
+
+def _may_view(user: User, attachment: Attachment) -> bool:
+    if attachment.directive_id is not None:
+        directive = db.session.get(Directive, attachment.directive_id)
+        return directive is not None and can_view_directive(user, directive)
+    task = db.session.get(Task, attachment.task_id) if attachment.task_id is not None else None
+    return task is not None and not task.directive.confidential and can_view_task(user, task)
+
+
+def directive_attachments(directive: Directive) -> list[Attachment]:
+    return list(
+        db.session.scalars(
+            sa.select(Attachment).where(Attachment.directive_id == directive.id).order_by(Attachment.id)
+        )
+    )
+
+
+def task_attachments(task: Task) -> list[Attachment]:
+    """Files of all the task's updates and completion reports, oldest first."""
+    return list(
+        db.session.scalars(sa.select(Attachment).where(Attachment.task_id == task.id).order_by(Attachment.id))
+    )
+
+
+def attachments_by_update(task: Task) -> dict[int, list[Attachment]]:
+    grouped: dict[int, list[Attachment]] = {}
+    for attachment in task_attachments(task):
+        if attachment.update_id is not None:
+            grouped.setdefault(attachment.update_id, []).append(attachment)
+    return grouped
+
+
+def get_update_or_404(task: Task, update_id: int) -> ProgressUpdate:
+    update = db.session.get(ProgressUpdate, update_id)
+    if update is None or update.task_id != task.id:
+        raise NotFound("Không tìm thấy lần cập nhật của nhiệm vụ này.")
+    return update
+

@@ -1,0 +1,75 @@
+"""The progress table of a task as an Excel workbook (openpyxl), laid out like the seeds' appendices:
+a title block, then STT, Bước thực hiện, Hạn hoàn thành, Ngày hoàn thành, Ghi chú, with real date cells."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+from kpi_tasks.clock import today
+from kpi_tasks.deadlines.models import Milestone
+from kpi_tasks.tasks.models import Task
+
+THIN = Side(style="thin")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+BOLD = Font(bold=True)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+WRAP = Alignment(vertical="top", wrap_text=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+DATE_FORMAT = "DD/MM/YYYY"
+HEADERS = ("STT", "Bước thực hiện", "Hạn hoàn thành", "Ngày hoàn thành", "Ghi chú")
+WIDTHS = (6, 60, 16, 16, 40)
+HEADER_ROW = 7
+
+
+def _text(value: str | None) -> str | None:
+    """Control characters a user may have typed cannot go into a worksheet; they are dropped."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if value else None
+
+
+def milestones_workbook(task: Task, milestones: list[Milestone], issuer: str) -> io.BytesIO:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Bảng tiến độ"
+    last = len(HEADERS)
+    sheet["A1"] = issuer.upper()
+    sheet["A1"].font = BOLD
+    rows = (
+        (2, "BẢNG TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ", Font(bold=True, size=13)),
+        (3, _text(task.title), Font(bold=True)),
+        (4, f"Thực hiện văn bản số {task.directive.number} ngày {task.directive.issued_on:%d/%m/%Y}"
+            f" · Đơn vị chủ trì: {_text(task.lead_unit.name)}", Font(italic=True)),
+    )
+    for row, text, font in rows:
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
+        cell = sheet.cell(row=row, column=1, value=text)
+        cell.font = font
+        cell.alignment = CENTER
+    done = sum(1 for milestone in milestones if milestone.done_on is not None)
+    share = round(done * 100 / len(milestones)) if milestones else 0
+    sheet.merge_cells(start_row=5, start_column=1, end_row=5, end_column=last)
+    sheet.cell(row=5, column=1, value=f"Đã hoàn thành {done}/{len(milestones)} bước ({share}%), "
+                                      f"số liệu đến ngày {today():%d/%m/%Y}").alignment = CENTER
+    for column, (header, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=column, value=header)
+        cell.font, cell.alignment, cell.fill, cell.border = BOLD, CENTER, HEADER_FILL, BORDER
+        sheet.column_dimensions[cell.column_letter].width = width
+    for index, milestone in enumerate(milestones, start=1):
+        row = HEADER_ROW + index
+        values = (index, _text(milestone.step), milestone.due_on, milestone.done_on, _text(milestone.note))
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row=row, column=column, value=value)
+            cell.border = BORDER
+            cell.alignment = CENTER if column in (1, 3, 4) else WRAP
+            if column in (3, 4):
+                cell.number_format = DATE_FORMAT
+    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.page_setup.orientation = "landscape"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from kpi_tasks.forms import options
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class ExtensionRequestForm(FlaskForm):
+    new_deadline = DateField("Đề nghị gia hạn đến ngày", validators=[Optional()], format=DATE_FORMATS)
+    reason = TextAreaField("Lý do", validators=[Optional(), Length(max=20000)])
+    occurrence_id = HiddenField()
+
+
+class ExtensionDecisionForm(FlaskForm):
+    decision = RadioField(
+        "Ý kiến", choices=options([("approve", "Đồng ý gia hạn"), ("reject", "Không đồng ý")]),
+        validators=[DataRequired("Chưa chọn ý kiến.")],
+    )
+    note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=20000)])
+    back = HiddenField()
+
+
+class OccurrenceReportForm(FlaskForm):
+    progress_percent = IntegerField(
+        "Tiến độ (%)", validators=[Optional(), NumberRange(0, 100, "Tiến độ phải từ 0 đến 100%.")]
+    )
+    note = TextAreaField("Nội dung báo cáo", validators=[Optional(), Length(max=20000)])
+    report_completed = BooleanField("Báo cáo đã hoàn thành kỳ này")
+    completed_on = DateField("Ngày hoàn thành", validators=[Optional()], format=DATE_FORMATS)
+    attachments = MultipleFileField("Tệp đính kèm (báo cáo, bản scan có chữ ký)")
+    version = HiddenField()
+
+
+class OccurrenceReviewForm(FlaskForm):
+    decision = RadioField(
+        "Ý kiến", choices=options([("approve", "Xác nhận hoàn thành"), ("return", "Trả lại, yêu cầu bổ sung")]),
+        validators=[DataRequired("Chưa chọn ý kiến.")],
+    )
+    note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=20000)])
+    version = HiddenField()
+
+
+class MilestoneForm(FlaskForm):
+    step = StringField("Bước thực hiện", validators=[DataRequired("Chưa nhập bước thực hiện."), Length(max=500)])
+    due_on = DateField("Hạn hoàn thành", validators=[Optional()], format=DATE_FORMATS)
+    done_on = DateField("Ngày hoàn thành", validators=[Optional()], format=DATE_FORMATS)
+    note = StringField("Ghi chú", validators=[Optional(), Length(max=20000)])
+    position = IntegerField("Thứ tự", validators=[Optional(), NumberRange(1, 1000, "Thứ tự từ 1 đến 1000.")])
+
+
+class MilestoneEditForm(MilestoneForm):
+    version = HiddenField()

@@ -1,0 +1,297 @@
+"""Recurring tasks: occurrences generated from the rule, reported by the unit, confirmed by the office.
+
+A recurring task stores its rule as a code (`Task.recurrence`, see calendar/recurrence.py) and has no
+single deadline of its own (`Task.deadline` is None). Its `effective_deadline` follows the earliest
+occurrence still open, so lists, filters and the due-soon flag show the report that is due next without
+a join; `refresh_task_deadline` keeps it so after every change to the occurrences.
+
+This module does not import `tasks.services` (which calls it when a task is created or edited).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import can_contribute, can_report_progress, can_review
+from kpi_tasks.audit.services import record
+from kpi_tasks.calendar.recurrence import DEFAULT_MEETING_DAY, RecurrenceRule, occurrence_dates, rule_from_code
+from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.workdays import WorkingCalendar
+from kpi_tasks.clock import today, utcnow
+from kpi_tasks.deadlines.models import ExtensionRequest, TaskOccurrence
+from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.tasks.models import (
+    STATE_AWAITING_REVIEW,
+    STATE_DONE,
+    STATE_OPEN,
+    STATE_WITHDRAWN,
+    ProgressUpdate,
+    Task,
+)
+from kpi_tasks.tasks.progress import check_report
+from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
+
+DEFAULT_HORIZON_DAYS = 92
+
+
+def task_rule(task: Task) -> RecurrenceRule | None:
+    return rule_from_code(task.recurrence) if task.recurrence else None
+
+
+def meeting_day() -> int:
+    """Day of month of the Committee's regular meeting (setting KPI_TASKS_MEETING_DAY)."""
+    return int(current_app.config.get("MEETING_DAY", DEFAULT_MEETING_DAY))
+
+
+def generation_horizon(on: dt.date | None = None) -> dt.date:
+    """How far ahead occurrences are generated: `on` (default today) + KPI_TASKS_OCCURRENCE_HORIZON_DAYS."""
+    days = int(current_app.config.get("OCCURRENCE_HORIZON_DAYS", DEFAULT_HORIZON_DAYS))
+    return (on or today()) + dt.timedelta(days=days)
+
+
+def series_start(task: Task) -> dt.date:
+    """The series counts from the directive's issue date, so `count` and period starts never move."""
+    return task.directive.issued_on
+
+
+def planned_dates(
+    task: Task, until: dt.date, *, meeting: int | None = None, calendar: WorkingCalendar | None = None
+) -> list[dt.date]:
+    """The rule's due dates from the series start to `until` (and the rule's own until/count)."""
+    rule = task_rule(task)
+    if rule is None:
+        return []
+    meeting = meeting if meeting is not None else meeting_day()
+    return occurrence_dates(rule, series_start(task), until, calendar or current_calendar(), meeting)
+
+
+def generate_occurrences(
+    task: Task, until: dt.date, *, meeting: int | None = None, calendar: WorkingCalendar | None = None
+) -> list[TaskOccurrence]:
+    """Create the occurrences due up to `until` that do not exist yet; returns only the new ones.
+
+    Idempotent: the key is (task, due date), checked first and enforced by a unique constraint with
+    INSERT … ON CONFLICT DO NOTHING, so a second run, or two runs at once, create nothing twice.
+    A withdrawn task gets no new occurrences.
+    """
+    if task.recurrence is None or task.state == STATE_WITHDRAWN:
+        return []
+    dates = planned_dates(task, until, meeting=meeting, calendar=calendar)
+    existing = set(db.session.scalars(sa.select(TaskOccurrence.due_on).where(TaskOccurrence.task_id == task.id)))
+    start = series_start(task)
+    stamp = utcnow()
+    rows = []
+    for index, due_on in enumerate(dates):
+        if due_on in existing:
+            continue
+        period_start = dates[index - 1] + dt.timedelta(days=1) if index else start
+        rows.append({
+            "task_id": task.id, "period_start": period_start, "due_on": due_on, "effective_deadline": due_on,
+            "state": STATE_OPEN, "progress_percent": 0, "created_at": stamp, "updated_at": stamp, "version": 1,
+        })
+    if not rows:
+        return []
+    new_ids = _insert_ignoring_duplicates(rows)
+    created = list(
+        db.session.scalars(
+            sa.select(TaskOccurrence).where(TaskOccurrence.id.in_(new_ids)).order_by(TaskOccurrence.due_on)
+        )
+    )
+    refresh_task_deadline(task)
+    return created
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # other databases: the existence check above, and the unique constraint as the last guard
+        return list(db.session.scalars(sa.insert(TaskOccurrence).returning(TaskOccurrence.id), rows))
+    statement = (
+        insert(TaskOccurrence)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["task_id", "due_on"])
+        .returning(TaskOccurrence.id)
+    )
+    return list(db.session.scalars(statement))
+
+
+def generate_all_occurrences(until: dt.date) -> int:
+    """Generate ahead for every open recurring task (for a scheduled job); returns how many were created."""
+    tasks = db.session.scalars(
+        sa.select(Task).where(Task.recurrence.is_not(None), Task.state != STATE_WITHDRAWN).order_by(Task.id)
+    )
+    return sum(len(generate_occurrences(task, until)) for task in tasks)
+
+
+def sync_occurrences(task: Task, until: dt.date) -> None:
+    """After the rule changed (or was removed): drop the untouched occurrences the new rule no longer
+    gives, then generate the missing ones. An occurrence with a report, a decision or an extension
+    request is history and stays."""
+    existing = list(db.session.scalars(sa.select(TaskOccurrence).where(TaskOccurrence.task_id == task.id)))
+    if existing:
+        last = max(until, *(occurrence.due_on for occurrence in existing))
+        wanted = set(planned_dates(task, last)) if task.recurrence else set()
+        touched = _touched_occurrence_ids([occurrence.id for occurrence in existing])
+        for occurrence in existing:
+            untouched = occurrence.state == STATE_OPEN and occurrence.id not in touched
+            if occurrence.due_on not in wanted and untouched:
+                db.session.delete(occurrence)
+        db.session.flush()
+    if task.recurrence:
+        generate_occurrences(task, until)
+    refresh_task_deadline(task)
+
+
+def _touched_occurrence_ids(ids: list[int]) -> set[int]:
+    updates = sa.select(ProgressUpdate.occurrence_id).where(ProgressUpdate.occurrence_id.in_(ids))
+    requests = sa.select(ExtensionRequest.occurrence_id).where(ExtensionRequest.occurrence_id.in_(ids))
+    return set(db.session.scalars(updates.union(requests)))
+
+
+def refresh_task_deadline(task: Task) -> None:
+    """A recurring task's effective deadline = the earliest deadline among its open occurrences (None if
+    none is open, which shows the task as standing, "thường xuyên")."""
+    if task.recurrence is None:
+        return
+    db.session.flush()
+    earliest = db.session.scalar(
+        sa.select(sa.func.min(TaskOccurrence.effective_deadline)).where(
+            TaskOccurrence.task_id == task.id, TaskOccurrence.state == STATE_OPEN
+        )
+    )
+    if task.effective_deadline != earliest:
+        task.effective_deadline = earliest
+        db.session.flush()
+
+
+def get_occurrence_or_404(task: Task, occurrence_id: int) -> TaskOccurrence:
+    """An occurrence of `task` (already loaded with the visibility check); another task's is missing."""
+    occurrence = db.session.get(TaskOccurrence, occurrence_id)
+    if occurrence is None or occurrence.task_id != task.id:
+        raise NotFound("Không tìm thấy kỳ báo cáo của nhiệm vụ này.")
+    return occurrence
+
+
+def check_occurrence_version(occurrence: TaskOccurrence, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != occurrence.version:
+        raise ConflictError(
+            f"Kỳ báo cáo vừa được người khác cập nhật (phiên bản {occurrence.version}, bạn đang sửa phiên bản "
+            f"{expected_version}). Vui lòng tải lại trang rồi thực hiện lại."
+        )
+
+
+def report_occurrence(
+    occurrence: TaskOccurrence,
+    actor: User,
+    *,
+    progress_percent: int | None,
+    note: str | None,
+    report_completed: bool = False,
+    completed_on: dt.date | None = None,
+    expected_version: int | None = None,
+) -> ProgressUpdate:
+    """The unit reports against one occurrence; the lead unit may report it done (the office confirms).
+
+    A coordinating unit's contribution is stored as an update of the occurrence without moving its progress.
+    """
+    task = occurrence.task
+    if not can_contribute(actor, task):
+        raise PermissionDenied("Chỉ đơn vị được giao nhiệm vụ mới được báo cáo kỳ này.")
+    check_occurrence_version(occurrence, expected_version)
+    if task.state == STATE_WITHDRAWN:
+        raise ConflictError("Nhiệm vụ đã bị thu hồi, không còn theo dõi.")
+    if occurrence.state != STATE_OPEN:
+        raise ConflictError(_closed_message(occurrence))
+    leads = can_report_progress(actor, task)
+    errors: dict[str, str] = {}
+    note = check_text(errors, "note", note, "nội dung báo cáo", max_length=MAX_TEXT_LENGTH)
+    if report_completed and not leads:
+        errors["report_completed"] = "Chỉ đơn vị chủ trì được báo cáo hoàn thành."
+    progress_percent, completed_on = check_report(
+        errors, task, leads=leads, progress_percent=progress_percent, note=note, report_completed=report_completed,
+        completed_on=completed_on, missing_note="Chưa nhập nội dung báo cáo.",
+    )
+    if errors:
+        raise ValidationError("Báo cáo kỳ chưa hợp lệ.", errors)
+    update = ProgressUpdate(
+        task_id=task.id,
+        occurrence_id=occurrence.id,
+        unit_id=actor.unit_id or task.lead_unit_id,
+        author_id=actor.id,
+        progress_percent=progress_percent,
+        note=note,
+        reports_completion=report_completed,
+        completed_on=completed_on if report_completed else None,
+    )
+    db.session.add(update)
+    changes: dict[str, tuple[object, object]] = {"occurrence": (None, occurrence.due_on)}
+    if leads:
+        if progress_percent is not None and progress_percent != occurrence.progress_percent:
+            changes["progress_percent"] = (occurrence.progress_percent, progress_percent)
+            occurrence.progress_percent = progress_percent
+        if report_completed:
+            changes["state"] = (occurrence.state, STATE_AWAITING_REVIEW)
+            changes["completion_reported_on"] = (None, completed_on)
+            occurrence.state = STATE_AWAITING_REVIEW
+            occurrence.completion_reported_on = completed_on
+    # Touching the row bumps `version`, so a concurrent report based on the old version is refused.
+    occurrence.updated_at = utcnow()
+    db.session.flush()
+    refresh_task_deadline(task)
+    record(actor, "task", task.id, "occurrence_report" if report_completed else "occurrence_progress", changes,
+           note=note or None)
+    return update
+
+
+def review_occurrence(
+    occurrence: TaskOccurrence,
+    actor: User,
+    *,
+    decision: str,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> TaskOccurrence:
+    """The office confirms an occurrence reported done (→ on time / late) or returns it with a note."""
+    if not can_review(actor):
+        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được xác nhận kết quả.")
+    check_occurrence_version(occurrence, expected_version)
+    errors: dict[str, str] = {}
+    note = check_text(errors, "note", note, "ý kiến", max_length=MAX_TEXT_LENGTH)
+    if decision not in ("approve", "return"):
+        errors["decision"] = "Quyết định phải là approve (xác nhận) hoặc return (trả lại)."
+    elif decision == "return" and not note:
+        errors["note"] = "Khi trả lại, cần ghi rõ lý do để đơn vị bổ sung."
+    if errors:
+        raise ValidationError("Ý kiến xác nhận chưa hợp lệ.", errors)
+    if occurrence.state != STATE_AWAITING_REVIEW:
+        raise ConflictError("Kỳ báo cáo chưa được đơn vị báo cáo hoàn thành nên chưa thể xác nhận.")
+    changes: dict[str, tuple[object, object]] = {"occurrence": (None, occurrence.due_on)}
+    if decision == "approve":
+        changes["state"] = (occurrence.state, STATE_DONE)
+        changes["completed_on"] = (occurrence.completed_on, occurrence.completion_reported_on)
+        occurrence.state = STATE_DONE
+        occurrence.completed_on = occurrence.completion_reported_on
+    else:
+        changes["state"] = (occurrence.state, STATE_OPEN)
+        occurrence.state = STATE_OPEN
+        occurrence.completion_reported_on = None
+    occurrence.review_note = note or None
+    occurrence.updated_at = utcnow()
+    db.session.flush()
+    refresh_task_deadline(occurrence.task)
+    record(actor, "task", occurrence.task_id, f"occurrence_{decision}", changes, note=note or None)
+    return occurrence
+
+
+def _closed_message(occurrence: TaskOccurrence) -> str:
+    if occurrence.state == STATE_AWAITING_REVIEW:
+        return "Kỳ này đã báo cáo hoàn thành, đang chờ Văn phòng xác nhận; không thể cập nhật thêm."
+    return "Kỳ này đã được xác nhận hoàn thành; không thể cập nhật thêm."

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, HiddenField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from kpi_tasks.dossiers.models import SHORT_TEXT_MAX
+from kpi_tasks.dossiers.services import REASON_MAX
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Tệp xuất từ hệ thống một cửa điện tử (.xlsx hoặc .csv)",
+                     validators=[FileRequired("Chưa chọn tệp.")])
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: the file to import is the one uploaded before the preview."""
+
+
+class LetterForm(FlaskForm):
+    issued_on = DateField("Ngày gửi phiếu xin lỗi", validators=[Optional()], format=DATE_FORMATS)
+    new_appointment_on = DateField("Ngày hẹn lại trả kết quả", validators=[Optional()], format=DATE_FORMATS)
+    reason = TextAreaField("Lý do chậm trễ", validators=[Optional(), Length(max=REASON_MAX)])
+    signer = StringField("Người ký (thủ trưởng cơ quan, đơn vị)", validators=[Optional(), Length(max=SHORT_TEXT_MAX)])
+    version = HiddenField()

@@ -1,0 +1,357 @@
+"""Dossier lists, late months and rates: every count is SQL, the same predicates everywhere.
+
+A dossier is late when it was resolved after its (effective) due date, or is still unresolved after it.
+Its late month is the month of that due date — the month the promise to the citizen was broken — so a
+dossier counts once, in a month that does not move when it is finally resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import dossier_visibility_clause
+from kpi_tasks.clock import today as clock_today
+from kpi_tasks.dossiers.models import ISSUED, LATE, ONLINE, PENDING, ApologyLetter, Dossier
+from kpi_tasks.extensions import db
+from kpi_tasks.units.models import Unit
+
+RESOLVED_ON_TIME = "resolved_on_time"
+RESOLVED_LATE = "resolved_late"
+OVERDUE = "overdue"
+IN_PROGRESS = "in_progress"
+DOSSIER_STATUSES = (RESOLVED_ON_TIME, RESOLVED_LATE, OVERDUE, IN_PROGRESS)
+DOSSIER_STATUS_LABELS = {
+    RESOLVED_ON_TIME: "Đã giải quyết đúng hạn",
+    RESOLVED_LATE: "Đã giải quyết quá hạn",
+    OVERDUE: "Đang giải quyết, quá hạn",
+    IN_PROGRESS: "Đang giải quyết, trong hạn",
+}
+DOSSIER_STATUS_CSS = {RESOLVED_ON_TIME: "success", RESOLVED_LATE: "danger", OVERDUE: "danger",
+                      IN_PROGRESS: "primary"}
+
+
+def status_predicate(status: str, today: dt.date) -> ColumnElement[bool]:
+    due, resolved = Dossier.effective_due_on, Dossier.resolved_on
+    return {
+        RESOLVED_ON_TIME: sa.and_(resolved.is_not(None), resolved <= due),
+        RESOLVED_LATE: sa.and_(resolved.is_not(None), resolved > due),
+        OVERDUE: sa.and_(resolved.is_(None), due < today),
+        IN_PROGRESS: sa.and_(resolved.is_(None), due >= today),
+    }[status]
+
+
+def late_predicate(today: dt.date) -> ColumnElement[bool]:
+    return sa.or_(status_predicate(RESOLVED_LATE, today), status_predicate(OVERDUE, today))
+
+
+def status_expression(today: dt.date) -> ColumnElement[str]:
+    return sa.case(*[(status_predicate(code, today), code) for code in DOSSIER_STATUSES[:-1]], else_=IN_PROGRESS)
+
+
+def month_index(column: ColumnElement[dt.date]) -> ColumnElement[int]:
+    """Months since year 0 (year × 12 + month − 1): consecutive months differ by one, across years too."""
+    year = sa.cast(sa.extract("year", column), sa.Integer)
+    month = sa.cast(sa.extract("month", column), sa.Integer)
+    return year * 12 + month - 1
+
+
+def month_start(index: int) -> dt.date:
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def index_of(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+# -------------------------------------------------------------------------------------------------- lists
+
+@dataclass
+class DossierFilters:
+    unit_id: int | None = None
+    status: str | None = None
+    q: str | None = None
+    month: dt.date | None = None  # first day of the month the dossier was due in
+
+
+def dossier_rows_query(user: User, filters: DossierFilters, today: dt.date) -> sa.Select:
+    query = (
+        sa.select(Dossier, status_expression(today).label("status"), Unit.name.label("unit_name"),
+                  ApologyLetter.id.label("letter_id"), ApologyLetter.status.label("letter_status"))
+        .join(Unit, Unit.id == Dossier.unit_id)
+        .outerjoin(ApologyLetter, ApologyLetter.dossier_id == Dossier.id)
+        .where(dossier_visibility_clause(user, Dossier.unit_id))
+        .order_by(Dossier.effective_due_on.desc(), Dossier.id.desc())
+    )
+    if filters.unit_id:
+        query = query.where(Dossier.unit_id == filters.unit_id)
+    if filters.status in DOSSIER_STATUSES:
+        query = query.where(status_predicate(filters.status, today))
+    if filters.q:
+        needle = filters.q.strip()
+        query = query.where(sa.or_(Dossier.code.contains(needle, autoescape=True),
+                                   sa.func.lower(Dossier.applicant).contains(needle.lower(), autoescape=True)))
+    if filters.month:
+        end = (filters.month + dt.timedelta(days=32)).replace(day=1)
+        query = query.where(Dossier.effective_due_on >= filters.month, Dossier.effective_due_on < end)
+    return query
+
+
+def letter_rows_query(user: User, today: dt.date, *, status: str | None = None, unit_id: int | None = None,
+                      overdue_only: bool = False) -> sa.Select:
+    """Obligations visible to `user`, most urgent first: pending by due date, then the recorded ones."""
+    query = (
+        sa.select(ApologyLetter, Dossier.code.label("dossier_code"), Dossier.procedure.label("procedure"),
+                  Dossier.applicant.label("applicant"), Unit.name.label("unit_name"))
+        .join(Dossier, Dossier.id == ApologyLetter.dossier_id)
+        .join(Unit, Unit.id == ApologyLetter.unit_id)
+        .where(dossier_visibility_clause(user, ApologyLetter.unit_id))
+        .order_by(sa.case((ApologyLetter.status == PENDING, 0), else_=1), ApologyLetter.due_by, ApologyLetter.id)
+    )
+    if status:
+        query = query.where(ApologyLetter.status == status)
+    if unit_id:
+        query = query.where(ApologyLetter.unit_id == unit_id)
+    if overdue_only:
+        query = query.where(ApologyLetter.status == PENDING, ApologyLetter.due_by < today)
+    return query
+
+
+def letter_summary_by_unit(user: User, today: dt.date) -> list[sa.Row]:
+    """Per unit: obligations still pending (and of those, past their day), issued on time, issued late."""
+    def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    pending = ApologyLetter.status == PENDING
+    return list(db.session.execute(
+        sa.select(Unit.id.label("unit_id"), Unit.code.label("unit_code"), Unit.name.label("unit_name"),
+                  count_where(pending).label("pending"),
+                  count_where(sa.and_(pending, ApologyLetter.due_by < today)).label("overdue"),
+                  count_where(ApologyLetter.status == ISSUED).label("issued"),
+                  count_where(ApologyLetter.status == LATE).label("late"),
+                  sa.func.count().label("total"))
+        .join(Unit, Unit.id == ApologyLetter.unit_id)
+        .where(dossier_visibility_clause(user, ApologyLetter.unit_id))
+        .group_by(Unit.id, Unit.code, Unit.name)
+        .order_by(sa.desc("overdue"), sa.desc("pending"), Unit.name)
+    ))
+
+
+def dossier_counts_by_unit(user: User, today: dt.date) -> list[sa.Row]:
+    """Per unit: dossiers by status, for the office's overview."""
+    columns = [sa.func.coalesce(sa.func.sum(sa.case((status_predicate(code, today), 1), else_=0)), 0).label(code)
+               for code in DOSSIER_STATUSES]
+    return list(db.session.execute(
+        sa.select(Unit.id.label("unit_id"), Unit.name.label("unit_name"), sa.func.count().label("total"), *columns)
+        .join(Unit, Unit.id == Dossier.unit_id)
+        .where(dossier_visibility_clause(user, Dossier.unit_id))
+        .group_by(Unit.id, Unit.name)
+        .order_by(sa.desc(OVERDUE), Unit.name)
+    ))
+
+
+def at_risk_predicate(today: dt.date, horizon: dt.date) -> ColumnElement[bool]:
+    """Unresolved and not late yet, but due by `horizon`: its apology letter is due now if it runs late
+    (horizon = today + the N working days the letter must precede the due date)."""
+    return sa.and_(Dossier.resolved_on.is_(None), Dossier.effective_due_on >= today,
+                   Dossier.effective_due_on <= horizon)
+
+
+def at_risk_count(unit_id: int | None, today: dt.date, horizon: dt.date) -> int:
+    if unit_id is None:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Dossier).where(
+        Dossier.unit_id == unit_id, at_risk_predicate(today, horizon))) or 0
+
+
+def dossier_status(dossier_id: int, today: dt.date) -> str | None:
+    return db.session.scalar(sa.select(status_expression(today)).where(Dossier.id == dossier_id))
+
+
+# --------------------------------------------------------------------------------------- repeat offenders
+
+@dataclass
+class LateRun:
+    months: list[tuple[dt.date, int]]  # (first day of month, late dossiers due that month)
+
+    @property
+    def first(self) -> dt.date:
+        return self.months[0][0]
+
+    @property
+    def last(self) -> dt.date:
+        return self.months[-1][0]
+
+    @property
+    def dossiers(self) -> int:
+        return sum(count for _, count in self.months)
+
+
+@dataclass
+class RepeatOffender:
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    runs: list[LateRun] = field(default_factory=list)
+
+    @property
+    def months(self) -> int:
+        return sum(len(run.months) for run in self.runs)
+
+    @property
+    def dossiers(self) -> int:
+        return sum(run.dossiers for run in self.runs)
+
+
+def _run_months_query(today: dt.date, unit_id: int | None = None, min_run: int = 2) -> sa.Select:
+    """Each (unit, month) with late dossiers that lies in a run of `min_run`+ consecutive such months.
+
+    Gaps and islands in SQL: within a unit, month_index − row_number() is constant along a run of
+    consecutive months, so it names the run; a window count over it gives the run's length.
+    """
+    late = sa.select(Dossier.unit_id.label("unit_id"), month_index(Dossier.effective_due_on).label("month_index")
+                     ).where(late_predicate(today))
+    if unit_id is not None:
+        late = late.where(Dossier.unit_id == unit_id)
+    late_sq = late.subquery("late_dossiers")
+    monthly = (sa.select(late_sq.c.unit_id, late_sq.c.month_index, sa.func.count().label("late_count"))
+               .group_by(late_sq.c.unit_id, late_sq.c.month_index).subquery("late_months"))
+    numbered = sa.select(
+        monthly.c.unit_id, monthly.c.month_index, monthly.c.late_count,
+        (monthly.c.month_index - sa.func.row_number().over(partition_by=monthly.c.unit_id,
+                                                            order_by=monthly.c.month_index)).label("run_key"),
+    ).subquery("numbered")
+    runs = sa.select(
+        numbered.c.unit_id, numbered.c.month_index, numbered.c.late_count, numbered.c.run_key,
+        sa.func.count().over(partition_by=(numbered.c.unit_id, numbered.c.run_key)).label("run_length"),
+    ).subquery("runs")
+    return (sa.select(runs.c.unit_id, runs.c.month_index, runs.c.late_count, runs.c.run_key)
+            .where(runs.c.run_length >= min_run))
+
+
+def repeat_offenders(today: dt.date, year: int | None = None, min_run: int = 2) -> list[RepeatOffender]:
+    """Units late in each of `min_run` or more consecutive months, with those months and their counts.
+
+    With `year`, the runs that touch that year (a run from December into January shows in both years).
+    """
+    runs_sq = _run_months_query(today, min_run=min_run).subquery("run_months")
+    query = (sa.select(runs_sq, Unit.code, Unit.name).join(Unit, Unit.id == runs_sq.c.unit_id)
+             .order_by(Unit.name, runs_sq.c.unit_id, runs_sq.c.month_index))
+    if year is not None:
+        touching = (sa.select(runs_sq.c.unit_id, runs_sq.c.run_key)
+                    .where(runs_sq.c.month_index.between(year * 12, year * 12 + 11)).distinct().subquery("touching"))
+        query = query.join(touching, sa.and_(touching.c.unit_id == runs_sq.c.unit_id,
+                                             touching.c.run_key == runs_sq.c.run_key))
+    offenders: dict[int, RepeatOffender] = {}
+    current: dict[int, tuple[int, LateRun]] = {}
+    for row in db.session.execute(query):
+        offender = offenders.setdefault(row.unit_id, RepeatOffender(row.unit_id, row.code, row.name))
+        key, run = current.get(row.unit_id, (None, None))
+        if run is None or key != row.run_key:
+            run = LateRun(months=[])
+            offender.runs.append(run)
+            current[row.unit_id] = (row.run_key, run)
+        run.months.append((month_start(int(row.month_index)), int(row.late_count)))
+    return sorted(offenders.values(), key=lambda item: (-item.months, item.unit_name))
+
+
+def repeat_late_months(unit_id: int, year: int, today: dt.date | None = None) -> int:
+    """Months of `year` in which `unit_id` had late dossiers and that belong to a run of 2+ consecutive
+    such months (for scoring, issue 8)."""
+    runs_sq = _run_months_query(today or clock_today(), unit_id=unit_id).subquery()
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(runs_sq)
+        .where(runs_sq.c.month_index.between(year * 12, year * 12 + 11))
+    ) or 0
+
+
+def repeat_late_month_counts(period_start: dt.date, period_end: dt.date) -> dict[int, int]:
+    """{unit_id: months of the period in a run of 2+ consecutive late months} (scoring/sources.py)."""
+    runs_sq = _run_months_query(clock_today()).subquery()
+    rows = db.session.execute(
+        sa.select(runs_sq.c.unit_id, sa.func.count())
+        .where(runs_sq.c.month_index.between(index_of(period_start), index_of(period_end)))
+        .group_by(runs_sq.c.unit_id)
+    )
+    return {int(unit_id): int(count) for unit_id, count in rows}
+
+
+def late_apology_letter_counts(period_start: dt.date, period_end: dt.date, as_of: dt.date) -> dict[int, int]:
+    """{unit_id: obligations due within the period and before `as_of` that were issued after their due
+    date or are not issued yet} (scoring/sources.py)."""
+    rows = db.session.execute(
+        sa.select(ApologyLetter.unit_id, sa.func.count())
+        .where(ApologyLetter.due_by >= period_start, ApologyLetter.due_by <= period_end,
+               ApologyLetter.due_by < as_of,
+               sa.or_(ApologyLetter.issued_on.is_(None), ApologyLetter.issued_on > ApologyLetter.due_by))
+        .group_by(ApologyLetter.unit_id)
+    )
+    return {int(unit_id): int(count) for unit_id, count in rows}
+
+
+def overdue_letters(today: dt.date) -> sa.Select:
+    """Pending obligations whose day has passed, with their unit: for reminders (notifications/)."""
+    return (sa.select(ApologyLetter.id, ApologyLetter.unit_id, ApologyLetter.due_by, Dossier.code)
+            .join(Dossier, Dossier.id == ApologyLetter.dossier_id)
+            .where(ApologyLetter.status == PENDING, ApologyLetter.due_by < today)
+            .order_by(ApologyLetter.unit_id, ApologyLetter.due_by))
+
+
+# ------------------------------------------------------------------------------------------ monthly rates
+
+@dataclass
+class MonthlyFigures:
+    unit_id: int
+    month: dt.date
+    figures: dict[str, tuple[int, int]]  # KPI key → (numerator, denominator)
+
+
+def _sum_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def monthly_figures(first_month: dt.date, last_month: dt.date) -> list[MonthlyFigures]:
+    """Per unit and month between the two months (inclusive):
+
+    - on_time: resolved on time / resolved, by the month of resolution (the province's "đúng hạn" rate);
+    - online, online_payment, digitised: by the month of receipt, over the dossiers whose export states
+      the channel, the payment (blank = no fee to pay) and the digitisation.
+    """
+    start, stop = first_month.replace(day=1), (last_month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    by_key: dict[tuple[int, int], MonthlyFigures] = {}
+
+    def bucket(unit_id: int, index: int) -> MonthlyFigures:
+        return by_key.setdefault((unit_id, index), MonthlyFigures(unit_id, month_start(index), {}))
+
+    resolved = (sa.select(Dossier.unit_id, month_index(Dossier.resolved_on).label("month_index"),
+                          (Dossier.resolved_on <= Dossier.effective_due_on).label("on_time"))
+                .where(Dossier.resolved_on >= start, Dossier.resolved_on < stop).subquery())
+    for row in db.session.execute(
+        sa.select(resolved.c.unit_id, resolved.c.month_index, _sum_if(resolved.c.on_time).label("on_time"),
+                  sa.func.count().label("resolved"))
+        .group_by(resolved.c.unit_id, resolved.c.month_index)
+    ):
+        bucket(row.unit_id, int(row.month_index)).figures["on_time"] = (int(row.on_time), int(row.resolved))
+
+    received = (sa.select(Dossier.unit_id, month_index(Dossier.received_on).label("month_index"),
+                          Dossier.channel, Dossier.paid_online, Dossier.digitised)
+                .where(Dossier.received_on >= start, Dossier.received_on < stop).subquery())
+    for row in db.session.execute(
+        sa.select(received.c.unit_id, received.c.month_index,
+                  _sum_if(received.c.channel == ONLINE).label("online"),
+                  _sum_if(received.c.channel.is_not(None)).label("channel_known"),
+                  _sum_if(received.c.paid_online.is_(True)).label("paid"),
+                  _sum_if(received.c.paid_online.is_not(None)).label("payment_known"),
+                  _sum_if(received.c.digitised.is_(True)).label("digitised"),
+                  _sum_if(received.c.digitised.is_not(None)).label("digitised_known"))
+        .group_by(received.c.unit_id, received.c.month_index)
+    ):
+        figures = bucket(row.unit_id, int(row.month_index)).figures
+        figures["online"] = (int(row.online), int(row.channel_known))
+        figures["online_payment"] = (int(row.paid), int(row.payment_known))
+        figures["digitised"] = (int(row.digitised), int(row.digitised_known))
+    return [by_key[key] for key in sorted(by_key)]

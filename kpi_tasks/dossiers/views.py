@@ -1,0 +1,283 @@
+"""Dossier pages: list and detail, the import (upload → preview with the column mapping → confirm),
+apology-letter obligations and their form no. 04, and the repeat-offender report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from kpi_tasks.accounts.permissions import (
+    can_import_dossiers,
+    can_record_apology_letter,
+    can_view_repeat_offenders,
+)
+from kpi_tasks.audit.services import history
+from kpi_tasks.clock import today
+from kpi_tasks.dossiers import importing
+from kpi_tasks.dossiers.background import REJECTED, first_rejected, read_status, start_import
+from kpi_tasks.dossiers.forms import ConfirmForm, LetterForm, UploadForm
+from kpi_tasks.dossiers.letters import DOCX_MIME, letter_content, letter_docx
+from kpi_tasks.dossiers.models import CHANNEL_LABELS, LETTER_STATUS_CSS, LETTER_STATUS_LABELS, LETTER_STATUSES
+from kpi_tasks.dossiers.queries import (
+    DOSSIER_STATUS_CSS,
+    DOSSIER_STATUS_LABELS,
+    DOSSIER_STATUSES,
+    DossierFilters,
+    at_risk_count,
+    dossier_rows_query,
+    dossier_status,
+    letter_rows_query,
+    letter_summary_by_unit,
+    repeat_offenders,
+)
+from kpi_tasks.dossiers.services import (
+    get_dossier_or_404,
+    get_letter_or_404,
+    letter_days_before,
+    letter_horizon,
+    letter_of,
+    recent_imports,
+    record_apology_letter,
+)
+from kpi_tasks.errors import ConflictError, ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.forms import form_version, show_errors
+from kpi_tasks.pagination import paginate_rows
+from kpi_tasks.units.services import list_units
+
+bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
+PER_PAGE = 50
+REJECTED_SHOWN = 1000
+UPLOAD_ENDPOINTS = {"dossiers.upload"}
+
+
+@bp.url_value_preprocessor
+def _upload_limit(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    # A year's export is larger than MAX_CONTENT_LENGTH allows other forms. URL value preprocessors run
+    # before every before_request hook, so the raised limit is in force when CSRF protection parses the form.
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config["DOSSIER_MAX_UPLOAD"]
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {"dossier_ui": {
+        "status": DOSSIER_STATUS_LABELS, "status_css": DOSSIER_STATUS_CSS, "channel": CHANNEL_LABELS,
+        "letter_status": LETTER_STATUS_LABELS, "letter_css": LETTER_STATUS_CSS,
+    }}
+
+
+def _upload_base() -> str:
+    return current_app.config["UPLOAD_FOLDER"]
+
+
+def _month_arg(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(f"{raw}-01") if raw else None
+    except ValueError:
+        flash(f"Tháng “{raw}” không đúng dạng yyyy-mm; bộ lọc này được bỏ qua.", "warning")
+        return None
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    args = request.args
+    unit_id = current_user.unit_id if current_user.is_unit_user else args.get("unit_id", type=int)
+    filters = DossierFilters(
+        unit_id=unit_id,
+        status=args.get("status") if args.get("status") in DOSSIER_STATUSES else None,
+        q=(args.get("q") or "").strip()[:100] or None,
+        month=_month_arg(args.get("month")),
+    )
+    page = paginate_rows(dossier_rows_query(current_user, filters, today()), args.get("page", 1, type=int), PER_PAGE)
+    page_args = {key: value for key, value in args.items() if key != "page"}
+    return render_template("dossiers/index.html", page=page, filters=filters, page_args=page_args,
+                           units=[] if current_user.is_unit_user else list_units(),
+                           month=args.get("month", ""))
+
+
+@bp.get("/<int:dossier_id>")
+@login_required
+def detail(dossier_id: int) -> str:
+    dossier = get_dossier_or_404(dossier_id, current_user)
+    status = dossier_status(dossier.id, today())
+    return render_template("dossiers/detail.html", dossier=dossier, status=status, letter=letter_of(dossier))
+
+
+# ------------------------------------------------------------------------------------------------ import
+
+@bp.route("/import", methods=["GET", "POST"], endpoint="upload")
+@login_required
+def upload() -> str | Response:
+    if not can_import_dossiers(current_user):
+        abort(403)
+    form = UploadForm()
+    if form.validate_on_submit():
+        try:
+            stored = importing.store_upload(_upload_base(), current_user.id, form.file.data.stream,
+                                            form.file.data.filename or "")
+        except importing.FileRefused as error:
+            show_errors(form, error)
+        else:
+            return redirect(url_for("dossiers.preview", token=stored.token), 303)
+    return render_template("dossiers/upload.html", form=form, imports=recent_imports(),
+                           days_before=letter_days_before(),
+                           max_mb=current_app.config["DOSSIER_MAX_UPLOAD"] // (1024 * 1024))
+
+
+@bp.route("/import/<token>", methods=["GET", "POST"])
+@login_required
+def preview(token: str) -> str | Response:
+    if not can_import_dossiers(current_user):
+        abort(403)
+    if read_status(_upload_base(), current_user.id, token) is not None:  # confirmed already
+        return redirect(url_for("dossiers.import_status", token=token), 303)
+    stored = importing.stored_upload(_upload_base(), current_user.id, token)
+    if stored is None:
+        flash("Tệp tải lên không còn (đã hủy hoặc quá 24 giờ). Vui lòng tải tệp lên lại.", "warning")
+        return redirect(url_for("dossiers.upload"), 303)
+    form = ConfirmForm()
+    if request.method == "POST" and request.form.get("action") == "cancel" and form.validate_on_submit():
+        importing.discard_upload(stored)
+        flash("Đã hủy tệp tải lên; chưa có hồ sơ nào được ghi.", "info")
+        return redirect(url_for("dossiers.upload"), 303)
+    if form.validate_on_submit():
+        start_import(current_app._get_current_object(), stored, current_user.id)
+        return redirect(url_for("dossiers.import_status", token=token), 303)
+    try:
+        shown = importing.preview(stored.path, stored.kind)
+    except importing.FileRefused as error:
+        importing.discard_upload(stored)
+        flash(error.message, "danger")
+        return redirect(url_for("dossiers.upload"), 303)
+    return render_template("dossiers/preview.html", form=form, preview=shown, stored=stored,
+                           fields=importing.FIELDS)
+
+
+@bp.get("/import/<token>/status")
+@login_required
+def import_status(token: str) -> str | Response:
+    """Where a confirmed import reports; the fragment polls itself (htmx) until the import has ended."""
+    if not can_import_dossiers(current_user):
+        abort(403)
+    status = read_status(_upload_base(), current_user.id, token)
+    if status is None:
+        flash("Không có lần nhập nào như vậy (hoặc đã quá 24 giờ).", "warning")
+        return redirect(url_for("dossiers.upload"), 303)
+    rejected = first_rejected(_upload_base(), current_user.id, token, REJECTED_SHOWN) if status.state == REJECTED \
+        else []
+    template = "dossiers/_import_status.html" if request.headers.get("HX-Request") else "dossiers/import_status.html"
+    return render_template(template, status=status, token=token, rejected=rejected)
+
+
+@bp.get("/import/<token>/rejected.csv")
+@login_required
+def rejected_csv(token: str) -> Response:
+    if not can_import_dossiers(current_user):
+        abort(403)
+    path = importing.rejected_path(_upload_base(), current_user.id, token)
+    if path is None or not path.exists():
+        abort(404)
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="cac-dong-bi-tu-choi.csv")
+
+
+# --------------------------------------------------------------------------------------- apology letters
+
+@bp.get("/apology-letters")
+@login_required
+def letters() -> str:
+    args = request.args
+    day = today()
+    status = args.get("status") if args.get("status") in LETTER_STATUSES else None
+    overdue_only = args.get("overdue") == "1"
+    if current_user.is_unit_user:
+        unit_id = current_user.unit_id
+        # A unit opens on what it still owes.
+        if "status" not in args and not overdue_only:
+            status = "pending"
+    else:
+        unit_id = args.get("unit_id", type=int)
+    page = paginate_rows(letter_rows_query(current_user, day, status=status, unit_id=unit_id,
+                                           overdue_only=overdue_only),
+                         args.get("page", 1, type=int), PER_PAGE)
+    page_args = {key: value for key, value in args.items() if key != "page"}
+    summary = [] if current_user.is_unit_user else letter_summary_by_unit(current_user, day)
+    at_risk = at_risk_count(current_user.unit_id, day, letter_horizon(day)) if current_user.is_unit_user else 0
+    return render_template("dossiers/letters.html", page=page, page_args=page_args, status=status,
+                           unit_id=unit_id, overdue_only=overdue_only, summary=summary,
+                           units=[] if current_user.is_unit_user else list_units(), at_risk=at_risk)
+
+
+@bp.route("/apology-letters/<int:letter_id>", methods=["GET", "POST"])
+@login_required
+def letter(letter_id: int) -> str | Response:
+    letter = get_letter_or_404(letter_id, current_user)
+    editable = can_record_apology_letter(current_user, letter.unit_id)
+    if request.method == "POST" and not editable:
+        abort(403)
+    form = LetterForm(obj=letter if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = str(letter.version)
+        form.issued_on.data = letter.issued_on or (today() if letter.status == "pending" else None)
+    if editable and form.validate_on_submit():
+        try:
+            record_apology_letter(letter, current_user, issued_on=form.issued_on.data,
+                                  new_appointment_on=form.new_appointment_on.data, reason=form.reason.data,
+                                  signer=form.signer.data, expected_version=form_version(form))
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Đã ghi nhận phiếu xin lỗi của hồ sơ {letter.dossier.code}: {letter.status_label.lower()}.",
+                  "success")
+            return redirect(url_for("dossiers.letter", letter_id=letter.id), 303)
+    return render_template("dossiers/letter.html", letter=letter, form=form if editable else None,
+                           events=history("apology_letter", letter.id), day=today())
+
+
+@bp.get("/apology-letters/<int:letter_id>/print")
+@login_required
+def letter_print(letter_id: int) -> str:
+    letter = get_letter_or_404(letter_id, current_user)
+    return render_template("dossiers/letter_print.html", letter=letter,
+                           content=letter_content(letter, current_app.config["ISSUER_NAME"]))
+
+
+@bp.get("/apology-letters/<int:letter_id>/letter.docx")
+@login_required
+def letter_word(letter_id: int) -> Response:
+    letter = get_letter_or_404(letter_id, current_user)
+    data = letter_docx(letter_content(letter, current_app.config["ISSUER_NAME"]))
+    return send_file(io.BytesIO(data), mimetype=DOCX_MIME, as_attachment=True,
+                     download_name=f"phieu-xin-loi-{letter.dossier.code}.docx")
+
+
+# ----------------------------------------------------------------------------------------------- reports
+
+@bp.get("/repeat-offenders")
+@login_required
+def offenders() -> str:
+    if not can_view_repeat_offenders(current_user):
+        abort(403)
+    day = today()
+    year = request.args.get("year", type=int) or day.year
+    if not 2000 <= year <= 2100:
+        year = day.year
+    return render_template("dossiers/offenders.html", offenders=repeat_offenders(day, year), year=year)

@@ -1,0 +1,164 @@
+"""Forms of the intake pages: the upload, and the review of the header and every draft in one form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, NumberRange, Optional
+
+from kpi_tasks.directives.models import DIRECTIVE_KINDS
+from kpi_tasks.forms import options
+from kpi_tasks.intake.services import DraftValues, HeaderValues
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+DEADLINE_KIND_LABELS = {
+    "none": "Không thời hạn (thường xuyên)",
+    "date": "Đến ngày",
+    "working_days": "Số ngày làm việc kể từ ngày ban hành",
+    "period": "Đến hết kỳ (tháng, quý, năm)",
+    "recurring": "Định kỳ",
+}
+# Rule codes offered as suggestions beside the free code field (calendar/recurrence.py reads them all).
+RECURRENCE_EXAMPLES = {
+    "weekly:fri": "Thứ Sáu hàng tuần",
+    "monthly": "Ngày cuối cùng hàng tháng",
+    "monthly:day25": "Ngày 25 hàng tháng",
+    "monthly:day-1-before-meeting": "Trước 01 ngày phiên họp thường kỳ hàng tháng",
+    "quarterly": "Ngày cuối cùng của quý",
+    "quarterly:day25-last-month": "Ngày 25 tháng cuối quý",
+    "yearly": "Ngày 31/12 hàng năm",
+}
+
+
+class DayField(DateField):
+    """A date field whose unreadable input is explained in Vietnamese (WTForms ships no Vietnamese)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy.") from None
+
+
+class WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Phải là một số nguyên.") from None
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Tệp văn bản (.docx, .pdf có lớp chữ, .txt)")
+    text = TextAreaField("Hoặc dán nội dung văn bản", validators=[Optional()])
+
+
+class HeaderForm(Form):
+    number = StringField("Số, ký hiệu", validators=[Length(max=80, message="Tối đa 80 ký tự.")])
+    kind = SelectField("Loại văn bản", choices=options(DIRECTIVE_KINDS.items()), validate_choice=False)
+    issued_on = DayField("Ngày ban hành", validators=[Optional()], format=DATE_FORMATS)
+    issuer = StringField("Cơ quan ban hành", validators=[Length(max=255, message="Tối đa 255 ký tự.")])
+    subject = TextAreaField("Trích yếu")
+    signer = StringField("Người ký", validators=[Length(max=255, message="Tối đa 255 ký tự.")])
+
+
+class DraftForm(Form):
+    key = HiddenField()
+    dropped = BooleanField("Bỏ mục này")
+    selected = BooleanField("Chọn để gộp")
+    section = StringField("Mục", validators=[Length(max=40, message="Tối đa 40 ký tự.")])
+    title = StringField("Tên nhiệm vụ", validators=[Length(max=500, message="Tối đa 500 ký tự.")])
+    content = TextAreaField("Nội dung")
+    leads = SelectMultipleField("Đơn vị chủ trì", validate_choice=False)
+    coordinating_unit_ids = SelectMultipleField("Đơn vị phối hợp", coerce=int, validate_choice=False)
+    deadline_kind = SelectField("Thời hạn", choices=options(DEADLINE_KIND_LABELS.items()), validate_choice=False)
+    deadline = DayField("Hạn xử lý", validators=[Optional()], format=DATE_FORMATS)
+    working_days = WholeNumberField(
+        "Số ngày làm việc", validators=[Optional(), NumberRange(1, 1000, "Từ 1 đến 1000 ngày.")]
+    )
+    period = StringField("Kỳ", validators=[Optional(), Length(max=10, message="Ghi dạng 2024, 2024-Q1, 2024-03.")])
+    recurrence = StringField("Mã định kỳ", validators=[Optional(), Length(max=120, message="Tối đa 120 ký tự.")])
+
+    def edits(self) -> dict[str, Any]:
+        """The clerk's values, as `DraftValues.with_edits` takes them."""
+        return {
+            "section": (self.section.data or "").strip(),
+            "title": (self.title.data or "").strip(),
+            "content": (self.content.data or "").strip(),
+            "leads": [choice for choice in self.leads.data or [] if choice],
+            "coordinating_unit_ids": list(self.coordinating_unit_ids.data or []),
+            "deadline_kind": self.deadline_kind.data or "none",
+            "deadline": self.deadline.data,
+            "working_days": self.working_days.data,
+            "period": (self.period.data or "").strip(),
+            "recurrence": (self.recurrence.data or "").strip(),
+            "dropped": bool(self.dropped.data),
+        }
+
+
+class ReviewForm(FlaskForm):
+    header = FormField(HeaderForm)
+    drafts = FieldList(FormField(DraftForm))
+    version = HiddenField()
+
+    def header_values(self) -> HeaderValues:
+        header = self.header.form
+        return HeaderValues(
+            number=(header.number.data or "").strip(),
+            kind=header.kind.data or "cong_van",
+            issued_on=header.issued_on.data,
+            issuer=(header.issuer.data or "").strip(),
+            subject=(header.subject.data or "").strip(),
+            signer=(header.signer.data or "").strip(),
+        )
+
+    def draft_forms(self) -> dict[str, DraftForm]:
+        return {entry.form.key.data: entry.form for entry in self.drafts}
+
+
+def review_data(header: HeaderValues, drafts: list[DraftValues], version: int) -> dict[str, Any]:
+    """The review form's initial data from the stored values."""
+    return {
+        "header": {
+            "number": header.number,
+            "kind": header.kind,
+            "issued_on": header.issued_on,
+            "issuer": header.issuer,
+            "subject": header.subject,
+            "signer": header.signer,
+        },
+        "drafts": [
+            {
+                "key": draft.key,
+                "dropped": draft.dropped,
+                "selected": False,
+                "section": draft.section,
+                "title": draft.title,
+                "content": draft.content,
+                "leads": draft.leads,
+                "coordinating_unit_ids": draft.coordinating_unit_ids,
+                "deadline_kind": draft.deadline_kind,
+                "deadline": draft.deadline,
+                "working_days": draft.working_days,
+                "period": draft.period,
+                "recurrence": draft.recurrence,
+            }
+            for draft in drafts
+        ],
+        "version": str(version),
+    }

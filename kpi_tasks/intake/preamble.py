@@ -1,0 +1,56 @@
+"""The preamble: the directives implemented ("Thực hiện Văn bản số ...") and the addressees it hands the
+work to ("Chủ tịch UBND huyện yêu cầu Thủ trưởng ...")."""
+
+from __future__ import annotations
+
+import re
+
+from kpi_tasks.intake.header import Header
+from kpi_tasks.intake.paragraphs import Paragraph
+from kpi_tasks.intake.text import Text, vn
+from kpi_tasks.intake.unit_phrases import lead_anywhere
+
+_BASIS_START_RE = vn(
+    r"(?:thực hiện|căn cứ|triển khai|để triển khai|để thực hiện|tiếp theo|theo|nhằm triển khai)(?![^\W\d_])"
+)
+_REFERENCE_RE = re.compile(
+    r"(?:[Ss]ố\s+)?(?P<number>\d{1,5}(?:-[A-ZĐ]{1,6})?)\s*/\s*(?P<symbol>[A-ZĐ][\wĐđ]*(?:[-/][\wĐđ]+)*)"
+    r"(?:\s*,?\s*ngày\s+(?P<date>\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}))?"
+)
+
+# "45/UBND-" / "VP": a symbol the layout broke after its hyphen.
+_SYMBOL_BROKEN_AT_HYPHEN_RE = re.compile(r"(?<=[A-ZĐ])-\s+(?=[A-ZĐ]{2,}\b)")
+
+
+def preamble_lead(source: Text, preamble: list[Paragraph]) -> list[str]:
+    lead: list[str] = []
+    for paragraph in preamble:
+        found = lead_anywhere(paragraph.content(source))
+        if found:
+            lead = found
+    return lead
+
+
+def implemented_directives(source: Text, header: Header, preamble: list[Paragraph]) -> list[str]:
+    """References in the subject and in the preamble's basis sentences ("Thực hiện Văn bản số ...")."""
+    texts = [header.subject]
+    for paragraph in preamble:
+        seg = paragraph.content(source)
+        if _BASIS_START_RE.match(seg.low):
+            texts.append(seg.text)
+    references: dict[str, str] = {}
+    for text in texts:
+        text = _SYMBOL_BROKEN_AT_HYPHEN_RE.sub("-", text)
+        for match in _REFERENCE_RE.finditer(text):
+            key = f"{match['number']}/{match['symbol']}"
+            if key not in references:
+                references[key] = key + (f" ngày {_reference_date(match['date'])}" if match["date"] else "")
+    return list(references.values())
+
+
+def _reference_date(text: str) -> str:
+    """Numeric dates as printed; dates in words made numeric: "5 tháng 3 năm 2025" → "5/3/2025"."""
+    words = re.fullmatch(r"(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", text)
+    if words:
+        return f"{int(words[1])}/{int(words[2])}/{words[3]}"
+    return re.sub(r"\s+", "", text)

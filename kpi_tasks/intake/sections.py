@@ -1,0 +1,160 @@
+"""The item tree: numbered items, lettered sub-items, bullets and plain paragraphs, with their section
+paths ("II.1", "2.1.a"). An item that introduces a list ("... các nhiệm vụ sau:", "2.3. Về ...") is a
+heading whose units its items inherit; every other item gives drafts."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from kpi_tasks.intake.context import Context
+from kpi_tasks.intake.drafts import Draft, drafts_from_paragraph
+from kpi_tasks.intake.paragraphs import Paragraph
+from kpi_tasks.intake.text import Text, is_upper_block, vn
+from kpi_tasks.intake.unit_phrases import lead_anywhere, lead_at_start
+
+_HEADING_END_RE = vn(r"(?::|(?:như|dưới đây|sau đây|cụ thể|các nội dung|nhiệm vụ|công việc|việc)\s+sau|sau)\s*$")
+_TOPIC_START_RE = vn(r"(?:về|đối với|việc|công tác|lĩnh vực|nhiệm vụ|giải pháp)(?![^\W\d_])")
+_SKIPPED_SECTION_RE = vn(r"(?:mục đích|căn cứ|tình hình)(?![^\W\d_])")
+_CLOSING_RE = vn(
+    r"(?:(?:yêu cầu|đề nghị)\s.*(?:nghiêm túc|khẩn trương|triển khai|thực hiện)[^.]*\.\s*/\s*\.?\s*$"
+    r"|trên đây là|trong quá trình (?:tổ chức\s+)?(?:triển khai\s+)?thực hiện,? nếu|nhận được (?:công văn|văn bản))"
+)
+_SHORT_HEADING_WORDS = 25
+_FINAL_MARK_RE = re.compile(r"\.\s*/\s*\.?\s*$")  # "./." ends an official text
+
+_LEVELS = {"roman": 1, "letter": 20, "heading": 29, "-": 30, "+": 31, "plain": 40}
+
+
+@dataclasses.dataclass(eq=False, slots=True)
+class _Node:
+    paragraph: Paragraph
+    seg: Text
+    level: int
+    section: str
+    parent: _Node | None
+    children: list[_Node] = dataclasses.field(default_factory=list)
+
+
+def _level(paragraph: Paragraph, seg: Text) -> int:
+    marker = paragraph.marker
+    if marker is None:
+        return _LEVELS["heading"] if seg.text.endswith(":") else _LEVELS["plain"]
+    if marker.kind == "number":
+        return 1 + marker.label.count(".") + 1
+    if marker.kind == "bullet":
+        return _LEVELS[marker.label]
+    return _LEVELS[marker.kind]
+
+
+def _section(paragraph: Paragraph, parent: _Node | None) -> str:
+    """The section path ("II", "II.1", "2.1", "2.1.a"); bullets and plain paragraphs take their parent's."""
+    marker = paragraph.marker
+    if marker is None or marker.kind == "bullet":
+        return parent.section if parent else ""
+    if marker.kind == "roman":
+        return marker.label
+    if marker.kind == "number":
+        roman = _ancestor_with_marker(parent, ("roman",))
+        return f"{roman.section}.{marker.label}" if roman else marker.label
+    numbered = _ancestor_with_marker(parent, ("roman", "number"))
+    return f"{numbered.section}.{marker.label}" if numbered else marker.label
+
+
+def _ancestor_with_marker(node: _Node | None, kinds: tuple[str, ...]) -> _Node | None:
+    while node is not None and not (node.paragraph.marker and node.paragraph.marker.kind in kinds):
+        node = node.parent
+    return node
+
+
+def _is_closing(paragraph: Paragraph, seg: Text, is_last: bool) -> bool:
+    """The closing request ("Yêu cầu ... nghiêm túc thực hiện./.", "... thông báo để các đơn vị biết, thực
+    hiện./."): an unnumbered paragraph in those words, or the last one when it ends the text with "./."."""
+    if paragraph.marker is not None:
+        return False
+    return _CLOSING_RE.match(seg.low) is not None or (is_last and _FINAL_MARK_RE.search(seg.text) is not None)
+
+
+def _build_tree(source: Text, paragraphs: list[Paragraph]) -> list[_Node]:
+    nodes: list[_Node] = []
+    stack: list[_Node] = []
+    for index, paragraph in enumerate(paragraphs):
+        if paragraph.is_table:
+            continue
+        seg = paragraph.content(source)
+        if not seg.text or _is_closing(paragraph, seg, index == len(paragraphs) - 1):
+            continue
+        level = _level(paragraph, seg)
+        while stack and stack[-1].level >= level:
+            stack.pop()
+        parent = stack[-1] if stack else None
+        node = _Node(paragraph, seg, level, _section(paragraph, parent), parent)
+        if parent:
+            parent.children.append(node)
+        nodes.append(node)
+        stack.append(node)
+    return nodes
+
+
+def _is_heading(node: _Node) -> bool:
+    """An item that introduces the items under it rather than assigning work itself."""
+    if not node.children:
+        return False
+    text = node.seg.text.rstrip(" .")
+    if _HEADING_END_RE.search(node.seg.low.rstrip(" .")) or _TOPIC_START_RE.match(node.seg.low):
+        return True
+    if is_upper_block(text):
+        return True
+    return len(text.split()) <= _SHORT_HEADING_WORDS and not node.seg.text.rstrip().endswith(".")
+
+
+def _is_skipped(node: _Node) -> bool:
+    """Under a heading such as "I. MỤC ĐÍCH, YÊU CẦU": aims, not assignments."""
+    current: _Node | None = node
+    while current is not None:
+        if _is_heading(current) and _SKIPPED_SECTION_RE.match(current.seg.low):
+            return True
+        current = current.parent
+    return False
+
+
+def drafts_from_items(source: Text, items: list[Paragraph], context: Context) -> list[Draft]:
+    nodes = _build_tree(source, items)
+    leads: dict[int, list[str]] = {}
+
+    def lead_of(node: _Node | None) -> list[str]:
+        if node is None:
+            return context.default_lead
+        if id(node) not in leads:
+            own = lead_anywhere(node.seg) if _is_heading(node) else _own_lead(node.seg)
+            leads[id(node)] = own or lead_of(node.parent)
+        return leads[id(node)]
+
+    drafts: list[Draft] = []
+    for node in nodes:
+        if _is_heading(node) or _is_skipped(node):
+            continue
+        own = drafts_from_paragraph(node.seg, node.section, lead_of(node.parent), context)
+        if own:
+            # a paragraph that goes on below a draft continues with the unit it named last
+            leads[id(node)] = own[-1].lead
+        drafts += own
+    return drafts
+
+
+def _own_lead(seg: Text) -> list[str]:
+    lead = lead_at_start(seg)
+    return lead.units if lead else []
+
+
+def drafts_from_flat_text(source: Text, paragraphs: list[Paragraph], context: Context) -> list[Draft]:
+    """A directive without numbered items: every paragraph that assigns work is a draft."""
+    drafts: list[Draft] = []
+    for paragraph in paragraphs:
+        seg = paragraph.content(source)
+        if not seg.text or _CLOSING_RE.match(seg.low):
+            continue
+        lead = lead_anywhere(seg)
+        if lead:
+            drafts += drafts_from_paragraph(seg, "", lead, context)
+    return drafts

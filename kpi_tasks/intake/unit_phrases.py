@@ -1,0 +1,292 @@
+"""Who is assigned: unit names and group phrases read out of a sentence ("Giao X chủ trì, phối hợp Y",
+"Phòng A và UBND các xã, thị trấn", "Đề nghị X:"). Names are read as the text writes them; matching them
+against the recorded units is `unit_matching`'s work."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from kpi_tasks.intake.text import Text, vn
+from kpi_tasks.intake.unit_matching import (
+    BARE_COMMUNES_PATTERN,
+    GROUP_ALL_UNITS,
+    GROUP_COMMUNES,
+    GROUP_DEPARTMENTS,
+    GROUP_PATTERNS,
+    display_name,
+)
+
+# Titles before a unit's name: "Thủ trưởng các cơ quan", "Giám đốc Văn phòng ...", "Chủ tịch UBND các xã".
+_TITLE_RE = vn(
+    r"(?:thủ trưởng|người đứng đầu|lãnh đạo|phó giám đốc|giám đốc|chánh(?=\s+(?:văn phòng|thanh tra))"
+    r"|phó chủ tịch|chủ tịch|tổ trưởng|hiệu trưởng|chi cục trưởng|cục trưởng|bí thư)\s+"
+)
+# "Trưởng phòng Tư pháp" names the unit with a lower-case head.
+_HEAD_TITLE_RE = vn(r"trưởng\s+(?=phòng|ban)")
+
+# Nouns a unit's name starts with, with the common words that begin the same way but are not units.
+UNIT_HEAD_RE = vn(
+    r"(?:văn phòng|phòng(?!\s*,|\s+(?:chống|ngừa|tránh))|ban(?!\s+hành)|bộ phận tiếp nhận và trả kết quả|bộ phận"
+    r"|chi nhánh|trung tâm"
+    r"|đoàn(?!\s+kết)|hội(?!\s+(?:nghị|thảo|nhập))|bưu điện|công an|cơ quan|tổ(?!\s+chức)|sở(?!\s+(?:dĩ|hữu))"
+    r"|kho bạc|chi cục|đội(?!\s+ngũ)|liên đoàn|mặt trận|ủy ban|ubnd|hđnd|hội đồng|thanh tra|ngân hàng"
+    r"|bảo hiểm|trường(?!\s+hợp)|bệnh viện|viện(?!\s+dẫn)|cục(?!\s+bộ)|huyện đoàn|tỉnh đoàn|thị đoàn"
+    r"|huyện ủy|thị ủy|tỉnh ủy|quỹ|hạt kiểm lâm|đài|công ty|hợp tác xã|tòa án|chi đội|vp|bch|bql"
+    r"|ubmttq|mttq|vnpt|viettel|bộ(?!\s+(?:hồ sơ|máy|tiêu chí|công cụ|chỉ số|mặt))|p\.(?=\s*[^\W\d_]))"
+    r"(?![^\W\d_])"
+)
+
+# Words that end a unit's name because the sentence's predicate (or a qualifier) starts there.
+_PREDICATE_WORD_RE = vn(
+    r"(?:chủ trì|phối hợp|thực hiện|triển khai|tham mưu|theo dõi|đôn đốc|cập nhật|sử dụng|chỉ đạo|tăng cường"
+    r"|rà soát|kiểm tra|tổ chức|xây dựng|báo cáo|hướng dẫn|nghiêm túc|khẩn trương|kịp thời|thường xuyên"
+    r"|định kỳ|chủ động|tiếp tục|tập trung|làm|khảo sát|lựa chọn|đẩy mạnh|quán triệt|gương mẫu|đề xuất"
+    r"|nghiên cứu|bố trí|hoàn thành|ban hành|tuyên truyền|phổ biến|thống kê|tổng hợp|giải quyết|xử lý"
+    r"|duy trì|nâng cao|cung cấp|lập|trình|chịu trách nhiệm|đảm bảo|bảo đảm|phấn đấu|thông báo|tham gia"
+    r"|hỗ trợ|đánh giá|xem xét|điều chỉnh|bổ sung|soạn thảo|gửi|nộp|ưu tiên|chấp hành|công khai|niêm yết"
+    r"|kiện toàn|thành lập|phân công|giao(?!\s+(?:thông|dịch|tiếp|lưu))|yêu cầu|đề nghị|căn cứ|theo"
+    r"|trên địa bàn|có|để|nhằm|tại|trong"
+    r"|trước|sau|khi|nếu|đối với|về|thuộc|được|phải|cần|là|đã|đang|sẽ|cùng|với|vào|ngay|từ|đến|tiến hành"
+    r"|quan tâm|vận động|khuyến khích|phát huy|đổi mới|tiếp nhận|phát động|lấy|tích cực|quyết liệt|sớm"
+    r"|khắc phục|chấn chỉnh|dự toán|bảo vệ|mở|rút|nghiêm|hàng|hằng|mỗi|chuẩn bị|xác định|hoàn thiện|thẩm định"
+    r"|phê duyệt|giám sát|kiểm soát|bàn giao|giải trình|cử|mời|đăng tải|vận hành|áp dụng|rà|số hóa"
+    r"|thu thập|cấp|tập huấn|bồi dưỡng|trả|tiếp thu|làm rõ|nắm|dừng|tạm dừng|ngừng)"
+    r"(?![^\W\d_])"
+)
+
+_UNIT_SEPARATOR_RE = vn(r"\s*(?:[,;]\s*(?:và\s+)?|\s+và\s+|\s+cùng\s+)")
+# A level word closing a name, written in lower case ("Phòng Nội vụ huyện"; "Phòng Văn hóa - Xã hội" has none).
+_LEVEL_END_RE = re.compile(r"(?<![^\W\d_])(?:huyện|tỉnh|xã|phường|thị trấn|thị xã|thành phố|quận)$")
+_MAX_NAME_WORDS = 16
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Units:
+    names: list[str]
+    end: int  # where the unit list ends in the text it was read from
+
+
+def _normalise_units(names: list[str]) -> list[str]:
+    """Each name once; "all units" makes departments and communes redundant."""
+    unique = list(dict.fromkeys(name for name in names if name))
+    if GROUP_ALL_UNITS in unique:
+        unique = [name for name in unique if name not in (GROUP_DEPARTMENTS, GROUP_COMMUNES)]
+    return unique
+
+
+def read_units(seg: Text, pos: int) -> _Units:
+    """Read a list of units starting exactly at `pos` ("Phòng A, Phòng B và UBND các xã, thị trấn")."""
+    names: list[str] = []
+    end = pos
+    while True:
+        item = _read_one_unit(seg, pos, names)
+        if item is None:
+            break
+        name, pos = item
+        if name:
+            names.append(name)
+        end = pos
+        separator = _UNIT_SEPARATOR_RE.match(seg.low, pos)
+        if separator is None or not _unit_starts_at(seg, separator.end()):
+            break
+        pos = separator.end()
+    return _Units(_normalise_units(names), end)
+
+
+def _read_one_unit(seg: Text, pos: int, names_so_far: list[str]) -> tuple[str, int] | None:
+    """One unit (or group) at `pos`: its display name ("" for a level qualifier) and where it ends."""
+    lowercase_head = False
+    if title := _TITLE_RE.match(seg.low, pos):
+        pos = title.end()
+    elif head_title := _HEAD_TITLE_RE.match(seg.low, pos):
+        pos, lowercase_head = head_title.end(), True
+    group = _group_at(seg, pos)
+    if group is not None:
+        token, end, bare = group
+        if bare and names_so_far and _LEVEL_END_RE.search(names_so_far[-1]):
+            return "", end  # "Tổ X huyện, các xã, thị trấn": the levels X works at, not the communes
+        return token, end
+    end = _unit_name_end(seg, pos, lowercase_head)
+    if end is None:
+        return None
+    name = seg.text[pos:end]
+    if lowercase_head:
+        name = name[:1].upper() + name[1:]
+    return display_name(name), end
+
+
+def _group_at(seg: Text, pos: int) -> tuple[str, int, bool] | None:
+    for token, pattern in GROUP_PATTERNS:
+        match = pattern.match(seg.folded, pos)
+        if match and _word_ends(seg.folded, match.end()):
+            return token, match.end(), False
+    match = BARE_COMMUNES_PATTERN.match(seg.folded, pos)
+    if match and _word_ends(seg.folded, match.end()):
+        return GROUP_COMMUNES, match.end(), True
+    return None
+
+
+def _word_ends(text: str, pos: int) -> bool:
+    return pos >= len(text) or not text[pos].isalnum()
+
+
+def _unit_starts_at(seg: Text, pos: int) -> bool:
+    if _TITLE_RE.match(seg.low, pos) or _HEAD_TITLE_RE.match(seg.low, pos) or _group_at(seg, pos):
+        return True
+    return UNIT_HEAD_RE.match(seg.low, pos) is not None and seg.text[pos : pos + 1].isupper()
+
+
+_NEXT_WORD_RE = re.compile(r"\s+(?P<word>[^\s,;:()\[\]]+)")
+_NAME_COMMA_RE = re.compile(r",\s+")
+ABBREVIATION_RE = re.compile(r"[A-ZĐ]{1,3}\.")
+_COUNCIL_BEFORE_RE = vn(r"(?:hđnd|hội đồng nhân dân)\s*$")
+
+
+def _unit_name_end(seg: Text, pos: int, lowercase_head: bool = False) -> int | None:
+    """Where the unit name beginning at `pos` ends, or None when no unit name begins there.
+
+    A name goes on word by word until punctuation, a predicate word written in lower case, "và" before
+    another unit ("HĐND và UBND" excepted: it is one office's name), or a lower-case word after the
+    level it belongs to ("Phòng Nội vụ huyện | chuẩn bị ...": after "huyện" only a place name follows).
+    """
+    head = UNIT_HEAD_RE.match(seg.low, pos)
+    if head is None or not (lowercase_head or seg.text[pos : pos + 1].isupper()):
+        return None
+    end = head.end()
+    for _ in range(_MAX_NAME_WORDS):
+        word = _NEXT_WORD_RE.match(seg.text, end)
+        if word is None:
+            break
+        start = word.start("word")
+        if _is_predicate(seg, start) or _joins_another_unit(seg, start):
+            break
+        if seg.text[start].islower() and _LEVEL_END_RE.search(seg.text, pos, end):
+            break
+        if word["word"].endswith(".") and not ABBREVIATION_RE.fullmatch(word["word"]):
+            return word.end() - 1  # the sentence ends with this word
+        end = _past_name_comma(seg, pos, word.end())
+    return end
+
+
+def _past_name_comma(seg: Text, pos: int, end: int) -> int:
+    """Step over a comma inside a name ("Phòng Kinh tế, Hạ tầng và Đô thị"): one followed by a capital that
+    starts no other unit, in a name that has not reached its level word yet."""
+    comma = _NAME_COMMA_RE.match(seg.text, end)
+    if comma is None or _LEVEL_END_RE.search(seg.text, pos, end):
+        return end
+    after = comma.end()
+    if seg.text[after : after + 1].isupper() and not _unit_starts_at(seg, after):
+        return comma.start() + 1
+    return end
+
+
+def _joins_another_unit(seg: Text, pos: int) -> bool:
+    """Whether "và" here ends the unit's name: before another unit (except in "HĐND và UBND", one office's
+    name) or before a lower-case word."""
+    if not (seg.low.startswith("và", pos) and _word_ends(seg.low, pos + 2)):
+        return False
+    after = pos + 2
+    while after < len(seg) and seg.text[after].isspace():
+        after += 1
+    if seg.text[after : after + 1].islower():
+        return True  # "Kho bạc Nhà nước và các chủ đầu tư": names go on in capitals after "và"
+    return _unit_starts_at(seg, after) and not _COUNCIL_BEFORE_RE.search(seg.low[:pos])
+
+
+def _is_predicate(seg: Text, pos: int) -> bool:
+    return seg.text[pos : pos + 1].islower() and _PREDICATE_WORD_RE.match(seg.low, pos) is not None
+
+
+# Phrases that open a sentence without naming its subject yet: "Trên cơ sở đó, Thủ trưởng ...".
+_CONNECTIVE_RE = vn(
+    r"(?:(?:trên cơ sở đó|đồng thời|bên cạnh đó|ngoài ra|mặt khác|sau đó|trong đó|vì vậy|do đó|theo đó)\s*,?\s*)+"
+)
+_ASSIGNING_VERB_RE = vn(r"(?:giao(?:\s+cho)?|đề nghị|yêu cầu)\s+")
+_HANDING_OUT_RE = vn(r"\s+(?:giao(?:\s+cho)?|đề nghị|yêu cầu)\s+")
+_SINGLED_OUT_RE = vn(r"riêng\s+")  # "Riêng Phòng Tư pháp ..."
+# "Riêng đối với TTHC ... tại cấp xã": the rest of the sentence concerns one level only.
+_SCOPE_RE = vn(r"riêng\s+(?:đối với\s+)?[^.;:]{0,120}?(?P<level>cấp xã|các xã|cấp huyện|các phòng)(?![^\W\d_])")
+_RESPONSIBILITY_ONLY_RE = vn(r"\s*(?:phải\s+)?(?:cùng\s+)?chịu trách nhiệm\s+(?:trước|với)")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Lead:
+    units: list[str]
+    responsibility_only: bool  # "X chịu trách nhiệm trước ...": not an assignment of work
+
+
+def lead_at_start(seg: Text) -> _Lead | None:
+    """The units a sentence opens with: "Giao X ...", "Đề nghị X:", "Phòng A và UBND các xã ..."."""
+    pos = 0
+    if connective := _CONNECTIVE_RE.match(seg.low, pos):
+        pos = connective.end()
+    if singled_out := _SINGLED_OUT_RE.match(seg.low, pos):
+        pos = singled_out.end()
+    if verb := _ASSIGNING_VERB_RE.match(seg.low, pos):
+        pos = verb.end()
+    units = read_units(seg, pos)
+    if not units.names:
+        return None
+    # "Chủ tịch UBND huyện yêu cầu X ...", "UBND huyện giao X ...": the one named first hands out the work
+    if (verb := _HANDING_OUT_RE.match(seg.low, units.end)) and (assigned := read_units(seg, verb.end())).names:
+        units = assigned
+    responsibility = _RESPONSIBILITY_ONLY_RE.match(seg.low, units.end) is not None
+    return _Lead(units.names, responsibility)
+
+
+def scope_lead(seg: Text) -> list[str]:
+    match = _SCOPE_RE.match(seg.low)
+    if match is None:
+        return []
+    return [GROUP_COMMUNES] if "xã" in match["level"] else [GROUP_DEPARTMENTS]
+
+
+# Where a heading or preamble hands out work: "yêu cầu" / "đề nghị" anywhere ("Chủ tịch UBND huyện yêu cầu
+# Thủ trưởng ..."); "giao" where a clause begins or after the Committee's own name ("Chủ tịch UBND thành
+# phố giao Phòng X ...").
+_ASSIGNMENT_ANYWHERE_RE = vn(
+    r"(?:(?<![^\W\d_])(?:yêu cầu|đề nghị)"
+    r"|(?:^|(?<=[,;:.]\s)|(?<=huyện\s)|(?<=tỉnh\s)|(?<=xã\s)|(?<=phường\s)|(?<=phố\s)|(?<=quận\s)|(?<=ubnd\s))"
+    r"giao(?:\s+cho)?)\s+"
+)
+# "nhiệm vụ do UBND huyện giao cho ..." names who gave the work, not who is to do it.
+_GIVEN_BY_RE = vn(r"(?<![^\W\d_])(?:do|được|đã)\s+[^.;:]{0,60}$")
+
+
+def lead_anywhere(seg: Text) -> list[str]:
+    """Units a heading or preamble assigns work to, wherever the assigning verb stands."""
+    if lead := lead_at_start(seg):
+        return lead.units
+    found: list[str] = []
+    for verb in _ASSIGNMENT_ANYWHERE_RE.finditer(seg.low):
+        if seg.low.startswith("giao", verb.start()) and _GIVEN_BY_RE.search(seg.low, 0, verb.start()):
+            continue
+        units = read_units(seg, verb.end())
+        if units.names:
+            found = units.names
+    return found
+
+
+_COORDINATION_RE = vn(r"(?:(?<=[,;:.(]\s)|^|(?<=chủ trì\s)|(?<=chủ trì,\s))phối hợp(?:\s+với)?\s+")
+_LEAD_THEN_COORDINATORS_RE = vn(r"chủ trì\s*,\s*")
+_COORDINATOR_VERB_RE = vn(r"\s+(?:cùng\s+)?phối hợp")
+_PARENTHESIS_RE = re.compile(r"\(([^()]{3,200})\)")
+_SUPPORTING_ROLE_RE = vn(r"\s*(?:có trách nhiệm|chịu trách nhiệm|phối hợp|cung cấp)")
+
+
+def coordinating_units(seg: Text, lead: list[str]) -> list[str]:
+    """Units the text asks to coordinate: "chủ trì, phối hợp (với) Y", "chủ trì, Y phối hợp",
+    "Phối hợp Y ..." at a clause start, "(Y chịu trách nhiệm cung cấp)"."""
+    found: list[str] = []
+    for verb in _COORDINATION_RE.finditer(seg.low):
+        found += read_units(seg, verb.end()).names
+    for verb in _LEAD_THEN_COORDINATORS_RE.finditer(seg.low):
+        units = read_units(seg, verb.end())
+        if units.names and _COORDINATOR_VERB_RE.match(seg.low, units.end):
+            found += units.names
+    for parenthesis in _PARENTHESIS_RE.finditer(seg.text):
+        units = read_units(seg, parenthesis.start(1))
+        if units.names and _SUPPORTING_ROLE_RE.match(seg.low, units.end):
+            found += units.names
+    return [name for name in _normalise_units(found) if name not in lead]

@@ -1,0 +1,223 @@
+"""Pages of the directive intake: upload or paste a directive, review its drafts, confirm.
+
+The review is one form (header and every draft) with three buttons: save, merge the selected drafts,
+confirm. Each keeps what the clerk typed; only "Xác nhận" creates anything, all at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from kpi_tasks.accounts.permissions import can_use_intake
+from kpi_tasks.errors import ConflictError, DomainError, ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.forms import form_version
+from kpi_tasks.intake.forms import DEADLINE_KIND_LABELS, RECURRENCE_EXAMPLES, ReviewForm, UploadForm, review_data
+from kpi_tasks.intake.highlight import marked_source
+from kpi_tasks.intake.models import IntakeDraft
+from kpi_tasks.intake.services import (
+    KIND_ALL,
+    DraftValues,
+    confirm_intake,
+    discard_intake,
+    drafts_of,
+    get_intake_or_404,
+    header_of,
+    implemented_of,
+    merge_drafts,
+    open_intakes,
+    read_upload,
+    recurrence_label,
+    save_intake,
+    start_intake,
+)
+from kpi_tasks.units.models import UNIT_KIND_LABELS, UNIT_KINDS, Unit
+from kpi_tasks.units.services import list_units
+
+bp = Blueprint("intake", __name__, url_prefix="/intake")
+
+# How the lead select names a whole kind; choosing one gives every unit of the kind its own task.
+KIND_CHOICE_LABELS = {
+    KIND_ALL: "Tất cả cơ quan, đơn vị, địa phương",
+    "department": "Các phòng, ban chuyên môn",
+    "commune": "UBND các xã, thị trấn",
+    "other": "Các đơn vị khác",
+}
+GROUP_OPTGROUP = "Cả nhóm đơn vị (mỗi đơn vị một nhiệm vụ)"
+
+
+def _require_access() -> None:
+    if not can_use_intake(current_user):
+        abort(403)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index() -> str | Response:
+    _require_access()
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            if upload is not None and upload.filename:
+                filename, text = read_upload(upload.filename, upload.read())
+            else:
+                # a browser sends a textarea's line ends as CRLF; the drafts' offsets count "\n" only
+                filename, text = "", (form.text.data or "").replace("\r\n", "\n")
+            intake = start_intake(current_user, filename=filename, text=text)
+        except ValidationError as error:
+            db.session.rollback()
+            field = form.file if upload is not None and upload.filename else form.text
+            field.errors = [*list(field.errors), error.message]
+        else:
+            db.session.commit()
+            count = len(intake.payload["drafts"])
+            flash(f"Đã đọc văn bản: {count} nhiệm vụ đề xuất. Kiểm tra, sửa rồi bấm “Xác nhận”.", "success")
+            return redirect(url_for("intake.review", intake_id=intake.id), 303)
+    return render_template("intake/upload.html", form=form, intakes=open_intakes(current_user))
+
+
+@bp.route("/<int:intake_id>", methods=["GET", "POST"])
+@login_required
+def review(intake_id: int) -> str | Response:
+    _require_access()
+    intake = get_intake_or_404(intake_id, current_user)
+    if intake.directive_id is not None:
+        flash("Bản nháp này đã được xác nhận; đây là văn bản và các nhiệm vụ đã tạo.", "info")
+        return redirect(url_for("directives.detail", directive_id=intake.directive_id), 303)
+    drafts = drafts_of(intake)
+    if request.method == "GET":
+        form = ReviewForm(data=review_data(header_of(intake), drafts, intake.version))
+    else:
+        form = ReviewForm()
+    draft_messages: dict[str, list[str]] = {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            edited = form.draft_forms()
+            drafts = [draft.with_edits(**edited[draft.key].edits()) if draft.key in edited else draft
+                      for draft in drafts]  # fmt: skip
+            try:
+                return _act(intake, form, request.form.get("action", "save"), drafts)
+            except (ValidationError, ConflictError) as error:
+                db.session.rollback()
+                draft_messages = _place_errors(form, error)
+        else:
+            flash("Một số ô chưa hợp lệ (xem các ô được đánh dấu). Chưa có gì được lưu.", "danger")
+    _set_choices(form, list_units())
+    by_key = {draft.key: draft for draft in drafts}
+    entries = [(entry.form, by_key[entry.form.key.data]) for entry in form.drafts if entry.form.key.data in by_key]
+    return render_template(
+        "intake/review.html",
+        form=form,
+        intake=intake,
+        entries=entries,
+        implements=implemented_of(intake),
+        marked=marked_source(intake.source_text, drafts),
+        draft_messages=draft_messages,
+        invalid=_invalid_entries(entries, draft_messages),
+        kept=sum(not draft.dropped for draft in drafts),
+        recurrence_label=recurrence_label,
+        recurrence_examples=RECURRENCE_EXAMPLES,
+        deadline_kind_labels=DEADLINE_KIND_LABELS,
+    )
+
+
+def _act(intake: IntakeDraft, form: ReviewForm, action: str, drafts: list[DraftValues]) -> Response:
+    header, version = form.header_values(), form_version(form)
+    if action == "confirm":
+        confirmed = confirm_intake(intake, current_user, header, drafts, expected_version=version)
+        db.session.commit()
+        flash(
+            f"Đã tạo văn bản {confirmed.directive.number} và {len(confirmed.tasks)} nhiệm vụ.",
+            "success",
+        )
+        return redirect(url_for("directives.detail", directive_id=confirmed.directive.id), 303)
+    anchor = None
+    if action == "merge":
+        selected = [key for key, draft_form in form.draft_forms().items() if draft_form.selected.data]
+        drafts = merge_drafts(drafts, selected)
+        anchor = f"draft-{selected[0]}"
+    save_intake(intake, current_user, header, drafts, expected_version=version)
+    db.session.commit()
+    flash("Đã gộp các mục đã chọn thành một nhiệm vụ." if action == "merge" else "Đã lưu bản nháp.", "success")
+    return redirect(url_for("intake.review", intake_id=intake.id, _anchor=anchor), 303)
+
+
+def _place_errors(form: ReviewForm, error: DomainError) -> dict[str, list[str]]:
+    """Put the service's messages on the fields they concern (`header.number`, `drafts.d3.leads`); a
+    message about a draft as a whole goes above it; the rest is flashed with the summary."""
+    header = form.header.form
+    drafts = form.draft_forms()
+    per_draft: dict[str, list[str]] = defaultdict(list)
+    general: list[str] = []
+    for name, message in error.fields.items():
+        area, _, rest = name.partition(".")
+        key, _, field_name = rest.partition(".")
+        if area == "header" and hasattr(header, rest):
+            field = getattr(header, rest)
+        elif area == "drafts" and key in drafts and field_name and hasattr(drafts[key], field_name):
+            field = getattr(drafts[key], field_name)
+        elif area == "drafts" and key in drafts:
+            per_draft[key].append(message)
+            continue
+        else:
+            general.append(message)
+            continue
+        field.errors = [*list(field.errors), message]
+    flash(" ".join([error.message, *general]), "danger")
+    return dict(per_draft)
+
+
+def _invalid_entries(entries: list[tuple], messages: dict[str, list[str]]) -> list[tuple[str, str, list[str]]]:
+    """(key, section, messages) of every draft with an error, for the summary above the form."""
+    invalid = []
+    for draft_form, draft in entries:
+        found = [message for field in draft_form for message in field.errors] + messages.get(draft.key, [])
+        if found:
+            invalid.append((draft.key, draft.section, found))
+    return invalid
+
+
+def _set_choices(form: ReviewForm, units: list[Unit]) -> None:
+    groups = [SelectChoice(f"kind:{kind}", label, optgroup=GROUP_OPTGROUP) for kind, label in KIND_CHOICE_LABELS.items()
+              if kind == KIND_ALL or any(unit.kind == kind for unit in units)]  # fmt: skip
+    by_kind = {kind: [unit for unit in units if unit.kind == kind] for kind in UNIT_KINDS}
+    leads = groups + [
+        SelectChoice(f"unit:{unit.id}", unit.name, optgroup=UNIT_KIND_LABELS[kind])
+        for kind in UNIT_KINDS
+        for unit in by_kind[kind]
+    ]
+    coordinating = [
+        SelectChoice(unit.id, unit.name, optgroup=UNIT_KIND_LABELS[kind])
+        for kind in UNIT_KINDS
+        for unit in by_kind[kind]
+    ]
+    for entry in form.drafts:
+        entry.form.leads.choices = leads
+        entry.form.coordinating_unit_ids.choices = coordinating
+
+
+@bp.post("/<int:intake_id>/discard")
+@login_required
+def discard(intake_id: int) -> Response:
+    _require_access()
+    intake = get_intake_or_404(intake_id, current_user)
+    discard_intake(intake, current_user)
+    db.session.commit()
+    flash("Đã hủy bản nháp.", "success")
+    return redirect(url_for("intake.index"), 303)
+
+
+@bp.get("/recurrence")
+@login_required
+def recurrence() -> str:
+    """How a rule code reads ("Định kỳ vào thứ Sáu hàng tuần"): the fragment htmx puts beside the code
+    field as it is typed (without JavaScript the page shows it after saving)."""
+    _require_access()
+    code = next((value for name, value in request.args.items() if name.endswith("recurrence")), "")
+    return render_template("intake/_recurrence.html", code=code.strip(), label=recurrence_label(code))

@@ -1,0 +1,1 @@
+"""KPI targets (chỉ tiêu): the catalogue, targets per unit or unit kind, measurements, progress tables."""

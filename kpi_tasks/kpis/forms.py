@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from kpi_tasks.forms import options
+from kpi_tasks.kpis.models import AGGREGATION_LABELS, DIRECTION_LABELS, FORMULA_LABELS, MEASURE_LABELS
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+MAX_FIGURE = 10**15
+
+
+class KpiForm(FlaskForm):
+    code = StringField("Mã chỉ tiêu", validators=[DataRequired("Chưa nhập mã chỉ tiêu."), Length(max=40)])
+    name = StringField("Tên chỉ tiêu", validators=[DataRequired("Chưa nhập tên chỉ tiêu."), Length(max=500)])
+    formula = RadioField("Cách tính", choices=options(FORMULA_LABELS.items()), default="ratio")
+    measure = SelectField("Đơn vị đo", choices=options(MEASURE_LABELS.items()), default="percent")
+    numerator_label = StringField("Tên tử số (ví dụ: số hồ sơ giải quyết đúng hạn)",
+                                  validators=[Optional(), Length(max=255)])
+    denominator_label = StringField("Tên mẫu số (ví dụ: tổng số hồ sơ đã giải quyết)",
+                                    validators=[Optional(), Length(max=255)])
+    direction = SelectField("Yêu cầu đạt", choices=options(DIRECTION_LABELS.items()), default="at_least")
+    aggregation = RadioField("Số liệu trong kỳ", choices=options(AGGREGATION_LABELS.items()), default="latest")
+    description = TextAreaField("Ghi chú, căn cứ", validators=[Optional(), Length(max=20000)])
+
+
+class TargetForm(FlaskForm):
+    scope = SelectField("Giao cho", validate_choice=False)
+    period = StringField("Kỳ (2026, 2026-Q1 hoặc 2026-03)", validators=[DataRequired("Chưa nhập kỳ.")])
+    target_value = StringField("Mức chỉ tiêu", validators=[DataRequired("Chưa nhập mức chỉ tiêu.")])
+
+
+class MeasurementForm(FlaskForm):
+    unit_id = SelectField("Đơn vị", coerce=int, validate_choice=False)
+    period_end = DateField("Số liệu tính đến ngày", validators=[DataRequired("Chưa nhập ngày.")],
+                           format=DATE_FORMATS)
+    numerator = IntegerField("Tử số", validators=[Optional(), NumberRange(0, MAX_FIGURE, "Phải từ 0 trở lên.")])
+    denominator = IntegerField("Mẫu số", validators=[Optional(), NumberRange(0, MAX_FIGURE, "Phải từ 0 trở lên.")])
+    value = StringField("Giá trị", validators=[Optional(), Length(max=40)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField("Tệp Excel (.xlsx) đã điền", validators=[FileRequired("Chưa chọn tệp.")])
+
+
+class LinkTargetsForm(FlaskForm):
+    target_ids = SelectMultipleField("Chỉ tiêu của nhiệm vụ", coerce=int, validate_choice=False)

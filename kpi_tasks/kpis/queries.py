@@ -1,0 +1,462 @@
+"""Read side of KPIs: progress tables, a unit's KPIs and trend, the share of targets met.
+
+Every figure comes from one SQL rule (`counted_clause`): inside a period, a unit's figure is its last
+measurement ("latest" KPIs, cumulative figures) or the sum of its measurements ("sum" KPIs); on a day
+reported by several sources, the best-ranked source counts (SOURCE_RANK). Units are aggregated with
+GROUP BY, totals are Σ numerator / Σ denominator — never an average of rates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from kpi_tasks.errors import NotFound
+from kpi_tasks.extensions import db
+from kpi_tasks.kpis.models import SOURCE_RANK, Kpi, KpiMeasurement, KpiTarget
+from kpi_tasks.kpis.periods import KIND_RANK, Period
+from kpi_tasks.kpis.values import actual_fraction, is_met
+from kpi_tasks.units.models import Unit
+
+
+def source_rank(measurement: Any) -> ColumnElement[int]:
+    return sa.case(*[(measurement.source == code, rank) for code, rank in SOURCE_RANK.items()],
+                   else_=len(SOURCE_RANK) + 1)
+
+
+def counted_clause(
+    m: Any, aggregation: str | ColumnElement[str], start: dt.date | ColumnElement[dt.date],
+    end: dt.date | ColumnElement[dt.date],
+) -> ColumnElement[bool]:
+    """The rows of measurement alias `m` that make their unit's figure for the period [start, end].
+
+    `aggregation` and the bounds may be plain values or columns of the enclosing query (a KPI's own
+    aggregation, a target's period), so that one rule serves the tables, the unit page and scoring.
+    """
+    rival = aliased(KpiMeasurement)
+    better_source = sa.exists().where(
+        rival.kpi_id == m.kpi_id, rival.unit_id == m.unit_id, rival.period_end == m.period_end,
+        source_rank(rival) < source_rank(m),
+    )
+    later = aliased(KpiMeasurement)
+    later_in_period = sa.exists().where(
+        later.kpi_id == m.kpi_id, later.unit_id == m.unit_id, later.period_end > m.period_end,
+        later.period_end <= end,
+    )
+    conditions = [m.period_end >= start, m.period_end <= end, ~better_source]
+    if isinstance(aggregation, str):
+        if aggregation != "sum":
+            conditions.append(~later_in_period)
+    else:
+        conditions.append(sa.or_(aggregation == "sum", ~later_in_period))
+    return sa.and_(*conditions)
+
+
+def _big_sum(column: Any) -> ColumnElement[int]:
+    # PostgreSQL sums BIGINT into NUMERIC; cast back so both databases hand out Python ints.
+    return sa.cast(sa.func.sum(column), sa.BigInteger)
+
+
+def _kind_rank(target: Any) -> ColumnElement[int]:
+    return sa.case(*[(target.period_kind == kind, rank) for kind, rank in KIND_RANK.items()], else_=9)
+
+
+def target_subquery(
+    kpi_id: int | ColumnElement[int], is_rate: bool | ColumnElement[bool], unit_id: Any, unit_kind: Any,
+    period: Period, pick: Callable[[Any], Any],
+) -> Any:
+    """The target that applies to a unit for `period`, as a correlated scalar subquery.
+
+    A unit's own target beats its kind's; a target for the exact period beats one for an enclosing period
+    (month < quarter < year). A rate target holds for every part of its period (90% for the year is 90%
+    for each quarter), so rates also take an enclosing period's target; counts and amounts only the exact
+    period's.
+    """
+    t = aliased(KpiTarget)
+    exact = sa.and_(t.period_start == period.start, t.period_end == period.end)
+    enclosing = sa.and_(t.period_start <= period.start, t.period_end >= period.end)
+    if isinstance(is_rate, bool):
+        in_period = enclosing if is_rate else exact
+    else:
+        in_period = sa.or_(exact, sa.and_(is_rate, enclosing))
+    return (
+        sa.select(pick(t))
+        .where(
+            t.kpi_id == kpi_id,
+            sa.or_(t.unit_id == unit_id, sa.and_(t.unit_id.is_(None), t.unit_kind == unit_kind)),
+            in_period,
+        )
+        .order_by(_kind_rank(t), t.unit_id.is_(None), t.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _figures(kpi: Kpi, period: Period) -> Any:
+    """Per unit: the figures that count for `period` (GROUP BY unit)."""
+    m = aliased(KpiMeasurement)
+    return (
+        sa.select(
+            m.unit_id.label("unit_id"),
+            _big_sum(m.numerator).label("numerator"),
+            _big_sum(m.denominator).label("denominator"),
+            sa.func.sum(m.value).label("value"),
+            sa.func.max(m.period_end).label("as_of"),
+        )
+        .where(m.kpi_id == kpi.id, counted_clause(m, kpi.aggregation, period.start, period.end))
+        .group_by(m.unit_id)
+        .subquery()
+    )
+
+
+@dataclass
+class ProgressRow:
+    rank: int
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    unit_kind: str
+    numerator: int | None
+    denominator: int | None
+    value: float | None
+    actual_value: float | None
+    target_value: float | None
+    target_id: int | None
+    met: bool | None
+    as_of: dt.date | None
+    previous_actual_value: float | None
+    change: float | None
+
+    @property
+    def has_data(self) -> bool:
+        return self.as_of is not None
+
+
+@dataclass
+class ProgressTotal:
+    numerator: int | None
+    denominator: int | None
+    value: float | None
+    actual_value: float | None
+    as_of: dt.date | None
+    previous_actual_value: float | None
+    change: float | None
+    units_reporting: int = 0
+    units_with_target: int = 0
+    units_met: int = 0
+
+
+@dataclass
+class ProgressTable:
+    """A KPI's progress for one period: the appendix table (rows ranked by rate) and its total row."""
+
+    kpi: Kpi
+    period: Period
+    previous: Period
+    rows: list[ProgressRow] = field(default_factory=list)
+    total: ProgressTotal | None = None
+
+    def __iter__(self) -> Iterator[ProgressRow]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _actual(kpi: Kpi, numerator: int | None, denominator: int | None, value: float | None) -> float | None:
+    exact = actual_fraction(kpi.formula, numerator, denominator, value)
+    return None if exact is None else round(float(exact), 2)
+
+
+def _change(current: float | None, previous: float | None) -> float | None:
+    return None if current is None or previous is None else round(current - previous, 2)
+
+
+def progress(kpi_id: int | Kpi, period: str | Period) -> ProgressTable:
+    """The progress table of a KPI for a period ("2023", "2023-Q1", "2023-03" or a Period).
+
+    Rows: every unit that reported in this period or the previous one, and every active unit a target
+    applies to; ranked best first by rate (highest first for "at least/above" KPIs, lowest first for "at
+    most/below"), units without figures last. Totals are recomputed from the sums.
+    """
+    kpi = kpi_id if isinstance(kpi_id, Kpi) else db.session.get(Kpi, kpi_id)
+    if kpi is None:
+        raise NotFound("Không tìm thấy chỉ tiêu.")
+    period = period if isinstance(period, Period) else Period.parse(period)
+    previous = period.previous()
+    current_figures, previous_figures = _figures(kpi, period), _figures(kpi, previous)
+    inner = (
+        sa.select(
+            Unit.id.label("unit_id"), Unit.code.label("code"), Unit.name.label("name"), Unit.kind.label("kind"),
+            Unit.active.label("active"),
+            current_figures.c.numerator, current_figures.c.denominator, current_figures.c.value,
+            current_figures.c.as_of,
+            previous_figures.c.numerator.label("prev_numerator"),
+            previous_figures.c.denominator.label("prev_denominator"),
+            previous_figures.c.value.label("prev_value"),
+            previous_figures.c.as_of.label("prev_as_of"),
+            target_subquery(kpi.id, kpi.is_rate, Unit.id, Unit.kind, period, lambda t: t.target_value)
+            .label("target_value"),
+            target_subquery(kpi.id, kpi.is_rate, Unit.id, Unit.kind, period, lambda t: t.id).label("target_id"),
+        )
+        .select_from(Unit)
+        .outerjoin(current_figures, current_figures.c.unit_id == Unit.id)
+        .outerjoin(previous_figures, previous_figures.c.unit_id == Unit.id)
+        .subquery()
+    )
+    if kpi.is_ratio:
+        rate = sa.case((inner.c.denominator > 0, sa.cast(inner.c.numerator, sa.Float) / inner.c.denominator))
+    else:
+        rate = inner.c.value
+    query = (
+        sa.select(inner)
+        .where(sa.or_(inner.c.as_of.is_not(None), inner.c.prev_as_of.is_not(None),
+                      sa.and_(inner.c.active.is_(True), inner.c.target_value.is_not(None))))
+        .order_by(inner.c.as_of.is_(None), rate.is_(None), rate.desc() if kpi.higher_is_better else rate.asc(),
+                  sa.func.coalesce(inner.c.denominator, 0).desc(), inner.c.name, inner.c.unit_id)
+    )
+    table = ProgressTable(kpi=kpi, period=period, previous=previous)
+    for rank, row in enumerate(db.session.execute(query).mappings(), start=1):
+        exact = actual_fraction(kpi.formula, row["numerator"], row["denominator"], row["value"])
+        actual = None if exact is None else round(float(exact), 2)
+        previous_actual = _actual(kpi, row["prev_numerator"], row["prev_denominator"], row["prev_value"])
+        table.rows.append(ProgressRow(
+            rank=rank, unit_id=row["unit_id"], unit_code=row["code"], unit_name=row["name"], unit_kind=row["kind"],
+            numerator=row["numerator"], denominator=row["denominator"], value=row["value"], actual_value=actual,
+            target_value=row["target_value"], target_id=row["target_id"],
+            met=is_met(kpi.direction, exact, row["target_value"]), as_of=row["as_of"],
+            previous_actual_value=previous_actual, change=_change(actual, previous_actual),
+        ))
+    table.total = _total(kpi, current_figures, previous_figures, table.rows)
+    return table
+
+
+def _total(kpi: Kpi, current_figures: Any, previous_figures: Any, rows: list[ProgressRow]) -> ProgressTotal:
+    def sums(figures: Any) -> Any:
+        return db.session.execute(sa.select(
+            _big_sum(figures.c.numerator), _big_sum(figures.c.denominator), sa.func.sum(figures.c.value),
+            sa.func.max(figures.c.as_of),
+        )).one()
+
+    numerator, denominator, value, as_of = sums(current_figures)
+    prev_numerator, prev_denominator, prev_value, _prev_as_of = sums(previous_figures)
+    # A total of reported percentages cannot be recomputed (nothing to divide); counts and amounts add up.
+    additive = kpi.is_ratio or kpi.measure != "percent"
+    actual = _actual(kpi, numerator, denominator, value) if additive else None
+    previous_actual = _actual(kpi, prev_numerator, prev_denominator, prev_value) if additive else None
+    return ProgressTotal(
+        numerator=numerator, denominator=denominator, value=value if additive else None, actual_value=actual,
+        as_of=as_of, previous_actual_value=previous_actual, change=_change(actual, previous_actual),
+        units_reporting=sum(1 for row in rows if row.has_data),
+        units_with_target=sum(1 for row in rows if row.target_value is not None),
+        units_met=sum(1 for row in rows if row.met),
+    )
+
+
+def default_period(kpi: Kpi, today: dt.date) -> Period:
+    """The quarter of the KPI's latest figure, or the current quarter when there is none yet."""
+    latest = db.session.scalar(sa.select(sa.func.max(KpiMeasurement.period_end)).where(
+        KpiMeasurement.kpi_id == kpi.id))
+    return Period.containing("quarter", latest or today)
+
+
+def targets_met_share(unit_id: int, period_start: dt.date, period_end: dt.date) -> tuple[int, int]:
+    """(targets met, targets applicable) for a unit, over the targets whose period lies in [start, end].
+
+    A target applies when it names the unit, or the unit's kind without an own target of the unit for the
+    same KPI and period. A target without a figure for its period counts as not met: a unit that does not
+    report has not shown the result. Only active KPIs count.
+    """
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        return 0, 0
+    t, k, m = aliased(KpiTarget), aliased(Kpi), aliased(KpiMeasurement)
+    own = aliased(KpiTarget)
+    has_own = sa.exists().where(
+        own.kpi_id == t.kpi_id, own.unit_id == unit.id, own.period_kind == t.period_kind,
+        own.period_start == t.period_start,
+    )
+    applies = sa.or_(t.unit_id == unit.id, sa.and_(t.unit_id.is_(None), t.unit_kind == unit.kind, ~has_own))
+    query = (
+        sa.select(t.id, t.target_value, k.formula, k.direction,
+                  _big_sum(m.numerator).label("numerator"), _big_sum(m.denominator).label("denominator"),
+                  sa.func.sum(m.value).label("value"))
+        .select_from(t)
+        .join(k, k.id == t.kpi_id)
+        .outerjoin(m, sa.and_(m.kpi_id == t.kpi_id, m.unit_id == unit.id,
+                              counted_clause(m, k.aggregation, t.period_start, t.period_end)))
+        .where(k.active.is_(True), t.period_start >= period_start, t.period_end <= period_end, applies)
+        .group_by(t.id, t.target_value, k.formula, k.direction)
+    )
+    met = total = 0
+    for row in db.session.execute(query).mappings():
+        total += 1
+        exact = actual_fraction(row["formula"], row["numerator"], row["denominator"], row["value"])
+        met += bool(is_met(row["direction"], exact, row["target_value"]))
+    return met, total
+
+
+@dataclass
+class UnitKpiRow:
+    kpi: Kpi
+    numerator: int | None
+    denominator: int | None
+    value: float | None
+    actual_value: float | None
+    target_value: float | None
+    met: bool | None
+    as_of: dt.date | None
+    trend: list[TrendPoint] = field(default_factory=list)
+
+
+@dataclass
+class TrendPoint:
+    period_end: dt.date
+    actual_value: float | None
+    numerator: int | None
+    denominator: int | None
+
+
+TREND_POINTS = 12
+
+
+def unit_overview(unit: Unit, period: Period) -> list[UnitKpiRow]:
+    """Each active KPI with the unit's figure and target for `period`, and its last figures as a trend."""
+    m = aliased(KpiMeasurement)
+    figures = (
+        sa.select(
+            m.kpi_id.label("kpi_id"), _big_sum(m.numerator).label("numerator"),
+            _big_sum(m.denominator).label("denominator"), sa.func.sum(m.value).label("value"),
+            sa.func.max(m.period_end).label("as_of"),
+        )
+        .join(Kpi, Kpi.id == m.kpi_id)
+        .where(m.unit_id == unit.id, counted_clause(m, Kpi.aggregation, period.start, period.end))
+        .group_by(m.kpi_id)
+        .subquery()
+    )
+    is_rate = sa.or_(Kpi.formula == "ratio", Kpi.measure == "percent")
+    query = (
+        sa.select(Kpi, figures.c.numerator, figures.c.denominator, figures.c.value, figures.c.as_of,
+                  target_subquery(Kpi.id, is_rate, unit.id, unit.kind, period, lambda t: t.target_value)
+                  .label("target_value"))
+        .outerjoin(figures, figures.c.kpi_id == Kpi.id)
+        .where(Kpi.active.is_(True))
+        .order_by(Kpi.code)
+    )
+    trends = unit_trends(unit.id)
+    rows = []
+    for kpi, numerator, denominator, value, as_of, target in db.session.execute(query):
+        exact = actual_fraction(kpi.formula, numerator, denominator, value)
+        rows.append(UnitKpiRow(
+            kpi=kpi, numerator=numerator, denominator=denominator, value=value,
+            actual_value=None if exact is None else round(float(exact), 2), target_value=target,
+            met=is_met(kpi.direction, exact, target), as_of=as_of, trend=trends.get(kpi.id, []),
+        ))
+    return rows
+
+
+def unit_trends(unit_id: int, points: int = TREND_POINTS) -> dict[int, list[TrendPoint]]:
+    """Per KPI, the unit's last `points` reported figures (the counting source of each day), oldest first."""
+    m = aliased(KpiMeasurement)
+    rival = aliased(KpiMeasurement)
+    better_source = sa.exists().where(
+        rival.kpi_id == m.kpi_id, rival.unit_id == m.unit_id, rival.period_end == m.period_end,
+        source_rank(rival) < source_rank(m),
+    )
+    position = sa.func.row_number().over(partition_by=m.kpi_id, order_by=m.period_end.desc()).label("position")
+    numbered = (
+        sa.select(m.kpi_id, m.period_end, m.numerator, m.denominator, m.value, Kpi.formula, position)
+        .join(Kpi, Kpi.id == m.kpi_id)
+        .where(m.unit_id == unit_id, ~better_source)
+        .subquery()
+    )
+    query = (sa.select(numbered).where(numbered.c.position <= points)
+             .order_by(numbered.c.kpi_id, numbered.c.period_end))
+    trends: dict[int, list[TrendPoint]] = {}
+    for row in db.session.execute(query).mappings():
+        exact = actual_fraction(row["formula"], row["numerator"], row["denominator"], row["value"])
+        trends.setdefault(row["kpi_id"], []).append(TrendPoint(
+            period_end=row["period_end"], actual_value=None if exact is None else round(float(exact), 2),
+            numerator=row["numerator"], denominator=row["denominator"],
+        ))
+    return trends
+
+
+@dataclass
+class TaskTargetRow:
+    target: KpiTarget
+    period: Period
+    numerator: int | None
+    denominator: int | None
+    value: float | None
+    actual_value: float | None
+    met: bool | None
+    as_of: dt.date | None
+    units_reporting: int
+    # For a unit kind's target: how many units of the kind meet their own applicable target (overrides count).
+    units_met: int | None = None
+    units_judged: int | None = None
+
+
+def task_targets(task_id: int) -> list[TaskTargetRow]:
+    """The targets linked to a task with their latest actual figure in the target's period.
+
+    A unit's target shows that unit's figure; a unit kind's target shows the kind's total (Σ/Σ).
+    """
+    t, k, m = aliased(KpiTarget), aliased(Kpi), aliased(KpiMeasurement)
+    of_kind = sa.select(Unit.id).where(Unit.kind == t.unit_kind).scalar_subquery()
+    scope = sa.or_(m.unit_id == t.unit_id, sa.and_(t.unit_id.is_(None), m.unit_id.in_(of_kind)))
+    query = (
+        sa.select(t, _big_sum(m.numerator), _big_sum(m.denominator), sa.func.sum(m.value),
+                  sa.func.max(m.period_end), sa.func.count(sa.distinct(m.unit_id)))
+        .join(k, k.id == t.kpi_id)
+        .outerjoin(m, sa.and_(m.kpi_id == t.kpi_id, scope,
+                              counted_clause(m, k.aggregation, t.period_start, t.period_end)))
+        .where(t.task_id == task_id)
+        .group_by(t.id)
+        .order_by(t.id)
+    )
+    rows = []
+    for target, numerator, denominator, value, as_of, reporting in db.session.execute(query):
+        kpi = target.kpi
+        period = Period.containing(target.period_kind, target.period_start)
+        additive = kpi.is_ratio or kpi.measure != "percent" or target.unit_id is not None
+        exact = actual_fraction(kpi.formula, numerator, denominator, value) if additive else None
+        row = TaskTargetRow(
+            target=target, period=period, numerator=numerator, denominator=denominator, value=value,
+            actual_value=None if exact is None else round(float(exact), 2),
+            met=is_met(kpi.direction, exact, target.target_value), as_of=as_of, units_reporting=reporting,
+        )
+        if target.unit_id is None:
+            # A kind's target is met unit by unit (each against its own target, overrides included), not by the
+            # kind's total; a task links a handful of targets, so one progress table each is cheap.
+            judged = [item for item in progress(kpi, period).rows
+                      if item.unit_kind == target.unit_kind and item.target_value is not None and item.has_data]
+            row.units_judged = len(judged)
+            row.units_met = sum(1 for item in judged if item.met)
+            row.met = None if not judged else row.units_met == row.units_judged
+        rows.append(row)
+    return rows
+
+
+def kpi_list_rows() -> list[Any]:
+    """The catalogue with, per KPI, its number of targets, units reporting and latest reporting date."""
+    targets = (sa.select(KpiTarget.kpi_id, sa.func.count().label("targets"))
+               .group_by(KpiTarget.kpi_id).subquery())
+    figures = (sa.select(KpiMeasurement.kpi_id, sa.func.max(KpiMeasurement.period_end).label("latest"),
+                         sa.func.count(sa.distinct(KpiMeasurement.unit_id)).label("units"))
+               .group_by(KpiMeasurement.kpi_id).subquery())
+    query = (
+        sa.select(Kpi, sa.func.coalesce(targets.c.targets, 0).label("targets"), figures.c.latest,
+                  sa.func.coalesce(figures.c.units, 0).label("units"))
+        .outerjoin(targets, targets.c.kpi_id == Kpi.id)
+        .outerjoin(figures, figures.c.kpi_id == Kpi.id)
+        .order_by(Kpi.active.desc(), Kpi.code)
+    )
+    return list(db.session.execute(query))

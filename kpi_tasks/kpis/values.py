@@ -1,0 +1,86 @@
+"""Numbers as Vietnamese users write them, and the arithmetic of rates and targets.
+
+Rates are compared exactly (numerator × 100 against target × denominator in fractions), so that 9/10
+meets a 90% target even though 9 / 10 × 100 is 90.00000000000001 in floating point.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+# "1.234.567" (thousands with dots), "65,54" (decimal comma), "1234.5", "1,234,567" are all accepted.
+_THOUSANDS_DOT = re.compile(r"-?\d{1,3}(\.\d{3})+")
+_THOUSANDS_COMMA = re.compile(r"-?\d{1,3}(,\d{3})+")
+MAX_FIGURE = 10**15  # more than any count or amount in đồng a district reports, and exact in a float
+
+
+class NotANumber(ValueError):
+    """The text is not a number."""
+
+
+def parse_number(raw: object) -> Decimal | None:
+    """A cell or form value as a Decimal; None when blank; NotANumber when it is text."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise NotANumber(str(raw))
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise NotANumber(str(raw))
+        return Decimal(repr(raw))
+    text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
+    if text.endswith("%"):
+        text = text[:-1]
+    if not text:
+        return None
+    if _THOUSANDS_DOT.fullmatch(text):
+        text = text.replace(".", "")
+    elif _THOUSANDS_COMMA.fullmatch(text) and text.count(",") > 1:
+        text = text.replace(",", "")
+    else:
+        text = text.replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:
+        raise NotANumber(str(raw)) from exc
+    if not number.is_finite():
+        raise NotANumber(str(raw))
+    return number
+
+
+def rate_percent(numerator: int | None, denominator: int | None) -> float | None:
+    """numerator / denominator × 100, rounded to 2 decimals; None when there is nothing to divide."""
+    if numerator is None or not denominator:
+        return None
+    return round(numerator * 100 / denominator, 2)
+
+
+def actual_fraction(formula: str, numerator: int | None, denominator: int | None,
+                    value: float | None) -> Fraction | None:
+    """The exact actual figure (a percentage for a ratio)."""
+    if formula == "ratio":
+        if numerator is None or not denominator:
+            return None
+        return Fraction(numerator * 100, denominator)
+    if value is None:
+        return None
+    return Fraction(Decimal(repr(float(value))))
+
+
+def is_met(direction: str, actual: Fraction | None, target: float | None) -> bool | None:
+    """Whether `actual` satisfies the target; None when either is missing."""
+    if actual is None or target is None:
+        return None
+    goal = Fraction(Decimal(repr(float(target))))
+    if direction == "at_least":
+        return actual >= goal
+    if direction == "above":
+        return actual > goal
+    if direction == "at_most":
+        return actual <= goal
+    return actual < goal

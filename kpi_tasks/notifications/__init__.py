@@ -1,0 +1,1 @@
+"""Reminders and the in-app notification centre: scan deadlines, notify, deliver by e-mail, report."""

@@ -1,0 +1,126 @@
+"""Notifications (thông báo, nhắc việc): one message to one user, shown in-app and e-mailed, with its
+delivery state; and the scheduled reports some of them point to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.clock import utcnow
+from kpi_tasks.extensions import db
+from kpi_tasks.tasks.models import Task
+from kpi_tasks.text import format_date
+
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+APOLOGY_DUE = "apology_due"
+REPORT = "report"
+KIND_LABELS = {
+    DUE_SOON: "Sắp đến hạn",
+    OVERDUE: "Quá hạn",
+    APOLOGY_DUE: "Phải gửi phiếu xin lỗi",
+    REPORT: "Báo cáo định kỳ",
+}
+KINDS = tuple(KIND_LABELS)
+
+# E-mail state of one notification. "sending" is transient: rows claimed by a delivery run, so that two
+# runs at once never send the same message; a claim left by a crashed run expires and the row is retried.
+EMAIL_PENDING = "pending"
+EMAIL_SENDING = "sending"
+EMAIL_SENT = "sent"
+EMAIL_FAILED = "failed"
+EMAIL_SKIPPED = "skipped"
+EMAIL_STATE_LABELS = {
+    EMAIL_PENDING: "Chờ gửi",
+    EMAIL_SENDING: "Đang gửi",
+    EMAIL_SENT: "Đã gửi",
+    EMAIL_FAILED: "Gửi không được",
+    EMAIL_SKIPPED: "Không gửi e-mail",
+}
+
+# User.email_mode values.
+MODE_DIGEST = "digest"
+MODE_IMMEDIATE = "immediate"
+MODE_OFF = "off"
+EMAIL_MODE_LABELS = {
+    MODE_DIGEST: "Một thư tổng hợp mỗi ngày",
+    MODE_IMMEDIATE: "Gửi ngay từng thông báo",
+    MODE_OFF: "Không nhận e-mail (chỉ xem trên hệ thống)",
+}
+
+WEEKLY = "weekly"
+MONTHLY = "monthly"
+REPORT_LABELS = {WEEKLY: "Báo cáo tuần", MONTHLY: "Báo cáo tháng"}
+
+
+class ScheduledReport(db.Model):
+    """A weekly or monthly summary, computed once for its period and kept as it was sent."""
+
+    __tablename__ = "scheduled_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    # "2026-W12" for a week, "2026-03" for a month: one report per period, whatever runs it.
+    period_key: Mapped[str] = mapped_column(sa.String(20))
+    period_from: Mapped[dt.date] = mapped_column(sa.Date)
+    period_to: Mapped[dt.date] = mapped_column(sa.Date)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    __table_args__ = (sa.UniqueConstraint("kind", "period_key"),)
+
+    @property
+    def title(self) -> str:
+        label = REPORT_LABELS.get(self.kind, self.kind)
+        return f"{label} từ {format_date(self.period_from)} đến {format_date(self.period_to)}"
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    # One due instance of a recurring task (deadlines/ TaskOccurrence), when the reminder is about one.
+    occurrence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_occurrences.id", ondelete="CASCADE"))
+    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scheduled_reports.id", ondelete="CASCADE"))
+    # Working days before the deadline at which this reminder was due (7, 3, 1 …); 0 for overdue.
+    offset_days: Mapped[int] = mapped_column(default=0)
+    # The effective deadline the reminder is about: an extension brings fresh reminders for the new one.
+    deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # (recipient, dedup_key) is unique: "task:12:2026-03-18:due_soon:3", "report:7". NULLs are distinct in
+    # a UNIQUE constraint on both SQLite and PostgreSQL, so the nullable task/occurrence/report columns
+    # cannot carry the uniqueness themselves; this key spells them out.
+    dedup_key: Mapped[str] = mapped_column(sa.String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    email_state: Mapped[str] = mapped_column(sa.String(10), default=EMAIL_PENDING)
+    email_attempts: Mapped[int] = mapped_column(default=0)
+    # Not before this time is the next attempt made (back-off); for a "sending" row, when its claim expires.
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    emailed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    recipient: Mapped[User] = relationship()
+    task: Mapped[Task | None] = relationship()
+    report: Mapped[ScheduledReport | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("recipient_id", "dedup_key"),
+        sa.Index("ix_notifications_recipient_read", "recipient_id", "read_at"),
+        sa.Index("ix_notifications_email_queue", "email_state", "next_attempt_at"),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,416 @@
+"""Creating notifications (the daily scan) and reading them (the in-app centre), as plain functions.
+
+The scan decides who must hear about which deadline today. Every notification has a unique key per
+recipient, and rows are inserted with INSERT … ON CONFLICT DO NOTHING, so any number of scans, one
+after the other or at the same moment, create each notification exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import can_read_notification
+from kpi_tasks.accounts.roles import OFFICE, UNIT_MANAGER
+from kpi_tasks.audit.services import record
+from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.workdays import WorkingCalendar
+from kpi_tasks.clock import utcnow
+from kpi_tasks.deadlines.occurrences import generate_all_occurrences, generation_horizon
+from kpi_tasks.deadlines.queries import open_occurrences_due_between
+from kpi_tasks.directives.models import Directive
+from kpi_tasks.errors import NotFound, ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.notifications.models import (
+    APOLOGY_DUE,
+    DUE_SOON,
+    EMAIL_MODE_LABELS,
+    EMAIL_PENDING,
+    KIND_LABELS,
+    OVERDUE,
+    Notification,
+)
+from kpi_tasks.tasks.models import STATE_OPEN, Task, task_assignees, task_coordinating_units
+from kpi_tasks.tasks.status import STATUS_LABELS, STATUSES, counts_columns
+from kpi_tasks.text import format_date
+
+INSERT_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """The rules the scan applies; read from the configuration unless a caller gives its own."""
+
+    offsets: tuple[int, ...] = (7, 3, 1)
+    escalate_after: int = 5
+
+    @classmethod
+    def from_config(cls) -> ReminderSettings:
+        config = current_app.config
+        return cls(
+            offsets=tuple(config["REMINDER_OFFSETS"]), escalate_after=config["ESCALATE_AFTER_WORKING_DAYS"]
+        )
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Something with a deadline that reminders are about: a task, or one occurrence of a recurring task."""
+
+    task_id: int
+    deadline: dt.date
+    lead_unit_id: int
+    leader_id: int | None
+    occurrence_id: int | None = None
+
+    def key(self, kind: str, offset: int) -> str:
+        prefix = f"occurrence:{self.occurrence_id}" if self.occurrence_id else f"task:{self.task_id}"
+        return f"{prefix}:{self.deadline.isoformat()}:{kind}:{offset}"
+
+
+@dataclass
+class ScanResult:
+    day: dt.date
+    created: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_created(self) -> int:
+        return sum(self.created.values())
+
+    def summary(self) -> str:
+        by_kind = ", ".join(f"{KIND_LABELS[kind].lower()} {n}" for kind, n in self.created.items() if n)
+        statuses = ", ".join(f"{STATUS_LABELS[code].lower()} {n}" for code, n in self.statuses.items() if n)
+        extra = "".join(f"; {label}: {n}" for label, n in self.extra.items())
+        return (
+            f"Ngày {format_date(self.day)}: tạo {self.total_created} thông báo"
+            f"{' (' + by_kind + ')' if by_kind else ''}; nhiệm vụ theo trạng thái: {statuses or 'chưa có'}{extra}."
+        )
+
+
+# Other areas add steps to the daily scan here. The dossiers issue plugs in apology-letter obligations
+# and their `apology_due` notifications: register a callable taking today's date that creates its rows
+# (with `add_notifications`) and returns {Vietnamese label: count} for the run's summary.
+ScanStep = Callable[[dt.date], dict[str, int]]
+EXTRA_SCAN_STEPS: list[ScanStep] = []
+
+
+def register_scan_step(step: ScanStep) -> None:
+    if step not in EXTRA_SCAN_STEPS:
+        EXTRA_SCAN_STEPS.append(step)
+
+
+def scan(today: dt.date, settings: ReminderSettings | None = None) -> ScanResult:
+    """Create today's due-soon and overdue notifications; safe to run any number of times, at once too.
+
+    Due soon: an open task whose effective deadline is `o` working days away or less, for the smallest
+    configured offset `o` that covers it. A task that enters the window late (created two days before
+    its deadline, or after scans were missed) gets that one reminder, never the earlier offsets'.
+    Recipients: the lead unit's managers, the staff the task is handed to, the coordinating units'
+    managers. Overdue: the lead unit's managers and its staff on the task, every office user, and the
+    leader in charge once the task is more than `escalate_after` working days late.
+    """
+    settings = settings or ReminderSettings.from_config()
+    calendar = current_calendar()
+    result = ScanResult(day=today, created={DUE_SOON: 0, OVERDUE: 0})
+
+    # Recurring tasks: make sure the occurrences due soon exist before reminding of them.
+    result.extra["kỳ báo cáo mới tạo"] = generate_all_occurrences(generation_horizon(today))
+
+    rows: list[dict[str, Any]] = []
+    for offset, (start, end) in offset_windows(calendar, today, settings.offsets):
+        subjects = reminder_subjects(start, end)
+        recipients = _Recipients.load(subjects)
+        for subject in subjects:
+            ids = recipients.due_soon(subject)
+            rows.extend(_row(user_id, DUE_SOON, subject, offset) for user_id in ids)
+
+    escalate_before = escalation_threshold(calendar, today, settings.escalate_after)
+    overdue = reminder_subjects(dt.date.min, today)
+    recipients = _Recipients.load(overdue)
+    for subject in overdue:
+        ids = recipients.overdue(subject, escalate=subject.deadline < escalate_before)
+        rows.extend(_row(user_id, OVERDUE, subject, 0) for user_id in ids)
+
+    for kind in add_notifications(rows):
+        result.created[kind] = result.created.get(kind, 0) + 1
+    result.statuses = status_counts(today)
+    for step in EXTRA_SCAN_STEPS:
+        result.extra.update(step(today))
+    return result
+
+
+def offset_windows(
+    calendar: WorkingCalendar, today: dt.date, offsets: Iterable[int]
+) -> list[tuple[int, tuple[dt.date, dt.date]]]:
+    """For each offset, the deadlines [start, end) for which it is the nearest offset reached today.
+
+    A deadline d is r working days away, r = working days in (today, d]. r ≤ o exactly when d comes
+    before the (o+1)-th working day after today, so offset o covers the deadlines from the end of the
+    next smaller offset's window up to that day.
+    """
+    windows = []
+    start = today
+    for offset in sorted({o for o in offsets if o >= 0}):
+        end = calendar.add_working_days(today, offset + 1)
+        windows.append((offset, (start, end)))
+        start = end
+    return windows
+
+
+def escalation_threshold(calendar: WorkingCalendar, today: dt.date, escalate_after: int) -> dt.date:
+    """Deadlines before this day are more than `escalate_after` working days overdue today.
+
+    A task is n working days late when (deadline, today] holds n working days; more than M of them means
+    the deadline precedes the (M+1)-th working day counted back from today (today included).
+    """
+    return calendar.add_working_days(today + dt.timedelta(days=1), -(escalate_after + 1))
+
+
+def reminder_subjects(start: dt.date, end: dt.date) -> list[Subject]:
+    """What is still open with its effective deadline in [start, end): one-off tasks of tracked
+    (non-confidential) directives, and the open occurrences of recurring tasks (deadlines/), each of
+    which is reminded of on its own; a recurring task itself is not (its deadline mirrors an occurrence).
+    """
+    query = (
+        sa.select(Task.id, Task.effective_deadline, Task.lead_unit_id, Task.leader_id)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(
+            Directive.confidential.is_(False),
+            Task.state == STATE_OPEN,
+            Task.recurrence.is_(None),
+            Task.effective_deadline >= start,
+            Task.effective_deadline < end,
+        )
+        .order_by(Task.id)
+    )
+    subjects = [Subject(task_id, deadline, lead_unit_id, leader_id) for task_id, deadline, lead_unit_id, leader_id
+                in db.session.execute(query)]
+    if end > start:
+        occurrences = open_occurrences_due_between(start, end - dt.timedelta(days=1))
+        leaders = _leaders_of({occurrence.task_id for occurrence in occurrences})
+        subjects.extend(
+            Subject(o.task_id, o.effective_deadline, o.lead_unit_id, leaders.get(o.task_id), o.occurrence_id)
+            for o in occurrences
+        )
+    return subjects
+
+
+def _leaders_of(task_ids: set[int]) -> dict[int, int | None]:
+    leaders: dict[int, int | None] = {}
+    ordered = sorted(task_ids)
+    for chunk in _chunks(ordered, INSERT_CHUNK):
+        leaders.update((task_id, leader_id) for task_id, leader_id in db.session.execute(
+            sa.select(Task.id, Task.leader_id).where(Task.id.in_(chunk))))
+    return leaders
+
+
+@dataclass
+class _Recipients:
+    """Who is behind each subject's task, loaded with a handful of queries for all subjects at once."""
+
+    managers_by_unit: dict[int, list[int]]
+    coordinating_by_task: dict[int, list[int]]
+    assignees_by_task: dict[int, list[tuple[int, int | None]]]
+    office: list[int]
+    active_leaders: set[int]
+
+    @classmethod
+    def load(cls, subjects: Sequence[Subject]) -> _Recipients:
+        if not subjects:
+            return cls({}, {}, {}, [], set())
+        task_ids = sorted({s.task_id for s in subjects})
+        coordinating: dict[int, list[int]] = defaultdict(list)
+        assignees: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
+        for chunk in _chunks(task_ids, INSERT_CHUNK):
+            for task_id, unit_id in db.session.execute(
+                sa.select(task_coordinating_units.c.task_id, task_coordinating_units.c.unit_id).where(
+                    task_coordinating_units.c.task_id.in_(chunk)
+                )
+            ):
+                coordinating[task_id].append(unit_id)
+            for task_id, user_id, unit_id in db.session.execute(
+                sa.select(task_assignees.c.task_id, User.id, User.unit_id)
+                .join(User, User.id == task_assignees.c.user_id)
+                .where(task_assignees.c.task_id.in_(chunk), User.active.is_(True))
+            ):
+                assignees[task_id].append((user_id, unit_id))
+        managers: dict[int, list[int]] = defaultdict(list)
+        for user_id, unit_id in db.session.execute(
+            sa.select(User.id, User.unit_id).where(
+                User.role == UNIT_MANAGER, User.active.is_(True), User.unit_id.is_not(None)
+            )
+        ):
+            managers[unit_id].append(user_id)
+        office = list(db.session.scalars(sa.select(User.id).where(User.role == OFFICE, User.active.is_(True))))
+        leader_ids = {s.leader_id for s in subjects if s.leader_id}
+        leaders = set(db.session.scalars(
+            sa.select(User.id).where(User.id.in_(leader_ids), User.active.is_(True))
+        )) if leader_ids else set()
+        return cls(dict(managers), dict(coordinating), dict(assignees), office, leaders)
+
+    def due_soon(self, subject: Subject) -> set[int]:
+        ids = set(self.managers_by_unit.get(subject.lead_unit_id, []))
+        ids.update(user_id for user_id, _unit in self.assignees_by_task.get(subject.task_id, []))
+        for unit_id in self.coordinating_by_task.get(subject.task_id, []):
+            ids.update(self.managers_by_unit.get(unit_id, []))
+        return ids
+
+    def overdue(self, subject: Subject, escalate: bool) -> set[int]:
+        # Coordinating units hear only before the deadline: answering for a late task is the lead unit's.
+        ids = set(self.managers_by_unit.get(subject.lead_unit_id, []))
+        ids.update(
+            user_id for user_id, unit_id in self.assignees_by_task.get(subject.task_id, [])
+            if unit_id == subject.lead_unit_id
+        )
+        ids.update(self.office)
+        if escalate and subject.leader_id in self.active_leaders:
+            ids.add(subject.leader_id)
+        return ids
+
+
+def _row(recipient_id: int, kind: str, subject: Subject, offset: int) -> dict[str, Any]:
+    return {
+        "recipient_id": recipient_id,
+        "kind": kind,
+        "task_id": subject.task_id,
+        "occurrence_id": subject.occurrence_id,
+        "report_id": None,
+        "offset_days": offset,
+        "deadline": subject.deadline,
+        "dedup_key": subject.key(kind, offset),
+    }
+
+
+def add_notifications(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """Insert the rows that do not exist yet (by recipient and dedup_key); return the kinds inserted.
+
+    Each row needs recipient_id, kind and dedup_key; task_id, occurrence_id, report_id, offset_days and
+    deadline are optional. A row another transaction inserted first, even one still in flight, is
+    skipped by the database itself (ON CONFLICT DO NOTHING), so concurrent callers never duplicate.
+    """
+    if not rows:
+        return []
+    now = utcnow()
+    defaults = {"task_id": None, "occurrence_id": None, "report_id": None, "offset_days": 0, "deadline": None}
+    values = [
+        {**defaults, **row, "created_at": now, "email_state": EMAIL_PENDING, "email_attempts": 0}
+        for row in rows
+    ]
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    kinds: list[str] = []
+    for chunk in _chunks(values, INSERT_CHUNK):
+        statement = (
+            insert(Notification)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=["recipient_id", "dedup_key"])
+            .returning(Notification.kind)
+        )
+        kinds.extend(db.session.scalars(statement))
+    return kinds
+
+
+def status_counts(today: dt.date) -> dict[str, int]:
+    """How many tracked tasks have each status today (status is derived, so this is the recomputation)."""
+    row = db.session.execute(
+        sa.select(*counts_columns(today))
+        .select_from(Task)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(Directive.confidential.is_(False))
+    ).one()
+    return {code: int(row._mapping[code] or 0) for code in STATUSES}
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# The in-app notification centre.
+
+
+def notifications_query(user: User, unread_only: bool = False) -> sa.Select:
+    query = (
+        sa.select(Notification)
+        .where(Notification.recipient_id == user.id)
+        .options(joinedload(Notification.task).joinedload(Task.lead_unit), joinedload(Notification.report))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return query
+
+
+def notification_target(notification: Notification) -> tuple[str, dict[str, Any]]:
+    """(endpoint, values) of the page a notification leads to: its task, its report, or for an
+    apology-letter reminder the dossiers area's list of overdue letters."""
+    if notification.task_id is not None:
+        return "tasks.detail", {"task_id": notification.task_id}
+    if notification.report_id is not None:
+        return "notifications.report", {"report_id": notification.report_id}
+    if notification.kind == APOLOGY_DUE:
+        return "dossiers.letters", {"overdue": 1}
+    return "notifications.index", {}
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.recipient_id == user.id, Notification.read_at.is_(None)
+        )
+    ) or 0
+
+
+def get_notification_or_404(notification_id: int, user: User) -> Notification:
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or not can_read_notification(user, notification):
+        raise NotFound("Không tìm thấy thông báo.")
+    return notification
+
+
+def mark_read(notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+    return notification
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
+def update_preferences(user: User, email_mode: str, email: str | None) -> User:
+    """The user's own choice: how reminders reach them by e-mail, and where."""
+    errors: dict[str, str] = {}
+    if email_mode not in EMAIL_MODE_LABELS:
+        errors["email_mode"] = "Chọn một cách nhận e-mail trong danh sách."
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 255 or "@" not in email[1:-1] or any(c.isspace() for c in email)):
+        errors["email"] = "Địa chỉ e-mail không hợp lệ."
+    if email is None and email_mode != "off":
+        errors["email"] = "Cần có địa chỉ e-mail để nhận thư; hoặc chọn không nhận e-mail."
+    if errors:
+        raise ValidationError("Cài đặt nhận thông báo chưa hợp lệ.", errors)
+    changes = {key: (old, new) for key, old, new in (("email_mode", user.email_mode, email_mode),
+                                                     ("email", user.email, email)) if old != new}
+    user.email_mode = email_mode
+    user.email = email
+    db.session.flush()
+    if changes:
+        record(user, "user", user.id, "notification_settings", changes)
+    return user

@@ -1,0 +1,131 @@
+"""The notification centre: the navbar badge, the list, mark read (htmx or plain form), the user's own
+e-mail settings, and the scheduled reports' pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response
+from wtforms import EmailField, RadioField
+from wtforms.validators import Length, Optional
+
+from kpi_tasks.accounts.permissions import can_view_scheduled_reports
+from kpi_tasks.errors import ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.forms import options, show_errors
+from kpi_tasks.notifications.models import EMAIL_MODE_LABELS, Notification, ScheduledReport
+from kpi_tasks.notifications.reports import report_view
+from kpi_tasks.notifications.services import (
+    get_notification_or_404,
+    mark_all_read,
+    mark_read,
+    notification_target,
+    notifications_query,
+    unread_count,
+    update_preferences,
+)
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+PER_PAGE = 30
+CHANGED_EVENT = "notifications-changed"
+
+
+class PreferencesForm(FlaskForm):
+    email_mode = RadioField("Nhận thông báo qua e-mail", choices=options(EMAIL_MODE_LABELS.items()))
+    email = EmailField("Địa chỉ e-mail", validators=[Optional(), Length(max=255)])
+
+
+@bp.app_context_processor
+def _badge_helpers() -> dict:
+    def unread_notifications() -> int:
+        return unread_count(current_user) if current_user.is_authenticated else 0
+
+    def notification_url(notification: Notification) -> str:
+        endpoint, values = notification_target(notification)
+        try:
+            return url_for(endpoint, **values)
+        except BuildError:  # the area the notification points to is not installed
+            return url_for("notifications.index")
+
+    return {"unread_notifications": unread_notifications, "notification_url": notification_url}
+
+
+def _wants_fragment(target: str) -> bool:
+    return bool(request.headers.get("HX-Request")) and request.headers.get("HX-Target") == target
+
+
+def _safe_next(default: str) -> str:
+    """Only a path of this site: never an absolute URL an attacker could slip into the form."""
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else default
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    unread_only = request.args.get("unread") == "1"
+    page = db.paginate(
+        notifications_query(current_user, unread_only),
+        page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False,
+    )
+    args = {"unread": "1"} if unread_only else {}
+    template = "notifications/_list.html" if _wants_fragment("notification-list") else "notifications/index.html"
+    return render_template(template, page=page, page_args=args, unread_only=unread_only)
+
+
+@bp.get("/badge")
+@login_required
+def badge() -> str:
+    return render_template("notifications/_badge.html")
+
+
+@bp.post("/<int:notification_id>/read")
+@login_required
+def read(notification_id: int) -> str | Response:
+    notification = mark_read(get_notification_or_404(notification_id, current_user))
+    db.session.commit()
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target", "").startswith("notification-"):
+        response = Response(render_template("notifications/_item.html", notification=notification))
+        response.headers["HX-Trigger"] = CHANGED_EVENT
+        return response
+    return redirect(_safe_next(url_for("notifications.index")), 303)
+
+
+@bp.post("/read-all")
+@login_required
+def read_all() -> Response:
+    count = mark_all_read(current_user)
+    db.session.commit()
+    flash(f"Đã đánh dấu {count} thông báo là đã đọc." if count else "Không còn thông báo chưa đọc.", "success")
+    return redirect(_safe_next(url_for("notifications.index")), 303)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> str | Response:
+    form = PreferencesForm(data={"email_mode": current_user.email_mode, "email": current_user.email})
+    if form.validate_on_submit():
+        try:
+            update_preferences(current_user, form.email_mode.data or "", form.email.data)
+        except ValidationError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Đã lưu cài đặt nhận thông báo.", "success")
+            return redirect(url_for("notifications.settings"), 303)
+    return render_template("notifications/settings.html", form=form)
+
+
+@bp.get("/reports/<int:report_id>")
+@login_required
+def report(report_id: int) -> str:
+    if not can_view_scheduled_reports(current_user):
+        abort(403)
+    scheduled = db.get_or_404(ScheduledReport, report_id)
+    return render_template(
+        "notifications/report.html", report=scheduled, view=report_view(scheduled),
+        task_url=lambda task_id: url_for("tasks.detail", task_id=task_id),
+    )

@@ -1,0 +1,109 @@
+"""The exports under /api/v1/reports: the task list with GET /tasks's filters (API.md), per-unit statistics,
+and the monthly report to the Chairman (.xlsx, .docx)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app
+from werkzeug.wrappers import Response
+
+from kpi_tasks.accounts.permissions import can_view_monthly_report
+from kpi_tasks.api.input import Fields, api_user, query_fields
+from kpi_tasks.clock import today
+from kpi_tasks.errors import PermissionDenied
+from kpi_tasks.reports.docx import DOCX_MIME, write_monthly_docx
+from kpi_tasks.reports.excel import (
+    XLSX_MIME,
+    export_task_list,
+    load_monthly_report,
+    write_monthly_workbook,
+    write_unit_stats,
+)
+from kpi_tasks.reports.queries import MonthlyReport, ReportFilters, make_period, rank_units
+from kpi_tasks.reports.views import send_generated
+from kpi_tasks.tasks.queries import TaskFilters, unit_stats
+from kpi_tasks.tasks.status import STATUSES
+
+
+def _period_fields(fields: Fields) -> tuple[dt.date | None, dt.date | None]:
+    date_from, date_to = fields.date("from"), fields.date("to")
+    if date_from and date_to and date_from > date_to:
+        fields.errors["from"] = "Ngày bắt đầu kỳ phải trước ngày kết thúc."
+    return date_from, date_to
+
+
+def tasks_xlsx_api() -> Response:
+    """GET /tasks's filters (page and per_page are ignored: the export holds every row), plus `from`/`to`
+    (rows the statistics count for that period) and `completed_from`/`completed_to`."""
+    user = api_user()
+    fields = query_fields()
+    period_from, period_to = _period_fields(fields)
+    filters = ReportFilters(
+        tasks=TaskFilters(
+            status=fields.choice("status", STATUSES),
+            unit_id=fields.integer("unit_id"),
+            role=fields.choice("role", ("lead", "coordinating")),
+            due_soon=fields.boolean("due_soon"),
+            q=fields.text("q"),
+            deadline_from=fields.date("deadline_from"),
+            deadline_to=fields.date("deadline_to"),
+            directive_id=fields.integer("directive_id"),
+        ),
+        period_from=period_from,
+        period_to=period_to,
+        completed_from=fields.date("completed_from"),
+        completed_to=fields.date("completed_to"),
+    )
+    fields.done()
+    if filters.tasks.role and filters.tasks.unit_id is None:
+        filters.tasks.unit_id = user.unit_id
+    day = today()
+    due_soon_days = current_app.config["DUE_SOON_WORKING_DAYS"]
+    issuer = current_app.config["ISSUER_NAME"]
+    return send_generated(
+        lambda target: export_task_list(target, user, filters, today=day, due_soon_days=due_soon_days,
+                                        issuer=issuer),
+        XLSX_MIME, f"danh-sach-nhiem-vu-{day:%Y%m%d}.xlsx",
+    )
+
+
+def units_xlsx_api() -> Response:
+    """Per-unit statistics for `from`/`to` (the same figures as GET /stats/units), as an appendix."""
+    fields = query_fields()
+    date_from, date_to = _period_fields(fields)
+    fields.done()
+    day = today()
+    period = make_period(date_from, date_to, day)
+    ranked = rank_units(unit_stats(day, period.start, period.end))
+    issuer = current_app.config["ISSUER_NAME"]
+    return send_generated(lambda target: write_unit_stats(target, ranked, period, issuer=issuer, today=day),
+                     XLSX_MIME, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx")
+
+
+def _monthly_report() -> MonthlyReport:
+    if not can_view_monthly_report(api_user()):
+        raise PermissionDenied("Báo cáo tháng dành cho Văn phòng, lãnh đạo và các cơ quan theo dõi chung.")
+    fields = query_fields()
+    month = fields.text("month", required=True)
+    fields.done()
+    return load_monthly_report(month or "")
+
+
+def monthly_xlsx_api() -> Response:
+    report = _monthly_report()
+    return send_generated(lambda target: write_monthly_workbook(target, report), XLSX_MIME,
+                     f"bao-cao-thang-{report.period.start:%Y-%m}.xlsx")
+
+
+def monthly_docx_api() -> Response:
+    report = _monthly_report()
+    return send_generated(lambda target: write_monthly_docx(target, report), DOCX_MIME,
+                     f"bao-cao-thang-{report.period.start:%Y-%m}.docx")
+
+
+def register_api(bp: Blueprint) -> None:
+    bp.add_url_rule("/reports/tasks.xlsx", "report_tasks_xlsx", tasks_xlsx_api, methods=["GET"])
+    bp.add_url_rule("/reports/units.xlsx", "report_units_xlsx", units_xlsx_api, methods=["GET"])
+    bp.add_url_rule("/reports/monthly.xlsx", "report_monthly_xlsx", monthly_xlsx_api, methods=["GET"])
+    bp.add_url_rule("/reports/monthly.docx", "report_monthly_docx", monthly_docx_api, methods=["GET"])

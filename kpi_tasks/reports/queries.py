@@ -1,0 +1,522 @@
+"""Read side of the reports: periods, the lists behind each figure, ranking, the monthly trend, the monthly
+report's sections. Counts come from `tasks.queries.unit_stats` and rows from `tasks.queries.task_rows_query`
+narrowed here, both built on the status SQL of `tasks.status`, so a figure and the list behind it agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.calendar.workdays import period_end
+from kpi_tasks.clock import VIETNAM
+from kpi_tasks.deadlines.models import EXTENSION_PENDING, ExtensionRequest, TaskOccurrence
+from kpi_tasks.deadlines.queries import OCCURRENCE_COLUMNS, occurrence_has_begun
+from kpi_tasks.directives.models import Directive
+from kpi_tasks.errors import ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.kpis.periods import Period
+from kpi_tasks.kpis.queries import progress
+from kpi_tasks.kpis.services import list_kpis
+from kpi_tasks.tasks.models import Task, task_coordinating_units
+from kpi_tasks.tasks.queries import TaskFilters, due_soon_until, status_totals, task_rows_query, unit_stats
+from kpi_tasks.tasks.status import (
+    DONE_LATE,
+    DONE_ON_TIME,
+    OVERDUE,
+    STATUSES,
+    TASK_COLUMNS,
+    WITHDRAWN,
+    StatusColumns,
+    due_soon_predicate,
+    status_expression,
+    status_predicate,
+)
+from kpi_tasks.text import format_date
+from kpi_tasks.units.models import Unit
+
+MONTH_RE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})")
+MIN_YEAR, MAX_YEAR = 2000, 2100
+# The trend covers at least this many months, so that a one-month period still draws a line.
+MIN_TREND_MONTHS = 6
+MAX_TREND_MONTHS = 36
+
+
+# --- periods -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """A reporting period [start, end]; either bound may be open."""
+
+    start: dt.date | None
+    end: dt.date | None
+    kind: str = "range"  # "month", "year" or "range"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month" and self.start:
+            return f"tháng {self.start.month}/{self.start.year}"
+        if self.kind == "year" and self.start:
+            return f"năm {self.start.year}"
+        if self.start and self.end:
+            return f"từ ngày {format_date(self.start)} đến ngày {format_date(self.end)}"
+        if self.start:
+            return f"từ ngày {format_date(self.start)}"
+        if self.end:
+            return f"đến ngày {format_date(self.end)}"
+        return "toàn bộ thời gian"
+
+    @property
+    def title_label(self) -> str:
+        """The label with a capital first letter, for a heading."""
+        text = self.label
+        return text[:1].upper() + text[1:]
+
+    def query_args(self) -> dict[str, str]:
+        """`from`/`to` query arguments of the lists behind a figure of this period."""
+        args = {}
+        if self.start:
+            args["from"] = self.start.isoformat()
+        if self.end:
+            args["to"] = self.end.isoformat()
+        return args
+
+
+def parse_month(text: str | None) -> ReportPeriod:
+    """"2026-03" → March 2026; a Vietnamese error otherwise."""
+    raw = (text or "").strip()
+    match = MONTH_RE.fullmatch(raw)
+    if match is None or not 1 <= int(match["month"]) <= 12 or not MIN_YEAR <= int(match["year"]) <= MAX_YEAR:
+        raise ValidationError(
+            f"Tháng “{raw}” không hợp lệ: ghi theo dạng YYYY-MM, ví dụ 2026-03.",
+            {"month": "Ghi theo dạng YYYY-MM, ví dụ 2026-03."},
+        )
+    year, month = int(match["year"]), int(match["month"])
+    return ReportPeriod(dt.date(year, month, 1), period_end("month", year, month), "month")
+
+
+def year_period(year: int) -> ReportPeriod:
+    return ReportPeriod(dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
+
+
+def make_period(date_from: dt.date | None, date_to: dt.date | None, today: dt.date) -> ReportPeriod:
+    """The dashboards' period: the dates chosen, else the current year. Named when it is a month or a year."""
+    if date_from is None and date_to is None:
+        return year_period(today.year)
+    if date_from and date_to and date_from > date_to:
+        raise ValidationError("Ngày bắt đầu kỳ phải trước ngày kết thúc.", {"from": "Phải trước ngày kết thúc."})
+    if date_from and date_to and date_from.day == 1 and date_to == period_end("month", date_from.year, date_from.month):
+        return ReportPeriod(date_from, date_to, "month")
+    if date_from and date_to and (date_from.month, date_from.day, date_to.month, date_to.day) == (1, 1, 12, 31) \
+            and date_from.year == date_to.year:
+        return year_period(date_from.year)
+    return ReportPeriod(date_from, date_to)
+
+
+def quick_periods(today: dt.date) -> list[tuple[str, ReportPeriod]]:
+    """Periods offered as one-click links on the dashboards."""
+    quarter = (today.month - 1) // 3 + 1
+    quarter_start = dt.date(today.year, quarter * 3 - 2, 1)
+    previous_month_end = today.replace(day=1) - dt.timedelta(days=1)
+    return [
+        ("Tháng này", ReportPeriod(today.replace(day=1), period_end("month", today.year, today.month), "month")),
+        ("Tháng trước", parse_month(f"{previous_month_end:%Y-%m}")),
+        (f"Quý {quarter}/{today.year}", ReportPeriod(quarter_start, period_end("quarter", today.year, quarter))),
+        (f"Năm {today.year}", year_period(today.year)),
+    ]
+
+
+# --- the lists behind the figures ------------------------------------------------------------------------
+
+
+@dataclass
+class ReportFilters:
+    """The filters of GET /tasks, plus the statistics' period rule (`from`/`to`) and a completion range."""
+
+    tasks: TaskFilters = field(default_factory=TaskFilters)
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    completed_from: dt.date | None = None
+    completed_to: dt.date | None = None
+
+    @property
+    def counts_like_statistics(self) -> bool:
+        """With a period or a completion range the rows are what the statistics count (see report_rows_query)."""
+        return any((self.period_from, self.period_to, self.completed_from, self.completed_to))
+
+    def query_args(self) -> dict[str, str]:
+        """These filters as query arguments (for links and for the export button)."""
+        t = self.tasks
+        values: dict[str, Any] = {
+            "status": t.status, "unit_id": t.unit_id, "role": t.role, "due_soon": "1" if t.due_soon else None,
+            "q": t.q, "deadline_from": t.deadline_from, "deadline_to": t.deadline_to, "directive_id": t.directive_id,
+            "from": self.period_from, "to": self.period_to, "completed_from": self.completed_from,
+            "completed_to": self.completed_to,
+        }
+        return {key: value.isoformat() if isinstance(value, dt.date) else str(value)
+                for key, value in values.items() if value not in (None, "")}
+
+
+def _active_lead_unit() -> sa.ColumnElement[bool]:
+    return Task.lead_unit_id.in_(sa.select(Unit.id).where(Unit.active.is_(True)))
+
+
+def _within(deadline: Any, completed_on: Any, date_from: dt.date | None,
+            date_to: dt.date | None) -> sa.ColumnElement[bool]:
+    """The statistics' period rule (tasks.queries.period_clause) on any pair of deadline/completion columns."""
+
+    def inside(column: Any) -> sa.ColumnElement[bool]:
+        conditions = [column.is_not(None)]
+        if date_from:
+            conditions.append(column >= date_from)
+        if date_to:
+            conditions.append(column <= date_to)
+        return sa.and_(*conditions)
+
+    if date_from is None and date_to is None:
+        return sa.true()
+    return sa.or_(inside(deadline), inside(completed_on))
+
+
+def _coordinating_names() -> Any:
+    coordinator = aliased(Unit)
+    return (
+        sa.select(sa.func.aggregate_strings(coordinator.name, "; "))
+        .select_from(task_coordinating_units)
+        .join(coordinator, coordinator.id == task_coordinating_units.c.unit_id)
+        .where(task_coordinating_units.c.task_id == Task.id)
+        .scalar_subquery()
+    )
+
+
+def _row_columns(columns: StatusColumns, today: dt.date, due_soon_days: int, occurrence: bool) -> list[Any]:
+    """The columns of a report row (a task, or one occurrence of a recurring task), in one order for UNION."""
+    soon = due_soon_predicate(today, due_soon_until(today, due_soon_days), columns)
+    return [
+        Task.id.label("task_id"),
+        (TaskOccurrence.id if occurrence else sa.cast(sa.null(), sa.Integer)).label("occurrence_id"),
+        Task.title.label("title"),
+        Task.section.label("section"),
+        Directive.number.label("directive_number"),
+        Directive.issued_on.label("directive_issued_on"),
+        Task.lead_unit_id.label("lead_unit_id"),
+        Unit.name.label("lead_unit_name"),
+        _coordinating_names().label("coordinating_unit_names"),
+        (TaskOccurrence.due_on if occurrence else Task.deadline).label("deadline"),
+        columns.deadline.label("effective_deadline"),
+        (TaskOccurrence.progress_percent if occurrence else Task.progress_percent).label("progress_percent"),
+        status_expression(today, columns).label("status"),
+        soon.label("due_soon"),
+        columns.completed_on.label("completed_on"),
+    ]
+
+
+def _narrowed(query: sa.Select, filters: ReportFilters, columns: StatusColumns, today: dt.date,
+              due_soon_days: int) -> sa.Select:
+    """Apply the status, date and due-soon filters to `columns` (a task's or an occurrence's)."""
+    t = filters.tasks
+    if t.status in STATUSES:
+        query = query.where(status_predicate(t.status, today, columns))
+    else:  # out of every statistic, so out of the lists behind them
+        query = query.where(sa.not_(status_predicate(WITHDRAWN, today, columns)))
+    if t.due_soon:
+        query = query.where(due_soon_predicate(today, due_soon_until(today, due_soon_days), columns))
+    if t.deadline_from:
+        query = query.where(columns.deadline >= t.deadline_from)
+    if t.deadline_to:
+        query = query.where(columns.deadline <= t.deadline_to)
+    if filters.completed_from:
+        query = query.where(columns.completed_on >= filters.completed_from)
+    if filters.completed_to:
+        query = query.where(columns.completed_on <= filters.completed_to)
+    return query.where(
+        _within(columns.deadline, columns.completed_on, filters.period_from, filters.period_to),
+        _active_lead_unit(),
+    )
+
+
+def counted_rows(base: sa.Select, filters: ReportFilters, today: dt.date, due_soon_days: int) -> sa.Select:
+    """What the statistics count, as rows: tasks that do not recur, and the begun occurrences of recurring
+    tasks (unit_stats counts a recurring task through them), narrowed by `filters`.
+
+    `base` is a select of Task joined to Directive carrying the visibility and the unit/text/directive
+    filters; status, dates and due-soon are applied here to each row's own columns.
+    """
+    base = base.order_by(None)
+    tasks = _narrowed(
+        base.with_only_columns(*_row_columns(TASK_COLUMNS, today, due_soon_days, occurrence=False))
+        .join(Unit, Unit.id == Task.lead_unit_id)
+        .where(Task.recurrence.is_(None)),
+        filters, TASK_COLUMNS, today, due_soon_days,
+    )
+    occurrences = _narrowed(
+        base.with_only_columns(*_row_columns(OCCURRENCE_COLUMNS, today, due_soon_days, occurrence=True))
+        .join(TaskOccurrence, TaskOccurrence.task_id == Task.id)
+        .join(Unit, Unit.id == Task.lead_unit_id)
+        .where(Task.recurrence.is_not(None), occurrence_has_begun(today)),
+        filters, OCCURRENCE_COLUMNS, today, due_soon_days,
+    )
+    rows = sa.union_all(tasks, occurrences).subquery("report_rows")
+    return sa.select(rows).order_by(rows.c.effective_deadline.is_(None), rows.c.effective_deadline,
+                                    rows.c.task_id, rows.c.occurrence_id)
+
+
+def report_rows_query(user: User, filters: ReportFilters, today: dt.date, due_soon_days: int) -> sa.Select:
+    """The rows of a report list or export for `user` (GET /tasks's visibility and filters).
+
+    Without a period or completion range: exactly GET /tasks's tasks. With one: exactly what
+    `unit_stats` counts for it (tasks and begun occurrences whose effective deadline or completion date
+    falls in the period, lead unit active, withdrawn ones left out unless asked for by status), so that
+    a figure and the list behind it agree.
+    """
+    if not filters.counts_like_statistics:
+        query = task_rows_query(user, filters.tasks, today, due_soon_days)
+        columns = _row_columns(TASK_COLUMNS, today, due_soon_days, occurrence=False)
+        return query.with_only_columns(*columns).join(Unit, Unit.id == Task.lead_unit_id)
+    unit_and_text = replace(filters.tasks, status=None, due_soon=False, deadline_from=None, deadline_to=None)
+    return counted_rows(task_rows_query(user, unit_and_text, today, due_soon_days), filters, today, due_soon_days)
+
+
+def _all_tasks_query() -> sa.Select:
+    """Non-confidential tasks, for reports made for the whole People's Committee (no user's visibility)."""
+    return (
+        sa.select(Task)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(Directive.confidential.is_(False))
+    )
+
+
+# --- ranking ---------------------------------------------------------------------------------------------
+
+
+def rank_units(stats: list[dict]) -> list[dict]:
+    """Units best first by on-time rate, each with its `rank` (equal rates share a rank: 1, 2, 2, 4).
+
+    Units with no task due yet have no rate and no rank; they come last. `stats` are `unit_stats` items.
+    """
+    rated = sorted((item for item in stats if item["on_time_rate"] is not None),
+                   key=lambda item: (-item["on_time_rate"], -item["done_on_time"], item["unit_name"]))
+    ranked: list[dict] = []
+    for position, item in enumerate(rated, start=1):
+        same_as_previous = ranked and ranked[-1]["on_time_rate"] == item["on_time_rate"]
+        ranked.append({**item, "rank": ranked[-1]["rank"] if same_as_previous else position})
+    unrated = sorted((item for item in stats if item["on_time_rate"] is None), key=lambda item: item["unit_name"])
+    return ranked + [{**item, "rank": None} for item in unrated]
+
+
+@dataclass(frozen=True)
+class UnitRank:
+    rank: int | None
+    ranked_units: int
+
+
+def unit_rank(ranked: list[dict], unit_id: int) -> UnitRank:
+    rated = [item for item in ranked if item["rank"] is not None]
+    mine = next((item for item in rated if item["unit_id"] == unit_id), None)
+    return UnitRank(mine["rank"] if mine else None, len(rated))
+
+
+# --- trend of completion by month ----------------------------------------------------------------------
+
+
+def _month_start(day: dt.date, shift: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 + shift
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _months_between(first: dt.date, last: dt.date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    start: dt.date
+    end: dt.date
+    done_on_time: int
+    done_late: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.start.month}/{self.start.year}"
+
+    @property
+    def completed(self) -> int:
+        return self.done_on_time + self.done_late
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(self.done_on_time * 100 / self.completed, 2) if self.completed else None
+
+
+def trend_months(period: ReportPeriod, today: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last month of the trend: the period's months up to this month (the future has no
+    completions to draw), at least MIN_TREND_MONTHS ending with the last one, at most MAX_TREND_MONTHS."""
+    last = _month_start(min(period.end or today, today))
+    first = _month_start(period.start) if period.start else _month_start(last, -11)
+    first = min(first, _month_start(last, -(MIN_TREND_MONTHS - 1)))
+    return max(first, _month_start(last, -(MAX_TREND_MONTHS - 1))), last
+
+
+def completion_trend(today: dt.date, first_month: dt.date, last_month: dt.date,
+                     unit_id: int | None = None) -> list[MonthPoint]:
+    """Tasks (and occurrences) completed each month, on time and late, every month listed; the same rows
+    the statistics count, grouped by month of completion."""
+    base = _all_tasks_query()
+    if unit_id is not None:
+        base = base.where(Task.lead_unit_id == unit_id)
+    last_day = period_end("month", last_month.year, last_month.month)
+    completed = ReportFilters(completed_from=first_month, completed_to=last_day)
+    rows = counted_rows(base, completed, today, 0).order_by(None).subquery()
+    year, month = sa.extract("year", rows.c.completed_on), sa.extract("month", rows.c.completed_on)
+    query = (
+        sa.select(
+            year.label("year"), month.label("month"),
+            *[sa.func.sum(sa.case((rows.c.status == code, 1), else_=0)).label(code)
+              for code in (DONE_ON_TIME, DONE_LATE)],
+        )
+        .group_by(year, month)
+    )
+    found = {(int(row.year), int(row.month)): row for row in db.session.execute(query)}
+    points = []
+    for shift in range(_months_between(first_month, last_month)):
+        start = _month_start(first_month, shift)
+        row = found.get((start.year, start.month))
+        points.append(MonthPoint(
+            start, period_end("month", start.year, start.month),
+            int(row._mapping[DONE_ON_TIME] or 0) if row else 0, int(row._mapping[DONE_LATE] or 0) if row else 0,
+        ))
+    return points
+
+
+# --- the monthly report to the Chairman -------------------------------------------------------------------
+
+
+@dataclass
+class KpiStatus:
+    """One KPI's standing for a period: how many units with a target met it."""
+
+    kpi_id: int
+    code: str
+    name: str
+    period_label: str
+    units_with_target: int
+    units_met: int
+    units_reporting: int
+    actual_value: float | None
+    measure: str
+
+    @property
+    def units_not_met(self) -> int:
+        return self.units_with_target - self.units_met
+
+
+def kpi_statuses(period: ReportPeriod, today: dt.date) -> list[KpiStatus]:
+    """Every active KPI's progress for the KPI period that matches `period` (its month or year, else the year
+    of its end), from `kpis.queries.progress`, the KPI area's own figures."""
+    day = period.end or today
+    kpi_period = Period.containing("month" if period.kind == "month" else "year", day)
+    statuses = []
+    for kpi in list_kpis():
+        table = progress(kpi, kpi_period)
+        total = table.total
+        statuses.append(KpiStatus(
+            kpi_id=kpi.id, code=kpi.code, name=kpi.name, period_label=kpi_period.label,
+            units_with_target=total.units_with_target if total else 0,
+            units_met=total.units_met if total else 0,
+            units_reporting=total.units_reporting if total else 0,
+            actual_value=total.actual_value if total else None,
+            measure=kpi.measure,
+        ))
+    return statuses
+
+
+@dataclass
+class MonthlyReport:
+    """Everything the monthly report to the Chairman shows, gathered once for the .xlsx, the .docx and
+    the page."""
+
+    period: ReportPeriod
+    today: dt.date
+    issuer: str
+    ranked: list[dict]
+    totals: dict[str, int]
+    newly_overdue: list[Any]
+    completed_late: list[Any]
+    extension_requests: list[Any]
+    kpis: list[KpiStatus]
+
+    @property
+    def on_time_rate(self) -> float | None:
+        due = self.totals["done_on_time"] + self.totals["done_late"] + self.totals["overdue"]
+        return round(self.totals["done_on_time"] * 100 / due, 2) if due else None
+
+    @property
+    def units_with_overdue(self) -> list[dict]:
+        return sorted((item for item in self.ranked if item["overdue"]),
+                      key=lambda item: (-item["overdue"], item["unit_name"]))
+
+
+def newly_overdue_filters(period: ReportPeriod) -> ReportFilters:
+    """Tasks (and occurrences) whose effective deadline passed within the month, still not done today."""
+    return ReportFilters(TaskFilters(status=OVERDUE, deadline_from=period.start, deadline_to=period.end),
+                         period_from=period.start, period_to=period.end)
+
+
+def completed_late_filters(period: ReportPeriod) -> ReportFilters:
+    """Tasks (and occurrences) confirmed done within the month after their effective deadline."""
+    return ReportFilters(TaskFilters(status=DONE_LATE), completed_from=period.start, completed_to=period.end)
+
+
+def extension_request_rows(period: ReportPeriod) -> list[Any]:
+    """Extension requests made within the month, and those still awaiting a decision, oldest first.
+
+    The deadlines area's own list query is per user; this report is for the whole People's Committee, so it
+    reads the requests directly (non-confidential tasks only), as the statistics read the tasks.
+    """
+    start = dt.datetime.combine(period.start, dt.time.min, VIETNAM).astimezone(dt.UTC)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, VIETNAM).astimezone(dt.UTC)
+    query = (
+        sa.select(
+            Task.title.label("title"), Unit.name.label("unit_name"), ExtensionRequest.previous_deadline,
+            ExtensionRequest.new_deadline, ExtensionRequest.reason, ExtensionRequest.status,
+            ExtensionRequest.created_at, ExtensionRequest.task_id,
+        )
+        .join(Task, Task.id == ExtensionRequest.task_id)
+        .join(Directive, Directive.id == Task.directive_id)
+        .join(Unit, Unit.id == ExtensionRequest.unit_id)
+        .where(
+            Directive.confidential.is_(False),
+            sa.or_(
+                sa.and_(ExtensionRequest.created_at >= start, ExtensionRequest.created_at < end),
+                ExtensionRequest.status == EXTENSION_PENDING,
+            ),
+        )
+        .order_by(ExtensionRequest.created_at, ExtensionRequest.id)
+    )
+    return list(db.session.execute(query))
+
+
+def monthly_report(month: str, today: dt.date, issuer: str, due_soon_days: int) -> MonthlyReport:
+    period = parse_month(month)
+    stats = unit_stats(today, period.start, period.end)
+    base = _all_tasks_query()
+    return MonthlyReport(
+        period=period,
+        today=today,
+        issuer=issuer,
+        ranked=[item for item in rank_units(stats) if item["assigned"]],
+        totals=status_totals(stats),
+        newly_overdue=list(db.session.execute(counted_rows(base, newly_overdue_filters(period), today,
+                                                           due_soon_days))),
+        completed_late=list(db.session.execute(counted_rows(base, completed_late_filters(period), today,
+                                                            due_soon_days))),
+        extension_requests=extension_request_rows(period),
+        kpis=kpi_statuses(period, today),
+    )

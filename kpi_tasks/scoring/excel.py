@@ -1,0 +1,162 @@
+"""The scoring as an appendix workbook (openpyxl): title block, STT, Đơn vị, components, score, grade."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from kpi_tasks.scoring.queries import ScoringResult, UnitResult
+from kpi_tasks.scoring.rules import PENALTY_LABELS, SCORED_OUTCOMES, grade_ranges
+from kpi_tasks.text import format_date, format_number
+
+THIN = Side(style="thin")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+BOLD = Font(bold=True)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+# (header, sub-header or None, width) — widths fit Vietnamese headers on two or three lines.
+COLUMNS = [
+    ("STT", None, 6),
+    ("Đơn vị", None, 38),
+    ("Số nhiệm vụ đã đến hạn (chủ trì và phối hợp)", "Hoàn thành đúng hạn", 13),
+    (None, "Gia hạn, hoàn thành trong hạn mới", 14),
+    (None, "Hoàn thành quá hạn", 13),
+    (None, "Quá hạn, chưa hoàn thành", 13),
+    ("Thực hiện nhiệm vụ", "Tỷ lệ (%)", 11),
+    (None, "Điểm", 10),
+    ("Chỉ tiêu được giao", "Đạt / giao", 11),
+    (None, "Điểm", 10),
+    ("Điểm trừ", None, 10),
+    ("Tổng điểm", None, 11),
+    ("Xếp loại", None, 32),
+]
+FIRST_DATA_ROW = 8
+
+
+def outcome_totals(unit: UnitResult) -> dict[str, int]:
+    totals = dict.fromkeys(SCORED_OUTCOMES, 0)
+    for line in unit.breakdown["tasks"]["lines"]:
+        totals[line["outcome"]] += line["count"]
+    return totals
+
+
+def _row(unit: UnitResult) -> list[Any]:
+    tasks, kpi = unit.breakdown["tasks"], unit.breakdown["kpi"]
+    totals = outcome_totals(unit)
+    return [
+        unit.position,
+        unit.unit_name,
+        *[totals[outcome] for outcome in SCORED_OUTCOMES],
+        tasks["rate"],
+        tasks["points"] if tasks["rate"] is not None else None,
+        f"{kpi['met']}/{kpi['total']}" if kpi["rate"] is not None else "—",
+        kpi["points"] if kpi["rate"] is not None else None,
+        unit.breakdown["penalty_points"],
+        unit.score,
+        unit.grade or "Chưa có dữ liệu",
+    ]
+
+
+def scoring_workbook(result: ScoringResult, issuer: str, version_label: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = f"Thi đua {result.period.year}"
+    last = get_column_letter(len(COLUMNS))
+    period = result.period
+
+    def title(row: int, text: str, font: Font) -> None:
+        sheet.merge_cells(f"A{row}:{last}{row}")
+        cell = sheet.cell(row=row, column=1, value=text)
+        cell.font, cell.alignment = font, CENTER
+
+    sheet.merge_cells("A1:D1")
+    sheet["A1"] = issuer.upper()
+    sheet["A1"].font, sheet["A1"].alignment = BOLD, CENTER
+    title(2, "PHỤ LỤC", Font(bold=True, size=12))
+    title(3, f"KẾT QUẢ CHẤM ĐIỂM THI ĐUA VỀ THỰC HIỆN NHIỆM VỤ ĐƯỢC GIAO NĂM {period.year}", Font(bold=True, size=12))
+    title(4, f"(Kỳ đánh giá từ {format_date(period.start)} đến {format_date(period.end)}; số liệu tính đến ngày "
+             f"{format_date(period.as_of)}; {version_label})", Font(italic=True))
+    sheet.row_dimensions[3].height = 30
+
+    header, sub = 6, 7
+    column = 1
+    while column <= len(COLUMNS):
+        text, _sub, _width = COLUMNS[column - 1]
+        span = 1
+        while column + span <= len(COLUMNS) and COLUMNS[column + span - 1][0] is None:
+            span += 1
+        if COLUMNS[column - 1][1] is None:
+            sheet.merge_cells(start_row=header, start_column=column, end_row=sub, end_column=column)
+        elif span > 1:
+            sheet.merge_cells(start_row=header, start_column=column, end_row=header, end_column=column + span - 1)
+        sheet.cell(row=header, column=column, value=text)
+        column += span
+    for index, (_text, subtext, width) in enumerate(COLUMNS, start=1):
+        if subtext is not None:
+            sheet.cell(row=sub, column=index, value=subtext)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+        for row in (header, sub):
+            cell = sheet.cell(row=row, column=index)
+            cell.font, cell.alignment, cell.border = BOLD, CENTER, BORDER
+    sheet.row_dimensions[header].height = 32
+    sheet.row_dimensions[sub].height = 48
+
+    row = FIRST_DATA_ROW
+    for unit in result.units:
+        for index, value in enumerate(_row(unit), start=1):
+            cell = sheet.cell(row=row, column=index, value=value)
+            cell.border = BORDER
+            cell.alignment = LEFT if index in (2, len(COLUMNS)) else CENTER
+            if isinstance(value, float):
+                cell.number_format = "0.00"
+        row += 1
+    # Total row: the task counts add up; scores and grades do not.
+    sheet.cell(row=row, column=2, value="TỔNG CỘNG")
+    for offset, outcome in enumerate(SCORED_OUTCOMES):
+        sheet.cell(row=row, column=3 + offset, value=sum(outcome_totals(unit)[outcome] for unit in result.units))
+    for index in range(1, len(COLUMNS) + 1):
+        cell = sheet.cell(row=row, column=index)
+        cell.font, cell.border = BOLD, BORDER
+        cell.alignment = LEFT if index == 2 else CENTER
+
+    notes = _notes(result)
+    for offset, note in enumerate(notes, start=2):
+        sheet.merge_cells(start_row=row + offset, start_column=1, end_row=row + offset, end_column=len(COLUMNS))
+        cell = sheet.cell(row=row + offset, column=1, value=note)
+        cell.alignment = LEFT
+        cell.font = Font(italic=True) if offset > 2 else BOLD
+    sheet.freeze_panes = f"C{FIRST_DATA_ROW}"
+    sheet.print_title_rows = f"{header}:{sub}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _notes(result: ScoringResult) -> list[str]:
+    settings = result.settings
+    rule = f"phiên bản {result.rule.version}" if result.rule else "mặc định"
+    grades = "; ".join(
+        f"{name}: từ {format_number(floor, 0 if floor == floor.to_integral_value() else 2)} điểm"
+        for name, floor, _ceiling in grade_ranges(settings)
+    )
+    notes = [
+        "Ghi chú:",
+        f"- Tiêu chí chấm điểm năm {result.period.year} ({rule}). Xếp loại: {grades}.",
+        "- Chỉ tính nhiệm vụ đã đến hạn trong kỳ (hạn xử lý sau gia hạn trong kỳ và không muộn hơn ngày tính) "
+        "hoặc đã hoàn thành trong kỳ; nhiệm vụ đơn vị phối hợp tính theo hệ số "
+        f"{format_number(settings['weight_coordinating'], 2)}.",
+    ]
+    if not result.sources.get("kpi"):
+        notes.append("- Chỉ tiêu được giao: chưa có nguồn dữ liệu; điểm của phần này được chia cho phần nhiệm vụ.")
+    for code, label in PENALTY_LABELS.items():
+        if not result.sources.get(code):
+            notes.append(f"- Điểm trừ “{label}”: chưa có nguồn dữ liệu (phân hệ hồ sơ TTHC), tính 0 điểm.")
+    return notes

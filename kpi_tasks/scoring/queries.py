@@ -1,0 +1,478 @@
+"""The scoring computation: task outcomes per unit and role counted in one SQL aggregate, then the
+rule's arithmetic per unit (never per task). Also the read side of published scorings.
+
+Which tasks count (as the Government Office's reports do): only tasks already due — the effective
+deadline within the period and not after the computation date — or completed (confirmed) within the
+period. Statuses come from tasks/status.py's `status_predicate`, so they agree with every list and
+count of the product. Withdrawn tasks and tasks of confidential directives never count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import ColumnElement
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import task_visibility_clause
+from kpi_tasks.directives.models import Directive
+from kpi_tasks.extensions import db
+from kpi_tasks.scoring import sources
+from kpi_tasks.scoring.models import OBJECTION_ACCEPTED, ScoreObjection, ScoreRule, Scoring, UnitScore
+from kpi_tasks.scoring.rules import (
+    AWAITING_REVIEW,
+    COORDINATING,
+    DONE_LATE,
+    DONE_ON_TIME,
+    EXCLUDED,
+    EXTENDED_ON_TIME,
+    LATE_APOLOGY_LETTERS,
+    LEAD,
+    OVERDUE,
+    PENALTIES,
+    PENALTY_SETTING,
+    REPEAT_LATE_MONTHS,
+    ROLES,
+    SCORED_OUTCOMES,
+    SHARE_SETTING,
+    WEIGHT_SETTING,
+    grade_for,
+    number,
+)
+from kpi_tasks.tasks import status as task_status
+from kpi_tasks.tasks.models import Task, task_coordinating_units
+from kpi_tasks.text import fold
+from kpi_tasks.units.models import Unit
+
+LISTED_OUTCOMES = (AWAITING_REVIEW, EXCLUDED)
+ALL_OUTCOMES = (*SCORED_OUTCOMES, *LISTED_OUTCOMES)
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+# Component and source status codes kept in the breakdown.
+OK = "ok"
+NO_DATA = "no_data"  # the source exists but has nothing for this unit and period
+NO_SOURCE = "no_source"  # the area that provides the data is not installed
+
+
+@dataclass(frozen=True)
+class Period:
+    year: int
+    start: dt.date
+    end: dt.date
+    # The computation date: tasks due after it do not count yet, statuses are taken on it.
+    as_of: dt.date
+
+    @property
+    def due_until(self) -> dt.date:
+        return min(self.end, self.as_of)
+
+
+def year_period(year: int, as_of: dt.date, start: dt.date | None = None, end: dt.date | None = None) -> Period:
+    return Period(year, start or dt.date(year, 1, 1), end or dt.date(year, 12, 31), as_of)
+
+
+@dataclass
+class UnitResult:
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    score: float | None
+    grade: str | None
+    breakdown: dict[str, Any]
+    position: int = 0
+
+
+@dataclass
+class ScoringResult:
+    period: Period
+    settings: dict[str, Any]
+    rule: ScoreRule | None  # None: the shipped default, not saved yet for this year
+    sources: dict[str, bool]
+    units: list[UnitResult] = field(default_factory=list)
+
+    @property
+    def digest(self) -> str:
+        return results_digest(self.period, self.settings, self.units)
+
+    def unit(self, unit_id: int) -> UnitResult | None:
+        return next((item for item in self.units if item.unit_id == unit_id), None)
+
+
+# --- SQL -------------------------------------------------------------------------------------------
+
+
+def _extended() -> ColumnElement[bool]:
+    """An approved extension moved the deadline later than the original one."""
+    return sa.and_(
+        Task.deadline.is_not(None), Task.effective_deadline.is_not(None), Task.effective_deadline > Task.deadline
+    )
+
+
+def outcome_predicates(as_of: dt.date, excluded: ColumnElement[bool]) -> dict[str, ColumnElement[bool]]:
+    """Mutually exclusive conditions, one per outcome, built on the product's status predicates."""
+    kept = sa.not_(excluded)
+    done_on_time = task_status.status_predicate(task_status.DONE_ON_TIME, as_of)
+    return {
+        DONE_ON_TIME: sa.and_(kept, done_on_time, sa.not_(_extended())),
+        EXTENDED_ON_TIME: sa.and_(kept, done_on_time, _extended()),
+        DONE_LATE: sa.and_(kept, task_status.status_predicate(task_status.DONE_LATE, as_of)),
+        OVERDUE: sa.and_(kept, task_status.status_predicate(task_status.OVERDUE, as_of)),
+        AWAITING_REVIEW: sa.and_(kept, task_status.status_predicate(task_status.AWAITING_REVIEW, as_of)),
+        EXCLUDED: excluded,
+    }
+
+
+def scoring_window(period: Period) -> ColumnElement[bool]:
+    """Tasks already due in the period, or completed within it."""
+    return sa.or_(
+        sa.and_(Task.effective_deadline >= period.start, Task.effective_deadline <= period.due_until),
+        sa.and_(Task.completed_on >= period.start, Task.completed_on <= period.end),
+    )
+
+
+def _involvements(unit_id: int | None) -> sa.Subquery:
+    """(task_id, unit_id, role): each task once for its lead unit and once per coordinating unit."""
+    lead = sa.select(
+        Task.id.label("task_id"), Task.lead_unit_id.label("unit_id"), sa.literal_column(f"'{LEAD}'").label("role")
+    )
+    coordinating = sa.select(
+        task_coordinating_units.c.task_id,
+        task_coordinating_units.c.unit_id,
+        sa.literal_column(f"'{COORDINATING}'").label("role"),
+    )
+    if unit_id is not None:
+        lead = lead.where(Task.lead_unit_id == unit_id)
+        coordinating = coordinating.where(task_coordinating_units.c.unit_id == unit_id)
+    return sa.union_all(lead, coordinating).subquery("involvement")
+
+
+def _exclusions(year: int) -> sa.Subquery:
+    """(unit_id, task_id) removed from the year's scoring by an accepted objection."""
+    return (
+        sa.select(ScoreObjection.unit_id, ScoreObjection.task_id)
+        .where(
+            ScoreObjection.year == year,
+            ScoreObjection.status == OBJECTION_ACCEPTED,
+            ScoreObjection.exclude.is_(True),
+        )
+        .distinct()
+        .subquery("exclusion")
+    )
+
+
+def outcome_counts_query(period: Period, unit_id: int | None = None) -> sa.Select:
+    """One row per (unit, role): SUM(CASE …) per outcome and the ids of the tasks behind each count."""
+    involvement = _involvements(unit_id)
+    exclusion = _exclusions(period.year)
+    predicates = outcome_predicates(period.as_of, exclusion.c.task_id.is_not(None))
+    columns: list[ColumnElement[Any]] = []
+    for outcome, predicate in predicates.items():
+        columns.append(sa.func.coalesce(sa.func.sum(sa.case((predicate, 1), else_=0)), 0).label(outcome))
+        columns.append(
+            sa.func.aggregate_strings(sa.case((predicate, sa.cast(Task.id, sa.String))), ",").label(f"{outcome}_ids")
+        )
+    return (
+        sa.select(involvement.c.unit_id, involvement.c.role, *columns)
+        .select_from(involvement)
+        .join(Task, Task.id == involvement.c.task_id)
+        .join(Directive, Directive.id == Task.directive_id)
+        .outerjoin(
+            exclusion, sa.and_(exclusion.c.unit_id == involvement.c.unit_id, exclusion.c.task_id == Task.id)
+        )
+        .where(Directive.confidential.is_(False), scoring_window(period))
+        .group_by(involvement.c.unit_id, involvement.c.role)
+    )
+
+
+Counts = dict[tuple[str, str], tuple[int, list[int]]]  # (role, outcome) -> (count, task ids)
+
+
+def outcome_counts(period: Period, unit_id: int | None = None) -> dict[int, Counts]:
+    """{unit_id: {(role, outcome): (count, sorted task ids)}} from one query."""
+    result: dict[int, Counts] = {}
+    for row in db.session.execute(outcome_counts_query(period, unit_id)).mappings():
+        counts = result.setdefault(row["unit_id"], {})
+        for outcome in ALL_OUTCOMES:
+            count = int(row[outcome] or 0)
+            if count:
+                ids = sorted(int(text) for text in (row[f"{outcome}_ids"] or "").split(",") if text)
+                counts[(row["role"], outcome)] = (count, ids)
+    return result
+
+
+# --- arithmetic ------------------------------------------------------------------------------------
+
+
+def _cents(value: Decimal) -> float:
+    return float(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _plain(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def score_unit(
+    counts: Counts,
+    settings: dict[str, Any],
+    kpi_share: tuple[int, int] | None,
+    penalty_counts: dict[str, int | None],
+    kpi_available: bool,
+) -> tuple[Decimal | None, dict[str, Any]]:
+    """The rule's arithmetic for one unit, from its counts: (score, breakdown).
+
+    Task component: each counted task weighs the role's factor (lead / coordinating) and earns the
+    outcome's share of it; rate = earned ÷ weighed. KPI component: targets met ÷ targets. A component
+    without data hands its points to the others (points rescaled to 100), so a unit is not marked down
+    for a source that is missing. Penalties are subtracted, each up to its cap; the score stays in 0–100.
+    """
+    weighed = Decimal(0)
+    earned = Decimal(0)
+    for (role, outcome), (count, _ids) in counts.items():
+        if outcome in SCORED_OUTCOMES:
+            weight = number(settings, WEIGHT_SETTING[role])
+            weighed += count * weight
+            earned += count * weight * number(settings, SHARE_SETTING[outcome]) / HUNDRED
+    tasks_rate = earned / weighed if weighed else None
+    kpi_rate = None
+    if kpi_share is not None and kpi_share[1] > 0:
+        kpi_rate = Decimal(kpi_share[0]) / Decimal(kpi_share[1])
+    tasks_max, kpi_max = number(settings, "points_tasks"), number(settings, "points_kpi")
+    available = (tasks_max if tasks_rate is not None else 0) + (kpi_max if kpi_rate is not None else 0)
+    scale = HUNDRED / available if available else Decimal(0)
+
+    lines = []
+    for outcome in SCORED_OUTCOMES:
+        for role in ROLES:
+            count, ids = counts.get((role, outcome), (0, []))
+            if not count:
+                continue
+            weight = number(settings, WEIGHT_SETTING[role])
+            share = number(settings, SHARE_SETTING[outcome])
+            task_points = tasks_max * scale * count * weight / weighed if weighed else Decimal(0)
+            lines.append({
+                "outcome": outcome, "role": role, "count": count, "share": _plain(share), "weight": _plain(weight),
+                "points": _cents(task_points * share / HUNDRED),
+                "lost": _cents(task_points * (HUNDRED - share) / HUNDRED),
+                "task_ids": ids,
+            })
+    tasks_points = (tasks_rate or Decimal(0)) * tasks_max * scale
+    kpi_points = (kpi_rate or Decimal(0)) * kpi_max * scale
+
+    penalties = []
+    penalty_total = Decimal(0)
+    for code in PENALTIES:
+        per_item_key, cap_key = PENALTY_SETTING[code]
+        count = penalty_counts.get(code)
+        points = min(Decimal(count or 0) * number(settings, per_item_key), number(settings, cap_key))
+        penalty_total += points
+        penalties.append({
+            "code": code, "status": OK if count is not None else NO_SOURCE, "count": count or 0,
+            "per_item": settings[per_item_key], "cap": settings[cap_key], "points": _cents(points),
+        })
+
+    score = None
+    if available:
+        score = min(HUNDRED, max(Decimal(0), tasks_points + kpi_points - penalty_total))
+        score = score.quantize(CENT, rounding=ROUND_HALF_UP)
+    listed = {
+        outcome: {
+            "count": sum(counts.get((role, outcome), (0, []))[0] for role in ROLES),
+            "task_ids": sorted(i for role in ROLES for i in counts.get((role, outcome), (0, []))[1]),
+        }
+        for outcome in LISTED_OUTCOMES
+    }
+    kpi_status = NO_SOURCE if not kpi_available else (OK if kpi_rate is not None else NO_DATA)
+    breakdown = {
+        "tasks": {
+            "status": OK if tasks_rate is not None else NO_DATA,
+            "max_points": settings["points_tasks"],
+            "applied_points": _cents(tasks_max * scale) if tasks_rate is not None else 0,
+            "weighed": _plain(weighed), "earned": _plain(earned),
+            "rate": _cents(tasks_rate * HUNDRED) if tasks_rate is not None else None,
+            "points": _cents(tasks_points),
+            "lines": lines,
+        },
+        "kpi": {
+            "status": kpi_status,
+            "met": kpi_share[0] if kpi_share else 0,
+            "total": kpi_share[1] if kpi_share else 0,
+            "max_points": settings["points_kpi"],
+            "applied_points": _cents(kpi_max * scale) if kpi_rate is not None else 0,
+            "rate": _cents(kpi_rate * HUNDRED) if kpi_rate is not None else None,
+            "points": _cents(kpi_points),
+        },
+        "penalties": penalties,
+        "penalty_points": _cents(penalty_total),
+        **listed,
+    }
+    return score, breakdown
+
+
+def compute_scoring(
+    period: Period, settings: dict[str, Any], rule: ScoreRule | None = None, unit_id: int | None = None
+) -> ScoringResult:
+    """Score every active unit (or one unit) for the period. The number of queries does not depend on
+    the number of tasks: one for the units, one aggregate for the outcomes, one per optional source
+    (the KPI area's per-unit function, when it offers no all-units one, once per unit)."""
+    # Whole Unit objects (not columns): a source that loads a unit by id then finds it in the session.
+    unit_query = sa.select(Unit).where(Unit.active.is_(True) if unit_id is None else Unit.id == unit_id)
+    units = list(db.session.scalars(unit_query))
+    counts = outcome_counts(period, unit_id)
+    kpi = sources.kpi_shares([unit.id for unit in units], period.start, period.end)
+    letters = sources.late_apology_letters(period.start, period.end, period.as_of)
+    months = sources.repeat_late_months(period.start, period.end)
+    result = ScoringResult(
+        period=period, settings=settings, rule=rule,
+        sources={"kpi": kpi is not None, LATE_APOLOGY_LETTERS: letters is not None,
+                 REPEAT_LATE_MONTHS: months is not None},
+    )
+    for unit in units:
+        penalty_counts = {
+            LATE_APOLOGY_LETTERS: None if letters is None else letters.get(unit.id, 0),
+            REPEAT_LATE_MONTHS: None if months is None else months.get(unit.id, 0),
+        }
+        score, breakdown = score_unit(
+            counts.get(unit.id, {}), settings, None if kpi is None else kpi.get(unit.id), penalty_counts,
+            kpi_available=kpi is not None,
+        )
+        result.units.append(UnitResult(
+            unit_id=unit.id, unit_code=unit.code, unit_name=unit.name,
+            score=float(score) if score is not None else None, grade=grade_for(score, settings),
+            breakdown=breakdown,
+        ))
+    rank(result.units)
+    return result
+
+
+def rank(units: list[UnitResult]) -> None:
+    """Best score first, units without a score last, then by name as a Vietnamese reader sorts it."""
+    units.sort(key=lambda item: (item.score is None, -(item.score or 0), fold(item.unit_name), item.unit_id))
+    for position, item in enumerate(units, start=1):
+        item.position = position
+
+
+def results_digest(period: Period, settings: dict[str, Any], units: list[UnitResult]) -> str:
+    payload = {
+        "year": period.year, "start": period.start.isoformat(), "end": period.end.isoformat(),
+        "as_of": period.as_of.isoformat(), "settings": settings,
+        "units": [[u.unit_id, u.score, u.grade, u.breakdown] for u in units],
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def breakdown_task_ids(breakdown: dict[str, Any]) -> dict[int, str]:
+    """Every task named in a breakdown → how it was counted ("overdue/lead", "awaiting_review", …)."""
+    named: dict[int, str] = {}
+    for line in breakdown["tasks"]["lines"]:
+        for task_id in line["task_ids"]:
+            named[task_id] = f"{line['outcome']}/{line['role']}"
+    for outcome in LISTED_OUTCOMES:
+        for task_id in breakdown[outcome]["task_ids"]:
+            named[task_id] = outcome
+    return named
+
+
+# --- published scorings ---------------------------------------------------------------------------
+
+
+def latest_rule(year: int) -> ScoreRule | None:
+    return db.session.scalar(
+        sa.select(ScoreRule).where(ScoreRule.year == year).order_by(ScoreRule.version.desc()).limit(1)
+    )
+
+
+def rule_versions(year: int) -> list[ScoreRule]:
+    return list(db.session.scalars(
+        sa.select(ScoreRule).where(ScoreRule.year == year).order_by(ScoreRule.version.desc())
+    ))
+
+
+def rule_is_used(rule: ScoreRule) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(Scoring.rule_id == rule.id))) or False
+
+
+def scoring_versions(year: int) -> list[Scoring]:
+    return list(db.session.scalars(
+        sa.select(Scoring).where(Scoring.year == year).order_by(Scoring.version.desc())
+    ))
+
+
+def latest_scoring(year: int) -> Scoring | None:
+    return db.session.scalar(
+        sa.select(Scoring).where(Scoring.year == year).order_by(Scoring.version.desc()).limit(1)
+    )
+
+
+def is_superseded(scoring: Scoring) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(
+        Scoring.year == scoring.year, Scoring.version > scoring.version
+    ))) or False
+
+
+def published_units(scoring: Scoring, unit_id: int | None = None) -> list[UnitResult]:
+    """A published scoring's frozen results, read back as stored (never recomputed)."""
+    query = sa.select(UnitScore).where(UnitScore.scoring_id == scoring.id).order_by(UnitScore.position)
+    if unit_id is not None:
+        query = query.where(UnitScore.unit_id == unit_id)
+    return [
+        UnitResult(
+            unit_id=row.unit_id, unit_code=row.unit_code, unit_name=row.unit_name, score=row.score,
+            grade=row.grade, breakdown=row.breakdown, position=row.position,
+        )
+        for row in db.session.scalars(query)
+    ]
+
+
+def published_result(scoring: Scoring, unit_id: int | None = None) -> ScoringResult:
+    period = Period(scoring.year, scoring.period_start, scoring.period_end, scoring.as_of)
+    return ScoringResult(
+        period=period, settings=scoring.rule.settings, rule=scoring.rule, sources=scoring.sources,
+        units=published_units(scoring, unit_id),
+    )
+
+
+def visible_tasks(task_ids: list[int], user: User) -> dict[int, Task]:
+    """The tasks of a breakdown that `user` may open, by id (one query); others are shown by number only."""
+    if not task_ids:
+        return {}
+    query = (
+        sa.select(Task)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(Task.id.in_(task_ids), Directive.confidential.is_(False), task_visibility_clause(user))
+    )
+    return {task.id: task for task in db.session.scalars(query)}
+
+
+def objections_query(year: int | None, unit_id: int | None = None, status: str | None = None) -> sa.Select:
+    query = (
+        sa.select(ScoreObjection)
+        .options(
+            joinedload(ScoreObjection.unit), joinedload(ScoreObjection.task),
+            joinedload(ScoreObjection.created_by), joinedload(ScoreObjection.decided_by),
+        )
+        .order_by(ScoreObjection.created_at.desc(), ScoreObjection.id.desc())
+    )
+    if year is not None:
+        query = query.where(ScoreObjection.year == year)
+    if unit_id is not None:
+        query = query.where(ScoreObjection.unit_id == unit_id)
+    if status is not None:
+        query = query.where(ScoreObjection.status == status)
+    return query
+
+
+def objection_counts(year: int) -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(ScoreObjection.status, sa.func.count()).where(ScoreObjection.year == year)
+        .group_by(ScoreObjection.status)
+    ).all()
+    return {status: int(count) for status, count in rows}

@@ -1,0 +1,303 @@
+"""Every state change of the scoring area, as plain functions. Each flushes and logs; callers commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import can_decide_score_objection, can_manage_scoring, can_object_to_score
+from kpi_tasks.audit.services import record
+from kpi_tasks.clock import today, utcnow
+from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.scoring.models import (
+    OBJECTION_ACCEPTED,
+    OBJECTION_PENDING,
+    OBJECTION_REJECTED,
+    ScoreObjection,
+    ScoreRule,
+    Scoring,
+    UnitScore,
+)
+from kpi_tasks.scoring.queries import (
+    Period,
+    ScoringResult,
+    breakdown_task_ids,
+    compute_scoring,
+    latest_rule,
+    latest_scoring,
+    published_units,
+    rule_is_used,
+    year_period,
+)
+from kpi_tasks.scoring.rules import default_settings, validate_settings
+from kpi_tasks.tasks.models import Task
+from kpi_tasks.text import format_date
+from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+# A scoring period longer than this is a typing mistake, not an emulation period.
+MAX_PERIOD_DAYS = 731
+
+
+def check_year(year: int | None) -> int:
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationError("Năm chấm điểm không hợp lệ.", {"year": f"Năm phải từ {MIN_YEAR} đến {MAX_YEAR}."})
+    return year
+
+
+def scoring_period(year: int, start: dt.date | None = None, end: dt.date | None = None) -> Period:
+    """The period of a year's scoring (default 01/01–31/12), computed as of today."""
+    check_year(year)
+    period = year_period(year, today(), start, end)
+    errors = {}
+    if period.start > period.end:
+        errors["period_end"] = "Ngày kết thúc kỳ phải sau ngày bắt đầu."
+    elif (period.end - period.start).days > MAX_PERIOD_DAYS:
+        errors["period_end"] = "Kỳ chấm điểm dài tối đa 2 năm."
+    if errors:
+        raise ValidationError("Kỳ chấm điểm chưa hợp lệ.", errors)
+    return period
+
+
+def current_rule(year: int) -> tuple[ScoreRule | None, dict[str, Any]]:
+    """The latest saved rule of the year and its settings; the shipped default when none is saved."""
+    rule = latest_rule(year)
+    return rule, (rule.settings if rule else default_settings())
+
+
+def compute_draft(
+    year: int, start: dt.date | None = None, end: dt.date | None = None, unit_id: int | None = None
+) -> ScoringResult:
+    """Today's computation for the year under its current rule: nothing is stored."""
+    period = scoring_period(year, start, end)
+    rule, settings = current_rule(year)
+    return compute_scoring(period, settings, rule, unit_id=unit_id)
+
+
+# --- rules ------------------------------------------------------------------------------------------
+
+
+def save_rule(year: int, actor: User, raw_settings: dict[str, Any], note: str | None = "") -> ScoreRule:
+    """Save the year's rule. The latest version is changed in place only while no published scoring
+    uses it; otherwise the settings become the next version, and the used one stays as it was."""
+    if not can_manage_scoring(actor):
+        raise PermissionDenied("Chỉ Phòng Nội vụ (hoặc quản trị) được sửa tiêu chí chấm điểm.")
+    check_year(year)
+    errors: dict[str, str] = {}
+    note = check_text(errors, "note", note, "ghi chú", max_length=MAX_TEXT_LENGTH)
+    try:
+        settings = validate_settings(raw_settings)
+    except ValidationError as error:
+        raise ValidationError(error.message, {**error.fields, **errors}) from error
+    if errors:
+        raise ValidationError("Tiêu chí chấm điểm chưa hợp lệ.", errors)
+    latest = latest_rule(year)
+    if latest is not None and not rule_is_used(latest):
+        changes = {
+            key: (latest.settings.get(key), value) for key, value in settings.items()
+            if latest.settings.get(key) != value
+        }
+        if note != latest.note:
+            changes["note"] = (latest.note, note)
+        if not changes:
+            return latest
+        latest.settings = settings
+        latest.note = note
+        db.session.flush()
+        record(actor, "score_rule", latest.id, "score_rule_update", changes,
+               note=f"Năm {year}, phiên bản {latest.version}")
+        return latest
+    return _new_rule(year, actor, settings, note, latest)
+
+
+def _new_rule(year: int, actor: User | None, settings: dict[str, Any], note: str, latest: ScoreRule | None
+              ) -> ScoreRule:
+    rule = ScoreRule(
+        year=year, version=(latest.version + 1) if latest else 1, settings=settings, note=note,
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(rule)
+    _flush_or_conflict("Tiêu chí của năm vừa được người khác lưu. Vui lòng tải lại trang.")
+    changes = {"settings": (latest.settings if latest else None, settings)}
+    record(actor, "score_rule", rule.id, "score_rule_create", changes, note=f"Năm {year}, phiên bản {rule.version}")
+    return rule
+
+
+def create_default_rule(year: int, actor: User | None) -> ScoreRule:
+    """Store the shipped default as the year's rule (version 1) if the year has none."""
+    check_year(year)
+    return latest_rule(year) or _new_rule(year, actor, default_settings(), "Tiêu chí mặc định.", None)
+
+
+def _flush_or_conflict(message: str) -> None:
+    """Flush; a unique (year, version) taken by a concurrent writer becomes a 409. The caller rolls back."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise ConflictError(message) from error
+
+
+# --- publication -----------------------------------------------------------------------------------
+
+
+def publish_scoring(
+    year: int,
+    actor: User,
+    *,
+    reason: str | None = "",
+    expected_digest: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Scoring:
+    """Compute the year's scoring now and freeze it as the next version.
+
+    `expected_digest` (sent by the page) guards against publishing other figures than the ones the
+    user reviewed. A second version needs a reason; the earlier versions stay as they were.
+    """
+    if not can_manage_scoring(actor):
+        raise PermissionDenied("Chỉ Phòng Nội vụ (hoặc quản trị) được công bố kết quả chấm điểm.")
+    period = scoring_period(year, start, end)
+    previous = latest_scoring(year)
+    errors: dict[str, str] = {}
+    reason = check_text(errors, "reason", reason, "lý do", max_length=MAX_TEXT_LENGTH)
+    if previous is not None and not reason:
+        errors["reason"] = (
+            f"Năm {year} đã công bố phiên bản {previous.version}; "
+            "phải nêu lý do ban hành phiên bản thay thế."
+        )
+    if errors:
+        raise ValidationError("Chưa thể công bố kết quả chấm điểm.", errors)
+    rule = create_default_rule(year, actor)
+    result = compute_scoring(period, rule.settings, rule)
+    digest = result.digest
+    if expected_digest and expected_digest != digest:
+        raise ConflictError(
+            "Số liệu hoặc tiêu chí đã thay đổi từ khi bạn xem bản nháp. "
+            "Vui lòng xem lại bản nháp mới nhất rồi công bố."
+        )
+    scoring = Scoring(
+        year=year, version=(previous.version + 1) if previous else 1, period_start=period.start,
+        period_end=period.end, as_of=period.as_of, rule_id=rule.id, reason=reason, digest=digest,
+        sources=result.sources, published_by_id=actor.id, published_at=utcnow(),
+    )
+    db.session.add(scoring)
+    _flush_or_conflict("Một phiên bản khác vừa được công bố. Vui lòng tải lại trang.")
+    if result.units:
+        db.session.execute(sa.insert(UnitScore), [
+            {"scoring_id": scoring.id, "unit_id": unit.unit_id, "unit_code": unit.unit_code,
+             "unit_name": unit.unit_name, "position": unit.position, "score": unit.score, "grade": unit.grade,
+             "breakdown": unit.breakdown}
+            for unit in result.units
+        ])
+    changes: dict[str, tuple[Any, Any]] = {
+        "version": (previous.version if previous else None, scoring.version),
+        "period": (None, f"{format_date(period.start)}–{format_date(period.end)}"),
+        "rule_version": (None, rule.version),
+    }
+    action = "score_supersede" if previous else "score_publish"
+    record(actor, "scoring", scoring.id, action, changes, note=reason or None)
+    return scoring
+
+
+def get_scoring_or_404(scoring_id: int) -> Scoring:
+    scoring = db.session.get(Scoring, scoring_id)
+    if scoring is None:
+        raise NotFound("Không tìm thấy kết quả chấm điểm.")
+    return scoring
+
+
+# --- objections ------------------------------------------------------------------------------------
+
+
+def counted_tasks(year: int, unit_id: int, scoring: Scoring | None) -> dict[int, str]:
+    """The tasks named in the unit's breakdown: of a published version, else of today's draft."""
+    if scoring is not None:
+        units = published_units(scoring, unit_id)
+        return breakdown_task_ids(units[0].breakdown) if units else {}
+    unit = compute_draft(year, unit_id=unit_id).unit(unit_id)
+    return breakdown_task_ids(unit.breakdown) if unit else {}
+
+
+def create_objection(
+    actor: User, *, year: int, task_id: int | None, reason: str | None, scoring_id: int | None = None
+) -> ScoreObjection:
+    """The head of a unit objects to one task counted in the unit's scoring, with a reason."""
+    if not can_object_to_score(actor):
+        raise PermissionDenied("Chỉ lãnh đạo đơn vị được đề nghị xem xét kết quả chấm điểm của đơn vị mình.")
+    check_year(year)
+    unit_id = actor.unit_id
+    assert unit_id is not None  # can_object_to_score requires a unit
+    scoring = get_scoring_or_404(scoring_id) if scoring_id is not None else None
+    if scoring is not None and scoring.year != year:
+        raise NotFound("Không tìm thấy kết quả chấm điểm.")
+    counted = counted_tasks(year, unit_id, scoring)
+    if task_id is None or task_id not in counted:
+        raise NotFound("Nhiệm vụ này không có trong kết quả chấm điểm của đơn vị.")
+    errors: dict[str, str] = {}
+    reason = check_text(errors, "reason", reason, "lý do đề nghị", required=True, max_length=MAX_TEXT_LENGTH)
+    if errors:
+        raise ValidationError("Đề nghị xem xét chưa hợp lệ.", errors)
+    open_objection = db.session.scalar(
+        sa.select(ScoreObjection).where(
+            ScoreObjection.year == year, ScoreObjection.unit_id == unit_id, ScoreObjection.task_id == task_id,
+            ScoreObjection.status.in_((OBJECTION_PENDING, OBJECTION_ACCEPTED)),
+        ).limit(1)
+    )
+    if open_objection is not None:
+        raise ConflictError(
+            f"Đơn vị đã đề nghị xem xét nhiệm vụ này (trạng thái: {open_objection.status_label.lower()})."
+        )
+    objection = ScoreObjection(
+        year=year, unit_id=unit_id, task_id=task_id, scoring_id=scoring.id if scoring else None,
+        counted_as=counted[task_id], reason=reason, status=OBJECTION_PENDING, created_by_id=actor.id,
+    )
+    db.session.add(objection)
+    db.session.flush()
+    record(actor, "score_objection", objection.id, "score_objection",
+           {"task_id": (None, task_id), "counted_as": (None, objection.counted_as)}, note=reason)
+    return objection
+
+
+def decide_objection(
+    objection: ScoreObjection, actor: User, *, decision: str | None, note: str | None, exclude: bool = True
+) -> ScoreObjection:
+    """The office accepts (optionally excluding the task from the unit's next computations) or rejects."""
+    if not can_decide_score_objection(actor):
+        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được xem xét đề nghị về kết quả chấm điểm.")
+    if objection.status != OBJECTION_PENDING:
+        raise ConflictError(f"Đề nghị này đã được xem xét ({objection.status_label.lower()}).")
+    errors: dict[str, str] = {}
+    if decision not in ("accept", "reject"):
+        errors["decision"] = "Chưa chọn chấp nhận hay không chấp nhận."
+    note = check_text(errors, "note", note, "ý kiến xem xét", required=True, max_length=MAX_TEXT_LENGTH)
+    if errors:
+        raise ValidationError("Ý kiến xem xét chưa hợp lệ.", errors)
+    accepted = decision == "accept"
+    before = (objection.status, objection.exclude)
+    objection.status = OBJECTION_ACCEPTED if accepted else OBJECTION_REJECTED
+    objection.exclude = accepted and exclude
+    objection.decision_note = note
+    objection.decided_by_id = actor.id
+    objection.decided_at = utcnow()
+    db.session.flush()
+    record(actor, "score_objection", objection.id,
+           "score_objection_accept" if accepted else "score_objection_reject",
+           {"status": (before[0], objection.status), "exclude": (before[1], objection.exclude)}, note=note)
+    return objection
+
+
+def get_objection_or_404(objection_id: int, user: User) -> ScoreObjection:
+    """An objection its unit or a see-all role may read; another unit's is reported missing."""
+    objection = db.session.get(ScoreObjection, objection_id)
+    if objection is None or (not user.sees_all and user.unit_id != objection.unit_id):
+        raise NotFound("Không tìm thấy đề nghị xem xét.")
+    return objection
+
+
+def task_or_none(task_id: int | None) -> Task | None:
+    return db.session.get(Task, task_id) if task_id is not None else None

@@ -1,0 +1,309 @@
+from __future__ import annotations
+
+import datetime as dt
+from io import BytesIO
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from kpi_tasks.accounts.permissions import can_decide_score_objection, can_manage_scoring, can_object_to_score
+from kpi_tasks.clock import today
+from kpi_tasks.errors import ConflictError, NotFound, ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.forms import show_errors
+from kpi_tasks.pagination import paginate_rows
+from kpi_tasks.scoring.excel import scoring_workbook
+from kpi_tasks.scoring.forms import DecisionForm, ObjectionForm, PublishForm, RuleForm
+from kpi_tasks.scoring.models import OBJECTION_PENDING, OBJECTION_STATUS_LABELS, OBJECTION_STATUSES
+from kpi_tasks.scoring.queries import (
+    ScoringResult,
+    breakdown_task_ids,
+    is_superseded,
+    latest_scoring,
+    objection_counts,
+    objections_query,
+    published_result,
+    rule_is_used,
+    rule_versions,
+    scoring_versions,
+    visible_tasks,
+)
+from kpi_tasks.scoring.rules import (
+    NUMBER_SETTINGS,
+    OUTCOME_LABELS,
+    PENALTY_LABELS,
+    ROLE_LABELS,
+    SCORED_OUTCOMES,
+    grade_ranges,
+)
+from kpi_tasks.scoring.services import (
+    check_year,
+    compute_draft,
+    counted_tasks,
+    create_objection,
+    current_rule,
+    decide_objection,
+    get_objection_or_404,
+    get_scoring_or_404,
+    publish_scoring,
+    save_rule,
+    task_or_none,
+)
+from kpi_tasks.text import parse_vn_date
+
+bp = Blueprint("scoring", __name__, url_prefix="/scoring")
+OBJECTIONS_PER_PAGE = 30
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {
+        "OUTCOME_LABELS": OUTCOME_LABELS, "ROLE_LABELS": ROLE_LABELS, "PENALTY_LABELS": PENALTY_LABELS,
+        "SCORED_OUTCOMES": SCORED_OUTCOMES, "OBJECTION_STATUS_LABELS": OBJECTION_STATUS_LABELS,
+    }
+
+
+def _year_arg() -> int:
+    year = request.args.get("year", type=int)
+    return check_year(year if year is not None else today().year)
+
+
+def _period_args() -> tuple[dt.date | None, dt.date | None]:
+    """Optional period bounds from the query string (dd/mm/yyyy or yyyy-mm-dd); bad ones are ignored."""
+    bounds = []
+    for name in ("from", "to"):
+        raw = request.args.get(name) or ""
+        try:
+            bounds.append(parse_vn_date(raw) if raw else None)
+        except ValueError:
+            flash(f"Ngày “{raw}” không đúng dạng dd/mm/yyyy; bỏ qua.", "warning")
+            bounds.append(None)
+    return bounds[0], bounds[1]
+
+
+def _period_query(result: ScoringResult) -> dict[str, str]:
+    """The query string that reproduces a draft's period (empty for the default calendar year)."""
+    period = result.period
+    if (period.start, period.end) == (dt.date(period.year, 1, 1), dt.date(period.year, 12, 31)):
+        return {}
+    return {"from": period.start.isoformat(), "to": period.end.isoformat()}
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    """The year's results: the latest published version, or today's draft when nothing is published."""
+    year = _year_arg()
+    latest = latest_scoring(year)
+    result = published_result(latest) if latest else compute_draft(year)
+    return render_template(
+        "scoring/index.html", year=year, latest=latest, result=result, versions=scoring_versions(year),
+        objections=objection_counts(year), can_manage=can_manage_scoring(current_user),
+    )
+
+
+@bp.get("/<int:year>/draft")
+@login_required
+def draft(year: int) -> str:
+    start, end = _period_args()
+    result = compute_draft(year, start, end)
+    form = PublishForm(formdata=None)
+    form.digest.data = result.digest
+    form.period_start.data = result.period.start.isoformat()
+    form.period_end.data = result.period.end.isoformat()
+    return render_template(
+        "scoring/draft.html", year=year, result=result, form=form, latest=latest_scoring(year),
+        period_args=_period_query(result), can_manage=can_manage_scoring(current_user),
+        awaiting=sum(unit.breakdown["awaiting_review"]["count"] for unit in result.units),
+    )
+
+
+@bp.post("/<int:year>/publish")
+@login_required
+def publish(year: int) -> str | Response:
+    if not can_manage_scoring(current_user):
+        abort(403)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        start = dt.date.fromisoformat(form.period_start.data) if form.period_start.data else None
+        end = dt.date.fromisoformat(form.period_end.data) if form.period_end.data else None
+    except ValueError:
+        abort(400)
+    try:
+        scoring = publish_scoring(year, current_user, reason=form.reason.data, expected_digest=form.digest.data,
+                                  start=start, end=end)
+    except (ValidationError, ConflictError) as error:
+        db.session.rollback()
+        flash(" ".join([error.message, *error.fields.values()]), "danger")
+        args = {"from": start.isoformat(), "to": end.isoformat()} if start and end else {}
+        return redirect(url_for("scoring.draft", year=year, **args), 303)
+    db.session.commit()
+    flash(f"Đã công bố kết quả chấm điểm năm {year}, phiên bản {scoring.version}.", "success")
+    return redirect(url_for("scoring.version", scoring_id=scoring.id), 303)
+
+
+@bp.get("/versions/<int:scoring_id>")
+@login_required
+def version(scoring_id: int) -> str:
+    scoring = get_scoring_or_404(scoring_id)
+    return render_template(
+        "scoring/version.html", scoring=scoring, result=published_result(scoring),
+        superseded=is_superseded(scoring), latest=latest_scoring(scoring.year),
+    )
+
+
+def _render_unit(result: ScoringResult, scoring_id: int | None, back_url: str) -> str:
+    unit = result.units[0] if result.units else None
+    if unit is None:
+        raise NotFound("Không tìm thấy đơn vị trong kết quả chấm điểm.")
+    named = breakdown_task_ids(unit.breakdown)
+    return render_template(
+        "scoring/unit.html", result=result, unit=unit, scoring_id=scoring_id, back_url=back_url,
+        tasks=visible_tasks(sorted(named), current_user),
+        can_object=can_object_to_score(current_user, unit.unit_id),
+        ranges=grade_ranges(result.settings),
+    )
+
+
+@bp.get("/<int:year>/draft/units/<int:unit_id>")
+@login_required
+def draft_unit(year: int, unit_id: int) -> str:
+    start, end = _period_args()
+    result = compute_draft(year, start, end, unit_id=unit_id)
+    return _render_unit(result, None, url_for("scoring.draft", year=year, **_period_query(result)))
+
+
+@bp.get("/versions/<int:scoring_id>/units/<int:unit_id>")
+@login_required
+def version_unit(scoring_id: int, unit_id: int) -> str:
+    scoring = get_scoring_or_404(scoring_id)
+    return _render_unit(published_result(scoring, unit_id), scoring.id,
+                        url_for("scoring.version", scoring_id=scoring.id))
+
+
+def _xlsx(result: ScoringResult, filename: str, version: str) -> Response:
+    content = scoring_workbook(result, current_app.config["ISSUER_NAME"], version)
+    return send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=filename)
+
+
+@bp.get("/<int:year>/draft.xlsx")
+@login_required
+def draft_export(year: int) -> Response:
+    start, end = _period_args()
+    result = compute_draft(year, start, end)
+    return _xlsx(result, f"cham-diem-thi-dua-{year}-ban-nhap.xlsx",
+                 f"BẢN NHÁP, chưa công bố; tính ngày {result.period.as_of:%d/%m/%Y}")
+
+
+@bp.get("/versions/<int:scoring_id>.xlsx")
+@login_required
+def version_export(scoring_id: int) -> Response:
+    scoring = get_scoring_or_404(scoring_id)
+    label = f"Phiên bản {scoring.version}, công bố ngày {scoring.published_at:%d/%m/%Y}"
+    if is_superseded(scoring):
+        label += " (đã được thay thế bằng phiên bản sau)"
+    return _xlsx(published_result(scoring), f"cham-diem-thi-dua-{scoring.year}-v{scoring.version}.xlsx", label)
+
+
+@bp.route("/rules/<int:year>", methods=["GET", "POST"])
+@login_required
+def rules(year: int) -> str | Response:
+    check_year(year)
+    versions = rule_versions(year)
+    shown_version = request.args.get("version", type=int)
+    shown = next((rule for rule in versions if rule.version == shown_version), None)
+    if shown_version is not None and shown is None:
+        raise NotFound("Không có phiên bản tiêu chí này.")
+    rule, settings = (shown, shown.settings) if shown else current_rule(year)
+    form = RuleForm()
+    if request.method == "POST":
+        if not can_manage_scoring(current_user):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                saved = save_rule(year, current_user, form.settings_data(), form.note.data)
+            except ValidationError as error:
+                db.session.rollback()
+                show_errors(form, error)
+            except ConflictError as error:
+                db.session.rollback()
+                flash(error.message, "danger")
+            else:
+                db.session.commit()
+                flash(f"Đã lưu tiêu chí chấm điểm năm {year} (phiên bản {saved.version}).", "success")
+                return redirect(url_for("scoring.rules", year=year), 303)
+    else:
+        form.fill(settings, rule.note if rule else "")
+    return render_template(
+        "scoring/rules.html", year=year, form=form, rule=rule, settings=settings, versions=versions,
+        shown=shown, used=rule_is_used(rule) if rule else False, number_settings=NUMBER_SETTINGS,
+        ranges=grade_ranges(settings), can_edit=can_manage_scoring(current_user) and shown is None,
+    )
+
+
+@bp.get("/objections/")
+@login_required
+def objections() -> str:
+    year = _year_arg()
+    status = request.args.get("status") if request.args.get("status") in OBJECTION_STATUSES else None
+    unit_id = None if current_user.sees_all else (current_user.unit_id or -1)
+    page = paginate_rows(objections_query(year, unit_id, status), request.args.get("page", 1, type=int),
+                         OBJECTIONS_PER_PAGE)
+    return render_template(
+        "scoring/objections.html", year=year, status=status, page=page, form=DecisionForm(formdata=None),
+        can_decide=can_decide_score_objection(current_user), statuses=OBJECTION_STATUSES,
+        pending=OBJECTION_PENDING,
+    )
+
+
+@bp.route("/<int:year>/objections/new", methods=["GET", "POST"])
+@login_required
+def new_objection(year: int) -> str | Response:
+    if not can_object_to_score(current_user):
+        abort(403)
+    task_id = request.args.get("task_id", type=int)
+    scoring_id = request.args.get("scoring_id", type=int)
+    form = ObjectionForm()
+    if form.validate_on_submit():
+        try:
+            create_objection(current_user, year=year, task_id=task_id, reason=form.reason.data,
+                             scoring_id=scoring_id)
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Đã gửi đề nghị xem xét tới Văn phòng HĐND và UBND.", "success")
+            return redirect(url_for("scoring.objections", year=year), 303)
+    else:
+        # Load, check: a task not in the unit's breakdown is reported missing before the form is shown.
+        scoring = get_scoring_or_404(scoring_id) if scoring_id is not None else None
+        if task_id not in counted_tasks(year, current_user.unit_id, scoring):
+            raise NotFound("Nhiệm vụ này không có trong kết quả chấm điểm của đơn vị.")
+    return render_template("scoring/objection_form.html", year=year, form=form, task=task_or_none(task_id),
+                           scoring_id=scoring_id)
+
+
+@bp.post("/objections/<int:objection_id>/decision")
+@login_required
+def decide(objection_id: int) -> Response:
+    objection = get_objection_or_404(objection_id, current_user)
+    if not can_decide_score_objection(current_user):
+        abort(403)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        decide_objection(objection, current_user, decision=form.decision.data, note=form.note.data,
+                         exclude=bool(form.exclude.data))
+    except (ValidationError, ConflictError) as error:
+        db.session.rollback()
+        flash(" ".join([error.message, *error.fields.values()]), "danger")
+    else:
+        db.session.commit()
+        flash("Đã ghi ý kiến xem xét; kết quả được áp dụng từ bản nháp tiếp theo.", "success")
+    return redirect(url_for("scoring.objections", year=objection.year), 303)

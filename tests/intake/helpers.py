@@ -1,0 +1,63 @@
+"""Shared set-up of the intake tests: a directive written for them, the demo district, the seed files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.demo.seed import seed_demo
+from kpi_tasks.extensions import db
+from kpi_tasks.units.models import Unit
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("KPI_TASKS_SHARED_DIR", REPO.parent / "shared"))
+SEED_002 = SHARED / "seeds" / "002_3cfa09f7ef27d9c3.txt"
+needs_seed_002 = pytest.mark.skipif(
+    not SEED_002.is_file(),
+    reason=f"seed 002 lives outside the repository, in {SHARED}/seeds (set KPI_TASKS_SHARED_DIR)",
+)
+
+# A directive in the demo district's words (its units, a commune group, a unit it does not have), with one
+# deadline of each kind: a date, a weekly duty, the end of a quarter, working days, a monthly duty.
+DIRECTIVE = """\
+ỦY BAN NHÂN DÂN
+HUYỆN THỬ NGHIỆM
+
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+
+Số: 88/UBND-VP
+Thử Nghiệm, ngày 02 tháng 3 năm 2026
+V/v triển khai nhiệm vụ cải cách hành chính quý II năm 2026
+
+Kính gửi:
+- Các phòng, ban thuộc huyện;
+- UBND các xã, thị trấn.
+
+Chủ tịch UBND huyện yêu cầu Thủ trưởng các cơ quan, đơn vị thực hiện các nội dung sau:
+
+1. Giao Phòng Tư pháp chủ trì, phối hợp Phòng Nội vụ rà soát các thủ tục hành chính thuộc thẩm quyền,
+hoàn thành trước ngày 30/4/2026.
+2. UBND các xã, thị trấn cập nhật kết quả giải quyết hồ sơ lên hệ thống định kỳ vào ngày thứ 6 hàng tuần.
+3. Giao Phòng Văn hóa và Thông tin tổ chức tập huấn chuyển đổi số cho cán bộ, công chức trong quý II/2026;
+bảo đảm tỷ lệ cán bộ được tập huấn đạt tối thiểu 80%.
+4. Giao Ban Quản lý chợ huyện báo cáo tình hình kinh doanh trong 10 ngày làm việc.
+5. Văn phòng HĐND và UBND huyện theo dõi, tổng hợp kết quả thực hiện, báo cáo Chủ tịch UBND huyện hàng tháng.
+
+Nơi nhận:
+- Như trên;
+- Lưu: VT.
+"""
+
+
+def demo_district() -> tuple[User, dict[str, Unit]]:
+    """The demo district loaded; its office clerk and its units by code."""
+    seed_demo()
+    office = db.session.scalar(sa.select(User).where(User.username == "vanphong"))
+    assert office is not None
+    units = {unit.code: unit for unit in db.session.scalars(sa.select(Unit))}
+    return office, units

@@ -1,0 +1,290 @@
+"""KPI services and queries, called directly: targets and overrides, measurements, totals, scoring share."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from kpi_tasks.audit.models import AuditEvent
+from kpi_tasks.errors import PermissionDenied, ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.kpis.models import KpiMeasurement
+from kpi_tasks.kpis.periods import Period
+from kpi_tasks.kpis.queries import progress, targets_met_share, task_targets, unit_overview
+from kpi_tasks.kpis.services import create_kpi, link_targets, record_measurement, set_target
+from tests.factories import make_office, make_task, make_unit, make_user
+from tests.kpis.helpers import make_kpi
+
+Q1 = dt.date(2026, 3, 31)
+
+
+def _units():
+    departments = [make_unit(f"Phòng {name}", "department", code=code)
+                   for code, name in (("TP", "Tư pháp"), ("VHTT", "Văn hóa và Thông tin"), ("NV", "Nội vụ"))]
+    communes = [make_unit(f"UBND xã {name}", "commune", code=code)
+                for code, name in (("BH", "Bình Hải"), ("BT", "Bình Trị"), ("BD", "Bình Dương"))]
+    return departments, communes
+
+
+def test_kind_targets_with_one_commune_overridden_give_each_unit_its_target_and_flag(app_ctx):
+    office = make_office()
+    kpi = make_kpi(office, code="KYSO", name="Tỷ lệ văn bản ký số", numerator_label="Số văn bản ký số",
+                   denominator_label="Tổng số văn bản")
+    (tp, vhtt, nv), (bh, bt, bd) = _units()
+    set_target(kpi, office, period="2026", unit_kind="department", target_value=90)
+    set_target(kpi, office, period="2026", unit_kind="commune", target_value=70)
+    set_target(kpi, office, period="2026", unit_id=bd.id, target_value=80)
+    figures = {tp: (95, 100), vhtt: (89, 100), nv: (90, 100), bh: (72, 100), bt: (69, 100), bd: (75, 100)}
+    for unit, (numerator, denominator) in figures.items():
+        record_measurement(kpi, unit, Q1, numerator=numerator, denominator=denominator, source="entered",
+                           actor=office)
+
+    rows = {row.unit_name: row for row in progress(kpi.id, "2026-Q1")}
+
+    expected = {  # unit: (target, met) — the year's rate target holds for its first quarter
+        tp.name: (90, True), vhtt.name: (90, False), nv.name: (90, True),
+        bh.name: (70, True), bt.name: (70, False), bd.name: (80, False),
+    }
+    assert {name: (row.target_value, row.met) for name, row in rows.items()} == expected
+    # Without the override, Bình Dương's 75% would meet the communes' 70%.
+    assert rows[bd.name].actual_value == 75.0
+
+
+def test_exact_period_target_beats_the_enclosing_years(app_ctx):
+    office = make_office()
+    kpi = make_kpi(office)
+    unit = make_unit(kind="commune")
+    set_target(kpi, office, period="2026", unit_kind="commune", target_value=70)
+    set_target(kpi, office, period="2026-Q1", unit_kind="commune", target_value=60)
+    record_measurement(kpi, unit, Q1, numerator=65, denominator=100)
+    assert [(row.target_value, row.met) for row in progress(kpi, "2026-Q1")] == [(60, True)]
+    assert [(row.target_value, row.met) for row in progress(kpi, "2026")] == [(70, False)]
+
+
+def test_setting_the_same_target_again_replaces_its_value(app_ctx):
+    office = make_office()
+    kpi = make_kpi(office)
+    first = set_target(kpi, office, period="2026-Q1", unit_kind="commune", target_value=70)
+    again = set_target(kpi, office, period="2026-q1", unit_kind="commune", target_value=75)
+    assert again.id == first.id
+    assert again.target_value == 75
+
+
+@pytest.mark.parametrize(("values", "field"), [
+    ({"unit_kind": "commune", "unit_id": None, "period": "2026-Q5", "target_value": 70}, "period"),
+    ({"unit_kind": None, "unit_id": None, "period": "2026", "target_value": 70}, "unit_id"),
+    ({"unit_kind": "village", "unit_id": None, "period": "2026", "target_value": 70}, "unit_kind"),
+    ({"unit_kind": "commune", "unit_id": None, "period": "2026", "target_value": 120}, "target_value"),
+    ({"unit_kind": "commune", "unit_id": None, "period": "2026", "target_value": -1}, "target_value"),
+])
+def test_invalid_targets_are_refused_in_vietnamese(app_ctx, values, field):
+    office = make_office()
+    kpi = make_kpi(office)
+    with pytest.raises(ValidationError) as raised:
+        set_target(kpi, office, **values)
+    assert field in raised.value.fields
+
+
+def test_only_the_office_sets_targets_and_creates_kpis(app_ctx):
+    unit = make_unit()
+    manager = make_user("unit_manager", unit)
+    kpi = make_kpi()
+    with pytest.raises(PermissionDenied):
+        set_target(kpi, manager, period="2026", unit_id=unit.id, target_value=90)
+    with pytest.raises(PermissionDenied):
+        create_kpi(manager, code="X", name="X", measure="%", formula="ratio", direction="at_least")
+
+
+def test_kpi_accepts_the_issues_measure_words_and_a_ratio_is_a_percentage(app_ctx):
+    office = make_office()
+    kpi = create_kpi(office, code="DVC", name="Dịch vụ công trực tuyến", measure="%", formula="ratio",
+                     direction="above")
+    assert (kpi.measure, kpi.numerator_label, kpi.denominator_label) == ("percent", "Tử số", "Mẫu số")
+    assert create_kpi(office, code="TIEN", name="Số tiền thanh toán", measure="VND", formula="value",
+                      direction="at_least").measure == "vnd"
+    with pytest.raises(ValidationError) as raised:
+        create_kpi(office, code="BAD", name="Tỷ lệ đếm", measure="count", formula="ratio", direction="at_least")
+    assert "measure" in raised.value.fields
+    with pytest.raises(ValidationError) as raised:
+        create_kpi(office, code="DVC", name="Trùng mã", measure="%", formula="ratio", direction="at_least")
+    assert "code" in raised.value.fields
+
+
+def test_recording_the_same_key_again_replaces_the_figures_and_logs_both(app_ctx):
+    office = make_office()
+    kpi = make_kpi(office)
+    unit = make_unit()
+    first = record_measurement(kpi, unit, Q1, numerator=5, denominator=10, source="entered", actor=office)
+    second = record_measurement(kpi, unit, Q1, numerator=6, denominator=10, source="entered", actor=office)
+    assert second.id == first.id
+    assert (second.numerator, second.denominator) == (6, 10)
+    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.entity_type == "kpi_measurement")
+                                 .order_by(AuditEvent.id)).all()
+    assert actions == ["create", "update"]
+
+
+def test_a_units_own_figure_beats_the_computed_one_for_the_same_day(app_ctx):
+    kpi = make_kpi()
+    unit = make_unit()
+    record_measurement(kpi, unit, Q1, numerator=40, denominator=100, source="computed")
+    assert progress(kpi, "2026-Q1").rows[0].actual_value == 40
+    record_measurement(kpi, unit, Q1, numerator=55, denominator=100, source="entered",
+                       actor=make_user("unit_manager", unit))
+    assert progress(kpi, "2026-Q1").rows[0].actual_value == 55
+    # Recomputing does not overwrite the unit's figure: both rows are kept.
+    record_measurement(kpi, unit, Q1, numerator=41, denominator=100, source="computed")
+    assert progress(kpi, "2026-Q1").rows[0].actual_value == 55
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(KpiMeasurement)) == 2
+
+
+def test_latest_kpis_take_the_last_figure_sum_kpis_add_the_periods_figures(app_ctx):
+    office = make_office()
+    cumulative = make_kpi(office, code="LUYKE")
+    monthly = make_kpi(office, code="THANG", aggregation="sum")
+    unit = make_unit()
+    for kpi in (cumulative, monthly):
+        record_measurement(kpi, unit, dt.date(2026, 1, 31), numerator=10, denominator=20)
+        record_measurement(kpi, unit, dt.date(2026, 2, 28), numerator=30, denominator=40)
+        record_measurement(kpi, unit, dt.date(2026, 4, 30), numerator=1, denominator=1)  # next quarter
+    latest = progress(cumulative, "2026-Q1").rows[0]
+    summed = progress(monthly, "2026-Q1").rows[0]
+    assert (latest.numerator, latest.denominator, latest.as_of) == (30, 40, dt.date(2026, 2, 28))
+    assert (summed.numerator, summed.denominator, summed.as_of) == (40, 60, dt.date(2026, 2, 28))
+
+
+def test_totals_are_recomputed_from_the_sums_not_averaged(app_ctx):
+    kpi = make_kpi()
+    big, small = make_unit(), make_unit()
+    record_measurement(kpi, big, Q1, numerator=900, denominator=1000)  # 90%
+    record_measurement(kpi, small, Q1, numerator=1, denominator=10)  # 10%
+    total = progress(kpi, "2026-Q1").total
+    assert (total.numerator, total.denominator) == (901, 1010)
+    assert total.actual_value == round(901 * 100 / 1010, 2)  # 89.21, where an average of rates says 50
+
+
+def test_change_since_the_previous_period_and_ranking_direction(app_ctx):
+    office = make_office()
+    late = make_kpi(office, code="TREHAN", name="Tỷ lệ hồ sơ trễ hạn", direction="at_most")
+    a, b = make_unit("Phòng A"), make_unit("Phòng B")
+    record_measurement(late, a, dt.date(2025, 12, 31), numerator=10, denominator=100)
+    record_measurement(late, a, Q1, numerator=4, denominator=100)
+    record_measurement(late, b, Q1, numerator=2, denominator=100)
+    table = progress(late, "2026-Q1")
+    assert [row.unit_name for row in table.rows] == ["Phòng B", "Phòng A"]  # at most: the lowest rate ranks first
+    assert table.rows[1].previous_actual_value == 10
+    assert table.rows[1].change == -6
+    assert table.previous == Period.parse("2025-Q4")
+
+
+def test_value_kpis_in_money_add_up(app_ctx):
+    office = make_office()
+    kpi = create_kpi(office, code="TTTT", name="Tổng số tiền thanh toán trực tuyến", measure="VND",
+                     formula="value", direction="at_least")
+    a, b = make_unit(), make_unit()
+    record_measurement(kpi, a, Q1, value=79_462_342)
+    record_measurement(kpi, b, Q1, value=112_351_063)
+    table = progress(kpi, "2026-Q1")
+    assert table.total.actual_value == 191_813_405
+    assert table.rows[0].actual_value == 112_351_063
+    with pytest.raises(ValidationError):
+        record_measurement(kpi, a, Q1, numerator=1, denominator=2)
+
+
+@pytest.mark.parametrize(("numerator", "denominator", "field"), [
+    (3, 0, "denominator"), (None, 10, "numerator"), (2.5, 10, "numerator"), (-1, 10, "numerator"),
+])
+def test_invalid_figures_are_refused(app_ctx, numerator, denominator, field):
+    kpi = make_kpi()
+    with pytest.raises(ValidationError) as raised:
+        record_measurement(kpi, make_unit(), Q1, numerator=numerator, denominator=denominator)
+    assert field in raised.value.fields
+
+
+def test_no_dossier_at_all_is_recorded_without_a_rate(app_ctx):
+    kpi = make_kpi()
+    unit = make_unit()
+    record_measurement(kpi, unit, Q1, numerator=0, denominator=0)
+    row = progress(kpi, "2026-Q1").rows[0]
+    assert (row.actual_value, row.met, row.has_data) == (None, None, True)
+
+
+def test_a_unit_enters_figures_for_itself_only(app_ctx):
+    kpi = make_kpi()
+    own, other = make_unit(), make_unit()
+    staff = make_user("unit_staff", own)
+    record_measurement(kpi, own, Q1, numerator=1, denominator=2, source="entered", actor=staff)
+    with pytest.raises(PermissionDenied):
+        record_measurement(kpi, other, Q1, numerator=1, denominator=2, source="entered", actor=staff)
+
+
+def test_targets_met_share_counts_each_applicable_target_once(app_ctx):
+    office = make_office()
+    signing = make_kpi(office, code="KYSO")
+    online = make_kpi(office, code="DVCTT", direction="above")
+    commune, other_commune = make_unit(kind="commune"), make_unit(kind="commune")
+    set_target(signing, office, period="2026", unit_kind="commune", target_value=70)
+    set_target(signing, office, period="2026", unit_id=commune.id, target_value=80)  # replaces the 70 for it
+    set_target(online, office, period="2026-Q1", unit_kind="commune", target_value=50)
+    set_target(online, office, period="2026-Q2", unit_kind="commune", target_value=50)
+    set_target(online, office, period="2027", unit_kind="commune", target_value=50)  # outside the year
+    record_measurement(signing, commune, Q1, numerator=85, denominator=100)  # 85 ≥ 80: met
+    record_measurement(online, commune, Q1, numerator=50, denominator=100)  # 50 is not above 50
+    # Q2 has no figure: not met.
+    assert targets_met_share(commune.id, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (1, 3)
+    record_measurement(online, commune, dt.date(2026, 6, 30), numerator=51, denominator=100)
+    assert targets_met_share(commune.id, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (2, 3)
+    assert targets_met_share(other_commune.id, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (0, 3)
+    assert targets_met_share(999_999, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (0, 0)
+
+
+def test_link_targets_sets_exactly_the_given_targets_and_refuses_another_tasks(app_ctx):
+    office = make_office()
+    kpi = make_kpi(office)
+    unit = make_unit(kind="commune")
+    task, other_task = make_task(unit), make_task(unit)
+    kind_target = set_target(kpi, office, period="2026", unit_kind="commune", target_value=70)
+    unit_target = set_target(kpi, office, period="2026", unit_id=unit.id, target_value=80)
+    assert [t.id for t in link_targets(task, [kind_target.id, unit_target.id], actor=office)] == [
+        kind_target.id, unit_target.id]
+    assert kind_target.directive_id == task.directive_id
+    link_targets(task, [unit_target.id], actor=office)
+    assert (kind_target.task_id, unit_target.task_id) == (None, task.id)
+    with pytest.raises(ValidationError) as raised:
+        link_targets(other_task, [unit_target.id], actor=office)
+    assert task.title in raised.value.fields["kpi_target_ids"]
+    with pytest.raises(ValidationError):
+        link_targets(task, [987654], actor=office)
+
+
+def test_task_targets_show_the_latest_actual_of_unit_and_kind(app_ctx):
+    office = make_office()
+    kpi = make_kpi(office)
+    a, b = make_unit(kind="commune"), make_unit(kind="commune")
+    task = make_task(a)
+    kind_target = set_target(kpi, office, period="2026", unit_kind="commune", target_value=70)
+    unit_target = set_target(kpi, office, period="2026", unit_id=a.id, target_value=80)
+    link_targets(task, [kind_target.id, unit_target.id])
+    record_measurement(kpi, a, dt.date(2026, 1, 31), numerator=10, denominator=100)
+    record_measurement(kpi, a, Q1, numerator=60, denominator=100)
+    record_measurement(kpi, b, Q1, numerator=90, denominator=100)
+    rows = {row.target.id: row for row in task_targets(task.id)}
+    assert (rows[unit_target.id].actual_value, rows[unit_target.id].met) == (60, False)
+    assert (rows[kind_target.id].numerator, rows[kind_target.id].denominator) == (150, 200)
+    # The communes' total is 75% ≥ 70%, yet only b meets its target (a is held to its own 80%): not met.
+    kind_row = rows[kind_target.id]
+    assert (kind_row.actual_value, kind_row.units_reporting, kind_row.units_met, kind_row.units_judged) == (75, 2, 1, 2)
+    assert kind_row.met is False
+
+
+def test_unit_overview_lists_each_kpi_with_target_and_trend(app_ctx):
+    office = make_office()
+    kpi = make_kpi(office)
+    unit = make_unit(kind="department")
+    set_target(kpi, office, period="2026", unit_kind="department", target_value=90)
+    for month, numerator in ((1, 80), (2, 85), (3, 92)):
+        record_measurement(kpi, unit, dt.date(2026, month, 28), numerator=numerator, denominator=100)
+    (row,) = unit_overview(unit, Period.parse("2026-Q1"))
+    assert (row.actual_value, row.target_value, row.met) == (92, 90, True)
+    assert [point.actual_value for point in row.trend] == [80, 85, 92]

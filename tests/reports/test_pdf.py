@@ -1,0 +1,92 @@
+"""The exports as LibreOffice prints them (headless, to PDF): A4 landscape, as wide as the page, the header
+repeated on every page, the formulas of the total row computed. Skipped where LibreOffice is missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from pypdf import PdfReader
+
+from kpi_tasks.reports import build_monthly_workbook
+from kpi_tasks.reports.excel import write_task_list, write_unit_stats
+from kpi_tasks.reports.queries import parse_month, rank_units
+from kpi_tasks.tasks.queries import unit_stats
+from tests.reports.scenario import MARCH, build_district
+
+SOFFICE = shutil.which("soffice")
+pytestmark = pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc; .ci/run does")
+TODAY = dt.date(2026, 3, 16)
+A4_LANDSCAPE = (842, 595)  # points
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A LibreOffice profile of these tests' own (no clash with a desktop LibreOffice or a parallel run),
+    made once: creating one is most of the first conversion's time."""
+    return tmp_path_factory.mktemp("libreoffice-profile")
+
+
+def to_pdf(xlsx: bytes, tmp_path: Path, profile: Path) -> PdfReader:
+    source = tmp_path / "export.xlsx"
+    source.write_bytes(xlsx)
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )
+    return PdfReader(tmp_path / "export.pdf")
+
+
+def page_size(page) -> tuple[int, int]:
+    return round(float(page.mediabox.width)), round(float(page.mediabox.height))
+
+
+def test_monthly_workbook_prints_one_a4_landscape_page_per_sheet(app_ctx, tmp_path, profile):
+    build_district()
+    pdf = to_pdf(build_monthly_workbook("2026-03"), tmp_path, profile)
+    assert len(pdf.pages) == 5  # statistics, newly overdue, completed late, extension requests, KPIs
+    assert all(page_size(page) == A4_LANDSCAPE for page in pdf.pages)
+    # The footer numbers the pages of the whole print.
+    assert [f"Trang {n}/5" in page.extract_text() for n, page in enumerate(pdf.pages, start=1)] == [True] * 5
+
+
+def test_unit_statistics_print_on_one_page_with_the_totals_computed(app_ctx, tmp_path, profile):
+    build_district()
+    buffer = io.BytesIO()
+    write_unit_stats(buffer, rank_units(unit_stats(TODAY, *MARCH)), parse_month("2026-03"),
+                     issuer="UBND huyện Tây Sơn", today=TODAY)
+    pdf = to_pdf(buffer.getvalue(), tmp_path, profile)
+    assert len(pdf.pages) == 1
+    lines = pdf.pages[0].extract_text().splitlines()
+    # The total row: assigned 12, in progress 3, overdue 3, awaiting 1, on time 4, late 1, standing 0, rate 50%.
+    assert any(line.endswith("12 3 3 1 4 1 0 50.00%") for line in lines), lines
+
+
+def test_a_long_task_list_repeats_its_header_and_keeps_every_column_on_each_page(tmp_path, profile):
+    rows = [SimpleNamespace(
+        title=f"Triển khai số hóa hồ sơ thủ tục hành chính đợt {number}, bảo đảm chất lượng và đúng tiến độ",
+        directive_number="4457/UBND-TTHC", directive_issued_on=dt.date(2026, 1, 5), section="2.3",
+        lead_unit_name="Phòng Văn hóa và Thông tin", coordinating_unit_names="Phòng Tư pháp",
+        deadline=dt.date(2026, 3, 10), effective_deadline=dt.date(2026, 3, 10), progress_percent=100,
+        status="done_on_time", due_soon=False, completed_on=dt.date(2026, 3, 9),
+    ) for number in range(1, 151)]
+    buffer = io.BytesIO()
+    write_task_list(buffer, rows, issuer="UBND huyện Tây Sơn", description="Tất cả nhiệm vụ", today=TODAY)
+    pdf = to_pdf(buffer.getvalue(), tmp_path, profile)
+    pages = [page.extract_text() for page in pdf.pages]
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, start=1):
+        assert text.count("STT") == 1, number  # the header row, repeated on each page
+        assert "09/03/2026" in text, number  # the last column: fit to width, no page for the overflow
+        assert f"Trang {number}/{len(pages)}" in text
+    assert "150 nhi" in pages[-1]  # the total row's COUNT, computed: "150 nhiệm vụ"
+    numbers = [int(line.split()[0]) for text in pages for line in text.splitlines()
+               if line.split() and line.split()[0].isdigit() and "10/03/2026" in line]
+    assert numbers == list(range(1, 151))

@@ -1,0 +1,86 @@
+"""GET /api/v1/scores (API.md) and the appendix workbook."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from kpi_tasks.scoring.services import publish_scoring
+from tests.factories import api_headers, commit, login, make_user
+from tests.scoring.dataset import build_district, finish
+
+
+@pytest.fixture
+def district(app, app_ctx):
+    world = build_district()
+    world.viewer_headers = api_headers(make_user("viewer"))
+    make_user("unit_manager", world.units["C"], username="c.chutich")
+    commit()
+    return world
+
+
+def test_scores_api_gives_the_draft_then_the_published_version(client, district):
+    answer = client.get("/api/v1/scores?year=2026", headers=district.viewer_headers)
+    assert answer.status_code == 200
+    body = answer.json
+    assert body["source"] == "draft"
+    assert body["scoring_id"] is None
+    items = {item["unit_id"]: item for item in body["items"]}
+    a = items[district.units["A"].id]
+    assert set(a) >= {"unit_id", "score", "grade", "breakdown"}
+    assert a["score"] == round(100 * 4.2 / 6.6, 2)
+    assert a["grade"] == "Hoàn thành nhiệm vụ"
+    assert items[district.units["D"].id]["score"] is None
+    assert {line["outcome"] for line in a["breakdown"]["tasks"]["lines"]} == {
+        "done_on_time", "extended_on_time", "done_late", "overdue"}
+
+    scoring = publish_scoring(2026, district.interior)
+    commit()
+    finish(district.tasks["a5"], district.tasks["a5"].deadline, district.admin, district.office)
+    commit()
+    body = client.get("/api/v1/scores?year=2026", headers=district.viewer_headers).json
+    assert (body["source"], body["scoring_id"], body["version"]) == ("published", scoring.id, 1)
+    assert {item["unit_id"]: item for item in body["items"]}[district.units["A"].id]["score"] == a["score"]
+
+
+@pytest.mark.parametrize("query", ["year=1800", "year=abc", "year=99999999999"])
+def test_scores_api_refuses_a_bad_year(client, district, query):
+    answer = client.get(f"/api/v1/scores?{query}", headers=district.viewer_headers)
+    assert answer.status_code == 422
+    assert "year" in answer.json["error"]["fields"]
+
+
+def test_the_export_is_an_appendix_with_title_block_and_header(client, district):
+    login(client, "c.chutich")
+    answer = client.get("/scoring/2026/draft.xlsx")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(BytesIO(answer.data)).active
+    assert sheet["A2"].value == "PHỤ LỤC"
+    assert "NĂM 2026" in sheet["A3"].value
+    assert "BẢN NHÁP" in sheet["A4"].value
+    assert (sheet["A6"].value, sheet["B6"].value, sheet["M6"].value) == ("STT", "Đơn vị", "Xếp loại")
+    assert sheet["C7"].value == "Hoàn thành đúng hạn"
+    assert sheet["L6"].value == "Tổng điểm"
+    headers = [cell for row in sheet.iter_rows(min_row=6, max_row=7) for cell in row if cell.value]
+    assert len(headers) == 8 + 8
+    assert all(cell.font.bold for cell in headers)
+    assert sheet.column_dimensions["B"].width >= 30
+    assert sheet.column_dimensions["M"].width >= 28
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=8, max_row=12)]
+    assert [row[1] for row in rows] == ["Đơn vị B", "Đơn vị E", "Đơn vị A", "Đơn vị C", "Đơn vị D"]
+    assert rows[0][0] == 1
+    assert rows[0][11] == 90.0
+    assert rows[0][12] == "Hoàn thành xuất sắc nhiệm vụ"
+    a_row = rows[2]
+    # A: on time 2 lead + 1 coordinating; extended 1; late 2; overdue 1 lead + 1 coordinating.
+    assert a_row[2:6] == [3, 1, 2, 2]
+    assert a_row[11] == round(100 * 4.2 / 6.6, 2)
+    assert rows[4][11] is None
+    assert rows[4][12] == "Chưa có dữ liệu"
+    total = [cell.value for cell in sheet[13]]
+    assert total[1] == "TỔNG CỘNG"
+    assert sheet["B13"].font.bold
+    assert total[2] == sum(row[2] for row in rows)

@@ -1,0 +1,45 @@
+"""The Interior department publishes the year's scoring and downloads the appendix, in Debian chromium."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+
+from kpi_tasks.extensions import db
+from kpi_tasks.scoring.models import Scoring
+from tests.conftest import ARTIFACTS
+from tests.factories import PASSWORD, commit, make_user
+from tests.scoring.dataset import build_district
+
+pytestmark = pytest.mark.browser
+
+
+def test_interior_publishes_and_downloads_the_appendix(app, page):
+    with app.app_context():
+        build_district()
+        make_user("interior", username="noivu.cv")
+        commit()
+
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill("noivu.cv")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/")
+    page.get_by_role("link", name="Thi đua").click()
+    page.get_by_role("link", name="Bản nháp (tính đến hôm nay)").click()
+    page.wait_for_url("**/scoring/2026/draft")
+    assert page.locator("#scores tbody tr").first.get_by_text("Đơn vị B").is_visible()
+    page.get_by_role("button", name="Công bố").click()
+    page.get_by_text("Đã công bố kết quả chấm điểm năm 2026, phiên bản 1.").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "scoring-published.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Tải Excel (phụ lục)").click()
+    saved = ARTIFACTS / "scoring-2026-v1.xlsx"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == "cham-diem-thi-dua-2026-v1.xlsx"
+    sheet = load_workbook(saved).active
+    assert sheet["A2"].value == "PHỤ LỤC"
+    assert "Phiên bản 1" in sheet["A4"].value
+    with app.app_context():
+        assert db.session.query(Scoring).count() == 1

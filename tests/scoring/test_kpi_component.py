@@ -1,0 +1,48 @@
+"""The KPI component, fed by the KPI area's `targets_met_share` (skipped where that area is absent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kpi_tasks.scoring.services import compute_draft
+from tests.scoring.dataset import build_district
+
+kpi_services = pytest.importorskip("kpi_tasks.kpis.services")
+
+
+@pytest.fixture
+def district(app_ctx):
+    world = build_district()
+    e, d = world.units["E"], world.units["D"]
+    online = kpi_services.create_kpi(world.office, code="DVC", name="Tỷ lệ hồ sơ trực tuyến", measure="percent",
+                                     formula="ratio", direction="at_least")
+    signing = kpi_services.create_kpi(world.office, code="KYSO", name="Tỷ lệ văn bản ký số", measure="percent",
+                                      formula="ratio", direction="at_least")
+    for kpi, target in ((online, 50), (signing, 90)):
+        kpi_services.set_target(kpi, None, period="2026", target_value=target, unit_id=e.id)
+    kpi_services.set_target(online, None, period="2026", target_value=50, unit_id=d.id)
+    march = dt.date(2026, 3, 15)
+    kpi_services.record_measurement(online, e, march, numerator=60, denominator=100)  # 60 % ≥ 50 %: met
+    kpi_services.record_measurement(signing, e, march, numerator=80, denominator=100)  # 80 % < 90 %: not met
+    kpi_services.record_measurement(online, d, march, numerator=7, denominator=10)  # 70 % ≥ 50 %: met
+    return world
+
+
+def test_targets_met_share_is_the_kpi_component(district):
+    result = compute_draft(2026)
+    unit_e = result.unit(district.units["E"].id)
+    # E: tasks 3 on time + 1 late → rate 3.5 ÷ 4 of 80 points; KPI 1 of 2 targets met → ½ of 20 points.
+    assert unit_e.score == round(80 * (3 * 1.00 + 1 * 0.50) / 4 + 20 * 1 / 2, 2)  # 80
+    assert unit_e.grade == "Hoàn thành tốt nhiệm vụ"
+    kpi = unit_e.breakdown["kpi"]
+    assert (kpi["status"], kpi["met"], kpi["total"], kpi["applied_points"]) == ("ok", 1, 2, 20)
+    # D has nothing due but one target, met: the KPI part carries the whole 100 points.
+    unit_d = result.unit(district.units["D"].id)
+    assert unit_d.score == round(100 * 1 / 1, 2)
+    assert unit_d.breakdown["tasks"]["status"] == "no_data"
+    # A has no target: its tasks carry the 100 points, as without the KPI area.
+    unit_a = result.unit(district.units["A"].id)
+    assert unit_a.breakdown["kpi"]["status"] == "no_data"
+    assert unit_a.score == round(100 * 4.2 / 6.6, 2)

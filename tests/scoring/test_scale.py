@@ -1,0 +1,109 @@
+"""Must show 4: scoring runs in SQL aggregates — the number of queries does not grow with the tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from kpi_tasks.extensions import db
+from kpi_tasks.scoring.services import compute_draft, publish_scoring
+from kpi_tasks.tasks.models import STATE_DONE, STATE_OPEN, Task, task_coordinating_units
+from tests.factories import make_directive, make_unit, make_user
+
+UNITS = 20
+
+
+@contextmanager
+def counted_queries() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def add_tasks(directive_id: int, unit_ids: list[int], start: int, count: int) -> dict[str, int]:
+    """Bulk-insert `count` tasks spread over the units with four kinds of outcome; returns the expected
+    number of scored (task, unit) pairs per outcome, computed from the same recipe."""
+    rows, expected = [], {"done_on_time": 0, "done_late": 0, "overdue": 0, "not_due": 0}
+    for n in range(start, start + count):
+        deadline = dt.date(2026, 1, 5) + dt.timedelta(days=n % 100)  # up to 14/04: some not due on 16/03
+        kind = n % 4
+        state, completed_on = STATE_OPEN, None
+        if kind == 0:
+            state, completed_on = STATE_DONE, min(deadline, dt.date(2026, 3, 16))
+        elif kind == 1:
+            state, completed_on = STATE_DONE, min(deadline + dt.timedelta(days=3), dt.date(2026, 3, 16))
+        rows.append({
+            "directive_id": directive_id, "title": f"Nhiệm vụ {n}", "lead_unit_id": unit_ids[n % len(unit_ids)],
+            "deadline": deadline, "effective_deadline": deadline, "state": state, "completed_on": completed_on,
+        })
+    ids = db.session.scalars(sa.insert(Task).returning(Task.id), rows).all()
+    links = [{"task_id": task_id, "unit_id": unit_ids[(n + 1) % len(unit_ids)]}
+             for n, task_id in zip(range(start, start + count), ids, strict=True) if n % 3 == 0]
+    if links:
+        db.session.execute(sa.insert(task_coordinating_units), links)
+    today = dt.date(2026, 3, 16)
+    coordinated = {row["task_id"] for row in links}
+    for task_id, row in zip(ids, rows, strict=True):
+        weight = 2 if task_id in coordinated else 1
+        if row["state"] == STATE_DONE:
+            on_time = row["completed_on"] <= row["effective_deadline"]
+            expected["done_on_time" if on_time else "done_late"] += weight
+        elif row["effective_deadline"] < today:
+            expected["overdue"] += weight
+        else:
+            expected["not_due"] += weight
+    return expected
+
+
+def scored_counts(result) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for unit in result.units:
+        for line in unit.breakdown["tasks"]["lines"]:
+            key = "done_on_time" if line["outcome"] == "extended_on_time" else line["outcome"]
+            totals[key] = totals.get(key, 0) + line["count"]
+    return totals
+
+
+def test_query_count_does_not_grow_with_the_number_of_tasks(app_ctx):
+    unit_ids = [make_unit(f"Đơn vị {n:02d}", code=f"S{n:02d}").id for n in range(UNITS)]
+    directive = make_directive(make_user("office"))
+    small = add_tasks(directive.id, unit_ids, 0, 50)
+    db.session.commit()
+    with counted_queries() as few:
+        result_small = compute_draft(2026)
+    large = add_tasks(directive.id, unit_ids, 50, 1950)
+    db.session.commit()
+    with counted_queries() as many:
+        result_large = compute_draft(2026)
+    assert len(many) == len(few), (few, many)
+    # The figures are right, not only cheap: every scored pair is counted once, not-due ones not at all.
+    assert scored_counts(result_small) == {k: v for k, v in small.items() if k != "not_due" and v}
+    assert scored_counts(result_large) == {k: small[k] + large[k] for k in ("done_on_time", "done_late", "overdue")}
+    # Publishing stores all units' rows in one statement, whatever the number of tasks.
+    with counted_queries() as publishing:
+        publish_scoring(2026, make_user("interior"))
+    inserts = [s for s in publishing if s.lstrip().upper().startswith("INSERT INTO UNIT_SCORES")]
+    assert len(inserts) == 1
+
+
+@pytest.mark.parametrize("size", [50, 2000])
+def test_the_computation_is_one_aggregate_over_tasks(app_ctx, size):
+    unit_ids = [make_unit(f"Đơn vị {n:02d}", code=f"S{n:02d}").id for n in range(UNITS)]
+    add_tasks(make_directive(make_user("office")).id, unit_ids, 0, size)
+    db.session.commit()
+    with counted_queries() as statements:
+        compute_draft(2026)
+    over_tasks = [s for s in statements if "FROM (SELECT tasks.id" in s or "JOIN tasks" in s]
+    assert len(over_tasks) == 1
+    assert "GROUP BY" in over_tasks[0]
