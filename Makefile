@@ -19,15 +19,25 @@ run: install
 	$(BIN)/kpi-tasks seed-demo --if-empty
 	$(BIN)/kpi-tasks run --host 127.0.0.1 --port 5000
 
-# The suite always runs on SQLite; when TEST_DATABASE_URL names a PostgreSQL server it runs there too.
+# The suite always runs on SQLite; when TEST_DATABASE_URL names a PostgreSQL server it runs there too, at the
+# same time (the machine has two cores; each pass has its own database). PostgreSQL's log is printed after.
+PG_LOG := test-artifacts/pytest-postgresql.log
+
 test: install
 	$(BIN)/ruff check .
-	TEST_DATABASE_URL= $(BIN)/python -m pytest
+	@mkdir -p test-artifacts
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "=== again on PostgreSQL: $$TEST_DATABASE_URL ==="; \
-		$(BIN)/python -m pytest -m "not browser"; \
+		echo "=== PostgreSQL pass on $$TEST_DATABASE_URL started beside the SQLite pass (log: $(PG_LOG)) ==="; \
+		$(BIN)/python -m pytest -m "not browser" -p no:cacheprovider > $(PG_LOG) 2>&1 & pg_pid=$$!; \
+		echo "=== SQLite pass ==="; \
+		TEST_DATABASE_URL= $(BIN)/python -m pytest; sqlite_status=$$?; \
+		wait $$pg_pid; pg_status=$$?; \
+		echo "=== PostgreSQL pass on $$TEST_DATABASE_URL ==="; cat $(PG_LOG); \
+		echo "=== SQLite pass: exit $$sqlite_status; PostgreSQL pass: exit $$pg_status ==="; \
+		[ $$sqlite_status -eq 0 ] && [ $$pg_status -eq 0 ]; \
 	else \
-		echo "TEST_DATABASE_URL is not set: PostgreSQL run skipped."; \
+		echo "TEST_DATABASE_URL is not set: the suite runs on SQLite only (PostgreSQL pass skipped)."; \
+		TEST_DATABASE_URL= $(BIN)/python -m pytest; \
 	fi
 
 # Province-scale timings (not part of `make test`): SQLite, and PostgreSQL when it answers on 127.0.0.1.

@@ -8,6 +8,7 @@ import itertools
 import re
 from typing import Any
 
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from kpi_tasks.accounts.models import User
@@ -99,3 +100,27 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
+
+
+def empty_database() -> None:
+    """Empty every table (ids start at 1 again), as if the test had never run."""
+    db.session.remove()
+    tables = list(db.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            # TRUNCATE costs per table named, so only the tables a test wrote to are named; every used
+            # sequence restarts so that ids start at 1 as they do on SQLite.
+            probes = " UNION ALL ".join(
+                f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables  # noqa: S608
+            )
+            filled = [name for (name,) in connection.execute(sa.text(probes))]
+            if filled:
+                names = ", ".join(f'"{name}"' for name in filled)
+                connection.execute(sa.text(f"TRUNCATE {names} CASCADE"))
+            connection.execute(sa.text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false)"
+                " FROM pg_sequences WHERE last_value IS NOT NULL"
+            ))
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())

@@ -13,9 +13,20 @@ import importlib
 from pathlib import Path
 
 import pytest
+from flask import g
 
 from kpi_tasks.tasks.services import assign_staff, post_update
-from tests.factories import api_headers, commit, csrf_token, login, make_directive, make_task, make_unit, make_user
+from tests.factories import (
+    api_headers,
+    commit,
+    csrf_token,
+    empty_database,
+    login,
+    make_directive,
+    make_task,
+    make_unit,
+    make_user,
+)
 
 ROLES = ["admin", "office", "leader", "interior", "viewer", "lead_manager", "lead_staff", "other_staff",
          "coord_manager", "stranger_manager"]
@@ -105,8 +116,8 @@ UNRESTRICTED = {
 }
 
 
-@pytest.fixture
-def world(app_ctx):
+def build_world():
+    """Units, users of every role, a directive and two tasks, plus every area's objects."""
     from kpi_tasks.calendar.service import record_calendar_day
 
     lead, coord = make_unit("Phòng A", code="A"), make_unit("Phòng B", code="B")
@@ -138,6 +149,11 @@ def world(app_ctx):
     return users, values
 
 
+@pytest.fixture
+def world(app_ctx):
+    return build_world()
+
+
 def _fill(template, values):
     if isinstance(template, str):
         filled = template.format(**values)
@@ -147,23 +163,36 @@ def _fill(template, values):
     return template
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("endpoint", "method", "path", "body", "expected"), CASES,
-                         ids=[f"{c[1]} {c[2]}" for c in CASES])
-def test_role_gets_expected_status(client, world, role, endpoint, method, path, body, expected):
-    users, values = world
+def _request(client, users, values, role, method, path, body):
     values = {key: value for key, value in values.items() if not key.endswith("_obj")}
     url = path.format(**values)
     if path.startswith("/api/"):
-        response = client.open(url, method=method, headers=api_headers(users[role]),
-                               json=_fill(body, values) if body is not None else None)
-    else:
-        login(client, users[role].username)
-        data = {key: str(value) for key, value in (_fill(body, values) or {}).items()}
-        if method == "POST":
-            data["csrf_token"] = csrf_token(client, "/")
-        response = client.open(url, method=method, data=data if method == "POST" else None)
-    assert response.status_code == expected[role], response.get_data(as_text=True)[:800]
+        return client.open(url, method=method, headers=api_headers(users[role]),
+                           json=_fill(body, values) if body is not None else None)
+    login(client, users[role].username)
+    data = {key: str(value) for key, value in (_fill(body, values) or {}).items()}
+    if method == "POST":
+        data["csrf_token"] = csrf_token(client, "/")
+    return client.open(url, method=method, data=data if method == "POST" else None)
+
+
+@pytest.mark.parametrize(("endpoint", "method", "path", "body", "expected"), CASES,
+                         ids=[f"{c[1]} {c[2]}" for c in CASES])
+def test_each_role_gets_the_expected_status(app_ctx, endpoint, method, path, body, expected):
+    """Every role in turn against one world; a request that changed something gets a fresh world after it, so
+    each role meets the state the case was written for (a refused request must change nothing anyway)."""
+    users, values = build_world()
+    wrong = {}
+    for role in ROLES:
+        # The requests share the test's app context: forget the previous role's cached login.
+        vars(g).clear()
+        response = _request(app_ctx.test_client(), users, values, role, method, path, body)
+        if response.status_code != expected[role]:
+            wrong[role] = (response.status_code, expected[role], response.get_data(as_text=True)[:300])
+        if method != "GET" and response.status_code < 400:
+            empty_database()
+            users, values = build_world()
+    assert wrong == {}, f"{endpoint}: role → (got, expected, body)"
 
 
 def test_every_route_has_a_rule(app):
