@@ -4,6 +4,7 @@ within the lease time, and the day's job runs once. Waits are bounded polls on d
 from __future__ import annotations
 
 import atexit
+import ctypes
 import datetime as dt
 import os
 import signal
@@ -40,6 +41,12 @@ def wait_for(what: str, condition: Callable[[], Any], timeout: float) -> Any:
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
+def _die_with_parent() -> None:
+    """A scheduler left running by an interrupted test run would keep working on the test database."""
+    if sys.platform == "linux":
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 class Schedulers:
     """Start `kpi-tasks scheduler` processes against the test database; all are stopped at the end."""
 
@@ -63,7 +70,7 @@ class Schedulers:
         }
         with log.open("wb") as out:
             process = subprocess.Popen([sys.executable, "-m", "kpi_tasks", "scheduler"], cwd=ROOT, env=env,
-                                       stdout=out, stderr=subprocess.STDOUT)
+                                       stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         self.processes.append((process, log))
         return process
 
