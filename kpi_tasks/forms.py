@@ -2,14 +2,80 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from flask import flash
+from flask import flash, request
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from markupsafe import Markup
+from wtforms import Field, SelectChoice
+from wtforms.widgets import TextInput
 
 from kpi_tasks.errors import DomainError
+from kpi_tasks.text import DATE_INPUT_ERROR, format_date, parse_user_date
+
+DATE_PLACEHOLDER = "dd/mm/yyyy"
+
+
+class VnDateInput(TextInput):
+    """A text box for a date typed dd/mm/yyyy: the browser's date picker would show its own locale's order."""
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        kwargs.setdefault("inputmode", "numeric")
+        kwargs.setdefault("placeholder", DATE_PLACEHOLDER)
+        kwargs.setdefault("autocomplete", "off")
+        return super().__call__(field, **kwargs)
+
+
+class VnDateField(Field):
+    """A date typed dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy) or sent as yyyy-mm-dd.
+
+    `.data` is a `datetime.date` or None, as with WTForms' DateField. A valid date is shown back dd/mm/yyyy;
+    an unreadable one is shown back as typed, with a Vietnamese message that wins over "required"."""
+
+    widget = VnDateInput()
+
+    def __init__(self, label: str | None = None, validators: Sequence[Any] | None = None,
+                 invalid_message: str = DATE_INPUT_ERROR, **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def _value(self) -> str:
+        if isinstance(self.data, dt.date):
+            return format_date(self.data)
+        return str(self.raw_data[0]) if self.raw_data else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        self.data = None
+        text = str(valuelist[0] or "").strip()
+        if not text:
+            return
+        try:
+            self.data = parse_user_date(text)
+        except ValueError:
+            raise ValueError(self.invalid_message) from None
+
+    def validate(self, form: Any, extra_validators: Sequence[Any] = ()) -> bool:
+        if self.process_errors:
+            # Typed but unreadable: DataRequired would replace the message with "not entered", which is untrue.
+            self.errors = list(self.process_errors)
+            return False
+        return super().validate(form, extra_validators)
+
+
+def unreadable_date_arg(name: str) -> str:
+    """The query-string date `name` as typed when it is not a readable date, else "" (templates' date_filter)."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return ""
+    try:
+        parse_user_date(raw)
+    except ValueError:
+        return raw
+    return ""
 
 
 def show_errors(form: FlaskForm, error: DomainError) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from decimal import Decimal
 
@@ -39,12 +40,29 @@ def format_number(value: float | int | Decimal | None, decimals: int = 0) -> str
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
-def parse_vn_date(text: str) -> dt.date:
-    """Accept dd/mm/yyyy (what users type) and yyyy-mm-dd (what date inputs send)."""
+DATE_INPUT_ERROR = "Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy."
+# What people type: day first, separated by "/", "-" or "." (30/03/2026, 1/3/2026, 30-03-2026, 30.03.2026).
+_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+# What links built by the application and API-like callers send.
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# A four-digit year outside this range is a typo (0226, 2206), not a deadline anyone means.
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+def parse_user_date(text: str) -> dt.date:
+    """A calendar date typed by a user (dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy) or in ISO (yyyy-mm-dd).
+
+    Raises ValueError for anything else, and for days that do not exist (31/02/2026)."""
     text = text.strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time
-        except ValueError:
-            continue
-    raise ValueError(text)
+    if match := _DAY_FIRST.fullmatch(text):
+        day, month, year = int(match[1]), int(match[3]), int(match[4])
+    elif match := _ISO.fullmatch(text):
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+    else:
+        raise ValueError(text)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(text)
+    try:
+        return dt.date(year, month, day)
+    except ValueError:  # 31/02, month 13, day 0
+        raise ValueError(text) from None

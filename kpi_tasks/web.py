@@ -32,6 +32,7 @@ from kpi_tasks.dossiers.services import apology_scan_step
 from kpi_tasks.dossiers.views import bp as dossiers_bp
 from kpi_tasks.errors import ConflictError, DomainError
 from kpi_tasks.extensions import db, login_manager
+from kpi_tasks.forms import unreadable_date_arg
 from kpi_tasks.home.views import bp as home_bp
 from kpi_tasks.intake.views import bp as intake_bp
 from kpi_tasks.jobs import enable_in_app_scheduler
@@ -103,6 +104,7 @@ def init_app(app: Flask) -> None:
         FIELD_LABELS=FIELD_LABELS,
         perm=permissions,
         today=clock.today,
+        unreadable_date_arg=unreadable_date_arg,
     )
     app.after_request(_security_headers)
     app.register_error_handler(DomainError, _domain_error)

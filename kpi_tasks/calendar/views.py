@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from kpi_tasks.accounts.roles import ADMIN
@@ -17,14 +17,13 @@ from kpi_tasks.calendar.service import (
 )
 from kpi_tasks.clock import today
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import options
+from kpi_tasks.forms import VnDateField, options
 
 bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
 
 
 class CalendarDayForm(FlaskForm):
-    day = DateField("Ngày", validators=[DataRequired("Chưa nhập ngày (dd/mm/yyyy).")],
-                    format=["%Y-%m-%d", "%d/%m/%Y"])
+    day = VnDateField("Ngày", validators=[DataRequired("Chưa nhập ngày (dd/mm/yyyy).")])
     kind = SelectField("Loại", choices=options(CALENDAR_DAY_KINDS.items()))
     note = StringField("Ghi chú (văn bản quy định)", validators=[Optional(), Length(max=255)])
 

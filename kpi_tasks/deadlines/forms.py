@@ -2,16 +2,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from kpi_tasks.forms import options
-
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+from kpi_tasks.forms import VnDateField, options
 
 
 class ExtensionRequestForm(FlaskForm):
-    new_deadline = DateField("Đề nghị gia hạn đến ngày", validators=[Optional()], format=DATE_FORMATS)
+    new_deadline = VnDateField("Đề nghị gia hạn đến ngày", validators=[Optional()])
     reason = TextAreaField("Lý do", validators=[Optional(), Length(max=20000)])
     occurrence_id = HiddenField()
 
@@ -31,7 +29,7 @@ class OccurrenceReportForm(FlaskForm):
     )
     note = TextAreaField("Nội dung báo cáo", validators=[Optional(), Length(max=20000)])
     report_completed = BooleanField("Báo cáo đã hoàn thành kỳ này")
-    completed_on = DateField("Ngày hoàn thành", validators=[Optional()], format=DATE_FORMATS)
+    completed_on = VnDateField("Ngày hoàn thành", validators=[Optional()])
     attachments = MultipleFileField("Tệp đính kèm (báo cáo, bản scan có chữ ký)")
     version = HiddenField()
 
@@ -47,8 +45,8 @@ class OccurrenceReviewForm(FlaskForm):
 
 class MilestoneForm(FlaskForm):
     step = StringField("Bước thực hiện", validators=[DataRequired("Chưa nhập bước thực hiện."), Length(max=500)])
-    due_on = DateField("Hạn hoàn thành", validators=[Optional()], format=DATE_FORMATS)
-    done_on = DateField("Ngày hoàn thành", validators=[Optional()], format=DATE_FORMATS)
+    due_on = VnDateField("Hạn hoàn thành", validators=[Optional()])
+    done_on = VnDateField("Ngày hoàn thành", validators=[Optional()])
     note = StringField("Ghi chú", validators=[Optional(), Length(max=20000)])
     position = IntegerField("Thứ tự", validators=[Optional(), NumberRange(1, 1000, "Thứ tự từ 1 đến 1000.")])
 

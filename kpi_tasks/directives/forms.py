@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from kpi_tasks.directives.models import DIRECTIVE_KINDS
-from kpi_tasks.forms import options
+from kpi_tasks.forms import VnDateField, options
 
 
 class DirectiveForm(FlaskForm):
@@ -13,10 +13,7 @@ class DirectiveForm(FlaskForm):
         "Số, ký hiệu", validators=[DataRequired("Chưa nhập số, ký hiệu văn bản."), Length(max=80)]
     )
     kind = SelectField("Loại văn bản", choices=options(DIRECTIVE_KINDS.items()), default="cong_van")
-    issued_on = DateField(
-        "Ngày ban hành", validators=[DataRequired("Chưa nhập ngày ban hành (dd/mm/yyyy).")],
-        format=["%Y-%m-%d", "%d/%m/%Y"],
-    )
+    issued_on = VnDateField("Ngày ban hành", validators=[DataRequired("Chưa nhập ngày ban hành (dd/mm/yyyy).")])
     issuer = StringField("Cơ quan ban hành", validators=[DataRequired("Chưa nhập cơ quan ban hành."), Length(max=255)])
     signer = StringField("Người ký", validators=[Optional(), Length(max=255)])
     subject = TextAreaField("Trích yếu", validators=[DataRequired("Chưa nhập trích yếu."), Length(max=20000)])

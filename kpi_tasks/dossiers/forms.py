@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from kpi_tasks.dossiers.models import SHORT_TEXT_MAX
 from kpi_tasks.dossiers.services import REASON_MAX
-
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+from kpi_tasks.forms import VnDateField
 
 
 class UploadForm(FlaskForm):
@@ -21,8 +20,8 @@ class ConfirmForm(FlaskForm):
 
 
 class LetterForm(FlaskForm):
-    issued_on = DateField("Ngày gửi phiếu xin lỗi", validators=[Optional()], format=DATE_FORMATS)
-    new_appointment_on = DateField("Ngày hẹn lại trả kết quả", validators=[Optional()], format=DATE_FORMATS)
+    issued_on = VnDateField("Ngày gửi phiếu xin lỗi", validators=[Optional()])
+    new_appointment_on = VnDateField("Ngày hẹn lại trả kết quả", validators=[Optional()])
     reason = TextAreaField("Lý do chậm trễ", validators=[Optional(), Length(max=REASON_MAX)])
     signer = StringField("Người ký (thủ trưởng cơ quan, đơn vị)", validators=[Optional(), Length(max=SHORT_TEXT_MAX)])
     version = HiddenField()

@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -22,10 +21,9 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from kpi_tasks.directives.models import DIRECTIVE_KINDS
-from kpi_tasks.forms import options
+from kpi_tasks.forms import VnDateField, options
 from kpi_tasks.intake.services import DraftValues, HeaderValues
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 DEADLINE_KIND_LABELS = {
     "none": "Không thời hạn (thường xuyên)",
     "date": "Đến ngày",
@@ -45,16 +43,6 @@ RECURRENCE_EXAMPLES = {
 }
 
 
-class DayField(DateField):
-    """A date field whose unreadable input is explained in Vietnamese (WTForms ships no Vietnamese)."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy.") from None
-
-
 class WholeNumberField(IntegerField):
     def process_formdata(self, valuelist: list[Any]) -> None:
         try:
@@ -71,7 +59,7 @@ class UploadForm(FlaskForm):
 class HeaderForm(Form):
     number = StringField("Số, ký hiệu", validators=[Length(max=80, message="Tối đa 80 ký tự.")])
     kind = SelectField("Loại văn bản", choices=options(DIRECTIVE_KINDS.items()), validate_choice=False)
-    issued_on = DayField("Ngày ban hành", validators=[Optional()], format=DATE_FORMATS)
+    issued_on = VnDateField("Ngày ban hành", validators=[Optional()])
     issuer = StringField("Cơ quan ban hành", validators=[Length(max=255, message="Tối đa 255 ký tự.")])
     subject = TextAreaField("Trích yếu")
     signer = StringField("Người ký", validators=[Length(max=255, message="Tối đa 255 ký tự.")])
@@ -87,7 +75,7 @@ class DraftForm(Form):
     leads = SelectMultipleField("Đơn vị chủ trì", validate_choice=False)
     coordinating_unit_ids = SelectMultipleField("Đơn vị phối hợp", coerce=int, validate_choice=False)
     deadline_kind = SelectField("Thời hạn", choices=options(DEADLINE_KIND_LABELS.items()), validate_choice=False)
-    deadline = DayField("Hạn xử lý", validators=[Optional()], format=DATE_FORMATS)
+    deadline = VnDateField("Hạn xử lý", validators=[Optional()])
     working_days = WholeNumberField(
         "Số ngày làm việc", validators=[Optional(), NumberRange(1, 1000, "Từ 1 đến 1000 ngày.")]
     )

@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -13,10 +12,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from kpi_tasks.forms import options
+from kpi_tasks.forms import VnDateField, options
 from kpi_tasks.kpis.models import AGGREGATION_LABELS, DIRECTION_LABELS, FORMULA_LABELS, MEASURE_LABELS
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 MAX_FIGURE = 10**15
 
 
@@ -42,8 +40,7 @@ class TargetForm(FlaskForm):
 
 class MeasurementForm(FlaskForm):
     unit_id = SelectField("Đơn vị", coerce=int, validate_choice=False)
-    period_end = DateField("Số liệu tính đến ngày", validators=[DataRequired("Chưa nhập ngày.")],
-                           format=DATE_FORMATS)
+    period_end = VnDateField("Số liệu tính đến ngày", validators=[DataRequired("Chưa nhập ngày.")])
     numerator = IntegerField("Tử số", validators=[Optional(), NumberRange(0, MAX_FIGURE, "Phải từ 0 trở lên.")])
     denominator = IntegerField("Mẫu số", validators=[Optional(), NumberRange(0, MAX_FIGURE, "Phải từ 0 trở lên.")])
     value = StringField("Giá trị", validators=[Optional(), Length(max=40)])

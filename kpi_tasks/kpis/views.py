@@ -55,7 +55,7 @@ from kpi_tasks.kpis.services import (
 from kpi_tasks.kpis.values import NotANumber, parse_number
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.tasks.services import get_task_or_404
-from kpi_tasks.text import format_date, parse_vn_date
+from kpi_tasks.text import format_date, parse_user_date
 from kpi_tasks.units.models import UNIT_KIND_LABELS, UNIT_KINDS, Unit
 from kpi_tasks.units.services import list_units
 
@@ -246,7 +246,7 @@ def _dates_arg() -> list[dt.date]:
         if not part:
             continue
         try:
-            day = parse_vn_date(part)
+            day = parse_user_date(part)
         except ValueError:
             flash(f"Ngày “{part}” không đúng dạng dd/mm/yyyy; đã bỏ qua.", "warning")
             continue

@@ -63,7 +63,7 @@ from kpi_tasks.tasks.status import (
     STATUS_LABELS,
     STATUSES,
 )
-from kpi_tasks.text import format_number, parse_vn_date
+from kpi_tasks.text import format_number, parse_user_date
 from kpi_tasks.units.models import Unit
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -92,7 +92,7 @@ def _date_arg(args: MultiDict, name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return parse_vn_date(raw)
+        return parse_user_date(raw)
     except ValueError:
         flash(f"Ngày “{raw}” không đúng dạng dd/mm/yyyy; bộ lọc này được bỏ qua.", "warning")
         return None

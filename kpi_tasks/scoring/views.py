@@ -50,7 +50,7 @@ from kpi_tasks.scoring.services import (
     save_rule,
     task_or_none,
 )
-from kpi_tasks.text import parse_vn_date
+from kpi_tasks.text import parse_user_date
 
 bp = Blueprint("scoring", __name__, url_prefix="/scoring")
 OBJECTIONS_PER_PAGE = 30
@@ -76,7 +76,7 @@ def _period_args() -> tuple[dt.date | None, dt.date | None]:
     for name in ("from", "to"):
         raw = request.args.get(name) or ""
         try:
-            bounds.append(parse_vn_date(raw) if raw else None)
+            bounds.append(parse_user_date(raw) if raw else None)
         except ValueError:
             flash(f"Ngày “{raw}” không đúng dạng dd/mm/yyyy; bỏ qua.", "warning")
             bounds.append(None)

@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -17,9 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from kpi_tasks.calendar.recurrence import WEEKDAY_NAMES, RecurrenceRule, rule_from_code, rule_to_code
 from kpi_tasks.errors import ValidationError
-from kpi_tasks.forms import options
-
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+from kpi_tasks.forms import VnDateField, options
 
 
 class TaskForm(FlaskForm):
@@ -37,7 +34,7 @@ class TaskForm(FlaskForm):
                          ("none", "Không thời hạn (thường xuyên)")]),
         default="date",
     )
-    deadline = DateField("Hạn xử lý", validators=[Optional()], format=DATE_FORMATS)
+    deadline = VnDateField("Hạn xử lý", validators=[Optional()])
     deadline_working_days = IntegerField(
         "Số ngày làm việc", validators=[Optional(), NumberRange(1, 1000, "Từ 1 đến 1000 ngày.")]
     )
@@ -57,7 +54,7 @@ class TaskForm(FlaskForm):
     recurrence_day = IntegerField("Ngày (để trống: ngày cuối)", validators=[Optional(), NumberRange(1, 31)])
     recurrence_month = IntegerField("Tháng (hàng năm)", validators=[Optional(), NumberRange(1, 12)])
     recurrence_days_before = IntegerField("Số ngày trước phiên họp", validators=[Optional(), NumberRange(1, 31)])
-    recurrence_until = DateField("Đến ngày", validators=[Optional()], format=DATE_FORMATS)
+    recurrence_until = VnDateField("Đến ngày", validators=[Optional()])
     recurrence_count = IntegerField("Hoặc số kỳ", validators=[Optional(), NumberRange(1, 1000)])
     version = HiddenField()
 
@@ -108,7 +105,7 @@ class ProgressForm(FlaskForm):
     )
     note = TextAreaField("Nội dung cập nhật", validators=[Optional(), Length(max=20000)])
     report_completed = BooleanField("Báo cáo đã hoàn thành nhiệm vụ")
-    completed_on = DateField("Ngày hoàn thành", validators=[Optional()], format=DATE_FORMATS)
+    completed_on = VnDateField("Ngày hoàn thành", validators=[Optional()])
     attachments = MultipleFileField("Tệp đính kèm (báo cáo, bản scan có chữ ký)")
     version = HiddenField()
 

@@ -37,7 +37,7 @@ from kpi_tasks.tasks.services import (
     update_task,
 )
 from kpi_tasks.tasks.status import STATUSES
-from kpi_tasks.text import parse_vn_date
+from kpi_tasks.text import parse_user_date
 from kpi_tasks.units.services import list_units
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -53,7 +53,7 @@ def _filters_from_args() -> TaskFilters:
 
     def date_arg(name: str) -> dt.date | None:
         try:
-            return parse_vn_date(args[name]) if args.get(name) else None
+            return parse_user_date(args[name]) if args.get(name) else None
         except ValueError:
             flash(f"Ngày “{args[name]}” không đúng dạng dd/mm/yyyy; bộ lọc này được bỏ qua.", "warning")
             return None
@@ -82,10 +82,12 @@ def index() -> str:
         request.args.get("page", 1, type=int),
         PER_PAGE,
     )
-    template = "tasks/_rows.html" if request.headers.get("HX-Request") and request.headers.get(
-        "HX-Target") == "task-rows" else "tasks/list.html"
+    partial = bool(request.headers.get("HX-Request")) and request.headers.get("HX-Target") == "task-rows"
+    template = "tasks/_rows.html" if partial else "tasks/list.html"
     page_args = {key: value for key, value in request.args.items() if key != "page"}
-    return render_template(template, page=page, page_args=page_args, filters=filters, units=list_units())
+    # A partial (the filters changed) replaces only the rows: it carries the filters' messages itself.
+    return render_template(template, page=page, page_args=page_args, filters=filters, units=list_units(),
+                           partial=partial)
 
 
 def _unit_choices(form: TaskForm) -> None:

@@ -46,7 +46,7 @@ def test_unit_reports_an_occurrence_with_a_file(app, page, tmp_path):
     assert "02/03/2026 – 06/03/2026" in page.locator("h1").inner_text()
     page.get_by_label("Nội dung báo cáo").fill("Đã số hóa 120/150 hồ sơ")
     page.get_by_label("Báo cáo đã hoàn thành kỳ này").check()
-    page.get_by_label("Ngày hoàn thành").fill("2026-03-06")
+    page.get_by_label("Ngày hoàn thành").fill("06/03/2026")
     page.get_by_label("Tệp đính kèm (báo cáo, bản scan có chữ ký)").set_input_files(str(scan))
     page.get_by_role("button", name="Gửi báo cáo").click()
     page.get_by_text("Đã báo cáo hoàn thành kỳ; chờ Văn phòng xác nhận.").wait_for()

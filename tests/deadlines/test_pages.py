@@ -78,7 +78,7 @@ def test_task_form_takes_a_period_and_a_recurring_rule(app, client, world):
     assert "Trong kỳ 2026-Q2 (đến hết ngày 30/06/2026)" in client.get(f"/tasks/{period_id}").get_data(as_text=True)
     edit = client.get(f"/tasks/{weekly_id}/edit").get_data(as_text=True)
     assert re.search(r'<option selected value="weekly">', edit)
-    assert 'value="2026-03-31"' in edit
+    assert 'value="31/03/2026"' in edit
 
 
 def test_extension_request_and_decision_through_the_pages(client, world):

@@ -44,6 +44,7 @@ def test_office_uploads_checks_the_mapping_and_imports(app, page, tmp_path):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ApologyLetter)) == 3
 
     # The head of the handling unit sees what it owes, records the letter and prints it.
+    page.locator("nav .nav-user summary").click()  # the account menu
     page.get_by_role("button", name="Đăng xuất").click()
     page.goto("/login")
     page.get_by_label("Tên đăng nhập").fill("tuphap.truongphong")
@@ -52,7 +53,7 @@ def test_office_uploads_checks_the_mapping_and_imports(app, page, tmp_path):
     page.wait_for_url("**/")
     page.goto("/dossiers/apology-letters")
     page.get_by_role("link", name="TP-OVERDUE").click()
-    page.get_by_label("Ngày hẹn lại trả kết quả").fill("2026-03-25")
+    page.get_by_label("Ngày hẹn lại trả kết quả").fill("25/03/2026")
     page.get_by_label("Người ký (thủ trưởng cơ quan, đơn vị)").fill("Lê Văn Cường")
     page.get_by_label("Lý do chậm trễ").fill("Hồ sơ phải lấy ý kiến Sở Tư pháp.")
     page.get_by_role("button", name="Ghi nhận").click()

@@ -55,7 +55,7 @@ def test_office_uploads_seed_002_reviews_and_confirms(app, page, live_server):
 
     # the seed is the unsigned draft: the clerk fills in its number and day of issue
     page.get_by_label("Số, ký hiệu").fill("35/UBND-TTHC")
-    page.get_by_label("Ngày ban hành").fill("2024-01-10")
+    page.get_by_label("Ngày ban hành").fill("10/01/2024")
     # units the district does not record under the document's names are shown, and picked by hand
     unmatched = page.locator("article.intake-draft:has(.intake-unmatched)")
     assert unmatched.count() == 2

@@ -131,7 +131,7 @@ def test_upload_shows_the_drafts_beside_the_marked_text(app_ctx, client):
     assert "Chưa nhận diện được đơn vị: Ban Quản lý chợ huyện" in page
     fields = form_fields(page)
     assert fields["header-number"] == ["88/UBND-VP"]
-    assert fields["header-issued_on"] == ["2026-03-02"]
+    assert fields["header-issued_on"] == ["02/03/2026"]
     assert fields["drafts-0-leads"] == [f"unit:{units['TP'].id}"]
     assert fields["drafts-0-coordinating_unit_ids"] == [str(units["NV"].id)]
     assert fields["drafts-1-leads"] == ["kind:commune"]

@@ -61,8 +61,8 @@ def assert_appendix_layout(sheet, title: str, last_column: str) -> None:
     assert f"A{row}:B{row}" in {str(merged) for merged in sheet.merged_cells.ranges}
 
 
-def test_task_list_workbook(app, app_ctx, client):
-    app.config["ISSUER_NAME"] = "UBND huyện Tây Sơn"
+def test_task_list_workbook(app, app_ctx, client, monkeypatch):
+    monkeypatch.setitem(app.config, "ISSUER_NAME", "UBND huyện Tây Sơn")
     district = build_district()
     headers = api_headers(district.office)
     response = client.get(f"/api/v1/reports/tasks.xlsx?unit_id={district.culture.id}&role=lead", headers=headers)
@@ -132,8 +132,8 @@ def test_empty_task_list_says_so(app_ctx):
     assert values(sheet, 9)[:3] == ["TỔNG CỘNG", None, 0]
 
 
-def test_unit_statistics_workbook(app, app_ctx, client):
-    app.config["ISSUER_NAME"] = "UBND huyện Tây Sơn"
+def test_unit_statistics_workbook(app, app_ctx, client, monkeypatch):
+    monkeypatch.setitem(app.config, "ISSUER_NAME", "UBND huyện Tây Sơn")
     district = build_district()
     commit()
     response = client.get("/api/v1/reports/units.xlsx?from=2026-03-01&to=2026-03-31",
@@ -166,8 +166,8 @@ def test_unit_statistics_workbook(app, app_ctx, client):
     assert all(sheet.cell(row=total, column=col).font.b for col in (1, *range(3, 12)))  # B is merged into A
 
 
-def test_monthly_workbook_has_one_sheet_per_section(app, app_ctx):
-    app.config["ISSUER_NAME"] = "UBND huyện Tây Sơn"
+def test_monthly_workbook_has_one_sheet_per_section(app, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "ISSUER_NAME", "UBND huyện Tây Sơn")
     build_district()
     book = open_xlsx(build_monthly_workbook("2026-03"))
     assert book.sheetnames == ["Thống kê", "Quá hạn trong tháng", "Hoàn thành quá hạn", "Đề nghị gia hạn", "Chỉ tiêu"]

@@ -48,3 +48,41 @@ def test_unit_staff_logs_in_and_posts_an_update(app, page):
         update = db.session.scalar(sa.select(ProgressUpdate).where(ProgressUpdate.task_id == task_id))
         assert update.progress_percent == 45
         assert update.note == "Đã hướng dẫn 4/10 xã cài đặt ứng dụng"
+
+
+@pytest.mark.parametrize("width", [1280, 1366, 1920])
+def test_the_top_bar_reads_on_one_row_from_1280_px(app, page, width):
+    """The admin has the most links; a long name is cut short, not wrapped. The menus open without JavaScript."""
+    with app.app_context():
+        admin = make_user("admin", username="quantri")
+        admin.full_name = "Nguyễn Thị Thanh Hương Giang"
+        commit()
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill("quantri")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/")
+
+    bar = page.locator("nav.navbar")
+    items = bar.locator(".nav-link:visible, .navbar-brand:visible").all()
+    labels = [item.inner_text() for item in items]
+    for label in ("Trang chủ", "Nhiệm vụ", "Văn bản chỉ đạo", "Nhập từ văn bản", "Đề nghị gia hạn", "Chỉ tiêu",
+                  "Hồ sơ TTHC", "Thi đua", "Báo cáo", "Quản trị", "Thông báo"):
+        assert label in labels
+    boxes = [item.bounding_box() for item in items]
+    line = max(item.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)") for item in items)
+    padding = bar.locator(".navbar-nav .nav-link").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).paddingTop) + parseFloat(getComputedStyle(e).paddingBottom)")
+    assert all(box["height"] <= line + padding + 1 for box in boxes), list(zip(labels, boxes, strict=True))
+    # one row: every item overlaps the middle of the bar
+    middle = bar.bounding_box()["height"] / 2
+    assert all(box["y"] <= middle <= box["y"] + box["height"] for box in boxes), list(zip(labels, boxes, strict=True))
+    assert all(box["x"] + box["width"] <= width for box in boxes)
+
+    bar.locator("summary", has_text="Quản trị").click()
+    bar.get_by_role("link", name="Người dùng").click()
+    page.wait_for_url("**/admin/users")
+    page.locator("nav .nav-user summary").click()
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url("**/login**")
