@@ -8,7 +8,8 @@ from flask import current_app
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
-    fileConfig(config.config_file_name)
+    # Keep the app's loggers: a process that migrates in-process must still log its errors.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 db = current_app.extensions["migrate"].db
 target_metadata = db.metadata
