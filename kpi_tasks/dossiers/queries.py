@@ -207,16 +207,28 @@ class RepeatOffender:
         return sum(run.dossiers for run in self.runs)
 
 
-def _run_months_query(today: dt.date, unit_id: int | None = None, min_run: int = 2) -> sa.Select:
+def _run_months_query(
+    today: dt.date, unit_id: int | None = None, min_run: int = 2, months: tuple[int, int] | None = None
+) -> sa.Select:
     """Each (unit, month) with late dossiers that lies in a run of `min_run`+ consecutive such months.
 
     Gaps and islands in SQL: within a unit, month_index − row_number() is constant along a run of
     consecutive months, so it names the run; a window count over it gives the run's length.
+
+    With `months` (first, last month index), only the months of that range are answered, and only the
+    late dossiers due from `min_run` − 1 months before it to `min_run` − 1 months after it are read: a
+    month belongs to a run of `min_run`+ months exactly when it does within that margin (a longer run is
+    cut to at least `min_run` months around it), so the answer for those months is the same as over all
+    time. The run keys (and runs reaching beyond the margin) are then those of the cut runs.
     """
     late = sa.select(Dossier.unit_id.label("unit_id"), month_index(Dossier.effective_due_on).label("month_index")
                      ).where(late_predicate(today))
     if unit_id is not None:
         late = late.where(Dossier.unit_id == unit_id)
+    if months is not None:
+        margin = max(min_run - 1, 0)
+        late = late.where(Dossier.effective_due_on >= month_start(months[0] - margin),
+                          Dossier.effective_due_on < month_start(months[1] + margin + 1))
     late_sq = late.subquery("late_dossiers")
     monthly = (sa.select(late_sq.c.unit_id, late_sq.c.month_index, sa.func.count().label("late_count"))
                .group_by(late_sq.c.unit_id, late_sq.c.month_index).subquery("late_months"))
@@ -229,8 +241,11 @@ def _run_months_query(today: dt.date, unit_id: int | None = None, min_run: int =
         numbered.c.unit_id, numbered.c.month_index, numbered.c.late_count, numbered.c.run_key,
         sa.func.count().over(partition_by=(numbered.c.unit_id, numbered.c.run_key)).label("run_length"),
     ).subquery("runs")
-    return (sa.select(runs.c.unit_id, runs.c.month_index, runs.c.late_count, runs.c.run_key)
-            .where(runs.c.run_length >= min_run))
+    query = (sa.select(runs.c.unit_id, runs.c.month_index, runs.c.late_count, runs.c.run_key)
+             .where(runs.c.run_length >= min_run))
+    if months is not None:
+        query = query.where(runs.c.month_index.between(*months))
+    return query
 
 
 def repeat_offenders(today: dt.date, year: int | None = None, min_run: int = 2) -> list[RepeatOffender]:
@@ -262,21 +277,20 @@ def repeat_offenders(today: dt.date, year: int | None = None, min_run: int = 2) 
 def repeat_late_months(unit_id: int, year: int, today: dt.date | None = None) -> int:
     """Months of `year` in which `unit_id` had late dossiers and that belong to a run of 2+ consecutive
     such months (for scoring, issue 8)."""
-    runs_sq = _run_months_query(today or clock_today(), unit_id=unit_id).subquery()
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(runs_sq)
-        .where(runs_sq.c.month_index.between(year * 12, year * 12 + 11))
-    ) or 0
+    runs_sq = _run_months_query(today or clock_today(), unit_id=unit_id, months=(year * 12, year * 12 + 11)
+                                ).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(runs_sq)) or 0
 
 
 def repeat_late_month_counts(period_start: dt.date, period_end: dt.date) -> dict[int, int]:
-    """{unit_id: months of the period in a run of 2+ consecutive late months} (scoring/sources.py)."""
-    runs_sq = _run_months_query(clock_today()).subquery()
-    rows = db.session.execute(
-        sa.select(runs_sq.c.unit_id, sa.func.count())
-        .where(runs_sq.c.month_index.between(index_of(period_start), index_of(period_end)))
-        .group_by(runs_sq.c.unit_id)
-    )
+    """{unit_id: months of the period in a run of 2+ consecutive late months} (scoring/sources.py).
+
+    A run may start before the period or end after it (December–January counts January in the new year);
+    only the dossiers due from the month before the period to the month after it are read.
+    """
+    months = (index_of(period_start), index_of(period_end))
+    runs_sq = _run_months_query(clock_today(), months=months).subquery()
+    rows = db.session.execute(sa.select(runs_sq.c.unit_id, sa.func.count()).group_by(runs_sq.c.unit_id))
     return {int(unit_id): int(count) for unit_id, count in rows}
 
 

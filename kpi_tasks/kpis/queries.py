@@ -271,35 +271,70 @@ def targets_met_share(unit_id: int, period_start: dt.date, period_end: dt.date) 
 
     A target applies when it names the unit, or the unit's kind without an own target of the unit for the
     same KPI and period. A target without a figure for its period counts as not met: a unit that does not
-    report has not shown the result. Only active KPIs count.
+    report has not shown the result. Only active KPIs count. (`targets_met_share_by_unit` for one unit.)
     """
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        return 0, 0
-    t, k, m = aliased(KpiTarget), aliased(Kpi), aliased(KpiMeasurement)
-    own = aliased(KpiTarget)
+    return targets_met_share_by_unit(period_start, period_end, unit_id=unit_id).get(unit_id, (0, 0))
+
+
+def _applicable_targets(period_start: dt.date, period_end: dt.date, unit_id: int | None) -> Any:
+    """(unit_id, target_id) of every target of an active KPI within [start, end] that applies to a unit.
+
+    Own targets and kind targets are two plain joins (UNION ALL) rather than one join on an OR, so that
+    each can use its index; a kind target is left out for a unit with an own target for the same KPI and
+    period.
+    """
+    def targets_of(u: Any, t: Any, applies: ColumnElement[bool]) -> sa.Select:
+        k = aliased(Kpi)
+        query = (sa.select(u.id.label("unit_id"), t.id.label("target_id"))
+                 .select_from(u).join(t, applies).join(k, k.id == t.kpi_id)
+                 .where(k.active.is_(True), t.period_start >= period_start, t.period_end <= period_end))
+        return query if unit_id is None else query.where(u.id == unit_id)
+
+    u_own, t_own = aliased(Unit), aliased(KpiTarget)
+    own_targets = targets_of(u_own, t_own, t_own.unit_id == u_own.id)
+    u_kind, t_kind, own = aliased(Unit), aliased(KpiTarget), aliased(KpiTarget)
     has_own = sa.exists().where(
-        own.kpi_id == t.kpi_id, own.unit_id == unit.id, own.period_kind == t.period_kind,
-        own.period_start == t.period_start,
+        own.kpi_id == t_kind.kpi_id, own.unit_id == u_kind.id, own.period_kind == t_kind.period_kind,
+        own.period_start == t_kind.period_start,
     )
-    applies = sa.or_(t.unit_id == unit.id, sa.and_(t.unit_id.is_(None), t.unit_kind == unit.kind, ~has_own))
+    kind_targets = targets_of(u_kind, t_kind, sa.and_(t_kind.unit_id.is_(None), t_kind.unit_kind == u_kind.kind,
+                                                      ~has_own))
+    return sa.union_all(own_targets, kind_targets).subquery("applicable_targets")
+
+
+def targets_met_share_by_unit(
+    period_start: dt.date, period_end: dt.date, unit_id: int | None = None
+) -> dict[int, tuple[int, int]]:
+    """{unit_id: (targets met, targets applicable)} for every unit (or only `unit_id`), in one statement.
+
+    The figures of `targets_met_share`: each applicable target (see `_applicable_targets`) with the unit's
+    counted figure for the target's period, aggregated in SQL per (unit, target); units without a target
+    are (0, 0).
+    """
+    u, t, k, m = aliased(Unit), aliased(KpiTarget), aliased(Kpi), aliased(KpiMeasurement)
+    pairs = _applicable_targets(period_start, period_end, unit_id)
     query = (
-        sa.select(t.id, t.target_value, k.formula, k.direction,
+        sa.select(u.id.label("unit_id"), t.id.label("target_id"), t.target_value, k.formula, k.direction,
                   _big_sum(m.numerator).label("numerator"), _big_sum(m.denominator).label("denominator"),
                   sa.func.sum(m.value).label("value"))
-        .select_from(t)
-        .join(k, k.id == t.kpi_id)
-        .outerjoin(m, sa.and_(m.kpi_id == t.kpi_id, m.unit_id == unit.id,
+        .select_from(u)
+        .outerjoin(pairs, pairs.c.unit_id == u.id)
+        .outerjoin(t, t.id == pairs.c.target_id)
+        .outerjoin(k, k.id == t.kpi_id)
+        .outerjoin(m, sa.and_(m.kpi_id == t.kpi_id, m.unit_id == u.id,
                               counted_clause(m, k.aggregation, t.period_start, t.period_end)))
-        .where(k.active.is_(True), t.period_start >= period_start, t.period_end <= period_end, applies)
-        .group_by(t.id, t.target_value, k.formula, k.direction)
+        .group_by(u.id, t.id, t.target_value, k.formula, k.direction)
     )
-    met = total = 0
+    if unit_id is not None:
+        query = query.where(u.id == unit_id)
+    shares: dict[int, tuple[int, int]] = {}
     for row in db.session.execute(query).mappings():
-        total += 1
-        exact = actual_fraction(row["formula"], row["numerator"], row["denominator"], row["value"])
-        met += bool(is_met(row["direction"], exact, row["target_value"]))
-    return met, total
+        met, total = shares.get(row["unit_id"], (0, 0))
+        if row["target_id"] is not None:
+            exact = actual_fraction(row["formula"], row["numerator"], row["denominator"], row["value"])
+            met, total = met + bool(is_met(row["direction"], exact, row["target_value"])), total + 1
+        shares[row["unit_id"]] = (met, total)
+    return shares
 
 
 @dataclass

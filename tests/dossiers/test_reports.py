@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import sqlalchemy as sa
 
 from kpi_tasks.calendar.service import current_calendar
-from kpi_tasks.dossiers.models import ApologyLetter
+from kpi_tasks.dossiers.models import ApologyLetter, Dossier
 from kpi_tasks.dossiers.queries import (
+    index_of,
     late_apology_letter_counts,
     repeat_late_month_counts,
     repeat_late_months,
@@ -50,6 +52,82 @@ def test_unit_late_in_january_and_february_but_not_march_is_a_repeat_offender_fo
     assert repeat_late_months(other.id, 2025, TODAY) == 1
     assert repeat_late_month_counts(D(2026, 1, 1), D(2026, 12, 31)) == {tp.id: 2, other.id: 1}
     assert repeat_late_month_counts(D(2026, 2, 1), D(2026, 3, 31)) == {tp.id: 1}
+
+
+def _late_months_history(units: list) -> dict[int, set[int]]:
+    """Dossiers over 2024–2026 in a repeatable pattern (runs of every length, across the new years, single
+    months, on-time and not-yet-due ones); returns each unit's late months (month indexes) as of TODAY."""
+    pattern = random.Random(8)  # noqa: S311 - repeatable test data, not secrets
+    late_months: dict[int, set[int]] = {unit.id: set() for unit in units}
+    for unit in units:
+        for index in range(2024 * 12, 2027 * 12):
+            month = dt.date(index // 12, index % 12 + 1, 1)
+            due = month + dt.timedelta(days=pattern.choice((0, 9, 27)))
+            kind = pattern.random()
+            if kind < 0.45:  # resolved late, or still open
+                resolved = due + dt.timedelta(days=2) if due < TODAY and kind < 0.3 else None
+            else:  # resolved on time, or not due yet
+                resolved = due - dt.timedelta(days=1) if due < TODAY and kind < 0.9 else None
+            db.session.add(Dossier(code=f"{unit.code}-{index}", unit_id=unit.id, received_on=due - dt.timedelta(days=5),
+                                   due_on=due, effective_due_on=due, resolved_on=resolved))
+            if (resolved is not None and resolved > due) or (resolved is None and due < TODAY):
+                late_months[unit.id].add(index)
+    db.session.flush()
+    return late_months
+
+
+def test_repeat_late_month_counts_read_one_month_either_side_and_count_as_over_all_time(app_ctx):
+    units = [make_unit(f"UBND xã {n}", kind="commune", code=f"X{n}") for n in range(6)]
+    late_months = _late_months_history(units)
+
+    def expected(start: dt.date, end: dt.date) -> dict[int, int]:
+        # A month counts when it is late and so is the month before or after it (a run of 2+), wherever
+        # the run begins or ends.
+        counts = {unit_id: sum(1 for index in range(start.year * 12 + start.month - 1, end.year * 12 + end.month)
+                               if index in months and (index - 1 in months or index + 1 in months))
+                  for unit_id, months in late_months.items()}
+        return {unit_id: count for unit_id, count in counts.items() if count}
+
+    periods = [(D(year, 1, 1), D(year, 12, 31)) for year in (2023, 2024, 2025, 2026, 2027)]
+    periods += [(D(year, month, 1), D(year, month + 2, 28)) for year in (2024, 2025, 2026) for month in (1, 4, 7, 10)]
+    periods += [(D(2025, month, 1), D(2025, month, 28)) for month in range(1, 13)]
+    periods += [(D(2025, 12, 1), D(2026, 1, 31)), (D(2024, 6, 15), D(2026, 2, 10)), (D(2024, 1, 1), D(2026, 12, 31))]
+    assert any(expected(start, end) for start, end in periods)
+    for start, end in periods:
+        assert repeat_late_month_counts(start, end) == expected(start, end), (start, end)
+    for unit in units:
+        for year in (2024, 2025, 2026):
+            assert repeat_late_months(unit.id, year, TODAY) == expected(D(year, 1, 1), D(year, 12, 31)).get(unit.id, 0)
+    # Repeat offenders still show whole runs, from their first month to their last.
+    for offender in repeat_offenders(TODAY):
+        months = late_months[offender.unit_id]
+        for run in offender.runs:
+            first, last = index_of(run.first), index_of(run.last)
+            assert set(range(first, last + 1)) <= months
+            assert first - 1 not in months
+            assert last + 1 not in months
+
+
+def test_repeat_late_month_counts_reads_only_the_months_around_the_period(app_ctx):
+    tp, _bt = make_units()
+    # Late every month of 2025: a run of twelve; the scan for March 2025 reads February to April only.
+    for month in range(1, 13):
+        make_dossier(tp, f"TP-{month}", D(2025, month, 1), D(2025, month, 10), D(2025, month, 12))
+    statements: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _executemany):
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        assert repeat_late_month_counts(D(2025, 3, 1), D(2025, 3, 31)) == {tp.id: 1}
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+    (_statement, parameters), = statements
+    bounds = {str(value)[:10] for value in (parameters.values() if isinstance(parameters, dict) else parameters)}
+    assert {"2025-02-01", "2025-05-01"} <= bounds  # due from 1 February, before 1 May
+    assert repeat_late_month_counts(D(2025, 1, 1), D(2025, 1, 31)) == {tp.id: 1}
+    assert repeat_late_month_counts(D(2024, 12, 1), D(2024, 12, 31)) == {}
 
 
 def test_late_apology_letters_for_scoring(app_ctx):

@@ -6,14 +6,24 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from kpi_tasks.audit.models import AuditEvent
 from kpi_tasks.errors import PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.kpis.models import KpiMeasurement
+from kpi_tasks.kpis.models import Kpi, KpiMeasurement, KpiTarget
 from kpi_tasks.kpis.periods import Period
-from kpi_tasks.kpis.queries import progress, targets_met_share, task_targets, unit_overview
+from kpi_tasks.kpis.queries import (
+    counted_clause,
+    progress,
+    targets_met_share,
+    targets_met_share_by_unit,
+    task_targets,
+    unit_overview,
+)
 from kpi_tasks.kpis.services import create_kpi, link_targets, record_measurement, set_target
+from kpi_tasks.kpis.values import actual_fraction, is_met
+from kpi_tasks.units.models import Unit
 from tests.factories import make_office, make_task, make_unit, make_user
 from tests.kpis.helpers import make_kpi
 
@@ -237,6 +247,101 @@ def test_targets_met_share_counts_each_applicable_target_once(app_ctx):
     assert targets_met_share(commune.id, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (2, 3)
     assert targets_met_share(other_commune.id, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (0, 3)
     assert targets_met_share(999_999, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (0, 0)
+
+
+def _share_one_query_per_unit(unit_id: int, period_start: dt.date, period_end: dt.date) -> tuple[int, int]:
+    """The former per-unit query of `targets_met_share`, kept as the reference for the all-units one."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        return 0, 0
+    t, k, m, own = aliased(KpiTarget), aliased(Kpi), aliased(KpiMeasurement), aliased(KpiTarget)
+    has_own = sa.exists().where(own.kpi_id == t.kpi_id, own.unit_id == unit.id, own.period_kind == t.period_kind,
+                                own.period_start == t.period_start)
+    applies = sa.or_(t.unit_id == unit.id, sa.and_(t.unit_id.is_(None), t.unit_kind == unit.kind, ~has_own))
+    query = (
+        sa.select(t.id, t.target_value, k.formula, k.direction, sa.func.sum(m.numerator).label("numerator"),
+                  sa.func.sum(m.denominator).label("denominator"), sa.func.sum(m.value).label("value"))
+        .select_from(t)
+        .join(k, k.id == t.kpi_id)
+        .outerjoin(m, sa.and_(m.kpi_id == t.kpi_id, m.unit_id == unit.id,
+                              counted_clause(m, k.aggregation, t.period_start, t.period_end)))
+        .where(k.active.is_(True), t.period_start >= period_start, t.period_end <= period_end, applies)
+        .group_by(t.id, t.target_value, k.formula, k.direction)
+    )
+    met = total = 0
+    for row in db.session.execute(query).mappings():
+        total += 1
+        numerator = None if row["numerator"] is None else int(row["numerator"])
+        denominator = None if row["denominator"] is None else int(row["denominator"])
+        exact = actual_fraction(row["formula"], numerator, denominator, row["value"])
+        met += bool(is_met(row["direction"], exact, row["target_value"]))
+    return met, total
+
+
+def test_targets_met_share_by_unit_gives_every_unit_the_figures_of_targets_met_share(app_ctx):
+    office = make_office()
+    signing = make_kpi(office, code="KYSO")
+    online = make_kpi(office, code="DVCTT", direction="above")
+    reports = make_kpi(office, code="BC", name="Số báo cáo chậm", measure="count", formula="value",
+                       direction="at_most", aggregation="sum")
+    retired = make_kpi(office, code="CU")
+    (tp, vhtt, nv), (bh, bt, bd) = _units()
+    closed = make_unit("UBND xã đã sáp nhập", "commune", code="SN")
+    closed.active = False
+    bare = make_unit("Trung tâm không có chỉ tiêu", "other", code="TT")
+    # Kind targets, overridden for one unit for the year and for another unit for one quarter.
+    set_target(signing, office, period="2026", unit_kind="department", target_value=90)
+    set_target(signing, office, period="2026", unit_kind="commune", target_value=70)
+    set_target(signing, office, period="2026", unit_id=bd.id, target_value=80)
+    set_target(online, office, period="2026-Q1", unit_kind="commune", target_value=50)
+    set_target(online, office, period="2026-Q2", unit_kind="commune", target_value=50)
+    set_target(online, office, period="2026-Q2", unit_id=bh.id, target_value=40)
+    set_target(online, office, period="2026-Q1", unit_id=tp.id, target_value=60)  # a department's own only
+    set_target(online, office, period="2027", unit_kind="commune", target_value=50)  # outside the year
+    set_target(online, office, period="2025-Q4", unit_kind="commune", target_value=50)  # before it
+    # A summed count: at most 3 late reports in the first half, per quarter.
+    set_target(reports, office, period="2026-Q1", unit_kind="department", target_value=3)
+    set_target(reports, office, period="2026-Q2", unit_kind="department", target_value=3)
+    set_target(retired, office, period="2026", unit_kind="commune", target_value=10)
+    figures = {tp: (95, 100), vhtt: (89, 100), nv: (90, 100), bh: (72, 100), bt: (69, 100), bd: (85, 100),
+               closed: (99, 100)}
+    for unit, (numerator, denominator) in figures.items():
+        record_measurement(signing, unit, Q1, numerator=numerator, denominator=denominator)
+    # A unit's own entry beats the computed figure of the same day; a later figure beats an earlier one.
+    record_measurement(signing, bt, Q1, numerator=75, denominator=100, source="entered", actor=office)
+    record_measurement(signing, vhtt, dt.date(2026, 9, 30), numerator=91, denominator=100)
+    record_measurement(online, tp, dt.date(2026, 2, 28), numerator=61, denominator=100)
+    record_measurement(online, bh, Q1, numerator=51, denominator=100)
+    record_measurement(online, bh, dt.date(2026, 6, 30), numerator=45, denominator=100)  # 45 > 40 (own)
+    record_measurement(online, bt, dt.date(2026, 6, 30), numerator=45, denominator=100)  # 45 ≤ 50 (kind)
+    record_measurement(online, bd, dt.date(2025, 12, 31), numerator=60, denominator=100)
+    for unit, counts in ((tp, (1, 1)), (vhtt, (2, 2)), (nv, (0, 4))):  # sums of 2, 4 and 4 in the first quarter
+        for day, count in zip((dt.date(2026, 1, 31), dt.date(2026, 2, 28)), counts, strict=True):
+            record_measurement(reports, unit, day, value=count)
+    record_measurement(reports, nv, dt.date(2026, 5, 31), value=3)
+    retired.active = False
+    db.session.flush()
+
+    units = (tp, vhtt, nv, bh, bt, bd, closed, bare)
+    for start, end in ((dt.date(2026, 1, 1), dt.date(2026, 12, 31)), (dt.date(2026, 1, 1), Q1),
+                       (dt.date(2025, 1, 1), dt.date(2025, 12, 31)), (dt.date(2025, 10, 1), dt.date(2026, 6, 30))):
+        shares = targets_met_share_by_unit(start, end)
+        assert {unit.id: shares[unit.id] for unit in units} == {
+            unit.id: targets_met_share(unit.id, start, end) for unit in units}, (start, end)
+        assert {unit.id: shares[unit.id] for unit in units} == {
+            unit.id: _share_one_query_per_unit(unit.id, start, end) for unit in units}, (start, end)
+        assert set(shares) >= {unit.id for unit in units}
+    year = targets_met_share_by_unit(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert {unit.code: year[unit.id] for unit in units} == {
+        # signing (VHTT's September 91 counts), TP's own online Q1, reports Q1 (summed) and Q2 (none: not met)
+        "TP": (3, 4), "VHTT": (1, 3), "NV": (2, 3),
+        # signing (BT's own entry 75 beats the computed 69), online Q1 and Q2 (BH's own 40 for Q2); BD is
+        # judged against its own 80
+        "BH": (3, 3), "BT": (1, 3), "BD": (1, 3),
+        "SN": (1, 3), "TT": (0, 0),
+    }
+    assert targets_met_share_by_unit(dt.date(2026, 1, 1), dt.date(2026, 12, 31), unit_id=bh.id) == {bh.id: (3, 3)}
+    assert targets_met_share_by_unit(dt.date(2026, 1, 1), dt.date(2026, 12, 31), unit_id=999_999) == {}
 
 
 def test_link_targets_sets_exactly_the_given_targets_and_refuses_another_tasks(app_ctx):

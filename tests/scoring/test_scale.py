@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring.services import compute_draft, publish_scoring
 from kpi_tasks.tasks.models import STATE_DONE, STATE_OPEN, Task, task_coordinating_units
+from kpi_tasks.units.models import Unit
 from tests.factories import make_directive, make_unit, make_user
 
 UNITS = 20
@@ -107,3 +108,33 @@ def test_the_computation_is_one_aggregate_over_tasks(app_ctx, size):
     over_tasks = [s for s in statements if "FROM (SELECT tasks.id" in s or "JOIN tasks" in s]
     assert len(over_tasks) == 1
     assert "GROUP BY" in over_tasks[0]
+
+
+def test_query_count_does_not_grow_with_the_number_of_units(app_ctx):
+    """The KPI component and the penalties are one statement each for all units, not one per unit."""
+    kpi_services = pytest.importorskip("kpi_tasks.kpis.services")
+    office = make_user("office")
+    directive = make_directive(office)
+    online = kpi_services.create_kpi(office, code="DVC", name="Tỷ lệ hồ sơ trực tuyến", measure="percent",
+                                     formula="ratio", direction="at_least")
+    kpi_services.set_target(online, None, period="2026", unit_kind="department", target_value=50)
+
+    def draft_with(units: int) -> tuple[list[str], object]:
+        existing = db.session.scalar(sa.select(sa.func.count()).select_from(Unit))
+        unit_ids = [make_unit(f"Đơn vị {n:02d}", code=f"S{n:02d}").id for n in range(existing, units)]
+        for unit_id in unit_ids:
+            kpi_services.set_target(online, None, period="2026-Q1", unit_id=unit_id, target_value=60)
+            kpi_services.record_measurement(online, unit_id, dt.date(2026, 3, 15), numerator=55, denominator=100)
+        add_tasks(directive.id, unit_ids, existing * 10, 10 * len(unit_ids))
+        db.session.commit()
+        with counted_queries() as statements:
+            result = compute_draft(2026)
+        return statements, result
+
+    few, result_few = draft_with(5)
+    many, result_many = draft_with(40)
+    assert len(result_few.units) == 5
+    assert len(result_many.units) == 40
+    assert len(many) == len(few), (few, many)
+    # The figures are there: each unit has the kind's year target (55 ≥ 50, met) and its own Q1 target (not met).
+    assert {(unit.breakdown["kpi"]["met"], unit.breakdown["kpi"]["total"]) for unit in result_many.units} == {(1, 2)}
