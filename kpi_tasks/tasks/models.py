@@ -76,6 +76,8 @@ class Task(db.Model):
 
     __table_args__ = (
         sa.Index("ix_tasks_lead_unit_state_deadline", "lead_unit_id", "state", "effective_deadline"),
+        # The status lists of the whole office (overdue, in progress): a range on the deadline within a state.
+        sa.Index("ix_tasks_state_deadline", "state", "effective_deadline"),
         sa.CheckConstraint("progress_percent >= 0 AND progress_percent <= 100", name="progress_range"),
     )
     # Optimistic locking: a flush that finds another writer's version raises StaleDataError (→ 409).

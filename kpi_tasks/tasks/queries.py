@@ -87,7 +87,18 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
         joinedload(Task.lead_unit),
         selectinload(Task.coordinating_units),
         selectinload(Task.assignees),
-    ).order_by(Task.effective_deadline.is_(None), Task.effective_deadline, Task.id)
+    ).order_by(*_deadline_order(filters))
+
+
+# Filters whose rows all have a deadline: their lists need no "no deadline last" term, which no index serves.
+_DATED_STATUSES = {"overdue", "in_progress", "done_late"}
+
+
+def _deadline_order(filters: TaskFilters) -> tuple[sa.ColumnElement, ...]:
+    """By effective deadline, tasks without one last; the index on the deadline serves it when no row lacks one."""
+    if filters.status in _DATED_STATUSES or filters.due_soon or filters.deadline_from or filters.deadline_to:
+        return (Task.effective_deadline, Task.id)
+    return (Task.effective_deadline.is_(None), Task.effective_deadline, Task.id)
 
 
 def period_clause(date_from: dt.date | None, date_to: dt.date | None) -> sa.ColumnElement[bool]:
