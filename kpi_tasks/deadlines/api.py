@@ -27,7 +27,7 @@ from kpi_tasks.deadlines.services import (
 )
 from kpi_tasks.extensions import db
 from kpi_tasks.pagination import paginate_rows
-from kpi_tasks.tasks.api import report_values, task_detail_json, update_json
+from kpi_tasks.tasks.api import report_values, review_values, task_detail_json, update_json
 from kpi_tasks.tasks.models import ProgressUpdate
 from kpi_tasks.tasks.services import get_task_or_404
 
@@ -184,11 +184,9 @@ def review_occurrence_api(task_id: int, occurrence_id: int) -> dict:
     task = get_task_or_404(task_id, user)
     occurrence = get_occurrence_or_404(task, occurrence_id)
     fields = json_fields()
-    decision = fields.choice("decision", ("approve", "return"), required=True)
-    note = fields.text("note")
-    version = fields.integer("version")
+    values = review_values(fields)
     fields.done()
-    review_occurrence(occurrence, user, decision=decision or "", note=note, expected_version=version)
+    review_occurrence(occurrence, user, **values)
     db.session.commit()
     return _occurrence_detail(occurrence)
 

@@ -33,7 +33,7 @@ from kpi_tasks.tasks.models import (
     ProgressUpdate,
     Task,
 )
-from kpi_tasks.tasks.progress import check_report
+from kpi_tasks.tasks.progress import check_report, store_report
 from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
 
 DEFAULT_HORIZON_DAYS = 92
@@ -221,30 +221,11 @@ def report_occurrence(
     )
     if errors:
         raise ValidationError("Báo cáo kỳ chưa hợp lệ.", errors)
-    update = ProgressUpdate(
-        task_id=task.id,
-        occurrence_id=occurrence.id,
-        unit_id=actor.unit_id or task.lead_unit_id,
-        author_id=actor.id,
-        progress_percent=progress_percent,
-        note=note,
-        reports_completion=report_completed,
-        completed_on=completed_on if report_completed else None,
+    update, changes = store_report(
+        occurrence, task, actor, leads=leads, progress_percent=progress_percent, note=note,
+        report_completed=report_completed, completed_on=completed_on, occurrence_id=occurrence.id,
     )
-    db.session.add(update)
-    changes: dict[str, tuple[object, object]] = {"occurrence": (None, occurrence.due_on)}
-    if leads:
-        if progress_percent is not None and progress_percent != occurrence.progress_percent:
-            changes["progress_percent"] = (occurrence.progress_percent, progress_percent)
-            occurrence.progress_percent = progress_percent
-        if report_completed:
-            changes["state"] = (occurrence.state, STATE_AWAITING_REVIEW)
-            changes["completion_reported_on"] = (None, completed_on)
-            occurrence.state = STATE_AWAITING_REVIEW
-            occurrence.completion_reported_on = completed_on
-    # Touching the row bumps `version`, so a concurrent report based on the old version is refused.
-    occurrence.updated_at = utcnow()
-    db.session.flush()
+    changes = {"occurrence": (None, occurrence.due_on), **changes}
     refresh_task_deadline(task)
     record(actor, "task", task.id, "occurrence_report" if report_completed else "occurrence_progress", changes,
            note=note or None)

@@ -204,15 +204,22 @@ def post_update_api(task_id: int) -> tuple[dict, int]:
     return {**update_json(update), "task": task_detail_json(task)}, 201
 
 
+def review_values(fields: Fields) -> dict:
+    """The body of the office's decision on a completion report, for a task or one of its occurrences."""
+    return {
+        "decision": fields.choice("decision", ("approve", "return"), required=True) or "",
+        "note": fields.text("note"),
+        "expected_version": fields.integer("version"),
+    }
+
+
 def review_task_api(task_id: int) -> dict:
     user = api_user()
     task = get_task_or_404(task_id, user)
     fields = json_fields()
-    decision = fields.choice("decision", ("approve", "return"), required=True)
-    note = fields.text("note")
-    version = fields.integer("version")
+    values = review_values(fields)
     fields.done()
-    review_task(task, user, decision=decision or "", note=note, expected_version=version)
+    review_task(task, user, **values)
     db.session.commit()
     return task_detail_json(task)
 

@@ -1,11 +1,15 @@
-"""The checks every progress report shares, whether it is against a task or one of its occurrences."""
+"""What every progress report shares, whether it is against a task or one of its occurrences: its checks and
+how it is stored."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from kpi_tasks.clock import today
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.accounts.models import User
+from kpi_tasks.clock import today, utcnow
+from kpi_tasks.extensions import db
+from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, ProgressUpdate, Task
 from kpi_tasks.text import format_date
 
 
@@ -43,3 +47,44 @@ def check_report(
     if not note and progress_percent is None:
         errors["note"] = missing_note
     return progress_percent, completed_on
+
+
+def store_report(
+    target: Any,
+    task: Task,
+    actor: User,
+    *,
+    leads: bool,
+    progress_percent: int | None,
+    note: str | None,
+    report_completed: bool,
+    completed_on: dt.date | None,
+    occurrence_id: int | None = None,
+) -> tuple[ProgressUpdate, dict[str, tuple[object, object]]]:
+    """Store a checked report against `target` (the task, or one of its occurrences) and return the update and
+    the changes for the history. Only the lead unit moves the target's progress or reports it complete."""
+    update = ProgressUpdate(
+        task_id=task.id,
+        occurrence_id=occurrence_id,
+        unit_id=actor.unit_id or task.lead_unit_id,
+        author_id=actor.id,
+        progress_percent=progress_percent,
+        note=note,
+        reports_completion=report_completed,
+        completed_on=completed_on if report_completed else None,
+    )
+    db.session.add(update)
+    changes: dict[str, tuple[object, object]] = {}
+    if leads:
+        if progress_percent is not None and progress_percent != target.progress_percent:
+            changes["progress_percent"] = (target.progress_percent, progress_percent)
+            target.progress_percent = progress_percent
+        if report_completed:
+            changes["state"] = (target.state, STATE_AWAITING_REVIEW)
+            changes["completion_reported_on"] = (target.completion_reported_on, completed_on)
+            target.state = STATE_AWAITING_REVIEW
+            target.completion_reported_on = completed_on
+    # Touching the row bumps `version`, so a concurrent report based on the old version is refused.
+    target.updated_at = utcnow()
+    db.session.flush()
+    return update, changes

@@ -34,7 +34,7 @@ from kpi_tasks.tasks.models import (
     ProgressUpdate,
     Task,
 )
-from kpi_tasks.tasks.progress import check_report
+from kpi_tasks.tasks.progress import check_report, store_report
 from kpi_tasks.tasks.status import status_expression
 from kpi_tasks.text import fold, format_date
 from kpi_tasks.units.models import Unit
@@ -232,29 +232,10 @@ def post_update(
     )
     if errors:
         raise ValidationError("Cập nhật tiến độ chưa hợp lệ.", errors)
-    update = ProgressUpdate(
-        task_id=task.id,
-        unit_id=actor.unit_id or task.lead_unit_id,
-        author_id=actor.id,
-        progress_percent=progress_percent,
-        note=note,
-        reports_completion=report_completed,
-        completed_on=completed_on if report_completed else None,
+    update, changes = store_report(
+        task, task, actor, leads=leads, progress_percent=progress_percent, note=note,
+        report_completed=report_completed, completed_on=completed_on,
     )
-    db.session.add(update)
-    changes: dict[str, tuple[object, object]] = {}
-    if leads:
-        if progress_percent is not None and progress_percent != task.progress_percent:
-            changes["progress_percent"] = (task.progress_percent, progress_percent)
-            task.progress_percent = progress_percent
-        if report_completed:
-            changes["state"] = (task.state, STATE_AWAITING_REVIEW)
-            changes["completion_reported_on"] = (task.completion_reported_on, completed_on)
-            task.state = STATE_AWAITING_REVIEW
-            task.completion_reported_on = completed_on
-    # Touching the row bumps `version`, so a concurrent edit based on the old version is refused.
-    task.updated_at = utcnow()
-    db.session.flush()
     action = "report_completion" if report_completed else "progress"
     record(actor, "task", task.id, action, changes, note=note or None)
     return update
