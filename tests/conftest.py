@@ -101,6 +101,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS.mkdir(exist_ok=True)  # screenshots and figures land here whether or not `make test` made it
 
 
 @pytest.fixture(scope="session")

@@ -30,14 +30,14 @@ LEASE_SECONDS = 4
 TICK_SECONDS = 1
 
 
-def wait_for(what: str, condition: Callable[[], Any], timeout: float) -> Any:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+def wait_for(what: str, condition: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
+    """Poll `condition` every `interval` seconds until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
-        time.sleep(0.1)  # polling interval only; the bound is `timeout`
+        time.sleep(interval)  # polling interval only; the bound is `timeout`
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
