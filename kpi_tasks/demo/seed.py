@@ -2,15 +2,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.services import create_user
+from kpi_tasks.accounts.services import PASSWORD_METHOD, create_user
 from kpi_tasks.clock import today
 from kpi_tasks.demo.data import COMMUNES, DEPARTMENTS, DIRECTIVES, DISTRICT, OTHER_UNITS, USERS
 from kpi_tasks.demo.kpis import seed_kpis
+from kpi_tasks.demo.story import District, play_task, seed_story
+from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import create_directive
+from kpi_tasks.extensions import db
 from kpi_tasks.scoring.services import create_default_rule
 from kpi_tasks.tasks.models import Task
-from kpi_tasks.tasks.services import assign_staff, create_task, post_update, review_task
+from kpi_tasks.tasks.services import assign_staff, create_task
 from kpi_tasks.units.services import create_unit
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented password of the demo accounts
@@ -23,15 +29,22 @@ def seed_demo() -> str:
         for code, name in rows:
             units[code] = create_unit(code, name, kind)
     users: dict[str, User] = {}
+    shared_hash = generate_password_hash(DEMO_PASSWORD, method=PASSWORD_METHOD)
     for username, full_name, role, unit_code in USERS:
-        users[username] = create_user(
-            username, role, DEMO_PASSWORD, unit_code=unit_code, full_name=full_name, email=f"{username}@example.vn"
-        )
+        users[username] = create_user(username, role, DEMO_PASSWORD, unit_code=unit_code, full_name=full_name,
+                                      email=f"{username}@example.vn", password_hash=shared_hash)
+    managed = {code for _u, _n, role, code in USERS if role == "unit_manager"}
+    for code, unit in units.items():
+        if code not in managed:
+            username = f"{code.lower()}.lanhdao"
+            users[username] = create_user(username, "unit_manager", DEMO_PASSWORD, unit_code=code,
+                                          full_name=f"Lãnh đạo {unit.name}", email=f"{username}@example.vn",
+                                          password_hash=shared_hash)
     office, admin = users["vanphong"], users["admin"]
     managers = {user.unit_id: user for user in users.values() if user.role == "unit_manager"}
     staff = {user.unit_id: user for user in users.values() if user.role == "unit_staff"}
     day = today()
-    task_count = 0
+    directives: dict[str, Directive] = {}
     for spec in DIRECTIVES:
         issued_on = day - dt.timedelta(days=spec["issued_days_ago"])
         directive = create_directive(
@@ -43,6 +56,7 @@ def seed_demo() -> str:
             signer=spec["signer"],
             kind=spec["kind"],
         )
+        directives[spec["number"]] = directive
         for section, title, content, lead, coordinating, offset, outcome in spec["tasks"]:
             deadline = None if offset is None else day + dt.timedelta(days=offset)
             task = create_task(
@@ -58,32 +72,18 @@ def seed_demo() -> str:
             lead_manager = managers.get(task.lead_unit_id)
             if lead_manager and task.lead_unit_id in staff:
                 assign_staff(task, lead_manager, [staff[task.lead_unit_id].id])
-            _play(task, outcome, lead_manager or admin, office, day)
-            task_count += 1
+            play_task(task, outcome, lead_manager or admin, office, day)
     seed_kpis(units, office, day)
+    seed_story(District(units, users, day, DISTRICT), directives["1035/UBND-TTHC"])
     _seed_scoring_rule(users, day)
     logins = "\n".join(f"  {u:<20} {r:<13} {c or ''}" for u, _n, r, c in USERS)
+    directive_count = db.session.scalar(sa.select(sa.func.count()).select_from(Directive))
+    task_count = db.session.scalar(sa.select(sa.func.count()).select_from(Task))
     return (
-        f"Đã nạp dữ liệu mẫu: {len(units)} đơn vị, {len(users)} người dùng, {len(DIRECTIVES)} văn bản, "
-        f"{task_count} nhiệm vụ.\nTài khoản mẫu (tên đăng nhập, vai trò, đơn vị):\n{logins}"
+        f"Đã nạp dữ liệu mẫu: {len(units)} đơn vị, {len(users)} người dùng, {directive_count} văn bản, "
+        f"{task_count} nhiệm vụ.\nTài khoản mẫu (tên đăng nhập, vai trò, đơn vị):\n{logins}\n"
+        f"  <mã đơn vị>.lanhdao  unit_manager  mọi đơn vị khác (ví dụ tnmt.lanhdao, bhoa.lanhdao)"
     )
-
-
-def _play(task: Task, outcome: str, reporter: User, office: User, day: dt.date) -> None:
-    """Move a fresh task forward as its unit and the office would have, to reach `outcome` today."""
-    deadline = task.deadline
-    if outcome in ("in_progress", "overdue", "ongoing"):
-        post_update(task, reporter, progress_percent=40, note="Đang triển khai, đã giao chuyên viên theo dõi.")
-        return
-    if outcome == "awaiting":
-        post_update(task, reporter, progress_percent=None, note="Đã hoàn thành, gửi báo cáo kết quả.",
-                    report_completed=True, completed_on=day - dt.timedelta(days=1))
-        return
-    completed_on = (deadline - dt.timedelta(days=2)) if outcome == "done_on_time" else (
-        deadline + dt.timedelta(days=5))
-    post_update(task, reporter, progress_percent=None, note="Đã hoàn thành nhiệm vụ.", report_completed=True,
-                completed_on=min(completed_on, day))
-    review_task(task, office, decision="approve", note="Xác nhận đã hoàn thành.")
 
 
 def _seed_scoring_rule(users: dict[str, User], day: dt.date) -> None:
