@@ -8,6 +8,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from kpi_tasks.clock import today
 from kpi_tasks.deadlines.models import Milestone
@@ -69,6 +70,9 @@ def milestones_workbook(task: Task, milestones: list[Milestone], issuer: str) ->
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0  # as wide as the page, as long as needed
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)

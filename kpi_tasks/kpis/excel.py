@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpi_tasks.errors import ValidationError
@@ -277,8 +278,31 @@ def header_text(value: Any) -> str:
 
 # ------------------------------------------------------------------------------------------------ export
 
-def progress_workbook(table: ProgressTable, issuer: str) -> bytes:
-    """The progress table in the appendix layout: title block, STT, Đơn vị, figures, bold total row."""
+EXPORT_HEADER_ROW = 7  # rows 1–5: issuer, title, "(Kèm theo …)", period, date of extraction; 6: blank
+
+
+def attached_to(issuer: str, day: dt.date) -> str:
+    """The "(Kèm theo …)" line, with blanks for the number and day the clerk fills in, as in the seeds."""
+    return f"(Kèm theo Báo cáo số        /BC-UBND ngày      /{day.month}/{day.year} của {issuer})"
+
+
+def print_setup(sheet: Worksheet, header_rows: str) -> None:
+    """A4 landscape, as wide as the page and as many pages down as needed, the header on every page."""
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = header_rows
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
+    sheet.oddFooter.center.text = "Trang &P/&N"
+
+
+def progress_workbook(table: ProgressTable, issuer: str, extracted_on: dt.date) -> bytes:
+    """The progress table in the appendix layout: title block (issuer, title, "Kèm theo …", period, date of
+    extraction), STT, Đơn vị, figures, bold total row from the sums, A4 landscape print set-up."""
     kpi = table.kpi
     workbook = Workbook()
     sheet = workbook.active
@@ -291,11 +315,25 @@ def progress_workbook(table: ProgressTable, issuer: str) -> bytes:
                 f"Thay đổi so với {table.previous.label}"]
     last_column = len(headers)
     as_of = table.total.as_of if table.total else None
-    subtitle = f"{table.period.label}" + (f" (số liệu tính đến ngày {format_date(as_of)})" if as_of else "")
-    _title_block(sheet, issuer, f"THỐNG KÊ {kpi.name.upper()}", subtitle, kpi, last_column)
-    header_row = 6
+    period = f"{table.period.label}" + (f" (số liệu tính đến ngày {format_date(as_of)})" if as_of else "")
+    lines = [
+        (2, f"THỐNG KÊ {kpi.name.upper()}", Font(bold=True, size=13)),
+        (3, attached_to(issuer, extracted_on), Font(italic=True)),
+        (4, period, Font()),
+        (5, f"Ngày trích xuất số liệu: {format_date(extracted_on)} (từ Phần mềm theo dõi nhiệm vụ)",
+         Font(italic=True)),
+    ]
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=min(3, last_column))
+    sheet["A1"] = issuer.upper()
+    sheet["A1"].font = BOLD
+    for row, text, font in lines:
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
+        cell = sheet.cell(row=row, column=1, value=text)
+        cell.font, cell.alignment = font, CENTER
+    header_row = EXPORT_HEADER_ROW
     for column, label in enumerate(headers, start=1):
         _header_cell(sheet, header_row, column, label)
+    sheet.row_dimensions[header_row].height = 48
     percent_format = "0.00%"
     value_format = "#,##0" if kpi.measure in ("count", "vnd") else "0.00"
     target_format = percent_format if kpi.is_rate else value_format
@@ -316,7 +354,7 @@ def progress_workbook(table: ProgressTable, issuer: str) -> bytes:
     total = table.total
     if total is not None:
         row_number += 1
-        values = ["", "TỔNG CỘNG"]
+        values = ["TỔNG CỘNG", None]
         if kpi.is_ratio:
             values += [total.numerator, total.denominator, _fraction(total.actual_value)]
         else:
@@ -324,11 +362,13 @@ def progress_workbook(table: ProgressTable, issuer: str) -> bytes:
         values += ["", f"{total.units_met}/{total.units_with_target} đạt" if total.units_with_target else "",
                    _fraction(total.change) if kpi.is_rate else total.change]
         _write_row(sheet, row_number, values, kpi, percent_format, value_format, target_format, bold=True)
+        sheet.merge_cells(start_row=row_number, start_column=1, end_row=row_number, end_column=2)
     sheet.column_dimensions["A"].width = 6
     sheet.column_dimensions["B"].width = 42
     for column in range(3, last_column + 1):
         sheet.column_dimensions[get_column_letter(column)].width = 18
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
+    print_setup(sheet, f"{header_row}:{header_row}")
     return _workbook_bytes(workbook)
 
 

@@ -137,7 +137,7 @@ def detail(kpi_id: int) -> str:
 def export(kpi_id: int) -> Response:
     kpi = get_kpi_or_404(kpi_id)
     table = progress(kpi, _period_arg(kpi))
-    return _xlsx(excel.progress_workbook(table, _issuer()), f"chi-tieu-{kpi.code}-{table.period.code}.xlsx")
+    return _xlsx(excel.progress_workbook(table, _issuer(), today()), f"chi-tieu-{kpi.code}-{table.period.code}.xlsx")
 
 
 def _xlsx(data: bytes, name: str) -> Response:

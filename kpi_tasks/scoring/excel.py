@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from kpi_tasks.scoring.queries import ScoringResult, UnitResult
 from kpi_tasks.scoring.rules import PENALTY_LABELS, SCORED_OUTCOMES, grade_ranges
@@ -36,6 +39,7 @@ COLUMNS = [
     ("Xếp loại", None, 32),
 ]
 FIRST_DATA_ROW = 8
+RATE_COLUMN = 7  # "Thực hiện nhiệm vụ — Tỷ lệ"
 
 
 def outcome_totals(unit: UnitResult) -> dict[str, int]:
@@ -52,7 +56,7 @@ def _row(unit: UnitResult) -> list[Any]:
         unit.position,
         unit.unit_name,
         *[totals[outcome] for outcome in SCORED_OUTCOMES],
-        tasks["rate"],
+        tasks["rate"] / 100 if tasks["rate"] is not None else None,  # a real rate, shown with the % format
         tasks["points"] if tasks["rate"] is not None else None,
         f"{kpi['met']}/{kpi['total']}" if kpi["rate"] is not None else "—",
         kpi["points"] if kpi["rate"] is not None else None,
@@ -62,7 +66,10 @@ def _row(unit: UnitResult) -> list[Any]:
     ]
 
 
-def scoring_workbook(result: ScoringResult, issuer: str, version_label: str) -> bytes:
+def scoring_workbook(result: ScoringResult, issuer: str, version_label: str, extracted_on: dt.date) -> bytes:
+    """The appendix: title block (issuer, title, "Kèm theo …", period and version, date of extraction), a
+    two-row header, one row per unit (STT, Đơn vị, components, score, grade), a bold total row, the notes,
+    and an A4 landscape print set-up."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = f"Thi đua {result.period.year}"
@@ -79,9 +86,13 @@ def scoring_workbook(result: ScoringResult, issuer: str, version_label: str) -> 
     sheet["A1"].font, sheet["A1"].alignment = BOLD, CENTER
     title(2, "PHỤ LỤC", Font(bold=True, size=12))
     title(3, f"KẾT QUẢ CHẤM ĐIỂM THI ĐUA VỀ THỰC HIỆN NHIỆM VỤ ĐƯỢC GIAO NĂM {period.year}", Font(bold=True, size=12))
-    title(4, f"(Kỳ đánh giá từ {format_date(period.start)} đến {format_date(period.end)}; số liệu tính đến ngày "
-             f"{format_date(period.as_of)}; {version_label})", Font(italic=True))
-    sheet.row_dimensions[3].height = 30
+    title(4, f"(Kèm theo Báo cáo số        /BC-UBND ngày      /{extracted_on.month}/{extracted_on.year} của "
+             f"{issuer} về kết quả chấm điểm thi đua năm {period.year})", Font(italic=True))
+    title(5, f"Kỳ đánh giá từ {format_date(period.start)} đến {format_date(period.end)}; số liệu tính đến ngày "
+             f"{format_date(period.as_of)}; {version_label}. Ngày trích xuất: {format_date(extracted_on)}.",
+          Font(italic=True))
+    for row in (3, 5):
+        sheet.row_dimensions[row].height = 30  # LibreOffice does not fit merged rows to wrapped text
 
     header, sub = 6, 7
     column = 1
@@ -112,7 +123,9 @@ def scoring_workbook(result: ScoringResult, issuer: str, version_label: str) -> 
             cell = sheet.cell(row=row, column=index, value=value)
             cell.border = BORDER
             cell.alignment = LEFT if index in (2, len(COLUMNS)) else CENTER
-            if isinstance(value, float):
+            if index == RATE_COLUMN:
+                cell.number_format = "0.00%"
+            elif isinstance(value, float):
                 cell.number_format = "0.00"
         row += 1
     # Total row: the task counts add up; scores and grades do not.
@@ -131,9 +144,17 @@ def scoring_workbook(result: ScoringResult, issuer: str, version_label: str) -> 
         cell.alignment = LEFT
         cell.font = Font(italic=True) if offset > 2 else BOLD
     sheet.freeze_panes = f"C{FIRST_DATA_ROW}"
+    # Print: A4 landscape, as wide as the page, as many pages down as needed, the header on every page.
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.print_title_rows = f"{header}:{sub}"
     sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
+    sheet.oddFooter.center.text = "Trang &P/&N"
 
     buffer = BytesIO()
     workbook.save(buffer)

@@ -186,7 +186,7 @@ def version_unit(scoring_id: int, unit_id: int) -> str:
 
 
 def _xlsx(result: ScoringResult, filename: str, version: str) -> Response:
-    content = scoring_workbook(result, current_app.config["ISSUER_NAME"], version)
+    content = scoring_workbook(result, current_app.config["ISSUER_NAME"], version, today())
     return send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=filename)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from kpi_tasks.extensions import db
@@ -99,18 +100,31 @@ def test_progress_page_table_chart_and_export_in_appendix_layout(app, client):
     sheet = open_workbook(exported.data).active
     assert sheet["A1"].value == "UBND HUYỆN"
     assert sheet["A2"].value == "THỐNG KÊ TỶ LỆ HỒ SƠ TRỰC TUYẾN"
-    assert "Quý I/2026" in sheet["A3"].value
-    assert [sheet.cell(row=6, column=c).value for c in range(1, 6)] == [
-        "STT", "Đơn vị", "Số hồ sơ trực tuyến", "Tổng số hồ sơ", "Tỷ lệ (%)"]
-    assert [sheet.cell(row=7, column=c).value for c in range(1, 5)] == [1, "UBND xã Bình Hải", 60, 100]
-    assert sheet.cell(row=7, column=5).value == 0.6
-    assert sheet.cell(row=7, column=5).number_format == "0.00%"
-    assert sheet.cell(row=7, column=7).value == "Đạt"
-    assert sheet.cell(row=8, column=7).value == "Chưa đạt"
-    total = [sheet.cell(row=9, column=c) for c in range(1, 6)]
-    assert [cell.value for cell in total[1:4]] == ["TỔNG CỘNG", 110, 200]
-    assert total[4].value == 0.55
-    assert all(cell.font.bold for cell in total)
+    assert sheet["A3"].value == "(Kèm theo Báo cáo số        /BC-UBND ngày      /3/2026 của UBND huyện)"
+    assert sheet["A4"].value == "Quý I/2026 (số liệu tính đến ngày 13/03/2026)"
+    assert "16/03/2026" in sheet["A5"].value  # the day of extraction: today, frozen
+    assert [sheet.cell(row=7, column=c).value for c in range(1, 9)] == [
+        "STT", "Đơn vị", "Số hồ sơ trực tuyến", "Tổng số hồ sơ", "Tỷ lệ (%)", "Chỉ tiêu (>)", "Đánh giá",
+        "Thay đổi so với Quý IV/2025"]
+    assert all(sheet.cell(row=7, column=c).font.bold for c in range(1, 9))
+    assert [sheet.cell(row=8, column=c).value for c in range(1, 5)] == [1, "UBND xã Bình Hải", 60, 100]
+    assert sheet.cell(row=8, column=5).value == 0.6
+    assert sheet.cell(row=8, column=5).number_format == "0.00%"
+    assert (sheet.cell(row=8, column=6).value, sheet.cell(row=8, column=6).number_format) == (0.5, "0.00%")
+    assert sheet.cell(row=8, column=7).value == "Đạt"
+    assert sheet.cell(row=8, column=8).value == pytest.approx(0.30)  # 30% → 60%: +30 points
+    assert sheet.cell(row=9, column=7).value == "Chưa đạt"  # 50% is not above 50%
+    total = [sheet.cell(row=10, column=c) for c in range(1, 8)]
+    assert [cell.value for cell in total[:4]] == ["TỔNG CỘNG", None, 110, 200]
+    assert "A10:B10" in {str(merged) for merged in sheet.merged_cells.ranges}
+    assert total[4].value == 0.55  # 110/200 from the sums
+    assert total[6].value == "1/2 đạt"
+    assert all(cell.font.bold for cell in (total[0], *total[2:]))  # B is merged into A
+    assert sheet.freeze_panes == "C8"
+    assert sheet.print_title_rows == "$7:$7"
+    setup = sheet.page_setup
+    assert (setup.orientation, str(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", "9", 1, 0)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
 
 
 def test_unit_page_shows_each_kpi_with_its_trend(app, client):

@@ -13,11 +13,22 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
+from kpi_tasks.deadlines.excel import milestones_workbook
+from kpi_tasks.deadlines.queries import task_milestones
+from kpi_tasks.deadlines.services import add_milestone
+from kpi_tasks.kpis.excel import progress_workbook
+from kpi_tasks.kpis.queries import progress
+from kpi_tasks.kpis.services import record_measurement, set_target
 from kpi_tasks.reports import build_monthly_workbook
 from kpi_tasks.reports.excel import write_task_list, write_unit_stats
 from kpi_tasks.reports.queries import parse_month, rank_units
+from kpi_tasks.scoring.excel import scoring_workbook
+from kpi_tasks.scoring.services import compute_draft
 from kpi_tasks.tasks.queries import unit_stats
+from tests.factories import make_office, make_task, make_unit, make_user
+from tests.kpis.helpers import APPENDIX_1, make_kpi
 from tests.reports.scenario import MARCH, build_district
+from tests.scoring.dataset import build_district as build_scoring_district
 
 SOFFICE = shutil.which("soffice")
 pytestmark = pytest.mark.skipif(
@@ -90,3 +101,46 @@ def test_a_long_task_list_repeats_its_header_and_keeps_every_column_on_each_page
     numbers = [int(line.split()[0]) for text in pages for line in text.splitlines()
                if line.split() and line.split()[0].isdigit() and "10/03/2026" in line]
     assert numbers == list(range(1, 151))
+
+
+def test_kpi_progress_export_prints_seed_000s_appendix_on_one_a4_landscape_page(app_ctx, tmp_path, profile):
+    office = make_office()
+    kpi = make_kpi(office)
+    units = [make_unit(name, "commune") for name, *_ in APPENDIX_1]
+    set_target(kpi, office, period="2021", unit_kind="commune", target_value=85)
+    for unit, (_name, done, total, *_december) in zip(units, APPENDIX_1, strict=True):
+        record_measurement(kpi, unit, dt.date(2021, 3, 19), numerator=done, denominator=total)
+    pdf = to_pdf(progress_workbook(progress(kpi, "2021-Q1"), "UBND huyện Tây Sơn", TODAY), tmp_path, profile)
+    assert len(pdf.pages) == 1  # eight columns fit the width of one page
+    assert page_size(pdf.pages[0]) == A4_LANDSCAPE
+    text = pdf.pages[0].extract_text()
+    assert "Trang 1/1" in text
+    assert "Thay đổi so với" in text  # the last column printed on the page
+    total = next(line for line in text.splitlines() if line.startswith("TỔNG CỘNG"))
+    # The appendix's printed total (6341/7137), in the en-US locale LibreOffice prints with here.
+    assert "6,341 7,137 88.85%" in total
+
+
+def test_scoring_export_prints_on_one_a4_landscape_page(app, app_ctx, tmp_path, profile):
+    build_scoring_district()
+    result = compute_draft(2026)
+    pdf = to_pdf(scoring_workbook(result, "UBND huyện Tây Sơn", "BẢN NHÁP", TODAY), tmp_path, profile)
+    assert len(pdf.pages) == 1  # thirteen columns on one page, not spread over four
+    assert page_size(pdf.pages[0]) == A4_LANDSCAPE
+    text = pdf.pages[0].extract_text()
+    assert "Xếp loại" in text
+    assert "63.64%" in text  # unit A's task rate, 4.2 ÷ 6.6 (tests/scoring/test_computation.py)
+
+
+def test_milestone_table_prints_on_a4_landscape(app_ctx, tmp_path, profile):
+    unit = make_unit("Phòng Văn hóa và Thông tin")
+    task = make_task(unit, title="Số hóa hồ sơ hành chính")
+    manager = make_user("unit_manager", unit)
+    for number in range(1, 6):
+        add_milestone(task, manager, step=f"Bước {number}: khảo sát, số hóa và kiểm tra hồ sơ tại các xã",
+                      due_on=dt.date(2026, number, 20), note="Theo kế hoạch của UBND huyện")
+    stream = milestones_workbook(task, task_milestones(task), "UBND huyện Tây Sơn")
+    pdf = to_pdf(stream.getvalue(), tmp_path, profile)
+    assert len(pdf.pages) == 1
+    assert page_size(pdf.pages[0]) == A4_LANDSCAPE
+    assert "Ghi chú" in pdf.pages[0].extract_text()  # the last column on the page

@@ -60,7 +60,9 @@ def test_the_export_is_an_appendix_with_title_block_and_header(client, district)
     sheet = load_workbook(BytesIO(answer.data)).active
     assert sheet["A2"].value == "PHỤ LỤC"
     assert "NĂM 2026" in sheet["A3"].value
-    assert "BẢN NHÁP" in sheet["A4"].value
+    assert sheet["A4"].value.startswith("(Kèm theo Báo cáo số")
+    assert "BẢN NHÁP" in sheet["A5"].value
+    assert "Ngày trích xuất: 16/03/2026" in sheet["A5"].value
     assert (sheet["A6"].value, sheet["B6"].value, sheet["M6"].value) == ("STT", "Đơn vị", "Xếp loại")
     assert sheet["C7"].value == "Hoàn thành đúng hạn"
     assert sheet["L6"].value == "Tổng điểm"
@@ -78,9 +80,16 @@ def test_the_export_is_an_appendix_with_title_block_and_header(client, district)
     # A: on time 2 lead + 1 coordinating; extended 1; late 2; overdue 1 lead + 1 coordinating.
     assert a_row[2:6] == [3, 1, 2, 2]
     assert a_row[11] == round(100 * 4.2 / 6.6, 2)
+    assert a_row[6] == pytest.approx(4.2 / 6.6, abs=0.00005)  # the task rate as a real rate, shown as 63,64%
+    assert sheet["G10"].number_format == "0.00%"
     assert rows[4][11] is None
     assert rows[4][12] == "Chưa có dữ liệu"
     total = [cell.value for cell in sheet[13]]
     assert total[1] == "TỔNG CỘNG"
     assert sheet["B13"].font.bold
     assert total[2] == sum(row[2] for row in rows)
+    assert sheet.freeze_panes == "C8"
+    assert sheet.print_title_rows == "$6:$7"
+    setup = sheet.page_setup
+    assert (setup.orientation, str(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", "9", 1, 0)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
