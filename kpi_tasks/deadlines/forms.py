@@ -25,7 +25,7 @@ class ExtensionDecisionForm(FlaskForm):
 
 class OccurrenceReportForm(FlaskForm):
     progress_percent = IntegerField(
-        "Tiến độ (%)", validators=[Optional(), NumberRange(0, 100, "Tiến độ phải từ 0 đến 100%.")]
+        "Tiến độ (%)", validators=[Optional(), NumberRange(0, 100, "Tiến độ phải từ 0 đến 100%%.")]
     )
     note = TextAreaField("Nội dung báo cáo", validators=[Optional(), Length(max=20000)])
     report_completed = BooleanField("Báo cáo đã hoàn thành kỳ này")

@@ -101,7 +101,7 @@ class TaskForm(FlaskForm):
 
 class ProgressForm(FlaskForm):
     progress_percent = IntegerField(
-        "Tiến độ (%)", validators=[Optional(), NumberRange(0, 100, "Tiến độ phải từ 0 đến 100%.")]
+        "Tiến độ (%)", validators=[Optional(), NumberRange(0, 100, "Tiến độ phải từ 0 đến 100%%.")]
     )
     note = TextAreaField("Nội dung cập nhật", validators=[Optional(), Length(max=20000)])
     report_completed = BooleanField("Báo cáo đã hoàn thành nhiệm vụ")
