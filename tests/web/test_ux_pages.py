@@ -1,0 +1,72 @@
+"""What a user meets on the pages: a message instead of a server error, a way to every page, tables that scroll."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from kpi_tasks.deadlines.forms import OccurrenceReportForm
+from kpi_tasks.extensions import db
+from kpi_tasks.tasks.models import ProgressUpdate, Task
+from tests.factories import commit, csrf_token, login, make_directive, make_task, make_unit, make_user
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        unit = make_unit("Phòng Văn hóa và Thông tin", code="VHTT")
+        make_user("office", username="vanphong")
+        make_user("unit_manager", unit, username="vhtt")
+        directive = make_directive(issued_on=dt.date(2026, 2, 2))
+        task = make_task(unit, directive=directive)
+        ids = {"directive": directive.id, "task": task.id, "version": task.version}
+        commit()
+    return ids
+
+
+@pytest.mark.parametrize("percent", ["150", "-5"])
+def test_a_progress_outside_0_to_100_is_refused_with_its_message_not_a_server_error(app, client, world, percent):
+    """The message ends in "100%": WTForms formats a custom NumberRange message with %, so a bare % was a 500."""
+    login(client, "vhtt")
+    path = f"/tasks/{world['task']}"
+    response = client.post(f"{path}/updates", data={
+        "progress_percent": percent, "note": "Đang rà soát", "version": str(world["version"]),
+        "csrf_token": csrf_token(client, path)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Tiến độ phải từ 0 đến 100%." in page
+    assert 'value="Đang rà soát"' in page or "Đang rà soát</textarea>" in page  # what was typed stays
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgressUpdate)) == 0
+        assert db.session.get(Task, world["task"]).progress_percent == 0
+
+
+def test_the_report_form_of_an_occurrence_refuses_150_percent_with_its_message(app):
+    with app.test_request_context(method="POST"):
+        form = OccurrenceReportForm(MultiDict({"progress_percent": "150", "note": "x"}), meta={"csrf": False})
+        assert not form.validate()
+        assert form.progress_percent.errors == ["Tiến độ phải từ 0 đến 100%."]
+
+
+def test_a_directive_page_leads_to_its_files_and_back_to_the_list(app, client, world):
+    login(client, "vanphong")
+    page = client.get(f"/directives/{world['directive']}").get_data(as_text=True)
+    assert f'href="/directives/{world["directive"]}/attachments"' in page
+    assert 'href="/directives/"' in page
+    assert client.get(f"/directives/{world['directive']}/attachments").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/kpis/", "/directives/", "/admin/users", "/admin/units"])
+def test_list_tables_scroll_inside_their_box_on_a_narrow_screen(app, client, world, path):
+    """A table wider than a 390 px phone scrolls in its own box instead of widening the whole page."""
+    with app.app_context():
+        make_user("admin", username="quantri")
+        commit()
+    login(client, "quantri")
+    page = client.get(path).get_data(as_text=True)
+    start = page.index("<main")
+    table = page.index("<table", start)
+    assert page.rfind('<div class="table-responsive">', start, table) != -1
