@@ -13,9 +13,63 @@ from wtforms import Field, SelectChoice
 from wtforms.widgets import TextInput
 
 from kpi_tasks.errors import DomainError
-from kpi_tasks.text import DATE_INPUT_ERROR, format_date, parse_user_date
+from kpi_tasks.text import DATE_INPUT_ERROR, format_date, format_number, parse_user_date
 
 DATE_PLACEHOLDER = "dd/mm/yyyy"
+
+# WTForms' own messages (it ships no Vietnamese catalogue), keyed by its English message ids. The texts keep
+# WTForms' %-placeholders, which it fills in after translating.
+_MESSAGES = {
+    "This field is required.": "Chưa nhập thông tin này.",
+    "Invalid input.": "Giá trị không hợp lệ.",
+    "Invalid email address.": "Địa chỉ e-mail không hợp lệ.",
+    "Invalid URL.": "Địa chỉ trang web không hợp lệ.",
+    "Not a valid choice.": "Lựa chọn không hợp lệ.",
+    "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
+    "Invalid choice(s): one or more data inputs could not be coerced.": "Có lựa chọn không hợp lệ.",
+    "Not a valid integer value.": "Phải là một số nguyên.",
+    "Not a valid decimal value.": "Phải là một số.",
+    "Not a valid float value.": "Phải là một số.",
+    "Not a valid date value.": DATE_INPUT_ERROR,
+    "Not a valid datetime value.": "Ngày giờ không hợp lệ.",
+    "Number must be at least %(min)s.": "Số phải từ %(min)s trở lên.",
+    "Number must be at most %(max)s.": "Số không được lớn hơn %(max)s.",
+    "Number must be between %(min)s and %(max)s.": "Số phải từ %(min)s đến %(max)s.",
+    "Field must be between %(min)d and %(max)d characters long.": "Độ dài phải từ %(min)d đến %(max)d ký tự.",
+    "Field must be equal to %(other_name)s.": "Giá trị phải trùng với ô %(other_name)s.",
+    "Invalid CSRF Token.": "Mã bảo vệ biểu mẫu (CSRF) không hợp lệ. Vui lòng tải lại trang.",
+}
+# Messages WTForms picks by a count: the count is written in here, formatted the Vietnamese way (20.000).
+_COUNTED = {
+    "Field must be at least %(min)d character long.": "Cần nhập ít nhất {n} ký tự.",
+    "Field cannot be longer than %(max)d character.": "Dài tối đa {n} ký tự.",
+    "Field must be exactly %(max)d character long.": "Phải đúng {n} ký tự.",
+    "'%(value)s' is not a valid choice for this field.": "Lựa chọn không hợp lệ: %(value)s.",
+}
+
+
+class VietnameseMessages:
+    """The `gettext`/`ngettext` pair WTForms asks its form's Meta for; unknown messages pass through."""
+
+    def gettext(self, string: str) -> str:
+        return _MESSAGES.get(string, string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        counted = _COUNTED.get(singular)
+        if counted is None:
+            return singular if n == 1 else plural
+        return counted.replace("{n}", format_number(n))
+
+
+VIETNAMESE_MESSAGES = VietnameseMessages()
+
+
+class Form(FlaskForm):
+    """The base of the application's page forms: CSRF from Flask-WTF, WTForms' own messages in Vietnamese."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> VietnameseMessages:
+            return VIETNAMESE_MESSAGES
 
 
 class VnDateInput(TextInput):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -15,7 +14,7 @@ from kpi_tasks.accounts.roles import ROLE_LABELS
 from kpi_tasks.accounts.services import change_own_password, create_user, list_users, set_active, set_password
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import options, show_errors
+from kpi_tasks.forms import Form, options, show_errors
 from kpi_tasks.units.models import UNIT_KIND_LABELS
 from kpi_tasks.units.services import create_unit, list_units
 
@@ -23,7 +22,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 account_bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField("Tên đăng nhập", validators=[DataRequired("Chưa nhập tên đăng nhập."), Length(max=80)])
     full_name = StringField("Họ và tên", validators=[Optional(), Length(max=200)])
     email = EmailField("E-mail", validators=[Optional(), Length(max=255)])
@@ -32,17 +31,17 @@ class UserForm(FlaskForm):
     password = PasswordField("Mật khẩu ban đầu", validators=[DataRequired("Chưa nhập mật khẩu.")])
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     code = StringField("Mã đơn vị", validators=[DataRequired("Chưa nhập mã đơn vị."), Length(max=40)])
     name = StringField("Tên đơn vị", validators=[DataRequired("Chưa nhập tên đơn vị."), Length(max=255)])
     kind = SelectField("Loại", choices=options(UNIT_KIND_LABELS.items()))
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password = PasswordField("Mật khẩu mới", validators=[DataRequired("Chưa nhập mật khẩu mới.")])
 
 
-class OwnPasswordForm(FlaskForm):
+class OwnPasswordForm(Form):
     current_password = PasswordField("Mật khẩu hiện tại", validators=[DataRequired("Chưa nhập mật khẩu hiện tại.")])
     password = PasswordField("Mật khẩu mới", validators=[DataRequired("Chưa nhập mật khẩu mới.")])
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -17,12 +16,12 @@ from kpi_tasks.calendar.service import (
 )
 from kpi_tasks.clock import today
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import VnDateField, options
+from kpi_tasks.forms import Form, VnDateField, options
 
 bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
 
 
-class CalendarDayForm(FlaskForm):
+class CalendarDayForm(Form):
     day = VnDateField("Ngày", validators=[DataRequired("Chưa nhập ngày (dd/mm/yyyy).")])
     kind = SelectField("Loại", choices=options(CALENDAR_DAY_KINDS.items()))
     note = StringField("Ghi chú (văn bản quy định)", validators=[Optional(), Length(max=255)])

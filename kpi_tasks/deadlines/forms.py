@@ -1,20 +1,19 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from kpi_tasks.forms import VnDateField, options
+from kpi_tasks.forms import Form, VnDateField, options
 
 
-class ExtensionRequestForm(FlaskForm):
+class ExtensionRequestForm(Form):
     new_deadline = VnDateField("Đề nghị gia hạn đến ngày", validators=[Optional()])
     reason = TextAreaField("Lý do", validators=[Optional(), Length(max=20000)])
     occurrence_id = HiddenField()
 
 
-class ExtensionDecisionForm(FlaskForm):
+class ExtensionDecisionForm(Form):
     decision = RadioField(
         "Ý kiến", choices=options([("approve", "Đồng ý gia hạn"), ("reject", "Không đồng ý")]),
         validators=[DataRequired("Chưa chọn ý kiến.")],
@@ -23,7 +22,7 @@ class ExtensionDecisionForm(FlaskForm):
     back = HiddenField()
 
 
-class OccurrenceReportForm(FlaskForm):
+class OccurrenceReportForm(Form):
     progress_percent = IntegerField(
         "Tiến độ (%)", validators=[Optional(), NumberRange(0, 100, "Tiến độ phải từ 0 đến 100%%.")]
     )
@@ -34,7 +33,7 @@ class OccurrenceReportForm(FlaskForm):
     version = HiddenField()
 
 
-class OccurrenceReviewForm(FlaskForm):
+class OccurrenceReviewForm(Form):
     decision = RadioField(
         "Ý kiến", choices=options([("approve", "Xác nhận hoàn thành"), ("return", "Trả lại, yêu cầu bổ sung")]),
         validators=[DataRequired("Chưa chọn ý kiến.")],
@@ -43,7 +42,7 @@ class OccurrenceReviewForm(FlaskForm):
     version = HiddenField()
 
 
-class MilestoneForm(FlaskForm):
+class MilestoneForm(Form):
     step = StringField("Bước thực hiện", validators=[DataRequired("Chưa nhập bước thực hiện."), Length(max=500)])
     due_on = VnDateField("Hạn hoàn thành", validators=[Optional()])
     done_on = VnDateField("Ngày hoàn thành", validators=[Optional()])

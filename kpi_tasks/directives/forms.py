@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from kpi_tasks.directives.models import DIRECTIVE_KINDS
-from kpi_tasks.forms import VnDateField, options
+from kpi_tasks.forms import Form, VnDateField, options
 
 
-class DirectiveForm(FlaskForm):
+class DirectiveForm(Form):
     number = StringField(
         "Số, ký hiệu", validators=[DataRequired("Chưa nhập số, ký hiệu văn bản."), Length(max=80)]
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 from wtforms import EmailField, RadioField
@@ -14,7 +13,7 @@ from wtforms.validators import Length, Optional
 from kpi_tasks.accounts.permissions import can_view_scheduled_reports
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import options, show_errors
+from kpi_tasks.forms import Form, options, show_errors
 from kpi_tasks.notifications.models import EMAIL_MODE_LABELS, Notification, ScheduledReport
 from kpi_tasks.notifications.reports import report_view
 from kpi_tasks.notifications.services import (
@@ -32,7 +31,7 @@ PER_PAGE = 30
 CHANGED_EVENT = "notifications-changed"
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     email_mode = RadioField("Nhận thông báo qua e-mail", choices=options(EMAIL_MODE_LABELS.items()))
     email = EmailField("Địa chỉ e-mail", validators=[Optional(), Length(max=255)])
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
@@ -16,10 +15,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from kpi_tasks.calendar.recurrence import WEEKDAY_NAMES, RecurrenceRule, rule_from_code, rule_to_code
 from kpi_tasks.errors import ValidationError
-from kpi_tasks.forms import VnDateField, options
+from kpi_tasks.forms import Form, VnDateField, options
 
 
-class TaskForm(FlaskForm):
+class TaskForm(Form):
     title = StringField("Tên nhiệm vụ", validators=[DataRequired("Chưa nhập tên nhiệm vụ."), Length(max=500)])
     section = StringField("Mục trong văn bản", validators=[Optional(), Length(max=40)])
     content = TextAreaField("Nội dung", validators=[Optional(), Length(max=20000)])
@@ -99,7 +98,7 @@ class TaskForm(FlaskForm):
             self.recurrence_month.data = rule.month
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(Form):
     progress_percent = IntegerField(
         "Tiến độ (%)", validators=[Optional(), NumberRange(0, 100, "Tiến độ phải từ 0 đến 100%%.")]
     )
@@ -110,7 +109,7 @@ class ProgressForm(FlaskForm):
     version = HiddenField()
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     decision = RadioField(
         "Ý kiến", choices=options([("approve", "Xác nhận hoàn thành"), ("return", "Trả lại, yêu cầu bổ sung")]),
         validators=[DataRequired("Chưa chọn ý kiến.")],
@@ -119,5 +118,5 @@ class ReviewForm(FlaskForm):
     version = HiddenField()
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     user_ids = SelectMultipleField("Giao cho chuyên viên", coerce=int, validate_choice=False)
