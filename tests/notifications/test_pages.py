@@ -124,6 +124,16 @@ def test_admin_runs_a_job_now_and_sees_last_and_next_runs(app_ctx, client):
     assert (run.status, run.trigger, run.actor_id) == ("ok", "manual", world.user_id("admin"))
     page = client.get("/admin/jobs/").get_data(as_text=True)
     assert "Báo cáo tuần từ 07/03/2026 đến 13/03/2026" in page
+
+    def row(name: str) -> str:
+        return page.split(f'data-job="{name}"')[1].split("</tr>")[0]
+
+    assert world.users["admin"].display_name in row("weekly_report")  # last run: by the admin, now
+    assert "Chưa chạy" in row("monthly_report")
+    # Next runs on Monday 16/03/2026: the weekly report on Friday 20/03, the monthly one on Tuesday 24/03
+    # (the working day before the meeting on the 25th).
+    assert "20/03/2026" in row("weekly_report")
+    assert "24/03/2026" in row("monthly_report")
     missing = client.post("/admin/jobs/nope/run", data={"csrf_token": csrf_token(client, "/admin/jobs/")})
     assert missing.status_code == 404
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 
 from kpi_tasks.audit.services import history
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
-from kpi_tasks.tasks.models import ProgressUpdate
+from kpi_tasks.extensions import db
+from kpi_tasks.tasks.models import ProgressUpdate, Task
 from kpi_tasks.tasks.services import (
     assign_staff,
     post_update,
@@ -17,7 +20,7 @@ from kpi_tasks.tasks.services import (
     update_task,
     withdraw_task,
 )
-from tests.factories import make_directive, make_task, make_unit, make_user
+from tests.factories import commit, make_directive, make_task, make_unit, make_user
 
 TODAY = dt.date(2026, 3, 16)
 
@@ -158,6 +161,25 @@ def test_stale_version_is_a_conflict_and_changes_nothing(unit):
         update_task(task, office, expected_version=version, title="Tên khác", lead_unit_id=unit.id,
                     deadline=task.deadline)
     assert task.title == "Tên mới"
+
+
+def test_a_save_that_lands_after_the_version_check_is_refused_by_the_database(unit):
+    """Two requests both pass the version check; the one that writes second finds the row changed
+    (UPDATE … WHERE version = n matches nothing) and saves nothing: the first writer's change is kept."""
+    office = make_user("office")
+    task = make_task(unit, title="Tên ban đầu")
+    commit()
+    version = task.version
+    with db.engine.begin() as other_request:  # its own connection and transaction, committed at once
+        other_request.execute(sa.update(Task).where(Task.id == task.id).values(
+            title="Tên của người thứ nhất", version=Task.version + 1))
+
+    with pytest.raises(StaleDataError):
+        update_task(task, office, expected_version=version, title="Tên của người thứ hai", lead_unit_id=unit.id,
+                    deadline=task.deadline)
+    db.session.rollback()
+    assert db.session.get(Task, task.id).title == "Tên của người thứ nhất"
+    assert [event.action for event in history("task", task.id)] == ["create"]
 
 
 def test_every_change_is_in_the_history(unit):

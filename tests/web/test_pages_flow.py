@@ -110,6 +110,7 @@ def test_second_edit_with_the_same_version_gets_a_clear_message(app, client):
     page = second.get_data(as_text=True)
     assert second.status_code == 200
     assert "vừa được người khác cập nhật" in page
+    assert 'value="Sửa lần 2"' in page  # what the second user typed is still in the form
     assert "Sửa lần 1" in client.get(f"/tasks/{task_id}").get_data(as_text=True)
 
 
