@@ -42,10 +42,14 @@ _DATE_CUE = (
     r"(?:(?:hoàn thành|xong|kết thúc|báo cáo)\s+)?(?:trước|chậm nhất(?:\s+là)?|muộn nhất|hạn chót|hạn cuối"
     r"|thời hạn(?:\s+hoàn thành)?\s*:?|(?<!tính\s)(?<!từ\s)đến)"
 )
+# "trước 17 giờ 00 ngày 15/11/2025", "trước 16h30, ngày ...": the hour the day's deadline falls at.
+_TIME_OF_DAY = r"(?:\d{1,2}\s*(?:giờ|h)(?:\s*\d{1,2}(?:\s*phút)?)?\s*,?\s+)?"
 _DATE_NUMERIC_RE = vn(
-    rf"{_DATE_CUE}\s+(?:ngày\s+)?(?P<d>\d{{1,2}})\s*[/.-]\s*(?P<m>\d{{1,2}})(?:\s*[/.-]\s*(?P<y>\d{{4}}))?(?![\d/])"
+    rf"{_DATE_CUE}\s+{_TIME_OF_DAY}(?:ngày\s+)?(?P<d>\d{{1,2}})\s*[/.-]\s*(?P<m>\d{{1,2}})(?:\s*[/.-]\s*(?P<y>\d{{4}}))?(?![\d/])"
 )
-_DATE_WORDS_RE = vn(rf"{_DATE_CUE}\s+ngày\s+(?P<d>\d{{1,2}})\s+tháng\s+(?P<m>\d{{1,2}})(?:\s+năm\s+(?P<y>\d{{4}}))?")
+_DATE_WORDS_RE = vn(
+    rf"{_DATE_CUE}\s+{_TIME_OF_DAY}ngày\s+(?P<d>\d{{1,2}})\s+tháng\s+(?P<m>\d{{1,2}})(?:\s+năm\s+(?P<y>\d{{4}}))?"
+)
 _WORKING_DAYS_RE = vn(
     r"(?:(?:trong\s+(?:vòng|thời hạn|thời gian)|chậm nhất(?:\s+sau)?|trong)\s+)?(?P<n>\d{1,3})\s+ngày\s+làm\s+việc"
 )

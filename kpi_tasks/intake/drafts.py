@@ -22,17 +22,18 @@ class Draft:
     lead: list[str]
     coordinating: list[str]
     context: Context
-    # Appendix rows carry their deadline and target in cells of their own.
+    # Appendix rows and labelled fields carry their deadline and targets in cells of their own; a target
+    # cell applies to the units given with it (a column per unit kind: "Cấp huyện | Cấp xã").
     deadline_cell: Text | None = None
-    target_cell: Text | None = None
+    target_cells: tuple[tuple[Text, list[str]], ...] = ()
 
     def as_json(self) -> Json:
         deadline = find_deadline(self.seg, self.context)
         if self.deadline_cell is not None:
             deadline = cell_deadline(self.deadline_cell, self.context)
         kpis = find_kpis(self.seg, self.lead, deadline)
-        if self.target_cell is not None:
-            kpis = cell_kpis(self.target_cell, self.seg, self.lead, deadline) or kpis
+        in_cells = [kpi for cell, units in self.target_cells for kpi in cell_kpis(cell, self.seg, units, deadline)]
+        kpis = in_cells or kpis
         return {
             "section": self.section,
             "text": self.seg.text,
@@ -48,6 +49,9 @@ _SENTENCE_END_RE = re.compile(r"[.!?…][”\"’)]*\s+(?=[“\"(]?(?P<next>\w))
 _CLAUSE_ASSIGNMENT_RE = vn(r";\s+(?=(?:giao|đề nghị|yêu cầu)\s)")
 # Sentences that only set the scene for the next one ("Trên cơ sở thống kê ...", "Căn cứ ...").
 _BACKGROUND_RE = vn(r"(?:trên cơ sở|căn cứ|nhằm|để|qua|thực hiện|với mục tiêu|theo)(?![^\W\d_])")
+# The formulas that close a decision: when it takes effect, who executes it ("Quyết định này có hiệu lực
+# kể từ ngày ký", "... chịu trách nhiệm thi hành Quyết định này"). They assign no work to track.
+_FORMULA_RE = vn(r"(?:[^.;]*\snày\s+có hiệu lực|.*chịu trách nhiệm thi hành)(?![^\W\d_])")
 
 
 def _sentence_breaks(text: str) -> Iterator[int]:
@@ -85,6 +89,12 @@ class _Pending:
     lead: list[str]
     background_only: bool  # so far only scene-setting sentences, without a unit of their own
 
+    def leads_to(self, found: list[str]) -> bool:
+        """Whether a sentence naming `found` goes on with this draft rather than starting one: the same
+        units, or this draft so far only set the scene or named nobody ("Thống nhất chủ trương tổ chức
+        Hội chợ. Giao Phòng X xây dựng kế hoạch ...")."""
+        return found == self.lead or self.background_only or not self.lead
+
 
 def drafts_from_paragraph(seg: Text, section: str, inherited: list[str], context: Context) -> list[Draft]:
     """Drafts of one paragraph: a new draft starts at each sentence that names a different lead."""
@@ -92,21 +102,24 @@ def drafts_from_paragraph(seg: Text, section: str, inherited: list[str], context
     pending: _Pending | None = None
     for start, end in _pieces(seg):
         piece = seg.slice(start, end)
+        if _FORMULA_RE.match(piece.low):
+            continue
         found = lead_at_start(piece)
         if found and found.responsibility_only:
             continue  # "X chịu trách nhiệm trước ...": accountability, not work to track
+        # the units the sentence names, or the level it singles out ("Riêng đối với ... cấp xã, ...")
+        units = found.units if found else scope_lead(piece)
         if pending is None:
-            lead = found.units if found else (scope_lead(piece) or inherited)
-            background = found is None and _BACKGROUND_RE.match(piece.low) is not None
-            pending = _Pending(start, end, lead, background)
-        elif found and found.units != pending.lead and not pending.background_only:
+            background = not units and _BACKGROUND_RE.match(piece.low) is not None
+            pending = _Pending(start, end, units or inherited, background)
+        elif units and not pending.leads_to(units):
             drafts.append(_make_draft(seg, section, pending, context))
-            pending = _Pending(start, end, found.units, False)
+            pending = _Pending(start, end, units, False)
         else:
             # the same work goes on, or the scene-setting sentence leads to the unit named now
             pending.end = end
-            if found:
-                pending.lead, pending.background_only = found.units, False
+            if units:
+                pending.lead, pending.background_only = units, False
     if pending is not None:
         drafts.append(_make_draft(seg, section, pending, context))
     return drafts

@@ -1,7 +1,8 @@
 """The body (up to "Nơi nhận" or the signature) joined into paragraphs, each with its numbering marker.
 
 PDF text breaks lines inside sentences, so a paragraph ends only where a line opens with a numbering or
-bullet marker, or the previous line closes a sentence. Paragraphs before the first numbered item are the
+bullet marker, the previous line closes a sentence, or the previous line stops well short of the text's long
+lines without punctuation (a title above its text). Paragraphs before the first numbered item are the
 preamble."""
 
 from __future__ import annotations
@@ -34,25 +35,37 @@ class _Marker:
     length: int  # characters the marker takes, spaces included
 
 
-# Markers open a paragraph: "II.", "2.", "2.1.", "a)", "-", "+", "•".
-# Numbered items open with a capital: "2) và Tiếp nhận ..." is a sentence wrapped after "(Phụ lục".
-_ROMAN_MARKER_RE = re.compile(r"(?P<label>[IVX]{1,4})\s*[.)]\s+(?=[“\"(]?(?P<first>[^\W\d_]))")
+# Markers open a paragraph: "Điều 2.", "II.", "2.", "2.1.", "a)", "-", "+", "•". Typed text may leave out the
+# space after the marker ("1.Giao ..."): the capital after it tells the marker from a figure ("1.5").
+# Numbered items open with a capital, unless the line before closed a sentence: "2) và Tiếp nhận ..." is a
+# sentence wrapped after "(Phụ lục", "3. ubnd các xã ..." after "...;" is an item typed in lower case.
+_ARTICLE_MARKER_RE = re.compile(r"(?P<label>(?:Điều|ĐIỀU|điều)\s+\d{1,3})\s*[.:]\s*(?=\S)")
+_ROMAN_MARKER_RE = re.compile(r"(?P<label>[IVX]{1,4})\s*[.)]\s*(?=[“\"(]?(?P<first>[^\W\d_]))")
 _NUMBER_MARKER_RE = re.compile(
-    r"(?:(?P<path>\d{1,2}(?:\.\d{1,2})+)\.?|(?P<single>\d{1,2})\s*[.)])\s+(?=[“\"(]?(?P<first>[^\W\d_]))"
+    r"(?:(?P<path>\d{1,2}(?:\.\d{1,2})+)\.?|(?P<single>\d{1,2})\s*[.)])\s*(?=[“\"(]?(?P<first>[^\W\d_]))"
 )
 _LETTER_MARKER_RE = re.compile(r"(?:(?P<label>[a-zđ])\s*\)|(?P<dotted>[a-zđ])\.)\s+(?=[“\"(]?(?P<first>\S))")
 _BULLET_MARKER_RE = re.compile(r"(?P<label>[-–—+•●▪◦·])\s*(?=\S)")
 _SENTENCE_CLOSE_RE = re.compile(r"[.;:!?…][\s”\"’)]*$")
 _MIN_WRAPPED_LINES = 10
 _MAX_WRAP_WIDTH = 200
+_SHORT_LINE_SHARE = 0.7  # wrapped lines fill to within a word of the width
+# A sentence that hands out work, opening a line in capitals ("Giao Phòng ...", "Đề nghị ..."); "Sở / Giao
+# thông vận tải" is a name wrapped after its head.
+_ASSIGNMENT_OPENING_RE = vn(r"(?:giao(?!\s+(?:thông|dịch|tiếp|lưu|diện))|đề nghị|yêu cầu)\s")
 
 
-def _marker(text: str) -> _Marker | None:
+def _marker(text: str, after_sentence: bool = False) -> _Marker | None:
+    """The marker a line opens with; `after_sentence` when the line before closed its sentence."""
     stripped = text.lstrip()
     indent = len(text) - len(stripped)
+    if match := _ARTICLE_MARKER_RE.match(stripped):
+        return _Marker("article", "Điều " + match["label"].split()[-1], indent + match.end())
     if (match := _ROMAN_MARKER_RE.match(stripped)) and match["first"].isupper():
         return _Marker("roman", match["label"], indent + match.end())
-    if (match := _NUMBER_MARKER_RE.match(stripped)) and match["first"].isupper():
+    match = _NUMBER_MARKER_RE.match(stripped)
+    # a lower-case opening counts only after a closed sentence, with a space after the marker
+    if match and (match["first"].isupper() or (after_sentence and stripped[match.end() - 1].isspace())):
         return _Marker("number", match["path"] or match["single"], indent + match.end())
     # "a) ..." in any case; "a. ..." only before a capital, as "v.v." or a wrapped "e. ..." are not items
     if (match := _LETTER_MARKER_RE.match(stripped)) and (match["label"] or match["first"].isupper()):
@@ -84,12 +97,13 @@ def read_paragraphs(source: Text, lines: list[Line]) -> list[Paragraph]:
     """Join lines into paragraphs (see the module docstring, step 2)."""
     paragraphs: list[Paragraph] = []
     wrap_width = _wrap_width(source, lines)
+    long_line = wrap_width or _long_line(source, lines)
     previous_line = ""
     for line in lines:
         text = line.text(source)
         if not text.strip():
             continue
-        marker = _marker(text)
+        marker = _marker(text, after_sentence=not previous_line or _SENTENCE_CLOSE_RE.search(previous_line) is not None)
         is_table = is_table_row(text)
         previous = paragraphs[-1] if paragraphs else None
         if (
@@ -97,7 +111,7 @@ def read_paragraphs(source: Text, lines: list[Line]) -> list[Paragraph]:
             or marker
             or is_table
             or previous.is_table
-            or _opens_paragraph(previous_line, text, wrap_width)
+            or _opens_paragraph(previous_line, text, wrap_width, long_line)
         ):
             start = line.start + (len(text) - len(text.lstrip()))
             paragraphs.append(Paragraph(start, line.end, marker, is_table))
@@ -110,24 +124,40 @@ def read_paragraphs(source: Text, lines: list[Line]) -> list[Paragraph]:
     return paragraphs
 
 
+def _lengths(source: Text, lines: list[Line]) -> list[int]:
+    return sorted(len(line.text(source).strip()) for line in lines if line.text(source).strip())
+
+
+def _long_line(source: Text, lines: list[Line]) -> int:
+    """The length of the text's long lines (95th percentile): a paragraph's lines reach it, a title's not."""
+    lengths = _lengths(source, lines)
+    return lengths[int(0.95 * (len(lengths) - 1))] if lengths else 0
+
+
 def _wrap_width(source: Text, lines: list[Line]) -> int | None:
     """The line width of text wrapped at a fixed width (as PDF text is), or None for one line per paragraph."""
-    lengths = sorted(len(line.text(source).strip()) for line in lines if line.text(source).strip())
+    lengths = _lengths(source, lines)
     if len(lengths) < _MIN_WRAPPED_LINES:
         return None
-    width = lengths[int(0.95 * (len(lengths) - 1))]
+    width = _long_line(source, lines)
     full = sum(length >= 0.75 * width for length in lengths)
     return width if width <= _MAX_WRAP_WIDTH and full >= 0.5 * len(lengths) else None
 
 
-def _opens_paragraph(previous_line: str, line_text: str, wrap_width: int | None) -> bool:
+def _opens_paragraph(previous_line: str, line_text: str, wrap_width: int | None, long_line: int) -> bool:
     """A line without a marker opens a paragraph when the previous line closed its sentence and this one
     starts like a sentence; otherwise it is the previous paragraph's sentence, wrapped. A full-width
     line ending in ":" is a sentence wrapped just after its colon ("... các nội dung: Cấp bản sao ...")."""
     first = line_text.lstrip()[:1]
     previous = previous_line.rstrip()
-    if _SENTENCE_CLOSE_RE.search(previous) is None or not (first.isupper() or first.isdigit() or first in '“"('):
+    if not (first.isupper() or first.isdigit() or first in '“"('):
         return False
+    if _SENTENCE_CLOSE_RE.search(previous) is None:
+        # A line ending without punctuation ends its paragraph when it stops well short of the text's long
+        # lines: a title such as "1. Về công tác ..." or "1. Phòng Nội vụ" above its text. A long one is a
+        # sentence wrapped before a capital ("... báo cáo" / "UBND huyện ...").
+        short = len(previous.strip()) < _SHORT_LINE_SHARE * long_line
+        return short or (first.isupper() and _ASSIGNMENT_OPENING_RE.match(match_form(line_text.lstrip())) is not None)
     wrapped_after_colon = previous.endswith(":") and wrap_width and len(previous.strip()) >= 0.9 * wrap_width
     return not wrapped_after_colon
 

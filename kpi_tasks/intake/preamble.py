@@ -7,7 +7,7 @@ import re
 
 from kpi_tasks.intake.header import Header
 from kpi_tasks.intake.paragraphs import Paragraph
-from kpi_tasks.intake.text import Text, vn
+from kpi_tasks.intake.text import Text, is_upper_block, vn
 from kpi_tasks.intake.unit_phrases import lead_anywhere
 
 _BASIS_START_RE = vn(
@@ -23,9 +23,14 @@ _SYMBOL_BROKEN_AT_HYPHEN_RE = re.compile(r"(?<=[A-ZĐ])-\s+(?=[A-ZĐ]{2,}\b)")
 
 
 def preamble_lead(source: Text, preamble: list[Paragraph]) -> list[str]:
+    """The addressees the preamble hands the work to. Lines in capitals are titles, not assignments: the
+    authority a decision is made by ("CHỦ TỊCH ỦY BAN NHÂN DÂN HUYỆN X"), "QUYẾT ĐỊNH:"."""
     lead: list[str] = []
     for paragraph in preamble:
-        found = lead_anywhere(paragraph.content(source))
+        seg = paragraph.content(source)
+        if is_upper_block(seg.text):
+            continue
+        found = lead_anywhere(seg)
         if found:
             lead = found
     return lead

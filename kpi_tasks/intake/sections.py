@@ -1,12 +1,15 @@
-"""The item tree: numbered items, lettered sub-items, bullets and plain paragraphs, with their section
-paths ("II.1", "2.1.a"). An item that introduces a list ("... các nhiệm vụ sau:", "2.3. Về ...") is a
-heading whose units its items inherit; every other item gives drafts."""
+"""The item tree: articles ("Điều 2."), numbered items, lettered sub-items, bullets and plain paragraphs,
+with their section paths ("II.1", "2.1.a", "Điều 2.1"). An item that introduces a list ("... các nhiệm vụ
+sau:", "2.3. Về ...") is a heading whose units its items inherit; an item whose lines below are labelled
+fields ("- Cơ quan chủ trì: ...", "- Thời gian thực hiện: ...") is one draft; every other item gives
+drafts."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
 
+from kpi_tasks.intake.appendix import units_in_cell
 from kpi_tasks.intake.context import Context
 from kpi_tasks.intake.drafts import Draft, drafts_from_paragraph
 from kpi_tasks.intake.paragraphs import Paragraph
@@ -23,7 +26,16 @@ _CLOSING_RE = vn(
 _SHORT_HEADING_WORDS = 25
 _FINAL_MARK_RE = re.compile(r"\.\s*/\s*\.?\s*$")  # "./." ends an official text
 
-_LEVELS = {"roman": 1, "letter": 20, "heading": 29, "-": 30, "+": 31, "plain": 40}
+# The labelled fields of a plan's item: who leads, who coordinates, when, what target.
+_FIELD_RE = vn(
+    r"(?P<label>(?:(?:cơ quan|đơn vị|bộ phận)\s+)?(?:chủ trì|thực hiện|đầu mối|phối hợp)"
+    r"|thời gian(?:\s+(?:thực hiện|hoàn thành))?|thời hạn(?:\s+hoàn thành)?|hạn hoàn thành|tiến độ(?:\s+thực hiện)?"
+    r"|chỉ tiêu|mục tiêu|kết quả(?:\s+cần đạt)?|sản phẩm)\s*:\s*"
+)
+_DEADLINE_FIELD_RE = vn(r"thời gian|thời hạn|hạn hoàn thành|tiến độ")
+_LEAD_FIELD_RE = vn(r".*(?:chủ trì|thực hiện|đầu mối)")
+
+_LEVELS = {"article": 1, "roman": 1, "letter": 20, "heading": 29, "-": 30, "+": 31, "plain": 40}
 
 
 @dataclasses.dataclass(eq=False, slots=True)
@@ -48,16 +60,16 @@ def _level(paragraph: Paragraph, seg: Text) -> int:
 
 
 def _section(paragraph: Paragraph, parent: _Node | None) -> str:
-    """The section path ("II", "II.1", "2.1", "2.1.a"); bullets and plain paragraphs take their parent's."""
+    """The section path ("II", "II.1", "2.1", "2.1.a", "Điều 2.1"); bullets and plain paragraphs take their parent's."""
     marker = paragraph.marker
     if marker is None or marker.kind == "bullet":
         return parent.section if parent else ""
-    if marker.kind == "roman":
+    if marker.kind in ("roman", "article"):
         return marker.label
     if marker.kind == "number":
-        roman = _ancestor_with_marker(parent, ("roman",))
-        return f"{roman.section}.{marker.label}" if roman else marker.label
-    numbered = _ancestor_with_marker(parent, ("roman", "number"))
+        part = _ancestor_with_marker(parent, ("roman", "article"))
+        return f"{part.section}.{marker.label}" if part else marker.label
+    numbered = _ancestor_with_marker(parent, ("roman", "article", "number"))
     return f"{numbered.section}.{marker.label}" if numbered else marker.label
 
 
@@ -118,9 +130,54 @@ def _is_skipped(node: _Node) -> bool:
     return False
 
 
+@dataclasses.dataclass(slots=True)
+class _Fields:
+    lead: Text | None = None
+    coordination: Text | None = None
+    deadline: Text | None = None
+    target: Text | None = None
+
+
+def _fields(node: _Node) -> _Fields | None:
+    """The labelled fields under an item, when every line below it is one ("- Cơ quan chủ trì: Phòng X.")."""
+    if not node.children or any(child.children for child in node.children):
+        return None
+    fields = _Fields()
+    for child in node.children:
+        match = _FIELD_RE.match(child.seg.low)
+        if match is None:
+            return None
+        value = child.seg.slice(match.end(), len(child.seg)).strip(" .;")
+        label = match["label"]
+        if _DEADLINE_FIELD_RE.match(label):
+            fields.deadline = value
+        elif "phối hợp" in label:
+            fields.coordination = value
+        elif _LEAD_FIELD_RE.match(label):
+            fields.lead = value
+        else:
+            fields.target = value
+    return fields if fields.lead or fields.deadline else None
+
+
+def _field_draft(node: _Node, fields: _Fields, inherited: list[str], context: Context) -> Draft:
+    lead = units_in_cell(fields.lead) if fields.lead else inherited
+    coordinating = units_in_cell(fields.coordination) if fields.coordination else []
+    return Draft(
+        node.section,
+        node.seg,
+        lead,
+        [unit for unit in coordinating if unit not in lead],
+        context,
+        deadline_cell=fields.deadline,
+        target_cells=((fields.target, lead),) if fields.target else (),
+    )
+
+
 def drafts_from_items(source: Text, items: list[Paragraph], context: Context) -> list[Draft]:
     nodes = _build_tree(source, items)
     leads: dict[int, list[str]] = {}
+    field_items = {id(node): fields for node in nodes if (fields := _fields(node)) is not None}
 
     def lead_of(node: _Node | None) -> list[str]:
         if node is None:
@@ -132,7 +189,12 @@ def drafts_from_items(source: Text, items: list[Paragraph], context: Context) ->
 
     drafts: list[Draft] = []
     for node in nodes:
-        if _is_heading(node) or _is_skipped(node):
+        if _is_skipped(node) or (node.parent is not None and id(node.parent) in field_items):
+            continue
+        if id(node) in field_items:
+            drafts.append(_field_draft(node, field_items[id(node)], lead_of(node.parent), context))
+            continue
+        if _is_heading(node):
             continue
         own = drafts_from_paragraph(node.seg, node.section, lead_of(node.parent), context)
         if own:

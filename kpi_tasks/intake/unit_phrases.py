@@ -33,8 +33,9 @@ UNIT_HEAD_RE = vn(
     r"|kho bạc|chi cục|đội(?!\s+ngũ)|liên đoàn|mặt trận|ủy ban|ubnd|hđnd|hội đồng|thanh tra|ngân hàng"
     r"|bảo hiểm|trường(?!\s+hợp)|bệnh viện|viện(?!\s+dẫn)|cục(?!\s+bộ)|huyện đoàn|tỉnh đoàn|thị đoàn"
     r"|huyện ủy|thị ủy|tỉnh ủy|quỹ|hạt kiểm lâm|đài|công ty|hợp tác xã|tòa án|chi đội|vp|bch|bql"
-    r"|ubmttq|mttq|vnpt|viettel|bộ(?!\s+(?:hồ sơ|máy|tiêu chí|công cụ|chỉ số|mặt))|p\.(?=\s*[^\W\d_]))"
+    r"|ubmttq|mttq|vnpt|viettel|điện lực|viễn thông|bộ(?!\s+(?:hồ sơ|máy|tiêu chí|công cụ|chỉ số|mặt)))"
     r"(?![^\W\d_])"
+    r"|p\.(?=\s*[^\W\d_])"  # "P. Tư pháp", "P.TC-KH"
 )
 
 # Words that end a unit's name because the sentence's predicate (or a qualifier) starts there.
@@ -80,12 +81,15 @@ def read_units(seg: Text, pos: int) -> _Units:
     names: list[str] = []
     end = pos
     while True:
-        item = _read_one_unit(seg, pos, names)
-        if item is None:
+        if plural := _read_plural(seg, pos):
+            names += plural.names
+            pos = plural.end
+        elif item := _read_one_unit(seg, pos, names):
+            name, pos = item
+            if name:
+                names.append(name)
+        else:
             break
-        name, pos = item
-        if name:
-            names.append(name)
         end = pos
         separator = _UNIT_SEPARATOR_RE.match(seg.low, pos)
         if separator is None or not _unit_starts_at(seg, separator.end()):
@@ -111,9 +115,33 @@ def _read_one_unit(seg: Text, pos: int, names_so_far: list[str]) -> tuple[str, i
     if end is None:
         return None
     name = seg.text[pos:end]
-    if lowercase_head:
+    if name[:1].islower():  # "Trưởng phòng Tư pháp", "giao phòng Nội vụ": the unit is "Phòng ..."
         name = name[:1].upper() + name[1:]
     return display_name(name), end
+
+
+# "Các phòng: Nội vụ, Tư pháp, Tài chính - Kế hoạch": one head noun for several units.
+_PLURAL_HEAD_RE = vn(r"các\s+(?P<head>phòng|sở|ban)\s*:?\s*")
+_FIRST_WORD_RE = re.compile(r"[^\s,;:()\[\]]+")
+
+
+def _read_plural(seg: Text, pos: int) -> _Units | None:
+    head = _PLURAL_HEAD_RE.match(seg.low, pos)
+    if head is None or not seg.text[head.end() : head.end() + 1].isupper():
+        return None
+    noun = seg.text[head.start("head") : head.end("head")].capitalize()
+    names: list[str] = []
+    cursor = head.end()
+    while (first := _FIRST_WORD_RE.match(seg.text, cursor)) is not None:
+        end = _extend_name(seg, cursor, first.end(), commas_in_name=False)
+        names.append(display_name(f"{noun} {seg.text[cursor:end]}"))
+        separator = _UNIT_SEPARATOR_RE.match(seg.low, end)
+        if separator is None or not seg.text[separator.end() : separator.end() + 1].isupper():
+            break
+        if _unit_starts_at(seg, separator.end()):
+            break  # "Các phòng: Nội vụ, Tư pháp và UBND các xã": the list goes on with other units
+        cursor = separator.end()
+    return _Units(names, end) if names else None
 
 
 def _group_at(seg: Text, pos: int) -> tuple[str, int, bool] | None:
@@ -134,10 +162,37 @@ def _word_ends(text: str, pos: int) -> bool:
 def _unit_starts_at(seg: Text, pos: int) -> bool:
     if _TITLE_RE.match(seg.low, pos) or _HEAD_TITLE_RE.match(seg.low, pos) or _group_at(seg, pos):
         return True
-    return UNIT_HEAD_RE.match(seg.low, pos) is not None and seg.text[pos : pos + 1].isupper()
+    head = UNIT_HEAD_RE.match(seg.low, pos)
+    return head is not None and _names_a_unit(seg, pos, head.end())
+
+
+def _names_a_unit(seg: Text, pos: int, head_end: int) -> bool:
+    """A head noun names a unit when written with a capital ("Phòng", "UBND"), or in lower case before a
+    capitalised name ("phòng Nội vụ", "ban Quản lý dự án"): "phòng" alone is a room."""
+    if seg.text[pos : pos + 1].isupper():
+        return True
+    word = _next_word(seg, head_end)
+    return word is not None and seg.text[word.start("word")].isupper()
 
 
 _NEXT_WORD_RE = re.compile(r"\s+(?P<word>[^\s,;:()\[\]]+)")
+# "P.TC-KH": an abbreviated head may run into the name without a space.
+_NEXT_WORD_AFTER_DOT_RE = re.compile(r"\s*(?P<word>[^\s,;:()\[\]]+)")
+
+
+def _next_word(seg: Text, end: int) -> re.Match[str] | None:
+    pattern = _NEXT_WORD_AFTER_DOT_RE if seg.text[end - 1 : end] == "." else _NEXT_WORD_RE
+    return pattern.match(seg.text, end)
+
+
+def _ends_at_level(seg: Text, pos: int, end: int, next_word: int) -> bool:
+    """Whether the name `pos:end` has reached its level word, so that the lower-case word at `next_word`
+    begins the predicate. "xã hội" is a word of its own ("Bảo hiểm xã hội huyện"), not the level "xã"."""
+    if not seg.text[next_word].islower() or not _LEVEL_END_RE.search(seg.text, pos, end):
+        return False
+    return not (seg.low.startswith("hội", next_word) and seg.low.endswith("xã", 0, end))
+
+
 _NAME_COMMA_RE = re.compile(r",\s+")
 ABBREVIATION_RE = re.compile(r"[A-ZĐ]{1,3}\.")
 _COUNCIL_BEFORE_RE = vn(r"(?:hđnd|hội đồng nhân dân)\s*$")
@@ -151,22 +206,49 @@ def _unit_name_end(seg: Text, pos: int, lowercase_head: bool = False) -> int | N
     level it belongs to ("Phòng Nội vụ huyện | chuẩn bị ...": after "huyện" only a place name follows).
     """
     head = UNIT_HEAD_RE.match(seg.low, pos)
-    if head is None or not (lowercase_head or seg.text[pos : pos + 1].isupper()):
+    if head is None or not (lowercase_head or _names_a_unit(seg, pos, head.end())):
         return None
-    end = head.end()
+    return _extend_name(seg, pos, head.end())
+
+
+def _extend_name(seg: Text, pos: int, end: int, commas_in_name: bool = True) -> int:
+    """Where the name `pos:end` read so far ends, word by word (see `_unit_name_end`); in a list under one
+    head noun ("Các phòng: A, B") a comma always separates names."""
     for _ in range(_MAX_NAME_WORDS):
-        word = _NEXT_WORD_RE.match(seg.text, end)
+        word = _next_word(seg, end)
         if word is None:
             break
         start = word.start("word")
+        if _is_predicate(seg, start) and (level_end := _level_after_verb_like_word(seg, start)):
+            end = level_end  # "Ban Quản lý dự án đầu tư xây dựng huyện | chủ trì"
+            continue
         if _is_predicate(seg, start) or _joins_another_unit(seg, start):
             break
-        if seg.text[start].islower() and _LEVEL_END_RE.search(seg.text, pos, end):
+        if _ends_at_level(seg, pos, end, start):
             break
         if word["word"].endswith(".") and not ABBREVIATION_RE.fullmatch(word["word"]):
             return word.end() - 1  # the sentence ends with this word
-        end = _past_name_comma(seg, pos, word.end())
+        end = _past_name_comma(seg, pos, word.end()) if commas_in_name else word.end()
     return end
+
+
+# Verbs that unit names hold in lower case ("Ban Quản lý dự án đầu tư xây dựng huyện"), followed within a few
+# words by the district or province the unit belongs to.
+_VERB_IN_NAME_RE = vn(
+    r"(?:xây dựng|phát triển|bảo vệ|quản lý|đầu tư)(?:\s+[^\W\d_]+){0,3}?\s+(?:huyện|tỉnh)(?![^\W\d_])"
+)
+
+
+def _level_after_verb_like_word(seg: Text, pos: int) -> int | None:
+    """The end of a name that goes on past a verb to its level word, when the sentence's predicate (or a
+    colon) comes right after it: "Giao Ban Quản lý dự án đầu tư xây dựng huyện chủ trì ..."."""
+    match = _VERB_IN_NAME_RE.match(seg.low, pos)
+    if match is None or not seg.text[pos : match.end()].islower():
+        return None
+    if seg.text.startswith(":", match.end()):
+        return match.end()
+    after = _NEXT_WORD_RE.match(seg.text, match.end())
+    return match.end() if after is not None and _is_predicate(seg, after.start("word")) else None
 
 
 def _past_name_comma(seg: Text, pos: int, end: int) -> int:
@@ -214,6 +296,7 @@ _RESPONSIBILITY_ONLY_RE = vn(r"\s*(?:phải\s+)?(?:cùng\s+)?chịu trách nhi�
 class _Lead:
     units: list[str]
     responsibility_only: bool  # "X chịu trách nhiệm trước ...": not an assignment of work
+    end: int = 0  # where the lead's names end in the sentence
 
 
 def lead_at_start(seg: Text) -> _Lead | None:
@@ -226,13 +309,24 @@ def lead_at_start(seg: Text) -> _Lead | None:
     if verb := _ASSIGNING_VERB_RE.match(seg.low, pos):
         pos = verb.end()
     units = read_units(seg, pos)
+    if not units.names and verb and seg.low.startswith("giao", verb.start()):
+        units = _given_to(seg, pos)
     if not units.names:
         return None
     # "Chủ tịch UBND huyện yêu cầu X ...", "UBND huyện giao X ...": the one named first hands out the work
     if (verb := _HANDING_OUT_RE.match(seg.low, units.end)) and (assigned := read_units(seg, verb.end())).names:
         units = assigned
     responsibility = _RESPONSIBILITY_ONLY_RE.match(seg.low, units.end) is not None
-    return _Lead(units.names, responsibility)
+    return _Lead(units.names, responsibility, units.end)
+
+
+# "Giao chỉ tiêu ... cho các phòng, ban": the work is named first, the units after "cho", in the same clause.
+_GIVEN_TO_RE = vn(r"[^.;:]{1,200}?\s+cho\s+")
+
+
+def _given_to(seg: Text, pos: int) -> _Units:
+    match = _GIVEN_TO_RE.match(seg.low, pos)
+    return read_units(seg, match.end()) if match else _Units([], pos)
 
 
 def scope_lead(seg: Text) -> list[str]:
@@ -268,7 +362,12 @@ def lead_anywhere(seg: Text) -> list[str]:
     return found
 
 
-_COORDINATION_RE = vn(r"(?:(?<=[,;:.(]\s)|^|(?<=chủ trì\s)|(?<=chủ trì,\s))phối hợp(?:\s+với)?\s+")
+# "phối hợp" where a clause begins (typed text may leave out the space after the comma) or after "chủ trì"
+_COORDINATION_RE = vn(
+    r"(?:(?<=[,;:.(]\s)|(?<=[,;:.(])|^|(?<=chủ trì\s)|(?<=chủ trì,\s)|(?<=chủ trì,))phối hợp(?:\s+với)?\s+"
+)
+# "Giao Phòng A phối hợp với Phòng B ...": A leads, working with B.
+_LEAD_COORDINATES_WITH_RE = vn(r"\s+(?:cùng\s+)?phối hợp(?:\s+với)?\s+")
 _LEAD_THEN_COORDINATORS_RE = vn(r"chủ trì\s*,\s*")
 _COORDINATOR_VERB_RE = vn(r"\s+(?:cùng\s+)?phối hợp")
 _PARENTHESIS_RE = re.compile(r"\(([^()]{3,200})\)")
@@ -277,9 +376,12 @@ _SUPPORTING_ROLE_RE = vn(r"\s*(?:có trách nhiệm|chịu trách nhiệm|phối
 
 def coordinating_units(seg: Text, lead: list[str]) -> list[str]:
     """Units the text asks to coordinate: "chủ trì, phối hợp (với) Y", "chủ trì, Y phối hợp",
-    "Phối hợp Y ..." at a clause start, "(Y chịu trách nhiệm cung cấp)"."""
+    "Phối hợp Y ..." at a clause start, "X phối hợp với Y ..." after the lead, "(Y chịu trách nhiệm cung
+    cấp)"."""
     found: list[str] = []
     for verb in _COORDINATION_RE.finditer(seg.low):
+        found += read_units(seg, verb.end()).names
+    if (opening := lead_at_start(seg)) and (verb := _LEAD_COORDINATES_WITH_RE.match(seg.low, opening.end)):
         found += read_units(seg, verb.end()).names
     for verb in _LEAD_THEN_COORDINATORS_RE.finditer(seg.low):
         units = read_units(seg, verb.end())

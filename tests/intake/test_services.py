@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +34,8 @@ from kpi_tasks.intake.services import (
 from kpi_tasks.tasks.models import Task
 from tests.factories import make_user
 from tests.intake.helpers import DIRECTIVE, SEED_002, demo_district, needs_seed_002
+
+OTHER_SHAPES = Path(__file__).parent / "directives"
 
 
 def _start(office, text: str = DIRECTIVE):
@@ -374,3 +377,52 @@ def test_seed_002_confirmed_with_the_demo_districts_units(app_ctx):
     assert len(digital) == 1
     weekly = [t for tasks in by_lead.values() for t in tasks if t.recurrence == "weekly:fri"]
     assert [t.lead_unit.code for t in weekly] == ["VP"]
+
+
+# -- directives in other shapes, through the services -------------------------------------------------
+
+
+def test_a_carelessly_typed_letter_gets_the_districts_units_and_confirms(app_ctx):
+    office, units = demo_district()
+    text = (OTHER_SHAPES / "cong_van_go_voi.txt").read_text(encoding="utf-8")
+    intake, header, drafts = _start(office, text)
+    # "phòng Nội vụ", "P.TC-KH", "ubnd các xã", "VP HĐND&UBND", "phòng TN&MT ... với P.KT&HT" as the
+    # district records them, with nothing left for the clerk to pick
+    assert [(d.section, d.leads, d.coordinating_unit_ids, d.unmatched) for d in drafts] == [
+        ("1", [f"unit:{units['NV'].id}"], [units["VP"].id], []),
+        ("2", [f"unit:{units['TCKH'].id}"], [], []),
+        ("3", ["kind:commune"], [], []),
+        ("4", [f"unit:{units['VP'].id}"], [], []),
+        ("5", [f"unit:{units['TNMT'].id}"], [units["KTHT"].id], []),
+    ]
+    confirmed = confirm_intake(intake, office, header, drafts)
+    db.session.commit()
+    by_lead = _tasks_by_lead(confirmed.directive)
+    assert [task.deadline for task in by_lead["NV"]] == [dt.date(2024, 9, 30)]
+    assert [task.deadline_period for task in by_lead["TCKH"]] == ["2024-Q4"]
+    communes = [unit for unit in units.values() if unit.kind == "commune"]
+    assert sum(task.recurrence == "monthly" for tasks in by_lead.values() for task in tasks) == len(communes)
+
+
+def test_a_decisions_targets_per_kind_of_unit_give_each_unit_its_task(app_ctx):
+    office, units = demo_district()
+    text = (OTHER_SHAPES / "quyet_dinh_giao_chi_tieu.txt").read_text(encoding="utf-8")
+    intake, header, drafts = _start(office, text)
+    rows = [d for d in drafts if d.section.startswith("Phụ lục")]
+    assert [(d.leads, d.deadline_kind, d.recurrence, d.period) for d in rows] == [
+        (["kind:department", "kind:commune"], "recurring", "monthly", ""),
+        (["kind:department", "kind:commune"], "date", "", ""),
+        (["kind:department", "kind:commune"], "period", "", "2025-Q4"),
+        (["kind:department", "kind:commune"], "recurring", "monthly", ""),
+    ]
+    assert rows[0].kpis == [
+        "Tỷ lệ hồ sơ thủ tục hành chính giải quyết đúng hạn: Tối thiểu 98%",
+        "Tỷ lệ hồ sơ thủ tục hành chính giải quyết đúng hạn: Tối thiểu 95%",
+    ]
+    confirmed = confirm_intake(intake, office, header, rows)
+    db.session.commit()
+    tasks = db.session.scalars(sa.select(Task).where(Task.directive_id == confirmed.directive.id)).all()
+    on_time = [task for task in tasks if task.content.startswith("Tỷ lệ hồ sơ thủ tục hành chính giải quyết đúng")]
+    assert sorted(task.lead_unit_id for task in on_time) == sorted(
+        unit.id for unit in units.values() if unit.kind in ("department", "commune")
+    )
