@@ -14,12 +14,37 @@ from kpi_tasks.extensions import db
 from kpi_tasks.units.models import Unit
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("KPI_TASKS_SHARED_DIR", REPO.parent / "shared"))
-SEED_002 = SHARED / "seeds" / "002_3cfa09f7ef27d9c3.txt"
-needs_seed_002 = pytest.mark.skipif(
-    not SEED_002.is_file(),
-    reason=f"seed 002 lives outside the repository, in {SHARED}/seeds (set KPI_TASKS_SHARED_DIR)",
+# Where the shared directory (the seed directives, their gold answers and the scorer) lives on the machines
+# this project is built on; a fresh clone elsewhere finds it through KPI_TASKS_SHARED_DIR.
+_DEFAULT_SHARED = Path("/work/shared")
+
+
+def shared_dir_candidates() -> list[Path]:
+    """Where to look for the shared directory, which lives outside the repository: KPI_TASKS_SHARED_DIR
+    when set (and only there), else `shared` beside the checkout or beside any directory above it (a CI
+    clone nested deeper under the same root), else /work/shared."""
+    if configured := os.environ.get("KPI_TASKS_SHARED_DIR"):
+        return [Path(configured)]
+    return [parent / "shared" for parent in REPO.parents] + [_DEFAULT_SHARED]
+
+
+def find_shared_dir() -> Path | None:
+    """The first candidate holding the seeds and the intake gold answers and scorer."""
+    for candidate in shared_dir_candidates():
+        if (candidate / "seeds").is_dir() and (candidate / "intake" / "score.py").is_file():
+            return candidate
+    return None
+
+
+SHARED = find_shared_dir()
+SHARED_NOT_FOUND = (
+    "the seeds, gold answers and scorer live outside the repository and were not found in "
+    + ", ".join(str(path) for path in shared_dir_candidates())
+    + " (set KPI_TASKS_SHARED_DIR)"
 )
+SEEDS = SHARED / "seeds" if SHARED else REPO / "missing-shared-dir" / "seeds"
+SEED_002 = SEEDS / "002_3cfa09f7ef27d9c3.txt"
+needs_seed_002 = pytest.mark.skipif(not SEED_002.is_file(), reason=SHARED_NOT_FOUND)
 
 # A directive in the demo district's words (its units, a commune group, a unit it does not have), with one
 # deadline of each kind: a date, a weekly duty, the end of a quarter, working days, a monthly duty.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
@@ -23,13 +22,11 @@ from kpi_tasks.intake import parser as parser_module
 from kpi_tasks.intake import unit_matching
 from kpi_tasks.intake.commands import parse_directive_command
 from kpi_tasks.intake.parser import parse_directive
+from tests.intake.helpers import REPO, SEEDS, SHARED_NOT_FOUND
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("KPI_TASKS_SHARED_DIR", REPO.parent / "shared"))
-SEEDS, GOLD, SCORER = SHARED / "seeds", SHARED / "intake" / "gold", SHARED / "intake" / "score.py"
+GOLD, SCORER = SEEDS.parent / "intake" / "gold", SEEDS.parent / "intake" / "score.py"
 needs_seeds = pytest.mark.skipif(
-    not (SEEDS.is_dir() and GOLD.is_dir() and SCORER.is_file()),
-    reason=f"the seeds, gold answers and scorer live outside the repository, in {SHARED} (set KPI_TASKS_SHARED_DIR)",
+    not (SEEDS.is_dir() and GOLD.is_dir() and SCORER.is_file()), reason=SHARED_NOT_FOUND
 )
 
 # A commune's plan after the 2025 reform: Roman sections, "1." items, "a)" sub-items, bullets, a purpose
