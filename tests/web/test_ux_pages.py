@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from kpi_tasks.deadlines.forms import OccurrenceReportForm
@@ -70,3 +71,39 @@ def test_list_tables_scroll_inside_their_box_on_a_narrow_screen(app, client, wor
     start = page.index("<main")
     table = page.index("<table", start)
     assert page.rfind('<div class="table-responsive">', start, table) != -1
+
+
+def test_a_database_error_while_signed_in_gives_the_vietnamese_503_page(app, client, world, monkeypatch):
+    """The handler drops the session, so the page must not read the signed-in user's unit or notifications."""
+    login(client, "vhtt")
+
+    def failing_view():
+        assert current_user.username == "vhtt"  # the user is loaded in the request's session, as every view does
+        db.session.execute(sa.text("SELECT * FROM no_such_table"))
+
+    monkeypatch.setitem(app.view_functions, "directives.index", failing_view)
+    response = client.get("/directives/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "không kết nối được cơ sở dữ liệu" in page
+    assert "Internal Server Error" not in page
+
+
+@pytest.mark.parametrize(("role", "name"), [("unit_staff", "Việc được giao"), ("unit_manager", "Việc của đơn vị"),
+                                            ("office", "Danh sách nhiệm vụ")])
+def test_the_task_list_is_named_for_what_the_user_sees(app, client, role, name):
+    with app.app_context():
+        unit = make_unit("Phòng Tư pháp", code="TP")
+        make_user(role, unit if role.startswith("unit") else None, username="nguoidung")
+        commit()
+    login(client, "nguoidung")
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert f"<title>{name} · KPI Tasks</title>" in page
+    assert f'<h1 class="h4">{name}</h1>' in page
+
+
+def test_opening_a_form_only_address_explains_what_to_do(app, client, world):
+    login(client, "vhtt")
+    response = client.get(f"/tasks/{world['task']}/updates")
+    assert response.status_code == 405
+    assert "Vui lòng quay lại trang trước rồi thực hiện lại." in response.get_data(as_text=True)
