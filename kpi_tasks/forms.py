@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import wtforms
 from flask import flash, request
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -66,6 +67,14 @@ VIETNAMESE_MESSAGES = VietnameseMessages()
 
 class Form(FlaskForm):
     """The base of the application's page forms: CSRF from Flask-WTF, WTForms' own messages in Vietnamese."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> VietnameseMessages:
+            return VIETNAMESE_MESSAGES
+
+
+class SubForm(wtforms.Form):
+    """A form nested in a page form (FormField, FieldList): no CSRF token of its own, the same Vietnamese."""
 
     class Meta:
         def get_translations(self, form: Any) -> VietnameseMessages:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -21,7 +19,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from kpi_tasks.directives.models import DIRECTIVE_KINDS
-from kpi_tasks.forms import VnDateField, options
+from kpi_tasks.forms import Form, SubForm, VnDateField, options
 from kpi_tasks.intake.services import DraftValues, HeaderValues
 
 DEADLINE_KIND_LABELS = {
@@ -51,12 +49,12 @@ class WholeNumberField(IntegerField):
             raise ValueError("Phải là một số nguyên.") from None
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField("Tệp văn bản (.docx, .pdf có lớp chữ, .txt)")
     text = TextAreaField("Hoặc dán nội dung văn bản", validators=[Optional()])
 
 
-class HeaderForm(Form):
+class HeaderForm(SubForm):
     number = StringField("Số, ký hiệu", validators=[Length(max=80, message="Tối đa 80 ký tự.")])
     kind = SelectField("Loại văn bản", choices=options(DIRECTIVE_KINDS.items()), validate_choice=False)
     issued_on = VnDateField("Ngày ban hành", validators=[Optional()])
@@ -65,7 +63,7 @@ class HeaderForm(Form):
     signer = StringField("Người ký", validators=[Length(max=255, message="Tối đa 255 ký tự.")])
 
 
-class DraftForm(Form):
+class DraftForm(SubForm):
     key = HiddenField()
     dropped = BooleanField("Bỏ mục này")
     selected = BooleanField("Chọn để gộp")
@@ -99,7 +97,7 @@ class DraftForm(Form):
         }
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     header = FormField(HeaderForm)
     drafts = FieldList(FormField(DraftForm))
     version = HiddenField()

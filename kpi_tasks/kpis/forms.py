@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     IntegerField,
@@ -12,13 +11,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from kpi_tasks.forms import VnDateField, options
+from kpi_tasks.forms import Form, VnDateField, options
 from kpi_tasks.kpis.models import AGGREGATION_LABELS, DIRECTION_LABELS, FORMULA_LABELS, MEASURE_LABELS
 
 MAX_FIGURE = 10**15
 
 
-class KpiForm(FlaskForm):
+class KpiForm(Form):
     code = StringField("Mã chỉ tiêu", validators=[DataRequired("Chưa nhập mã chỉ tiêu."), Length(max=40)])
     name = StringField("Tên chỉ tiêu", validators=[DataRequired("Chưa nhập tên chỉ tiêu."), Length(max=500)])
     formula = RadioField("Cách tính", choices=options(FORMULA_LABELS.items()), default="ratio")
@@ -32,13 +31,13 @@ class KpiForm(FlaskForm):
     description = TextAreaField("Ghi chú, căn cứ", validators=[Optional(), Length(max=20000)])
 
 
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     scope = SelectField("Giao cho", validate_choice=False)
     period = StringField("Kỳ (2026, 2026-Q1 hoặc 2026-03)", validators=[DataRequired("Chưa nhập kỳ.")])
     target_value = StringField("Mức chỉ tiêu", validators=[DataRequired("Chưa nhập mức chỉ tiêu.")])
 
 
-class MeasurementForm(FlaskForm):
+class MeasurementForm(Form):
     unit_id = SelectField("Đơn vị", coerce=int, validate_choice=False)
     period_end = VnDateField("Số liệu tính đến ngày", validators=[DataRequired("Chưa nhập ngày.")])
     numerator = IntegerField("Tử số", validators=[Optional(), NumberRange(0, MAX_FIGURE, "Phải từ 0 trở lên.")])
@@ -46,9 +45,9 @@ class MeasurementForm(FlaskForm):
     value = StringField("Giá trị", validators=[Optional(), Length(max=40)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField("Tệp Excel (.xlsx) đã điền", validators=[FileRequired("Chưa chọn tệp.")])
 
 
-class LinkTargetsForm(FlaskForm):
+class LinkTargetsForm(Form):
     target_ids = SelectMultipleField("Chỉ tiêu của nhiệm vụ", coerce=int, validate_choice=False)

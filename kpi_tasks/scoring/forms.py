@@ -2,15 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from kpi_tasks.forms import options
+from kpi_tasks.forms import Form, options
 from kpi_tasks.scoring.rules import GRADE_COUNT, NUMBER_SETTINGS
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     """Every setting of a rule as a text field (so "0,3" typed the Vietnamese way is accepted); the
     service checks the values and its messages land on the fields of the same names."""
 
@@ -47,7 +46,7 @@ for _n in range(1, GRADE_COUNT + 1):
     setattr(RuleForm, f"grade_{_n}_min", StringField(f"Mức {_n}: từ (điểm)", validators=[Length(max=20)]))
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     digest = HiddenField()
     period_start = HiddenField()
     period_end = HiddenField()
@@ -55,11 +54,11 @@ class PublishForm(FlaskForm):
                            validators=[Optional(), Length(max=20000)])
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(Form):
     reason = TextAreaField("Lý do đề nghị xem xét", validators=[Optional(), Length(max=20000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = RadioField(
         "Ý kiến", choices=options([("accept", "Chấp nhận"), ("reject", "Không chấp nhận")]),
         validators=[Optional()], validate_choice=False,

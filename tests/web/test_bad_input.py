@@ -103,3 +103,26 @@ def test_a_10_mb_progress_note_is_refused_in_vietnamese_and_nothing_is_written(a
     with app.app_context():
         assert _count(ProgressUpdate) == 0
         assert db.session.get(Task, task_id).version == version
+
+
+def test_every_page_form_speaks_vietnamese():
+    """A form built on Flask-WTF or WTForms directly would show WTForms' English messages: every form class of
+    the application derives from kpi_tasks.forms.Form (a page form) or SubForm (a form nested in one)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import wtforms
+
+    import kpi_tasks
+    from kpi_tasks.forms import Form, SubForm
+
+    english = []
+    for module_info in pkgutil.walk_packages(kpi_tasks.__path__, "kpi_tasks."):
+        module = importlib.import_module(module_info.name)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__ or not issubclass(cls, wtforms.Form) or cls in (Form, SubForm):
+                continue
+            if not issubclass(cls, Form | SubForm):
+                english.append(f"{module.__name__}.{name}")
+    assert english == []
