@@ -1,5 +1,6 @@
 """The progress table of a task as an Excel workbook (openpyxl), laid out like the seeds' appendices:
-a title block, then STT, Bước thực hiện, Hạn hoàn thành, Ngày hoàn thành, Ghi chú, with real date cells."""
+a title block, then STT, Bước thực hiện, Hạn hoàn thành, Ngày hoàn thành, Ghi chú, with real date cells, and a
+bold total row (steps, steps done, their share)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from kpi_tasks.clock import today
 from kpi_tasks.deadlines.models import Milestone
@@ -31,6 +33,21 @@ def _text(value: str | None) -> str | None:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if value else None
 
 
+def _total_row(sheet: Worksheet, first: int, last: int) -> None:
+    """Bold totals as formulas, so that a row added by hand in Excel is counted: steps, steps done, their share."""
+    row = last + 1
+    steps, done = f"COUNTA(B{first}:B{last})", f"COUNT(D{first}:D{last})"
+    values = (None, "Tổng cộng", f"={steps}" if last >= first else 0, f"={done}" if last >= first else 0,
+              f"=IF(C{row}=0,0,D{row}/C{row})")
+    formats = (None, None, '0" bước"', '0" đã xong"', '0%" hoàn thành"')
+    for column, (value, number_format) in enumerate(zip(values, formats, strict=True), start=1):
+        cell = sheet.cell(row=row, column=column, value=value)
+        cell.font, cell.border = BOLD, BORDER
+        cell.alignment = CENTER if column != 2 else WRAP
+        if number_format:
+            cell.number_format = number_format
+
+
 def milestones_workbook(task: Task, milestones: list[Milestone], issuer: str) -> io.BytesIO:
     workbook = Workbook()
     sheet = workbook.active
@@ -41,8 +58,8 @@ def milestones_workbook(task: Task, milestones: list[Milestone], issuer: str) ->
     rows = (
         (2, "BẢNG TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ", Font(bold=True, size=13)),
         (3, _text(task.title), Font(bold=True)),
-        (4, f"Thực hiện văn bản số {task.directive.number} ngày {task.directive.issued_on:%d/%m/%Y}"
-            f" · Đơn vị chủ trì: {_text(task.lead_unit.name)}", Font(italic=True)),
+        (4, f"(Kèm theo nhiệm vụ giao tại văn bản số {task.directive.number} ngày "
+            f"{task.directive.issued_on:%d/%m/%Y} · Đơn vị chủ trì: {_text(task.lead_unit.name)})", Font(italic=True)),
     )
     for row, text, font in rows:
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
@@ -67,6 +84,7 @@ def milestones_workbook(task: Task, milestones: list[Milestone], issuer: str) ->
             cell.alignment = CENTER if column in (1, 3, 4) else WRAP
             if column in (3, 4):
                 cell.number_format = DATE_FORMAT
+    _total_row(sheet, HEADER_ROW + 1, HEADER_ROW + len(milestones))
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     sheet.page_setup.orientation = "landscape"

@@ -108,7 +108,10 @@ def test_the_task_page_shows_the_table_and_the_excel_export_has_real_dates(app, 
     assert [cell.value for cell in sheet[7]] == ["STT", "Bước thực hiện", "Hạn hoàn thành", "Ngày hoàn thành",
                                                  "Ghi chú"]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=8)]
-    assert len(rows) == 5
+    assert len(rows) == 6
+    assert rows[5] == [None, "Tổng cộng", "=COUNTA(B8:B12)", "=COUNT(D8:D12)", "=IF(C13=0,0,D13/C13)"]
+    assert sheet["B13"].font.bold
+    assert sheet["E13"].number_format == '0%" hoàn thành"'
     assert rows[0][:4] == [1, "Khảo sát hiện trạng số hóa tại 10 xã", dt.datetime(2026, 2, 15),
                            dt.datetime(2026, 2, 12)]
     assert rows[4][:4] == [5, "Nghiệm thu", dt.datetime(2026, 12, 20), None]
