@@ -14,7 +14,7 @@ from kpi_tasks.accounts.roles import ROLES
 from kpi_tasks.accounts.services import create_token, create_user, get_user_by_username
 from kpi_tasks.backup import backup_database, restore_database
 from kpi_tasks.clock import now
-from kpi_tasks.demo.seed import DEMO_PASSWORD, seed_demo
+from kpi_tasks.demo.seed import DEMO_PASSWORD, demo_loaded, demo_logins, seed_demo
 from kpi_tasks.dossiers.commands import import_dossiers_command
 from kpi_tasks.errors import DomainError
 from kpi_tasks.extensions import db
@@ -71,6 +71,8 @@ def seed_demo_command(if_empty: bool) -> None:
     if db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
         if if_empty:
             click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua nạp dữ liệu mẫu.", err=True)
+            if demo_loaded():  # the demo was loaded earlier: its logins still work, show them again
+                click.echo(f"{demo_logins()}\nMật khẩu của tài khoản mẫu (nếu chưa đổi): {DEMO_PASSWORD}", err=True)
             return
         raise click.ClickException("Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống.")
     summary = seed_demo()

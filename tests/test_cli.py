@@ -42,6 +42,10 @@ def test_console_script_builds_a_database_users_and_tokens(demo):
     again = _run(["seed-demo"], env)
     assert again.returncode != 0
     assert "đã có dữ liệu" in again.stderr
+    restarted = _run(["seed-demo", "--if-empty"], env)  # what `make run` does on its second start
+    assert restarted.returncode == 0, restarted.stderr
+    assert "bỏ qua" in restarted.stderr
+    assert "vanphong" in restarted.stderr
 
     created = _run(["create-user", "ketoan", "--role", "unit_staff", "--unit", "TCKH", "--password-stdin"], env,
                    stdin="mat-khau-ke-toan\n")

@@ -76,14 +76,24 @@ def seed_demo() -> str:
     seed_kpis(units, office, day)
     seed_story(District(units, users, day, DISTRICT), directives["1035/UBND-TTHC"])
     _seed_scoring_rule(users, day)
-    logins = "\n".join(f"  {u:<20} {r:<13} {c or ''}" for u, _n, r, c in USERS)
     directive_count = db.session.scalar(sa.select(sa.func.count()).select_from(Directive))
     task_count = db.session.scalar(sa.select(sa.func.count()).select_from(Task))
     return (
         f"Đã nạp dữ liệu mẫu: {len(units)} đơn vị, {len(users)} người dùng, {directive_count} văn bản, "
-        f"{task_count} nhiệm vụ.\nTài khoản mẫu (tên đăng nhập, vai trò, đơn vị):\n{logins}\n"
-        f"  <mã đơn vị>.lanhdao  unit_manager  mọi đơn vị khác (ví dụ tnmt.lanhdao, bhoa.lanhdao)"
+        f"{task_count} nhiệm vụ.\n{demo_logins()}"
     )
+
+
+def demo_loaded() -> bool:
+    """Whether this database holds the demo district (its office clerk's account is there)."""
+    return db.session.scalar(sa.select(User.id).where(User.username == "vanphong")) is not None
+
+
+def demo_logins() -> str:
+    """The demo accounts, as `make run` prints them."""
+    logins = "\n".join(f"  {u:<20} {r:<13} {c or ''}" for u, _n, r, c in USERS)
+    return (f"Tài khoản mẫu (tên đăng nhập, vai trò, đơn vị):\n{logins}\n"
+            f"  <mã đơn vị>.lanhdao  unit_manager  mọi đơn vị khác (ví dụ tnmt.lanhdao, bhoa.lanhdao)")
 
 
 def _seed_scoring_rule(users: dict[str, User], day: dt.date) -> None:
