@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from kpi_tasks import clock
 from kpi_tasks.deadlines.forms import OccurrenceReportForm
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import ProgressUpdate, Task
@@ -107,3 +108,15 @@ def test_opening_a_form_only_address_explains_what_to_do(app, client, world):
     response = client.get(f"/tasks/{world['task']}/updates")
     assert response.status_code == 405
     assert "Vui lòng quay lại trang trước rồi thực hiện lại." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/reports/monthly?month={year}-03", "/dossiers/?month={year}-03"])
+def test_a_month_is_chosen_from_a_vietnamese_list_not_a_browser_month_box(app, client, world, path):
+    """A month box is missing in some browsers and names the month in the browser's language in others."""
+    with app.app_context():
+        year = clock.today().year
+    login(client, "vanphong")
+    page = client.get(path.format(year=year)).get_data(as_text=True)
+    assert 'type="month"' not in page
+    assert f'<option value="{year}-03" selected>Tháng 3/{year}</option>' in page
+    assert f'<option value="{year - 3}-01">Tháng 1/{year - 3}</option>' in page
