@@ -279,9 +279,11 @@ def report_rows_query(user: User, filters: ReportFilters, today: dt.date, due_so
     if not filters.counts_like_statistics:
         query = task_rows_query(user, filters.tasks, today, due_soon_days)
         columns = _row_columns(TASK_COLUMNS, today, due_soon_days, occurrence=False)
-        return query.with_only_columns(*columns).join(Unit, Unit.id == Task.lead_unit_id)
+        return (query.with_only_columns(*columns).join(Directive, Directive.id == Task.directive_id)
+                .join(Unit, Unit.id == Task.lead_unit_id))
     unit_and_text = replace(filters.tasks, status=None, due_soon=False, deadline_from=None, deadline_to=None)
-    return counted_rows(task_rows_query(user, unit_and_text, today, due_soon_days), filters, today, due_soon_days)
+    base = task_rows_query(user, unit_and_text, today, due_soon_days).join(Directive, Directive.id == Task.directive_id)
+    return counted_rows(base, filters, today, due_soon_days)
 
 
 def _all_tasks_query() -> sa.Select:

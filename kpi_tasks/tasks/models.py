@@ -42,7 +42,7 @@ class Task(db.Model):
     # Accent-folded title and content so that "so hoa" finds "số hóa" with a plain LIKE in SQL.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
     section: Mapped[str | None] = mapped_column(sa.String(40))
-    lead_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    lead_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))  # indexed by ix_tasks_unit_counts
     leader_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     deadline_kind: Mapped[str] = mapped_column(sa.String(20), default="date")
     deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
@@ -55,8 +55,8 @@ class Task(db.Model):
     group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_groups.id"), index=True)
     # The latest approved extension, else the original deadline; kept in the row so lists sort and
     # filter on an index instead of joining the extension history.
-    effective_deadline: Mapped[dt.date | None] = mapped_column(sa.Date, index=True)
-    state: Mapped[str] = mapped_column(sa.String(20), default=STATE_OPEN, index=True)
+    effective_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)  # indexed by ix_tasks_deadline_lists
+    state: Mapped[str] = mapped_column(sa.String(20), default=STATE_OPEN)  # indexed by ix_tasks_state_lists
     progress_percent: Mapped[int] = mapped_column(default=0)
     completion_reported_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     completed_on: Mapped[dt.date | None] = mapped_column(sa.Date, index=True)
@@ -74,10 +74,27 @@ class Task(db.Model):
     )
     assignees: Mapped[list[User]] = relationship(secondary=task_assignees, order_by=User.full_name)
 
+    # The lists and counts read these indexes alone (directive_id, completed_on are there for that): a list's
+    # first page walks one in list order and stops at the page size; a count or a per-unit aggregate reads
+    # no table row (tasks/queries.py).
     __table_args__ = (
-        sa.Index("ix_tasks_lead_unit_state_deadline", "lead_unit_id", "state", "effective_deadline"),
-        # The status lists of the whole office (overdue, in progress): a range on the deadline within a state.
-        sa.Index("ix_tasks_state_deadline", "state", "effective_deadline"),
+        # Counts per lead unit (home page, statistics) and a unit's lists by state and deadline.
+        sa.Index("ix_tasks_unit_counts", "lead_unit_id", "state", "effective_deadline", "completed_on",
+                 "recurrence", "directive_id"),
+        # Lists of one state by deadline (overdue, in progress, done late: a range on the deadline).
+        sa.Index("ix_tasks_state_lists", "state", "effective_deadline", "id", "completed_on", "directive_id"),
+        # Lists of one state whose tasks may have no deadline, in list order: by deadline, undated last.
+        sa.Index("ix_tasks_state_undated_last", "state", sa.text("(effective_deadline IS NULL)"),
+                 "effective_deadline", "id", "completed_on", "directive_id"),
+        # Lists of a range of deadlines (a period, due soon), by deadline.
+        sa.Index("ix_tasks_deadline_lists", "effective_deadline", "id", "directive_id"),
+        # The list of every task, in the same order.
+        sa.Index("ix_tasks_undated_last", sa.text("(effective_deadline IS NULL)"), "effective_deadline", "id",
+                 "directive_id"),
+        # The recurring tasks, whose occurrences the per-unit counts add (deadlines/queries.py): found without
+        # a pass over every task.
+        sa.Index("ix_tasks_recurring", "lead_unit_id", "id", "state", "directive_id",
+                 sqlite_where=sa.text("recurrence IS NOT NULL"), postgresql_where=sa.text("recurrence IS NOT NULL")),
         sa.CheckConstraint("progress_percent >= 0 AND progress_percent <= 100", name="progress_range"),
     )
     # Optimistic locking: a flush that finds another writer's version raises StaleDataError (→ 409).

@@ -6,18 +6,21 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import task_visibility_clause, unit_involvement_clause
 from kpi_tasks.calendar.service import current_calendar
-from kpi_tasks.deadlines.queries import extended_count_column, occurrence_counts_query, task_extended_clause
+from kpi_tasks.deadlines.models import EXTENSION_APPROVED, ExtensionRequest
+from kpi_tasks.deadlines.queries import occurrence_counts_query
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import Task, task_coordinating_units
 from kpi_tasks.tasks.status import (
     DONE_LATE,
     DONE_ON_TIME,
+    IN_PROGRESS,
+    ONGOING,
     OVERDUE,
     STATUSES,
     WITHDRAWN,
@@ -48,13 +51,28 @@ def due_soon_until(today: dt.date, working_days: int) -> dt.date:
     return current_calendar().add_working_days(today, working_days)
 
 
+def tracked_task_clause() -> sa.ColumnElement[bool]:
+    """Tasks not of a confidential directive, as a condition on the task row alone.
+
+    `tasks.directive_id NOT IN (the few confidential directives)` rather than a join on directives: a count
+    or an aggregate then reads the index entries of the tasks, not one directive per task.
+    """
+    confidential = sa.select(Directive.id).where(Directive.confidential.is_(True)).correlate(None)
+    return Task.directive_id.not_in(confidential.scalar_subquery())
+
+
 def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_days: int) -> sa.Select:
-    """Rows of (Task, status, due_soon) visible to `user`, filtered, ordered by deadline."""
+    """Rows of (Task, status, due_soon) visible to `user`, filtered, ordered by deadline (tasks without one last).
+
+    Each filter's first page is read from an index in list order (models.Task's indexes): the database stops
+    at the page size. The directive is loaded with the page's rows, as an eager load: the query itself reads
+    tasks alone, so that its count (pagination) reads index entries only. A caller that selects directive
+    columns joins Directive itself.
+    """
     soon = due_soon_predicate(today, due_soon_until(today, due_soon_days))
     query = (
         sa.select(Task, status_expression(today).label("status"), soon.label("due_soon"))
-        .join(Directive, Directive.id == Task.directive_id)
-        .where(Directive.confidential.is_(False), task_visibility_clause(user))
+        .where(tracked_task_clause(), task_visibility_clause(user))
     )
     if filters.status in STATUSES:
         query = query.where(status_predicate(filters.status, today))
@@ -83,19 +101,27 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
     if filters.group_id:
         query = query.where(Task.group_id == filters.group_id)
     return query.options(
-        contains_eager(Task.directive),
+        joinedload(Task.directive),  # LEFT OUTER: the tasks stay the outer loop, read in index order
         joinedload(Task.lead_unit),
         selectinload(Task.coordinating_units),
         selectinload(Task.assignees),
     ).order_by(*_deadline_order(filters))
 
 
-# Filters whose rows all have a deadline: their lists need no "no deadline last" term, which no index serves.
-_DATED_STATUSES = {"overdue", "in_progress", "done_late"}
+# Filters whose rows all have a deadline: by deadline, then id; ix_tasks_state_lists (within a state) or
+# ix_tasks_effective_deadline (a range) serves the order.
+_DATED_STATUSES = {OVERDUE, IN_PROGRESS, DONE_LATE}
 
 
 def _deadline_order(filters: TaskFilters) -> tuple[sa.ColumnElement, ...]:
-    """By effective deadline, tasks without one last; the index on the deadline serves it when no row lacks one."""
+    """By effective deadline, tasks without one last, then by id; in the order of an index for every filter.
+
+    "Undated last" is spelt `effective_deadline IS NULL` first: an index on that expression
+    (ix_tasks_state_undated_last, ix_tasks_undated_last) serves it on SQLite, where NULL sorts first, and on
+    PostgreSQL alike.
+    """
+    if filters.status == ONGOING:  # every row undated: the order is the id's (ix_tasks_state_lists)
+        return (Task.id,)
     if filters.status in _DATED_STATUSES or filters.due_soon or filters.deadline_from or filters.deadline_to:
         return (Task.effective_deadline, Task.id)
     return (Task.effective_deadline.is_(None), Task.effective_deadline, Task.id)
@@ -128,32 +154,8 @@ def unit_stats(
     A recurring task counts through its occurrences that have begun (each with its own status), not
     itself. `extended` counts the tasks (and occurrences) with an approved extension.
     """
-    task_counts = (
-        sa.select(
-            Task.lead_unit_id.label("unit_id"),
-            *counts_columns(today),
-            extended_count_column(task_extended_clause(), status_predicate(WITHDRAWN, today)),
-        )
-        .join(Directive, Directive.id == Task.directive_id)
-        .where(Directive.confidential.is_(False), Task.recurrence.is_(None), period_clause(date_from, date_to))
-        .group_by(Task.lead_unit_id)
-    )
-    both = sa.union_all(task_counts, occurrence_counts_query(today, date_from, date_to)).subquery()
-    counts = (
-        sa.select(both.c.unit_id, *[sa.func.sum(both.c[key]).label(key) for key in (*STATUSES, "extended")])
-        .group_by(both.c.unit_id)
-        .subquery()
-    )
-    query = (
-        sa.select(Unit.id, Unit.code, Unit.name, Unit.kind, *[counts.c[code] for code in STATUSES],
-                  counts.c.extended)
-        .outerjoin(counts, counts.c.unit_id == Unit.id)
-        .where(Unit.active.is_(True))
-    )
-    if unit_id is not None:
-        query = query.where(Unit.id == unit_id)
     items = []
-    for row in db_rows(query):
+    for row in db_rows(unit_stats_query(today, date_from, date_to, unit_id)):
         figures = {code: int(row[code] or 0) for code in STATUSES}
         assigned = sum(n for code, n in figures.items() if code != WITHDRAWN)
         due = figures[DONE_ON_TIME] + figures[DONE_LATE] + figures[OVERDUE]
@@ -171,6 +173,54 @@ def unit_stats(
         )
     items.sort(key=lambda item: (-item["overdue"], _rate_key(item), item["unit_name"]))
     return items
+
+
+def unit_stats_query(
+    today: dt.date, date_from: dt.date | None = None, date_to: dt.date | None = None, unit_id: int | None = None
+) -> sa.Select:
+    """The one statement behind `unit_stats`: per active unit, its counts by status and of extended tasks."""
+    # One unit's figures (a unit's home page) read that unit's entries of the index, not every unit's.
+    of_unit = () if unit_id is None else (Task.lead_unit_id == unit_id,)
+    counted_tasks = (tracked_task_clause(), Task.recurrence.is_(None), period_clause(date_from, date_to), *of_unit)
+    # One pass over ix_tasks_unit_counts, which holds every column read here: no table row is read.
+    task_counts = (
+        sa.select(Task.lead_unit_id.label("unit_id"), *counts_columns(today), sa.literal(0).label("extended"))
+        .where(*counted_tasks)
+        .group_by(Task.lead_unit_id)
+    )
+    # The extended tasks from the (few) approved extensions, not an EXISTS evaluated for every task.
+    extended_tasks = (
+        sa.select(
+            Task.lead_unit_id.label("unit_id"),
+            *[sa.literal(0).label(code) for code in STATUSES],
+            sa.func.count(sa.distinct(Task.id)).label("extended"),
+        )
+        .select_from(ExtensionRequest)
+        .join(Task, Task.id == ExtensionRequest.task_id)
+        .where(
+            ExtensionRequest.status == EXTENSION_APPROVED,
+            ExtensionRequest.occurrence_id.is_(None),
+            sa.not_(status_predicate(WITHDRAWN, today)),
+            *counted_tasks,
+        )
+        .group_by(Task.lead_unit_id)
+    )
+    occurrence_counts = occurrence_counts_query(today, date_from, date_to).where(*of_unit)
+    both = sa.union_all(task_counts, extended_tasks, occurrence_counts).subquery()
+    counts = (
+        sa.select(both.c.unit_id, *[sa.func.sum(both.c[key]).label(key) for key in (*STATUSES, "extended")])
+        .group_by(both.c.unit_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Unit.id, Unit.code, Unit.name, Unit.kind, *[counts.c[code] for code in STATUSES],
+                  counts.c.extended)
+        .outerjoin(counts, counts.c.unit_id == Unit.id)
+        .where(Unit.active.is_(True))
+    )
+    if unit_id is not None:
+        query = query.where(Unit.id == unit_id)
+    return query
 
 
 def status_totals(stats: list[dict]) -> dict[str, int]:
