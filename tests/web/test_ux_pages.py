@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 
 from kpi_tasks import clock
@@ -80,7 +81,8 @@ def test_a_database_error_while_signed_in_gives_the_vietnamese_503_page(app, cli
 
     def failing_view():
         assert current_user.username == "vhtt"  # the user is loaded in the request's session, as every view does
-        db.session.execute(sa.text("SELECT * FROM no_such_table"))
+        db.session.execute(sa.text("SELECT 1"))
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
 
     monkeypatch.setitem(app.view_functions, "directives.index", failing_view)
     response = client.get("/directives/")
