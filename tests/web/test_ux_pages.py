@@ -101,7 +101,7 @@ def test_the_task_list_is_named_for_what_the_user_sees(app, client, role, name):
         commit()
     login(client, "nguoidung")
     page = client.get("/tasks/").get_data(as_text=True)
-    assert f"<title>{name} · KPI Tasks</title>" in page
+    assert f"<title>{name} · Theo dõi nhiệm vụ</title>" in page
     assert f'<h1 class="h4">{name}</h1>' in page
 
 
