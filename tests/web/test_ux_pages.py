@@ -122,3 +122,13 @@ def test_a_month_is_chosen_from_a_vietnamese_list_not_a_browser_month_box(app, c
     assert 'type="month"' not in page
     assert f'<option value="{year}-03" selected>Tháng 3/{year}</option>' in page
     assert f'<option value="{year - 3}-01">Tháng 1/{year - 3}</option>' in page
+
+
+def test_an_empty_filtered_task_list_says_the_filter_found_nothing(app, client, world):
+    login(client, "vanphong")
+    filtered = client.get("/tasks/?q=khong+co+viec+nay&status=").get_data(as_text=True)
+    assert "Không có nhiệm vụ nào phù hợp với bộ lọc." in filtered
+    assert ">Bỏ lọc</a>" in filtered
+    unfiltered = client.get("/tasks/?q=&status=").get_data(as_text=True)
+    assert ">Bỏ lọc</a>" not in unfiltered
+    assert "phù hợp với bộ lọc" not in unfiltered
