@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpi_tasks.scoring.queries import ScoringResult, UnitResult
+from kpi_tasks.scoring.queries import ScoringResult, UnitResult, counted_by_occurrence
 from kpi_tasks.scoring.rules import PENALTY_LABELS, SCORED_OUTCOMES, grade_ranges
 from kpi_tasks.text import format_date, format_number
 
@@ -26,7 +26,7 @@ LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 COLUMNS = [
     ("STT", None, 6),
     ("Đơn vị", None, 38),
-    ("Số nhiệm vụ đã đến hạn (chủ trì và phối hợp)", "Hoàn thành đúng hạn", 13),
+    ("Số nhiệm vụ, kỳ báo cáo đã đến hạn (chủ trì và phối hợp)", "Hoàn thành đúng hạn", 13),
     (None, "Gia hạn, hoàn thành trong hạn mới", 14),
     (None, "Hoàn thành quá hạn", 13),
     (None, "Quá hạn, chưa hoàn thành", 13),
@@ -168,12 +168,21 @@ def _notes(result: ScoringResult) -> list[str]:
         f"{name}: từ {format_number(floor, 0 if floor == floor.to_integral_value() else 2)} điểm"
         for name, floor, _ceiling in grade_ranges(settings)
     )
+    coordinating = f"nhiệm vụ đơn vị phối hợp tính theo hệ số {format_number(settings['weight_coordinating'], 2)}."
+    if counted_by_occurrence(result):
+        counted = (
+            "- Chỉ tính nhiệm vụ đã đến hạn trong kỳ (hạn xử lý sau gia hạn trong kỳ và không muộn hơn ngày tính), "
+            "mỗi nhiệm vụ ở một kỳ; nhiệm vụ định kỳ tính theo từng kỳ báo cáo đến hạn; " + coordinating
+        )
+    else:  # a version published before occurrences were counted: the rule it was computed under
+        counted = (
+            "- Chỉ tính nhiệm vụ đã đến hạn trong kỳ (hạn xử lý sau gia hạn trong kỳ và không muộn hơn ngày tính) "
+            "hoặc đã hoàn thành trong kỳ; " + coordinating
+        )
     notes = [
         "Ghi chú:",
         f"- Tiêu chí chấm điểm năm {result.period.year} ({rule}). Xếp loại: {grades}.",
-        "- Chỉ tính nhiệm vụ đã đến hạn trong kỳ (hạn xử lý sau gia hạn trong kỳ và không muộn hơn ngày tính) "
-        "hoặc đã hoàn thành trong kỳ; nhiệm vụ đơn vị phối hợp tính theo hệ số "
-        f"{format_number(settings['weight_coordinating'], 2)}.",
+        counted,
     ]
     if not result.sources.get("kpi"):
         notes.append("- Chỉ tiêu được giao: chưa có nguồn dữ liệu; điểm của phần này được chia cho phần nhiệm vụ.")

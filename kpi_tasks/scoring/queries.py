@@ -1,10 +1,16 @@
-"""The scoring computation: task outcomes per unit and role counted in one SQL aggregate, then the
-rule's arithmetic per unit (never per task). Also the read side of published scorings.
+"""The scoring computation: item outcomes per unit and role counted in one SQL aggregate, then the
+rule's arithmetic per unit (never per item). Also the read side of published scorings.
 
-Which tasks count (as the Government Office's reports do): only tasks already due — the effective
-deadline within the period and not after the computation date — or completed (confirmed) within the
-period. Statuses come from tasks/status.py's `status_predicate`, so they agree with every list and
-count of the product. Withdrawn tasks and tasks of confidential directives never count.
+Which items count (as the Government Office's reports do): only items already due — the effective
+deadline within the period and not after the computation date — so that each counts in one period
+only. An item is a task, or one occurrence of a recurring task (the recurring task itself is not
+counted), as in the unit statistics. Statuses come from tasks/status.py's `status_predicate`, so they
+agree with every list and count of the product. Withdrawn tasks (and their occurrences), tasks of
+confidential directives and standing tasks never count.
+
+A breakdown records how it was counted (`breakdown["tasks"]["counting"]`): absent in the versions
+published before this rule (tasks due or completed in the period, a recurring task counted as one
+task), `COUNTING` since.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import task_visibility_clause
+from kpi_tasks.deadlines.models import TaskOccurrence
+from kpi_tasks.deadlines.queries import occurrence_has_begun
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring import sources
@@ -35,6 +43,7 @@ from kpi_tasks.scoring.rules import (
     EXTENDED_ON_TIME,
     LATE_APOLOGY_LETTERS,
     LEAD,
+    OCCURRENCES,
     OVERDUE,
     PENALTIES,
     PENALTY_SETTING,
@@ -47,7 +56,8 @@ from kpi_tasks.scoring.rules import (
     number,
 )
 from kpi_tasks.tasks import status as task_status
-from kpi_tasks.tasks.models import Task, task_coordinating_units
+from kpi_tasks.tasks.models import STATE_WITHDRAWN, Task, task_coordinating_units
+from kpi_tasks.tasks.status import StatusColumns
 from kpi_tasks.text import fold
 from kpi_tasks.units.models import Unit
 
@@ -55,6 +65,8 @@ LISTED_OUTCOMES = (AWAITING_REVIEW, EXCLUDED)
 ALL_OUTCOMES = (*SCORED_OUTCOMES, *LISTED_OUTCOMES)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+# How the items of a breakdown were chosen (see the module's docstring).
+COUNTING = 2
 
 # Component and source status codes kept in the breakdown.
 OK = "ok"
@@ -107,55 +119,122 @@ class ScoringResult:
 
 
 # --- SQL -------------------------------------------------------------------------------------------
+#
+# An item of the scoring is what the unit statistics count (tasks/queries.py `unit_stats_query`): a task
+# that does not recur, or one occurrence of a recurring task, which is then not counted itself. Every
+# item has the same columns, so the outcome predicates below are the product's status predicates
+# (tasks/status.py) applied to a task's or an occurrence's columns alike.
 
 
-def _extended() -> ColumnElement[bool]:
-    """An approved extension moved the deadline later than the original one."""
-    return sa.and_(
-        Task.deadline.is_not(None), Task.effective_deadline.is_not(None), Task.effective_deadline > Task.deadline
+def scoring_window(period: Period, deadline: ColumnElement[dt.date]) -> ColumnElement[bool]:
+    """An item already due in the period: its effective deadline within the period and not after the
+    computation date. Each item has one effective deadline, so it counts in one period only."""
+    return sa.and_(deadline >= period.start, deadline <= period.due_until)
+
+
+def _date_number(column: ColumnElement[dt.date]) -> ColumnElement[int]:
+    """A date as the integer yyyymmdd, the same on SQLite and PostgreSQL (no date-to-text format involved)."""
+    return sa.cast(
+        sa.extract("year", column) * 10000 + sa.extract("month", column) * 100 + sa.extract("day", column),
+        sa.Integer,
     )
 
 
-def outcome_predicates(as_of: dt.date, excluded: ColumnElement[bool]) -> dict[str, ColumnElement[bool]]:
-    """Mutually exclusive conditions, one per outcome, built on the product's status predicates."""
-    kept = sa.not_(excluded)
-    done_on_time = task_status.status_predicate(task_status.DONE_ON_TIME, as_of)
-    return {
-        DONE_ON_TIME: sa.and_(kept, done_on_time, sa.not_(_extended())),
-        EXTENDED_ON_TIME: sa.and_(kept, done_on_time, _extended()),
-        DONE_LATE: sa.and_(kept, task_status.status_predicate(task_status.DONE_LATE, as_of)),
-        OVERDUE: sa.and_(kept, task_status.status_predicate(task_status.OVERDUE, as_of)),
-        AWAITING_REVIEW: sa.and_(kept, task_status.status_predicate(task_status.AWAITING_REVIEW, as_of)),
-        EXCLUDED: excluded,
-    }
+def _items(period: Period) -> sa.CTE:
+    """(task_id, occurrence_id, lead_unit_id, state, deadline, effective_deadline, completed_on, withdrawn):
+    one row per item due in the period, of a directive that is not confidential.
 
-
-def scoring_window(period: Period) -> ColumnElement[bool]:
-    """Tasks already due in the period, or completed within it."""
-    return sa.or_(
-        sa.and_(Task.effective_deadline >= period.start, Task.effective_deadline <= period.due_until),
-        sa.and_(Task.completed_on >= period.start, Task.completed_on <= period.end),
+    `deadline` is the original deadline (a task's, or the date the rule gives an occurrence), so that
+    `effective_deadline > deadline` means an approved extension; `occurrence_id` is None for a task.
+    Occurrences follow `deadlines.queries`: those of a recurring task that have begun, out of statistics
+    when their task is withdrawn.
+    """
+    withdrawn = (Task.state == STATE_WITHDRAWN).label("withdrawn")
+    tasks = (
+        sa.select(
+            Task.id.label("task_id"),
+            sa.cast(sa.null(), sa.Integer).label("occurrence_id"),
+            Task.lead_unit_id.label("lead_unit_id"),
+            Task.state.label("state"),
+            Task.deadline.label("deadline"),
+            Task.effective_deadline.label("effective_deadline"),
+            Task.completed_on.label("completed_on"),
+            withdrawn,
+        )
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(
+            Directive.confidential.is_(False),
+            Task.recurrence.is_(None),
+            scoring_window(period, Task.effective_deadline),
+        )
     )
-
-
-def _involvements(unit_id: int | None) -> sa.Subquery:
-    """(task_id, unit_id, role): each task once for its lead unit and once per coordinating unit."""
-    lead = sa.select(
-        Task.id.label("task_id"), Task.lead_unit_id.label("unit_id"), sa.literal_column(f"'{LEAD}'").label("role")
+    occurrences = (
+        sa.select(
+            TaskOccurrence.task_id,
+            TaskOccurrence.id,
+            Task.lead_unit_id,
+            TaskOccurrence.state,
+            TaskOccurrence.due_on,
+            TaskOccurrence.effective_deadline,
+            TaskOccurrence.completed_on,
+            withdrawn,
+        )
+        .join(Task, Task.id == TaskOccurrence.task_id)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(
+            Directive.confidential.is_(False),
+            Task.recurrence.is_not(None),
+            occurrence_has_begun(period.as_of),
+            scoring_window(period, TaskOccurrence.effective_deadline),
+        )
     )
-    coordinating = sa.select(
-        task_coordinating_units.c.task_id,
-        task_coordinating_units.c.unit_id,
-        sa.literal_column(f"'{COORDINATING}'").label("role"),
+    return sa.union_all(tasks, occurrences).cte("item")
+
+
+def _involvements(period: Period, unit_id: int | None) -> sa.Subquery:
+    """Each item once for its task's lead unit and once per coordinating unit, with the unit and role."""
+    item = _items(period)
+    lead = sa.select(*item.c, item.c.lead_unit_id.label("unit_id"), sa.literal_column(f"'{LEAD}'").label("role"))
+    coordinating = (
+        sa.select(*item.c, task_coordinating_units.c.unit_id, sa.literal_column(f"'{COORDINATING}'").label("role"))
+        .join(task_coordinating_units, task_coordinating_units.c.task_id == item.c.task_id)
     )
     if unit_id is not None:
-        lead = lead.where(Task.lead_unit_id == unit_id)
+        lead = lead.where(item.c.lead_unit_id == unit_id)
         coordinating = coordinating.where(task_coordinating_units.c.unit_id == unit_id)
     return sa.union_all(lead, coordinating).subquery("involvement")
 
 
+def outcome_predicates(
+    as_of: dt.date, item: sa.Subquery, excluded: ColumnElement[bool]
+) -> dict[str, ColumnElement[bool]]:
+    """Mutually exclusive conditions on an item, one per outcome, built on the product's status predicates.
+
+    An excluded item (accepted objection) is listed as excluded when it would otherwise have counted.
+    """
+    columns = StatusColumns(item.c.state, item.c.effective_deadline, item.c.completed_on, item.c.withdrawn)
+
+    def status(code: str) -> ColumnElement[bool]:
+        return task_status.status_predicate(code, as_of, columns)
+
+    extended = sa.and_(item.c.deadline.is_not(None), item.c.effective_deadline > item.c.deadline)
+    counted = {
+        DONE_ON_TIME: sa.and_(status(task_status.DONE_ON_TIME), sa.not_(extended)),
+        EXTENDED_ON_TIME: sa.and_(status(task_status.DONE_ON_TIME), extended),
+        DONE_LATE: status(task_status.DONE_LATE),
+        OVERDUE: status(task_status.OVERDUE),
+        AWAITING_REVIEW: status(task_status.AWAITING_REVIEW),
+    }
+    kept = sa.not_(excluded)
+    return {
+        **{outcome: sa.and_(kept, predicate) for outcome, predicate in counted.items()},
+        EXCLUDED: sa.and_(excluded, sa.or_(*counted.values())),
+    }
+
+
 def _exclusions(year: int) -> sa.Subquery:
-    """(unit_id, task_id) removed from the year's scoring by an accepted objection."""
+    """(unit_id, task_id) removed from the year's scoring by an accepted objection (with all the task's
+    occurrences, for a recurring task)."""
     return (
         sa.select(ScoreObjection.unit_id, ScoreObjection.task_id)
         .where(
@@ -169,34 +248,69 @@ def _exclusions(year: int) -> sa.Subquery:
 
 
 def outcome_counts_query(period: Period, unit_id: int | None = None) -> sa.Select:
-    """One row per (unit, role): SUM(CASE …) per outcome and the ids of the tasks behind each count."""
-    involvement = _involvements(unit_id)
+    """One row per (unit, role): SUM(CASE …) per outcome, and the items behind each count: the ids of the
+    tasks (`<outcome>_ids`) and, for the occurrences (`<outcome>_occurrences`),
+    "task:occurrence:due_on:effective_deadline:completed_on" with the dates as yyyymmdd (0: not completed)."""
+    row = _involvements(period, unit_id)
     exclusion = _exclusions(period.year)
-    predicates = outcome_predicates(period.as_of, exclusion.c.task_id.is_not(None))
+    predicates = outcome_predicates(period.as_of, row, exclusion.c.task_id.is_not(None))
+    is_task = row.c.occurrence_id.is_(None)
+    occurrence_ref = (
+        sa.cast(row.c.task_id, sa.String) + ":" + sa.cast(row.c.occurrence_id, sa.String)
+        + ":" + sa.cast(_date_number(row.c.deadline), sa.String)
+        + ":" + sa.cast(_date_number(row.c.effective_deadline), sa.String)
+        + ":" + sa.cast(sa.func.coalesce(_date_number(row.c.completed_on), 0), sa.String)
+    )
     columns: list[ColumnElement[Any]] = []
     for outcome, predicate in predicates.items():
         columns.append(sa.func.coalesce(sa.func.sum(sa.case((predicate, 1), else_=0)), 0).label(outcome))
-        columns.append(
-            sa.func.aggregate_strings(sa.case((predicate, sa.cast(Task.id, sa.String))), ",").label(f"{outcome}_ids")
-        )
+        columns.append(sa.func.aggregate_strings(
+            sa.case((sa.and_(predicate, is_task), sa.cast(row.c.task_id, sa.String))), ","
+        ).label(f"{outcome}_ids"))
+        columns.append(sa.func.aggregate_strings(
+            sa.case((sa.and_(predicate, sa.not_(is_task)), occurrence_ref)), ","
+        ).label(f"{outcome}_occurrences"))
     return (
-        sa.select(involvement.c.unit_id, involvement.c.role, *columns)
-        .select_from(involvement)
-        .join(Task, Task.id == involvement.c.task_id)
-        .join(Directive, Directive.id == Task.directive_id)
-        .outerjoin(
-            exclusion, sa.and_(exclusion.c.unit_id == involvement.c.unit_id, exclusion.c.task_id == Task.id)
-        )
-        .where(Directive.confidential.is_(False), scoring_window(period))
-        .group_by(involvement.c.unit_id, involvement.c.role)
+        sa.select(row.c.unit_id, row.c.role, *columns)
+        .select_from(row)
+        .outerjoin(exclusion, sa.and_(exclusion.c.unit_id == row.c.unit_id, exclusion.c.task_id == row.c.task_id))
+        .group_by(row.c.unit_id, row.c.role)
     )
 
 
-Counts = dict[tuple[str, str], tuple[int, list[int]]]  # (role, outcome) -> (count, task ids)
+@dataclass(frozen=True)
+class Counted:
+    """The items of one (role, outcome): how many, the tasks, and the occurrences (recurring tasks)."""
+
+    count: int
+    task_ids: list[int]
+    # {"task_id", "occurrence_id", "due_on", "effective_deadline", "completed_on"}, dates as "yyyy-mm-dd"
+    # (completed_on None when not completed): which occurrence, and the dates its outcome came from.
+    occurrences: list[dict[str, Any]]
+
+
+NOTHING = Counted(0, [], [])
+Counts = dict[tuple[str, str], Counted]  # (role, outcome) -> the items
+
+
+def _iso(number: int) -> str | None:
+    """yyyymmdd (see `_date_number`) → "yyyy-mm-dd"; 0 → None."""
+    return dt.date(number // 10000, number // 100 % 100, number % 100).isoformat() if number else None
+
+
+def _occurrence_refs(text: str | None) -> list[dict[str, Any]]:
+    refs = []
+    for ref in (text or "").split(","):
+        if not ref:
+            continue
+        task_id, occurrence_id, due_on, deadline, completed_on = (int(part) for part in ref.split(":"))
+        refs.append({"task_id": task_id, "occurrence_id": occurrence_id, "due_on": _iso(due_on),
+                     "effective_deadline": _iso(deadline), "completed_on": _iso(completed_on)})
+    return sorted(refs, key=lambda ref: (ref["task_id"], ref["due_on"], ref["occurrence_id"]))
 
 
 def outcome_counts(period: Period, unit_id: int | None = None) -> dict[int, Counts]:
-    """{unit_id: {(role, outcome): (count, sorted task ids)}} from one query."""
+    """{unit_id: {(role, outcome): Counted}} from one query."""
     result: dict[int, Counts] = {}
     for row in db.session.execute(outcome_counts_query(period, unit_id)).mappings():
         counts = result.setdefault(row["unit_id"], {})
@@ -204,7 +318,7 @@ def outcome_counts(period: Period, unit_id: int | None = None) -> dict[int, Coun
             count = int(row[outcome] or 0)
             if count:
                 ids = sorted(int(text) for text in (row[f"{outcome}_ids"] or "").split(",") if text)
-                counts[(row["role"], outcome)] = (count, ids)
+                counts[(row["role"], outcome)] = Counted(count, ids, _occurrence_refs(row[f"{outcome}_occurrences"]))
     return result
 
 
@@ -228,18 +342,19 @@ def score_unit(
 ) -> tuple[Decimal | None, dict[str, Any]]:
     """The rule's arithmetic for one unit, from its counts: (score, breakdown).
 
-    Task component: each counted task weighs the role's factor (lead / coordinating) and earns the
-    outcome's share of it; rate = earned ÷ weighed. KPI component: targets met ÷ targets. A component
-    without data hands its points to the others (points rescaled to 100), so a unit is not marked down
-    for a source that is missing. Penalties are subtracted, each up to its cap; the score stays in 0–100.
+    Task component: each counted item (a task, or an occurrence of a recurring task) weighs the role's
+    factor (lead / coordinating) and earns the outcome's share of it; rate = earned ÷ weighed. KPI
+    component: targets met ÷ targets. A component without data hands its points to the others (points
+    rescaled to 100), so a unit is not marked down for a source that is missing. Penalties are
+    subtracted, each up to its cap; the score stays in 0–100.
     """
     weighed = Decimal(0)
     earned = Decimal(0)
-    for (role, outcome), (count, _ids) in counts.items():
+    for (role, outcome), items in counts.items():
         if outcome in SCORED_OUTCOMES:
             weight = number(settings, WEIGHT_SETTING[role])
-            weighed += count * weight
-            earned += count * weight * number(settings, SHARE_SETTING[outcome]) / HUNDRED
+            weighed += items.count * weight
+            earned += items.count * weight * number(settings, SHARE_SETTING[outcome]) / HUNDRED
     tasks_rate = earned / weighed if weighed else None
     kpi_rate = None
     if kpi_share is not None and kpi_share[1] > 0:
@@ -251,7 +366,8 @@ def score_unit(
     lines = []
     for outcome in SCORED_OUTCOMES:
         for role in ROLES:
-            count, ids = counts.get((role, outcome), (0, []))
+            items = counts.get((role, outcome), NOTHING)
+            count = items.count
             if not count:
                 continue
             weight = number(settings, WEIGHT_SETTING[role])
@@ -261,7 +377,7 @@ def score_unit(
                 "outcome": outcome, "role": role, "count": count, "share": _plain(share), "weight": _plain(weight),
                 "points": _cents(task_points * share / HUNDRED),
                 "lost": _cents(task_points * (HUNDRED - share) / HUNDRED),
-                "task_ids": ids,
+                "task_ids": items.task_ids, "occurrences": items.occurrences,
             })
     tasks_points = (tasks_rate or Decimal(0)) * tasks_max * scale
     kpi_points = (kpi_rate or Decimal(0)) * kpi_max * scale
@@ -282,17 +398,20 @@ def score_unit(
     if available:
         score = min(HUNDRED, max(Decimal(0), tasks_points + kpi_points - penalty_total))
         score = score.quantize(CENT, rounding=ROUND_HALF_UP)
-    listed = {
-        outcome: {
-            "count": sum(counts.get((role, outcome), (0, []))[0] for role in ROLES),
-            "task_ids": sorted(i for role in ROLES for i in counts.get((role, outcome), (0, []))[1]),
+    listed = {}
+    for outcome in LISTED_OUTCOMES:
+        of_roles = [counts.get((role, outcome), NOTHING) for role in ROLES]
+        listed[outcome] = {
+            "count": sum(items.count for items in of_roles),
+            "task_ids": sorted(task_id for items in of_roles for task_id in items.task_ids),
+            "occurrences": sorted((ref for items in of_roles for ref in items.occurrences),
+                                  key=lambda ref: (ref["task_id"], ref["due_on"], ref["occurrence_id"])),
         }
-        for outcome in LISTED_OUTCOMES
-    }
     kpi_status = NO_SOURCE if not kpi_available else (OK if kpi_rate is not None else NO_DATA)
     breakdown = {
         "tasks": {
             "status": OK if tasks_rate is not None else NO_DATA,
+            "counting": COUNTING,
             "max_points": settings["points_tasks"],
             "applied_points": _cents(tasks_max * scale) if tasks_rate is not None else 0,
             "weighed": _plain(weighed), "earned": _plain(earned),
@@ -370,15 +489,56 @@ def results_digest(period: Period, settings: dict[str, Any], units: list[UnitRes
 
 
 def breakdown_task_ids(breakdown: dict[str, Any]) -> dict[int, str]:
-    """Every task named in a breakdown → how it was counted ("overdue/lead", "awaiting_review", …)."""
+    """Every task named in a breakdown → how it was counted ("overdue/lead", "awaiting_review", …).
+
+    A recurring task is named by its occurrences: "occurrences/<role>" when at least one of them is scored
+    (they may have different outcomes), else the listed outcome of its occurrences. Breakdowns stored
+    before occurrences were counted have no "occurrences" entries.
+    """
     named: dict[int, str] = {}
-    for line in breakdown["tasks"]["lines"]:
-        for task_id in line["task_ids"]:
-            named[task_id] = f"{line['outcome']}/{line['role']}"
     for outcome in LISTED_OUTCOMES:
         for task_id in breakdown[outcome]["task_ids"]:
             named[task_id] = outcome
+        for ref in breakdown[outcome].get("occurrences", []):
+            named[ref["task_id"]] = outcome
+    for line in breakdown["tasks"]["lines"]:
+        for task_id in line["task_ids"]:
+            named[task_id] = f"{line['outcome']}/{line['role']}"
+        for ref in line.get("occurrences", []):
+            named[ref["task_id"]] = f"{OCCURRENCES}/{line['role']}"
     return named
+
+
+def counted_by_occurrence(result: ScoringResult) -> bool:
+    """Whether a result was counted under the current rule (items due in the period, occurrences of
+    recurring tasks one by one), not under the rule of the versions published before it."""
+    return all(unit.breakdown["tasks"].get("counting", 1) >= COUNTING for unit in result.units)
+
+
+@dataclass(frozen=True)
+class OccurrenceRef:
+    occurrence_id: int
+    due_on: dt.date
+    effective_deadline: dt.date
+    completed_on: dt.date | None
+
+    @property
+    def extended(self) -> bool:
+        return self.effective_deadline > self.due_on
+
+
+def occurrence_groups(entry: dict[str, Any]) -> list[tuple[int, list[OccurrenceRef]]]:
+    """The occurrences of a breakdown line (or listed outcome) by task, for display: [(task_id, [ref, …]), …],
+    tasks and due dates in order. Empty for breakdowns stored before occurrences were counted."""
+    groups: dict[int, list[OccurrenceRef]] = {}
+    for ref in entry.get("occurrences", []):
+        completed_on = ref.get("completed_on")
+        groups.setdefault(ref["task_id"], []).append(OccurrenceRef(
+            ref["occurrence_id"], dt.date.fromisoformat(ref["due_on"]),
+            dt.date.fromisoformat(ref.get("effective_deadline") or ref["due_on"]),
+            dt.date.fromisoformat(completed_on) if completed_on else None,
+        ))
+    return [(task_id, sorted(groups[task_id], key=lambda ref: ref.due_on)) for task_id in sorted(groups)]
 
 
 # --- published scorings ---------------------------------------------------------------------------

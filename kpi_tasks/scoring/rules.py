@@ -21,6 +21,8 @@ SCORED_OUTCOMES = (DONE_ON_TIME, EXTENDED_ON_TIME, DONE_LATE, OVERDUE)
 # Listed in the breakdown so the unit sees them, but not scored.
 AWAITING_REVIEW = "awaiting_review"
 EXCLUDED = "excluded"
+# How an objection names a recurring task, counted through its occurrences (which may differ in outcome).
+OCCURRENCES = "occurrences"
 
 OUTCOME_LABELS = {
     DONE_ON_TIME: "Hoàn thành đúng hạn",
@@ -29,6 +31,7 @@ OUTCOME_LABELS = {
     OVERDUE: "Quá hạn, chưa hoàn thành",
     AWAITING_REVIEW: "Đã báo cáo, chờ Văn phòng xác nhận (chưa tính điểm)",
     EXCLUDED: "Loại khỏi chấm điểm theo đề nghị được chấp nhận",
+    OCCURRENCES: "Nhiệm vụ định kỳ, tính theo từng kỳ báo cáo",
 }
 
 LEAD = "lead"

@@ -23,6 +23,7 @@ from kpi_tasks.scoring.queries import (
     latest_scoring,
     objection_counts,
     objections_query,
+    occurrence_groups,
     published_result,
     rule_is_used,
     rule_versions,
@@ -62,6 +63,7 @@ def _labels() -> dict:
     return {
         "OUTCOME_LABELS": OUTCOME_LABELS, "ROLE_LABELS": ROLE_LABELS, "PENALTY_LABELS": PENALTY_LABELS,
         "SCORED_OUTCOMES": SCORED_OUTCOMES, "OBJECTION_STATUS_LABELS": OBJECTION_STATUS_LABELS,
+        "occurrence_groups": occurrence_groups,
     }
 
 

@@ -1,10 +1,11 @@
 """A small district with known task outcomes on the frozen day 16/03/2026, for hand-computed scores.
 
-Unit A (lead): a1, a2 done on time; a3 extended, then done within the new deadline; a4 done late;
-a11 due in 12/2025, done late in 01/2026 (completed within the period); a5 overdue.
-Not counted for A: a6 due 31/03 (not yet due), a7 due today (not yet late), a8 reported complete and
-awaiting the office (listed, not scored), a9 withdrawn, a10 of a confidential directive, a12 due and
-done in 2025, a13 a standing task without deadline.
+Unit A (lead): a1, a2 done on time; a3 extended, then done within the new deadline; a4, a14 done late;
+a5 overdue.
+Not counted for A in 2026: a6 due 31/03 (not yet due), a7 due today (not yet late), a8 reported complete
+and awaiting the office (listed, not scored), a9 withdrawn, a10 of a confidential directive, a11 due
+20/12/2025 and done late on 10/01/2026 (it counts in 2025, where its deadline is), a12 due and done in
+2025, a13 a standing task without deadline, a15 done on 10/03/2026 but due in 2027 (it counts in 2027).
 A coordinates b1 (done on time) and c0 (overdue).
 Unit B (lead): b1, b4, b5, b6 done on time; b3 done late.
 Unit C (lead): c0, c1, c2 overdue; c3 done on time. C coordinates b1.
@@ -89,6 +90,8 @@ def build_district() -> District:
     finish(task("a11", a, D(2025, 12, 20), source=old_directive), D(2026, 1, 10), admin, office)
     finish(task("a12", a, D(2025, 12, 1), source=old_directive), D(2025, 11, 20), admin, office)
     task("a13", a, None)
+    finish(task("a14", a, D(2026, 1, 20)), D(2026, 1, 26), admin, office)
+    finish(task("a15", a, D(2027, 1, 15)), D(2026, 3, 10), admin, office)
 
     finish(task("b1", b, D(2026, 1, 30), coordinating=[a, c]), D(2026, 1, 28), admin, office)
     finish(task("b3", b, D(2026, 3, 2)), D(2026, 3, 9), admin, office)

@@ -34,7 +34,7 @@ def test_an_accepted_exclusion_changes_the_next_draft_not_the_published_version(
     # Without a5 (lead, overdue): weighed 6.6 − 1, earned unchanged.
     assert draft.score == round(100 * 4.2 / (6.6 - 1), 2)  # 75.0
     assert draft.grade == "Hoàn thành tốt nhiệm vụ"
-    assert draft.breakdown["excluded"] == {"count": 1, "task_ids": [a5]}
+    assert draft.breakdown["excluded"] == {"count": 1, "task_ids": [a5], "occurrences": []}
     assert published_result(published, a_id).units[0].score == round(100 * 4.2 / 6.6, 2)
     # Only A's count changes: the other units are untouched.
     assert compute_draft(2026).unit(district.units["C"].id).score == round(100 * 1.3 / 4.3, 2)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
+from kpi_tasks.deadlines.models import TaskOccurrence
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring.services import compute_draft, publish_scoring
 from kpi_tasks.tasks.models import STATE_DONE, STATE_OPEN, Task, task_coordinating_units
@@ -32,38 +33,74 @@ def counted_queries() -> Iterator[list[str]]:
         sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
+TODAY = dt.date(2026, 3, 16)
+
+
+def _outcome(state: str, deadline: dt.date, completed_on: dt.date | None) -> str:
+    """The expected outcome of an item, by the rule written out: only items due by TODAY count."""
+    if deadline > TODAY:
+        return "not_due"
+    if state == STATE_DONE:
+        return "done_on_time" if completed_on <= deadline else "done_late"
+    return "overdue" if deadline < TODAY else "not_due"
+
+
+def _done(kind: int, deadline: dt.date) -> tuple[str, dt.date | None]:
+    if kind == 0:
+        return STATE_DONE, min(deadline, TODAY)
+    if kind == 1:
+        return STATE_DONE, min(deadline + dt.timedelta(days=3), TODAY)
+    return STATE_OPEN, None
+
+
 def add_tasks(directive_id: int, unit_ids: list[int], start: int, count: int) -> dict[str, int]:
-    """Bulk-insert `count` tasks spread over the units with four kinds of outcome; returns the expected
-    number of scored (task, unit) pairs per outcome, computed from the same recipe."""
-    rows, expected = [], {"done_on_time": 0, "done_late": 0, "overdue": 0, "not_due": 0}
+    """Bulk-insert `count` tasks spread over the units with four kinds of outcome; one in ten recurs weekly,
+    with 4 to 13 occurrences from 02/01/2026 (up to 27/03: some not due on 16/03) of three kinds of outcome.
+    Returns the expected number of scored (item, unit) pairs per outcome, computed from the same recipe."""
+    rows, occurrence_plan = [], {}
     for n in range(start, start + count):
+        lead_unit_id = unit_ids[n % len(unit_ids)]
+        if n % 10 == 9:
+            occurrence_plan[n] = [dt.date(2026, 1, 2) + dt.timedelta(weeks=week) for week in range(4 + n // 10 % 10)]
+            rows.append({
+                "directive_id": directive_id, "title": f"Báo cáo tuần {n}", "lead_unit_id": lead_unit_id,
+                "recurrence": "weekly:fri", "deadline": None, "effective_deadline": None, "state": STATE_OPEN,
+                "completed_on": None,
+            })
+            continue
         deadline = dt.date(2026, 1, 5) + dt.timedelta(days=n % 100)  # up to 14/04: some not due on 16/03
-        kind = n % 4
-        state, completed_on = STATE_OPEN, None
-        if kind == 0:
-            state, completed_on = STATE_DONE, min(deadline, dt.date(2026, 3, 16))
-        elif kind == 1:
-            state, completed_on = STATE_DONE, min(deadline + dt.timedelta(days=3), dt.date(2026, 3, 16))
+        state, completed_on = _done(n % 4, deadline)
         rows.append({
-            "directive_id": directive_id, "title": f"Nhiệm vụ {n}", "lead_unit_id": unit_ids[n % len(unit_ids)],
-            "deadline": deadline, "effective_deadline": deadline, "state": state, "completed_on": completed_on,
+            "directive_id": directive_id, "title": f"Nhiệm vụ {n}", "lead_unit_id": lead_unit_id,
+            "recurrence": None, "deadline": deadline, "effective_deadline": deadline, "state": state,
+            "completed_on": completed_on,
         })
     ids = db.session.scalars(sa.insert(Task).returning(Task.id), rows).all()
-    links = [{"task_id": task_id, "unit_id": unit_ids[(n + 1) % len(unit_ids)]}
-             for n, task_id in zip(range(start, start + count), ids, strict=True) if n % 3 == 0]
+    task_of = dict(zip(range(start, start + count), ids, strict=True))
+    occurrences = []
+    for n, due_dates in occurrence_plan.items():
+        for week, due_on in enumerate(due_dates):
+            state, completed_on = _done((n + week) % 3, due_on)
+            occurrences.append({
+                "task_id": task_of[n], "period_start": due_on - dt.timedelta(days=6), "due_on": due_on,
+                "effective_deadline": due_on, "state": state, "completed_on": completed_on,
+            })
+    if occurrences:
+        db.session.execute(sa.insert(TaskOccurrence), occurrences)
+    links = [{"task_id": task_of[n], "unit_id": unit_ids[(n + 1) % len(unit_ids)]}
+             for n in range(start, start + count) if n % 3 == 0]
     if links:
         db.session.execute(sa.insert(task_coordinating_units), links)
-    today = dt.date(2026, 3, 16)
     coordinated = {row["task_id"] for row in links}
+    expected = {"done_on_time": 0, "done_late": 0, "overdue": 0, "not_due": 0}
     for task_id, row in zip(ids, rows, strict=True):
-        weight = 2 if task_id in coordinated else 1
-        if row["state"] == STATE_DONE:
-            on_time = row["completed_on"] <= row["effective_deadline"]
-            expected["done_on_time" if on_time else "done_late"] += weight
-        elif row["effective_deadline"] < today:
-            expected["overdue"] += weight
-        else:
-            expected["not_due"] += weight
+        if row["recurrence"]:
+            continue  # counted through its occurrences
+        expected[_outcome(row["state"], row["effective_deadline"], row["completed_on"])] += (
+            2 if task_id in coordinated else 1)
+    for occurrence in occurrences:
+        expected[_outcome(occurrence["state"], occurrence["effective_deadline"], occurrence["completed_on"])] += (
+            2 if occurrence["task_id"] in coordinated else 1)
     return expected
 
 
