@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,6 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kpi_tasks.accounts.models import User
 from kpi_tasks.clock import utcnow
 from kpi_tasks.extensions import db
+
+
+class ChangeLine(NamedTuple):
+    """One changed field of an event as a page shows it: "Chuyên viên được giao: — → Nguyễn Văn A"."""
+
+    label: str
+    old: str
+    new: str
 
 
 class AuditEvent(db.Model):
@@ -26,3 +34,17 @@ class AuditEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
     __table_args__ = (sa.Index("ix_audit_events_entity", "entity_type", "entity_id", "at"),)
+
+    @property
+    def lines(self) -> list[ChangeLine]:
+        """The changes as a page shows them (see `audit.services.describe_changes`). `history()` works them out
+        for all its events at once; an event loaded some other way works out its own on first use."""
+        if "_lines" not in self.__dict__:
+            from kpi_tasks.audit.services import describe_changes  # the services import this module
+
+            describe_changes([self])
+        return self.__dict__["_lines"]
+
+    @lines.setter
+    def lines(self, value: list[ChangeLine]) -> None:
+        self.__dict__["_lines"] = value

@@ -4,10 +4,13 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.audit.models import AuditEvent
+from kpi_tasks.accounts.roles import ROLE_LABELS
+from kpi_tasks.audit.models import AuditEvent, ChangeLine
 from kpi_tasks.extensions import db
+from kpi_tasks.units.models import UNIT_KIND_LABELS
 
 ACTION_LABELS = {
     "create": "Tạo mới",
@@ -41,6 +44,11 @@ ACTION_LABELS = {
     "dossier_import": "Nhập dữ liệu hồ sơ TTHC",
     "apology_record": "Ghi nhận phiếu xin lỗi",
     "apology_correct": "Sửa phiếu xin lỗi đã ghi nhận",
+    "direction": "Ý kiến chỉ đạo",
+    "lock": "Khoá tài khoản",
+    "unlock": "Mở khoá tài khoản",
+    "password_reset": "Đặt lại mật khẩu (quản trị)",
+    "password_change": "Tự đổi mật khẩu",
 }
 
 
@@ -68,7 +76,23 @@ FIELD_LABELS = {
     "note": "Ghi chú",
     "files": "Tệp",
     "tasks": "Số nhiệm vụ",
+    "given_by": "Ý kiến của lãnh đạo",
+    "code": "Mã",
+    "name": "Tên",
+    "kind": "Loại đơn vị",
+    "parent": "Đơn vị cấp trên",
+    "active": "Đang hoạt động",
+    "username": "Tên đăng nhập",
+    "full_name": "Họ và tên",
+    "email": "E-mail",
+    "role": "Vai trò",
+    "unit": "Đơn vị",
 }
+# Fields whose logged values name a person: by username (a list of them) or by user id.
+_USERNAME_FIELDS = frozenset({"assignees"})
+_USER_ID_FIELDS = frozenset({"leader_id"})
+# Fields whose logged values are codes with a Vietnamese name.
+_CODE_LABELS: dict[str, dict[str, str]] = {"role": ROLE_LABELS, "kind": UNIT_KIND_LABELS}
 STATE_LABELS = {
     "open": "Đang thực hiện",
     "awaiting_review": "Chờ xác nhận",
@@ -81,6 +105,8 @@ def display_value(value: Any) -> str:
     """A logged value as a clerk reads it: dates dd/mm/yyyy, lists joined, states in Vietnamese."""
     if value is None or value == [] or value == "":
         return "—"
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
     if isinstance(value, list):
         return ", ".join(display_value(item) for item in value)
     if isinstance(value, str):
@@ -114,13 +140,64 @@ def record(
 
 
 def history(entity_type: str, entity_id: int) -> list[AuditEvent]:
-    return list(
+    """The object's events, oldest first, with their actors and their `lines` ready: one query for the events,
+    one for the actors, one for the people their changes name."""
+    events = list(
         db.session.scalars(
             sa.select(AuditEvent)
+            .options(selectinload(AuditEvent.actor))
             .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
             .order_by(AuditEvent.at, AuditEvent.id)
         )
     )
+    describe_changes(events)
+    return events
+
+
+def describe_changes(events: list[AuditEvent]) -> None:
+    """Set each event's `lines`: its changes as a clerk reads them, unchanged fields left out, people named by
+    their full names (looked up once for all the events; a username or id that matches nobody stays as logged)."""
+    usernames: set[str] = set()
+    user_ids: set[int] = set()
+    for event in events:
+        for key, pair in (event.changes or {}).items():
+            for value in pair:
+                if key in _USERNAME_FIELDS:
+                    usernames.update(name for name in _as_list(value) if isinstance(name, str))
+                elif key in _USER_ID_FIELDS and isinstance(value, int):
+                    user_ids.add(value)
+    by_username: dict[str, str] = {}
+    by_id: dict[int, str] = {}
+    if usernames or user_ids:
+        rows = db.session.execute(
+            sa.select(User.id, User.username, User.full_name)
+            .where(sa.or_(User.username.in_(usernames), User.id.in_(user_ids)))
+        )
+        for user_id, username, full_name in rows:
+            by_username[username] = by_id[user_id] = full_name or username
+    for event in events:
+        lines = []
+        for key, pair in (event.changes or {}).items():
+            old, new = (_shown(key, value, by_username, by_id) for value in pair)
+            if old != new:
+                lines.append(ChangeLine(FIELD_LABELS.get(key, key), old, new))
+        event.lines = lines
+
+
+def _shown(key: str, value: Any, by_username: dict[str, str], by_id: dict[int, str]) -> str:
+    if key in _USERNAME_FIELDS:
+        return display_value([by_username.get(name, name) for name in _as_list(value)])
+    if key in _USER_ID_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+        return by_id.get(value, str(value))
+    if key in _CODE_LABELS and isinstance(value, str):
+        return _CODE_LABELS[key].get(value, value)
+    return display_value(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _jsonable(value: Any) -> Any:

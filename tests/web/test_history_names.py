@@ -1,0 +1,97 @@
+"""The task's "Lịch sử thay đổi": people by their full names, looked up once for the whole page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from kpi_tasks.accounts.services import create_user
+from kpi_tasks.audit.services import history, record
+from kpi_tasks.extensions import db
+from kpi_tasks.tasks.services import assign_staff, update_task
+from tests.factories import PASSWORD, commit, login, make_directive, make_task, make_unit, make_user
+
+
+def _history_section(page: str) -> str:
+    match = re.search(r'<ol class="small" id="history">(.*?)</ol>', page, re.S)
+    assert match, "no history on the page"
+    return match.group(1)
+
+
+@contextmanager
+def _statements() -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+
+
+def test_the_history_names_the_assigned_officer_and_the_leader_by_full_name(app, client):
+    with app.app_context():
+        unit = make_unit("Phòng Văn hóa và Thông tin", code="VHTT")
+        office = make_user("office", username="vanphong")
+        manager = create_user("vhtt.truongphong", "unit_manager", PASSWORD, unit_code="VHTT",
+                              full_name="Trần Văn Bình")
+        staff = create_user("vhtt.chuyenvien", "unit_staff", PASSWORD, unit_code="VHTT",
+                            full_name="Nguyễn Thị Hương")
+        leader = create_user("pct.le", "leader", PASSWORD, full_name="Lê Minh Châu")
+        task = make_task(unit, directive=make_directive(office, issued_on=dt.date(2026, 2, 2)))
+        assign_staff(task, manager, [staff.id])
+        update_task(task, office, expected_version=task.version, title=task.title, lead_unit_id=unit.id,
+                    deadline=task.deadline, leader_id=leader.id)
+        task_id, leader_id = task.id, leader.id
+        commit()
+    login(client, "vanphong")
+    section = _history_section(client.get(f"/tasks/{task_id}").get_data(as_text=True))
+    assert "Chuyên viên được giao: — → Nguyễn Thị Hương" in section
+    assert "Lãnh đạo phụ trách: — → Lê Minh Châu" in section
+    assert "vhtt.chuyenvien" not in section
+    assert f"→ {leader_id}<" not in section
+
+
+def test_a_logged_username_that_matches_nobody_is_shown_as_logged(app, client):
+    with app.app_context():
+        unit = make_unit(code="TP")
+        office = make_user("office", username="vanphong")
+        staff = create_user("tp.chuyenvien", "unit_staff", PASSWORD, unit_code="TP", full_name="Phạm Thu Trang")
+        task = make_task(unit)
+        record(office, "task", task.id, "update", {"assignees": (["tp.nguoicu"], ["tp.nguoicu", staff.username])})
+        task_id = task.id
+        commit()
+    login(client, "vanphong")
+    section = _history_section(client.get(f"/tasks/{task_id}").get_data(as_text=True))
+    assert "Chuyên viên được giao: tp.nguoicu → tp.nguoicu, Phạm Thu Trang" in section
+
+
+def test_the_names_of_a_long_history_take_the_same_queries_as_a_short_one(app_ctx):
+    unit = make_unit(code="NV")
+    office = make_user("office")
+    short_task, long_task = make_task(unit), make_task(unit)
+    people = [create_user(f"nv.cv{n}", "unit_staff", PASSWORD, unit_code="NV", full_name=f"Chuyên viên số {n}")
+              for n in range(8)]
+    record(office, "task", short_task.id, "update", {"assignees": ([], [people[0].username])})
+    for n, person in enumerate(people):
+        actor = people[n - 1] if n else office  # a different actor on each line, too
+        record(actor, "task", long_task.id, "update", {"assignees": ([], [person.username])})
+    task_ids = short_task.id, long_task.id
+    commit()
+    counts = []
+    for task_id in task_ids:
+        db.session.expunge_all()  # nothing already loaded: every name must come from the database
+        with _statements() as statements:
+            events = history("task", task_id)
+            shown = [(event.actor.display_name if event.actor else "", event.lines) for event in events]
+        counts.append(len(statements))
+    assert counts[0] == counts[1] == 3  # the events, their actors, the people they name
+    assert shown[-1][1][0].new == "Chuyên viên số 7"
+    assert shown[-1][0] == "Chuyên viên số 6"
