@@ -5,30 +5,51 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import can_manage_units
 from kpi_tasks.accounts.roles import ROLE_LABELS
-from kpi_tasks.accounts.services import change_own_password, create_user, list_users, set_active, set_password
+from kpi_tasks.accounts.services import (
+    change_own_password,
+    create_user,
+    list_users,
+    reset_user_password,
+    set_user_active,
+    update_user,
+)
+from kpi_tasks.audit.services import ACTION_LABELS, history
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import Form, options, show_errors
-from kpi_tasks.units.models import UNIT_KIND_LABELS
-from kpi_tasks.units.services import create_unit, list_units
+from kpi_tasks.units.models import UNIT_KIND_LABELS, Unit
+from kpi_tasks.units.services import create_unit, list_all_units, list_units, update_unit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 account_bp = Blueprint("account", __name__, url_prefix="/account")
+
+NO_UNIT = 0  # the "no unit" / "no parent unit" choice of a select of unit ids
 
 
 class UserForm(Form):
     username = StringField("Tên đăng nhập", validators=[DataRequired("Chưa nhập tên đăng nhập."), Length(max=80)])
     full_name = StringField("Họ và tên", validators=[Optional(), Length(max=200)])
     email = EmailField("E-mail", validators=[Optional(), Length(max=255)])
-    role = SelectField("Vai trò", choices=options(ROLE_LABELS.items()))
+    # No role is chosen until the admin chooses one: a forgotten choice must not make a new admin.
+    role = SelectField("Vai trò", choices=options([("", "— Chọn vai trò —"), *ROLE_LABELS.items()]),
+                       validators=[DataRequired("Chưa chọn vai trò.")], default="")
     unit_code = SelectField("Đơn vị", validate_choice=False)
-    password = PasswordField("Mật khẩu ban đầu", validators=[DataRequired("Chưa nhập mật khẩu.")])
+    password = PasswordField("Mật khẩu ban đầu", validators=[DataRequired("Chưa nhập mật khẩu.")],
+                             render_kw={"autocomplete": "new-password"})
+
+
+class UserEditForm(Form):
+    full_name = StringField("Họ và tên", validators=[Optional(), Length(max=200)])
+    email = EmailField("E-mail", validators=[Optional(), Length(max=255)])
+    role = SelectField("Vai trò", choices=options(ROLE_LABELS.items()))
+    unit_id = SelectField("Đơn vị", coerce=int)
+    active = BooleanField("Tài khoản đang hoạt động (bỏ chọn để khoá)")
 
 
 class UnitForm(Form):
@@ -37,13 +58,23 @@ class UnitForm(Form):
     kind = SelectField("Loại", choices=options(UNIT_KIND_LABELS.items()))
 
 
+class UnitEditForm(UnitForm):
+    parent_id = SelectField("Đơn vị cấp trên", coerce=int)
+    active = BooleanField("Đang hoạt động (bỏ chọn: đơn vị không còn được giao nhiệm vụ mới)")
+
+
 class PasswordResetForm(Form):
     password = PasswordField("Mật khẩu mới", validators=[DataRequired("Chưa nhập mật khẩu mới.")])
 
 
 class OwnPasswordForm(Form):
-    current_password = PasswordField("Mật khẩu hiện tại", validators=[DataRequired("Chưa nhập mật khẩu hiện tại.")])
-    password = PasswordField("Mật khẩu mới", validators=[DataRequired("Chưa nhập mật khẩu mới.")])
+    current_password = PasswordField("Mật khẩu hiện tại", validators=[DataRequired("Chưa nhập mật khẩu hiện tại.")],
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField("Mật khẩu mới", validators=[DataRequired("Chưa nhập mật khẩu mới.")],
+                             render_kw={"autocomplete": "new-password"})
+    password_confirm = PasswordField("Nhập lại mật khẩu mới",
+                                     validators=[DataRequired("Chưa nhập lại mật khẩu mới.")],
+                                     render_kw={"autocomplete": "new-password"})
 
 
 @bp.before_request
@@ -61,10 +92,10 @@ def users() -> str | Response:
         try:
             user = create_user(form.username.data or "", form.role.data or "", form.password.data or "",
                                unit_code=form.unit_code.data or None, full_name=form.full_name.data or "",
-                               email=form.email.data or None)
+                               email=form.email.data or None, actor=current_user)
         except ValidationError as error:
             db.session.rollback()
-            show_errors(form, error)
+            show_errors(form, _renamed(error, unit="unit_code"))
         else:
             db.session.commit()
             flash(f"Đã tạo tài khoản {user.username}.", "success")
@@ -72,13 +103,38 @@ def users() -> str | Response:
     return render_template("admin/users.html", form=form, users=list_users(), reset_form=PasswordResetForm())
 
 
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id: int) -> str | Response:
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    form.unit_id.choices = _unit_choices("— Không thuộc đơn vị —", list_units(), keep=user.unit)
+    if form.validate_on_submit():
+        try:
+            changes = update_user(user, current_user, full_name=form.full_name.data or "",
+                                  email=form.email.data or None, role=form.role.data or "",
+                                  unit_id=form.unit_id.data or None, active=bool(form.active.data))
+        except ValidationError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Đã lưu thông tin tài khoản {user.username}." if changes else "Không có thay đổi nào.", "success")
+            if not can_manage_units(current_user):  # the admin gave their own account another role
+                return redirect(url_for("home.index"), 303)
+            return redirect(url_for("admin.users"), 303)
+    return render_template("admin/user_edit.html", form=form, user=user, events=history("user", user.id),
+                           action_labels=ACTION_LABELS)
+
+
 @bp.post("/users/<int:user_id>/active")
 def toggle_active(user_id: int) -> Response:
     user = db.get_or_404(User, user_id)
-    if user.id == current_user.id:
-        flash("Không thể tự khoá tài khoản của chính mình.", "warning")
+    try:
+        set_user_active(user, current_user, not user.active)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(error.message, "warning")
     else:
-        set_active(user, not user.active)
         db.session.commit()
         flash(f"Đã {'mở khoá' if user.active else 'khoá'} tài khoản {user.username}.", "success")
     return redirect(url_for("admin.users"), 303)
@@ -90,13 +146,15 @@ def reset_password(user_id: int) -> Response:
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
-            set_password(user, form.password.data or "")
+            reset_user_password(user, current_user, form.password.data or "")
         except ValidationError as error:
             db.session.rollback()
             flash(" ".join(error.fields.values()), "danger")
         else:
             db.session.commit()
             flash(f"Đã đặt lại mật khẩu cho {user.username}.", "success")
+    else:
+        flash(" ".join(message for messages in form.errors.values() for message in messages), "danger")
     return redirect(url_for("admin.users"), 303)
 
 
@@ -105,7 +163,7 @@ def units() -> str | Response:
     form = UnitForm()
     if form.validate_on_submit():
         try:
-            unit = create_unit(form.code.data or "", form.name.data or "", form.kind.data or "")
+            unit = create_unit(form.code.data or "", form.name.data or "", form.kind.data or "", actor=current_user)
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -113,7 +171,29 @@ def units() -> str | Response:
             db.session.commit()
             flash(f"Đã thêm đơn vị {unit.name}.", "success")
             return redirect(url_for("admin.units"), 303)
-    return render_template("admin/units.html", form=form, units=list_units(), kinds=UNIT_KIND_LABELS)
+    return render_template("admin/units.html", form=form, units=list_all_units(), kinds=UNIT_KIND_LABELS)
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+def edit_unit(unit_id: int) -> str | Response:
+    unit = db.get_or_404(Unit, unit_id)
+    form = UnitEditForm(obj=unit)
+    parents = [u for u in list_units() if u.id != unit.id]
+    form.parent_id.choices = _unit_choices("— Không có —", parents, keep=unit.parent)
+    if form.validate_on_submit():
+        try:
+            changes = update_unit(unit, current_user, code=form.code.data or "", name=form.name.data or "",
+                                  kind=form.kind.data or "", parent_id=form.parent_id.data or None,
+                                  active=bool(form.active.data))
+        except ValidationError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Đã lưu đơn vị {unit.name}." if changes else "Không có thay đổi nào.", "success")
+            return redirect(url_for("admin.units"), 303)
+    return render_template("admin/unit_edit.html", form=form, unit=unit, events=history("unit", unit.id),
+                           action_labels=ACTION_LABELS)
 
 
 @account_bp.route("/password", methods=["GET", "POST"])
@@ -122,7 +202,8 @@ def password() -> str | Response:
     form = OwnPasswordForm()
     if form.validate_on_submit():
         try:
-            change_own_password(current_user, form.current_password.data or "", form.password.data or "")
+            change_own_password(current_user, form.current_password.data or "", form.password.data or "",
+                                confirmation=form.password_confirm.data or "")
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -131,3 +212,17 @@ def password() -> str | Response:
             flash("Đã đổi mật khẩu.", "success")
             return redirect(url_for("home.index"), 303)
     return render_template("account/password.html", form=form)
+
+
+def _unit_choices(blank: str, units: list[Unit], keep: Unit | None) -> list:
+    """A select of unit ids: `blank` (0), then `units`; `keep`, the value in force, stays offered even when it
+    is no longer active (saving the form unchanged must not fail)."""
+    pairs = [(NO_UNIT, blank), *[(u.id, u.name) for u in units]]
+    if keep is not None and all(u.id != keep.id for u in units):
+        pairs.append((keep.id, f"{keep.name} (ngừng hoạt động)" if not keep.active else keep.name))
+    return options(pairs)
+
+
+def _renamed(error: ValidationError, **names: str) -> ValidationError:
+    """The service's error with its field names as the form calls them."""
+    return ValidationError(error.message, {names.get(key, key): text for key, text in error.fields.items()})

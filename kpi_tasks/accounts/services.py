@@ -3,15 +3,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kpi_tasks.accounts.models import ApiToken, User
-from kpi_tasks.accounts.roles import ROLES, UNIT_ROLES
+from kpi_tasks.accounts.roles import ADMIN, ROLES, UNIT_ROLES
+from kpi_tasks.audit.services import record
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.units.services import get_unit_by_code
+from kpi_tasks.units.services import get_unit, get_unit_by_code
 
 MIN_PASSWORD_LENGTH = 8
 # scrypt is werkzeug's strongest built-in; its parameters follow werkzeug's current defaults.
@@ -27,9 +30,11 @@ def create_user(
     email: str | None = None,
     *,
     password_hash: str | None = None,
+    actor: User | None = None,
 ) -> User:
     """Add a user. `password_hash`, the hash of `password` made earlier, spares the deliberately slow hashing
-    when many accounts share one password (the demo district's)."""
+    when many accounts share one password (the demo district's). With an `actor` (the admin's page) the creation
+    is written to the change log."""
     errors: dict[str, str] = {}
     username = (username or "").strip()
     if not username or len(username) > 80:
@@ -43,22 +48,29 @@ def create_user(
         unit = get_unit_by_code(unit_code)
         if unit is None:
             errors["unit"] = f"Không có đơn vị mã “{unit_code}”."
+        elif not unit.active:
+            errors["unit"] = f"Đơn vị “{unit.name}” đã ngừng hoạt động."
     elif role in UNIT_ROLES:
         errors["unit"] = "Người dùng của đơn vị phải thuộc một đơn vị."
     if len(password or "") < MIN_PASSWORD_LENGTH:
         errors["password"] = f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+    email = _check_email(errors, email)
     if errors:
         raise ValidationError("Thông tin người dùng chưa hợp lệ.", errors)
     user = User(
         username=username,
         role=role,
         unit_id=unit.id if unit else None,
-        full_name=full_name,
+        full_name=(full_name or "").strip(),
         email=email,
         password_hash=password_hash or generate_password_hash(password, method=PASSWORD_METHOD),
     )
     db.session.add(user)
     db.session.flush()
+    if actor is not None:
+        record(actor, "user", user.id, "create", {
+            "username": (None, username), "full_name": (None, user.full_name), "role": (None, role),
+            "unit": (None, unit.name if unit else None), "email": (None, email)})
     return user
 
 
@@ -114,7 +126,13 @@ def _hash_token(token: str) -> str:
 
 
 def list_users() -> list[User]:
-    return list(db.session.scalars(sa.select(User).order_by(User.role, User.username)))
+    return list(db.session.scalars(
+        sa.select(User).options(selectinload(User.unit)).order_by(User.role, User.username)
+    ))
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
 
 
 def set_password(user: User, new_password: str) -> None:
@@ -125,13 +143,117 @@ def set_password(user: User, new_password: str) -> None:
     user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
 
 
-def change_own_password(user: User, current_password: str, new_password: str) -> None:
-    if not check_password_hash(user.password_hash, current_password or ""):
-        raise ValidationError("Mật khẩu hiện tại không đúng.", {"current_password": "Mật khẩu hiện tại không đúng."})
+def reset_user_password(user: User, actor: User | None, new_password: str) -> None:
+    """The admin sets a new password for `user`; the log says it happened, never what it is."""
     set_password(user, new_password)
+    record(actor, "user", user.id, "password_reset")
+
+
+def change_own_password(
+    user: User, current_password: str, new_password: str, confirmation: str | None = None
+) -> None:
+    """The user's own change: the current password must be right, and the new one typed twice alike
+    (`confirmation`, when the caller asks for it)."""
+    errors: dict[str, str] = {}
+    if not check_password_hash(user.password_hash, current_password or ""):
+        errors["current_password"] = "Mật khẩu hiện tại không đúng."  # noqa: S105 - a message
+    if len(new_password or "") < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+    elif confirmation is not None and confirmation != new_password:
+        errors["password_confirm"] = "Mật khẩu nhập lại không khớp với mật khẩu mới."  # noqa: S105 - a message
+    if errors:
+        message = errors.get("current_password") or "Mật khẩu mới chưa hợp lệ."
+        raise ValidationError(message, errors)
+    set_password(user, new_password)
+    record(user, "user", user.id, "password_change")
 
 
 def set_active(user: User, active: bool) -> None:
+    """Lock or unlock, without the checks and the log of `set_user_active` (for set-up code)."""
     user.active = active
     if not active:
         db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id).values(revoked=True))
+
+
+def set_user_active(user: User, actor: User | None, active: bool) -> None:
+    """The admin locks or unlocks an account: never one's own, never the last active admin."""
+    if user.active == active:
+        return
+    errors: dict[str, str] = {}
+    _check_admin_kept(errors, user, actor, user.role, active)
+    if errors:
+        raise ValidationError(errors["active"], errors)
+    set_active(user, active)
+    record(actor, "user", user.id, "unlock" if active else "lock", {"active": (not active, active)})
+
+
+def update_user(
+    user: User,
+    actor: User | None,
+    *,
+    full_name: str,
+    email: str | None,
+    role: str,
+    unit_id: int | None,
+    active: bool,
+) -> dict[str, tuple[Any, Any]]:
+    """Change a user's name, e-mail, role, unit and locked state; returns the changes, as logged.
+
+    A unit role needs a unit; a user is moved only to an active unit; nobody locks their own account, and the
+    last active admin can be neither locked nor given another role."""
+    errors: dict[str, str] = {}
+    full_name = (full_name or "").strip()
+    if len(full_name) > 200:
+        errors["full_name"] = "Họ và tên dài tối đa 200 ký tự."
+    email = _check_email(errors, email)
+    if role not in ROLES:
+        errors["role"] = "Vai trò không hợp lệ; chọn một trong: " + ", ".join(ROLES) + "."
+    unit = None
+    if unit_id is not None:
+        unit = get_unit(unit_id)
+        if unit is None:
+            errors["unit_id"] = "Đơn vị không tồn tại."
+        elif not unit.active and unit_id != user.unit_id:
+            errors["unit_id"] = f"Đơn vị “{unit.name}” đã ngừng hoạt động."
+    elif role in UNIT_ROLES:
+        errors["unit_id"] = "Người dùng của đơn vị phải thuộc một đơn vị."
+    _check_admin_kept(errors, user, actor, role, active)
+    if errors:
+        raise ValidationError("Thông tin người dùng chưa hợp lệ.", errors)
+    before = {"full_name": user.full_name, "email": user.email, "role": user.role,
+              "unit": user.unit.name if user.unit else None, "active": user.active}
+    after = {"full_name": full_name, "email": email, "role": role, "unit": unit.name if unit else None,
+             "active": active}
+    user.full_name, user.email, user.role, user.unit_id, user.unit = full_name, email, role, unit_id, unit
+    if active != user.active:
+        set_active(user, active)
+    db.session.flush()
+    changes = {key: (old, after[key]) for key, old in before.items() if after[key] != old}
+    if changes:
+        record(actor, "user", user.id, "update", changes)
+    return changes
+
+
+def _check_email(errors: dict[str, str], email: str | None) -> str | None:
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 255 or "@" not in email[1:-1] or any(c.isspace() for c in email)):
+        errors["email"] = "Địa chỉ e-mail không hợp lệ."
+    return email
+
+
+def _check_admin_kept(errors: dict[str, str], user: User, actor: User | None, role: str, active: bool) -> None:
+    """Refuse a lock of one's own account, and a change that would leave no active admin."""
+    if actor is not None and actor.id == user.id and user.active and not active:
+        errors["active"] = "Không thể tự khoá tài khoản của chính mình."
+        return
+    if user.role != ADMIN or not user.active or (role == ADMIN and active):
+        return
+    # The active admins' rows, locked in one order: two admins demoting each other at once are taken one after
+    # the other, and the second sees that the first is no longer an admin.
+    admins = db.session.scalars(
+        sa.select(User.id).where(User.role == ADMIN, User.active.is_(True)).order_by(User.id).with_for_update()
+    ).all()
+    if not set(admins) - {user.id}:
+        field = "role" if role != ADMIN else "active"
+        errors[field] = (f"“{user.username}” là tài khoản quản trị hệ thống cuối cùng còn hoạt động: cần có một "
+                         "tài khoản quản trị khác trước khi khoá hoặc đổi vai trò tài khoản này.")

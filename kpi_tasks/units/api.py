@@ -27,7 +27,7 @@ def create_unit_api() -> tuple[dict, int]:
     kind = fields.choice("kind", UNIT_KINDS, required=True)
     parent_id = fields.integer("parent_id")
     fields.done()
-    unit = create_unit(code or "", name or "", kind or "", parent_id)
+    unit = create_unit(code or "", name or "", kind or "", parent_id, actor=api_user())
     db.session.commit()
     return unit_json(unit), 201
 
