@@ -10,10 +10,11 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kpi_tasks.accounts.models import ApiToken, User
-from kpi_tasks.accounts.roles import ADMIN, ROLES, UNIT_ROLES
+from kpi_tasks.accounts.roles import ADMIN, ROLES, UNIT_ROLES, UNIT_STAFF
 from kpi_tasks.audit.services import record
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_OPEN, Task, task_assignees
 from kpi_tasks.units.services import get_unit, get_unit_by_code
 
 MIN_PASSWORD_LENGTH = 8
@@ -224,14 +225,39 @@ def update_user(
               "unit": user.unit.name if user.unit else None, "active": user.active}
     after = {"full_name": full_name, "email": email, "role": role, "unit": unit.name if unit else None,
              "active": active}
+    moved = unit_id != user.unit_id or role != user.role
     user.full_name, user.email, user.role, user.unit_id, user.unit = full_name, email, role, unit_id, unit
     if active != user.active:
         set_active(user, active)
     db.session.flush()
     changes = {key: (old, after[key]) for key, old in before.items() if after[key] != old}
+    released = _release_assignments(user, actor) if moved else []
+    if released:
+        changes["released_task_ids"] = (released, [])
     if changes:
         record(actor, "user", user.id, "update", changes)
     return changes
+
+
+def _release_assignments(user: User, actor: User | None) -> list[int]:
+    """An officer who moves to another unit (or stops being an officer) no longer answers for the open tasks
+    their former unit handed them: they leave those tasks' assignees (each task's history says so), and their
+    reminders stop. Returns the ids of those tasks."""
+    assigned = sa.select(task_assignees.c.task_id).where(task_assignees.c.user_id == user.id)
+    tasks = db.session.scalars(
+        sa.select(Task).where(Task.id.in_(assigned), Task.state.in_((STATE_OPEN, STATE_AWAITING_REVIEW)))
+        .options(selectinload(Task.assignees), selectinload(Task.coordinating_units)).order_by(Task.id)).all()
+    released = []
+    for task in tasks:
+        if user.role == UNIT_STAFF and user.unit_id in (task.lead_unit_id, *task.coordinating_unit_ids):
+            continue
+        before = [u.username for u in task.assignees]
+        task.assignees = [u for u in task.assignees if u.id != user.id]
+        record(actor, "task", task.id, "update", {"assignees": (before, [u.username for u in task.assignees])},
+               note=f"{user.full_name or user.username} chuyển công tác, thôi theo dõi nhiệm vụ.")
+        released.append(task.id)
+    db.session.flush()
+    return released
 
 
 def _check_email(errors: dict[str, str], email: str | None) -> str | None:

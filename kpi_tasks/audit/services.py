@@ -87,6 +87,7 @@ FIELD_LABELS = {
     "email": "E-mail",
     "role": "Vai trò",
     "unit": "Đơn vị",
+    "released_task_ids": "Thôi theo dõi các nhiệm vụ (mã số)",
 }
 # Fields whose logged values name a person: by username (a list of them) or by user id.
 _USERNAME_FIELDS = frozenset({"assignees"})

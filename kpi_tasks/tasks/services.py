@@ -169,7 +169,7 @@ def update_task(
     title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
     content = check_text(errors, "content", content, "nội dung", max_length=MAX_TEXT_LENGTH)
     section = check_text(errors, "section", section, "mục", max_length=40) or None
-    lead_unit, coordinating_units = _check_units(errors, lead_unit_id, coordinating_unit_ids)
+    lead_unit, coordinating_units = _check_units(errors, lead_unit_id, coordinating_unit_ids, task)
     deadline_kind, deadline, deadline_period, recurrence = _check_deadline(
         errors, task.directive, deadline, deadline_working_days, deadline_period, recurrence
     )
@@ -318,20 +318,31 @@ def progress_updates(task: Task) -> list[ProgressUpdate]:
 
 
 def _check_units(
-    errors: dict[str, str], lead_unit_id: int | None, coordinating_unit_ids: Iterable[int]
+    errors: dict[str, str],
+    lead_unit_id: int | None,
+    coordinating_unit_ids: Iterable[int],
+    task: Task | None = None,
 ) -> tuple[Unit, list[Unit]]:
+    """The lead and coordinating units exist and are active; a unit that stopped working keeps the tasks it
+    already had (`task`'s own units), so that the office can still edit them, but gets no new ones."""
+    kept = set() if task is None else {task.lead_unit_id, *task.coordinating_unit_ids}
     lead_unit = db.session.get(Unit, lead_unit_id) if lead_unit_id else None
     if lead_unit_id is None:
         errors["lead_unit_id"] = "Chưa chọn đơn vị chủ trì."
-    elif lead_unit is None or not lead_unit.active:
+    elif lead_unit is None:
         errors["lead_unit_id"] = f"Đơn vị chủ trì (mã số {lead_unit_id}) không tồn tại."
+    elif not lead_unit.active and lead_unit.id not in kept:
+        errors["lead_unit_id"] = f"Đơn vị chủ trì “{lead_unit.name}” đã ngừng hoạt động."
     wanted = {int(unit_id) for unit_id in coordinating_unit_ids}
     coordinating = list(db.session.scalars(sa.select(Unit).where(Unit.id.in_(wanted)))) if wanted else []
     missing = wanted - {u.id for u in coordinating}
+    stopped = [u.name for u in coordinating if not u.active and u.id not in kept]
     if missing:
         errors["coordinating_unit_ids"] = "Đơn vị phối hợp không tồn tại: " + ", ".join(
             str(unit_id) for unit_id in sorted(missing)
         )
+    elif stopped:
+        errors["coordinating_unit_ids"] = "Đơn vị phối hợp đã ngừng hoạt động: " + ", ".join(sorted(stopped)) + "."
     elif lead_unit_id in wanted:
         errors["coordinating_unit_ids"] = "Đơn vị chủ trì không đồng thời là đơn vị phối hợp."
     return lead_unit, coordinating  # type: ignore[return-value]  # errors are raised before use

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from kpi_tasks.accounts.services import (
@@ -197,3 +199,25 @@ def test_units_made_by_the_admin_are_logged_and_those_of_set_up_code_are_not(app
     quiet = create_unit("M2", "Phòng khác", "department")
     assert [event.action for event in history("unit", logged.id)] == ["create"]
     assert history("unit", quiet.id) == []
+
+
+def test_an_officer_moved_to_another_unit_leaves_the_open_tasks_of_the_former_unit(app_ctx):
+    from kpi_tasks.tasks.services import assign_staff, post_update, review_task
+
+    admin, office = make_user("admin"), make_user("office")
+    former, new = make_unit("Phòng Tư pháp", code="TP"), make_unit("Phòng Nội vụ", code="NV")
+    manager, officer = make_user("unit_manager", former), make_user("unit_staff", former)
+    open_task, done_task = make_task(former), make_task(former)
+    for task in (open_task, done_task):
+        assign_staff(task, manager, [officer.id])
+    post_update(done_task, officer, progress_percent=None, note="Xong", report_completed=True,
+                completed_on=dt.date(2026, 3, 10))
+    review_task(done_task, office, decision="approve")
+
+    changes = update_user(officer, admin, **_user_values(officer, unit_id=new.id))
+
+    assert changes["released_task_ids"] == ([open_task.id], [])
+    assert officer not in open_task.assignees
+    assert officer in done_task.assignees  # what was done stays as it was done, by whom
+    event = history("task", open_task.id)[-1]
+    assert {line.label: line.new for line in event.lines}["Chuyên viên được giao"] == "—"

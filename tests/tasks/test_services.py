@@ -14,6 +14,7 @@ from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import ProgressUpdate, Task
 from kpi_tasks.tasks.services import (
     assign_staff,
+    create_task,
     post_update,
     review_task,
     task_status,
@@ -194,3 +195,22 @@ def test_every_change_is_in_the_history(unit):
     assert events[1].changes["progress_percent"] == [0, 30]
     assert events[1].actor_id == manager.id
     assert events[3].note == "Đạt"
+
+
+def test_a_unit_that_stopped_working_keeps_its_tasks_editable_but_gets_no_new_ones(unit):
+    office = make_user("office")
+    partner = make_unit("UBND xã Bình Thạnh", kind="commune")
+    task = make_task(unit, coordinating=[partner])
+    unit.active = partner.active = False
+    db.session.flush()
+
+    update_task(task, office, expected_version=task.version, title="Tên đã sửa", lead_unit_id=unit.id,
+                coordinating_unit_ids=[partner.id], deadline=task.deadline)
+    assert task.title == "Tên đã sửa"
+
+    with pytest.raises(ValidationError) as refused:
+        create_task(task.directive, office, title="Việc mới", lead_unit_id=unit.id, coordinating_unit_ids=[partner.id])
+    assert refused.value.fields == {
+        "lead_unit_id": "Đơn vị chủ trì “Phòng Văn hóa và Thông tin” đã ngừng hoạt động.",
+        "coordinating_unit_ids": "Đơn vị phối hợp đã ngừng hoạt động: UBND xã Bình Thạnh.",
+    }
