@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import js_lib_htmx
-from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
+import psycopg
+from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, RequestRedirect
 
 from kpi_tasks import clock
 from kpi_tasks.accounts import permissions
@@ -42,6 +43,7 @@ from kpi_tasks.notifications.services import register_scan_step
 from kpi_tasks.notifications.views import bp as notifications_bp
 from kpi_tasks.reports.views import bp as reports_bp
 from kpi_tasks.scoring.views import bp as scoring_bp
+from kpi_tasks.tasks.direction_views import bp as directions_bp
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
 from kpi_tasks.tasks.views import bp as tasks_bp
 from kpi_tasks.text import format_date, format_datetime, format_number
@@ -60,6 +62,45 @@ HTTP_MESSAGES = {
     500: "Hệ thống gặp lỗi. Vui lòng thử lại sau hoặc báo quản trị hệ thống.",
     503: "Hệ thống tạm thời không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau ít phút.",
 }
+
+# Database errors that mean "the database cannot be reached or is busy now, try again" (503), as opposed to a
+# statement the database refuses ("no such column", "ambiguous column name": a bug, 500). PostgreSQL gives a
+# SQLSTATE: 08 connection exception, 53 insufficient resources (too many connections, disk full), 57P
+# operator intervention (shutdown, starting up), and the lock waits; SQLite a result code; an error
+# re-wrapped without either is judged by its words.
+_UNAVAILABLE_WORDS = (
+    "unable to open database file", "database is locked", "database table is locked", "disk i/o error",
+    "database or disk is full", "cannot operate on a closed database",
+    "server closed the connection", "connection refused", "could not connect", "connection timed out",
+    "terminating connection", "the database system is", "no connection to the server", "connection is closed",
+    "connection already closed", "connection reset", "ssl connection has been closed", "too many clients",
+)
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57P")
+_UNAVAILABLE_SQLSTATES = frozenset({"55P03", "40P01"})  # lock not available, deadlock detected
+# SQLite's result codes (and their extended forms): locked, busy, cannot open the file, disk I/O, disk full.
+_UNAVAILABLE_SQLITE_CODES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")
+
+
+def database_unavailable(error: sa_exc.SQLAlchemyError) -> bool:
+    """Whether `error` says the database is down, refused the connection, dropped it or is busy (503: try
+    again later), rather than that a statement is wrong (a bug: 500 with the traceback logged)."""
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES) or sqlstate in _UNAVAILABLE_SQLSTATES
+    if isinstance(original, psycopg.OperationalError):  # no SQLSTATE: the server was never reached
+        return True
+    sqlite_code = getattr(original, "sqlite_errorname", None)  # "SQLITE_BUSY", "SQLITE_IOERR_SHORT_READ", …
+    if sqlite_code:
+        return sqlite_code.startswith(_UNAVAILABLE_SQLITE_CODES)
+    text = str(original).lower()
+    return any(words in text for words in _UNAVAILABLE_WORDS)
 
 
 class IdConverter(IntegerConverter):
@@ -87,6 +128,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (
         vendor, accounts_bp, admin_bp, account_bp, home_bp, directives_bp, tasks_bp, kpis_bp, calendar_bp, scoring_bp,
         deadlines_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp, api_bp,
+        directions_bp,
     ):
         app.register_blueprint(blueprint)
     # The daily scan also creates apology-letter obligations and their reminders (dossiers/).
@@ -110,7 +152,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(StaleDataError, _stale_data)
     app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(sa_exc.DBAPIError, _database_error)
+    app.register_error_handler(sa_exc.TimeoutError, _database_error)
     app.register_error_handler(HTTPException, _http_error)
 
 
@@ -153,11 +196,25 @@ def _csrf_error(error: CSRFError) -> Response | tuple[str, int]:
     return render_template("error.html", status=400, message=message), 400
 
 
-def _database_unavailable(_error: OperationalError) -> Response | tuple[str, int]:
+def _database_error(error: sa_exc.SQLAlchemyError) -> Response | tuple[str, int]:
+    if not database_unavailable(error):
+        # A bug, not an outage: Flask's handling of an unhandled error logs the traceback and shows the 500
+        # page, which reads the database again once the failed transaction is rolled back.
+        _discard_transaction()
+        raise error
+    current_app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, error)
     db.session.remove()
     if is_api_request():
         return api_error_response(503, "unavailable", HTTP_MESSAGES[503])
     return render_template("error.html", status=503, message=HTTP_MESSAGES[503]), 503
+
+
+def _discard_transaction() -> None:
+    """Roll back a transaction a failed statement left aborted, so that the error page can read the user."""
+    try:
+        db.session.rollback()
+    except sa_exc.SQLAlchemyError:
+        db.session.remove()
 
 
 def _http_error(error: HTTPException) -> Response | tuple[str, int]:
@@ -165,7 +222,36 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int]:
     message = HTTP_MESSAGES.get(status, error.description or "")
     if is_api_request():
         return api_error_response(status, _http_code(status), message)
+    if status == 405 and request.method in ("GET", "HEAD"):
+        page = _page_of_form_address(request.path)
+        if page is not None:
+            flash("Địa chỉ vừa mở chỉ nhận dữ liệu gửi từ một biểu mẫu; đây là trang có biểu mẫu đó.", "info")
+            return redirect(page, 303)
+    if status >= 500:
+        _discard_transaction()
     return render_template("error.html", status=status, message=message), status
+
+
+def _page_of_form_address(path: str) -> str | None:
+    """The page a form-only address belongs to: the nearest address above it that opens with GET
+    (`/tasks/5/updates` → `/tasks/5`, `/tasks/5/occurrences/7/review` → `/tasks/5/occurrences/7`,
+    `/admin/users/3/active` → `/admin/users`). Reopening a form's address after a refused submission, or a
+    bookmark of it, then leads back to the form instead of a 405 page. Only addresses of this app come out."""
+    adapter = current_app.create_url_adapter(request)
+    if adapter is None:
+        return None
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts) or "/"
+        try:
+            endpoint, values = adapter.match(candidate, method="GET")
+        except RequestRedirect as moved:  # "/scoring/objections" → "/scoring/objections/"
+            return moved.new_url
+        except HTTPException:
+            continue
+        return url_for(endpoint, **values)
+    return None
 
 
 def _http_code(status: int) -> str:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # notifications/ imports this module; the type is only named 
 TASK_MANAGER_ROLES = frozenset({ADMIN, OFFICE})
 EXTENSION_DECIDER_ROLES = frozenset({ADMIN, OFFICE, LEADER})
 CONFIDENTIAL_READER_ROLES = frozenset({ADMIN, OFFICE, LEADER})
+DIRECTION_ROLES = frozenset({ADMIN, OFFICE, LEADER})
 
 
 def unit_involvement_clause(unit_id: int) -> ColumnElement[bool]:
@@ -130,6 +131,11 @@ def can_request_extension(user: User, task: Task) -> bool:
 
 def can_decide_extension(user: User) -> bool:
     return user.role in EXTENSION_DECIDER_ROLES
+
+
+def can_give_direction(user: User) -> bool:
+    """Ý kiến chỉ đạo on a task: the leaders, and the office that records their directions (or admin)."""
+    return user.role in DIRECTION_ROLES
 
 
 def can_edit_milestones(user: User, task: Task) -> bool:

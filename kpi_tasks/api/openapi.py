@@ -149,12 +149,27 @@ SCHEMAS: dict[str, Any] = {
          "on_time_rate"],
     ),
 }
+SCHEMAS["Direction"] = _obj(
+    {"id": INT, "task_id": INT, "text": STR,
+     "given_by_id": {"type": "integer", "description": "whose direction it is (a leader, or the office's own)"},
+     "given_by": STR, "author_id": {"type": "integer", "description": "who recorded it"}, "author": STR,
+     "created_at": DATETIME},
+    ["id", "task_id", "text", "given_by_id", "given_by", "author_id", "author", "created_at"],
+)
+SCHEMAS["DirectionInput"] = _obj(
+    {"text": STR, "given_by_id": _nullable({"type": "integer", "description": (
+        "office, admin: the leader whose direction this records; a leader's direction is their own")})},
+    ["text"],
+)
 SCHEMAS["TaskDetail"] = {
     "allOf": [
         _ref("Task"),
         _obj({"history": {"type": "array", "items": _ref("HistoryEvent")},
               "updates": {"type": "array", "items": _ref("ProgressUpdate")},
-              "kpi_target_ids": {"type": "array", "items": INT}}, ["history"]),
+              "kpi_target_ids": {"type": "array", "items": INT},
+              "directions": {"type": "array", "items": _ref("Direction"),
+                             "description": "Ý kiến chỉ đạo, newest first"}},
+             ["history"]),
     ]
 }
 SCHEMAS["TaskPage"] = _obj(
@@ -244,7 +259,9 @@ SCHEMAS["Notification"] = _obj(
     {"id": INT, "kind": {"type": "string", "enum": ["due_soon", "overdue", "apology_due", "report"]},
      "task_id": _nullable(INT), "created_at": DATETIME, "read": BOOL, "occurrence_id": _nullable(INT),
      "report_id": _nullable(INT), "offset_days": INT, "deadline": _nullable(DATE), "read_at": _nullable(DATETIME),
-     "email_state": {"type": "string", "enum": ["pending", "sending", "sent", "failed", "skipped"]}},
+     "email_state": {"type": "string", "enum": ["pending", "sending", "sent", "failed", "skipped"]},
+     "apology_letter_id": _nullable({"type": "integer", "description": "apology_due: the obligation reminded of"}),
+     "dossier_code": _nullable({"type": "string", "description": "apology_due: the late dossier's code"})},
     ["id", "kind", "task_id", "created_at", "read"],
 )
 SCHEMAS["NotificationPage"] = _obj(
@@ -565,6 +582,12 @@ def _paths() -> dict[str, Any]:
             "post": {"summary": "Xác nhận hoặc trả lại (office)", "parameters": [_id_param()],
                      "requestBody": _json_body(_ref("ReviewInput")), "responses": {
                          **_answer("200", _ref("TaskDetail"), "Task"), **_errors("400", "403", "404", "409", "422")}},
+        },
+        "/tasks/{id}/directions": {
+            "post": {"summary": "Ghi ý kiến chỉ đạo (leader, office, admin); không sửa, không xóa sau khi ghi",
+                     "parameters": [_id_param()], "requestBody": _json_body(_ref("DirectionInput")), "responses": {
+                         **_answer("201", _ref("Direction"), "Created"),
+                         **_errors("400", "403", "404", "409", "422")}},
         },
         "/stats/units": {
             "get": {"summary": "Thống kê theo đơn vị chủ trì", "parameters": [

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.clock import utcnow
+from kpi_tasks.dossiers.models import ApologyLetter
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.text import format_date
@@ -89,12 +90,18 @@ class Notification(db.Model):
     # One due instance of a recurring task (deadlines/ TaskOccurrence), when the reminder is about one.
     occurrence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_occurrences.id", ondelete="CASCADE"))
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scheduled_reports.id", ondelete="CASCADE"))
+    # The apology-letter obligation an `apology_due` reminder is about (dossiers/): its dossier's code,
+    # procedure and unit are what the reminder names. It goes with the obligation.
+    apology_letter_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("apology_letters.id", ondelete="CASCADE"), index=True
+    )
     # Working days before the deadline at which this reminder was due (7, 3, 1 …); 0 for overdue.
     offset_days: Mapped[int] = mapped_column(default=0)
     # The effective deadline the reminder is about: an extension brings fresh reminders for the new one.
     deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
-    # (recipient, dedup_key) is unique: "task:12:2026-03-18:due_soon:3", "report:7". NULLs are distinct in
-    # a UNIQUE constraint on both SQLite and PostgreSQL, so the nullable task/occurrence/report columns
+    # (recipient, dedup_key) is unique: "task:12:2026-03-18:due_soon:3", "report:7",
+    # "apology:5:2026-03-10:apology_due" (one reminder per obligation and due day). NULLs are distinct in
+    # a UNIQUE constraint on both SQLite and PostgreSQL, so the nullable task/occurrence/report/letter columns
     # cannot carry the uniqueness themselves; this key spells them out.
     dedup_key: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
@@ -110,6 +117,7 @@ class Notification(db.Model):
     recipient: Mapped[User] = relationship()
     task: Mapped[Task | None] = relationship()
     report: Mapped[ScheduledReport | None] = relationship()
+    apology_letter: Mapped[ApologyLetter | None] = relationship()
 
     __table_args__ = (
         sa.UniqueConstraint("recipient_id", "dedup_key"),

@@ -10,6 +10,8 @@ from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.services import link_targets, linked_target_ids
 from kpi_tasks.pagination import paginate_rows
+from kpi_tasks.tasks.direction_api import directions_json
+from kpi_tasks.tasks.direction_api import register_api as register_directions
 from kpi_tasks.tasks.models import ProgressUpdate, Task
 from kpi_tasks.tasks.queries import TaskFilters, task_flags, task_rows_query, unit_stats
 from kpi_tasks.tasks.services import (
@@ -85,6 +87,7 @@ def task_detail_json(task: Task) -> dict:
         "history": events,
         "updates": [update_json(update) for update in progress_updates(task)],
         "kpi_target_ids": linked_target_ids(task.id),
+        "directions": directions_json(task.id),
     }
 
 
@@ -248,3 +251,4 @@ def register_api(bp: Blueprint) -> None:
     bp.add_url_rule("/tasks/<int:task_id>/updates", "post_update", post_update_api, methods=["POST"])
     bp.add_url_rule("/tasks/<int:task_id>/review", "review_task", review_task_api, methods=["POST"])
     bp.add_url_rule("/stats/units", "unit_stats", unit_stats_api, methods=["GET"])
+    register_directions(bp)
