@@ -34,7 +34,7 @@ from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, Validati
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.models import COMPUTED, RATIO, Kpi
 from kpi_tasks.kpis.services import get_kpi_by_code, record_measurement
-from kpi_tasks.notifications.models import APOLOGY_DUE
+from kpi_tasks.notifications.models import APOLOGY_DUE, Notification
 from kpi_tasks.notifications.services import add_notifications, escalation_threshold
 from kpi_tasks.text import format_date
 from kpi_tasks.units.models import Unit
@@ -147,8 +147,11 @@ def refresh_pending_obligations(today: dt.date) -> None:
     table = ApologyLetter.__table__
     dossiers = Dossier.__table__
     pending = table.c.status == PENDING
-    db.session.execute(sa.delete(table).where(
-        pending, table.c.dossier_id.in_(sa.select(Dossier.id).where(sa.not_(late_predicate(today))))))
+    gone = sa.and_(pending, table.c.dossier_id.in_(sa.select(Dossier.id).where(sa.not_(late_predicate(today)))))
+    # Their reminders go with them: the foreign key cascades on PostgreSQL, SQLite does not enforce it.
+    db.session.execute(sa.delete(Notification.__table__).where(
+        Notification.__table__.c.apology_letter_id.in_(sa.select(table.c.id).where(gone))))
+    db.session.execute(sa.delete(table).where(gone))
     unit_of = _dossier_value(dossiers.c.unit_id)
     db.session.execute(sa.update(table).where(pending, table.c.unit_id != unit_of)
                        .values(unit_id=unit_of, version=table.c.version + 1))
@@ -370,7 +373,8 @@ def apology_scan_step(today: dt.date) -> dict[str, int]:
     """The dossiers' part of `kpi-tasks scan` (registered with notifications.services.register_scan_step).
 
     Creates the obligations of dossiers that went late since the last run, then one `apology_due`
-    notification per pending obligation past its day to each head of the handling unit, and to every office
+    notification per pending obligation past its day (linked to it, so that it names its dossier) to each
+    head of the handling unit, and to every office
     user once it has stayed unsent more than ESCALATE_AFTER_WORKING_DAYS working days (the office hears of
     the laggards, not of every letter a day late). Safe to run twice: obligations are unique per dossier,
     notifications per recipient and obligation.
@@ -387,7 +391,7 @@ def apology_scan_step(today: dt.date) -> dict[str, int]:
                  .join(User, sa.and_(User.role == OFFICE, User.active.is_(True)))
                  .where(overdue, ApologyLetter.due_by < escalate_before))
     rows = [
-        {"recipient_id": user_id, "kind": APOLOGY_DUE, "deadline": due_by,
+        {"recipient_id": user_id, "kind": APOLOGY_DUE, "deadline": due_by, "apology_letter_id": letter_id,
          "dedup_key": f"apology:{letter_id}:{due_by.isoformat()}:{APOLOGY_DUE}"}
         for statement in (to_unit, to_office)
         for user_id, letter_id, due_by in db.session.execute(statement)

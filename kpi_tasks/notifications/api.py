@@ -11,6 +11,7 @@ from kpi_tasks.notifications.services import get_notification_or_404, mark_all_r
 
 
 def notification_json(notification: Notification) -> dict:
+    letter = notification.apology_letter
     return {
         "id": notification.id,
         "kind": notification.kind,
@@ -23,6 +24,9 @@ def notification_json(notification: Notification) -> dict:
         "deadline": iso(notification.deadline),
         "read_at": iso(notification.read_at),
         "email_state": notification.email_state,
+        # An apology_due reminder's obligation (GET /apology-letters) and the dossier it is about.
+        "apology_letter_id": notification.apology_letter_id,
+        "dossier_code": letter.dossier.code if letter is not None else None,
     }
 
 

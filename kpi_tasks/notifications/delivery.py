@@ -56,7 +56,7 @@ from kpi_tasks.notifications.models import (
     Notification,
 )
 from kpi_tasks.notifications.reports import report_view, report_workbook
-from kpi_tasks.notifications.services import notification_target
+from kpi_tasks.notifications.services import apology_letter_loads, apology_title, notification_target
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.text import format_date
 
@@ -255,7 +255,7 @@ def _notifications(batch: _Batch) -> list[Notification]:
         .where(Notification.id.in_(batch.notification_ids))
         .options(joinedload(Notification.task).joinedload(Task.lead_unit),
                  joinedload(Notification.task).joinedload(Task.directive),
-                 joinedload(Notification.report))
+                 joinedload(Notification.report), *apology_letter_loads())
         .order_by(Notification.deadline, Notification.id)
     ).unique())
 
@@ -345,17 +345,23 @@ def _message(batch: _Batch, now: dt.datetime, workbooks: dict[int, tuple[str, by
     items = [_item(notification, today) for notification in notifications]
     overdue = [item for item in items if item["kind"] == OVERDUE]
     due_soon = [item for item in items if item["kind"] == DUE_SOON]
-    other = [item for item in items if item["kind"] not in (OVERDUE, DUE_SOON)]
+    # Reminders that name their letter have a section of their own; older ones stay under "other".
+    letters = [item for item in items if item["kind"] == APOLOGY_DUE and item["dossier_code"]]
+    other = [item for item in items
+             if item["kind"] not in (OVERDUE, DUE_SOON) and not (item["kind"] == APOLOGY_DUE and item["dossier_code"])]
     if batch.kind == MODE_IMMEDIATE:
         item = items[0]
         subject = f"[{item['kind_label']}] {item['title']}"
+        if item["dossier_code"] and item["deadline"]:
+            subject += f" (hạn {format_date(item['deadline'])})"
     else:
         counts = [f"{len(overdue)} nhiệm vụ quá hạn" if overdue else "",
                   f"{len(due_soon)} nhiệm vụ sắp đến hạn" if due_soon else "",
+                  f"{len(letters)} phiếu xin lỗi phải gửi" if letters else "",
                   f"{len(other)} việc khác" if other else ""]
         subject = f"Nhắc việc ngày {format_date(today)}: " + ", ".join(part for part in counts if part)
     context = {
-        "user": user, "today": today, "overdue": overdue, "due_soon": due_soon, "other": other,
+        "user": user, "today": today, "overdue": overdue, "due_soon": due_soon, "letters": letters, "other": other,
         "immediate": batch.kind == MODE_IMMEDIATE, "centre_url": public_url("notifications.index"),
         "settings_url": public_url("notifications.settings"), "subject": subject,
     }
@@ -379,8 +385,13 @@ def _item(notification: Notification, today: dt.date) -> dict:
         url = public_url(endpoint, **values)
     except BuildError:  # the area the notification points to is not installed
         url = public_url("notifications.index")
+    letter = notification.apology_letter
+    unit = task.lead_unit.name if task and task.lead_unit else ""
     if task is not None:
         title = task.title
+    elif letter is not None:
+        title = apology_title(letter)
+        unit = letter.unit.name
     elif notification.kind == APOLOGY_DUE:
         title = "Hồ sơ trễ hạn: có phiếu xin lỗi phải gửi" + (f" (hạn {format_date(deadline)})" if deadline else "")
     else:
@@ -389,7 +400,8 @@ def _item(notification: Notification, today: dt.date) -> dict:
         "kind": notification.kind,
         "kind_label": KIND_LABELS.get(notification.kind, notification.kind),
         "title": title,
-        "unit": task.lead_unit.name if task and task.lead_unit else "",
+        "unit": unit,
+        "dossier_code": letter.dossier.code if letter is not None else "",
         "directive": task.directive.number if task and task.directive else "",
         "deadline": deadline,
         "working_days": days,

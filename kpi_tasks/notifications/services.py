@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import can_read_notification
@@ -30,6 +31,7 @@ from kpi_tasks.clock import utcnow
 from kpi_tasks.deadlines.occurrences import generate_all_occurrences, generation_horizon
 from kpi_tasks.deadlines.queries import open_occurrences_due_between
 from kpi_tasks.directives.models import Directive
+from kpi_tasks.dossiers.models import ApologyLetter
 from kpi_tasks.errors import NotFound, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.models import (
@@ -301,6 +303,7 @@ def _row(recipient_id: int, kind: str, subject: Subject, offset: int) -> dict[st
 # The columns a caller may give (recipient_id, kind and dedup_key are required) and their defaults.
 NOTIFICATION_DEFAULTS: dict[str, Any] = {
     "task_id": None, "occurrence_id": None, "report_id": None, "offset_days": 0, "deadline": None,
+    "apology_letter_id": None,
 }
 _NOTIFICATION_COLUMNS = frozenset({"recipient_id", "kind", "dedup_key", *NOTIFICATION_DEFAULTS})
 
@@ -308,8 +311,8 @@ _NOTIFICATION_COLUMNS = frozenset({"recipient_id", "kind", "dedup_key", *NOTIFIC
 def add_notifications(rows: Sequence[dict[str, Any]]) -> list[str]:
     """Insert the rows that do not exist yet (by recipient and dedup_key); return the kinds inserted.
 
-    Each row needs recipient_id, kind and dedup_key; task_id, occurrence_id, report_id, offset_days and
-    deadline are optional. A row another transaction inserted first, even one still in flight, is
+    Each row needs recipient_id, kind and dedup_key; task_id, occurrence_id, report_id, apology_letter_id,
+    offset_days and deadline are optional. A row another transaction inserted first, even one still in flight, is
     skipped by the database itself (ON CONFLICT DO NOTHING), so concurrent callers never duplicate.
 
     Statements do not grow with the rows already there: one SELECT of the keys that exist (a second scan
@@ -404,7 +407,8 @@ def notifications_query(user: User, unread_only: bool = False) -> sa.Select:
     query = (
         sa.select(Notification)
         .where(Notification.recipient_id == user.id)
-        .options(joinedload(Notification.task).joinedload(Task.lead_unit), joinedload(Notification.report))
+        .options(joinedload(Notification.task).joinedload(Task.lead_unit), joinedload(Notification.report),
+                 *apology_letter_loads())
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
     if unread_only:
@@ -412,16 +416,30 @@ def notifications_query(user: User, unread_only: bool = False) -> sa.Select:
     return query
 
 
+def apology_letter_loads() -> tuple[LoaderOption, ...]:
+    """Loader options that bring an apology-letter reminder's obligation, dossier and unit in the same query."""
+    letter = joinedload(Notification.apology_letter)
+    return letter.joinedload(ApologyLetter.dossier), letter.joinedload(ApologyLetter.unit)
+
+
 def notification_target(notification: Notification) -> tuple[str, dict[str, Any]]:
-    """(endpoint, values) of the page a notification leads to: its task, its report, or for an
-    apology-letter reminder the dossiers area's list of overdue letters."""
+    """(endpoint, values) of the page a notification leads to: its task, its report, for an apology-letter
+    reminder the letter's page (or, for one made before reminders named their letter, the overdue letters)."""
     if notification.task_id is not None:
         return "tasks.detail", {"task_id": notification.task_id}
     if notification.report_id is not None:
         return "notifications.report", {"report_id": notification.report_id}
+    if notification.apology_letter_id is not None:
+        return "dossiers.letter", {"letter_id": notification.apology_letter_id}
     if notification.kind == APOLOGY_DUE:
         return "dossiers.letters", {"overdue": 1}
     return "notifications.index", {}
+
+
+def apology_title(letter: ApologyLetter) -> str:
+    """How a reminder names the letter to send: the dossier's code and its procedure."""
+    dossier = letter.dossier
+    return f"Hồ sơ {dossier.code}" + (f": {dossier.procedure}" if dossier.procedure else "")
 
 
 def unread_count(user: User) -> int:

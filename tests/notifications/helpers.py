@@ -21,6 +21,7 @@ from kpi_tasks.tasks.models import Task
 from kpi_tasks.tasks.services import assign_staff, post_update, review_task, withdraw_task
 from tests.factories import make_directive, make_task, make_unit, make_user
 
+BASE_URL = "https://nhiemvu.ubnd.example.vn"  # PUBLIC_BASE_URL while the `smtp` fixture runs
 MONDAY = dt.date(2026, 3, 16)  # the frozen today of the suite
 DUE_IN_TWO = dt.date(2026, 3, 18)  # Wednesday: two working days after Monday 16/03
 OVERDUE_ONE = dt.date(2026, 3, 13)  # Friday: one working day late on Monday

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -14,23 +13,7 @@ from kpi_tasks.notifications.delivery import failed_notifications, retry_failed,
 from kpi_tasks.notifications.models import Notification
 from kpi_tasks.notifications.services import ReminderSettings, add_notifications, scan
 from tests.factories import commit, login
-from tests.notifications.helpers import MONDAY, SmtpServer, at, build_world
-
-BASE_URL = "https://nhiemvu.ubnd.example.vn"
-
-
-@pytest.fixture
-def smtp(app, monkeypatch) -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
-    monkeypatch.setitem(app.config, "MAIL_SENDER", "nhacviec@ubnd.example.vn")
-    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
-    monkeypatch.setitem(app.config, "MAIL_RETRY_MINUTES", 15)
-    monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 5)
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", BASE_URL)
-    yield server
-    server.stop()
+from tests.notifications.helpers import BASE_URL, MONDAY, at, build_world
 
 
 @pytest.fixture
