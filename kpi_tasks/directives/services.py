@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 import sqlalchemy as sa
 
@@ -13,10 +15,68 @@ from kpi_tasks.accounts.permissions import (
 from kpi_tasks.audit.services import record
 from kpi_tasks.clock import today
 from kpi_tasks.directives.models import DIRECTIVE_KINDS, Directive
-from kpi_tasks.errors import NotFound, PermissionDenied, ValidationError
+from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.text import fold
+from kpi_tasks.text import fold, format_date
 from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
+
+_LEADING_DIGITS_RE = re.compile(r"\d+")
+_SUBJECT_SHOWN = 80  # characters of the existing directive's subject named in the refusal
+
+
+class DuplicateDirectiveError(ConflictError):
+    """The issuer already has a directive with this number and symbol in the year of issue."""
+
+    def __init__(self, existing: Directive) -> None:
+        subject = existing.subject if len(existing.subject) <= _SUBJECT_SHOWN else (
+            existing.subject[:_SUBJECT_SHOWN].rsplit(" ", 1)[0] + "…"
+        )
+        super().__init__(
+            f"Đã có văn bản số {existing.number} ngày {format_date(existing.issued_on)} của {existing.issuer} "
+            f"(mã {existing.id}, “{subject}”). Số, ký hiệu của một cơ quan ban hành không lặp lại trong một năm: "
+            "hãy mở văn bản đã có thay vì nhập lại, hoặc kiểm tra lại số, ký hiệu.",
+            {"number": f"Số, ký hiệu “{existing.number}” của {existing.issuer} đã được dùng trong năm "
+                       f"{existing.issued_on.year} (văn bản ngày {format_date(existing.issued_on)})."},
+        )
+        self.existing = existing
+
+
+def number_key(number: str) -> str:
+    """A number and symbol as compared for uniqueness: no spaces, no case ("999/UBND-VP" = "999/ubnd-vp ")."""
+    return "".join(unicodedata.normalize("NFC", number).split()).casefold()
+
+
+def _issuer_key(issuer: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", issuer).split()).casefold()
+
+
+def find_same_number(
+    number: str, issuer: str, issued_on: dt.date, *, exclude_id: int | None = None
+) -> Directive | None:
+    """The directive of the same issuer with the same number and symbol issued in the same year (the number
+    restarts each year), other than `exclude_id` (the directive being edited); None if there is none."""
+    key, issuer_key = number_key(number), _issuer_key(issuer)
+    if not key:
+        return None
+    query = sa.select(Directive).where(
+        Directive.issued_on.between(dt.date(issued_on.year, 1, 1), dt.date(issued_on.year, 12, 31))
+    )
+    digits = _LEADING_DIGITS_RE.match(key)
+    if digits:  # narrows the year's directives to a few candidates; the comparison itself is below
+        query = query.where(sa.func.replace(Directive.number, " ", "").contains(digits[0], autoescape=True))
+    if exclude_id is not None:
+        query = query.where(Directive.id != exclude_id)
+    for candidate in db.session.scalars(query.order_by(Directive.id)):
+        if number_key(candidate.number) == key and _issuer_key(candidate.issuer) == issuer_key:
+            return candidate
+    return None
+
+
+def check_unique_number(number: str, issuer: str, issued_on: dt.date, *, exclude_id: int | None = None) -> None:
+    """Raise `DuplicateDirectiveError` (409) naming the directive that already has this number."""
+    existing = find_same_number(number, issuer, issued_on, exclude_id=exclude_id)
+    if existing is not None:
+        raise DuplicateDirectiveError(existing)
 
 
 def create_directive(
@@ -49,6 +109,8 @@ def create_directive(
         errors["parent_id"] = "Văn bản cấp trên không tồn tại."
     if errors:
         raise ValidationError("Thông tin văn bản chưa hợp lệ.", errors)
+    if issued_on is not None:  # always: a missing date was refused above
+        check_unique_number(number, issuer, issued_on)
     directive = Directive(
         number=number,
         issued_on=issued_on,

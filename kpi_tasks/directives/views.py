@@ -9,7 +9,12 @@ from kpi_tasks.accounts.permissions import can_manage_tasks
 from kpi_tasks.clock import today
 from kpi_tasks.directives.forms import DirectiveForm
 from kpi_tasks.directives.models import Directive
-from kpi_tasks.directives.services import create_directive, get_directive_or_404, list_directives_query
+from kpi_tasks.directives.services import (
+    DuplicateDirectiveError,
+    create_directive,
+    get_directive_or_404,
+    list_directives_query,
+)
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import options, show_errors
@@ -36,6 +41,7 @@ def new() -> str | Response:
     form.parent_id.choices = options(
         [(0, "— Không —")] + [(d.id, f"{d.number} ({d.issued_on:%d/%m/%Y})") for d in recent]
     )
+    duplicate: Directive | None = None
     if form.validate_on_submit():
         try:
             directive = create_directive(
@@ -49,6 +55,10 @@ def new() -> str | Response:
                 parent_id=form.parent_id.data or None,
                 confidential=form.confidential.data,
             )
+        except DuplicateDirectiveError as error:
+            db.session.rollback()
+            duplicate = error.existing
+            form.number.errors = [*list(form.number.errors), error.fields["number"]]
         except (ValidationError, ConflictError) as error:
             db.session.rollback()
             show_errors(form, error)
@@ -58,7 +68,7 @@ def new() -> str | Response:
             return redirect(url_for("directives.detail", directive_id=directive.id), 303)
     elif request.method == "GET":
         form.issuer.data = form.issuer.data or current_app.config["ISSUER_NAME"]
-    return render_template("directives/form.html", form=form)
+    return render_template("directives/form.html", form=form, duplicate=duplicate)
 
 
 @bp.get("/<int:directive_id>")

@@ -33,7 +33,7 @@ from kpi_tasks.calendar.workdays import parse_period
 from kpi_tasks.clock import utcnow
 from kpi_tasks.deadlines.services import create_task_group
 from kpi_tasks.directives.models import DIRECTIVE_KINDS, Directive
-from kpi_tasks.directives.services import create_directive
+from kpi_tasks.directives.services import DuplicateDirectiveError, create_directive, find_same_number
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.intake.models import IntakeDraft
@@ -440,6 +440,15 @@ class Confirmed:
     tasks: list[Task]
 
 
+class IntakeRefusal(ValidationError):
+    """The confirmation refused; `duplicate` is the directive that already has the header's number, if any,
+    for the review page to link to."""
+
+    def __init__(self, message: str, fields: dict[str, str], duplicate: Directive | None = None) -> None:
+        super().__init__(message, fields)
+        self.duplicate = duplicate
+
+
 def confirm_intake(
     intake: IntakeDraft,
     actor: User,
@@ -463,6 +472,12 @@ def confirm_intake(
     if not kept:
         raise ValidationError("Chưa có nhiệm vụ nào được giữ lại: bỏ chọn “Bỏ mục này” ở ít nhất một mục.")
     errors.update(_header_errors(header))
+    # The same number and symbol of the same issuer in the year: the directive was entered already.
+    duplicate = None
+    if "header.number" not in errors and header.issued_on is not None:
+        duplicate = find_same_number(header.number, header.issuer, header.issued_on)
+        if duplicate is not None:
+            errors["header.number"] = DuplicateDirectiveError(duplicate).fields["number"]
     for draft in kept:
         errors.update({f"drafts.{draft.key}.{name}": message for name, message in _draft_errors(draft).items()})
     units = {unit.id: unit for unit in list_units()}
@@ -470,7 +485,7 @@ def confirm_intake(
     with db.session.begin_nested():
         directive, tasks = _create_all(actor, header, kept, units, errors)
         if errors or directive is None:
-            raise _refusal(errors, kept)
+            raise _refusal(errors, kept, duplicate)
     save_intake(intake, actor, header, drafts)
     intake.directive_id = directive.id
     db.session.flush()
@@ -492,7 +507,7 @@ def _create_all(
             signer=header.signer or None,
             kind=header.kind,
         )
-    except ValidationError as error:
+    except (ValidationError, DuplicateDirectiveError) as error:
         for name, message in (error.fields or {"number": error.message}).items():
             errors.setdefault(f"header.{name}", message)
         return None, []
@@ -509,17 +524,21 @@ def _create_all(
     return directive, tasks
 
 
-def _refusal(errors: dict[str, str], kept: list[DraftValues]) -> ValidationError:
+def _refusal(errors: dict[str, str], kept: list[DraftValues], duplicate: Directive | None = None) -> IntakeRefusal:
     invalid = {draft.key for draft in kept if any(_concerns(name, draft.key) for name in errors)}
     parts = []
-    if any(name.startswith("header.") for name in errors):
+    if duplicate is not None:
+        parts.append(f"văn bản số {duplicate.number} ngày {duplicate.issued_on:%d/%m/%Y} của {duplicate.issuer} "
+                     "đã có trên hệ thống (số, ký hiệu không lặp lại trong một năm)")
+    if any(name.startswith("header.") for name in errors if name != "header.number" or duplicate is None):
         parts.append("thông tin văn bản chưa hợp lệ")
     if invalid:
         parts.append(f"{len(invalid)} nhiệm vụ chưa hợp lệ")
-    return ValidationError(
+    return IntakeRefusal(
         f"Chưa tạo văn bản và nhiệm vụ: {' và '.join(parts)}. Chưa có dữ liệu nào được lưu; "
         "sửa các mục được đánh dấu rồi xác nhận lại.",
         errors,
+        duplicate,
     )
 
 

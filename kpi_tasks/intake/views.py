@@ -23,6 +23,7 @@ from kpi_tasks.intake.models import IntakeDraft
 from kpi_tasks.intake.services import (
     KIND_ALL,
     DraftValues,
+    IntakeRefusal,
     confirm_intake,
     discard_intake,
     drafts_of,
@@ -96,6 +97,7 @@ def review(intake_id: int) -> str | Response:
     else:
         form = ReviewForm()
     draft_messages: dict[str, list[str]] = {}
+    duplicate = None
     if request.method == "POST":
         if form.validate_on_submit():
             edited = form.draft_forms()
@@ -106,6 +108,7 @@ def review(intake_id: int) -> str | Response:
             except (ValidationError, ConflictError) as error:
                 db.session.rollback()
                 draft_messages = _place_errors(form, error)
+                duplicate = error.duplicate if isinstance(error, IntakeRefusal) else None
         else:
             flash("Một số ô chưa hợp lệ (xem các ô được đánh dấu). Chưa có gì được lưu.", "danger")
     _set_choices(form, list_units())
@@ -119,6 +122,7 @@ def review(intake_id: int) -> str | Response:
         implements=implemented_of(intake),
         marked=marked_source(intake.source_text, drafts),
         draft_messages=draft_messages,
+        duplicate=duplicate,
         invalid=_invalid_entries(entries, draft_messages),
         kept=sum(not draft.dropped for draft in drafts),
         recurrence_label=recurrence_label,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests.factories import api_headers, commit, make_unit, make_user
@@ -24,9 +26,12 @@ def world(app_ctx):
     }
 
 
+_numbers = itertools.count(1035)  # a directive's number is unique for its issuer within a year
+
+
 def _create_task(client, world, **extra):
     directive = client.post("/api/v1/directives", headers=world["office"], json={
-        "number": "1035/UBND-TTHC", "issued_on": "2026-02-02", "issuer": "UBND huyện Bình Sơn",
+        "number": f"{next(_numbers)}/UBND-TTHC", "issued_on": "2026-02-02", "issuer": "UBND huyện Bình Sơn",
         "subject": "V/v đẩy mạnh cải cách thủ tục hành chính"})
     assert directive.status_code == 201, directive.json
     body = {"title": "Thống kê tỷ lệ số hóa hồ sơ", "section": "2.3", "lead_unit_id": world["unit"],

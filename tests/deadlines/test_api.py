@@ -3,6 +3,8 @@ end of a period, recurring tasks and their occurrences, milestones, the `extende
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests.factories import api_headers, commit, make_unit, make_user
@@ -22,9 +24,12 @@ def world(app_ctx):
     return {"unit_id": unit.id, "partner_id": partner.id, **{role: api_headers(user) for role, user in users.items()}}
 
 
+_numbers = itertools.count(1035)  # a directive's number is unique for its issuer within a year
+
+
 def _task(client, world, issued_on="2026-02-02", **fields):
     directive = client.post("/api/v1/directives", headers=world["office"], json={
-        "number": "1035/UBND-TTHC", "issued_on": issued_on, "issuer": "UBND huyện Bình Sơn",
+        "number": f"{next(_numbers)}/UBND-TTHC", "issued_on": issued_on, "issuer": "UBND huyện Bình Sơn",
         "subject": "V/v đẩy mạnh cải cách thủ tục hành chính"})
     assert directive.status_code == 201, directive.json
     body = {"title": "Thống kê tỷ lệ số hóa hồ sơ", "lead_unit_id": world["unit_id"],
