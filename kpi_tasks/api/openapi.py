@@ -546,7 +546,8 @@ def _paths() -> dict[str, Any]:
         },
         "/directives": {
             "post": {"summary": "Nhập văn bản chỉ đạo (office)", "requestBody": _json_body(_ref("DirectiveInput")),
-                     "responses": {**_answer("201", _ref("Directive"), "Created"), **_errors("400", "403", "422")}},
+                     "responses": {**_answer("201", _ref("Directive"), "Created"),
+                                   **_errors("400", "403", "409", "422")}},
         },
         "/directives/{id}": {
             "get": {"summary": "Văn bản và các nhiệm vụ", "parameters": [_id_param()], "responses": {
