@@ -43,11 +43,13 @@ MAX_REQUESTS_PER_USER = 5000
 class Results:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    by_page: dict[str, list[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, latency: float, error: str | None) -> None:
+    def add(self, latency: float, error: str | None, page: str) -> None:
         with self.lock:
             self.latencies.append(latency)
+            self.by_page.setdefault(page, []).append(latency)
             if error:
                 self.errors.append(error)
 
@@ -106,7 +108,17 @@ def simulate(port: int, username: str, role: str, index: int, tasks: int, deadli
             error = f"{type(exc).__name__} {path}"
             browser = Browser(port)
             browser.login(username)
-        results.add(time.perf_counter() - started, error)
+        results.add(time.perf_counter() - started, error, _page_name(path))
+
+
+def _page_name(path: str) -> str:
+    """A path without its ids, so that every user's task page counts as one page."""
+    return re.sub(r"/\d+(?=/|$)", "/{id}", path)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] * 1000
 
 
 def _free_port() -> int:
@@ -176,17 +188,17 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    latencies = sorted(results.latencies)
-
-    def pct(share: float) -> float:
-        return latencies[min(len(latencies) - 1, round(share * (len(latencies) - 1)))] * 1000
-
+    latencies = results.latencies
     summary = {
         "users": args.users, "duration_s": round(elapsed, 1), "requests": len(latencies),
-        "throughput_rps": round(len(latencies) / elapsed, 1), "p50_ms": round(pct(0.5), 1),
-        "p95_ms": round(pct(0.95), 1), "p99_ms": round(pct(0.99), 1),
+        "throughput_rps": round(len(latencies) / elapsed, 1), "p50_ms": round(_percentile(latencies, 0.5), 1),
+        "p95_ms": round(_percentile(latencies, 0.95), 1), "p99_ms": round(_percentile(latencies, 0.99), 1),
         "mean_ms": round(statistics.mean(latencies) * 1000, 1), "errors": len(results.errors),
         "first_errors": results.errors[:5],
+        # Where the time goes: each page's count and p50/p95 (ms), slowest p50 first.
+        "pages": {page: {"requests": len(values), "p50_ms": round(_percentile(values, 0.5), 1),
+                         "p95_ms": round(_percentile(values, 0.95), 1)}
+                  for page, values in sorted(results.by_page.items(), key=lambda item: -_percentile(item[1], 0.5))},
     }
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     if results.errors:
