@@ -109,7 +109,7 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
 
 
 # Filters whose rows all have a deadline: by deadline, then id; ix_tasks_state_lists (within a state) or
-# ix_tasks_effective_deadline (a range) serves the order.
+# ix_tasks_deadline_lists (a range) serves the order.
 _DATED_STATUSES = {OVERDUE, IN_PROGRESS, DONE_LATE}
 
 
