@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
 from io import BytesIO
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -15,7 +17,7 @@ from kpi_tasks.forms import show_errors
 from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.scoring.excel import scoring_workbook
 from kpi_tasks.scoring.forms import DecisionForm, ObjectionForm, PublishForm, RuleForm
-from kpi_tasks.scoring.models import OBJECTION_PENDING, OBJECTION_STATUS_LABELS, OBJECTION_STATUSES
+from kpi_tasks.scoring.models import OBJECTION_PENDING, OBJECTION_STATUS_LABELS, OBJECTION_STATUSES, Scoring
 from kpi_tasks.scoring.queries import (
     ScoringResult,
     breakdown_task_ids,
@@ -39,6 +41,8 @@ from kpi_tasks.scoring.rules import (
     grade_ranges,
 )
 from kpi_tasks.scoring.services import (
+    MAX_YEAR,
+    MIN_YEAR,
     check_year,
     compute_draft,
     counted_tasks,
@@ -56,6 +60,8 @@ from kpi_tasks.text import parse_user_date
 bp = Blueprint("scoring", __name__, url_prefix="/scoring")
 OBJECTIONS_PER_PAGE = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STALE_DRAFT = ("Số liệu hoặc tiêu chí đã thay đổi từ khi bạn xem bản nháp. Dưới đây là bản nháp mới nhất: "
+               "xem lại rồi bấm “Công bố”.")
 
 
 @bp.context_processor
@@ -68,8 +74,14 @@ def _labels() -> dict:
 
 
 def _year_arg() -> int:
-    year = request.args.get("year", type=int)
-    return check_year(year if year is not None else today().year)
+    """The `year` of the query string; a missing one is this year, a bad one is said so and replaced by it."""
+    raw = (request.args.get("year") or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_YEAR)) and MIN_YEAR <= int(raw) <= MAX_YEAR:
+        return int(raw)
+    if raw:
+        flash(f"Năm “{raw}” không hợp lệ (năm phải từ {MIN_YEAR} đến {MAX_YEAR}); bộ lọc này được bỏ qua, "
+              f"đang hiển thị năm {today().year}.", "warning")
+    return today().year
 
 
 def _period_args() -> tuple[dt.date | None, dt.date | None]:
@@ -111,41 +123,110 @@ def index() -> str:
 def draft(year: int) -> str:
     start, end = _period_args()
     result = compute_draft(year, start, end)
-    form = PublishForm(formdata=None)
-    form.digest.data = result.digest
-    form.period_start.data = result.period.start.isoformat()
-    form.period_end.data = result.period.end.isoformat()
     return render_template(
-        "scoring/draft.html", year=year, result=result, form=form, latest=latest_scoring(year),
+        "scoring/draft.html", year=year, result=result, latest=latest_scoring(year),
         period_args=_period_query(result), can_manage=can_manage_scoring(current_user),
         awaiting=sum(unit.breakdown["awaiting_review"]["count"] for unit in result.units),
     )
 
 
+@dataclass(frozen=True)
+class PublicationSummary:
+    """What a publication is about to freeze, for the confirmation page."""
+
+    version: int
+    previous: Scoring | None
+    units: int
+    grades: list[tuple[str, int]]  # every grade of the rule, in its order, with its number of units
+    ungraded: int  # units with nothing due in the period: no score, no grade
+    awaiting: list[tuple[str, int]]  # units whose reported completions the office has not confirmed yet
+
+    @property
+    def awaiting_items(self) -> int:
+        return sum(count for _name, count in self.awaiting)
+
+
+def _publication_summary(year: int, result: ScoringResult) -> PublicationSummary:
+    previous = latest_scoring(year)
+    by_grade = Counter(unit.grade for unit in result.units)
+    awaiting = [(unit.unit_name, unit.breakdown["awaiting_review"]["count"]) for unit in result.units
+                if unit.breakdown["awaiting_review"]["count"]]  # fmt: skip
+    return PublicationSummary(
+        version=(previous.version + 1) if previous else 1, previous=previous, units=len(result.units),
+        grades=[(grade["name"], by_grade[grade["name"]]) for grade in result.settings["grades"]],
+        ungraded=by_grade[None], awaiting=awaiting,
+    )
+
+
+def _render_confirmation(year: int, result: ScoringResult, form: PublishForm) -> str:
+    summary = _publication_summary(year, result)
+    form.reason.label.text = (
+        f"Lý do ban hành phiên bản thay thế phiên bản {summary.previous.version} (bắt buộc)" if summary.previous
+        else "Ghi chú (không bắt buộc)"
+    )
+    return render_template("scoring/publish.html", year=year, result=result, summary=summary, form=form,
+                           period_args=_period_query(result))
+
+
+def _back_to_draft(year: int, start: dt.date | None, end: dt.date | None, message: str) -> Response:
+    """To the draft of the same period (no query string for the calendar year), with `message`."""
+    flash(message, "warning")
+    calendar_year = (dt.date(year, 1, 1), dt.date(year, 12, 31))
+    args = {"from": start.isoformat(), "to": end.isoformat()} if start and end and (start, end) != calendar_year else {}
+    return redirect(url_for("scoring.draft", year=year, **args), 303)
+
+
+@bp.get("/<int:year>/publish")
+@login_required
+def confirm_publish(year: int) -> str | Response:
+    """The step between the draft and the publication: what will be frozen, and the reason field. It is
+    reached from the draft page's button, which sends the fingerprint of the figures the user looked at."""
+    if not can_manage_scoring(current_user):
+        abort(403)
+    start, end = _period_args()
+    seen = request.args.get("digest", "")
+    if not seen:
+        return _back_to_draft(year, start, end, "Hãy xem bản nháp rồi bấm “Công bố” ở cuối trang bản nháp.")
+    result = compute_draft(year, start, end)
+    if seen != result.digest:
+        return _back_to_draft(year, start, end, STALE_DRAFT)
+    form = PublishForm(formdata=None)
+    form.digest.data = seen
+    form.period_start.data = result.period.start.isoformat()
+    form.period_end.data = result.period.end.isoformat()
+    return _render_confirmation(year, result, form)
+
+
 @bp.post("/<int:year>/publish")
 @login_required
 def publish(year: int) -> str | Response:
+    """Only the confirmation page's button publishes; the fingerprint still refuses changed figures."""
     if not can_manage_scoring(current_user):
         abort(403)
     form = PublishForm()
-    if not form.validate_on_submit():
-        abort(400)
     try:
         start = dt.date.fromisoformat(form.period_start.data) if form.period_start.data else None
         end = dt.date.fromisoformat(form.period_end.data) if form.period_end.data else None
     except ValueError:
         abort(400)
-    try:
-        scoring = publish_scoring(year, current_user, reason=form.reason.data, expected_digest=form.digest.data,
-                                  start=start, end=end)
-    except (ValidationError, ConflictError) as error:
-        db.session.rollback()
-        flash(" ".join([error.message, *error.fields.values()]), "danger")
-        args = {"from": start.isoformat(), "to": end.isoformat()} if start and end else {}
-        return redirect(url_for("scoring.draft", year=year, **args), 303)
-    db.session.commit()
-    flash(f"Đã công bố kết quả chấm điểm năm {year}, phiên bản {scoring.version}.", "success")
-    return redirect(url_for("scoring.version", scoring_id=scoring.id), 303)
+    if form.validate_on_submit():
+        try:
+            scoring = publish_scoring(year, current_user, reason=form.reason.data, expected_digest=form.digest.data,
+                                      start=start, end=end)
+        except ConflictError as error:
+            db.session.rollback()
+            return _back_to_draft(year, start, end, error.message)
+        except ValidationError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Đã công bố kết quả chấm điểm năm {year}, phiên bản {scoring.version}.", "success")
+            return redirect(url_for("scoring.version", scoring_id=scoring.id), 303)
+    result = compute_draft(year, start, end)
+    if form.digest.data != result.digest:
+        return _back_to_draft(year, start, end, STALE_DRAFT)
+    return _render_confirmation(year, result, form)
 
 
 @bp.get("/versions/<int:scoring_id>")
@@ -290,22 +371,33 @@ def new_objection(year: int) -> str | Response:
                            scoring_id=scoring_id)
 
 
-@bp.post("/objections/<int:objection_id>/decision")
+@bp.route("/objections/<int:objection_id>/decision", methods=["GET", "POST"])
 @login_required
-def decide(objection_id: int) -> Response:
+def decide(objection_id: int) -> str | Response:
+    """The office's decision on one objection. The list's inline forms post here; a refused decision (no
+    choice, no note) comes back on this page with what was typed, as does a plain GET of the address."""
     objection = get_objection_or_404(objection_id, current_user)
     if not can_decide_score_objection(current_user):
         abort(403)
     form = DecisionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        decide_objection(objection, current_user, decision=form.decision.data, note=form.note.data,
-                         exclude=bool(form.exclude.data))
-    except (ValidationError, ConflictError) as error:
-        db.session.rollback()
-        flash(" ".join([error.message, *error.fields.values()]), "danger")
-    else:
-        db.session.commit()
-        flash("Đã ghi ý kiến xem xét; kết quả được áp dụng từ bản nháp tiếp theo.", "success")
-    return redirect(url_for("scoring.objections", year=objection.year), 303)
+    if request.method == "GET" and objection.status != OBJECTION_PENDING:
+        flash(f"Đề nghị này đã được xem xét ({objection.status_label.lower()}).", "info")
+        return redirect(url_for("scoring.objections", year=objection.year), 303)
+    if form.validate_on_submit():
+        try:
+            decide_objection(objection, current_user, decision=form.decision.data, note=form.note.data,
+                             exclude=bool(form.exclude.data))
+        except ConflictError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+            return redirect(url_for("scoring.objections", year=objection.year), 303)
+        except ValidationError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Đã ghi ý kiến xem xét; kết quả được áp dụng từ bản nháp tiếp theo.", "success")
+            return redirect(url_for("scoring.objections", year=objection.year), 303)
+    elif request.method == "POST":
+        flash("Ý kiến xem xét chưa hợp lệ (xem các ô được đánh dấu). Chưa có gì được lưu.", "danger")
+    return render_template("scoring/decision.html", objection=objection, form=form, year=objection.year)

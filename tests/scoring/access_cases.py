@@ -36,6 +36,8 @@ CASES = [
     ("scoring.draft", "GET", "/scoring/2026/draft", None, EVERYONE),
     ("scoring.draft_unit", "GET", "/scoring/2026/draft/units/{score_unit}", None, EVERYONE),
     ("scoring.draft_export", "GET", "/scoring/2026/draft.xlsx", None, EVERYONE),
+    # The confirmation page: without the draft's fingerprint it sends the manager back to the draft (303).
+    ("scoring.confirm_publish", "GET", "/scoring/2026/publish", None, MANAGERS_303),
     ("scoring.publish", "POST", "/scoring/2026/publish", {"reason": "Cập nhật số liệu tháng 3"}, MANAGERS_303),
     ("scoring.version", "GET", "/scoring/versions/{scoring}", None, EVERYONE),
     ("scoring.version_unit", "GET", "/scoring/versions/{scoring}/units/{score_unit}", None, EVERYONE),
@@ -50,6 +52,8 @@ CASES = [
      {"reason": "Đơn vị đã hoàn thành, chờ cập nhật"},
      only({"lead_manager": 303, "coord_manager": 303}, stranger_manager=404)),
     # The objection belongs to unit A: another unit does not see it (404); A's users see it but cannot decide.
+    ("scoring.decide", "GET", "/scoring/objections/{score_objection}/decision", None,
+     only({"admin": 200, "office": 200}, coord_manager=404, stranger_manager=404)),
     ("scoring.decide", "POST", "/scoring/objections/{score_objection}/decision",
      {"decision": "accept", "note": "Đồng ý loại khỏi chấm điểm", "exclude": "y"},
      only({"admin": 303, "office": 303}, coord_manager=404, stranger_manager=404)),

@@ -29,9 +29,14 @@ def test_interior_publishes_and_downloads_the_appendix(app, page):
     page.get_by_role("link", name="Bản nháp (tính đến hôm nay)").click()
     page.wait_for_url("**/scoring/2026/draft")
     assert page.locator("#scores tbody tr").first.get_by_text("Đơn vị B").is_visible()
-    page.get_by_role("button", name="Công bố").click()
-    page.get_by_text("Đã công bố kết quả chấm điểm năm 2026, phiên bản 1.").wait_for()
+    page.get_by_role("button", name="Công bố…").click()
+    # A confirmation page comes first: what will be frozen, then the one button that publishes.
+    page.wait_for_url("**/scoring/2026/publish?**")
+    assert page.locator('[data-summary="units"]').inner_text() == "5"
     ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "scoring-publish-confirmation.png"), full_page=True)
+    page.get_by_role("button", name="Xác nhận công bố").click()
+    page.get_by_text("Đã công bố kết quả chấm điểm năm 2026, phiên bản 1.").wait_for()
     page.screenshot(path=str(ARTIFACTS / "scoring-published.png"), full_page=True)
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải Excel (phụ lục)").click()

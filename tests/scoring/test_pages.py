@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+import sqlalchemy as sa
 
+from kpi_tasks.accounts.models import User
 from kpi_tasks.audit.services import history
 from kpi_tasks.extensions import db
-from kpi_tasks.scoring.models import ScoreObjection, Scoring
+from kpi_tasks.scoring.models import OBJECTION_PENDING, ScoreObjection, Scoring
 from kpi_tasks.scoring.queries import rule_versions
 from kpi_tasks.scoring.rules import DEFAULT_SETTINGS, NUMBER_KEYS
-from kpi_tasks.scoring.services import compute_draft
+from kpi_tasks.scoring.services import compute_draft, create_objection
 from tests.factories import commit, csrf_token, login, make_user
 from tests.scoring.dataset import build_district, finish
 
@@ -39,6 +42,14 @@ def row_of(page: str, unit_id: int) -> str:
     return page.split(f'data-unit="{unit_id}"')[1].split("</tr>")[0]
 
 
+def confirmation_of(client, draft: str):
+    """Follow the draft page's "Công bố…" button (a GET form carrying the fingerprint of the figures)."""
+    form = draft.split('id="publish-form"')[1].split("</form>")[0]
+    assert 'method="get"' in draft.split('id="publish-form"')[0].rsplit("<form", 1)[1]
+    query = dict(re.findall(r'<input name="([^"]+)" type="hidden" value="([^"]*)">', form))
+    return client.get("/scoring/2026/publish", query_string=query)
+
+
 def test_interior_publishes_the_draft_it_reviewed_and_a_change_needs_a_new_version(client, district):
     login(client, "noivu")
     draft = client.get("/scoring/2026/draft").get_data(as_text=True)
@@ -50,8 +61,13 @@ def test_interior_publishes_the_draft_it_reviewed_and_a_change_needs_a_new_versi
     # A source that is not installed is said so, not silently counted as zero.
     sources = compute_draft(2026).sources
     assert ("chưa có nguồn dữ liệu" in draft.lower()) == (not all(sources.values()))
-    published = post(client, "/scoring/2026/publish", {"digest": hidden(draft, "digest"), "reason": "",
-                                                        "period_start": "2026-01-01", "period_end": "2026-12-31"},
+    confirmation = confirmation_of(client, draft)
+    assert confirmation.status_code == 200
+    confirm_page = confirmation.get_data(as_text=True)
+    assert db.session.query(Scoring).count() == 0  # opening the confirmation publishes nothing
+    published = post(client, "/scoring/2026/publish", {"digest": hidden(confirm_page, "digest"), "reason": "",
+                                                        "period_start": hidden(confirm_page, "period_start"),
+                                                        "period_end": hidden(confirm_page, "period_end")},
                      "/scoring/2026/draft")
     assert published.status_code == 303
     version_page = client.get(published.headers["Location"]).get_data(as_text=True)
@@ -72,10 +88,14 @@ def test_interior_publishes_the_draft_it_reviewed_and_a_change_needs_a_new_versi
     assert stale.status_code == 303
     assert "/draft" in stale.headers["Location"]
     assert db.session.query(Scoring).count() == 1
-    # Without a reason, a second version is refused with the reason's message.
+    # Without a reason, a second version is refused on the confirmation page, with the reason's message.
+    confirm_page = confirmation_of(client, draft).get_data(as_text=True)
+    assert "Lý do ban hành phiên bản thay thế phiên bản 1 (bắt buộc)" in confirm_page
     no_reason = post(client, "/scoring/2026/publish", {"digest": hidden(draft, "digest"), "reason": ""})
+    assert no_reason.status_code == 200
+    assert "phải nêu lý do ban hành phiên bản thay thế" in no_reason.get_data(as_text=True)
+    assert 'id="publish-form"' in no_reason.get_data(as_text=True)
     assert db.session.query(Scoring).count() == 1
-    assert "lý do" in client.get(no_reason.headers["Location"]).get_data(as_text=True)
     second = post(client, "/scoring/2026/publish", {"digest": hidden(draft, "digest"),
                                                     "reason": "A hoàn thành nhiệm vụ a5"})
     assert second.status_code == 303
@@ -86,6 +106,67 @@ def test_interior_publishes_the_draft_it_reviewed_and_a_change_needs_a_new_versi
     old = client.get(f"/scoring/versions/{first_id}").get_data(as_text=True)
     assert "63,64" in row_of(old, a_id)
     assert "đã được thay thế bằng" in old
+
+
+def test_the_confirmation_summarises_what_will_be_published(client, district):
+    login(client, "noivu")
+    draft = client.get("/scoring/2026/draft").get_data(as_text=True)
+    # The draft page itself has no button that publishes: its form only opens the confirmation.
+    assert 'action="/scoring/2026/publish"' in draft
+    assert 'method="post" action="/scoring/2026/publish"' not in draft
+    assert "Xác nhận công bố" not in draft
+    page = confirmation_of(client, draft).get_data(as_text=True)
+    summary = page.split('id="publish-summary"')[1].split("</dl>")[0]
+    assert '<dd class="col-sm-8" data-summary="year">2026</dd>' in summary
+    assert "Phiên bản 1" in summary
+    assert "mặc định (sẽ được lưu thành phiên bản 1 của năm 2026)" in summary
+    assert '<dd class="col-sm-8" data-summary="units">5</dd>' in summary  # A, B, C, D, E
+    # B 90 (excellent: floors are inclusive), E 87,5, A 63,64, C 30,23; D has nothing due yet.
+    for grade, count in (("Hoàn thành xuất sắc nhiệm vụ", 1), ("Hoàn thành tốt nhiệm vụ", 1),
+                         ("Hoàn thành nhiệm vụ", 1), ("Không hoàn thành nhiệm vụ", 1)):
+        assert f'<li data-grade="{grade}">{grade}: {count} đơn vị</li>' in summary
+    assert "Chưa có dữ liệu (không có nhiệm vụ đến hạn trong kỳ): 1 đơn vị" in summary
+    awaiting = summary.split('data-summary="awaiting"')[1]
+    assert "1 đơn vị có tổng cộng 1 lượt nhiệm vụ" in awaiting
+    assert "<li>Đơn vị A: 1</li>" in awaiting
+    assert ">Xác nhận công bố</button>" in page
+    assert db.session.query(Scoring).count() == 0
+
+
+def test_the_confirmation_refuses_figures_that_changed_since_the_draft(client, district):
+    login(client, "noivu")
+    draft = client.get("/scoring/2026/draft").get_data(as_text=True)
+    confirm_page = confirmation_of(client, draft).get_data(as_text=True)
+    finish(district.tasks["a5"], district.tasks["a5"].deadline, district.admin, district.office)
+    commit()
+    # Reopening the confirmation with the old figures sends back to the draft, and so does confirming them.
+    reopened = confirmation_of(client, draft)
+    assert reopened.status_code == 303
+    assert reopened.headers["Location"] == "/scoring/2026/draft"
+    confirmed = post(client, "/scoring/2026/publish", {"digest": hidden(confirm_page, "digest"), "reason": "",
+                                                       "period_start": "2026-01-01", "period_end": "2026-12-31"})
+    assert confirmed.status_code == 303
+    assert confirmed.headers["Location"] == "/scoring/2026/draft"
+    assert "Số liệu hoặc tiêu chí đã thay đổi" in client.get("/scoring/2026/draft").get_data(as_text=True)
+    assert db.session.query(Scoring).count() == 0
+    # Without the draft's fingerprint (a bookmark), the confirmation leads to the draft first.
+    bare = client.get("/scoring/2026/publish")
+    assert (bare.status_code, bare.headers["Location"]) == (303, "/scoring/2026/draft")
+
+
+def test_a_period_draft_is_confirmed_and_published_for_that_period(client, district):
+    login(client, "noivu")
+    draft = client.get("/scoring/2026/draft?from=01/01/2026&to=28/02/2026").get_data(as_text=True)
+    confirmation = confirmation_of(client, draft)
+    assert confirmation.status_code == 200
+    page = confirmation.get_data(as_text=True)
+    assert "01/01/2026–28/02/2026" in page
+    published = post(client, "/scoring/2026/publish", {"digest": hidden(page, "digest"), "reason": "",
+                                                        "period_start": hidden(page, "period_start"),
+                                                        "period_end": hidden(page, "period_end")})
+    assert published.status_code == 303
+    scoring = db.session.scalars(sa.select(Scoring)).one()
+    assert (scoring.period_start, scoring.period_end) == (dt.date(2026, 1, 1), dt.date(2026, 2, 28))
 
 
 def test_a_unit_reads_its_breakdown_objects_and_the_office_decides(client, district):
@@ -158,3 +239,49 @@ def test_interior_edits_the_rule_in_a_page_with_messages_per_field(client, distr
     read_only = client.get("/scoring/rules/2026").get_data(as_text=True)
     assert 'id="rule-form"' not in read_only
     assert "40 % điểm của nhiệm vụ" in read_only
+
+
+def test_a_decision_without_a_choice_comes_back_with_the_typed_note(client, district):
+    head = db.session.scalars(sa.select(User).where(User.username == "a.truong")).one()
+    objection = create_objection(head, year=2026, task_id=district.tasks["a5"].id,
+                                 reason="Nhiệm vụ đã được lùi thời hạn")
+    commit()
+    login(client, "vanphong")
+    note = "Đã đối chiếu với Quyết định gia hạn số 12/QĐ-UBND"
+    refused = post(client, f"/scoring/objections/{objection.id}/decision", {"note": note, "exclude": "y"},
+                   "/scoring/objections/?year=2026")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert "Chưa chọn chấp nhận hay không chấp nhận." in page
+    assert f"{note}</textarea>" in page
+    assert 'id="decision-form"' in page
+    assert "Nhiệm vụ đã được lùi thời hạn" in page  # the objection being decided is shown with its form
+    db.session.expire_all()
+    assert db.session.get(ScoreObjection, objection.id).status == OBJECTION_PENDING
+    # No note either: both messages, and nothing recorded.
+    empty = post(client, f"/scoring/objections/{objection.id}/decision", {"decision": "reject"})
+    empty_page = empty.get_data(as_text=True)
+    assert "Chưa nhập ý kiến xem xét." in empty_page
+    assert '<input checked class="form-check-input" id="decision-1" name="decision" type="radio" value="reject">' in (
+        empty_page)
+    # The same address opened by GET (a reload, a bookmark) shows the form, not an error.
+    assert client.get(f"/scoring/objections/{objection.id}/decision").status_code == 200
+    decided = post(client, f"/scoring/objections/{objection.id}/decision", {"decision": "reject", "note": note})
+    assert (decided.status_code, decided.headers["Location"]) == (303, "/scoring/objections/?year=2026")
+    db.session.expire_all()
+    assert db.session.get(ScoreObjection, objection.id).decision_note == note
+    # Once decided, the address leads to the list, which shows the decision.
+    again = client.get(f"/scoring/objections/{objection.id}/decision")
+    assert (again.status_code, again.headers["Location"]) == (303, "/scoring/objections/?year=2026")
+
+
+def test_a_bad_year_in_the_address_is_said_and_the_current_year_shown(client, district):
+    login(client, "noivu")
+    for query in ("abc", "1800", "99999999999999999999"):
+        page = client.get(f"/scoring/?year={query}").get_data(as_text=True)
+        assert f"Năm “{query}” không hợp lệ (năm phải từ 2000 đến 2100)" in page
+        assert "đang hiển thị năm 2026" in page
+        assert "Chấm điểm thi đua về thực hiện nhiệm vụ năm 2026</h1>" in page
+    listing = client.get("/scoring/objections/?year=abc").get_data(as_text=True)
+    assert "Năm “abc” không hợp lệ" in listing
+    assert "không hợp lệ" not in client.get("/scoring/?year=2026").get_data(as_text=True)
