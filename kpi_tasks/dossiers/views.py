@@ -87,10 +87,13 @@ def _upload_base() -> str:
 
 
 def _month_arg(raw: str | None) -> dt.date | None:
+    """The month filter (yyyy-mm); a bad one is said so and dropped, and the list shows every month."""
+    raw = (raw or "").strip()
     try:
         return dt.date.fromisoformat(f"{raw}-01") if raw else None
     except ValueError:
-        flash(f"Tháng “{raw}” không đúng dạng yyyy-mm; bộ lọc này được bỏ qua.", "warning")
+        flash(f"Tháng “{raw}” không hợp lệ (chọn tháng trong danh sách, dạng yyyy-mm); bộ lọc này được bỏ qua, "
+              "đang hiển thị tất cả các tháng.", "warning")
         return None
 
 
@@ -106,10 +109,12 @@ def index() -> str:
         month=_month_arg(args.get("month")),
     )
     page = paginate_rows(dossier_rows_query(current_user, filters, today()), args.get("page", 1, type=int), PER_PAGE)
-    page_args = {key: value for key, value in args.items() if key != "page"}
+    # the pager's links keep the filters in force, not a bad month that was dropped
+    page_args = {key: value for key, value in args.items()
+                 if key != "page" and (key != "month" or filters.month is not None)}
     return render_template("dossiers/index.html", page=page, filters=filters, page_args=page_args,
                            units=[] if current_user.is_unit_user else list_units(),
-                           month=args.get("month", ""))
+                           month=filters.month.strftime("%Y-%m") if filters.month else "")
 
 
 @bp.get("/<int:dossier_id>")
