@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import js_lib_htmx
 import psycopg
@@ -247,7 +248,7 @@ def _page_of_form_address(path: str) -> str | None:
         try:
             endpoint, values = adapter.match(candidate, method="GET")
         except RequestRedirect as moved:  # "/scoring/objections" → "/scoring/objections/"
-            return moved.new_url
+            return urlsplit(moved.new_url).path
         except HTTPException:
             continue
         return url_for(endpoint, **values)

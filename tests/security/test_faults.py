@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from sqlalchemy import exc as sa_exc
 
 from kpi_tasks import create_app
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.services import create_token
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import Task
+from kpi_tasks.web import database_unavailable
 from tests.factories import PASSWORD, commit, csrf_token, make_task, make_unit, make_user
 
 
@@ -66,3 +72,85 @@ def test_backup_and_restore_round_trip(app, client):
 
 def _has_pg_tools() -> bool:
     return shutil.which("pg_dump") is not None and shutil.which("pg_restore") is not None
+
+
+# -- a database that is away or busy (503) against a statement the database refuses: a bug (500) --------
+
+
+def _raised(run) -> sa_exc.DBAPIError:
+    """The error SQLAlchemy raises when `run` fails, as a view would meet it."""
+    with pytest.raises(sa_exc.DBAPIError) as caught:
+        run()
+    return caught.value
+
+
+def test_outages_are_told_apart_from_programming_errors(tmp_path):
+    memory = sa.create_engine("sqlite://")
+    with memory.connect() as connection:
+        connection.execute(sa.text("CREATE TABLE a (id INTEGER)"))
+        connection.execute(sa.text("CREATE TABLE b (id INTEGER)"))
+        for statement in ("SELECT id FROM a, b", "SELECT nope FROM a", "SELECT * FROM missing", "SELEC 1"):
+            error = _raised(lambda s=statement: connection.execute(sa.text(s)))
+            assert not database_unavailable(error), str(error.orig)  # ambiguous column, no such column, …
+
+    missing = sa.create_engine(f"sqlite:///{tmp_path / 'not-there' / 'db.sqlite3'}")
+    assert database_unavailable(_raised(missing.connect))  # unable to open database file
+
+    # A second writer while the first holds the write lock: "database is locked" (SQLITE_BUSY).
+    path = tmp_path / "locked.sqlite3"
+    first = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 0, "isolation_level": None})
+    second = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 0})
+    with first.connect() as holder:
+        holder.exec_driver_sql("CREATE TABLE t (id INTEGER)")
+        holder.exec_driver_sql("BEGIN EXCLUSIVE")
+        with second.connect() as writer:
+            locked = _raised(lambda: writer.exec_driver_sql("INSERT INTO t VALUES (1)"))
+        holder.exec_driver_sql("ROLLBACK")
+    assert "database is locked" in str(locked.orig)
+    assert database_unavailable(locked)
+
+    # PostgreSQL refusing the connection (nothing listens on port 1): psycopg's error has no SQLSTATE.
+    refused = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none", connect_args={"connect_timeout": 2})
+    assert database_unavailable(_raised(refused.connect))
+    # A server that answered gives a SQLSTATE: a shutdown or too many clients is an outage, a bad column a bug.
+    for psycopg_error, outage in ((psycopg.errors.AdminShutdown, True), (psycopg.errors.TooManyConnections, True),
+                                  (psycopg.errors.UndefinedColumn, False), (psycopg.errors.AmbiguousColumn, False),
+                                  (psycopg.errors.SyntaxError, False)):
+        wrapped = sa_exc.OperationalError("SELECT 1", {}, psycopg_error("from the server"))
+        assert database_unavailable(wrapped) is outage, psycopg_error.__name__
+    invalidated = sa_exc.OperationalError("SELECT 1", {}, Exception("whatever"), connection_invalidated=True)
+    assert database_unavailable(invalidated)
+    assert database_unavailable(sa_exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached"))
+
+
+def test_a_programming_error_is_a_logged_500_not_the_database_unavailable_page(app, client, monkeypatch, caplog):
+    """"ambiguous column name" is an OperationalError on SQLite (a ProgrammingError on PostgreSQL): a bug."""
+    with app.app_context():
+        make_user("office", username="vanphong")
+        commit()
+    client.post("/login", data={"username": "vanphong", "password": PASSWORD,
+                                "csrf_token": csrf_token(client)})
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as in production: handled, not raised
+
+    def buggy_view():
+        db.session.execute(sa.text("SELECT id FROM users, units"))  # both tables have an id
+
+    monkeypatch.setitem(app.view_functions, "directives.index", buggy_view)
+    monkeypatch.setitem(app.view_functions, "api.units", buggy_view)
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        page = client.get("/directives/")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 500
+    assert "Hệ thống gặp lỗi" in text
+    assert "không kết nối được cơ sở dữ liệu" not in text
+    assert "Người dùng" in text  # the normal page, which reads the user again after the rollback
+    logged = [record for record in caplog.records if record.exc_info]
+    assert logged, "the error must be logged with its traceback"
+    assert "ambiguous" in str(logged[-1].exc_info[1]).lower()
+
+    with app.app_context():
+        headers = {"Authorization": f"Bearer {create_token(db.session.scalar(sa.select(User)))}"}
+        commit()
+    api = client.get("/api/v1/units", headers=headers)
+    assert api.status_code == 500
+    assert api.json["error"]["code"] != "unavailable"

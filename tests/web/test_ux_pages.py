@@ -106,8 +106,9 @@ def test_the_task_list_is_named_for_what_the_user_sees(app, client, role, name):
 
 
 def test_opening_a_form_only_address_explains_what_to_do(app, client, world):
+    """A GET leads to the form's page (tests/web/test_form_addresses.py); another method gets the 405 page."""
     login(client, "vhtt")
-    response = client.get(f"/tasks/{world['task']}/updates")
+    response = client.put(f"/tasks/{world['task']}/updates")
     assert response.status_code == 405
     assert "Vui lòng quay lại trang trước rồi thực hiện lại." in response.get_data(as_text=True)
 
