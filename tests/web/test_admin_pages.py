@@ -96,7 +96,8 @@ def test_the_last_admin_cannot_demote_or_lock_themself_on_the_page(app, client, 
                                                                    **values})
         assert response.status_code == 200
         assert message in response.get_data(as_text=True)
-    response = _post(client, f"/admin/users/{admin_id}/active", {})
+    # the lock button's form is on the user list (its own address, form-only, leads there by GET)
+    response = client.post(f"/admin/users/{admin_id}/active", data={"csrf_token": csrf_token(client, "/admin/users")})
     assert response.status_code == 303
     assert "Không thể tự khoá tài khoản của chính mình." in client.get("/admin/users").get_data(as_text=True)
     with app.app_context():
