@@ -442,12 +442,19 @@ def apology_title(letter: ApologyLetter) -> str:
     return f"Hồ sơ {dossier.code}" + (f": {dossier.procedure}" if dossier.procedure else "")
 
 
-def unread_count(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Notification).where(
-            Notification.recipient_id == user.id, Notification.read_at.is_(None)
-        )
-    ) or 0
+BADGE_CAP = 99
+
+
+def unread_badge_count(user: User, cap: int = BADGE_CAP) -> int:
+    """The unread count for the badge on every page, read no further than `cap` + 1 rows: the office after a
+    year of scans can hold thousands, and "99+" says as much as the exact figure."""
+    unread = (
+        sa.select(Notification.id)
+        .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
+        .limit(cap + 1)
+        .subquery()
+    )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(unread)) or 0
 
 
 def get_notification_or_404(notification_id: int, user: User) -> Notification:

@@ -17,12 +17,13 @@ from kpi_tasks.forms import Form, options, show_errors
 from kpi_tasks.notifications.models import EMAIL_MODE_LABELS, Notification, ScheduledReport
 from kpi_tasks.notifications.reports import report_view
 from kpi_tasks.notifications.services import (
+    BADGE_CAP,
     get_notification_or_404,
     mark_all_read,
     mark_read,
     notification_target,
     notifications_query,
-    unread_count,
+    unread_badge_count,
     update_preferences,
 )
 
@@ -39,7 +40,7 @@ class PreferencesForm(Form):
 @bp.app_context_processor
 def _badge_helpers() -> dict:
     def unread_notifications() -> int:
-        return unread_count(current_user) if current_user.is_authenticated else 0
+        return unread_badge_count(current_user) if current_user.is_authenticated else 0
 
     def notification_url(notification: Notification) -> str:
         endpoint, values = notification_target(notification)
@@ -48,7 +49,8 @@ def _badge_helpers() -> dict:
         except BuildError:  # the area the notification points to is not installed
             return url_for("notifications.index")
 
-    return {"unread_notifications": unread_notifications, "notification_url": notification_url}
+    return {"unread_notifications": unread_notifications, "notification_url": notification_url,
+            "badge_cap": BADGE_CAP}
 
 
 def _wants_fragment(target: str) -> bool:

@@ -180,3 +180,18 @@ def test_an_apology_letter_reminder_in_the_centre(app_ctx, client):
     login(client, user.username)
     page = client.get("/notifications/").get_data(as_text=True)
     assert 'href="/dossiers/apology-letters?overdue=1">phiếu xin lỗi phải gửi</a> (hạn 16/03/2026)' in page
+
+
+def test_the_badge_reads_at_most_a_hundred_unread_and_says_99_plus(app_ctx, client):
+    from kpi_tasks.notifications.services import BADGE_CAP
+    from tests.factories import make_office
+
+    office = make_office()
+    rows = [{"recipient_id": office.id, "kind": "report", "dedup_key": f"test:{n}"} for n in range(BADGE_CAP + 21)]
+    add_notifications(rows)
+    commit()
+    login(client, office.username)
+    badge = client.get("/notifications/badge", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'data-unread="{BADGE_CAP}+"' in badge
+    listed = client.get("/api/v1/notifications?unread=1", headers=api_headers(office)).json
+    assert listed["total"] == BADGE_CAP + 21  # the list itself counts them all
