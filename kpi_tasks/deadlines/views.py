@@ -18,7 +18,6 @@ from kpi_tasks.accounts.permissions import (
     can_review,
 )
 from kpi_tasks.attachments.services import FileTooLarge, attach_to_update, attachments_by_update, read_uploads
-from kpi_tasks.audit.services import ACTION_LABELS
 from kpi_tasks.calendar.recurrence import describe
 from kpi_tasks.clock import today
 from kpi_tasks.deadlines.excel import milestones_workbook
@@ -224,7 +223,6 @@ def _render_occurrence(task: Task, occurrence: TaskOccurrence, **overrides: Any)
         updates=updates,
         update_attachments=attachments_by_update(task),
         extension_requests=requests,
-        action_labels=ACTION_LABELS,
         recurrence_text=describe(task_rule(task)) if task.recurrence else None,
         **context,
     )
