@@ -210,3 +210,33 @@ def test_unit_user_cannot_read_another_units_task_by_page_or_api(client, world):
     login(client, stranger.username)
     assert client.get(f"/tasks/{values['task']}").status_code == 404
     assert "Phòng A" not in client.get("/tasks/").get_data(as_text=True)
+
+
+def _row_counts() -> dict[str, int]:
+    from kpi_tasks.extensions import db
+
+    with db.engine.connect() as connection:
+        return {table.name: connection.execute(db.select(db.func.count()).select_from(table)).scalar_one()
+                for table in db.metadata.sorted_tables}
+
+
+PAGE_FORMS = [case for case in CASES if case[1] == "POST" and not case[2].startswith("/api/")]
+
+
+@pytest.mark.parametrize(("endpoint", "method", "path", "body", "expected"), PAGE_FORMS,
+                         ids=[f"{c[1]} {c[2]}" for c in PAGE_FORMS])
+def test_every_page_form_refuses_a_post_without_its_csrf_token(app_ctx, endpoint, method, path, body, expected):
+    """CSRF on every form: the POST a role may make, sent without the form's token, is turned back with the
+    Vietnamese message and writes nothing."""
+    users, values = build_world()
+    commit()
+    role = next(role for role in ROLES if expected[role] < 400)
+    client = app_ctx.test_client()
+    login(client, users[role].username)
+    before = _row_counts()
+    data = {key: str(value) for key, value in (_fill(body, values) or {}).items()}
+    url = path.format(**{key: value for key, value in values.items() if not key.endswith("_obj")})
+    response = client.post(url, data=data)
+    assert response.status_code == 302, (endpoint, response.status_code)
+    assert "mã bảo vệ (CSRF)" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert _row_counts() == before, endpoint
