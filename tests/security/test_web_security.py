@@ -140,3 +140,50 @@ def test_task_of_other_unit_is_invisible_in_lists_and_counts_by_page(app, client
         commit()
     login(client, "a")
     assert "Việc riêng của phòng B" not in client.get("/tasks/?q=viec").get_data(as_text=True)
+
+
+def test_injection_strings_in_the_other_text_fields_come_back_escaped(app, client):
+    """Unit names, progress notes, extension reasons, leaders' directions, KPI names and labels: typed by one
+    user, shown to many. Each comes back as text on the pages that show it, never as markup."""
+    script = "<script>alert('kpi')</script>"
+    attribute = "\" onmouseover=\"alert(2)"
+    with app.app_context():
+        admin, office = make_user("admin"), make_user("office")
+        leader = make_user("leader")
+        heads = {user.role: api_headers(user) for user in (admin, office, leader)}
+        admin_name = admin.username
+        commit()
+    unit = client.post("/api/v1/units", headers=heads["admin"], json={"code": "X1", "name": f"Phòng {script}",
+                                                                     "kind": "department"}).json
+    with app.app_context():
+        from kpi_tasks.units.models import Unit
+
+        manager = make_user("unit_manager", db.session.get(Unit, unit["id"]))
+        heads["unit_manager"] = api_headers(manager)
+        commit()
+    directive = client.post("/api/v1/directives", headers=heads["office"], json={
+        "number": "5/UBND", "issued_on": "2026-03-02", "issuer": "UBND huyện", "subject": "Trích yếu"}).json
+    task = client.post(f"/api/v1/directives/{directive['id']}/tasks", headers=heads["office"],
+                       json={"title": "Việc", "lead_unit_id": unit["id"], "deadline": "2026-03-20"}).json
+    posted = [
+        client.post(f"/api/v1/tasks/{task['id']}/updates", headers=heads["unit_manager"],
+                    json={"progress_percent": 10, "note": f"Ghi chú {script}{attribute}"}),
+        client.post(f"/api/v1/tasks/{task['id']}/extension-requests", headers=heads["unit_manager"],
+                    json={"new_deadline": "2026-04-20", "reason": f"Lý do {script}"}),
+        client.post(f"/api/v1/tasks/{task['id']}/directions", headers=heads["leader"],
+                    json={"text": f"Chỉ đạo {script}{attribute}"}),
+        client.post("/api/v1/kpis", headers=heads["office"], json={
+            "code": "K1", "name": f"Tỷ lệ {script}", "measure": "%", "formula": "ratio", "direction": "at_least"}),
+    ]
+    assert [answer.status_code for answer in posted] == [201, 201, 201, 201]
+    kpi_id = posted[-1].json["id"]
+
+    login(client, admin_name)  # the admin sees every page these texts appear on
+    pages = [f"/tasks/{task['id']}", "/tasks/", "/extension-requests", "/kpis/", f"/kpis/{kpi_id}", "/admin/units"]
+    for path in pages:
+        page = client.get(path, follow_redirects=True)
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200, path
+        assert "<script>alert('kpi')" not in text, path
+        assert 'onmouseover="alert(2)' not in text, path
+        assert "&lt;script&gt;alert(" in text, path  # the text is there, shown as text
