@@ -158,3 +158,17 @@ def test_a_corrected_dossier_that_is_not_late_takes_its_reminders_with_its_oblig
     assert db.session.get(ApologyLetter, letter_id) is None
     remaining = db.session.scalars(sa.select(Notification.apology_letter_id)).all()
     assert remaining == [late.letters["TP-2603-002"][0]]
+
+
+def test_an_apology_e_mail_given_up_on_names_its_dossier_on_the_admins_jobs_page(late, smtp, app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 1)
+    # No SMTP server listens: the one attempt allowed fails and the e-mails are given up on.
+    assert send_reminders(at(TODAY, 7)).marked_failed == 2
+    commit()
+    admin = make_user("admin", None)
+    commit()
+    login(client, admin.username)
+    page = client.get("/admin/jobs/").get_data(as_text=True)
+    failed_table = page.split('id="failed-mail"', 1)[1].split("</table>", 1)[0]
+    for code in late.letters:
+        assert f"hồ sơ {code} (Phòng Tư pháp)" in failed_table
