@@ -60,6 +60,10 @@ CASES = [
     ("directives.new", "POST", "/directives/new",
      {"number": "9/UBND", "kind": "cong_van", "issued_on": "2026-03-02", "issuer": "UBND", "subject": "V/v",
       "parent_id": "0"}, expect(MANAGES, 303, hidden=None)),
+    ("directives.edit", "GET", "/directives/{directive}/edit", None, expect(MANAGES, 200, hidden=None)),
+    ("directives.edit", "POST", "/directives/{directive}/edit",
+     {"number": "9/UBND", "kind": "cong_van", "issued_on": "2026-03-02", "issuer": "UBND", "subject": "V/v sửa",
+      "parent_id": "0", "version": "{directive_version}"}, expect(MANAGES, 303, hidden=None)),
     ("tasks.new", "GET", "/tasks/new/{directive}", None, expect(MANAGES, 200, hidden=None)),
     ("tasks.new", "POST", "/tasks/new/{directive}",
      {"title": "Việc mới", "lead_unit_id": "{lead}", "deadline_kind": "date", "deadline": "2026-03-30"},
@@ -87,6 +91,8 @@ CASES = [
      {"number": "9/UBND", "issued_on": "2026-03-02", "issuer": "UBND", "subject": "V/v"},
      expect(MANAGES, 201, hidden=None)),
     ("api.directive", "GET", "/api/v1/directives/{directive}", None, EVERYONE),
+    ("api.update_directive", "PATCH", "/api/v1/directives/{directive}",
+     {"subject": "V/v sửa", "version": "{directive_version}"}, expect(MANAGES, 200, hidden=None)),
     ("api.create_task", "POST", "/api/v1/directives/{directive}/tasks",
      {"title": "Việc", "lead_unit_id": "{lead}"}, expect(MANAGES, 201, hidden=None)),
     ("api.tasks", "GET", "/api/v1/tasks", None, EVERYONE),
@@ -140,7 +146,8 @@ def build_world():
         "directive": directive.id, "task": task.id, "awaiting": awaiting.id, "lead": lead.id,
         "task_version": task.version, "awaiting_version": awaiting.version, "calendar_day": calendar_day.id,
         "lead_staff_id": users["lead_staff"].id, "lead_unit_id": lead.id, "coord_unit_id": coord.id,
-        "stranger_unit_id": stranger.id, "task_obj": task, "awaiting_obj": awaiting, "directive_obj": directive,
+        "stranger_unit_id": stranger.id, "directive_version": directive.version,
+        "task_obj": task, "awaiting_obj": awaiting, "directive_obj": directive,
     }
     for module in AREA_MODULES:
         if hasattr(module, "setup"):

@@ -99,6 +99,11 @@ SCHEMAS: dict[str, Any] = {
          "kind": STR, "parent_id": _nullable(INT), "confidential": BOOL},
         ["number", "issued_on", "issuer", "subject"],
     ),
+    "DirectivePatch": _obj(
+        {"number": STR, "issued_on": DATE, "issuer": STR, "signer": _nullable(STR), "subject": STR,
+         "kind": STR, "parent_id": _nullable(INT), "confidential": BOOL, "version": INT},
+        ["version"],
+    ),
     "Directive": _obj(
         {"id": INT, "number": STR, "kind": STR, "issued_on": DATE, "issuer": STR, "signer": _nullable(STR),
          "subject": STR, "parent_id": _nullable(INT), "confidential": BOOL, "version": INT,
@@ -552,6 +557,10 @@ def _paths() -> dict[str, Any]:
         "/directives/{id}": {
             "get": {"summary": "Văn bản và các nhiệm vụ", "parameters": [_id_param()], "responses": {
                 **_answer("200", _ref("Directive"), "Directive"), **_errors("404")}},
+            "patch": {"summary": "Sửa văn bản (office); cần version; trường không gửi giữ nguyên",
+                      "parameters": [_id_param()], "requestBody": _json_body(_ref("DirectivePatch")),
+                      "responses": {**_answer("200", _ref("Directive"), "Directive"),
+                                    **_errors("400", "403", "404", "409", "422")}},
         },
         "/directives/{id}/tasks": {
             "post": {"summary": "Giao nhiệm vụ (office)", "parameters": [_id_param()],

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.roles import ROLE_LABELS
 from kpi_tasks.audit.models import AuditEvent, ChangeLine
+from kpi_tasks.directives.models import DIRECTIVE_KINDS
 from kpi_tasks.extensions import db
 from kpi_tasks.units.models import UNIT_KIND_LABELS
 
@@ -88,12 +89,21 @@ FIELD_LABELS = {
     "role": "Vai trò",
     "unit": "Đơn vị",
     "released_task_ids": "Thôi theo dõi các nhiệm vụ (mã số)",
+    "directive_kind": "Loại văn bản",
+    "issued_on": "Ngày ban hành",
+    "issuer": "Cơ quan ban hành",
+    "signer": "Người ký",
+    "subject": "Trích yếu",
+    "parent_directive": "Thực hiện văn bản cấp trên",
+    "confidential": "Văn bản mật",
 }
 # Fields whose logged values name a person: by username (a list of them) or by user id.
 _USERNAME_FIELDS = frozenset({"assignees"})
 _USER_ID_FIELDS = frozenset({"leader_id"})
 # Fields whose logged values are codes with a Vietnamese name.
-_CODE_LABELS: dict[str, dict[str, str]] = {"role": ROLE_LABELS, "kind": UNIT_KIND_LABELS}
+_CODE_LABELS: dict[str, dict[str, str]] = {
+    "role": ROLE_LABELS, "kind": UNIT_KIND_LABELS, "directive_kind": DIRECTIVE_KINDS,
+}
 STATE_LABELS = {
     "open": "Đang thực hiện",
     "awaiting_review": "Chờ xác nhận",

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app
 from kpi_tasks.api.input import api_user, json_fields
 from kpi_tasks.clock import today
 from kpi_tasks.directives.models import DIRECTIVE_KINDS, Directive
-from kpi_tasks.directives.services import create_directive, get_directive_or_404
+from kpi_tasks.directives.services import create_directive, get_directive_or_404, update_directive
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.api import task_json
 from kpi_tasks.tasks.queries import TaskFilters, task_rows_query
@@ -55,6 +55,30 @@ def get_directive_api(directive_id: int) -> dict:
     return {**directive_json(directive), "tasks": [task_json(row.Task, row.status, row.due_soon) for row in rows]}
 
 
+def update_directive_api(directive_id: int) -> dict:
+    """PATCH: the fields sent replace the stored ones; the others stay (`signer` and `parent_id` null clear)."""
+    user = api_user()
+    directive = get_directive_or_404(directive_id, user)
+    fields = json_fields()
+    sent = fields.data
+    version = fields.integer("version", required=True)
+    values = {
+        "number": fields.text("number", required=True) if "number" in sent else directive.number,
+        "issued_on": fields.date("issued_on", required=True) if "issued_on" in sent else directive.issued_on,
+        "issuer": fields.text("issuer", required=True) if "issuer" in sent else directive.issuer,
+        "subject": fields.text("subject", required=True) if "subject" in sent else directive.subject,
+        "signer": fields.text("signer") if "signer" in sent else directive.signer,
+        "kind": fields.choice("kind", tuple(DIRECTIVE_KINDS)) if "kind" in sent else directive.kind,
+        "parent_id": fields.integer("parent_id") if "parent_id" in sent else directive.parent_id,
+        "confidential": fields.boolean("confidential") if "confidential" in sent else directive.confidential,
+    }
+    fields.done()
+    update_directive(directive, user, expected_version=version, **values)
+    db.session.commit()
+    return get_directive_api(directive.id)
+
+
 def register_api(bp: Blueprint) -> None:
     bp.add_url_rule("/directives", "create_directive", create_directive_api, methods=["POST"])
     bp.add_url_rule("/directives/<int:directive_id>", "directive", get_directive_api, methods=["GET"])
+    bp.add_url_rule("/directives/<int:directive_id>", "update_directive", update_directive_api, methods=["PATCH"])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from kpi_tasks.directives.models import DIRECTIVE_KINDS
@@ -18,3 +18,4 @@ class DirectiveForm(Form):
     subject = TextAreaField("Trích yếu", validators=[DataRequired("Chưa nhập trích yếu."), Length(max=20000)])
     parent_id = SelectField("Thực hiện văn bản cấp trên", coerce=int, choices=[], validate_choice=False)
     confidential = BooleanField("Văn bản mật (không theo dõi nhiệm vụ trên hệ thống)")
+    version = HiddenField()  # the version an edit started from; empty for a new directive

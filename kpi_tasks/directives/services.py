@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -13,10 +14,13 @@ from kpi_tasks.accounts.permissions import (
     can_view_directive,
 )
 from kpi_tasks.audit.services import record
-from kpi_tasks.clock import today
+from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.clock import today, utcnow
 from kpi_tasks.directives.models import DIRECTIVE_KINDS, Directive
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.services import DEADLINE_WORKING_DAYS
 from kpi_tasks.text import fold, format_date
 from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
 
@@ -79,6 +83,54 @@ def check_unique_number(number: str, issuer: str, issued_on: dt.date, *, exclude
         raise DuplicateDirectiveError(existing)
 
 
+def _checked_fields(
+    errors: dict[str, str],
+    *,
+    number: str,
+    issued_on: dt.date | None,
+    issuer: str,
+    subject: str,
+    signer: str | None,
+    kind: str | None,
+    parent_id: int | None,
+    directive_id: int | None = None,
+) -> dict[str, Any]:
+    """The fields of a directive as stored, with what is wrong with them added to `errors`."""
+    values: dict[str, Any] = {
+        "number": check_text(errors, "number", number, "số, ký hiệu văn bản", required=True, max_length=80),
+        "issuer": check_text(errors, "issuer", issuer, "cơ quan ban hành", required=True, max_length=255),
+        "subject": check_text(errors, "subject", subject, "trích yếu", required=True, max_length=MAX_TEXT_LENGTH),
+        "signer": check_text(errors, "signer", signer, "người ký", max_length=255) or None,
+        "kind": kind or "cong_van",
+        "issued_on": issued_on,
+        "parent_id": parent_id,
+    }
+    if values["kind"] not in DIRECTIVE_KINDS:
+        errors["kind"] = "Loại văn bản không hợp lệ."
+    if issued_on is None:
+        errors["issued_on"] = "Chưa nhập ngày ban hành."
+    elif issued_on > today():
+        errors["issued_on"] = "Ngày ban hành không được sau ngày hôm nay."
+    if parent_id is not None:
+        if db.session.get(Directive, parent_id) is None:
+            errors["parent_id"] = "Văn bản cấp trên không tồn tại."
+        elif directive_id is not None and _implements(parent_id, directive_id):
+            errors["parent_id"] = "Văn bản cấp trên không thể là chính văn bản này hoặc văn bản thực hiện nó."
+    return values
+
+
+def _implements(directive_id: int, ancestor_id: int) -> bool:
+    """Whether `directive_id` is `ancestor_id` or implements it, directly or down a chain."""
+    seen: set[int] = set()
+    current: int | None = directive_id
+    while current is not None and current not in seen:
+        if current == ancestor_id:
+            return True
+        seen.add(current)
+        current = db.session.scalar(sa.select(Directive.parent_id).where(Directive.id == current))
+    return False
+
+
 def create_directive(
     actor: User,
     *,
@@ -94,39 +146,106 @@ def create_directive(
     if not can_manage_tasks(actor):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được nhập văn bản chỉ đạo.")
     errors: dict[str, str] = {}
-    number = check_text(errors, "number", number, "số, ký hiệu văn bản", required=True, max_length=80)
-    issuer = check_text(errors, "issuer", issuer, "cơ quan ban hành", required=True, max_length=255)
-    subject = check_text(errors, "subject", subject, "trích yếu", required=True, max_length=MAX_TEXT_LENGTH)
-    signer = check_text(errors, "signer", signer, "người ký", max_length=255) or None
-    kind = kind or "cong_van"
-    if kind not in DIRECTIVE_KINDS:
-        errors["kind"] = "Loại văn bản không hợp lệ."
-    if issued_on is None:
-        errors["issued_on"] = "Chưa nhập ngày ban hành."
-    elif issued_on > today():
-        errors["issued_on"] = "Ngày ban hành không được sau ngày hôm nay."
-    if parent_id is not None and db.session.get(Directive, parent_id) is None:
-        errors["parent_id"] = "Văn bản cấp trên không tồn tại."
+    values = _checked_fields(errors, number=number, issued_on=issued_on, issuer=issuer, subject=subject,
+                             signer=signer, kind=kind, parent_id=parent_id)
     if errors:
         raise ValidationError("Thông tin văn bản chưa hợp lệ.", errors)
-    if issued_on is not None:  # always: a missing date was refused above
-        check_unique_number(number, issuer, issued_on)
+    check_unique_number(values["number"], values["issuer"], values["issued_on"])
     directive = Directive(
-        number=number,
-        issued_on=issued_on,
-        issuer=issuer,
-        subject=subject,
-        subject_folded=fold(f"{number} {subject}"),
-        signer=signer,
-        kind=kind,
-        parent_id=parent_id,
+        **values,
+        subject_folded=fold(f"{values['number']} {values['subject']}"),
         confidential=bool(confidential),
         created_by_id=actor.id,
     )
     db.session.add(directive)
     db.session.flush()
-    record(actor, "directive", directive.id, "create", {"number": (None, number)})
+    record(actor, "directive", directive.id, "create", {"number": (None, values["number"])})
     return directive
+
+
+def _directive_snapshot(directive: Directive) -> dict[str, Any]:
+    return {
+        "number": directive.number,
+        "directive_kind": directive.kind,
+        "issued_on": directive.issued_on.isoformat(),
+        "issuer": directive.issuer,
+        "signer": directive.signer,
+        "subject": directive.subject,
+        "parent_directive": directive.parent.number if directive.parent else None,
+        "confidential": directive.confidential,
+    }
+
+
+def update_directive(
+    directive: Directive,
+    actor: User,
+    *,
+    expected_version: int | None,
+    number: str,
+    issued_on: dt.date | None,
+    issuer: str,
+    subject: str,
+    signer: str | None = None,
+    kind: str | None = None,
+    parent_id: int | None = None,
+    confidential: bool = False,
+) -> dict[str, Any]:
+    """The office corrects what it typed. A new date of issue moves the deadlines counted in working days from
+    it (a task with an approved extension keeps its extended deadline). Returns the changes logged."""
+    if not can_manage_tasks(actor):
+        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được sửa văn bản chỉ đạo.")
+    if expected_version is not None and expected_version != directive.version:
+        raise ConflictError(
+            f"Văn bản vừa được người khác sửa (phiên bản {directive.version}, bạn đang sửa phiên bản "
+            f"{expected_version}). Vui lòng tải lại trang để xem thay đổi mới nhất rồi thực hiện lại."
+        )
+    errors: dict[str, str] = {}
+    values = _checked_fields(errors, number=number, issued_on=issued_on, issuer=issuer, subject=subject,
+                             signer=signer, kind=kind, parent_id=parent_id, directive_id=directive.id)
+    if errors:
+        raise ValidationError("Thông tin văn bản chưa hợp lệ.", errors)
+    check_unique_number(values["number"], values["issuer"], values["issued_on"], exclude_id=directive.id)
+    before = _directive_snapshot(directive)
+    old_issued_on = directive.issued_on
+    for name, value in values.items():
+        setattr(directive, name, value)
+    directive.confidential = bool(confidential)
+    directive.subject_folded = fold(f"{directive.number} {directive.subject}")
+    db.session.flush()
+    db.session.refresh(directive, ["parent"])
+    after = _directive_snapshot(directive)
+    changes = {key: (old, after[key]) for key, old in before.items() if after[key] != old}
+    if not changes:
+        return changes
+    record(actor, "directive", directive.id, "update", changes)
+    if directive.issued_on != old_issued_on:
+        _recount_working_day_deadlines(directive, actor)
+    return changes
+
+
+def _recount_working_day_deadlines(directive: Directive, actor: User) -> None:
+    calendar = current_calendar()
+    tasks = db.session.scalars(sa.select(Task).where(
+        Task.directive_id == directive.id, Task.deadline_kind == DEADLINE_WORKING_DAYS,
+        Task.deadline_working_days.is_not(None),
+    ).order_by(Task.id))
+    note = f"Ngày ban hành văn bản sửa thành {format_date(directive.issued_on)}."
+    for task in tasks:
+        deadline = calendar.add_working_days(directive.issued_on, task.deadline_working_days)
+        if deadline == task.deadline:
+            continue
+        changes: dict[str, Any] = {"deadline": (_iso(task.deadline), deadline.isoformat())}
+        if task.effective_deadline == task.deadline:  # no extension approved: the effective deadline follows
+            changes["effective_deadline"] = (_iso(task.effective_deadline), deadline.isoformat())
+            task.effective_deadline = deadline
+        task.deadline = deadline
+        task.updated_at = utcnow()
+        record(actor, "task", task.id, "update", changes, note=note)
+    db.session.flush()
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def get_directive_or_404(directive_id: int, user: User) -> Directive:

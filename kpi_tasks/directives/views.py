@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.permissions import can_manage_tasks
+from kpi_tasks.audit.services import ACTION_LABELS, history
 from kpi_tasks.clock import today
 from kpi_tasks.directives.forms import DirectiveForm
 from kpi_tasks.directives.models import Directive
@@ -14,13 +18,15 @@ from kpi_tasks.directives.services import (
     create_directive,
     get_directive_or_404,
     list_directives_query,
+    update_directive,
 )
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import options, show_errors
+from kpi_tasks.forms import form_version, options, show_errors
 from kpi_tasks.tasks.queries import TaskFilters, task_rows_query
 
 bp = Blueprint("directives", __name__, url_prefix="/directives")
+T = TypeVar("T")
 
 
 @bp.get("/")
@@ -37,38 +43,82 @@ def new() -> str | Response:
     if not can_manage_tasks(current_user):
         abort(403)
     form = DirectiveForm()
-    recent = db.session.scalars(sa.select(Directive).order_by(Directive.issued_on.desc()).limit(200))
-    form.parent_id.choices = options(
-        [(0, "— Không —")] + [(d.id, f"{d.number} ({d.issued_on:%d/%m/%Y})") for d in recent]
-    )
+    _parent_choices(form)
     duplicate: Directive | None = None
     if form.validate_on_submit():
-        try:
-            directive = create_directive(
-                current_user,
-                number=form.number.data or "",
-                issued_on=form.issued_on.data,
-                issuer=form.issuer.data or "",
-                subject=form.subject.data or "",
-                signer=form.signer.data,
-                kind=form.kind.data,
-                parent_id=form.parent_id.data or None,
-                confidential=form.confidential.data,
-            )
-        except DuplicateDirectiveError as error:
-            db.session.rollback()
-            duplicate = error.existing
-            form.number.errors = [*list(form.number.errors), error.fields["number"]]
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
+        saved, created, duplicate = _save(form, lambda: create_directive(current_user, **_form_values(form)))
+        if saved and created is not None:
             flash("Đã lưu văn bản. Tiếp theo, thêm các nhiệm vụ của văn bản.", "success")
-            return redirect(url_for("directives.detail", directive_id=directive.id), 303)
+            return redirect(url_for("directives.detail", directive_id=created.id), 303)
     elif request.method == "GET":
         form.issuer.data = form.issuer.data or current_app.config["ISSUER_NAME"]
     return render_template("directives/form.html", form=form, duplicate=duplicate)
+
+
+@bp.route("/<int:directive_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(directive_id: int) -> str | Response:
+    directive = get_directive_or_404(directive_id, current_user)
+    if not can_manage_tasks(current_user):
+        abort(403)
+    form = DirectiveForm(obj=directive if request.method == "GET" else None)
+    _parent_choices(form, directive)
+    if request.method == "GET":
+        form.parent_id.data = directive.parent_id or 0
+        form.version.data = str(directive.version)
+    duplicate: Directive | None = None
+    if form.validate_on_submit():
+        saved, changes, duplicate = _save(form, lambda: update_directive(
+            directive, current_user, expected_version=form_version(form), **_form_values(form)))
+        if saved:
+            flash("Đã lưu thay đổi của văn bản." if changes else "Không có thay đổi nào.", "success")
+            return redirect(url_for("directives.detail", directive_id=directive_id), 303)
+        directive = get_directive_or_404(directive_id, current_user)
+    return render_template("directives/form.html", form=form, duplicate=duplicate, directive=directive,
+                           events=history("directive", directive.id), action_labels=ACTION_LABELS)
+
+
+def _save(form: DirectiveForm, save: Callable[[], T]) -> tuple[bool, T | None, Directive | None]:
+    """Run `save` and commit; a refusal is rolled back and told on the form. Returns (saved, what `save`
+    returned, the directive that already has the number when that was the refusal)."""
+    try:
+        result = save()
+    except DuplicateDirectiveError as error:
+        db.session.rollback()
+        form.number.errors = [*list(form.number.errors), error.fields["number"]]
+        return False, None, error.existing
+    except (ValidationError, ConflictError) as error:
+        db.session.rollback()
+        show_errors(form, error)
+        return False, None, None
+    db.session.commit()
+    return True, result, None
+
+
+def _parent_choices(form: DirectiveForm, directive: Directive | None = None) -> None:
+    """The 200 latest directives, and the current parent of the one edited, wherever it is in the list."""
+    query = sa.select(Directive).order_by(Directive.issued_on.desc(), Directive.id.desc()).limit(200)
+    if directive is not None:
+        query = query.where(Directive.id != directive.id)
+    choices = list(db.session.scalars(query))
+    if directive is not None and directive.parent is not None and directive.parent not in choices:
+        choices.append(directive.parent)
+    form.parent_id.choices = options(
+        [(0, "— Không —")] + [(d.id, f"{d.number} ({d.issued_on:%d/%m/%Y})") for d in choices]
+    )
+
+
+def _form_values(form: DirectiveForm) -> dict:
+    return {
+        "number": form.number.data or "",
+        "issued_on": form.issued_on.data,
+        "issuer": form.issuer.data or "",
+        "subject": form.subject.data or "",
+        "signer": form.signer.data,
+        "kind": form.kind.data,
+        "parent_id": form.parent_id.data or None,
+        "confidential": form.confidential.data,
+    }
 
 
 @bp.get("/<int:directive_id>")
