@@ -22,6 +22,7 @@ from werkzeug.security import generate_password_hash
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.directives.models import Directive
+from kpi_tasks.directives.services import uniqueness_key
 from kpi_tasks.dossiers.models import CHANNELS, ISSUED, LATE, PENDING, ApologyLetter, Dossier
 from kpi_tasks.dossiers.queries import monthly_figures
 from kpi_tasks.dossiers.services import ensure_computed_kpis
@@ -113,8 +114,10 @@ def generate(tasks: int = 100_000, units: int = 250, updates_per_task: int = 5, 
         year = FIRST_YEAR + number // directives_per_year
         issued = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(0, 330))
         subject = f"V/v {rng.choice(VERBS).lower()} {rng.choice(OBJECTS)} năm {year}"
+        issued = min(issued, BENCH_TODAY)
         directive_rows.append({"id": number + 1, "number": f"{number + 1}/UBND-VP", "kind": "cong_van",
-                               "issued_on": min(issued, BENCH_TODAY), "issuer": "UBND tỉnh", "subject": subject,
+                               "issued_on": issued, "issuer": "UBND tỉnh", "subject": subject,
+                               "number_key": uniqueness_key(f"{number + 1}/UBND-VP", "UBND tỉnh", issued),
                                "subject_folded": fold(subject), "confidential": False, "created_by_id": 1,
                                "created_at": now, "version": 1})
     _insert(Directive, iter(directive_rows))

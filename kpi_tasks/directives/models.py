@@ -29,6 +29,11 @@ class Directive(db.Model):
     signer: Mapped[str | None] = mapped_column(sa.String(255))
     subject: Mapped[str] = mapped_column(sa.Text)
     subject_folded: Mapped[str] = mapped_column(sa.Text, default="")
+    # "2026|ubnd huyện bình sơn|999/ubnd-vp": year of issue, issuer and number as compared for uniqueness
+    # (directives/services.py, uniqueness_key). The unique index makes the database refuse what two clerks
+    # entering the same directive at once would both pass the check with. NULL for the directives that
+    # already shared a number when the index came (migration 0012).
+    number_key: Mapped[str | None] = mapped_column(sa.Text)
     # Confidential documents are recorded but their tasks are not tracked here.
     confidential: Mapped[bool] = mapped_column(default=False)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directives.id"))
@@ -39,6 +44,7 @@ class Directive(db.Model):
     parent: Mapped[Directive | None] = relationship(remote_side=[id])
 
     __table_args__ = (
+        sa.Index("uq_directives_number_key", "number_key", unique=True),
         # The few confidential directives, whose tasks every list and count leaves out (tasks/queries.py).
         sa.Index("ix_directives_confidential", "id", sqlite_where=sa.text("confidential IS 1"),
                  postgresql_where=sa.text("confidential IS true")),

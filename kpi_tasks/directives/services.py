@@ -6,6 +6,7 @@ import unicodedata
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
@@ -52,6 +53,32 @@ def number_key(number: str) -> str:
 
 def _issuer_key(issuer: str) -> str:
     return " ".join(unicodedata.normalize("NFC", issuer).split()).casefold()
+
+
+def uniqueness_key(number: str, issuer: str, issued_on: dt.date) -> str:
+    """What `directives.number_key` holds under its unique index: the year, the issuer and the number as
+    compared (migration 0012 keeps a copy of this rule)."""
+    return f"{issued_on.year}|{_issuer_key(issuer)}|{number_key(number)}"
+
+
+def _flush_refusing_a_number_taken_meanwhile(number: str, issuer: str, issued_on: dt.date) -> None:
+    """Flush. A directive with the same number committed by someone else since the check (two clerks entering
+    one directive at once) makes the unique index refuse it: that is told as the check tells it. The session
+    is then unusable until the caller rolls back, as after any refusal, so the first directive is read on a
+    connection of its own."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        key = uniqueness_key(number, issuer, issued_on)
+        with db.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(*(Directive.__table__.c[name] for name in
+                            ("id", "number", "kind", "issued_on", "issuer", "subject")))
+                .where(Directive.__table__.c.number_key == key)
+            ).mappings().first()
+        if row is None:
+            raise
+        raise DuplicateDirectiveError(Directive(**row)) from error
 
 
 def find_same_number(
@@ -154,11 +181,12 @@ def create_directive(
     directive = Directive(
         **values,
         subject_folded=fold(f"{values['number']} {values['subject']}"),
+        number_key=uniqueness_key(values["number"], values["issuer"], values["issued_on"]),
         confidential=bool(confidential),
         created_by_id=actor.id,
     )
     db.session.add(directive)
-    db.session.flush()
+    _flush_refusing_a_number_taken_meanwhile(values["number"], values["issuer"], values["issued_on"])
     record(actor, "directive", directive.id, "create", {"number": (None, values["number"])})
     return directive
 
@@ -211,7 +239,8 @@ def update_directive(
         setattr(directive, name, value)
     directive.confidential = bool(confidential)
     directive.subject_folded = fold(f"{directive.number} {directive.subject}")
-    db.session.flush()
+    directive.number_key = uniqueness_key(directive.number, directive.issuer, directive.issued_on)
+    _flush_refusing_a_number_taken_meanwhile(directive.number, directive.issuer, directive.issued_on)
     db.session.refresh(directive, ["parent"])
     after = _directive_snapshot(directive)
     changes = {key: (old, after[key]) for key, old in before.items() if after[key] != old}

@@ -8,8 +8,11 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
+from kpi_tasks import create_app
 from kpi_tasks.demo.seed import DEMO_PASSWORD
+from kpi_tasks.directives import services as directive_services
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import DuplicateDirectiveError, find_same_number, number_key
 from kpi_tasks.errors import ConflictError
@@ -147,3 +150,55 @@ def test_the_intake_confirmation_refuses_a_directive_entered_twice_and_keeps_the
     intake = db.session.get(IntakeDraft, int(url.rsplit("/", 1)[1]))
     assert intake.directive_id is None  # still open: its drafts can be saved, corrected or discarded
     assert client.get(url).status_code == 200
+
+
+def test_the_database_refuses_a_number_that_a_concurrent_entry_took_after_the_check(app_ctx, monkeypatch):
+    """Two clerks enter the same directive at once: both checks find nothing, the unique index refuses the
+    second insert, and the refusal names the first directive as the check would have."""
+    office = make_office()
+    first = make_directive(office, issued_on=dt.date(2026, 3, 2), number="999/UBND-VP", issuer=ISSUER,
+                           subject="V/v tăng cường công tác phòng, chống dịch bệnh")
+    commit()
+    first_id = first.id
+    monkeypatch.setattr(directive_services, "check_unique_number", lambda *args, **kwargs: None)
+    with pytest.raises(DuplicateDirectiveError) as caught:
+        make_directive(office, issued_on=dt.date(2026, 3, 9), number="999/ubnd-vp", issuer=ISSUER.upper())
+    assert caught.value.existing.id == first_id
+    assert "Đã có văn bản số 999/UBND-VP ngày 02/03/2026 của UBND huyện Bình Sơn" in caught.value.message
+    db.session.rollback()
+    assert _count(Directive) == 1
+    # An edit that would take the number is refused the same way.
+    other = make_directive(office, issued_on=dt.date(2026, 3, 9), number="1000/UBND-VP", issuer=ISSUER)
+    commit()
+    with pytest.raises(DuplicateDirectiveError) as caught:
+        directive_services.update_directive(
+            other, office, expected_version=other.version, number="999/UBND-VP", issued_on=other.issued_on,
+            issuer=other.issuer, subject=other.subject)
+    assert caught.value.existing.id == first_id
+    db.session.rollback()
+    assert db.session.get(Directive, other.id).number == "1000/UBND-VP"
+
+
+def test_the_migration_keys_existing_directives_and_leaves_old_duplicates_unkeyed(tmp_path):
+    """Directives entered twice before the check existed survive the migration that adds the unique index."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}"})
+    with app.app_context():
+        upgrade(revision="0011_directions_reminders")
+        insert = sa.text(
+            "INSERT INTO directives (id, number, kind, issued_on, issuer, subject, subject_folded, confidential,"
+            " created_at, version) VALUES (:id, :number, 'cong_van', :issued_on, :issuer, 'V/v', 'v/v', 0,"
+            " '2026-01-01 00:00:00', 1)")
+        with db.engine.begin() as connection:
+            for directive_id, number, issued_on, issuer in (
+                (1, "15/UBND-VP", "2025-03-02", ISSUER), (2, "15/ubnd-vp ", "2025-06-02", " ubnd huyện Bình Sơn"),
+                (3, "15/UBND-VP", "2026-03-02", ISSUER), (4, "15/UBND-VP", "2025-03-02", "UBND xã Bình Thạnh"),
+            ):
+                connection.execute(insert, {"id": directive_id, "number": number, "issued_on": issued_on,
+                                            "issuer": issuer})
+        upgrade()
+        keys = dict(db.session.execute(sa.text("SELECT id, number_key FROM directives ORDER BY id")).all())
+        db.session.remove()
+        db.engine.dispose()
+    assert keys == {1: "2025|ubnd huyện bình sơn|15/ubnd-vp", 2: None, 3: "2026|ubnd huyện bình sơn|15/ubnd-vp",
+                    4: "2025|ubnd xã bình thạnh|15/ubnd-vp"}
