@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import re
 
+from kpi_tasks.intake.paragraphs import opens_item
 from kpi_tasks.intake.text import Line, Text, is_upper_block, match_form, vn
 from kpi_tasks.intake.unit_phrases import UNIT_HEAD_RE
 
@@ -171,8 +172,8 @@ def _subject_continuation(texts: list[str], lows: list[str], index: int, parts: 
         if not text:
             index += 1
             continue
-        if _ADDRESSEE_RE.match(lows[index]) or _MOTTO_RE.search(lows[index]):
-            break
+        if _ADDRESSEE_RE.match(lows[index]) or _MOTTO_RE.search(lows[index]) or opens_item(text):
+            break  # a numbered item is the body, when a pasted text has no "Kính gửi" between them
         if not (text[0].islower() or text[0].isdigit() or (parts and parts[-1].endswith("-"))):
             break
         parts.append(text)

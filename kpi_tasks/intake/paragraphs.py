@@ -76,6 +76,12 @@ def _marker(text: str, after_sentence: bool = False) -> _Marker | None:
     return None
 
 
+def opens_item(text: str) -> bool:
+    """Whether a line opens a numbered or lettered item ("1. Giao …", "2.1.", "II.", "a) …")."""
+    marker = _marker(text)
+    return marker is not None and marker.kind != "bullet"
+
+
 @dataclasses.dataclass(slots=True)
 class Paragraph:
     start: int

@@ -63,6 +63,8 @@ _GROUP_KINDS = {GROUP_DEPARTMENTS: "department", GROUP_COMMUNES: "commune", GROU
 # The document-type abbreviation in a number and symbol ("15/KH-UBND"); a công văn has none ("45/UBND-VP").
 _SYMBOL_KINDS = {"KH": "ke_hoach", "QĐ": "quyet_dinh", "TB": "thong_bao", "CT": "chi_thi"}
 _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)")
+_LABELLED_UNITS_RE = re.compile(
+    r"(?:(?:cơ quan|đơn vị)\s+(?:chủ trì|thực hiện|đầu mối|phối hợp)\s*:[^.;]*[.;]\s*)+", re.IGNORECASE)
 # Errors of the task services, by the review form's field they belong to.
 _TASK_FIELDS = {
     "title": "title",
@@ -307,15 +309,13 @@ def lead_choices(names: Iterable[str], units: Sequence[Unit]) -> tuple[list[str]
     for name in names:
         token = group_token_for(name)
         if token is not None:
-            choice = f"kind:{_GROUP_KINDS[token]}"
+            named = [f"kind:{_GROUP_KINDS[token]}"]
         else:
-            found = match_unit(name, units)
-            if not found:
+            # one unit, or each unit a name joins ("Phòng Nội vụ và Tư pháp")
+            named = [f"unit:{unit_id}" for unit_id in match_unit(name, units)]
+            if not named:
                 unmatched.append(name)
-                continue
-            choice = f"unit:{found[0]}"
-        if choice not in choices:
-            choices.append(choice)
+        choices.extend(choice for choice in named if choice not in choices)
     return choices, unmatched
 
 
@@ -323,6 +323,9 @@ def title_of(text: str) -> str:
     """A task title from an assignment's text: its first sentence, cut at a word within TITLE_LENGTH.
     Addressees before a colon ("Giao Văn phòng …: Khảo sát, lựa chọn …") are left to the lead field."""
     text = " ".join(text.split())
+    labels = _LABELLED_UNITS_RE.match(text)
+    if labels and len(text[labels.end():].split()) >= _MIN_TITLE_WORDS:
+        text = text[labels.end():]  # "Cơ quan chủ trì: X; cơ quan phối hợp: Y. Xây dựng …": the work is after
     head, colon, rest = text.partition(": ")
     if colon and len(head) <= TITLE_LENGTH and "." not in head and len(rest.split()) >= _MIN_TITLE_WORDS:
         text = rest[:1].upper() + rest[1:]

@@ -14,6 +14,7 @@ so the intake works with database rows, fixtures and plain data alike.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -206,8 +207,62 @@ def match_unit(name: str, units: Iterable[UnitLike | Sequence[object]]) -> list[
     if token is not None:
         kind = _GROUP_KINDS[token]
         return [unit.id for unit in known if kind is None or unit.kind == kind]
+    exact = _match_exact(name, known)
+    if exact is not None:
+        return [exact]
+    joined = _joined_units(name, known)
+    if joined:
+        return joined
     found = _match_single(name, known)
     return [found] if found is not None else []
+
+
+# Where a name may join two units under one head noun: "Phòng Nội vụ và Tư pháp", "Phòng Nội vụ, Tư pháp".
+_JOIN_RE = re.compile(r"\s*,\s*|\s+(?:và|va)\s+", re.IGNORECASE)
+_MAX_JOINS = 6  # cut points tried in every combination: 2**6 at most
+
+
+def _joined_units(name: str, known: list[KnownUnit]) -> list[int]:
+    """The units a name joins, when it is no unit's name itself: each part, the head noun carried over to the
+    parts that lack it, must be exactly one unit's name ("Phòng Tư pháp và Văn hóa và Thông tin" is Phòng
+    Tư pháp and Phòng Văn hóa và Thông tin). The fewest cuts that work win; no such cut, no units."""
+    words = name.split()
+    joins = list(_JOIN_RE.finditer(name))
+    if not words or not joins or len(joins) > _MAX_JOINS:
+        return []
+    head = words[0]
+    for cut_count in range(1, len(joins) + 1):
+        for cuts in itertools.combinations(joins, cut_count):
+            found = _parts_matched(name, cuts, head, known)
+            if found:
+                return found
+    return []
+
+
+def _parts_matched(name: str, cuts: tuple[re.Match[str], ...], head: str, known: list[KnownUnit]) -> list[int]:
+    bounds = [0, *(bound for cut in cuts for bound in (cut.start(), cut.end())), len(name)]
+    found: list[int] = []
+    for start, end in zip(bounds[::2], bounds[1::2], strict=True):
+        part = name[start:end].strip()
+        unit_id = _match_exact(part, known)
+        if unit_id is None and start > 0:
+            unit_id = _match_exact(f"{head} {part}", known)
+        if unit_id is None or unit_id in found:
+            return []
+        found.append(unit_id)
+    return found
+
+
+def _match_exact(name: str, known: list[KnownUnit]) -> int | None:
+    """The one unit whose name compares equal to `name`, or whose code it is."""
+    key = match_key(name)
+    if not key:
+        return None
+    exact = [unit.id for unit in known if match_key(unit.name) == key]
+    if len(exact) == 1:
+        return exact[0]
+    by_code = [unit.id for unit in known if unit.code.strip().lower() == name.strip().lower()]
+    return by_code[0] if len(by_code) == 1 else None
 
 
 # "Phòng" alone, or any one word, says too little to pick a unit.
@@ -216,15 +271,7 @@ _MIN_SHARED_WORDS = 2
 
 def _match_single(name: str, known: list[KnownUnit]) -> int | None:
     key = match_key(name)
-    if not key:
-        return None
-    exact = [unit.id for unit in known if match_key(unit.name) == key]
-    if len(exact) == 1:
-        return exact[0]
-    by_code = [unit.id for unit in known if unit.code.strip().lower() == name.strip().lower()]
-    if len(by_code) == 1:
-        return by_code[0]
-    return _best_containing(set(key.split()), known)
+    return _best_containing(set(key.split()), known) if key else None
 
 
 def _best_containing(words: set[str], known: list[KnownUnit]) -> int | None:

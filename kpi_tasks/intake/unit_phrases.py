@@ -299,11 +299,20 @@ class _Lead:
     end: int = 0  # where the lead's names end in the sentence
 
 
+# "Cơ quan chủ trì: Phòng A; cơ quan phối hợp: Phòng B. Xây dựng ...": the fields of a plan written inline.
+LEAD_LABEL_RE = vn(r"(?:cơ quan|đơn vị)\s+(?:chủ trì|thực hiện|đầu mối)\s*:\s*")
+COORDINATION_LABEL_RE = vn(r"(?:cơ quan|đơn vị)\s+phối hợp\s*:\s*")
+
+
 def lead_at_start(seg: Text) -> _Lead | None:
-    """The units a sentence opens with: "Giao X ...", "Đề nghị X:", "Phòng A và UBND các xã ..."."""
+    """The units a sentence opens with: "Giao X ...", "Đề nghị X:", "Phòng A và UBND các xã ...",
+    "Cơ quan chủ trì: X"."""
     pos = 0
     if connective := _CONNECTIVE_RE.match(seg.low, pos):
         pos = connective.end()
+    if label := LEAD_LABEL_RE.match(seg.low, pos):
+        labelled = read_units(seg, label.end())
+        return _Lead(labelled.names, False, labelled.end) if labelled.names else None
     if singled_out := _SINGLED_OUT_RE.match(seg.low, pos):
         pos = singled_out.end()
     if verb := _ASSIGNING_VERB_RE.match(seg.low, pos):
@@ -381,6 +390,8 @@ def coordinating_units(seg: Text, lead: list[str]) -> list[str]:
     found: list[str] = []
     for verb in _COORDINATION_RE.finditer(seg.low):
         found += read_units(seg, verb.end()).names
+    for label in COORDINATION_LABEL_RE.finditer(seg.low):
+        found += read_units(seg, label.end()).names
     if (opening := lead_at_start(seg)) and (verb := _LEAD_COORDINATES_WITH_RE.match(seg.low, opening.end)):
         found += read_units(seg, verb.end()).names
     for verb in _LEAD_THEN_COORDINATORS_RE.finditer(seg.low):

@@ -278,6 +278,16 @@ def test_a_supporting_unit_in_parentheses_coordinates() -> None:
     assert (task["lead_units"], task["coordinating_units"]) == (["Phòng Tư pháp"], ["Phòng Nội vụ"])
 
 
+def test_the_fields_of_a_plan_written_inline_name_the_lead_and_the_coordinators() -> None:
+    (task,) = _item("Cơ quan chủ trì: Phòng Tài chính - Kế hoạch; cơ quan phối hợp: Phòng Nội vụ, Phòng Tư pháp. "
+                    "Xây dựng kế hoạch đầu tư công năm 2027, thời hạn trong tháng 5/2026.")
+    assert task["lead_units"] == ["Phòng Tài chính - Kế hoạch"]
+    assert task["coordinating_units"] == ["Phòng Nội vụ", "Phòng Tư pháp"]
+    assert (task["deadline"]["kind"], task["deadline"]["date"]) == ("period_end", "2026-05-31")
+    (task,) = _item("Đơn vị thực hiện: UBND các xã, thị trấn. Cập nhật dữ liệu dân cư hằng tháng.")
+    assert task["lead_units"] == ["@communes"]
+
+
 def test_who_gave_the_work_is_not_who_does_it() -> None:
     text = (
         f"{HEADER}Để theo dõi các nhiệm vụ do Chủ tịch UBND huyện giao cho Phòng Nội vụ, đề nghị Văn phòng "
@@ -307,3 +317,15 @@ def test_the_effect_and_execution_formulas_of_a_decision_are_not_tasks() -> None
         "này.\n"
     )
     assert _summary(parse_directive(text)) == [("Điều 1", ["Phòng Nội vụ"], [], "period_end", "2025-09-30")]
+
+
+def test_a_pasted_letter_without_addressees_keeps_its_subject_apart_from_its_first_item() -> None:
+    text = ("ỦY BAN NHÂN DÂN HUYỆN BÌNH SƠN\nSố: 120/UBND-VP\nBình Sơn, ngày 02 tháng 3 năm 2026\n"
+            "V/v triển khai nhiệm vụ cải cách hành chính\n\n"
+            "1. Các phòng Nội vụ và Tư pháp rà soát thủ tục hành chính, hoàn thành trước ngày 30/3/2026.\n"
+            "2. Phòng Văn hóa và Thông tin tuyên truyền kết quả trong quý II/2026.\n"
+            "a) về cải cách hành chính.\n")
+    result = parse_directive(text)
+    assert result["directive"]["subject"] == "triển khai nhiệm vụ cải cách hành chính"
+    assert [task["section"] for task in result["tasks"]][:2] == ["1", "2"]
+    assert result["tasks"][0]["deadline"]["date"] == "2026-03-30"

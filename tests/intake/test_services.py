@@ -89,6 +89,8 @@ def test_a_title_is_the_first_sentence_cut_at_a_word() -> None:
     assert title_of("Giao Phòng A rà soát hồ sơ. Báo cáo kết quả.") == "Giao Phòng A rà soát hồ sơ"
     assert title_of("Giao Phòng A: khảo sát, lựa chọn mô hình hay. Báo cáo.") == "Khảo sát, lựa chọn mô hình hay"
     assert title_of("Giao Phòng A: rà soát.") == "Giao Phòng A: rà soát"  # too little after the colon
+    assert title_of("Cơ quan chủ trì: Phòng Tài chính - Kế hoạch; cơ quan phối hợp: Phòng Nội vụ. Xây dựng kế "
+                    "hoạch vốn năm 2027. Báo cáo.") == "Xây dựng kế hoạch vốn năm 2027"  # the labels name units
     long = "Giao Phòng A " + "rà soát hồ sơ thủ tục " * 20
     title = title_of(long)
     assert len(title) <= 201
@@ -426,3 +428,18 @@ def test_a_decisions_targets_per_kind_of_unit_give_each_unit_its_task(app_ctx):
     assert sorted(task.lead_unit_id for task in on_time) == sorted(
         unit.id for unit in units.values() if unit.kind in ("department", "commune")
     )
+
+
+def test_units_joined_under_one_head_noun_each_lead_and_confirm_as_a_task_each(app_ctx):
+    office, units = demo_district()
+    text = ("ỦY BAN NHÂN DÂN HUYỆN THỬ NGHIỆM\nSố: 121/UBND-VP\nThử Nghiệm, ngày 02 tháng 3 năm 2026\n"
+            "V/v rà soát thủ tục hành chính\n\n"
+            "1. Các phòng Nội vụ và Tư pháp rà soát thủ tục hành chính thuộc lĩnh vực quản lý, "
+            "hoàn thành trước ngày 30/3/2026.\n")
+    intake, header, drafts = _start(office, text)
+    assert header.subject == "rà soát thủ tục hành chính"
+    [draft] = drafts
+    assert (draft.leads, draft.unmatched) == ([f"unit:{units['NV'].id}", f"unit:{units['TP'].id}"], [])
+    confirmed = confirm_intake(intake, office, header, drafts)
+    db.session.commit()
+    assert sorted(task.lead_unit.code for task in confirmed.tasks) == ["NV", "TP"]

@@ -133,3 +133,18 @@ def test_display_names_spell_out_what_the_office_reads(name: str, shown: str) ->
 def test_match_key_ignores_what_carries_no_identity() -> None:
     assert match_key("Phòng Tài chính – Kế hoạch huyện") == match_key("phong tai chinh va ke hoach")
     assert match_key("Phòng Nội vụ thị xã") == match_key("Phòng Nội vụ")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Phòng Nội vụ và Tư pháp", [2, 3]),  # "Các phòng Nội vụ và Tư pháp": one head noun, two units
+        ("Phòng Nội vụ, Tư pháp", [2, 3]),
+        ("Phòng Tư pháp và Văn hóa và Thông tin", [3, 5]),  # the second "và" is inside a unit's name
+        ("Phòng Nội vụ, Tư pháp và Tài chính - Kế hoạch", [2, 3, 4]),
+        ("Phòng Nội vụ và Phòng Tư pháp", [2, 3]),
+        ("Phòng Văn hóa và Thông tin", [5]),  # a name with "và" that is one unit stays one
+    ],
+)
+def test_a_name_joining_units_under_one_head_noun_gives_each_unit(name: str, expected: list[int]) -> None:
+    assert match_unit(name, UNITS) == expected
