@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -13,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from kpi_tasks.forms import Form, VnDateField, options
 from kpi_tasks.kpis.models import AGGREGATION_LABELS, DIRECTION_LABELS, FORMULA_LABELS, MEASURE_LABELS
+from kpi_tasks.kpis.periods import Period
 
 MAX_FIGURE = 10**15
 
@@ -33,8 +37,23 @@ class KpiForm(Form):
 
 class TargetForm(Form):
     scope = SelectField("Giao cho", validate_choice=False)
-    period = StringField("Kỳ (2026, 2026-Q1 hoặc 2026-03)", validators=[DataRequired("Chưa nhập kỳ.")])
+    # Choices from period_choices(); another code (an older year) is still accepted and checked by the service.
+    period = SelectField("Kỳ", validate_choice=False, validators=[DataRequired("Chưa chọn kỳ.")])
     target_value = StringField("Mức chỉ tiêu", validators=[DataRequired("Chưa nhập mức chỉ tiêu.")])
+
+
+def period_choices(today: dt.date, chosen: str | None = None) -> dict[str, list[SelectChoice]]:
+    """The year before, this year and the next two, each with its quarters and months, grouped by year; the
+    code already chosen is kept when it is outside them."""
+    groups: dict[str, list[SelectChoice]] = {}
+    for year in range(today.year - 1, today.year + 3):
+        periods = [Period.parse(str(year)), *(Period.parse(f"{year}-Q{quarter}") for quarter in range(1, 5)),
+                   *(Period.parse(f"{year}-{month:02d}") for month in range(1, 13))]
+        groups[f"Năm {year}"] = options((period.code, period.label) for period in periods)
+    listed = {choice.value for choices in groups.values() for choice in choices}
+    if chosen and chosen not in listed:
+        groups["Kỳ đã nhập"] = options([(chosen, chosen)])
+    return groups
 
 
 class MeasurementForm(Form):

@@ -26,7 +26,7 @@ from kpi_tasks.extensions import db
 from kpi_tasks.forms import options, show_errors
 from kpi_tasks.kpis import excel
 from kpi_tasks.kpis.charts import bar_chart, line_chart
-from kpi_tasks.kpis.forms import ImportForm, KpiForm, LinkTargetsForm, MeasurementForm, TargetForm
+from kpi_tasks.kpis.forms import ImportForm, KpiForm, LinkTargetsForm, MeasurementForm, TargetForm, period_choices
 from kpi_tasks.kpis.imports import ImportRejected, import_measurements, import_targets
 from kpi_tasks.kpis.models import (
     AGGREGATION_LABELS,
@@ -155,6 +155,7 @@ def targets(kpi_id: int) -> str | Response:
     kpi = get_kpi_or_404(kpi_id)
     form = TargetForm()
     form.scope.choices = _scope_choices()
+    form.period.choices = period_choices(today(), form.period.data)
     if request.method == "POST":
         if not can_set_kpi_targets(current_user):
             abort(403)

@@ -178,3 +178,28 @@ def test_task_page_shows_its_targets_and_the_office_links_them(app, client):
     assert "Gắn chỉ tiêu" not in card
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(KpiMeasurement)) == 1
+
+
+def test_the_target_period_is_picked_from_years_quarters_and_months_in_vietnamese(app_ctx, client):
+    office = make_office()
+    kpi = make_kpi()
+    commit()
+    login(client, office.username)
+    path = f"/kpis/{kpi.id}/targets"
+    page = client.get(path).get_data(as_text=True)
+    select = page.split('name="period"', 1)[1].split("</select>", 1)[0]
+    # today is frozen at 16/03/2026: the year before, this year and the next two
+    assert [group for group in ("2025", "2026", "2027", "2028", "2024", "2029") if f'label="Năm {group}"' in select] \
+        == ["2025", "2026", "2027", "2028"]
+    assert '<option selected value="2026">Năm 2026</option>' in select
+    assert '<option value="2026-Q1">Quý I/2026</option>' in select
+    assert '<option value="2027-03">Tháng 3/2027</option>' in select
+    # A code outside the list, sent by a form kept open or typed into the request, is checked by the service.
+    older = _post(client, path, {"scope": "kind:commune", "period": "2019-Q4", "target_value": "70"})
+    assert older.status_code == 303
+    assert db.session.execute(sa.select(KpiTarget.period_kind, KpiTarget.period_start)).one() == (
+        "quarter", dt.date(2019, 10, 1))
+    refused = _post(client, path, {"scope": "kind:commune", "period": "2026-13", "target_value": "70"})
+    text = refused.get_data(as_text=True)
+    assert "không hợp lệ" in text
+    assert '<option selected value="2026-13">2026-13</option>' in text  # what was sent stays in view
