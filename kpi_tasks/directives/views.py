@@ -133,4 +133,5 @@ def detail(directive_id: int) -> str:
             current_app.config["DUE_SOON_WORKING_DAYS"],
         )
     ).all()
-    return render_template("directives/detail.html", directive=directive, rows=rows)
+    return render_template("directives/detail.html", directive=directive, rows=rows,
+                           events=history("directive", directive.id), action_labels=ACTION_LABELS)

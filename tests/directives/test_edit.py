@@ -154,6 +154,17 @@ def test_the_edit_page_keeps_what_was_typed_on_an_error_and_saves_with_a_log(dir
     assert db.session.get(Directive, directive.id).subject == "V/v đã sửa trích yếu"
     log = client.get(path).get_data(as_text=True).split('id="history"', 1)[1]
     assert "Trích yếu: V/v cải cách TTHC → V/v đã sửa trích yếu" in log
+    # The directive's page tells everyone who reads it that it was corrected, and how.
+    reader = make_user("unit_manager", make_unit())
+    commit()
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, reader.username)
+    shown = client.get(f"/directives/{directive.id}").get_data(as_text=True)
+    assert "Văn bản đã được sửa 1 lần" in shown
+    assert "Trích yếu: V/v cải cách TTHC → V/v đã sửa trích yếu" in shown
+    assert "Sửa văn bản" not in shown  # the button is the office's
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, office.username)
 
     stale = client.post(path, data={**_edit_form(directive, subject="V/v lần nữa", version="1"),
                                     "csrf_token": csrf_token(client, path)})
