@@ -230,6 +230,8 @@ def update_directive(
     errors: dict[str, str] = {}
     values = _checked_fields(errors, number=number, issued_on=issued_on, issuer=issuer, subject=subject,
                              signer=signer, kind=kind, parent_id=parent_id, directive_id=directive.id)
+    if issued_on is not None and "issued_on" not in errors and issued_on > directive.issued_on:
+        _check_no_task_due_before(errors, directive, issued_on)
     if errors:
         raise ValidationError("Thông tin văn bản chưa hợp lệ.", errors)
     check_unique_number(values["number"], values["issuer"], values["issued_on"], exclude_id=directive.id)
@@ -250,6 +252,22 @@ def update_directive(
     if directive.issued_on != old_issued_on:
         _recount_working_day_deadlines(directive, actor)
     return changes
+
+
+def _check_no_task_due_before(errors: dict[str, str], directive: Directive, issued_on: dt.date) -> None:
+    """A task's deadline is never before its directive's issue, as when it was given: a later date of issue
+    must not leave tasks due before it (those counted in working days move with it)."""
+    early = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(Task.deadline)).where(
+            Task.directive_id == directive.id, Task.deadline < issued_on,
+            Task.deadline_kind != DEADLINE_WORKING_DAYS,
+        )
+    ).one()
+    if early[0]:
+        errors["issued_on"] = (
+            f"{early[0]} nhiệm vụ của văn bản có hạn xử lý trước ngày {format_date(issued_on)} (sớm nhất "
+            f"{format_date(early[1])}): sửa hạn của các nhiệm vụ đó trước, hoặc kiểm tra lại ngày ban hành."
+        )
 
 
 def _recount_working_day_deadlines(directive: Directive, actor: User) -> None:

@@ -93,6 +93,24 @@ def test_a_new_date_of_issue_moves_the_working_day_deadlines_counted_from_it(dir
     assert history("task", dated.id)[-1].action == "create"  # a date deadline is not counted from the issue
 
 
+def test_a_later_date_of_issue_may_not_leave_tasks_due_before_it(directive):
+    lead = make_unit("Phòng Tư pháp", code="TP")
+    make_task(lead, directive=directive, deadline=dt.date(2026, 3, 4))
+    make_task(lead, directive=directive, deadline=dt.date(2026, 3, 6))
+    make_task(lead, directive=directive, deadline=None, deadline_working_days=2)  # moves with the date
+    office = make_office()
+    commit()
+    with pytest.raises(ValidationError) as caught:
+        update_directive(directive, office, expected_version=1, **_fields(directive, issued_on=dt.date(2026, 3, 9)))
+    assert caught.value.fields["issued_on"].startswith("2 nhiệm vụ của văn bản có hạn xử lý trước ngày 09/03/2026 "
+                                                       "(sớm nhất 04/03/2026)")
+    db.session.rollback()
+    # Up to the earliest of those deadlines, the date may move.
+    update_directive(directive, office, expected_version=1, **_fields(directive, issued_on=dt.date(2026, 3, 4)))
+    commit()
+    assert db.session.get(Directive, directive.id).issued_on == dt.date(2026, 3, 4)
+
+
 def test_the_number_of_another_directive_is_refused_and_nothing_changes(directive):
     other = make_directive(issued_on=dt.date(2026, 2, 10), number="30/UBND-VP", issuer=ISSUER)
     commit()
