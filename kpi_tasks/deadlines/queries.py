@@ -87,6 +87,19 @@ def current_occurrence_rows(task: Task, today: dt.date, due_soon_days: int, limi
     return upcoming + begun
 
 
+def returned_occurrences(user: User, unit_id: int, limit: int) -> list[TaskOccurrence]:
+    """Reporting periods of the unit's recurring tasks whose report the office sent back, not reported again."""
+    return list(db.session.scalars(
+        sa.select(TaskOccurrence)
+        .join(Task, Task.id == TaskOccurrence.task_id)
+        .where(Task.lead_unit_id == unit_id, Task.state == STATE_OPEN, TaskOccurrence.state == STATE_OPEN,
+               TaskOccurrence.review_note.is_not(None), task_visibility_clause(user))
+        .options(joinedload(TaskOccurrence.task))
+        .order_by(TaskOccurrence.effective_deadline, TaskOccurrence.id)
+        .limit(limit)
+    ))
+
+
 def occurrence_flags(occurrence: TaskOccurrence, today: dt.date, due_soon_days: int) -> tuple[str, bool]:
     """(status, due_soon) of one occurrence, from the same SQL expressions the lists use."""
     soon = due_soon_predicate(today, _due_soon_until(today, due_soon_days), OCCURRENCE_COLUMNS)

@@ -1,15 +1,27 @@
 from __future__ import annotations
 
+import datetime as dt
+
+import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
-from kpi_tasks.clock import today
+from kpi_tasks.clock import today, utcnow
+from kpi_tasks.deadlines.queries import returned_occurrences
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.queries import TaskFilters, status_totals, task_rows_query, unit_stats
+from kpi_tasks.tasks.queries import (
+    TaskFilters,
+    new_task_rows_query,
+    returned_task_rows_query,
+    status_totals,
+    task_rows_query,
+    unit_stats,
+)
 from kpi_tasks.tasks.status import AWAITING_REVIEW, OVERDUE
 
 bp = Blueprint("home", __name__)
 HOME_LIST_LIMIT = 20
+NEW_TASK_DAYS = 7  # "Mới được giao": tasks given in the last week
 
 
 @bp.get("/")
@@ -19,14 +31,19 @@ def index() -> str:
     day = today()
     due_soon_days = current_app.config["DUE_SOON_WORKING_DAYS"]
 
-    def rows(filters: TaskFilters) -> list:
-        query = task_rows_query(user, filters, day, due_soon_days).limit(HOME_LIST_LIMIT)
-        return db.session.execute(query).all()
+    def rows(filters: TaskFilters | sa.Select) -> list:
+        query = filters if isinstance(filters, sa.Select) else task_rows_query(user, filters, day, due_soon_days)
+        return db.session.execute(query.limit(HOME_LIST_LIMIT)).all()
 
     if user.is_unit_user:
         unit_filter = {"unit_id": user.unit_id}
+        since = utcnow() - dt.timedelta(days=NEW_TASK_DAYS)  # stored times are UTC
         return render_template(
             "home/unit.html",
+            returned=rows(returned_task_rows_query(user, user.unit_id, day, due_soon_days)),
+            returned_occurrences=returned_occurrences(user, user.unit_id, HOME_LIST_LIMIT),
+            new_tasks=rows(new_task_rows_query(user, user.unit_id, since, day, due_soon_days)),
+            new_task_days=NEW_TASK_DAYS,
             overdue=rows(TaskFilters(status=OVERDUE, **unit_filter)),
             due_soon=rows(TaskFilters(due_soon=True, **unit_filter)),
             awaiting=rows(TaskFilters(status=AWAITING_REVIEW, **unit_filter)),

@@ -15,7 +15,7 @@ from kpi_tasks.deadlines.models import EXTENSION_APPROVED, ExtensionRequest
 from kpi_tasks.deadlines.queries import occurrence_counts_query
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.models import Task, task_coordinating_units
+from kpi_tasks.tasks.models import STATE_OPEN, Task, task_coordinating_units
 from kpi_tasks.tasks.status import (
     DONE_LATE,
     DONE_ON_TIME,
@@ -106,6 +106,22 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
         selectinload(Task.coordinating_units),
         selectinload(Task.assignees),
     ).order_by(*_deadline_order(filters))
+
+
+def returned_task_rows_query(user: User, unit_id: int, today: dt.date, due_soon_days: int) -> sa.Select:
+    """Open tasks the unit leads whose completion report the office sent back, not reported again since."""
+    return task_rows_query(user, TaskFilters(unit_id=unit_id, role="lead"), today, due_soon_days).where(
+        Task.state == STATE_OPEN, Task.review_note.is_not(None)
+    )
+
+
+def new_task_rows_query(
+    user: User, unit_id: int, since: dt.datetime, today: dt.date, due_soon_days: int
+) -> sa.Select:
+    """Open tasks given to the unit (to lead or to coordinate) since `since`."""
+    return task_rows_query(user, TaskFilters(unit_id=unit_id), today, due_soon_days).where(
+        Task.state == STATE_OPEN, Task.created_at >= since
+    )
 
 
 # Filters whose rows all have a deadline: by deadline, then id; ix_tasks_state_lists (within a state) or
