@@ -61,3 +61,23 @@ def test_every_demo_login_opens_its_home_page(app):
         page = client.get("/")
         assert page.status_code == 200, username
         assert "Đăng xuất" in page.get_data(as_text=True), username
+
+
+def test_the_demo_units_see_what_is_new_and_what_was_sent_back(app):
+    with app.app_context():
+        seed_demo()
+        commit()
+    culture = app.test_client()
+    login(culture, "vhtt.truongphong", DEMO_PASSWORD)
+    page = culture.get("/").get_data(as_text=True)
+    new = page.split('id="new-tasks"', 1)[1].split("<h2", 1)[0]
+    # the directive issued two days ago, led or coordinated by Phòng Văn hóa và Thông tin; nothing older
+    assert "Tuyên truyền kết quả khảo sát trên Trang thông tin điện tử huyện" in new
+    assert "Tổ chức khảo sát mức độ hài lòng của người dân tại Bộ phận Một cửa" in new
+    assert new.count("/tasks/") == 2
+    social = app.test_client()
+    login(social, "ldtbxh.lanhdao", DEMO_PASSWORD)
+    page = social.get("/").get_data(as_text=True)
+    returned = page.split('id="returned"', 1)[1].split("<h2", 1)[0]
+    assert "Triển khai tiếp nhận hồ sơ bảo trợ xã hội trực tuyến" in returned
+    assert "Đề nghị bổ sung số hồ sơ bảo trợ xã hội" in returned

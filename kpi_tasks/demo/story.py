@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.clock import VIETNAM
 from kpi_tasks.deadlines.models import TaskOccurrence
 from kpi_tasks.deadlines.occurrences import report_occurrence, review_occurrence
 from kpi_tasks.deadlines.services import add_milestone, create_task_group, decide_extension, request_extension
@@ -136,7 +137,10 @@ def seed_story(district: District, recurring_directive: Directive) -> None:
     _seed_commune_group(district)
     _seed_recurring(district, recurring_directive)
     _seed_extensions_and_milestones(district)
+    _seed_returned_report(district)
+    _seed_fresh_directive(district)
     _seed_dossiers(district)
+    date_tasks_from_their_directives()
     scan(district.day)
 
 
@@ -229,6 +233,49 @@ def _seed_extensions_and_milestones(district: District) -> None:
     for step, due, done in steps:
         add_milestone(long_task, manager, step=step, due_on=district.day + dt.timedelta(days=due),
                       done_on=None if done is None else district.day + dt.timedelta(days=done))
+
+
+# Issued two days before the demo's day: what the units' home pages list as "Mới được giao".
+FRESH_NUMBER = "312/UBND-VP"
+FRESH_SUBJECT = ("V/v triển khai các giải pháp nâng cao Chỉ số hài lòng của người dân đối với sự phục vụ của cơ "
+                 "quan hành chính")
+FRESH_TASKS = [  # (section, title, lead, coordinating, days to the deadline)
+    ("1", "Tổ chức khảo sát mức độ hài lòng của người dân tại Bộ phận Một cửa", "TP", ["VHTT"], 25),
+    ("2", "Niêm yết số điện thoại đường dây nóng tiếp nhận phản ánh tại trụ sở UBND thị trấn", "CHAUO", [], 10),
+    ("3", "Tuyên truyền kết quả khảo sát trên Trang thông tin điện tử huyện", "VHTT", ["TP"], 30),
+]
+RETURNED_TITLE = "Triển khai tiếp nhận hồ sơ bảo trợ xã hội trực tuyến"
+RETURNED_NOTE = ("Đề nghị bổ sung số hồ sơ bảo trợ xã hội đã tiếp nhận trực tuyến của từng xã, thị trấn rồi báo cáo "
+                 "lại.")
+
+
+def _seed_returned_report(district: District) -> None:
+    """A completion report the office sent back for more figures: the unit has it to do again."""
+    task = db.session.scalar(sa.select(Task).where(Task.title == RETURNED_TITLE).order_by(Task.id).limit(1))
+    if task is None:
+        raise LookupError(RETURNED_TITLE)
+    review_task(task, district.office, decision="return", note=RETURNED_NOTE)
+
+
+def _seed_fresh_directive(district: District) -> None:
+    directive = create_directive(district.office, number=FRESH_NUMBER, issued_on=district.days_ago(2),
+                                 issuer=district.issuer, subject=FRESH_SUBJECT, signer="Lê Minh Tuấn",
+                                 kind="cong_van")
+    for section, title, lead, coordinating, days in FRESH_TASKS:
+        create_task(directive, district.office, title=title, section=section, lead_unit_id=district.units[lead].id,
+                    coordinating_unit_ids=[district.units[code].id for code in coordinating],
+                    deadline=district.day + dt.timedelta(days=days))
+
+
+def date_tasks_from_their_directives() -> None:
+    """Give each demo task the creation time it would have had: the office enters tasks on the day their
+    directive is issued (seed 002), at 08:00 in Vietnam. Loaded today, they would all look newly given."""
+    for task_id, issued_on in db.session.execute(
+        sa.select(Task.id, Directive.issued_on).join(Directive, Directive.id == Task.directive_id)
+    ).all():
+        entered = dt.datetime.combine(issued_on, dt.time(8), tzinfo=VIETNAM).astimezone(dt.UTC)
+        db.session.execute(sa.update(Task).where(Task.id == task_id).values(created_at=entered))
+    db.session.flush()
 
 
 def _seed_dossiers(district: District) -> None:
