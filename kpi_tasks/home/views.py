@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
+from kpi_tasks.accounts.permissions import can_decide_extension
 from kpi_tasks.clock import today, utcnow
-from kpi_tasks.deadlines.queries import returned_occurrences
+from kpi_tasks.deadlines.queries import pending_extension_count, returned_occurrences
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.queries import (
     TaskFilters,
@@ -56,4 +57,5 @@ def index() -> str:
         totals=status_totals(stats),
         overdue=rows(TaskFilters(status=OVERDUE)),
         awaiting=rows(TaskFilters(status=AWAITING_REVIEW)),
+        pending_extensions=pending_extension_count(user) if can_decide_extension(user) else 0,
     )

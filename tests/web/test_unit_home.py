@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from kpi_tasks.clock import utcnow
 from kpi_tasks.deadlines.models import TaskOccurrence
 from kpi_tasks.deadlines.occurrences import report_occurrence, review_occurrence
+from kpi_tasks.deadlines.services import decide_extension, request_extension
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.services import assign_staff, post_update, review_task
 from tests.factories import commit, login, make_office, make_task, make_unit, make_user
@@ -80,3 +81,26 @@ def test_a_unit_with_nothing_new_sees_no_empty_panels(app_ctx, client):
     page = client.get("/").get_data(as_text=True)
     assert 'id="new-tasks"' not in page
     assert 'id="returned"' not in page
+
+
+def test_the_office_home_tells_how_many_extension_requests_wait_for_a_decision(app_ctx, client):
+    lead = make_unit("Phòng Tư pháp", code="TP")
+    manager, office, viewer = make_user("unit_manager", lead), make_office(), make_user("viewer")
+    tasks = [make_task(lead, deadline=dt.date(2026, 3, 20)) for _ in range(3)]
+    asked = [request_extension(task, manager, new_deadline=dt.date(2026, 4, 10), reason="Chờ số liệu của Sở")
+             for task in tasks]
+    decide_extension(asked[0], office, decision="approve")
+    commit()
+    login(client, office.username)
+    page = client.get("/").get_data(as_text=True)
+    assert '<a class="alert-link" href="/extension-requests?status=pending">2 đề nghị gia hạn đang chờ quyết định</a>' \
+        in page
+    decide_extension(asked[1], office, decision="reject", note="Không có căn cứ gia hạn")
+    decide_extension(asked[2], office, decision="approve")
+    commit()
+    assert 'id="pending-extensions"' not in client.get("/").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]})
+    request_extension(tasks[0], manager, new_deadline=dt.date(2026, 4, 30), reason="Thêm thời gian")
+    commit()
+    login(client, viewer.username)  # sees the dashboard, decides nothing: no prompt
+    assert 'id="pending-extensions"' not in client.get("/").get_data(as_text=True)
