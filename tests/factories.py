@@ -108,15 +108,17 @@ def empty_database() -> None:
     tables = list(db.metadata.sorted_tables)
     with db.engine.begin() as connection:
         if db.engine.dialect.name == "postgresql":
-            # TRUNCATE costs per table named, so only the tables a test wrote to are named; every used
-            # sequence restarts so that ids start at 1 as they do on SQLite.
+            # Only the tables a test wrote to are emptied, children first. DELETE, not TRUNCATE: a test leaves
+            # a few rows, and TRUNCATE replaces each table's files (about 7 ms a table on our machines; the
+            # permission matrix alone went from 274 to 156 s). Every used sequence restarts so that ids start
+            # at 1 as they do on SQLite.
             probes = " UNION ALL ".join(
                 f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables  # noqa: S608
             )
-            filled = [name for (name,) in connection.execute(sa.text(probes))]
-            if filled:
-                names = ", ".join(f'"{name}"' for name in filled)
-                connection.execute(sa.text(f"TRUNCATE {names} CASCADE"))
+            filled = {name for (name,) in connection.execute(sa.text(probes))}
+            for table in reversed(tables):
+                if table.name in filled:
+                    connection.execute(table.delete())
             connection.execute(sa.text(
                 "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false)"
                 " FROM pg_sequences WHERE last_value IS NOT NULL"
