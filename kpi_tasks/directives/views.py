@@ -23,7 +23,7 @@ from kpi_tasks.directives.services import (
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, options, show_errors
-from kpi_tasks.tasks.queries import TaskFilters, task_rows_query
+from kpi_tasks.tasks.queries import TaskFilters, directive_task_counts, task_rows_query
 
 bp = Blueprint("directives", __name__, url_prefix="/directives")
 T = TypeVar("T")
@@ -34,7 +34,8 @@ T = TypeVar("T")
 def index() -> str:
     q = request.args.get("q", "")
     page = db.paginate(list_directives_query(current_user, q), per_page=30, error_out=False)
-    return render_template("directives/list.html", page=page, q=q)
+    counts = directive_task_counts(current_user, [directive.id for directive in page.items], today())
+    return render_template("directives/list.html", page=page, q=q, counts=counts)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -108,6 +108,18 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
     ).order_by(*_deadline_order(filters))
 
 
+def directive_task_counts(user: User, directive_ids: list[int], today: dt.date) -> dict[int, dict[str, int]]:
+    """For each directive of a list page, its tasks the user may see, by status, in one GROUP BY."""
+    if not directive_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Task.directive_id, *counts_columns(today))
+        .where(Task.directive_id.in_(directive_ids), tracked_task_clause(), task_visibility_clause(user))
+        .group_by(Task.directive_id)
+    ).mappings()
+    return {row["directive_id"]: {code: int(row[code]) for code in STATUSES} for row in rows}
+
+
 def returned_task_rows_query(user: User, unit_id: int, today: dt.date, due_soon_days: int) -> sa.Select:
     """Open tasks the unit leads whose completion report the office sent back, not reported again since."""
     return task_rows_query(user, TaskFilters(unit_id=unit_id, role="lead"), today, due_soon_days).where(

@@ -14,6 +14,7 @@ from kpi_tasks.directives.services import DuplicateDirectiveError, update_direct
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.services import post_update, review_task
 from tests.factories import (
     api_headers,
     commit,
@@ -210,3 +211,27 @@ def test_the_api_patch_changes_only_the_fields_sent(directive, client):
     cleared = client.patch(f"/api/v1/directives/{directive.id}", headers=headers, json={"signer": None, "version": 2})
     assert cleared.status_code == 200
     assert cleared.json["signer"] is None
+
+
+def test_the_directive_list_tells_each_directives_tasks_as_the_reader_may_see_them(directive, client):
+    lead, other = make_unit("Phòng Tư pháp", code="TP"), make_unit("Phòng Nội vụ", code="NV")
+    office, manager = make_office(), make_user("unit_manager", lead)
+    make_task(lead, directive=directive, deadline=dt.date(2026, 3, 10))  # overdue on 16/03
+    make_task(lead, directive=directive, deadline=dt.date(2026, 3, 30))
+    done = make_task(other, directive=directive, deadline=dt.date(2026, 3, 12))
+    post_update(done, make_user("unit_manager", other), progress_percent=None, note="Xong", report_completed=True,
+                completed_on=dt.date(2026, 3, 11))
+    review_task(done, office, decision="approve")
+    empty = make_directive(office, issued_on=dt.date(2026, 3, 3))
+    commit()
+
+    def cell(username: str, directive_id: int) -> str:
+        login(client, username)
+        page = client.get("/directives/").get_data(as_text=True)
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+        return " ".join(page.split(f'data-directive-counts="{directive_id}">', 1)[1].split("</td>", 1)[0].split())
+
+    assert cell(office.username, directive.id) == (
+        '3 nhiệm vụ<br><span class="text-danger">1 quá hạn</span><br>1 đã hoàn thành')
+    assert cell(manager.username, directive.id) == '2 nhiệm vụ<br><span class="text-danger">1 quá hạn</span>'
+    assert "Chưa giao" in cell(office.username, empty.id)
