@@ -75,6 +75,9 @@ def test_the_demo_units_see_what_is_new_and_what_was_sent_back(app):
     assert "Tuyên truyền kết quả khảo sát trên Trang thông tin điện tử huyện" in new
     assert "Tổ chức khảo sát mức độ hài lòng của người dân tại Bộ phận Một cửa" in new
     assert new.count("/tasks/") == 2
+    officer = app.test_client()
+    login(officer, "vhtt.chuyenvien", DEMO_PASSWORD)
+    assert 'id="new-tasks"' not in officer.get("/").get_data(as_text=True)  # handed tasks the day they came
     social = app.test_client()
     login(social, "ldtbxh.lanhdao", DEMO_PASSWORD)
     page = social.get("/").get_data(as_text=True)

@@ -27,7 +27,7 @@ from kpi_tasks.dossiers.models import ApologyLetter, Dossier
 from kpi_tasks.dossiers.services import import_dossiers, record_apology_letter
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.services import scan
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.models import Task, task_assignees
 from kpi_tasks.tasks.services import create_task, post_update, review_task, withdraw_task
 from kpi_tasks.units.models import Unit
 
@@ -269,12 +269,16 @@ def _seed_fresh_directive(district: District) -> None:
 
 def date_tasks_from_their_directives() -> None:
     """Give each demo task the creation time it would have had: the office enters tasks on the day their
-    directive is issued (seed 002), at 08:00 in Vietnam. Loaded today, they would all look newly given."""
+    directive is issued (seed 002), at 08:00 in Vietnam, and the unit's manager hands them to an officer that
+    day. Loaded today, they would all look newly given."""
     for task_id, issued_on in db.session.execute(
         sa.select(Task.id, Directive.issued_on).join(Directive, Directive.id == Task.directive_id)
     ).all():
         entered = dt.datetime.combine(issued_on, dt.time(8), tzinfo=VIETNAM).astimezone(dt.UTC)
         db.session.execute(sa.update(Task).where(Task.id == task_id).values(created_at=entered))
+        # handed to the unit's officer the same day
+        db.session.execute(sa.update(task_assignees).where(task_assignees.c.task_id == task_id)
+                           .values(assigned_at=entered))
     db.session.flush()
 
 

@@ -29,6 +29,9 @@ task_assignees = sa.Table(
     db.metadata,
     sa.Column("task_id", sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("user_id", sa.ForeignKey("users.id"), primary_key=True, index=True),
+    # When the manager handed the task to this officer: what the officer's "Mới được giao" keys on. Rows from
+    # before migration 0013 carry their task's creation time.
+    sa.Column("assigned_at", sa.DateTime(timezone=True), default=utcnow),
 )
 
 

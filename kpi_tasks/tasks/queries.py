@@ -10,12 +10,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import task_visibility_clause, unit_involvement_clause
+from kpi_tasks.accounts.roles import UNIT_STAFF
 from kpi_tasks.calendar.service import current_calendar
 from kpi_tasks.deadlines.models import EXTENSION_APPROVED, ExtensionRequest
 from kpi_tasks.deadlines.queries import occurrence_counts_query
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.models import STATE_OPEN, Task, task_coordinating_units
+from kpi_tasks.tasks.models import STATE_OPEN, Task, task_assignees, task_coordinating_units
 from kpi_tasks.tasks.status import (
     DONE_LATE,
     DONE_ON_TIME,
@@ -130,9 +131,15 @@ def returned_task_rows_query(user: User, unit_id: int, today: dt.date, due_soon_
 def new_task_rows_query(
     user: User, unit_id: int, since: dt.datetime, today: dt.date, due_soon_days: int
 ) -> sa.Select:
-    """Open tasks given to the unit (to lead or to coordinate) since `since`."""
+    """Open tasks given to the unit (to lead or to coordinate) since `since`; for an officer, the tasks their
+    manager handed them since then."""
+    if user.role == UNIT_STAFF:
+        given = sa.exists().where(task_assignees.c.task_id == Task.id, task_assignees.c.user_id == user.id,
+                                  task_assignees.c.assigned_at >= since)
+    else:
+        given = Task.created_at >= since
     return task_rows_query(user, TaskFilters(unit_id=unit_id), today, due_soon_days).where(
-        Task.state == STATE_OPEN, Task.created_at >= since
+        Task.state == STATE_OPEN, given
     )
 
 

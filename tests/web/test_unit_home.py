@@ -59,18 +59,23 @@ def test_new_tasks_and_returned_reports_are_at_the_top_of_the_units_home(app_ctx
     assert f'href="/tasks/{weekly.id}/occurrences/{period.id}"' in sent_back
     assert "Chưa có số khai sinh trễ hạn" in sent_back
 
-    # Reported again, the task leaves the list; a staff member sees only what is handed to them.
+    # Reported again, the task leaves the list. A staff member sees what was handed to them this week, the
+    # older task included, and nothing else.
     post_update(returned, manager, progress_percent=None, note="Đã bổ sung", report_completed=True)
     assign_staff(new_lead, manager, [staff.id])
+    assign_staff(old, manager, [staff.id])
     commit()
     page = client.get("/").get_data(as_text=True)
     assert f'href="/tasks/{returned.id}"' not in _section(page, "returned")
+    assert f'href="/tasks/{old.id}"' not in _section(page, "new-tasks")  # for the unit it is 8 days old
     client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]})
     login(client, staff.username)
     staff_page = client.get("/").get_data(as_text=True)
     new = _section(staff_page, "new-tasks")
     assert f'href="/tasks/{new_lead.id}"' in new
+    assert f'href="/tasks/{old.id}"' in new
     assert f'href="/tasks/{new_coordinated.id}"' not in new
+    assert f'href="/tasks/{weekly.id}"' not in new  # given to the unit this week, not handed to this officer
 
 
 def test_a_unit_with_nothing_new_sees_no_empty_panels(app_ctx, client):
