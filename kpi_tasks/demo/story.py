@@ -271,15 +271,15 @@ def date_tasks_from_their_directives() -> None:
     """Give each demo task the creation time it would have had: the office enters tasks on the day their
     directive is issued (seed 002), at 08:00 in Vietnam, and the unit's manager hands them to an officer that
     day. Loaded today, they would all look newly given."""
-    for task_id, issued_on in db.session.execute(
-        sa.select(Task.id, Directive.issued_on).join(Directive, Directive.id == Task.directive_id)
-    ).all():
-        entered = dt.datetime.combine(issued_on, dt.time(8), tzinfo=VIETNAM).astimezone(dt.UTC)
-        db.session.execute(sa.update(Task).where(Task.id == task_id).values(created_at=entered))
-        # handed to the unit's officer the same day
-        db.session.execute(sa.update(task_assignees).where(task_assignees.c.task_id == task_id)
-                           .values(assigned_at=entered))
     db.session.flush()
+    for directive_id, issued_on in db.session.execute(sa.select(Directive.id, Directive.issued_on)).all():
+        entered = dt.datetime.combine(issued_on, dt.time(8), tzinfo=VIETNAM).astimezone(dt.UTC)
+        of_directive = sa.select(Task.id).where(Task.directive_id == directive_id)
+        db.session.execute(sa.update(Task).where(Task.directive_id == directive_id).values(created_at=entered),
+                           execution_options={"synchronize_session": False})
+        db.session.execute(sa.update(task_assignees).where(task_assignees.c.task_id.in_(of_directive))
+                           .values(assigned_at=entered))
+    db.session.expire_all()
 
 
 def _seed_dossiers(district: District) -> None:

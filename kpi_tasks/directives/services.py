@@ -281,18 +281,14 @@ def _recount_working_day_deadlines(directive: Directive, actor: User) -> None:
         deadline = calendar.add_working_days(directive.issued_on, task.deadline_working_days)
         if deadline == task.deadline:
             continue
-        changes: dict[str, Any] = {"deadline": (_iso(task.deadline), deadline.isoformat())}
+        changes: dict[str, Any] = {"deadline": (task.deadline, deadline)}
         if task.effective_deadline == task.deadline:  # no extension approved: the effective deadline follows
-            changes["effective_deadline"] = (_iso(task.effective_deadline), deadline.isoformat())
+            changes["effective_deadline"] = (task.effective_deadline, deadline)
             task.effective_deadline = deadline
         task.deadline = deadline
         task.updated_at = utcnow()
         record(actor, "task", task.id, "update", changes, note=note)
     db.session.flush()
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
 
 
 def get_directive_or_404(directive_id: int, user: User) -> Directive:
