@@ -73,7 +73,8 @@ def logout() -> Response:
     end_sessions(current_user)
     db.session.commit()
     logout_user()
-    _fresh_session()
+    # The CSRF secret stays: a login page the browser is loading at this moment still posts a valid form.
+    session.pop(SESSION_KEY, None)
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("accounts.login"))
 
@@ -82,7 +83,9 @@ def _sign_in(user: User) -> None:
     """A new session (a new random key, a new cookie): whatever the browser carried before is dropped, and a
     session this browser held under another key ends."""
     end_session(session.get(SESSION_KEY))
-    _fresh_session()
+    session.clear()
+    # The CSRF secret went with the old session; a form token Flask-WTF cached for this request came from it.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     session[SESSION_KEY] = start_session(user, request.remote_addr or "", request.user_agent.string)
     login_user(user)
 
@@ -92,12 +95,6 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return url_for("home.index")
-
-
-def _fresh_session() -> None:
-    session.clear()
-    # The CSRF secret went with the old session; a form token Flask-WTF cached for this request came from it.
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 # A browser that signed in to an account before carries a signed device cookie for it (OWASP's "device
