@@ -1,15 +1,15 @@
 """the committee's document identity, its signers per kind of document and uploaded Word templates
 
-Revision ID: 0014_document_identity
-Revises: 0013_assignment_time
+Revision ID: 0015_document_identity
+Revises: 0014_sessions_tokens
 
 Replaces the KPI_TASKS_ISSUER environment variable: the admin enters the identity on /admin/documents.
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014_document_identity'
-down_revision = '0013_assignment_time'
+revision = '0015_document_identity'
+down_revision = '0014_sessions_tokens'
 branch_labels = None
 depends_on = None
 
