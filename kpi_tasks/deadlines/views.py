@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -55,6 +55,8 @@ from kpi_tasks.deadlines.services import (
     update_milestone,
 )
 from kpi_tasks.directives.services import get_directive_or_404
+from kpi_tasks.documents.downloads import XLSX_MIME, send_bytes
+from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, show_errors
@@ -372,14 +374,8 @@ def remove_milestone(task_id: int, milestone_id: int) -> Response:
 @login_required
 def export_milestones(task_id: int) -> Response:
     task = get_task_or_404(task_id, current_user)
-    stream = milestones_workbook(task, task_milestones(task), current_app.config["ISSUER_NAME"])
-    return send_file(
-        stream,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=f"bang-tien-do-nhiem-vu-{task.id}.xlsx",
-        max_age=0,
-    )
+    stream = milestones_workbook(task, task_milestones(task), current_identity().issuing_body)
+    return send_bytes(stream.getvalue(), XLSX_MIME, f"bang-tien-do-nhiem-vu-{task.id}.xlsx")
 
 
 # -- one instruction to every unit of a kind ----------------------------------------------------------------------

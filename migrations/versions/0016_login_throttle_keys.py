@@ -1,7 +1,7 @@
 """login attempts counted per address, account or known device
 
-Revision ID: 0015_login_throttle_keys
-Revises: 0014_sessions_tokens
+Revision ID: 0016_login_throttle_keys
+Revises: 0015_document_identity
 
 `login_throttle` replaces `login_failures`: one row per key with its attempt count, reserved atomically by an
 upsert before the password is checked, and when the next attempt may come (a growing delay, no hard lock).
@@ -9,8 +9,8 @@ upsert before the password is checked, and when the next attempt may come (a gro
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015_login_throttle_keys'
-down_revision = '0014_sessions_tokens'
+revision = '0016_login_throttle_keys'
+down_revision = '0015_document_identity'
 branch_labels = None
 depends_on = None
 
