@@ -86,6 +86,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # The dossier-system export upload (page and POST /api/v1/dossiers/import) alone may be this large: a
         # year of a province (300,000 rows) is about 20 MB as .xlsx and 52 MB as .csv.
         "DOSSIER_MAX_UPLOAD": _int("KPI_TASKS_DOSSIER_MAX_UPLOAD_MB", 200) * 1024 * 1024,
+        # Through the API, a dossier file larger than this (about 10,000 rows as .csv) is imported in the
+        # background (202 {import_id}), as the page always does: a year's file takes longer than a web worker may
+        # hold a request.
+        "DOSSIER_API_BACKGROUND_BYTES": _int("KPI_TASKS_DOSSIER_API_BACKGROUND_KB", 2048) * 1024,
         "BOOTSTRAP_SERVE_LOCAL": True,
         # Sessions (accounts/sessions.py): a signed-in browser is signed out after this many minutes without a
         # request, and in any case this many hours after signing in. Flask's own cookie expires with the latter.

@@ -34,6 +34,17 @@ def pytest_report_header() -> str:
     return f"kpi_tasks database: {'PostgreSQL ' + url if url else 'SQLite (temporary file)'}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `one_pass` take long: `make test` runs them in its PostgreSQL pass only (it tells the SQLite
+    pass so with KPI_TASKS_TEST_ONE_PASS=postgresql), and in the one pass there is otherwise."""
+    if os.environ.get("KPI_TASKS_TEST_ONE_PASS") != "postgresql" or os.environ.get("TEST_DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="long: runs in the PostgreSQL pass of make test only")
+    for item in items:
+        if "one_pass" in item.keywords:
+            item.add_marker(skip)
+
+
 def _reset_schema(app: Flask) -> None:
     with app.app_context():
         engine = db.engine

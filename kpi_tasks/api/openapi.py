@@ -496,6 +496,15 @@ SCHEMAS["DossierImportRejected"] = _obj(
      "error": SCHEMAS["Error"]["properties"]["error"]},
     ["error"],
 )
+SCHEMAS["DossierImportStarted"] = _obj({"import_id": STR, "status": {"type": "string", "enum": ["queued"]},
+                                        "status_url": STR}, ["import_id"])
+SCHEMAS["DossierImportStatus"] = _obj(
+    {"import_id": {"anyOf": [STR, INT]}, "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+     "imported": INT, "rejected": {"type": "array", "items": _obj({"row": INT, "message": STR}, ["row", "message"])},
+     "rejected_total": INT, "stage": STR, "rows": INT, "file_name": STR, "message": STR, "created": INT,
+     "updated": INT, "unchanged": INT, "obligations_created": INT, "measurements": INT},
+    ["import_id", "status", "imported", "rejected"],
+)
 SCHEMAS["ApologyLetter"] = _obj(
     {"id": INT, "dossier_id": INT, "dossier_code": STR, "unit_id": INT, "due_by": DATE,
      "status": {"type": "string", "enum": LETTER_STATUSES}, "overdue": BOOL, "issued_on": _nullable(DATE),
@@ -519,11 +528,19 @@ def _dossier_paths() -> dict[str, Any]:
                   "description": ".xlsx or .csv exported by the one-stop dossier system"}}, ["file"])}}}
     return {
         "/dossiers/import": {
-            "post": {"summary": "Nhập hồ sơ TTHC (office): cả tệp hoặc không gì; 422 kèm mọi dòng sai",
+            "post": {"summary": "Nhập hồ sơ TTHC (office): cả tệp hoặc không gì; 422 kèm mọi dòng sai; tệp lớn: 202 "
+                                "và nhập trong nền",
                      "requestBody": upload, "responses": {
                          **_answer("200", _ref("DossierImport"), "Imported"),
+                         **_answer("202", _ref("DossierImportStarted"), "Large file: imported in the background"),
                          **_answer("422", _ref("DossierImportRejected"), "Refused whole: every bad row"),
                          **_errors("400", "403", "413")}},
+        },
+        "/dossiers/imports/{id}": {
+            "get": {"summary": "Tình trạng một lần nhập hồ sơ: mã trả về trong 202, hoặc số import_id của lần nhập "
+                               "ngay", "parameters": [{"name": "id", "in": "path", "required": True, "schema": STR}],
+                    "responses": {**_answer("200", _ref("DossierImportStatus"), "Where the import stands"),
+                                  **_errors("403", "404")}},
         },
         "/apology-letters": {
             "get": {"summary": "Nghĩa vụ gửi phiếu xin lỗi (đơn vị: của đơn vị mình)", "parameters": [

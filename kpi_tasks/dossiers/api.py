@@ -1,24 +1,33 @@
 """Dossier endpoints of /api/v1 (API.md): the import, and apology-letter obligations.
 
 `POST /dossiers/import` answers 200 `{imported, rejected: [], ...}` when the file was written, and 422
-`{imported: 0, rejected: [{row, message}, ...], error: {...}}` when any row was wrong (nothing written).
+`{imported: 0, rejected: [{row, message}, ...], error: {...}}` when any row was wrong (nothing written); a file
+larger than DOSSIER_API_BACKGROUND_BYTES gets 202 `{import_id}` and runs in the background, and
+`GET /dossiers/imports/{id}` tells `{status, imported, rejected}`.
 """
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
-
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from kpi_tasks.accounts.permissions import can_import_dossiers
 from kpi_tasks.api.input import api_user, iso, json_fields, page_params, query_fields
 from kpi_tasks.clock import today
 from kpi_tasks.dossiers import importing
-from kpi_tasks.dossiers.models import LETTER_STATUSES, ApologyLetter
+from kpi_tasks.dossiers.background import (
+    DONE,
+    FAILED,
+    QUEUED,
+    REJECTED,
+    RUNNING,
+    first_rejected,
+    read_status,
+    start_import,
+)
+from kpi_tasks.dossiers.models import LETTER_STATUSES, ApologyLetter, DossierImport
 from kpi_tasks.dossiers.queries import letter_rows_query
 from kpi_tasks.dossiers.services import get_letter_or_404, import_dossiers, record_apology_letter
-from kpi_tasks.errors import PermissionDenied, ValidationError
+from kpi_tasks.errors import NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.pagination import paginate_rows
 
@@ -43,6 +52,8 @@ def letter_json(letter: ApologyLetter, dossier_code: str | None = None) -> dict:
 
 
 def import_api() -> Response | tuple[dict, int]:
+    """A file up to DOSSIER_API_BACKGROUND_BYTES is imported at once (200, or 422 with every bad row); a larger
+    one runs in the background as the page's import does (202 {import_id}; GET /dossiers/imports/{id})."""
     user = api_user()
     if not can_import_dossiers(user):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được nhập dữ liệu hồ sơ TTHC.")
@@ -52,21 +63,26 @@ def import_api() -> Response | tuple[dict, int]:
     if upload is None or not upload.filename:
         raise ValidationError("Chưa gửi tệp (trường multipart “file”, .xlsx hoặc .csv).",
                               {"file": "Chưa gửi tệp."})
-    folder = importing.upload_folder(current_app.config["UPLOAD_FOLDER"])
-    path = importing.read_upload(upload.stream, folder / f"api-{user.id}-{secrets.token_hex(16)}.upload")
+    base = current_app.config["UPLOAD_FOLDER"]
     try:
-        outcome = import_dossiers(Path(path), user, file_name=upload.filename)
+        stored = importing.store_upload(base, user.id, upload.stream, upload.filename)
+    except importing.FileRefused as error:
+        return _rejected(error.rejected, error.message, error.fields)
+    finally:
+        upload.close()  # werkzeug spooled a large upload to a temporary file: copied now, let it go
+    if stored.path.stat().st_size > current_app.config["DOSSIER_API_BACKGROUND_BYTES"]:
+        start_import(current_app._get_current_object(), stored, user.id)
+        url = url_for("api.dossier_import_status", import_id=stored.token)
+        response = jsonify({"import_id": stored.token, "status": QUEUED, "status_url": url})
+        response.status_code, response.headers["Location"] = 202, url
+        return response
+    try:
+        outcome = import_dossiers(stored.path, user, file_name=stored.file_name, kind=stored.kind)
     except importing.DossierImportRejected as error:
         db.session.rollback()
-        response = jsonify({
-            "imported": 0,
-            "rejected": [{"row": item.row, "message": item.message} for item in error.rejected],
-            "error": {"code": "rejected", "message": error.message, "fields": error.fields},
-        })
-        response.status_code = 422
-        return response
+        return _rejected(error.rejected, error.message, error.fields)
     finally:
-        path.unlink(missing_ok=True)
+        importing.discard_upload(stored)
     db.session.commit()
     return {
         "imported": outcome.imported,
@@ -77,6 +93,51 @@ def import_api() -> Response | tuple[dict, int]:
         "obligations_created": outcome.obligations_created,
         "import_id": outcome.record.id,
     }, 200
+
+
+def _rejected(rejected: list[importing.Rejection], message: str, fields: dict[str, str]) -> Response:
+    response = jsonify({
+        "imported": 0,
+        "rejected": [{"row": item.row, "message": item.message} for item in rejected],
+        "error": {"code": "rejected", "message": message, "fields": fields},
+    })
+    response.status_code = 422
+    return response
+
+
+# The API's states for the page's ones: a refused file is a failed import that lists its rows.
+API_STATES = {QUEUED: "queued", RUNNING: "running", DONE: "done", REJECTED: "failed", FAILED: "failed"}
+REJECTED_LISTED = 1000
+
+
+def import_status_api(import_id: str) -> dict:
+    """Where an import stands: a background one by the token its 202 gave (its owner only), or one that ran at
+    once by its number."""
+    user = api_user()
+    if not can_import_dossiers(user):
+        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được nhập dữ liệu hồ sơ TTHC.")
+    if import_id.isdigit() and len(import_id) < 10:
+        record = db.session.get(DossierImport, int(import_id))
+        if record is None:
+            raise NotFound("Không có lần nhập này.")
+        return {"import_id": record.id, "status": "done", "imported": record.rows, "rejected": [],
+                "created": record.created, "updated": record.updated, "unchanged": record.unchanged,
+                "obligations_created": record.obligations_created}
+    base = current_app.config["UPLOAD_FOLDER"]
+    status = read_status(base, user.id, import_id)
+    if status is None:
+        raise NotFound("Không có lần nhập này (hoặc đã quá 24 giờ).")
+    rejected = first_rejected(base, user.id, import_id, REJECTED_LISTED) if status.state == REJECTED else []
+    answer: dict = {"import_id": import_id, "status": API_STATES[status.state],
+                    "imported": (status.figures or {}).get("imported", 0) if status.state == DONE else 0,
+                    "rejected": [{"row": item.row, "message": item.message} for item in rejected],
+                    "rejected_total": status.rejected_total, "stage": status.stage, "rows": status.rows,
+                    "file_name": status.file_name}
+    if status.message:
+        answer["message"] = status.message
+    if status.figures:
+        answer.update({key: value for key, value in status.figures.items() if key != "imported"})
+    return answer
 
 
 def list_letters_api() -> dict:
@@ -116,6 +177,7 @@ def record_letter_api(letter_id: int) -> dict:
 
 def register_api(bp: Blueprint) -> None:
     bp.add_url_rule("/dossiers/import", "import_dossiers", import_api, methods=["POST"])
+    bp.add_url_rule("/dossiers/imports/<import_id>", "dossier_import_status", import_status_api, methods=["GET"])
     bp.add_url_rule("/apology-letters", "apology_letters", list_letters_api, methods=["GET"])
     bp.add_url_rule("/apology-letters/<int:letter_id>", "record_apology_letter", record_letter_api,
                     methods=["POST"])

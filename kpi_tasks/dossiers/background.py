@@ -1,10 +1,15 @@
 """The page's import runs beside the request: a year's export takes minutes, more than a web worker may
 hold a request (gunicorn's timeout) and more than a clerk should stare at a spinning tab.
 
-The confirmation starts one thread that runs the same `import_dossiers` in its own session and
-transaction (all or nothing as ever: a crash or a killed worker writes nothing), and keeps a small status
-file beside the upload (state, stage, rows so far, then the outcome). The status page reads it and
-refreshes itself until the import is over. The API and the console command import in the foreground.
+The confirmation (and `POST /api/v1/dossiers/import` for a large file) starts one thread that runs the same
+`import_dossiers` in its own session and transaction (all or nothing as ever: a crash or a killed worker writes
+nothing), and keeps a small status file beside the upload (state, stage, rows so far, then the outcome). The
+status page and `GET /api/v1/dossiers/imports/{id}` read it; the page refreshes itself until the import is over.
+
+While the import runs, a heartbeat thread touches the status file every HEARTBEAT_SECONDS. A file still
+"queued" or "running" that nobody touched for STALE_AFTER_SECONDS belongs to a process that died (a killed or
+restarted worker): it is marked failed then, within a minute, and nothing was written. Another issue will move
+background work to a `kpi-tasks worker` process; the status record stays the same.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -28,13 +34,14 @@ from kpi_tasks.spreadsheets.reader import csv_rows
 
 log = logging.getLogger(__name__)
 
+QUEUED = "queued"
 RUNNING = "running"
 DONE = "done"
 REJECTED = "rejected"
 FAILED = "failed"
-# A running import rewrites its status at least every 10,000 rows read and 2,000 written; one silent for this
-# long has died with its process.
-STALE_AFTER_SECONDS = 15 * 60
+HEARTBEAT_SECONDS = 10
+STALE_AFTER_SECONDS = 45
+INTERRUPTED = "Lần nhập bị gián đoạn (máy chủ khởi động lại); chưa có hồ sơ nào được ghi. Vui lòng nhập lại."
 _THREADS: dict[str, threading.Thread] = {}
 
 
@@ -50,7 +57,7 @@ class ImportStatus:
 
     @property
     def finished(self) -> bool:
-        return self.state != RUNNING
+        return self.state not in (QUEUED, RUNNING)
 
 
 def status_path(base: str | Path, owner_id: int, token: str) -> Path | None:
@@ -63,10 +70,10 @@ def read_status(base: str | Path, owner_id: int, token: str) -> ImportStatus | N
     if path is None or not path.exists():
         return None
     status = ImportStatus(**json.loads(path.read_text(encoding="utf-8")))
-    if status.state == RUNNING and time.time() - path.stat().st_mtime > STALE_AFTER_SECONDS:
-        # Its process ended without a final word (a restarted worker): the transaction was never committed.
-        status.state = FAILED
-        status.message = "Lần nhập bị gián đoạn (máy chủ khởi động lại); chưa có hồ sơ nào được ghi. Vui lòng nhập lại."
+    if not status.finished and time.time() - path.stat().st_mtime > STALE_AFTER_SECONDS:
+        # No heartbeat: its process ended without a final word, and its transaction was never committed.
+        status.state, status.message = FAILED, INTERRUPTED
+        _write_status(path, status)
     return status
 
 
@@ -82,7 +89,7 @@ def start_import(app: Flask, stored: importing.StoredUpload, owner_id: int) -> N
     base = app.config["UPLOAD_FOLDER"]
     path = status_path(base, owner_id, stored.token)
     assert path is not None  # the token of a stored upload is valid
-    _write_status(path, ImportStatus(RUNNING, file_name=stored.file_name))
+    _write_status(path, ImportStatus(QUEUED, file_name=stored.file_name))
     thread = threading.Thread(target=_run, args=(app, stored, owner_id, path), name=f"dossier-import-{stored.token}",
                               daemon=True)
     _THREADS[stored.token] = thread
@@ -103,8 +110,9 @@ def _run(app: Flask, stored: importing.StoredUpload, owner_id: int, path: Path) 
         status.stage, status.rows = stage, rows
         _write_status(path, status)
 
-    with app.app_context():
+    with app.app_context(), Heartbeat(path):
         try:
+            _write_status(path, status)
             user = db.session.get(User, owner_id)
             outcome = import_dossiers(stored.path, user, file_name=stored.file_name, kind=stored.kind,
                                       progress=progress)
@@ -128,6 +136,34 @@ def _run(app: Flask, stored: importing.StoredUpload, owner_id: int, path: Path) 
             importing.discard_upload(stored)
             _write_status(path, status)
             _THREADS.pop(stored.token, None)
+
+
+class Heartbeat:
+    """Touches `path` every `interval` seconds from a thread of its own while the block runs, so that readers
+    can tell a running import from one whose process died."""
+
+    def __init__(self, path: Path, interval: float | None = None) -> None:
+        self.path = path
+        self.interval = HEARTBEAT_SECONDS if interval is None else interval
+        self.beaten = threading.Event()  # set after each beat (for tests)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{path.name}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                os.utime(self.path)
+            except FileNotFoundError:  # replaced at this instant (written whole, then renamed): the next beat
+                continue
+            self.beaten.set()
 
 
 def _figures(outcome: Any) -> dict[str, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kpi_tasks.dossiers.models import ApologyLetter
+from kpi_tasks.dossiers.models import ApologyLetter, DossierImport
 from kpi_tasks.extensions import db
 from kpi_tasks.units.models import Unit
 from tests.dossiers.helpers import make_dossier
@@ -61,6 +61,9 @@ CASES = [
     ("dossiers.offenders", "GET", "/dossiers/repeat-offenders", None, codes(SEES_ALL, 200)),
     # JSON instead of the multipart file: the office gets 422 (no file), everyone else 403 first.
     ("api.import_dossiers", "POST", "/api/v1/dossiers/import", {}, codes(IMPORTS, 422)),
+    # A background import is its owner's: another office user's token is not found, like an unknown one.
+    ("api.dossier_import_status", "GET", f"/api/v1/dossiers/imports/{NO_UPLOAD}", None, codes(IMPORTS, 404)),
+    ("api.dossier_import_status", "GET", "/api/v1/dossiers/imports/{dossier_import}", None, codes(IMPORTS, 200)),
     ("api.apology_letters", "GET", "/api/v1/apology-letters", None, EVERYONE),
     ("api.record_apology_letter", "POST", "/api/v1/apology-letters/{letter}", LETTER,
      codes(RECORDS, 200, visible=SEES_DOSSIER)),
@@ -72,4 +75,7 @@ def setup(users, values):
     dossier = make_dossier(lead, "A-2026-0001", dt.date(2026, 3, 2), dt.date(2026, 3, 10),
                            applicant="Nguyễn Văn An")
     letter = db.session.scalar(db.select(ApologyLetter).where(ApologyLetter.dossier_id == dossier.id))
-    values.update(dossier=dossier.id, letter=letter.id, letter_version=letter.version)
+    record = DossierImport(file_name="ho-so.csv", rows=1, created=1, updated=0, unchanged=0, obligations_created=1)
+    db.session.add(record)
+    db.session.flush()
+    values.update(dossier=dossier.id, letter=letter.id, letter_version=letter.version, dossier_import=record.id)

@@ -1,0 +1,139 @@
+"""Large dossier imports through the API: 202 and the page's background job, a status to ask, and a job whose
+worker died told as failed within a minute, nothing written."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from kpi_tasks.dossiers import background
+from kpi_tasks.dossiers.background import RUNNING, Heartbeat, ImportStatus, read_status, status_path
+from kpi_tasks.dossiers.models import Dossier
+from kpi_tasks.extensions import db
+from tests.dossiers.helpers import D, make_units, row, standard_rows, write_csv
+from tests.factories import api_headers, make_user
+
+
+def _post_file(client, headers, path: Path):
+    # Encoded in memory: the test client's own encoding spools a large body to a file it never closes.
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(path.read_bytes()), path.name)})
+    return client.post("/api/v1/dossiers/import", headers=headers, data=body,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def _count() -> int:
+    db.session.commit()  # a new transaction: see what the import's thread committed
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Dossier))
+
+
+@pytest.fixture
+def small_threshold(app, monkeypatch):
+    monkeypatch.setitem(app.config, "DOSSIER_API_BACKGROUND_BYTES", 1)
+
+
+def test_a_large_file_answers_202_and_its_status_tells_when_it_is_done(app_ctx, client, tmp_path, small_threshold):
+    make_units()
+    headers = api_headers(make_user("office"))
+    started = _post_file(client, headers, write_csv(tmp_path / "ho-so.csv", standard_rows()))
+    assert started.status_code == 202
+    import_id = started.json["import_id"]
+    assert started.headers["Location"] == f"/api/v1/dossiers/imports/{import_id}"
+    background.wait(import_id, timeout=60)
+    status = client.get(f"/api/v1/dossiers/imports/{import_id}", headers=headers)
+    assert status.status_code == 200
+    assert (status.json["status"], status.json["imported"], status.json["rejected"]) == ("done", 7, [])
+    assert _count() == 7
+
+
+def test_a_large_file_with_bad_rows_fails_with_its_rows_and_writes_nothing(app_ctx, client, tmp_path,
+                                                                          small_threshold):
+    make_units()
+    headers = api_headers(make_user("office"))
+    rows = [*standard_rows(), row("X-1", "??", D(2026, 2, 2), D(2026, 2, 5))]
+    started = _post_file(client, headers, write_csv(tmp_path / "ho-so.csv", rows))
+    background.wait(started.json["import_id"], timeout=60)
+    status = client.get(f"/api/v1/dossiers/imports/{started.json['import_id']}", headers=headers).json
+    assert status["status"] == "failed"
+    assert status["imported"] == 0
+    assert [item["row"] for item in status["rejected"]] == [9]
+    assert _count() == 0
+
+
+def test_another_office_user_cannot_read_an_import_that_is_not_theirs(app_ctx, client, tmp_path, small_threshold):
+    make_units()
+    owner, other = api_headers(make_user("office")), api_headers(make_user("office"))
+    started = _post_file(client, owner, write_csv(tmp_path / "ho-so.csv", standard_rows()))
+    background.wait(started.json["import_id"], timeout=60)
+    assert client.get(f"/api/v1/dossiers/imports/{started.json['import_id']}", headers=other).status_code == 404
+
+
+def test_a_small_file_is_still_imported_at_once_and_its_number_can_be_asked(app_ctx, client, tmp_path):
+    make_units()
+    headers = api_headers(make_user("office"))
+    answer = _post_file(client, headers, write_csv(tmp_path / "ho-so.csv", standard_rows()))
+    assert answer.status_code == 200
+    status = client.get(f"/api/v1/dossiers/imports/{answer.json['import_id']}", headers=headers).json
+    assert (status["status"], status["imported"]) == ("done", 7)
+
+
+def _running_status(app, owner_id: int, seconds_ago: float) -> str:
+    token = "a" * 32
+    path = status_path(app.config["UPLOAD_FOLDER"], owner_id, token)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    background._write_status(path, ImportStatus(RUNNING, stage="write", rows=120_000, file_name="ho-so.csv"))
+    moment = time.time() - seconds_ago
+    os.utime(path, (moment, moment))
+    return token
+
+
+def test_an_import_whose_worker_died_is_failed_within_a_minute(app_ctx, client):
+    office = make_user("office")
+    headers = api_headers(office)
+    alive = _running_status(app_ctx, office.id, seconds_ago=30)  # its heartbeat is due every 10 s
+    assert client.get(f"/api/v1/dossiers/imports/{alive}", headers=headers).json["status"] == "running"
+    dead = _running_status(app_ctx, office.id, seconds_ago=background.STALE_AFTER_SECONDS + 1)
+    answer = client.get(f"/api/v1/dossiers/imports/{dead}", headers=headers).json
+    assert answer["status"] == "failed"
+    assert "gián đoạn" in answer["message"]
+    assert read_status(app_ctx.config["UPLOAD_FOLDER"], office.id, dead).state == "failed"  # and it stays so
+    assert background.STALE_AFTER_SECONDS < 60
+
+
+def test_the_heartbeat_keeps_a_running_imports_status_fresh(tmp_path):
+    path = tmp_path / "status.json"
+    path.write_text("{}", encoding="utf-8")
+    os.utime(path, (0, 0))
+    with Heartbeat(path, interval=0.01) as heartbeat:
+        assert heartbeat.beaten.wait(timeout=10)
+    assert time.time() - path.stat().st_mtime < 60
+
+
+def _year_of_dossiers(path: Path, rows: int) -> Path:
+    """A province's year as the dossier system exports it: `rows` rows of CSV, written in one go."""
+    header = "STT,Mã hồ sơ,Tên thủ tục,Lĩnh vực,Đơn vị xử lý,Người nộp hồ sơ,Ngày tiếp nhận,Ngày hẹn trả," \
+             "Ngày trả kết quả,Hình thức nộp,Thanh toán trực tuyến,Số hóa\n"
+    lines = [f"{n},HS-{n:07d},Chứng thực bản sao từ bản chính,Chứng thực,{'TP' if n % 3 else 'BT'},"
+             f"Nguyễn Văn {n % 997},{1 + n % 20:02d}/{1 + n % 12:02d}/2025,{6 + n % 20:02d}/{1 + n % 12:02d}/2025,"
+             f"{4 + n % 20:02d}/{1 + n % 12:02d}/2025,Trực tuyến,Có,Có\n" for n in range(1, rows + 1)]
+    path.write_text(header + "".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.one_pass
+def test_a_years_300000_dossiers_through_the_api_return_202_and_finish(app_ctx, client, tmp_path):
+    make_units()
+    headers = api_headers(make_user("office"))
+    path = _year_of_dossiers(tmp_path / "ho-so-ca-nam.csv", 300_000)
+    started = _post_file(client, headers, path)
+    assert started.status_code == 202
+    background.wait(started.json["import_id"])
+    status = client.get(f"/api/v1/dossiers/imports/{started.json['import_id']}", headers=headers).json
+    assert (status["status"], status["imported"], status["rejected"]) == ("done", 300_000, []), status
+    assert _count() == 300_000
