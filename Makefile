@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench load clean
+.PHONY: run test install lint bench load audit probe clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ bench: install
 # 50 simulated users for 60 s against gunicorn (2 workers) on PostgreSQL at 127.0.0.1.
 load: install
 	$(BIN)/python bench/load.py
+
+# Known vulnerabilities of the installed dependencies, with pip-audit: part of every release (README, Deployment).
+# Exit 0 clean, 1 a known vulnerability, 2 not checked (its service unreachable, or an index without PyPI's JSON API).
+audit: install
+	$(BIN)/python -m pip install --quiet -e '.[audit]'
+	$(BIN)/python checks/audit.py $(AUDIT_ARGS)
+
+# The attacks of issue 15 replayed over HTTP against gunicorn on PostgreSQL with the demo (not part of `make test`).
+probe: install
+	$(BIN)/python checks/probe.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -117,7 +117,7 @@ def child(file: Path, database_url: str, once: bool = False) -> None:
     from kpi_tasks.extensions import db
     from kpi_tasks.units.services import create_unit
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "DB_STATEMENT_TIMEOUT": 0})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:

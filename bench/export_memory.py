@@ -45,7 +45,8 @@ HEADER_ROWS = 7  # title block and header above the first task row
 
 def _app(url: str) -> Flask:
     os.environ["KPI_TASKS_TODAY"] = BENCH_TODAY.isoformat()
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                       "DB_STATEMENT_TIMEOUT": 0})
 
 
 def fill(url: str, tasks: int) -> None:

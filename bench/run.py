@@ -206,6 +206,7 @@ def _app(url: str) -> Flask:
     # Exceptions propagate to the bench with their traceback instead of becoming a bare 500 page (the
     # migrations' logging set-up silences the app's logger in this process).
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                       "DB_STATEMENT_TIMEOUT": 0,  # generation and year-long runs: the web limit is not measured
                        "PROPAGATE_EXCEPTIONS": True})
 
 

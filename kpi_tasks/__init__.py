@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpi_tasks import web
 from kpi_tasks.cli import register_commands
-from kpi_tasks.config import load_config
+from kpi_tasks.config import engine_options, load_config
 from kpi_tasks.extensions import bootstrap, csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_config(app.instance_path))
     app.config.update(overrides or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     if not app.config.get("SECRET_KEY"):
         log.warning("SECRET_KEY is not set: using a random key; sessions end when the process restarts.")
         app.config["SECRET_KEY"] = secrets.token_hex(32)

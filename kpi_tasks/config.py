@@ -31,6 +31,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # Database: SQLite file in the instance folder unless DATABASE_URL names another.
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(os.environ.get("DATABASE_URL") or default_db),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A database that does not answer must not hold a request until gunicorn kills the worker: a connection
+        # is given up after DB_CONNECT_TIMEOUT seconds, and (PostgreSQL) a statement after DB_STATEMENT_TIMEOUT
+        # seconds; the page then says, in Vietnamese, to try again (503). 0: no statement limit, which the
+        # `kpi-tasks` console commands take unless the variable is set (migrations, imports, backups run long).
+        "DB_CONNECT_TIMEOUT": _int("KPI_TASKS_DB_CONNECT_TIMEOUT", 5),
+        "DB_STATEMENT_TIMEOUT": _int("KPI_TASKS_DB_STATEMENT_TIMEOUT", 20),
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         # Uploaded files live here, never under static/.
         "UPLOAD_FOLDER": os.environ.get("KPI_TASKS_UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
@@ -90,6 +96,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # background (202 {import_id}), as the page always does: a year's file takes longer than a web worker may
         # hold a request.
         "DOSSIER_API_BACKGROUND_BYTES": _int("KPI_TASKS_DOSSIER_API_BACKGROUND_KB", 2048) * 1024,
+        # A background import touches its status every IMPORT_HEARTBEAT_SECONDS; one silent for IMPORT_STALE_SECONDS
+        # died with its worker and is reported failed (nothing was written: its transaction never committed).
+        "IMPORT_HEARTBEAT_SECONDS": _int("KPI_TASKS_IMPORT_HEARTBEAT_SECONDS", 10),
+        "IMPORT_STALE_SECONDS": _int("KPI_TASKS_IMPORT_STALE_SECONDS", 45),
         "BOOTSTRAP_SERVE_LOCAL": True,
         # Sessions (accounts/sessions.py): a signed-in browser is signed out after this many minutes without a
         # request, and in any case this many hours after signing in. Flask's own cookie expires with the latter.
@@ -108,6 +118,22 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+def engine_options(config: dict[str, Any]) -> dict[str, Any]:
+    """SQLALCHEMY_ENGINE_OPTIONS with the connect and statement timeouts of the configured database added."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql"):
+        connect_args.setdefault("connect_timeout", config["DB_CONNECT_TIMEOUT"])
+        if config["DB_STATEMENT_TIMEOUT"]:
+            limit = f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT'] * 1000}"
+            connect_args["options"] = f"{connect_args.get('options', '')} {limit}".strip()
+    elif uri.startswith("sqlite"):
+        connect_args.setdefault("timeout", config["DB_CONNECT_TIMEOUT"])  # how long to wait for a lock
+    options["connect_args"] = connect_args
+    return options
 
 
 def _normalise_db_url(url: str) -> str:

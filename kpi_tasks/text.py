@@ -60,6 +60,20 @@ def parse_user_date(text: str) -> dt.date:
         year, month, day = int(match[1]), int(match[2]), int(match[3])
     else:
         raise ValueError(text)
+    return _date_in_range(year, month, day, text)
+
+
+def parse_iso_date(text: str) -> dt.date:
+    """A date as the API and the links send it, YYYY-MM-DD, within the same years as what people type.
+
+    Raises ValueError for anything else (0001-01-01 and 9999-12-31 included: no deadline means them)."""
+    match = _ISO.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(text)
+    return _date_in_range(int(match[1]), int(match[2]), int(match[3]), text)
+
+
+def _date_in_range(year: int, month: int, day: int, text: str) -> dt.date:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValueError(text)
     try:

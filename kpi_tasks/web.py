@@ -13,6 +13,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -26,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter, RequestRedirect
 
-from kpi_tasks import clock
+from kpi_tasks import clock, input_bounds
 from kpi_tasks.accounts import permissions
 from kpi_tasks.accounts.admin_views import account_bp
 from kpi_tasks.accounts.admin_views import bp as admin_bp
@@ -36,7 +37,6 @@ from kpi_tasks.accounts.sessions import SESSION_KEY, device_label, session_user
 from kpi_tasks.accounts.views import bp as accounts_bp
 from kpi_tasks.api import bp as api_bp
 from kpi_tasks.api.errors import api_error_response, is_api_request
-from kpi_tasks.api.input import MAX_INTEGER
 from kpi_tasks.attachments.views import bp as attachments_bp
 from kpi_tasks.audit.services import FIELD_LABELS, display_value
 from kpi_tasks.calendar.views import bp as calendar_bp
@@ -90,7 +90,8 @@ _UNAVAILABLE_WORDS = (
     "connection already closed", "connection reset", "ssl connection has been closed", "too many clients",
 )
 _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57P")
-_UNAVAILABLE_SQLSTATES = frozenset({"55P03", "40P01"})  # lock not available, deadlock detected
+# Lock not available, deadlock detected, and a statement cancelled by DB_STATEMENT_TIMEOUT (57014).
+_UNAVAILABLE_SQLSTATES = frozenset({"55P03", "40P01", "57014"})
 # SQLite's result codes (and their extended forms): locked, busy, cannot open the file, disk I/O, disk full.
 _UNAVAILABLE_SQLITE_CODES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")
 
@@ -122,13 +123,14 @@ class IdConverter(IntegerConverter):
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
-        if number > MAX_INTEGER:
+        if number > input_bounds.MAX_INTEGER:
             raise NotFound()
         return number
 
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
+    input_bounds.init_app(app)  # control characters, integers, JSON depth: for pages and API alike
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.login_message_category = "warning"
@@ -178,7 +180,16 @@ def _load_user(user_id: str) -> User | None:
     return session_user(session.get(SESSION_KEY), user_id)
 
 
+# Files served as they are, the same for everyone: cached as usual.
+_STATIC_ENDPOINTS = frozenset({"static", "vendor.static", "bootstrap.static"})
+
+
 def _security_headers(response: Response) -> Response:
+    # Whatever a signed-in user (a session cookie or an API token) receives stays out of every cache: a
+    # shared computer's browser, a proxy. Judged from the request, not from the database (the 503 page too).
+    if (session.get("_user_id") or request.headers.get("Authorization")) and \
+            request.endpoint not in _STATIC_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -221,6 +232,9 @@ def _database_error(error: sa_exc.SQLAlchemyError) -> Response | tuple[str, int]
         raise error
     current_app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, error)
     db.session.remove()
+    # The page is drawn for no one in particular: flask-login would otherwise load the signed-in user (from the
+    # database that just failed) to render it, and the 503 would become a bare 500.
+    g._login_user = login_manager.anonymous_user()
     if is_api_request():
         return api_error_response(503, "unavailable", HTTP_MESSAGES[503])
     return render_template("error.html", status=503, message=HTTP_MESSAGES[503]), 503

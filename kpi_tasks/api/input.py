@@ -9,15 +9,15 @@ from flask import g, request
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.errors import MalformedError, ValidationError
+from kpi_tasks.input_bounds import MAX_INTEGER
 from kpi_tasks.pagination import MAX_PER_PAGE
+from kpi_tasks.text import MAX_YEAR, MIN_YEAR, parse_iso_date
 
 
 def api_user() -> User:
     return g.api_user
 
 
-# Largest integer accepted from input: ids and counts fit in a 32-bit signed column on every database.
-MAX_INTEGER = 2**31 - 1
 
 
 class Fields:
@@ -64,9 +64,9 @@ class Fields:
                 self.errors[name] = "Trường này là bắt buộc."
             return None
         try:
-            return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else _bad()
+            return parse_iso_date(value) if isinstance(value, str) and len(value) == 10 else _bad()
         except ValueError:
-            self.errors[name] = "Ngày phải theo dạng YYYY-MM-DD."
+            self.errors[name] = f"Ngày phải theo dạng YYYY-MM-DD, từ năm {MIN_YEAR} đến năm {MAX_YEAR}."
             return None
 
     def boolean(self, name: str, default: bool = False) -> bool:

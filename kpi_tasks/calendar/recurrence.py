@@ -25,6 +25,7 @@ from typing import Literal
 
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.errors import ValidationError
+from kpi_tasks.text import MAX_YEAR, MIN_YEAR, parse_iso_date
 
 Frequency = Literal["weekly", "monthly", "quarterly", "yearly"]
 Adjustment = Literal["none", "previous_working_day", "next_working_day"]
@@ -294,9 +295,10 @@ def _pattern_fields(pattern: str, code: str) -> dict[str, object]:
 def _option_value(key: str, value: str, code: str) -> object:
     if key == "until":
         try:
-            return dt.date.fromisoformat(value)
+            return parse_iso_date(value)
         except ValueError:
-            raise _refuse(f"Mã định kỳ “{code}”: ngày kết thúc phải ghi dạng YYYY-MM-DD.") from None
+            raise _refuse(f"Mã định kỳ “{code}”: ngày kết thúc phải ghi dạng YYYY-MM-DD, từ năm {MIN_YEAR} đến năm "
+                          f"{MAX_YEAR}.") from None
     if key == "count":
         if not value.isdigit():
             raise _refuse(f"Mã định kỳ “{code}”: số kỳ phải là số nguyên dương.")

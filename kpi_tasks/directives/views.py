@@ -34,7 +34,9 @@ T = TypeVar("T")
 @login_required
 def index() -> str:
     q = request.args.get("q", "")
-    page = db.paginate(list_directives_query(current_user, q), per_page=30, error_out=False)
+    # The page as every list reads it (request.args bounds integers); db.paginate's own reading does not.
+    page = db.paginate(list_directives_query(current_user, q), page=request.args.get("page", 1, type=int),
+                       per_page=30, error_out=False)
     counts = directive_task_counts(current_user, [directive.id for directive in page.items], today())
     return render_template("directives/list.html", page=page, q=q, counts=counts)
 

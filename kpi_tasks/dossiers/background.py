@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.dossiers import importing
@@ -39,6 +39,7 @@ RUNNING = "running"
 DONE = "done"
 REJECTED = "rejected"
 FAILED = "failed"
+# Defaults of IMPORT_HEARTBEAT_SECONDS and IMPORT_STALE_SECONDS (config.py).
 HEARTBEAT_SECONDS = 10
 STALE_AFTER_SECONDS = 45
 INTERRUPTED = "Lần nhập bị gián đoạn (máy chủ khởi động lại); chưa có hồ sơ nào được ghi. Vui lòng nhập lại."
@@ -70,7 +71,9 @@ def read_status(base: str | Path, owner_id: int, token: str) -> ImportStatus | N
     if path is None or not path.exists():
         return None
     status = ImportStatus(**json.loads(path.read_text(encoding="utf-8")))
-    if not status.finished and time.time() - path.stat().st_mtime > STALE_AFTER_SECONDS:
+    stale_after = current_app.config.get("IMPORT_STALE_SECONDS", STALE_AFTER_SECONDS) if has_app_context() \
+        else STALE_AFTER_SECONDS
+    if not status.finished and time.time() - path.stat().st_mtime > stale_after:
         # No heartbeat: its process ended without a final word, and its transaction was never committed.
         status.state, status.message = FAILED, INTERRUPTED
         _write_status(path, status)
@@ -110,7 +113,7 @@ def _run(app: Flask, stored: importing.StoredUpload, owner_id: int, path: Path) 
         status.stage, status.rows = stage, rows
         _write_status(path, status)
 
-    with app.app_context(), Heartbeat(path):
+    with app.app_context(), Heartbeat(path, app.config.get("IMPORT_HEARTBEAT_SECONDS")):
         try:
             _write_status(path, status)
             user = db.session.get(User, owner_id)
