@@ -40,7 +40,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kpi_tasks import clock
 from kpi_tasks.accounts.models import User
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.clock import VIETNAM, utcnow
 from kpi_tasks.errors import NotFound
 from kpi_tasks.extensions import db

@@ -19,7 +19,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import can_contribute, can_report_progress, can_review
 from kpi_tasks.audit.services import record
 from kpi_tasks.calendar.recurrence import DEFAULT_MEETING_DAY, RecurrenceRule, occurrence_dates, rule_from_code
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import today, utcnow
 from kpi_tasks.deadlines.models import ExtensionRequest, TaskOccurrence

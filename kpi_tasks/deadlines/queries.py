@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import task_visibility_clause
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.deadlines.models import (
     EXTENSION_APPROVED,
     EXTENSION_PENDING,

@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.clock import VIETNAM
 from kpi_tasks.deadlines.models import TaskOccurrence
 from kpi_tasks.deadlines.occurrences import report_occurrence, review_occurrence

@@ -15,7 +15,7 @@ from kpi_tasks.accounts.permissions import (
     can_view_directive,
 )
 from kpi_tasks.audit.services import record
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.clock import today, utcnow
 from kpi_tasks.directives.models import DIRECTIVE_KINDS, Directive
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError

@@ -15,7 +15,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import can_import_dossiers, can_record_apology_letter, can_view_unit_dossiers
 from kpi_tasks.accounts.roles import OFFICE, UNIT_MANAGER
 from kpi_tasks.audit.services import record
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import today as clock_today
 from kpi_tasks.clock import utcnow

@@ -29,7 +29,7 @@ from werkzeug.routing import BuildError
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.audit.services import record
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.clock import VIETNAM
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.mail import (

@@ -25,7 +25,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import can_read_notification
 from kpi_tasks.accounts.roles import OFFICE, UNIT_MANAGER
 from kpi_tasks.audit.services import record
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import utcnow
 from kpi_tasks.deadlines.occurrences import generate_all_occurrences, generation_horizon

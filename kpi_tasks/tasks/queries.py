@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import task_visibility_clause, unit_involvement_clause
 from kpi_tasks.accounts.roles import UNIT_STAFF
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.deadlines.models import EXTENSION_APPROVED, ExtensionRequest
 from kpi_tasks.deadlines.queries import occurrence_counts_query
 from kpi_tasks.directives.models import Directive

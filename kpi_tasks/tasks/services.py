@@ -19,7 +19,7 @@ from kpi_tasks.accounts.permissions import (
 from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
 from kpi_tasks.audit.services import record
 from kpi_tasks.calendar.recurrence import describe, rule_from_code, rule_to_code
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import parse_period
 from kpi_tasks.clock import today, utcnow
 from kpi_tasks.deadlines.occurrences import generate_occurrences, generation_horizon, sync_occurrences
