@@ -211,7 +211,7 @@ def password() -> str | Response:
             db.session.commit()
             flash("Đã đổi mật khẩu.", "success")
             return redirect(url_for("home.index"), 303)
-    return render_template("account/password.html", form=form)
+    return render_template("accounts/password.html", form=form)
 
 
 def _unit_choices(blank: str, units: list[Unit], keep: Unit | None) -> list:
