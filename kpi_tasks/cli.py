@@ -19,7 +19,7 @@ from kpi_tasks.dossiers.commands import import_dossiers_command
 from kpi_tasks.errors import DomainError
 from kpi_tasks.extensions import db
 from kpi_tasks.intake.commands import parse_directive_command
-from kpi_tasks.notifications.commands import COMMANDS as NOTIFICATION_COMMANDS
+from kpi_tasks.jobs.commands import COMMANDS as JOB_COMMANDS
 from kpi_tasks.reports.commands import export_report_command
 from kpi_tasks.units.models import Unit
 
@@ -117,6 +117,6 @@ def restore_command(backup_file: Path, yes: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     commands = [create_user_command, create_token_command, seed_demo_command, backup_command, restore_command,
-                parse_directive_command, export_report_command, import_dossiers_command, *NOTIFICATION_COMMANDS]
+                parse_directive_command, export_report_command, import_dossiers_command, *JOB_COMMANDS]
     for command in commands:
         app.cli.add_command(command)

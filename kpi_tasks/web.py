@@ -37,9 +37,9 @@ from kpi_tasks.extensions import db, login_manager
 from kpi_tasks.forms import unreadable_date_arg
 from kpi_tasks.home.views import bp as home_bp
 from kpi_tasks.intake.views import bp as intake_bp
-from kpi_tasks.jobs import enable_in_app_scheduler
+from kpi_tasks.jobs.scheduler import enable_in_app_scheduler
+from kpi_tasks.jobs.views import bp as jobs_bp
 from kpi_tasks.kpis.views import bp as kpis_bp
-from kpi_tasks.notifications.admin_views import bp as jobs_bp
 from kpi_tasks.notifications.services import register_scan_step
 from kpi_tasks.notifications.views import bp as notifications_bp
 from kpi_tasks.reports.views import bp as reports_bp

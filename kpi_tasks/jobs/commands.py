@@ -1,4 +1,4 @@
-"""Console commands of the reminders area: `kpi-tasks scan`, `send-reminders`, `run-job`, `scheduler`."""
+"""Console commands of the background jobs: `kpi-tasks scan`, `send-reminders`, `run-job`, `scheduler`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from kpi_tasks.jobs import FAILED, JOBS, JobRun, run_job, run_scheduler_forever
+from kpi_tasks.jobs.models import FAILED, JobRun
+from kpi_tasks.jobs.scheduler import run_scheduler_forever
+from kpi_tasks.jobs.services import JOBS, run_job
 
 
 def _finish(run: JobRun) -> None:

@@ -1,42 +1,17 @@
-"""Background jobs: what runs on a schedule, the one scheduler that runs it, and the record of each run.
-
-Jobs (each idempotent; their database work is one transaction):
-- `scan`: every working day at DAILY_JOBS_HOUR, today's due-soon and overdue notifications;
-- `deliver`: every DELIVERY_INTERVAL_MINUTES, e-mail of pending notifications (digests, retries);
-- `weekly_report`: on the weekly report day, the summary to the office;
-- `monthly_report`: on the working day before the monthly meeting, the report to leaders.
-
-One scheduler. APScheduler (3.x) ticks in `kpi-tasks scheduler`, a process of its own, or inside each
-web worker when SCHEDULER_IN_APP says so. Whatever the number of such processes, a lease row in the
-database lets one at a time run jobs: the holder renews it every tick, and when the holder dies the
-lease expires and another process takes it over. A job is "due" from the database's record of runs
-(`job_runs`), not from the process's memory, so a job the dead holder never finished (or never
-started) is run by the next holder the same day, and never twice after it succeeded.
-"""
+"""The catalogue of jobs, running one and keeping its record, and the lease."""
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import logging
-import os
-import signal
-import socket
-import threading
 import traceback
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.interval import IntervalTrigger
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kpi_tasks import clock
 from kpi_tasks.accounts.models import User
@@ -44,6 +19,7 @@ from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.clock import VIETNAM, utcnow
 from kpi_tasks.errors import NotFound
 from kpi_tasks.extensions import db
+from kpi_tasks.jobs.models import FAILED, INTERRUPTED, OK, RUNNING, JobRun, SchedulerLease
 from kpi_tasks.notifications.delivery import send_reminders
 from kpi_tasks.notifications.reports import (
     monthly_period,
@@ -57,56 +33,9 @@ from kpi_tasks.notifications.services import scan
 
 log = logging.getLogger(__name__)
 
-RUNNING = "running"
-OK = "ok"
-FAILED = "failed"
-INTERRUPTED = "interrupted"
-RUN_STATUS_LABELS = {RUNNING: "Đang chạy", OK: "Thành công", FAILED: "Lỗi", INTERRUPTED: "Bị gián đoạn"}
-TRIGGER_LABELS = {"schedule": "Theo lịch", "manual": "Chạy ngay", "cli": "Dòng lệnh"}
 LEASE_NAME = "scheduler"
 # A scheduled job that failed is tried again after this long, not at every tick.
 RETRY_AFTER = dt.timedelta(minutes=5)
-
-
-class JobRun(db.Model):
-    """One run of a job: by the scheduler, by the admin's "Chạy ngay", or by the console script."""
-
-    __tablename__ = "job_runs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job: Mapped[str] = mapped_column(sa.String(40))
-    trigger: Mapped[str] = mapped_column(sa.String(10))
-    # The scheduler process that ran it (host:pid:id); None for a manual or console run.
-    holder: Mapped[str | None] = mapped_column(sa.String(200))
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    started_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(sa.String(12), default=RUNNING)
-    result: Mapped[str | None] = mapped_column(sa.Text)
-    error: Mapped[str | None] = mapped_column(sa.Text)
-
-    actor: Mapped[User | None] = relationship()
-
-    __table_args__ = (sa.Index("ix_job_runs_job_started_at", "job", "started_at"),)
-
-    @property
-    def status_label(self) -> str:
-        return RUN_STATUS_LABELS.get(self.status, self.status)
-
-    @property
-    def trigger_label(self) -> str:
-        return TRIGGER_LABELS.get(self.trigger, self.trigger)
-
-
-class SchedulerLease(db.Model):
-    """Who may run jobs now. Taken by a conditional UPDATE (or the first INSERT), valid until expires_at."""
-
-    __tablename__ = "scheduler_leases"
-
-    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    holder: Mapped[str] = mapped_column(sa.String(200))
-    acquired_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
-    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
 # The catalogue of jobs.
@@ -415,116 +344,3 @@ def lease_is_live(lease: SchedulerLease | None) -> bool:
     return lease is not None and _aware(lease.expires_at) > dt.datetime.now(dt.UTC)
 
 
-# The scheduler process.
-
-
-class JobScheduler:
-    """APScheduler ticking the lease and the jobs; only the lease holder runs anything."""
-
-    def __init__(self, app: Flask, scheduler: BaseScheduler, holder: str | None = None) -> None:
-        self.app = app
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.scheduler = scheduler
-        self.lease_seconds = int(app.config["SCHEDULER_LEASE_SECONDS"])
-        self.holding: bool | None = None
-        self.stopping = False
-        tick = max(1, int(app.config["SCHEDULER_TICK_SECONDS"]))
-        first = dt.datetime.now(VIETNAM)
-        defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": tick * 4}
-        # The lease keeps its own thread in APScheduler's pool, so a long job never delays its renewal.
-        scheduler.add_job(self.renew_lease, IntervalTrigger(seconds=tick), id="lease", next_run_time=first, **defaults)
-        for name in JOBS:
-            scheduler.add_job(self.tick, IntervalTrigger(seconds=tick), args=[name], id=f"job:{name}",
-                              next_run_time=first + dt.timedelta(seconds=1), **defaults)
-
-    def renew_lease(self) -> bool:
-        if self.stopping:  # a tick still running during the stop must not take the lease back
-            return False
-        with self.app.app_context():
-            try:
-                held, fresh = acquire_lease(self.holder, self.lease_seconds)
-            except sa.exc.SQLAlchemyError:
-                log.exception("scheduler %s could not reach the database to renew its lease", self.holder)
-                db.session.rollback()
-                return False
-            finally:
-                db.session.remove()
-        if held != self.holding or fresh:
-            # Said once per change, so the log shows who runs the jobs and since when.
-            if held:
-                log.info("scheduler %s holds the lease and runs the jobs", self.holder)
-            else:
-                log.info("scheduler %s waits: another process holds the lease", self.holder)
-            self.holding = held
-        return held
-
-    def tick(self, name: str) -> None:
-        """Run `name` if this process holds the lease and the job is due."""
-        if not self.renew_lease():
-            return
-        with self.app.app_context():
-            try:
-                if job_is_due(name, clock.now()):
-                    run = run_job(name, "schedule", holder=self.holder)
-                    log.info("job %s: %s %s", name, run.status, run.result or run.error or "")
-            finally:
-                db.session.remove()
-
-    def stop(self) -> None:
-        """Let running jobs finish (each commits or rolls back whole), then give the lease up."""
-        self.stopping = True
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
-        with self.app.app_context():
-            try:
-                release_lease(self.holder)
-            except sa.exc.SQLAlchemyError:
-                log.exception("could not release the scheduler lease")
-            finally:
-                db.session.remove()
-
-
-def run_scheduler_forever(app: Flask) -> None:
-    """`kpi-tasks scheduler`: block, running jobs while holding the lease; release it on SIGTERM or ^C."""
-    runner = JobScheduler(app, BlockingScheduler(timezone=VIETNAM))
-
-    def _stop(_signum: int, _frame: Any) -> None:
-        raise SystemExit(0)  # leaves the scheduler's loop; `finally` below stops cleanly
-
-    signal.signal(signal.SIGTERM, _stop)
-    log.info("scheduler %s started (lease %ss)", runner.holder, runner.lease_seconds)
-    try:
-        runner.scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        runner.stop()
-        log.info("scheduler %s stopped", runner.holder)
-
-
-_in_app_lock = threading.Lock()
-_in_app: dict[int, JobScheduler] = {}
-
-
-def start_in_app(app: Flask) -> JobScheduler:
-    """Start a background scheduler in this process (once per process, so once per forked worker)."""
-    with _in_app_lock:
-        pid = os.getpid()
-        if pid not in _in_app:
-            runner = JobScheduler(app, BackgroundScheduler(timezone=VIETNAM))
-            runner.scheduler.start()
-            atexit.register(runner.stop)
-            _in_app[pid] = runner
-        return _in_app[pid]
-
-
-def enable_in_app_scheduler(app: Flask) -> None:
-    """With SCHEDULER_IN_APP, each worker process starts its scheduler on its first request (after the
-    fork, where threads survive); without it nothing is started. `create_app` never starts one itself."""
-    if not app.config.get("SCHEDULER_IN_APP"):
-        return
-
-    def _start() -> None:
-        start_in_app(app)
-
-    app.before_request(_start)

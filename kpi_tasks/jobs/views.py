@@ -10,15 +10,8 @@ from werkzeug.wrappers import Response
 from kpi_tasks import clock
 from kpi_tasks.accounts.permissions import can_manage_jobs
 from kpi_tasks.extensions import db
-from kpi_tasks.jobs import (
-    FAILED,
-    current_lease,
-    get_job_or_404,
-    jobs_overview,
-    lease_is_live,
-    recent_runs,
-    run_job,
-)
+from kpi_tasks.jobs.models import FAILED
+from kpi_tasks.jobs.services import current_lease, get_job_or_404, jobs_overview, lease_is_live, recent_runs, run_job
 from kpi_tasks.notifications.delivery import failed_notifications, retry_failed
 from kpi_tasks.notifications.mail import MailSettings
 
@@ -36,7 +29,7 @@ def _admin_only() -> None:
 def index() -> str:
     lease = current_lease()
     return render_template(
-        "admin/jobs.html",
+        "jobs/index.html",
         jobs=jobs_overview(clock.now()),
         runs=recent_runs(),
         lease=lease,
