@@ -21,15 +21,14 @@ from kpi_tasks.errors import NotFound
 from kpi_tasks.extensions import db
 from kpi_tasks.jobs.models import FAILED, INTERRUPTED, OK, RUNNING, JobRun, SchedulerLease
 from kpi_tasks.notifications.delivery import send_reminders
-from kpi_tasks.notifications.reports import (
+from kpi_tasks.notifications.services import produce_report, scan
+from kpi_tasks.reports.scheduled import (
     monthly_period,
     monthly_report_day,
-    produce_report,
     report_settings,
     weekly_period,
     weekly_report_day,
 )
-from kpi_tasks.notifications.services import scan
 
 log = logging.getLogger(__name__)
 

@@ -55,8 +55,8 @@ from kpi_tasks.notifications.models import (
     REPORT,
     Notification,
 )
-from kpi_tasks.notifications.reports import report_view, report_workbook
 from kpi_tasks.notifications.services import apology_letter_loads, apology_title, notification_target
+from kpi_tasks.reports.scheduled import report_view, report_workbook
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.text import format_date
 

@@ -41,8 +41,11 @@ from kpi_tasks.notifications.models import (
     EMAIL_PENDING,
     KIND_LABELS,
     OVERDUE,
+    REPORT,
     Notification,
 )
+from kpi_tasks.reports.models import ScheduledReport
+from kpi_tasks.reports.scheduled import Period, report_recipient_ids, store_report
 from kpi_tasks.tasks.models import STATE_OPEN, Task, task_assignees, task_coordinating_units
 from kpi_tasks.tasks.queries import tracked_task_clause
 from kpi_tasks.tasks.status import STATUS_LABELS, STATUSES, counts_columns
@@ -500,3 +503,17 @@ def update_preferences(user: User, email_mode: str, email: str | None) -> User:
     if changes:
         record(user, "user", user.id, "notification_settings", changes)
     return user
+
+
+def produce_report(period: Period, today: dt.date) -> tuple[ScheduledReport, int]:
+    """The period's report (made now unless it exists) and its notifications; returns (report, created).
+
+    Idempotent under concurrency like the scan: the report is unique per (kind, period) and its
+    notifications per recipient.
+    """
+    report = store_report(period, today)
+    created = add_notifications([
+        {"recipient_id": user_id, "kind": REPORT, "report_id": report.id, "dedup_key": f"report:{report.id}"}
+        for user_id in report_recipient_ids(report)
+    ])
+    return report, len(created)

@@ -1,6 +1,6 @@
 """Scheduled reports: the weekly summary to the office, the monthly report to leaders on the working day
 before the monthly meeting. Each is computed once per period, kept as sent, and announced to its
-recipients as a `report` notification (in-app and e-mail)."""
+recipients as a `report` notification (in-app and e-mail: notifications.services.produce_report)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,8 @@ from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import utcnow
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
-from kpi_tasks.notifications.models import MONTHLY, REPORT, WEEKLY, ScheduledReport
-from kpi_tasks.notifications.services import add_notifications
 from kpi_tasks.reports.excel import build_monthly_workbook
+from kpi_tasks.reports.models import MONTHLY, WEEKLY, ScheduledReport
 from kpi_tasks.tasks.models import STATE_DONE, STATE_OPEN, Task
 from kpi_tasks.tasks.queries import status_totals, unit_stats
 from kpi_tasks.units.models import Unit
@@ -120,11 +119,10 @@ def report_data(period: Period, today: dt.date) -> dict[str, Any]:
     }
 
 
-def produce_report(period: Period, today: dt.date) -> tuple[ScheduledReport, int]:
-    """The period's report (made now unless it exists) and its notifications; returns (report, created).
+def store_report(period: Period, today: dt.date) -> ScheduledReport:
+    """The period's report, made now unless it exists.
 
-    Idempotent under concurrency like the scan: the report is unique per (kind, period) and its
-    notifications per recipient.
+    Idempotent under concurrency like the scan: the report is unique per (kind, period).
     """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -134,16 +132,15 @@ def produce_report(period: Period, today: dt.date) -> tuple[ScheduledReport, int
                 created_at=utcnow(), data=report_data(period, today))
         .on_conflict_do_nothing(index_elements=["kind", "period_key"])
     )
-    report = db.session.scalar(
+    return db.session.scalar(
         sa.select(ScheduledReport).where(ScheduledReport.kind == period.kind, ScheduledReport.period_key == period.key)
     )
-    role = REPORT_RECIPIENT_ROLES[period.kind]
-    recipients = db.session.scalars(sa.select(User.id).where(User.role == role, User.active.is_(True))).all()
-    created = add_notifications([
-        {"recipient_id": user_id, "kind": REPORT, "report_id": report.id, "dedup_key": f"report:{report.id}"}
-        for user_id in recipients
-    ])
-    return report, len(created)
+
+
+def report_recipient_ids(report: ScheduledReport) -> list[int]:
+    """The active users of the role the report is for (the office for the weekly one, leaders the monthly)."""
+    role = REPORT_RECIPIENT_ROLES[report.kind]
+    return list(db.session.scalars(sa.select(User.id).where(User.role == role, User.active.is_(True))))
 
 
 def report_workbook(report: ScheduledReport) -> tuple[str, bytes] | None:
