@@ -48,6 +48,7 @@ from kpi_tasks.tasks.direction_views import bp as directions_bp
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
 from kpi_tasks.tasks.views import bp as tasks_bp
 from kpi_tasks.text import format_date, format_datetime, format_number
+from kpi_tasks.units.views import bp as units_bp
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -127,8 +128,8 @@ def init_app(app: Flask) -> None:
         static_url_path="/vendor/htmx",
     )
     for blueprint in (
-        vendor, accounts_bp, admin_bp, account_bp, home_bp, directives_bp, tasks_bp, kpis_bp, calendar_bp, scoring_bp,
-        deadlines_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp, api_bp,
+        vendor, accounts_bp, admin_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, kpis_bp, calendar_bp,
+        scoring_bp, deadlines_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp, api_bp,
         directions_bp,
     ):
         app.register_blueprint(blueprint)

@@ -1,4 +1,4 @@
-"""Pages for the admin: users and units. And every user's own password page."""
+"""Pages for the admin: users. And every user's own password page."""
 
 from __future__ import annotations
 
@@ -23,14 +23,11 @@ from kpi_tasks.audit.services import ACTION_LABELS, history
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import Form, options, show_errors
-from kpi_tasks.units.models import UNIT_KIND_LABELS, Unit
-from kpi_tasks.units.services import create_unit, list_all_units, list_units, update_unit
+from kpi_tasks.units.forms import unit_choices
+from kpi_tasks.units.services import list_units
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 account_bp = Blueprint("account", __name__, url_prefix="/account")
-
-NO_UNIT = 0  # the "no unit" / "no parent unit" choice of a select of unit ids
-
 
 class UserForm(Form):
     username = StringField("Tên đăng nhập", validators=[DataRequired("Chưa nhập tên đăng nhập."), Length(max=80)])
@@ -50,17 +47,6 @@ class UserEditForm(Form):
     role = SelectField("Vai trò", choices=options(ROLE_LABELS.items()))
     unit_id = SelectField("Đơn vị", coerce=int)
     active = BooleanField("Tài khoản đang hoạt động (bỏ chọn để khoá)")
-
-
-class UnitForm(Form):
-    code = StringField("Mã đơn vị", validators=[DataRequired("Chưa nhập mã đơn vị."), Length(max=40)])
-    name = StringField("Tên đơn vị", validators=[DataRequired("Chưa nhập tên đơn vị."), Length(max=255)])
-    kind = SelectField("Loại", choices=options(UNIT_KIND_LABELS.items()))
-
-
-class UnitEditForm(UnitForm):
-    parent_id = SelectField("Đơn vị cấp trên", coerce=int)
-    active = BooleanField("Đang hoạt động (bỏ chọn: đơn vị không còn được giao nhiệm vụ mới)")
 
 
 class PasswordResetForm(Form):
@@ -107,7 +93,7 @@ def users() -> str | Response:
 def edit_user(user_id: int) -> str | Response:
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user)
-    form.unit_id.choices = _unit_choices("— Không thuộc đơn vị —", list_units(), keep=user.unit)
+    form.unit_id.choices = unit_choices("— Không thuộc đơn vị —", list_units(), keep=user.unit)
     if form.validate_on_submit():
         try:
             changes = update_user(user, current_user, full_name=form.full_name.data or "",
@@ -158,44 +144,6 @@ def reset_password(user_id: int) -> Response:
     return redirect(url_for("admin.users"), 303)
 
 
-@bp.route("/units", methods=["GET", "POST"])
-def units() -> str | Response:
-    form = UnitForm()
-    if form.validate_on_submit():
-        try:
-            unit = create_unit(form.code.data or "", form.name.data or "", form.kind.data or "", actor=current_user)
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Đã thêm đơn vị {unit.name}.", "success")
-            return redirect(url_for("admin.units"), 303)
-    return render_template("admin/units.html", form=form, units=list_all_units(), kinds=UNIT_KIND_LABELS)
-
-
-@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
-def edit_unit(unit_id: int) -> str | Response:
-    unit = db.get_or_404(Unit, unit_id)
-    form = UnitEditForm(obj=unit)
-    parents = [u for u in list_units() if u.id != unit.id]
-    form.parent_id.choices = _unit_choices("— Không có —", parents, keep=unit.parent)
-    if form.validate_on_submit():
-        try:
-            changes = update_unit(unit, current_user, code=form.code.data or "", name=form.name.data or "",
-                                  kind=form.kind.data or "", parent_id=form.parent_id.data or None,
-                                  active=bool(form.active.data))
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Đã lưu đơn vị {unit.name}." if changes else "Không có thay đổi nào.", "success")
-            return redirect(url_for("admin.units"), 303)
-    return render_template("admin/unit_edit.html", form=form, unit=unit, events=history("unit", unit.id),
-                           action_labels=ACTION_LABELS)
-
-
 @account_bp.route("/password", methods=["GET", "POST"])
 @login_required
 def password() -> str | Response:
@@ -212,15 +160,6 @@ def password() -> str | Response:
             flash("Đã đổi mật khẩu.", "success")
             return redirect(url_for("home.index"), 303)
     return render_template("accounts/password.html", form=form)
-
-
-def _unit_choices(blank: str, units: list[Unit], keep: Unit | None) -> list:
-    """A select of unit ids: `blank` (0), then `units`; `keep`, the value in force, stays offered even when it
-    is no longer active (saving the form unchanged must not fail)."""
-    pairs = [(NO_UNIT, blank), *[(u.id, u.name) for u in units]]
-    if keep is not None and all(u.id != keep.id for u in units):
-        pairs.append((keep.id, f"{keep.name} (ngừng hoạt động)" if not keep.active else keep.name))
-    return options(pairs)
 
 
 def _renamed(error: ValidationError, **names: str) -> ValidationError:
