@@ -44,7 +44,6 @@ from kpi_tasks.notifications.services import register_scan_step
 from kpi_tasks.notifications.views import bp as notifications_bp
 from kpi_tasks.reports.views import bp as reports_bp
 from kpi_tasks.scoring.views import bp as scoring_bp
-from kpi_tasks.tasks.direction_views import bp as directions_bp
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
 from kpi_tasks.tasks.views import bp as tasks_bp
 from kpi_tasks.text import format_date, format_datetime, format_number
@@ -130,7 +129,6 @@ def init_app(app: Flask) -> None:
     for blueprint in (
         vendor, accounts_bp, admin_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, kpis_bp, calendar_bp,
         scoring_bp, deadlines_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp, api_bp,
-        directions_bp,
     ):
         app.register_blueprint(blueprint)
     # The daily scan also creates apology-letter obligations and their reminders (dossiers/).

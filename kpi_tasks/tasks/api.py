@@ -2,21 +2,22 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
+from kpi_tasks.accounts.permissions import can_give_direction
 from kpi_tasks.api.input import Fields, api_user, iso, json_fields, page_params, query_fields
 from kpi_tasks.audit.services import history
 from kpi_tasks.clock import today
 from kpi_tasks.deadlines.services import create_task_group
 from kpi_tasks.directives.services import get_directive_or_404
+from kpi_tasks.errors import PermissionDenied
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.services import link_targets, linked_target_ids
 from kpi_tasks.pagination import paginate_rows
-from kpi_tasks.tasks.direction_api import directions_json
-from kpi_tasks.tasks.direction_api import register_api as register_directions
-from kpi_tasks.tasks.models import ProgressUpdate, Task
-from kpi_tasks.tasks.queries import TaskFilters, task_flags, task_rows_query, unit_stats
+from kpi_tasks.tasks.models import ProgressUpdate, Task, TaskDirection
+from kpi_tasks.tasks.queries import TaskFilters, task_directions, task_flags, task_rows_query, unit_stats
 from kpi_tasks.tasks.services import (
     create_task,
     get_task_or_404,
+    give_direction,
     post_update,
     progress_updates,
     review_task,
@@ -243,6 +244,39 @@ def unit_stats_api() -> dict:
     }
 
 
+def direction_json(direction: TaskDirection) -> dict:
+    return {
+        "id": direction.id,
+        "task_id": direction.task_id,
+        "text": direction.text,
+        "given_by_id": direction.given_by_id,
+        "given_by": direction.given_by.display_name,
+        "author_id": direction.author_id,
+        "author": direction.author.display_name,
+        "created_at": iso(direction.created_at),
+    }
+
+
+def directions_json(task_id: int) -> list[dict]:
+    """The `directions` field of GET /tasks/{id}: newest first."""
+    return [direction_json(direction) for direction in task_directions(task_id)]
+
+
+def post_direction_api(task_id: int) -> tuple[dict, int]:
+    """Leaders, the office (optionally for a leader: `given_by_id`) and admin; 404 for a task not visible."""
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    if not can_give_direction(user):
+        raise PermissionDenied("Chỉ lãnh đạo UBND và Văn phòng HĐND và UBND được ghi ý kiến chỉ đạo.")
+    fields = json_fields()
+    text = fields.text("text", required=True)
+    given_by_id = fields.integer("given_by_id")
+    fields.done()
+    direction = give_direction(task, user, text=text, given_by_id=given_by_id)
+    db.session.commit()
+    return direction_json(direction), 201
+
+
 def register_api(bp: Blueprint) -> None:
     bp.add_url_rule("/directives/<int:directive_id>/tasks", "create_task", create_task_api, methods=["POST"])
     bp.add_url_rule("/tasks", "tasks", list_tasks_api, methods=["GET"])
@@ -251,4 +285,4 @@ def register_api(bp: Blueprint) -> None:
     bp.add_url_rule("/tasks/<int:task_id>/updates", "post_update", post_update_api, methods=["POST"])
     bp.add_url_rule("/tasks/<int:task_id>/review", "review_task", review_task_api, methods=["POST"])
     bp.add_url_rule("/stats/units", "unit_stats", unit_stats_api, methods=["GET"])
-    register_directions(bp)
+    bp.add_url_rule("/tasks/<int:task_id>/directions", "post_direction", post_direction_api, methods=["POST"])

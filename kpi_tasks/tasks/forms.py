@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from kpi_tasks.calendar.recurrence import WEEKDAY_NAMES, RecurrenceRule, rule_from_code, rule_to_code
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.forms import Form, VnDateField, options
+from kpi_tasks.validation import MAX_TEXT_LENGTH
 
 
 class TaskForm(Form):
@@ -120,3 +121,10 @@ class ReviewForm(Form):
 
 class AssignForm(Form):
     user_ids = SelectMultipleField("Giao cho chuyên viên", coerce=int, validate_choice=False)
+
+
+class DirectionForm(Form):
+    text = TextAreaField("Nội dung chỉ đạo", validators=[DataRequired("Chưa nhập nội dung ý kiến chỉ đạo."),
+                                                          Length(max=MAX_TEXT_LENGTH)])
+    # Only for the office (and admin): whose direction it records; 0 is their own.
+    given_by_id = SelectField("Ý kiến của lãnh đạo", coerce=int, default=0)

@@ -125,3 +125,32 @@ class ProgressUpdate(db.Model):
 
     unit: Mapped[Unit] = relationship()
     author: Mapped[User] = relationship()
+
+
+# Ý kiến chỉ đạo: a leader's direction on a task (DESIGN.md §2: leaders "see everything, comment/direct").
+# Written by a leader, or recorded by the office for the leader who gave it (the office often takes down the
+# Chairman's direction at a meeting). Never edited or deleted once posted: like the audit log, where each one is
+# also recorded, it is what was said, when, by whom. Everyone who may see the task sees its directions; the lead
+# unit finds the ones it has not answered yet on its home page.
+class TaskDirection(db.Model):
+    __tablename__ = "task_directions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
+    # Who wrote it in the system, and whose direction it is: the same leader, or the office recording a
+    # leader's direction (or its own, when it names no leader).
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    given_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    task: Mapped[Task] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    given_by: Mapped[User] = relationship(foreign_keys=[given_by_id])
+
+    __table_args__ = (sa.Index("ix_task_directions_task_id_created_at", "task_id", "created_at"),)
+
+    @property
+    def recorded_for_leader(self) -> bool:
+        """The office wrote down a leader's direction (the page says who recorded it)."""
+        return self.author_id != self.given_by_id

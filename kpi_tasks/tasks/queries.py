@@ -16,7 +16,15 @@ from kpi_tasks.deadlines.models import EXTENSION_APPROVED, ExtensionRequest
 from kpi_tasks.deadlines.queries import occurrence_counts_query
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.models import STATE_OPEN, Task, task_assignees, task_coordinating_units
+from kpi_tasks.tasks.models import (
+    STATE_OPEN,
+    STATE_WITHDRAWN,
+    ProgressUpdate,
+    Task,
+    TaskDirection,
+    task_assignees,
+    task_coordinating_units,
+)
 from kpi_tasks.tasks.status import (
     DONE_LATE,
     DONE_ON_TIME,
@@ -32,6 +40,8 @@ from kpi_tasks.tasks.status import (
 )
 from kpi_tasks.text import fold
 from kpi_tasks.units.models import Unit
+
+HOME_LIMIT = 20
 
 
 @dataclass
@@ -278,3 +288,42 @@ def task_flags(task: Task, today: dt.date, due_soon_days: int) -> tuple[str, boo
         sa.select(status_expression(today), soon).where(Task.id == task.id)
     ).one()
     return row[0], bool(row[1])
+
+
+def task_directions(task_id: int) -> list[TaskDirection]:
+    """A task's directions, newest first, with their authors."""
+    return list(db.session.scalars(
+        sa.select(TaskDirection)
+        .where(TaskDirection.task_id == task_id)
+        .options(joinedload(TaskDirection.author), joinedload(TaskDirection.given_by))
+        .order_by(TaskDirection.created_at.desc(), TaskDirection.id.desc())
+    ))
+
+
+def new_directions_for_unit(user: User, limit: int = HOME_LIMIT) -> list[TaskDirection]:
+    """"Ý kiến chỉ đạo mới" on a unit user's home page: directions on tasks the user's unit leads and the
+    user may see, that the unit has not answered yet (no progress update of the lead unit posted after the
+    direction), on tasks not withdrawn; newest first, at most `limit`.
+    """
+    if user.unit_id is None:
+        return []
+    answer_after = sa.exists().where(
+        ProgressUpdate.task_id == TaskDirection.task_id,
+        ProgressUpdate.unit_id == Task.lead_unit_id,
+        ProgressUpdate.created_at > TaskDirection.created_at,
+    )
+    return list(db.session.scalars(
+        sa.select(TaskDirection)
+        .join(Task, Task.id == TaskDirection.task_id)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(
+            Task.lead_unit_id == user.unit_id,
+            Task.state != STATE_WITHDRAWN,
+            Directive.confidential.is_(False),
+            task_visibility_clause(user),
+            ~answer_after,
+        )
+        .options(joinedload(TaskDirection.task), joinedload(TaskDirection.given_by))
+        .order_by(TaskDirection.created_at.desc(), TaskDirection.id.desc())
+        .limit(limit)
+    ))

@@ -11,6 +11,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
     can_assign_staff,
     can_contribute,
+    can_give_direction,
     can_manage_tasks,
     can_report_progress,
     can_review,
@@ -33,6 +34,7 @@ from kpi_tasks.tasks.models import (
     STATE_WITHDRAWN,
     ProgressUpdate,
     Task,
+    TaskDirection,
 )
 from kpi_tasks.tasks.progress import check_report, store_report
 from kpi_tasks.tasks.status import status_expression
@@ -428,3 +430,34 @@ def _closed_message(task: Task) -> str:
     if task.state == STATE_DONE:
         return "Nhiệm vụ đã được xác nhận hoàn thành; không thể cập nhật thêm."
     return "Nhiệm vụ đã bị thu hồi, không còn theo dõi."
+
+
+def give_direction(task: Task, actor: User, *, text: str | None, given_by_id: int | None = None) -> TaskDirection:
+    """Post a direction on a task the actor may see (the caller has checked that). Flushes; the caller commits.
+
+    A leader's direction is their own. The office or the admin may name the leader who gave it; without a
+    name the direction is theirs.
+    """
+    if not can_give_direction(actor):
+        raise PermissionDenied("Chỉ lãnh đạo UBND và Văn phòng HĐND và UBND được ghi ý kiến chỉ đạo.")
+    if task.state == STATE_WITHDRAWN:
+        raise ConflictError("Nhiệm vụ đã thu hồi, không ghi ý kiến chỉ đạo.")
+    errors: dict[str, str] = {}
+    text = check_text(errors, "text", text, "nội dung ý kiến chỉ đạo", required=True, max_length=MAX_TEXT_LENGTH)
+    given_by = actor
+    if given_by_id is not None and given_by_id != actor.id:
+        leader = db.session.get(User, given_by_id)
+        if actor.role == LEADER:
+            errors["given_by_id"] = "Lãnh đạo ghi ý kiến chỉ đạo của chính mình."
+        elif leader is None or leader.role != LEADER or not leader.active:
+            errors["given_by_id"] = "Chọn một lãnh đạo UBND đang hoạt động trong danh sách."
+        else:
+            given_by = leader
+    if errors:
+        raise ValidationError("Ý kiến chỉ đạo chưa hợp lệ.", errors)
+    direction = TaskDirection(task_id=task.id, author_id=actor.id, given_by_id=given_by.id, text=text)
+    db.session.add(direction)
+    db.session.flush()
+    changes = {"given_by": (None, given_by.display_name)} if given_by.id != actor.id else None
+    record(actor, "task", task.id, "direction", changes, note=text)
+    return direction

@@ -6,13 +6,16 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
     can_assign_staff,
     can_contribute,
+    can_give_direction,
     can_manage_tasks,
     can_review,
 )
-from kpi_tasks.accounts.roles import UNIT_STAFF
+from kpi_tasks.accounts.queries import active_leaders
+from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
 from kpi_tasks.accounts.services import users_of_unit
 from kpi_tasks.attachments.services import FileTooLarge, attach_to_update, read_uploads
 from kpi_tasks.audit.services import ACTION_LABELS, history
@@ -24,13 +27,14 @@ from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, options, show_errors
 from kpi_tasks.pagination import paginate_rows
-from kpi_tasks.tasks.forms import AssignForm, ProgressForm, ReviewForm, TaskForm
-from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_OPEN, Task
-from kpi_tasks.tasks.queries import TaskFilters, task_flags, task_rows_query
+from kpi_tasks.tasks.forms import AssignForm, DirectionForm, ProgressForm, ReviewForm, TaskForm
+from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_OPEN, STATE_WITHDRAWN, Task, TaskDirection
+from kpi_tasks.tasks.queries import TaskFilters, new_directions_for_unit, task_directions, task_flags, task_rows_query
 from kpi_tasks.tasks.services import (
     assign_staff,
     create_task,
     get_task_or_404,
+    give_direction,
     post_update,
     progress_updates,
     review_task,
@@ -277,3 +281,55 @@ def assign(task_id: int) -> Response:
             db.session.commit()
             flash("Đã giao việc cho chuyên viên.", "success")
     return redirect(url_for("tasks.detail", task_id=task.id), 303)
+
+
+# Ý kiến chỉ đạo: the task page's panel (templates/tasks/_directions.html), posting one, and the unit home
+# page's list of directions not yet answered (templates/home/unit.html).
+
+
+def direction_form(user: User, form: DirectionForm | None = None) -> DirectionForm:
+    form = form or DirectionForm(formdata=None)
+    if user.role == LEADER:
+        del form.given_by_id
+    else:
+        form.given_by_id.choices = options(
+            [(0, "— Ý kiến của Văn phòng (không ghi thay lãnh đạo) —")]
+            + [(leader.id, f"{leader.display_name} ({leader.role_label})") for leader in active_leaders()]
+        )
+    return form
+
+
+@bp.app_template_global("task_direction_panel")
+def task_direction_panel(task: Task, form: DirectionForm | None = None) -> dict:
+    """What templates/tasks/_directions.html shows: the task's directions and, for those who may give one on
+    a task not withdrawn, the form (the one submitted, with its errors, when the page is shown again)."""
+    user = current_user._get_current_object()
+    may_direct = can_give_direction(user) and task.state != STATE_WITHDRAWN
+    return {"directions": task_directions(task.id), "form": direction_form(user, form) if may_direct else None}
+
+
+@bp.app_template_global("unit_new_directions")
+def unit_new_directions() -> list[TaskDirection]:
+    """The directions the current unit user's unit has not answered yet (templates/home/unit.html)."""
+    return new_directions_for_unit(current_user._get_current_object())
+
+
+@bp.post("/<int:task_id>/directions")
+@login_required
+def add_direction(task_id: int) -> str | Response:
+    task = get_task_or_404(task_id, current_user)
+    if not can_give_direction(current_user):
+        abort(403)
+    form = direction_form(current_user, DirectionForm())
+    if form.validate_on_submit():
+        given_by = form.given_by_id.data if "given_by_id" in form else None
+        try:
+            give_direction(task, current_user, text=form.text.data, given_by_id=given_by or None)
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+            return _render_detail(get_task_or_404(task_id, current_user), direction_form=form)
+        db.session.commit()
+        flash("Đã ghi ý kiến chỉ đạo.", "success")
+        return redirect(url_for("tasks.detail", task_id=task.id) + "#directions", 303)
+    return _render_detail(task, direction_form=form)
