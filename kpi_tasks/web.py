@@ -28,7 +28,6 @@ from kpi_tasks.api.input import MAX_INTEGER
 from kpi_tasks.attachments.views import bp as attachments_bp
 from kpi_tasks.audit.services import FIELD_LABELS, display_value
 from kpi_tasks.calendar.views import bp as calendar_bp
-from kpi_tasks.deadlines.views import bp as deadlines_bp
 from kpi_tasks.directives.views import bp as directives_bp
 from kpi_tasks.dossiers.services import apology_scan_step
 from kpi_tasks.dossiers.views import bp as dossiers_bp
@@ -40,6 +39,7 @@ from kpi_tasks.intake.views import bp as intake_bp
 from kpi_tasks.jobs.scheduler import enable_in_app_scheduler
 from kpi_tasks.jobs.views import bp as jobs_bp
 from kpi_tasks.kpis.views import bp as kpis_bp
+from kpi_tasks.milestones.views import bp as milestones_bp
 from kpi_tasks.notifications.services import register_scan_step
 from kpi_tasks.notifications.views import bp as notifications_bp
 from kpi_tasks.reports.views import bp as reports_bp
@@ -127,8 +127,8 @@ def init_app(app: Flask) -> None:
         static_url_path="/vendor/htmx",
     )
     for blueprint in (
-        vendor, accounts_bp, admin_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, kpis_bp, calendar_bp,
-        scoring_bp, deadlines_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp, api_bp,
+        vendor, accounts_bp, admin_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, milestones_bp, kpis_bp,
+        calendar_bp, scoring_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp, api_bp,
     ):
         app.register_blueprint(blueprint)
     # The daily scan also creates apology-letter obligations and their reminders (dossiers/).

@@ -8,11 +8,11 @@ from kpi_tasks.accounts.services import user_for_token
 from kpi_tasks.api.errors import api_error_response
 from kpi_tasks.api.openapi import openapi_document
 from kpi_tasks.attachments.api import register_api as register_attachments
-from kpi_tasks.deadlines.api import register_api as register_deadlines
 from kpi_tasks.directives.api import register_api as register_directives
 from kpi_tasks.dossiers.api import register_api as register_dossiers
 from kpi_tasks.extensions import csrf
 from kpi_tasks.kpis.api import register_api as register_kpis
+from kpi_tasks.milestones.api import register_api as register_milestones
 from kpi_tasks.notifications.api import register_api as register_notifications
 from kpi_tasks.reports.api import register_api as register_reports
 from kpi_tasks.scoring.api import register_api as register_scoring
@@ -49,7 +49,7 @@ def _openapi() -> dict:
 register_units(bp)
 register_directives(bp)
 register_tasks(bp)
-register_deadlines(bp)
+register_milestones(bp)
 register_attachments(bp)
 register_kpis(bp)
 register_scoring(bp)

@@ -28,8 +28,6 @@ from kpi_tasks.audit.services import record
 from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import utcnow
-from kpi_tasks.deadlines.occurrences import generate_all_occurrences, generation_horizon
-from kpi_tasks.deadlines.queries import open_occurrences_due_between
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.dossiers.models import ApologyLetter
 from kpi_tasks.errors import NotFound, ValidationError
@@ -47,7 +45,8 @@ from kpi_tasks.notifications.models import (
 from kpi_tasks.reports.models import ScheduledReport
 from kpi_tasks.reports.scheduled import Period, report_recipient_ids, store_report
 from kpi_tasks.tasks.models import STATE_OPEN, Task, task_assignees, task_coordinating_units
-from kpi_tasks.tasks.queries import tracked_task_clause
+from kpi_tasks.tasks.occurrences import generate_all_occurrences, generation_horizon
+from kpi_tasks.tasks.queries import open_occurrences_due_between, tracked_task_clause
 from kpi_tasks.tasks.status import STATUS_LABELS, STATUSES, counts_columns
 from kpi_tasks.text import format_date
 

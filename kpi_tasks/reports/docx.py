@@ -16,8 +16,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 from docx.table import Table
 
-from kpi_tasks.deadlines.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.reports.queries import MonthlyReport
+from kpi_tasks.tasks.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.text import format_date, format_number
 
 FONT_NAME = "Times New Roman"

@@ -31,7 +31,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kpi_tasks.accounts.models import User
 from kpi_tasks.clock import VIETNAM
 from kpi_tasks.clock import today as clock_today
-from kpi_tasks.deadlines.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.reports.queries import (
@@ -42,6 +41,7 @@ from kpi_tasks.reports.queries import (
     monthly_report,
     report_rows_query,
 )
+from kpi_tasks.tasks.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.tasks.status import STATUS_LABELS
 from kpi_tasks.text import format_date, format_number
 from kpi_tasks.units.models import Unit

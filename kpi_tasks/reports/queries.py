@@ -16,16 +16,22 @@ from sqlalchemy.orm import aliased
 from kpi_tasks.accounts.models import User
 from kpi_tasks.calendar.workdays import period_end
 from kpi_tasks.clock import VIETNAM
-from kpi_tasks.deadlines.models import EXTENSION_PENDING, ExtensionRequest, TaskOccurrence
-from kpi_tasks.deadlines.queries import OCCURRENCE_COLUMNS, occurrence_has_begun
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.periods import Period
 from kpi_tasks.kpis.queries import progress
 from kpi_tasks.kpis.services import list_kpis
-from kpi_tasks.tasks.models import Task, task_coordinating_units
-from kpi_tasks.tasks.queries import TaskFilters, due_soon_until, status_totals, task_rows_query, unit_stats
+from kpi_tasks.tasks.models import EXTENSION_PENDING, ExtensionRequest, Task, TaskOccurrence, task_coordinating_units
+from kpi_tasks.tasks.queries import (
+    OCCURRENCE_COLUMNS,
+    TaskFilters,
+    due_soon_until,
+    occurrence_has_begun,
+    status_totals,
+    task_rows_query,
+    unit_stats,
+)
 from kpi_tasks.tasks.status import (
     DONE_LATE,
     DONE_ON_TIME,

@@ -22,7 +22,6 @@ from kpi_tasks.accounts.permissions import (
     can_view_unit_dashboard,
 )
 from kpi_tasks.clock import today
-from kpi_tasks.deadlines.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.periods import Period
@@ -52,6 +51,7 @@ from kpi_tasks.reports.queries import (
     trend_months,
     unit_rank,
 )
+from kpi_tasks.tasks.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.tasks.queries import TaskFilters, status_totals, unit_stats
 from kpi_tasks.tasks.status import (
     AWAITING_REVIEW,

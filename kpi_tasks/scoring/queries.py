@@ -28,8 +28,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import task_visibility_clause
-from kpi_tasks.deadlines.models import TaskOccurrence
-from kpi_tasks.deadlines.queries import occurrence_has_begun
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring import sources
@@ -56,7 +54,8 @@ from kpi_tasks.scoring.rules import (
     number,
 )
 from kpi_tasks.tasks import status as task_status
-from kpi_tasks.tasks.models import STATE_WITHDRAWN, Task, task_coordinating_units
+from kpi_tasks.tasks.models import STATE_WITHDRAWN, Task, TaskOccurrence, task_coordinating_units
+from kpi_tasks.tasks.queries import occurrence_has_begun
 from kpi_tasks.tasks.status import StatusColumns
 from kpi_tasks.text import fold
 from kpi_tasks.units.models import Unit

@@ -1,21 +1,40 @@
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app
 
 from kpi_tasks.accounts.permissions import can_give_direction
 from kpi_tasks.api.input import Fields, api_user, iso, json_fields, page_params, query_fields
 from kpi_tasks.audit.services import history
 from kpi_tasks.clock import today
-from kpi_tasks.deadlines.services import create_task_group
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.errors import PermissionDenied
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.services import link_targets, linked_target_ids
 from kpi_tasks.pagination import paginate_rows
-from kpi_tasks.tasks.models import ProgressUpdate, Task, TaskDirection
-from kpi_tasks.tasks.queries import TaskFilters, task_directions, task_flags, task_rows_query, unit_stats
+from kpi_tasks.tasks.lifecycle import decide_extension, get_extension_request_or_404, request_extension
+from kpi_tasks.tasks.models import (
+    EXTENSION_STATUSES,
+    ExtensionRequest,
+    ProgressUpdate,
+    Task,
+    TaskDirection,
+    TaskOccurrence,
+)
+from kpi_tasks.tasks.occurrences import get_occurrence_or_404, report_occurrence, review_occurrence
+from kpi_tasks.tasks.queries import (
+    TaskFilters,
+    extension_requests_query,
+    occurrence_flags,
+    occurrence_rows_query,
+    task_directions,
+    task_flags,
+    task_rows_query,
+    unit_stats,
+)
 from kpi_tasks.tasks.services import (
     create_task,
+    create_task_group,
     get_task_or_404,
     give_direction,
     post_update,
@@ -277,6 +296,148 @@ def post_direction_api(task_id: int) -> tuple[dict, int]:
     return direction_json(direction), 201
 
 
+def extension_json(request: ExtensionRequest) -> dict:
+    return {
+        "id": request.id,
+        "task_id": request.task_id,
+        "occurrence_id": request.occurrence_id,
+        "unit_id": request.unit_id,
+        "requested_by_id": request.requested_by_id,
+        "previous_deadline": iso(request.previous_deadline),
+        "new_deadline": iso(request.new_deadline),
+        "reason": request.reason,
+        "status": request.status,
+        "decided_by_id": request.decided_by_id,
+        "decided_at": iso(request.decided_at),
+        "decision_note": request.decision_note,
+        "created_at": iso(request.created_at),
+    }
+
+
+def occurrence_json(occurrence: TaskOccurrence, status: str, due_soon: bool) -> dict:
+    return {
+        "id": occurrence.id,
+        "task_id": occurrence.task_id,
+        "period_start": iso(occurrence.period_start),
+        "due_on": iso(occurrence.due_on),
+        "effective_deadline": iso(occurrence.effective_deadline),
+        "status": status,
+        "due_soon": bool(due_soon),
+        "progress_percent": occurrence.progress_percent,
+        "completion_reported_on": iso(occurrence.completion_reported_on),
+        "completed_on": iso(occurrence.completed_on),
+        "review_note": occurrence.review_note,
+        "version": occurrence.version,
+    }
+
+
+def _occurrence_detail(occurrence: TaskOccurrence) -> dict:
+    status, due_soon = occurrence_flags(occurrence, today(), _due_soon_days())
+    updates = db.session.scalars(
+        sa.select(ProgressUpdate)
+        .where(ProgressUpdate.occurrence_id == occurrence.id)
+        .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
+    )
+    return {**occurrence_json(occurrence, status, due_soon), "updates": [update_json(u) for u in updates]}
+
+
+# -- extension requests ----------------------------------------------------------------------------------------
+
+
+def create_extension_request_api(task_id: int) -> tuple[dict, int]:
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    fields = json_fields()
+    new_deadline = fields.date("new_deadline", required=True)
+    reason = fields.text("reason", required=True)
+    occurrence_id = fields.integer("occurrence_id")
+    fields.done()
+    occurrence = get_occurrence_or_404(task, occurrence_id) if occurrence_id is not None else None
+    request = request_extension(task, user, new_deadline=new_deadline, reason=reason, occurrence=occurrence)
+    db.session.commit()
+    return extension_json(request), 201
+
+
+def task_extension_requests_api(task_id: int) -> dict:
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    rows = db.session.scalars(extension_requests_query(user, task_id=task.id)).unique()
+    return {"items": [extension_json(request) for request in rows]}
+
+
+def extension_requests_api() -> dict:
+    user = api_user()
+    fields = query_fields()
+    status = fields.choice("status", EXTENSION_STATUSES)
+    page, per_page = page_params(fields)
+    fields.done()
+    result = paginate_rows(extension_requests_query(user, status), page, per_page)
+    return {
+        "items": [extension_json(row.ExtensionRequest) for row in result.items],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+    }
+
+
+def decide_extension_api(request_id: int) -> dict:
+    user = api_user()
+    request = get_extension_request_or_404(request_id, user)
+    fields = json_fields()
+    decision = fields.choice("decision", ("approve", "reject"), required=True)
+    note = fields.text("note")
+    fields.done()
+    decide_extension(request, user, decision=decision or "", note=note)
+    db.session.commit()
+    return {**extension_json(request), "task": task_detail_json(request.task)}
+
+
+# -- occurrences -----------------------------------------------------------------------------------------------
+
+
+def occurrences_api(task_id: int) -> dict:
+    task = get_task_or_404(task_id, api_user())
+    fields = query_fields()
+    page, per_page = page_params(fields)
+    fields.done()
+    result = paginate_rows(occurrence_rows_query(task, today(), _due_soon_days()), page, per_page)
+    return {
+        "items": [occurrence_json(row.TaskOccurrence, row.status, row.due_soon) for row in result.items],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+    }
+
+
+def occurrence_api(task_id: int, occurrence_id: int) -> dict:
+    task = get_task_or_404(task_id, api_user())
+    return _occurrence_detail(get_occurrence_or_404(task, occurrence_id))
+
+
+def report_occurrence_api(task_id: int, occurrence_id: int) -> tuple[dict, int]:
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    occurrence = get_occurrence_or_404(task, occurrence_id)
+    fields = json_fields()
+    values = report_values(fields)
+    fields.done()
+    update = report_occurrence(occurrence, user, **values)
+    db.session.commit()
+    return {**update_json(update), "occurrence": _occurrence_detail(occurrence)}, 201
+
+
+def review_occurrence_api(task_id: int, occurrence_id: int) -> dict:
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    occurrence = get_occurrence_or_404(task, occurrence_id)
+    fields = json_fields()
+    values = review_values(fields)
+    fields.done()
+    review_occurrence(occurrence, user, **values)
+    db.session.commit()
+    return _occurrence_detail(occurrence)
+
+
 def register_api(bp: Blueprint) -> None:
     bp.add_url_rule("/directives/<int:directive_id>/tasks", "create_task", create_task_api, methods=["POST"])
     bp.add_url_rule("/tasks", "tasks", list_tasks_api, methods=["GET"])
@@ -286,3 +447,17 @@ def register_api(bp: Blueprint) -> None:
     bp.add_url_rule("/tasks/<int:task_id>/review", "review_task", review_task_api, methods=["POST"])
     bp.add_url_rule("/stats/units", "unit_stats", unit_stats_api, methods=["GET"])
     bp.add_url_rule("/tasks/<int:task_id>/directions", "post_direction", post_direction_api, methods=["POST"])
+    bp.add_url_rule("/tasks/<int:task_id>/extension-requests", "create_extension_request",
+                    create_extension_request_api, methods=["POST"])
+    bp.add_url_rule("/tasks/<int:task_id>/extension-requests", "task_extension_requests",
+                    task_extension_requests_api, methods=["GET"])
+    bp.add_url_rule("/extension-requests", "extension_requests", extension_requests_api, methods=["GET"])
+    bp.add_url_rule("/extension-requests/<int:request_id>/decision", "decide_extension", decide_extension_api,
+                    methods=["POST"])
+    bp.add_url_rule("/tasks/<int:task_id>/occurrences", "occurrences", occurrences_api, methods=["GET"])
+    bp.add_url_rule("/tasks/<int:task_id>/occurrences/<int:occurrence_id>", "occurrence", occurrence_api,
+                    methods=["GET"])
+    bp.add_url_rule("/tasks/<int:task_id>/occurrences/<int:occurrence_id>/updates", "report_occurrence",
+                    report_occurrence_api, methods=["POST"])
+    bp.add_url_rule("/tasks/<int:task_id>/occurrences/<int:occurrence_id>/review", "review_occurrence",
+                    review_occurrence_api, methods=["POST"])

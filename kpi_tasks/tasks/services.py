@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -23,7 +24,6 @@ from kpi_tasks.calendar.recurrence import describe, rule_from_code, rule_to_code
 from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import parse_period
 from kpi_tasks.clock import today, utcnow
-from kpi_tasks.deadlines.occurrences import generate_occurrences, generation_horizon, sync_occurrences
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
@@ -35,11 +35,14 @@ from kpi_tasks.tasks.models import (
     ProgressUpdate,
     Task,
     TaskDirection,
+    TaskGroup,
 )
+from kpi_tasks.tasks.occurrences import generate_occurrences, generation_horizon, sync_occurrences
 from kpi_tasks.tasks.progress import check_report, store_report
 from kpi_tasks.tasks.status import status_expression
 from kpi_tasks.text import fold, format_date
-from kpi_tasks.units.models import Unit
+from kpi_tasks.units.models import UNIT_KINDS, Unit
+from kpi_tasks.units.services import list_units
 from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
 
 DEADLINE_NONE = "none"
@@ -48,6 +51,12 @@ DEADLINE_WORKING_DAYS = "working_days"
 DEADLINE_PERIOD = "period"
 DEADLINE_RECURRING = "recurring"
 MAX_WORKING_DAYS = 1000
+# How the instruction names the units of a kind in a directive.
+BULK_KIND_LABELS = {
+    "commune": "UBND các xã, thị trấn",
+    "department": "Các phòng, ban chuyên môn",
+    "other": "Các đơn vị khác",
+}
 
 
 def get_task_or_404(task_id: int, user: User) -> Task:
@@ -461,3 +470,58 @@ def give_direction(task: Task, actor: User, *, text: str | None, given_by_id: in
     changes = {"given_by": (None, given_by.display_name)} if given_by.id != actor.id else None
     record(actor, "task", task.id, "direction", changes, note=text)
     return direction
+
+
+# -- one instruction to every unit of a kind -----------------------------------------------------------------
+
+
+def create_task_group(
+    directive: Directive,
+    actor: User,
+    *,
+    unit_kind: str | None,
+    title: str,
+    coordinating_unit_ids: Iterable[int] = (),
+    **task_values: Any,
+) -> tuple[TaskGroup, list[Task]]:
+    """"Giao UBND các xã, thị trấn …": one task per active unit of `unit_kind`, each tracked on its own,
+    grouped under the instruction. All or nothing: one invalid value refuses the whole group."""
+    if not can_manage_tasks(actor):
+        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được giao nhiệm vụ.")
+    errors: dict[str, str] = {}
+    title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
+    if unit_kind not in UNIT_KINDS:
+        errors["lead_unit_kind"] = "Loại đơn vị phải là commune (xã, thị trấn), department (phòng, ban) hoặc other."
+    units = list_units(kind=unit_kind) if unit_kind in UNIT_KINDS else []
+    if unit_kind in UNIT_KINDS and not units:
+        errors["lead_unit_kind"] = f"Chưa có đơn vị nào thuộc nhóm “{BULK_KIND_LABELS[unit_kind]}”."
+    if errors:
+        raise ValidationError("Thông tin nhiệm vụ chưa hợp lệ.", errors)
+    assert unit_kind is not None
+    group = TaskGroup(directive_id=directive.id, unit_kind=unit_kind, title=title, created_by_id=actor.id)
+    db.session.add(group)
+    db.session.flush()
+    coordinating = [int(unit_id) for unit_id in coordinating_unit_ids]
+    tasks = [
+        create_task(
+            directive,
+            actor,
+            title=title,
+            lead_unit_id=unit.id,
+            # A unit of the kind named as coordinating leads its own copy; it does not coordinate on it.
+            coordinating_unit_ids=[unit_id for unit_id in coordinating if unit_id != unit.id],
+            group_id=group.id,
+            **task_values,
+        )
+        for unit in units
+    ]
+    record(actor, "task_group", group.id, "create",
+           {"title": (None, title), "lead_unit": (None, BULK_KIND_LABELS[unit_kind]), "tasks": (None, len(tasks))})
+    return group, tasks
+
+
+def get_group_or_404(group_id: int) -> TaskGroup:
+    group = db.session.get(TaskGroup, group_id)
+    if group is None:
+        raise NotFound("Không tìm thấy nhóm nhiệm vụ.")
+    return group

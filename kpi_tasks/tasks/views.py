@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -10,29 +12,76 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
     can_assign_staff,
     can_contribute,
+    can_decide_extension,
     can_give_direction,
     can_manage_tasks,
+    can_request_extension,
     can_review,
 )
 from kpi_tasks.accounts.queries import active_leaders
 from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
 from kpi_tasks.accounts.services import users_of_unit
-from kpi_tasks.attachments.services import FileTooLarge, attach_to_update, read_uploads
+from kpi_tasks.attachments.services import (
+    FileTooLarge,
+    attach_to_update,
+    attachments_by_update,
+    directive_attachments,
+    read_uploads,
+)
 from kpi_tasks.audit.services import ACTION_LABELS, history
+from kpi_tasks.calendar.recurrence import describe
 from kpi_tasks.clock import today
-from kpi_tasks.deadlines.panels import task_panels
-from kpi_tasks.deadlines.services import BULK_KIND_LABELS, create_task_group
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, options, show_errors
 from kpi_tasks.pagination import paginate_rows
-from kpi_tasks.tasks.forms import AssignForm, DirectionForm, ProgressForm, ReviewForm, TaskForm
-from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_OPEN, STATE_WITHDRAWN, Task, TaskDirection
-from kpi_tasks.tasks.queries import TaskFilters, new_directions_for_unit, task_directions, task_flags, task_rows_query
+from kpi_tasks.tasks.forms import (
+    AssignForm,
+    DirectionForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    OccurrenceReportForm,
+    OccurrenceReviewForm,
+    ProgressForm,
+    ReviewForm,
+    TaskForm,
+)
+from kpi_tasks.tasks.lifecycle import decide_extension, get_extension_request_or_404, request_extension
+from kpi_tasks.tasks.models import (
+    EXTENSION_PENDING,
+    EXTENSION_STATUS_LABELS,
+    EXTENSION_STATUSES,
+    STATE_AWAITING_REVIEW,
+    STATE_OPEN,
+    STATE_WITHDRAWN,
+    ProgressUpdate,
+    Task,
+    TaskDirection,
+    TaskOccurrence,
+)
+from kpi_tasks.tasks.occurrences import get_occurrence_or_404, report_occurrence, review_occurrence, task_rule
+from kpi_tasks.tasks.queries import (
+    TaskFilters,
+    current_occurrence_rows,
+    extension_requests_query,
+    group_size,
+    new_directions_for_unit,
+    occurrence_count,
+    occurrence_flags,
+    occurrence_rows_query,
+    task_directions,
+    task_extension_requests,
+    task_flags,
+    task_group,
+    task_rows_query,
+)
 from kpi_tasks.tasks.services import (
+    BULK_KIND_LABELS,
     assign_staff,
     create_task,
+    create_task_group,
+    get_group_or_404,
     get_task_or_404,
     give_direction,
     post_update,
@@ -44,12 +93,16 @@ from kpi_tasks.tasks.status import STATUSES
 from kpi_tasks.text import parse_user_date
 from kpi_tasks.units.services import list_units
 
-bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+bp = Blueprint("tasks", __name__)
 PER_PAGE = 30
 
 
 def _due_soon_days() -> int:
     return current_app.config["DUE_SOON_WORKING_DAYS"]
+
+
+def _back_to_task(task: Task, anchor: str = "") -> Response:
+    return redirect(url_for("tasks.detail", task_id=task.id) + anchor, 303)
 
 
 def _filters_from_args() -> TaskFilters:
@@ -77,7 +130,7 @@ def _filters_from_args() -> TaskFilters:
     )
 
 
-@bp.get("/")
+@bp.get("/tasks/")
 @login_required
 def index() -> str:
     filters = _filters_from_args()
@@ -101,7 +154,7 @@ def _unit_choices(form: TaskForm) -> None:
     form.lead_unit_kind.choices = options([("", "— Không (giao cho một đơn vị) —"), *BULK_KIND_LABELS.items()])
 
 
-@bp.route("/new/<int:directive_id>", methods=["GET", "POST"])
+@bp.route("/tasks/new/<int:directive_id>", methods=["GET", "POST"])
 @login_required
 def new(directive_id: int) -> str | Response:
     if not can_manage_tasks(current_user):
@@ -140,7 +193,7 @@ def new(directive_id: int) -> str | Response:
     return render_template("tasks/form.html", form=form, directive=directive, task=None)
 
 
-@bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
+@bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(task_id: int) -> str | Response:
     task = get_task_or_404(task_id, current_user)
@@ -179,7 +232,8 @@ def edit(task_id: int) -> str | Response:
 
 def _render_detail(task: Task, progress_form: ProgressForm | None = None,
                    review_form: ReviewForm | None = None, **panel_overrides: object) -> str:
-    """The task page; the deadlines area's panels (and a form of theirs to show again) come in `panel_overrides`."""
+    """The task page; a panel's form to show again with its errors comes in `panel_overrides` (the progress
+    table's and the KPI targets' panels are drawn by their own packages' template globals)."""
     status, due_soon = task_flags(task, today(), _due_soon_days())
     progress_form = progress_form or ProgressForm(formdata=None)
     review_form = review_form or ReviewForm(formdata=None)
@@ -202,17 +256,53 @@ def _render_detail(task: Task, progress_form: ProgressForm | None = None,
         progress_form=progress_form if task.state == STATE_OPEN and can_contribute(current_user, task) else None,
         review_form=review_form if task.state == STATE_AWAITING_REVIEW and can_review(current_user) else None,
         assign_form=assign_form,
-        **task_panels(task, current_user, **panel_overrides),
+        **_task_panels(task, current_user, **panel_overrides),
     )
 
 
-@bp.get("/<int:task_id>")
+def _task_panels(task: Task, user: User, **overrides: Any) -> dict[str, Any]:
+    """The task page's panels of its periods, extension requests, group and files."""
+    requests = task_extension_requests(task)
+    rule = task_rule(task)
+    group = task_group(task.group_id)
+    may_request = (
+        can_request_extension(user, task)
+        and task.state == STATE_OPEN
+        and task.recurrence is None
+        and task.effective_deadline is not None
+        and not any(r.status == EXTENSION_PENDING and r.occurrence_id is None for r in requests)
+    )
+    decision_forms = {}
+    if can_decide_extension(user) and task.state != STATE_WITHDRAWN:
+        for request in requests:
+            if request.status == EXTENSION_PENDING:
+                form = ExtensionDecisionForm(formdata=None)
+                form.back.data = "task"
+                decision_forms[request.id] = form
+    context: dict[str, Any] = {
+        "extension_requests": requests,
+        "extension_form": ExtensionRequestForm(formdata=None) if may_request else None,
+        "decision_forms": decision_forms,
+        "recurrence_text": describe(rule) if rule else None,
+        "occurrence_rows": current_occurrence_rows(task, today(), _due_soon_days()) if rule else [],
+        "occurrence_total": occurrence_count(task) if rule else 0,
+        "group": group,
+        "group_label": BULK_KIND_LABELS.get(group.unit_kind, group.unit_kind) if group else None,
+        "group_size": group_size(group.id) if group else 0,
+        "update_attachments": attachments_by_update(task),
+        "directive_files": directive_attachments(task.directive),
+    }
+    context.update(overrides)
+    return context
+
+
+@bp.get("/tasks/<int:task_id>")
 @login_required
 def detail(task_id: int) -> str:
     return _render_detail(get_task_or_404(task_id, current_user))
 
 
-@bp.post("/<int:task_id>/updates")
+@bp.post("/tasks/<int:task_id>/updates")
 @login_required
 def add_update(task_id: int) -> str | Response:
     task = get_task_or_404(task_id, current_user)
@@ -242,7 +332,7 @@ def add_update(task_id: int) -> str | Response:
     return _render_detail(task, progress_form=form)
 
 
-@bp.post("/<int:task_id>/review")
+@bp.post("/tasks/<int:task_id>/review")
 @login_required
 def review(task_id: int) -> str | Response:
     task = get_task_or_404(task_id, current_user)
@@ -266,7 +356,7 @@ def review(task_id: int) -> str | Response:
     return _render_detail(task, review_form=form)
 
 
-@bp.post("/<int:task_id>/assign")
+@bp.post("/tasks/<int:task_id>/assign")
 @login_required
 def assign(task_id: int) -> Response:
     task = get_task_or_404(task_id, current_user)
@@ -314,7 +404,7 @@ def unit_new_directions() -> list[TaskDirection]:
     return new_directions_for_unit(current_user._get_current_object())
 
 
-@bp.post("/<int:task_id>/directions")
+@bp.post("/tasks/<int:task_id>/directions")
 @login_required
 def add_direction(task_id: int) -> str | Response:
     task = get_task_or_404(task_id, current_user)
@@ -333,3 +423,232 @@ def add_direction(task_id: int) -> str | Response:
         flash("Đã ghi ý kiến chỉ đạo.", "success")
         return redirect(url_for("tasks.detail", task_id=task.id) + "#directions", 303)
     return _render_detail(task, direction_form=form)
+
+
+# -- extension requests --------------------------------------------------------------------------------
+
+
+@bp.get("/extension-requests")
+@login_required
+def extension_requests() -> str:
+    status = request.args.get("status", EXTENSION_PENDING)
+    status = status if status in EXTENSION_STATUSES else None
+    page = paginate_rows(
+        extension_requests_query(current_user, status), request.args.get("page", 1, type=int), PER_PAGE
+    )
+    forms = {}
+    if can_decide_extension(current_user):
+        for row in page.items:
+            if row.ExtensionRequest.status == EXTENSION_PENDING:
+                form = ExtensionDecisionForm(formdata=None)
+                form.back.data = "list"
+                forms[row.ExtensionRequest.id] = form
+    return render_template(
+        "tasks/extension_requests.html",
+        page=page,
+        status=status,
+        status_labels=EXTENSION_STATUS_LABELS,
+        decision_forms=forms,
+    )
+
+
+@bp.post("/tasks/<int:task_id>/extension-requests")
+@login_required
+def new_extension_request(task_id: int) -> str | Response:
+    task = get_task_or_404(task_id, current_user)
+    if not can_request_extension(current_user, task):
+        abort(403)
+    form = ExtensionRequestForm()
+    occurrence = None
+    if (form.occurrence_id.data or "").isdigit():
+        occurrence = get_occurrence_or_404(task, int(form.occurrence_id.data))
+    if form.validate_on_submit():
+        try:
+            request_extension(task, current_user, new_deadline=form.new_deadline.data, reason=form.reason.data,
+                              occurrence=occurrence)
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Đã gửi đề nghị gia hạn; chờ Văn phòng hoặc lãnh đạo UBND quyết định.", "success")
+            if occurrence is not None:
+                return redirect(url_for("tasks.occurrence", task_id=task.id, occurrence_id=occurrence.id), 303)
+            return _back_to_task(task, "#extensions")
+    task = get_task_or_404(task_id, current_user)
+    if occurrence is not None:
+        return _render_occurrence(task, get_occurrence_or_404(task, occurrence.id), extension_form=form)
+    return _render_detail(task, extension_form=form)
+
+
+@bp.post("/extension-requests/<int:request_id>/decision")
+@login_required
+def extension_decision(request_id: int) -> str | Response:
+    extension = get_extension_request_or_404(request_id, current_user)
+    if not can_decide_extension(current_user):
+        abort(403)
+    form = ExtensionDecisionForm()
+    task_id, occurrence_id = extension.task_id, extension.occurrence_id
+    if form.validate_on_submit():
+        try:
+            decide_extension(extension, current_user, decision=form.decision.data or "", note=form.note.data)
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Đã ghi nhận ý kiến về đề nghị gia hạn.", "success")
+            if form.back.data == "list":
+                return redirect(url_for("tasks.extension_requests"), 303)
+            if occurrence_id is not None:
+                return redirect(url_for("tasks.occurrence", task_id=task_id, occurrence_id=occurrence_id), 303)
+            return redirect(url_for("tasks.detail", task_id=task_id) + "#extensions", 303)
+    task = get_task_or_404(task_id, current_user)
+    if occurrence_id is not None:
+        return _render_occurrence(task, get_occurrence_or_404(task, occurrence_id), decision_forms={request_id: form})
+    return _render_detail(task, decision_forms={request_id: form})
+
+
+# -- occurrences of recurring tasks ------------------------------------------------------------------------
+
+
+@bp.get("/tasks/<int:task_id>/occurrences")
+@login_required
+def occurrences(task_id: int) -> str:
+    task = get_task_or_404(task_id, current_user)
+    page = paginate_rows(
+        occurrence_rows_query(task, today(), _due_soon_days()), request.args.get("page", 1, type=int), PER_PAGE
+    )
+    rule = task_rule(task)
+    return render_template("tasks/occurrences.html", task=task, page=page,
+                           recurrence_text=describe(rule) if rule else None)
+
+
+def _render_occurrence(task: Task, occurrence: TaskOccurrence, **overrides: Any) -> str:
+    status, due_soon = occurrence_flags(occurrence, today(), _due_soon_days())
+    updates = list(
+        db.session.scalars(
+            sa.select(ProgressUpdate)
+            .where(ProgressUpdate.occurrence_id == occurrence.id)
+            .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
+        )
+    )
+    requests = [r for r in task_extension_requests(task) if r.occurrence_id == occurrence.id]
+    report_form = review_form = extension_form = None
+    if occurrence.state == STATE_OPEN and task.state == STATE_OPEN and can_contribute(current_user, task):
+        report_form = OccurrenceReportForm(formdata=None)
+        report_form.version.data = str(occurrence.version)
+    if occurrence.state == STATE_AWAITING_REVIEW and can_review(current_user):
+        review_form = OccurrenceReviewForm(formdata=None)
+        review_form.version.data = str(occurrence.version)
+    pending = any(r.status == EXTENSION_PENDING for r in requests)
+    if occurrence.state == STATE_OPEN and task.state == STATE_OPEN and can_request_extension(current_user, task) \
+            and not pending:
+        extension_form = ExtensionRequestForm(formdata=None)
+    decision_forms = {}
+    if can_decide_extension(current_user):
+        for each in requests:
+            if each.status == EXTENSION_PENDING:
+                decision_forms[each.id] = ExtensionDecisionForm(formdata=None)
+    context: dict[str, Any] = {
+        "report_form": report_form,
+        "review_form": review_form,
+        "extension_form": extension_form,
+        "decision_forms": decision_forms,
+    }
+    context.update({key: value for key, value in overrides.items() if value is not None})
+    if context["extension_form"] is not None:
+        context["extension_form"].occurrence_id.data = str(occurrence.id)
+    for form_name in ("report_form", "review_form"):
+        if context[form_name] is not None:
+            context[form_name].version.data = str(occurrence.version)
+    return render_template(
+        "tasks/occurrence.html",
+        task=task,
+        occurrence=occurrence,
+        status=status,
+        due_soon=due_soon,
+        updates=updates,
+        update_attachments=attachments_by_update(task),
+        extension_requests=requests,
+        recurrence_text=describe(task_rule(task)) if task.recurrence else None,
+        **context,
+    )
+
+
+@bp.get("/tasks/<int:task_id>/occurrences/<int:occurrence_id>")
+@login_required
+def occurrence(task_id: int, occurrence_id: int) -> str:
+    task = get_task_or_404(task_id, current_user)
+    return _render_occurrence(task, get_occurrence_or_404(task, occurrence_id))
+
+
+@bp.post("/tasks/<int:task_id>/occurrences/<int:occurrence_id>/updates")
+@login_required
+def occurrence_report(task_id: int, occurrence_id: int) -> str | Response:
+    task = get_task_or_404(task_id, current_user)
+    occurrence_obj = get_occurrence_or_404(task, occurrence_id)
+    if not can_contribute(current_user, task):
+        abort(403)
+    form = OccurrenceReportForm()
+    if form.validate_on_submit():
+        try:
+            uploads = read_uploads(form.attachments.data or [])
+            update = report_occurrence(
+                occurrence_obj,
+                current_user,
+                progress_percent=form.progress_percent.data,
+                note=form.note.data,
+                report_completed=form.report_completed.data,
+                completed_on=form.completed_on.data,
+                expected_version=form_version(form),
+            )
+            attach_to_update(update, task, current_user, uploads)
+        except (*(ValidationError, ConflictError), FileTooLarge) as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Đã báo cáo hoàn thành kỳ; chờ Văn phòng xác nhận." if form.report_completed.data
+                  else "Đã cập nhật báo cáo kỳ.", "success")
+            return redirect(url_for("tasks.occurrence", task_id=task_id, occurrence_id=occurrence_id), 303)
+    task = get_task_or_404(task_id, current_user)
+    return _render_occurrence(task, get_occurrence_or_404(task, occurrence_id), report_form=form)
+
+
+@bp.post("/tasks/<int:task_id>/occurrences/<int:occurrence_id>/review")
+@login_required
+def occurrence_review(task_id: int, occurrence_id: int) -> str | Response:
+    task = get_task_or_404(task_id, current_user)
+    occurrence_obj = get_occurrence_or_404(task, occurrence_id)
+    if not can_review(current_user):
+        abort(403)
+    form = OccurrenceReviewForm()
+    if form.validate_on_submit():
+        try:
+            review_occurrence(occurrence_obj, current_user, decision=form.decision.data or "", note=form.note.data,
+                              expected_version=form_version(form))
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Đã ghi nhận ý kiến xác nhận kỳ báo cáo.", "success")
+            return redirect(url_for("tasks.occurrence", task_id=task_id, occurrence_id=occurrence_id), 303)
+    task = get_task_or_404(task_id, current_user)
+    return _render_occurrence(task, get_occurrence_or_404(task, occurrence_id), review_form=form)
+
+
+# -- one instruction to every unit of a kind ----------------------------------------------------------------------
+
+
+@bp.get("/task-groups/<int:group_id>")
+@login_required
+def group(group_id: int) -> str:
+    task_group = get_group_or_404(group_id)
+    directive = get_directive_or_404(task_group.directive_id, current_user)
+    rows = db.session.execute(
+        task_rows_query(current_user, TaskFilters(group_id=task_group.id), today(), _due_soon_days())
+    ).all()
+    return render_template("tasks/group.html", group=task_group, directive=directive, rows=rows,
+                           group_label=BULK_KIND_LABELS.get(task_group.unit_kind, task_group.unit_kind))

@@ -13,7 +13,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpi_tasks.clock import today
-from kpi_tasks.deadlines.models import Milestone
+from kpi_tasks.milestones.models import Milestone
 from kpi_tasks.tasks.models import Task
 
 THIN = Side(style="thin")

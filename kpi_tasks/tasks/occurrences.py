@@ -22,7 +22,6 @@ from kpi_tasks.calendar.recurrence import DEFAULT_MEETING_DAY, RecurrenceRule, o
 from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import today, utcnow
-from kpi_tasks.deadlines.models import ExtensionRequest, TaskOccurrence
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import (
@@ -30,8 +29,10 @@ from kpi_tasks.tasks.models import (
     STATE_DONE,
     STATE_OPEN,
     STATE_WITHDRAWN,
+    ExtensionRequest,
     ProgressUpdate,
     Task,
+    TaskOccurrence,
 )
 from kpi_tasks.tasks.progress import check_report, store_report
 from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
