@@ -10,8 +10,16 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.roles import ROLES
-from kpi_tasks.accounts.services import create_token, create_user, get_user_by_username
+from kpi_tasks.accounts.services import (
+    create_token,
+    create_user,
+    get_user_by_username,
+    live_tokens,
+    revoke_token,
+    revoke_tokens,
+)
 from kpi_tasks.backup import backup_database, restore_database
 from kpi_tasks.clock import now
 from kpi_tasks.demo.seed import DEMO_PASSWORD, demo_loaded, demo_logins, seed_demo
@@ -52,15 +60,48 @@ def create_user_command(
 
 @click.command("create-token")
 @click.argument("username")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Số ngày hiệu lực (mặc định KPI_TASKS_TOKEN_DAYS, 180).")
 @with_appcontext
-def create_token_command(username: str) -> None:
+def create_token_command(username: str, days: int | None) -> None:
     """In ra một mã truy cập API mới cho người dùng (chỉ in mã, không in gì khác)."""
+    user = _user_or_fail(username)
+    token = create_token(user, days)
+    db.session.commit()
+    click.echo(token)
+
+
+@click.command("revoke-token")
+@click.argument("username")
+@click.option("--all", "revoke_all", is_flag=True, help="Thu hồi mọi mã của người dùng.")
+@click.option("--id", "token_id", type=int, default=None, help="Thu hồi mã có mã số này (xem trang tài khoản).")
+@with_appcontext
+def revoke_token_command(username: str, revoke_all: bool, token_id: int | None) -> None:
+    """Thu hồi mã truy cập API của người dùng: mã mới tạo gần nhất, mã có --id, hoặc mọi mã (--all)."""
+    user = _user_or_fail(username)
+    if revoke_all:
+        count = revoke_tokens(user)
+        db.session.commit()
+        click.echo(f"Đã thu hồi {count} mã truy cập của {user.username}.", err=True)
+        return
+    if token_id is None:
+        tokens = live_tokens(user)
+        if not tokens:
+            raise click.ClickException(f"{user.username} không có mã truy cập nào còn hiệu lực.")
+        token_id = tokens[0].id
+    try:
+        revoke_token(user, token_id)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Đã thu hồi mã truy cập #{token_id} của {user.username}.", err=True)
+
+
+def _user_or_fail(username: str) -> User:
     user = get_user_by_username(username)
     if user is None:
         raise click.ClickException(f"Không có người dùng “{username}”.")
-    token = create_token(user)
-    db.session.commit()
-    click.echo(token)
+    return user
 
 
 @click.command("seed-demo")
@@ -116,7 +157,8 @@ def restore_command(backup_file: Path, yes: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    commands = [create_user_command, create_token_command, seed_demo_command, backup_command, restore_command,
-                parse_directive_command, export_report_command, import_dossiers_command, *JOB_COMMANDS]
+    commands = [create_user_command, create_token_command, revoke_token_command, seed_demo_command, backup_command,
+                restore_command, parse_directive_command, export_report_command, import_dossiers_command,
+                *JOB_COMMANDS]
     for command in commands:
         app.cli.add_command(command)

@@ -89,6 +89,13 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # year of a province (300,000 rows) is about 20 MB as .xlsx and 52 MB as .csv.
         "DOSSIER_MAX_UPLOAD": _int("KPI_TASKS_DOSSIER_MAX_UPLOAD_MB", 200) * 1024 * 1024,
         "BOOTSTRAP_SERVE_LOCAL": True,
+        # Sessions (accounts/sessions.py): a signed-in browser is signed out after this many minutes without a
+        # request, and in any case this many hours after signing in. Flask's own cookie expires with the latter.
+        "SESSION_IDLE_MINUTES": _int("KPI_TASKS_SESSION_IDLE_MINUTES", 30),
+        "SESSION_LIFETIME_HOURS": _int("KPI_TASKS_SESSION_HOURS", 12),
+        "PERMANENT_SESSION_LIFETIME": _int("KPI_TASKS_SESSION_HOURS", 12) * 3600,
+        # An API token made without `--days` expires after this many days.
+        "API_TOKEN_DAYS": _int("KPI_TASKS_TOKEN_DAYS", 180),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("KPI_TASKS_SECURE_COOKIES", "") == "1",

@@ -7,7 +7,18 @@ from urllib.parse import urlsplit
 
 import js_lib_htmx
 import psycopg
-from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -21,6 +32,7 @@ from kpi_tasks.accounts.admin_views import account_bp
 from kpi_tasks.accounts.admin_views import bp as admin_bp
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.roles import ROLE_LABELS
+from kpi_tasks.accounts.sessions import SESSION_KEY, device_label, session_user
 from kpi_tasks.accounts.views import bp as accounts_bp
 from kpi_tasks.api import bp as api_bp
 from kpi_tasks.api.errors import api_error_response, is_api_request
@@ -147,6 +159,7 @@ def init_app(app: Flask) -> None:
         perm=permissions,
         today=clock.today,
         unreadable_date_arg=unreadable_date_arg,
+        device_label=device_label,
     )
     app.after_request(_security_headers)
     app.register_error_handler(DomainError, _domain_error)
@@ -159,8 +172,8 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    # The session row decides, not the cookie alone: an ended, idle or too old session is no one.
+    return session_user(session.get(SESSION_KEY), user_id)
 
 
 def _security_headers(response: Response) -> Response:

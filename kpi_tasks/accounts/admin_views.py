@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
@@ -15,10 +15,13 @@ from kpi_tasks.accounts.services import (
     change_own_password,
     create_user,
     list_users,
+    live_tokens,
     reset_user_password,
     set_user_active,
     update_user,
 )
+from kpi_tasks.accounts.services import revoke_token as revoke_own_token
+from kpi_tasks.accounts.sessions import SESSION_KEY, end_sessions, is_current, live_sessions
 from kpi_tasks.audit.services import ACTION_LABELS, history
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
@@ -98,7 +101,8 @@ def edit_user(user_id: int) -> str | Response:
         try:
             changes = update_user(user, current_user, full_name=form.full_name.data or "",
                                   email=form.email.data or None, role=form.role.data or "",
-                                  unit_id=form.unit_id.data or None, active=bool(form.active.data))
+                                  unit_id=form.unit_id.data or None, active=bool(form.active.data),
+                                  keep_session=session.get(SESSION_KEY))
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -151,15 +155,43 @@ def password() -> str | Response:
     if form.validate_on_submit():
         try:
             change_own_password(current_user, form.current_password.data or "", form.password.data or "",
-                                confirmation=form.password_confirm.data or "")
+                                confirmation=form.password_confirm.data or "", keep_session=session.get(SESSION_KEY))
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)
         else:
             db.session.commit()
-            flash("Đã đổi mật khẩu.", "success")
-            return redirect(url_for("home.index"), 303)
+            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác và mọi mã truy cập API của bạn đã hết hiệu lực.",
+                  "success")
+            return redirect(url_for("account.index"), 303)
     return render_template("accounts/password.html", form=form)
+
+
+@account_bp.get("/")
+@login_required
+def index() -> str:
+    """One's own account: who one is, where one is signed in, and one's API tokens with their last use."""
+    return render_template("accounts/index.html", sessions=live_sessions(current_user),
+                           tokens=live_tokens(current_user), current_key=session.get(SESSION_KEY),
+                           is_current=is_current)
+
+
+@account_bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    revoke_own_token(current_user, token_id)  # CSRF is checked for every form (CSRFProtect)
+    db.session.commit()
+    flash("Đã thu hồi mã truy cập API; hệ thống dùng mã này sẽ không truy cập được nữa.", "success")
+    return redirect(url_for("account.index"), 303)
+
+
+@account_bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions() -> Response:
+    ended = end_sessions(current_user, keep_key=session.get(SESSION_KEY))
+    db.session.commit()
+    flash(f"Đã đăng xuất {ended} phiên trên các thiết bị khác." if ended else "Không có phiên nào khác.", "success")
+    return redirect(url_for("account.index"), 303)
 
 
 def _renamed(error: ValidationError, **names: str) -> ValidationError:

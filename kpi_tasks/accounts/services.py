@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import secrets
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kpi_tasks.accounts.models import ApiToken, User
 from kpi_tasks.accounts.roles import ADMIN, ROLES, UNIT_ROLES, UNIT_STAFF
+from kpi_tasks.accounts.sessions import end_sessions, touch_token
 from kpi_tasks.audit.services import record
-from kpi_tasks.errors import ValidationError
+from kpi_tasks.clock import utcnow
+from kpi_tasks.errors import NotFound, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_OPEN, Task, task_assignees
 from kpi_tasks.units.services import get_unit, get_unit_by_code
@@ -95,23 +99,60 @@ def _dummy_hash() -> str:
     return generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
 
 
-def create_token(user: User) -> str:
-    """Return a new token in clear text (shown once); only its hash is stored."""
+def create_token(user: User, days: int | None = None) -> str:
+    """Return a new token in clear text (shown once); only its hash is stored. It expires after `days` days
+    (API_TOKEN_DAYS by default)."""
+    days = current_app.config["API_TOKEN_DAYS"] if days is None else days
+    if days < 1:
+        raise ValidationError("Số ngày hiệu lực của mã truy cập phải từ 1 trở lên.", {"days": "Phải từ 1 trở lên."})
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token)))
+    now = utcnow()
+    db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), created_at=now,
+                            expires_at=now + dt.timedelta(days=days)))
     db.session.flush()
     return token
 
 
 def user_for_token(token: str) -> User | None:
+    """The user a live token acts as: not revoked, not expired, its user not locked."""
     if not token:
         return None
+    now = utcnow()
     api_token = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked.is_(False))
+        sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked.is_(False),
+                                  ApiToken.expires_at > now)
     )
     if api_token is None or not api_token.user.active:
         return None
+    touch_token(api_token, now)
     return api_token.user
+
+
+def live_tokens(user: User) -> list[ApiToken]:
+    """The user's tokens that still work, newest first."""
+    return list(db.session.scalars(
+        sa.select(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False), ApiToken.expires_at > utcnow())
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ))
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    """Revoke one of `user`'s own tokens; another user's token is not found."""
+    api_token = db.session.get(ApiToken, token_id)
+    if api_token is None or api_token.user_id != user.id:
+        raise NotFound("Không tìm thấy mã truy cập này.")
+    api_token.revoked = True
+    db.session.flush()
+    return api_token
+
+
+def revoke_tokens(user: User) -> int:
+    """Revoke every token of `user`; returns how many still worked."""
+    return db.session.execute(
+        sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+        .values(revoked=True)
+    ).rowcount or 0
 
 
 def users_of_unit(unit_id: int) -> list[User]:
@@ -145,16 +186,21 @@ def set_password(user: User, new_password: str) -> None:
 
 
 def reset_user_password(user: User, actor: User | None, new_password: str) -> None:
-    """The admin sets a new password for `user`; the log says it happened, never what it is."""
+    """The admin sets a new password for `user`; the log says it happened, never what it is. Every session and
+    API token of the user ends: whoever held the old password holds nothing."""
     set_password(user, new_password)
+    end_sessions(user)
+    revoke_tokens(user)
     record(actor, "user", user.id, "password_reset")
 
 
 def change_own_password(
-    user: User, current_password: str, new_password: str, confirmation: str | None = None
+    user: User, current_password: str, new_password: str, confirmation: str | None = None,
+    keep_session: str | None = None,
 ) -> None:
     """The user's own change: the current password must be right, and the new one typed twice alike
-    (`confirmation`, when the caller asks for it)."""
+    (`confirmation`, when the caller asks for it). Every other session (all but `keep_session`, the key of the
+    one making the change) and every API token of the user end."""
     errors: dict[str, str] = {}
     if not check_password_hash(user.password_hash, current_password or ""):
         errors["current_password"] = "Mật khẩu hiện tại không đúng."  # noqa: S105 - a message
@@ -166,14 +212,18 @@ def change_own_password(
         message = errors.get("current_password") or "Mật khẩu mới chưa hợp lệ."
         raise ValidationError(message, errors)
     set_password(user, new_password)
+    end_sessions(user, keep_key=keep_session)
+    revoke_tokens(user)
     record(user, "user", user.id, "password_change")
 
 
 def set_active(user: User, active: bool) -> None:
-    """Lock or unlock, without the checks and the log of `set_user_active` (for set-up code)."""
+    """Lock or unlock, without the checks and the log of `set_user_active` (for set-up code). A locked user's
+    sessions and tokens end."""
     user.active = active
     if not active:
-        db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id).values(revoked=True))
+        end_sessions(user)
+        revoke_tokens(user)
 
 
 def set_user_active(user: User, actor: User | None, active: bool) -> None:
@@ -197,11 +247,13 @@ def update_user(
     role: str,
     unit_id: int | None,
     active: bool,
+    keep_session: str | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Change a user's name, e-mail, role, unit and locked state; returns the changes, as logged.
 
     A unit role needs a unit; a user is moved only to an active unit; nobody locks their own account, and the
-    last active admin can be neither locked nor given another role."""
+    last active admin can be neither locked nor given another role. A new role ends the user's sessions but
+    `keep_session`, the key of the admin's own session when they change their own role."""
     errors: dict[str, str] = {}
     full_name = (full_name or "").strip()
     if len(full_name) > 200:
@@ -226,6 +278,8 @@ def update_user(
     after = {"full_name": full_name, "email": email, "role": role, "unit": unit.name if unit else None,
              "active": active}
     moved = unit_id != user.unit_id or role != user.role
+    if role != user.role:  # the user signs in again under the new role
+        end_sessions(user, keep_key=keep_session if actor is not None and actor.id == user.id else None)
     user.full_name, user.email, user.role, user.unit_id, user.unit = full_name, email, role, unit_id, unit
     if active != user.active:
         set_active(user, active)

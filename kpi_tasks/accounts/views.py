@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.forms import LoginForm
+from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.services import authenticate
+from kpi_tasks.accounts.sessions import SESSION_KEY, end_session, end_sessions, start_session
 from kpi_tasks.accounts.throttle import WINDOW, clear_failures, is_locked, record_failure
 from kpi_tasks.extensions import db
 
@@ -33,8 +35,8 @@ def login() -> tuple[str, int] | Response:
         user = authenticate(username, form.password.data or "")
         if user is not None:
             clear_failures(username)
+            _sign_in(user)
             db.session.commit()
-            login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         record_failure(username, address)
         db.session.commit()
@@ -46,9 +48,22 @@ def login() -> tuple[str, int] | Response:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    """Ends this session and every other one of the account (on every device), on the server."""
+    end_sessions(current_user)
+    db.session.commit()
     logout_user()
+    _fresh_session()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("accounts.login"))
+
+
+def _sign_in(user: User) -> None:
+    """A new session (a new random key, a new cookie): whatever the browser carried before is dropped, and a
+    session this browser held under another key ends."""
+    end_session(session.get(SESSION_KEY))
+    _fresh_session()
+    session[SESSION_KEY] = start_session(user, request.remote_addr or "", request.user_agent.string)
+    login_user(user)
 
 
 def _safe_next(target: str | None) -> str:
@@ -56,3 +71,9 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return url_for("home.index")
+
+
+def _fresh_session() -> None:
+    session.clear()
+    # The CSRF secret went with the old session; a form token Flask-WTF cached for this request came from it.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from kpi_tasks.accounts.models import ApiToken
+from kpi_tasks.accounts.services import create_token
+from kpi_tasks.extensions import db
 from tests.test_permissions import ROLES, expect
 
 ADMIN_ONLY = {"admin"}
@@ -27,8 +32,16 @@ CASES = [
      {"code": "C", "name": "Phòng C (tên mới)", "kind": "department", "parent_id": "0", "active": "y"},
      expect(ADMIN_ONLY, 303, hidden=None)),
     ("account.password", "GET", "/account/password", None, EVERYONE),
+    ("account.index", "GET", "/account/", None, EVERYONE),
+    ("account.end_other_sessions", "POST", "/account/sessions/end-others", {}, dict.fromkeys(ROLES, 303)),
+    # One's own token only: another user's is not found.
+    ("account.revoke_token", "POST", "/account/tokens/{stranger_token_id}/revoke", {},
+     {**dict.fromkeys(ROLES, 404), "stranger_manager": 303}),
 ]
 
 
 def setup(users, values):
     values["stranger_user_id"] = users["stranger_manager"].id
+    create_token(users["stranger_manager"])
+    values["stranger_token_id"] = db.session.scalar(
+        sa.select(ApiToken.id).where(ApiToken.user_id == users["stranger_manager"].id))
