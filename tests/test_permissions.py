@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from flask import g
 
-from kpi_tasks.tasks.services import assign_staff, post_update
+from kpi_tasks.tasks.lifecycle import post_update
+from kpi_tasks.tasks.services import assign_staff
 from tests.factories import (
     api_headers,
     commit,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app
 
 from kpi_tasks.accounts.permissions import can_give_direction
@@ -12,7 +11,13 @@ from kpi_tasks.errors import PermissionDenied
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.services import link_targets, linked_target_ids
 from kpi_tasks.pagination import paginate_rows
-from kpi_tasks.tasks.lifecycle import decide_extension, get_extension_request_or_404, request_extension
+from kpi_tasks.tasks import lifecycle
+from kpi_tasks.tasks.lifecycle import (
+    Reportable,
+    decide_extension,
+    get_extension_request_or_404,
+    request_extension,
+)
 from kpi_tasks.tasks.models import (
     EXTENSION_STATUSES,
     ExtensionRequest,
@@ -21,27 +26,19 @@ from kpi_tasks.tasks.models import (
     TaskDirection,
     TaskOccurrence,
 )
-from kpi_tasks.tasks.occurrences import get_occurrence_or_404, report_occurrence, review_occurrence
+from kpi_tasks.tasks.occurrences import get_occurrence_or_404
 from kpi_tasks.tasks.queries import (
     TaskFilters,
     extension_requests_query,
     occurrence_flags,
     occurrence_rows_query,
+    progress_updates,
     task_directions,
     task_flags,
     task_rows_query,
     unit_stats,
 )
-from kpi_tasks.tasks.services import (
-    create_task,
-    create_task_group,
-    get_task_or_404,
-    give_direction,
-    post_update,
-    progress_updates,
-    review_task,
-    update_task,
-)
+from kpi_tasks.tasks.services import create_task, create_task_group, get_task_or_404, give_direction, update_task
 from kpi_tasks.tasks.status import STATUSES
 from kpi_tasks.units.models import UNIT_KINDS
 
@@ -217,14 +214,7 @@ def report_values(fields: Fields) -> dict:
 
 
 def post_update_api(task_id: int) -> tuple[dict, int]:
-    user = api_user()
-    task = get_task_or_404(task_id, user)
-    fields = json_fields()
-    values = report_values(fields)
-    fields.done()
-    update = post_update(task, user, **values)
-    db.session.commit()
-    return {**update_json(update), "task": task_detail_json(task)}, 201
+    return _report_api(_api_subject(task_id))
 
 
 def review_values(fields: Fields) -> dict:
@@ -237,14 +227,38 @@ def review_values(fields: Fields) -> dict:
 
 
 def review_task_api(task_id: int) -> dict:
-    user = api_user()
-    task = get_task_or_404(task_id, user)
+    return _review_api(_api_subject(task_id))
+
+
+def _api_subject(task_id: int, occurrence_id: int | None = None) -> Reportable:
+    """The task (or its period) the path names, if the token's user may see it (404 otherwise)."""
+    task = get_task_or_404(task_id, api_user())
+    return Reportable(task, get_occurrence_or_404(task, occurrence_id) if occurrence_id is not None else None)
+
+
+def _subject_json(subject: Reportable) -> dict:
+    if subject.occurrence is None:
+        return task_detail_json(subject.task)
+    return _occurrence_detail(subject.occurrence)
+
+
+def _report_api(subject: Reportable) -> tuple[dict, int]:
+    """A report on the task or period: the update, with what it reported on as it is now."""
+    fields = json_fields()
+    values = report_values(fields)
+    fields.done()
+    update = lifecycle.report(subject, api_user(), **values)
+    db.session.commit()
+    return {**update_json(update), "task" if subject.occurrence is None else "occurrence": _subject_json(subject)}, 201
+
+
+def _review_api(subject: Reportable) -> dict:
     fields = json_fields()
     values = review_values(fields)
     fields.done()
-    review_task(task, user, **values)
+    lifecycle.review(subject, api_user(), **values)
     db.session.commit()
-    return task_detail_json(task)
+    return _subject_json(subject)
 
 
 def unit_stats_api() -> dict:
@@ -333,11 +347,7 @@ def occurrence_json(occurrence: TaskOccurrence, status: str, due_soon: bool) -> 
 
 def _occurrence_detail(occurrence: TaskOccurrence) -> dict:
     status, due_soon = occurrence_flags(occurrence, today(), _due_soon_days())
-    updates = db.session.scalars(
-        sa.select(ProgressUpdate)
-        .where(ProgressUpdate.occurrence_id == occurrence.id)
-        .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
-    )
+    updates = progress_updates(occurrence.task, occurrence)
     return {**occurrence_json(occurrence, status, due_soon), "updates": [update_json(u) for u in updates]}
 
 
@@ -415,27 +425,11 @@ def occurrence_api(task_id: int, occurrence_id: int) -> dict:
 
 
 def report_occurrence_api(task_id: int, occurrence_id: int) -> tuple[dict, int]:
-    user = api_user()
-    task = get_task_or_404(task_id, user)
-    occurrence = get_occurrence_or_404(task, occurrence_id)
-    fields = json_fields()
-    values = report_values(fields)
-    fields.done()
-    update = report_occurrence(occurrence, user, **values)
-    db.session.commit()
-    return {**update_json(update), "occurrence": _occurrence_detail(occurrence)}, 201
+    return _report_api(_api_subject(task_id, occurrence_id))
 
 
 def review_occurrence_api(task_id: int, occurrence_id: int) -> dict:
-    user = api_user()
-    task = get_task_or_404(task_id, user)
-    occurrence = get_occurrence_or_404(task, occurrence_id)
-    fields = json_fields()
-    values = review_values(fields)
-    fields.done()
-    review_occurrence(occurrence, user, **values)
-    db.session.commit()
-    return _occurrence_detail(occurrence)
+    return _review_api(_api_subject(task_id, occurrence_id))
 
 
 def register_api(bp: Blueprint) -> None:

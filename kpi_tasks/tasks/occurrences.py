@@ -15,18 +15,13 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import current_app
 
-from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.permissions import can_contribute, can_report_progress, can_review
-from kpi_tasks.audit.services import record
 from kpi_tasks.calendar.recurrence import DEFAULT_MEETING_DAY, RecurrenceRule, occurrence_dates, rule_from_code
 from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import today, utcnow
-from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from kpi_tasks.errors import NotFound
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import (
-    STATE_AWAITING_REVIEW,
-    STATE_DONE,
     STATE_OPEN,
     STATE_WITHDRAWN,
     ExtensionRequest,
@@ -34,8 +29,6 @@ from kpi_tasks.tasks.models import (
     Task,
     TaskOccurrence,
 )
-from kpi_tasks.tasks.progress import check_report, store_report
-from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
 
 DEFAULT_HORIZON_DAYS = 92
 
@@ -179,101 +172,3 @@ def get_occurrence_or_404(task: Task, occurrence_id: int) -> TaskOccurrence:
     if occurrence is None or occurrence.task_id != task.id:
         raise NotFound("Không tìm thấy kỳ báo cáo của nhiệm vụ này.")
     return occurrence
-
-
-def check_occurrence_version(occurrence: TaskOccurrence, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != occurrence.version:
-        raise ConflictError(
-            f"Kỳ báo cáo vừa được người khác cập nhật (phiên bản {occurrence.version}, bạn đang sửa phiên bản "
-            f"{expected_version}). Vui lòng tải lại trang rồi thực hiện lại."
-        )
-
-
-def report_occurrence(
-    occurrence: TaskOccurrence,
-    actor: User,
-    *,
-    progress_percent: int | None,
-    note: str | None,
-    report_completed: bool = False,
-    completed_on: dt.date | None = None,
-    expected_version: int | None = None,
-) -> ProgressUpdate:
-    """The unit reports against one occurrence; the lead unit may report it done (the office confirms).
-
-    A coordinating unit's contribution is stored as an update of the occurrence without moving its progress.
-    """
-    task = occurrence.task
-    if not can_contribute(actor, task):
-        raise PermissionDenied("Chỉ đơn vị được giao nhiệm vụ mới được báo cáo kỳ này.")
-    check_occurrence_version(occurrence, expected_version)
-    if task.state == STATE_WITHDRAWN:
-        raise ConflictError("Nhiệm vụ đã bị thu hồi, không còn theo dõi.")
-    if occurrence.state != STATE_OPEN:
-        raise ConflictError(_closed_message(occurrence))
-    leads = can_report_progress(actor, task)
-    errors: dict[str, str] = {}
-    note = check_text(errors, "note", note, "nội dung báo cáo", max_length=MAX_TEXT_LENGTH)
-    if report_completed and not leads:
-        errors["report_completed"] = "Chỉ đơn vị chủ trì được báo cáo hoàn thành."
-    progress_percent, completed_on = check_report(
-        errors, task, leads=leads, progress_percent=progress_percent, note=note, report_completed=report_completed,
-        completed_on=completed_on, missing_note="Chưa nhập nội dung báo cáo.",
-    )
-    if errors:
-        raise ValidationError("Báo cáo kỳ chưa hợp lệ.", errors)
-    update, changes = store_report(
-        occurrence, task, actor, leads=leads, progress_percent=progress_percent, note=note,
-        report_completed=report_completed, completed_on=completed_on, occurrence_id=occurrence.id,
-    )
-    changes = {"occurrence": (None, occurrence.due_on), **changes}
-    refresh_task_deadline(task)
-    record(actor, "task", task.id, "occurrence_report" if report_completed else "occurrence_progress", changes,
-           note=note or None)
-    return update
-
-
-def review_occurrence(
-    occurrence: TaskOccurrence,
-    actor: User,
-    *,
-    decision: str,
-    note: str | None = None,
-    expected_version: int | None = None,
-) -> TaskOccurrence:
-    """The office confirms an occurrence reported done (→ on time / late) or returns it with a note."""
-    if not can_review(actor):
-        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được xác nhận kết quả.")
-    check_occurrence_version(occurrence, expected_version)
-    errors: dict[str, str] = {}
-    note = check_text(errors, "note", note, "ý kiến", max_length=MAX_TEXT_LENGTH)
-    if decision not in ("approve", "return"):
-        errors["decision"] = "Quyết định phải là approve (xác nhận) hoặc return (trả lại)."
-    elif decision == "return" and not note:
-        errors["note"] = "Khi trả lại, cần ghi rõ lý do để đơn vị bổ sung."
-    if errors:
-        raise ValidationError("Ý kiến xác nhận chưa hợp lệ.", errors)
-    if occurrence.state != STATE_AWAITING_REVIEW:
-        raise ConflictError("Kỳ báo cáo chưa được đơn vị báo cáo hoàn thành nên chưa thể xác nhận.")
-    changes: dict[str, tuple[object, object]] = {"occurrence": (None, occurrence.due_on)}
-    if decision == "approve":
-        changes["state"] = (occurrence.state, STATE_DONE)
-        changes["completed_on"] = (occurrence.completed_on, occurrence.completion_reported_on)
-        occurrence.state = STATE_DONE
-        occurrence.completed_on = occurrence.completion_reported_on
-    else:
-        changes["state"] = (occurrence.state, STATE_OPEN)
-        occurrence.state = STATE_OPEN
-        occurrence.completion_reported_on = None
-    occurrence.review_note = note or None
-    occurrence.updated_at = utcnow()
-    db.session.flush()
-    refresh_task_deadline(occurrence.task)
-    record(actor, "task", occurrence.task_id, f"occurrence_{decision}", changes, note=note or None)
-    return occurrence
-
-
-def _closed_message(occurrence: TaskOccurrence) -> str:
-    if occurrence.state == STATE_AWAITING_REVIEW:
-        return "Kỳ này đã báo cáo hoàn thành, đang chờ Văn phòng xác nhận; không thể cập nhật thêm."
-    return "Kỳ này đã được xác nhận hoàn thành; không thể cập nhật thêm."

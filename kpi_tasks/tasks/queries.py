@@ -567,3 +567,11 @@ def task_group(group_id: int | None) -> TaskGroup | None:
 
 def group_size(group_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.group_id == group_id)) or 0
+
+
+def progress_updates(task: Task, occurrence: TaskOccurrence | None = None) -> list[ProgressUpdate]:
+    """The reports on a task (all of them, its periods' included), or on one of its periods, newest first."""
+    query = sa.select(ProgressUpdate).where(ProgressUpdate.task_id == task.id)
+    if occurrence is not None:
+        query = query.where(ProgressUpdate.occurrence_id == occurrence.id)
+    return list(db.session.scalars(query.order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())))

@@ -11,11 +11,8 @@ import sqlalchemy as sa
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
     can_assign_staff,
-    can_contribute,
     can_give_direction,
     can_manage_tasks,
-    can_report_progress,
-    can_review,
     can_view_task,
 )
 from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
@@ -28,17 +25,12 @@ from kpi_tasks.directives.models import Directive
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import (
-    STATE_AWAITING_REVIEW,
-    STATE_DONE,
-    STATE_OPEN,
     STATE_WITHDRAWN,
-    ProgressUpdate,
     Task,
     TaskDirection,
     TaskGroup,
 )
 from kpi_tasks.tasks.occurrences import generate_occurrences, generation_horizon, sync_occurrences
-from kpi_tasks.tasks.progress import check_report, store_report
 from kpi_tasks.tasks.status import status_expression
 from kpi_tasks.text import fold, format_date
 from kpi_tasks.units.models import UNIT_KINDS, Unit
@@ -214,76 +206,6 @@ def update_task(
     return task
 
 
-def post_update(
-    task: Task,
-    actor: User,
-    *,
-    progress_percent: int | None,
-    note: str | None,
-    report_completed: bool = False,
-    completed_on: dt.date | None = None,
-    expected_version: int | None = None,
-) -> ProgressUpdate:
-    """A unit posts progress; the lead unit may report completion, which awaits the office's review."""
-    if not can_contribute(actor, task):
-        raise PermissionDenied("Chỉ đơn vị được giao nhiệm vụ mới được cập nhật tiến độ.")
-    check_version(task, expected_version)
-    leads = can_report_progress(actor, task)
-    if task.state != STATE_OPEN:
-        raise ConflictError(_closed_message(task))
-    errors: dict[str, str] = {}
-    note = check_text(errors, "note", note, "nội dung cập nhật", max_length=MAX_TEXT_LENGTH)
-    if report_completed and not leads:
-        errors["report_completed"] = "Chỉ đơn vị chủ trì được báo cáo hoàn thành."
-    elif report_completed and task.recurrence:
-        errors["report_completed"] = "Nhiệm vụ định kỳ được báo cáo hoàn thành theo từng kỳ báo cáo."
-    progress_percent, completed_on = check_report(
-        errors, task, leads=leads, progress_percent=progress_percent, note=note, report_completed=report_completed,
-        completed_on=completed_on, missing_note="Chưa nhập nội dung cập nhật.",
-    )
-    if errors:
-        raise ValidationError("Cập nhật tiến độ chưa hợp lệ.", errors)
-    update, changes = store_report(
-        task, task, actor, leads=leads, progress_percent=progress_percent, note=note,
-        report_completed=report_completed, completed_on=completed_on,
-    )
-    action = "report_completion" if report_completed else "progress"
-    record(actor, "task", task.id, action, changes, note=note or None)
-    return update
-
-
-def review_task(
-    task: Task, actor: User, *, decision: str, note: str | None = None, expected_version: int | None = None
-) -> Task:
-    """The office confirms a reported completion (→ done on time / late) or returns it with a note."""
-    if not can_review(actor):
-        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được xác nhận kết quả.")
-    check_version(task, expected_version)
-    errors: dict[str, str] = {}
-    note = check_text(errors, "note", note, "ý kiến", max_length=MAX_TEXT_LENGTH)
-    if decision not in ("approve", "return"):
-        errors["decision"] = "Quyết định phải là approve (xác nhận) hoặc return (trả lại)."
-    elif decision == "return" and not note:
-        errors["note"] = "Khi trả lại, cần ghi rõ lý do để đơn vị bổ sung."
-    if errors:
-        raise ValidationError("Ý kiến xác nhận chưa hợp lệ.", errors)
-    if task.state != STATE_AWAITING_REVIEW:
-        raise ConflictError("Nhiệm vụ chưa được đơn vị báo cáo hoàn thành nên chưa thể xác nhận.")
-    if decision == "approve":
-        changes = {"state": (task.state, STATE_DONE), "completed_on": (task.completed_on, task.completion_reported_on)}
-        task.state = STATE_DONE
-        task.completed_on = task.completion_reported_on
-    else:
-        changes = {"state": (task.state, STATE_OPEN)}
-        task.state = STATE_OPEN
-        task.completion_reported_on = None
-    task.review_note = note or None
-    task.updated_at = utcnow()
-    db.session.flush()
-    record(actor, "task", task.id, decision, changes, note=note or None)
-    return task
-
-
 def withdraw_task(task: Task, actor: User, *, note: str, expected_version: int | None = None) -> Task:
     if not can_manage_tasks(actor):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được thu hồi nhiệm vụ.")
@@ -316,16 +238,6 @@ def assign_staff(task: Task, actor: User, user_ids: Iterable[int]) -> Task:
     db.session.flush()
     record(actor, "task", task.id, "update", {"assignees": (before, [u.username for u in task.assignees])})
     return task
-
-
-def progress_updates(task: Task) -> list[ProgressUpdate]:
-    return list(
-        db.session.scalars(
-            sa.select(ProgressUpdate)
-            .where(ProgressUpdate.task_id == task.id)
-            .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
-        )
-    )
 
 
 def _check_units(
@@ -431,14 +343,6 @@ def _snapshot(task: Task) -> dict[str, object]:
         "recurrence": describe(rule_from_code(task.recurrence)) if task.recurrence else None,
         "leader_id": task.leader_id,
     }
-
-
-def _closed_message(task: Task) -> str:
-    if task.state == STATE_AWAITING_REVIEW:
-        return "Nhiệm vụ đã báo cáo hoàn thành, đang chờ Văn phòng xác nhận; không thể cập nhật thêm."
-    if task.state == STATE_DONE:
-        return "Nhiệm vụ đã được xác nhận hoàn thành; không thể cập nhật thêm."
-    return "Nhiệm vụ đã bị thu hồi, không còn theo dõi."
 
 
 def give_direction(task: Task, actor: User, *, text: str | None, given_by_id: int | None = None) -> TaskDirection:

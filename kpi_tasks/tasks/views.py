@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -36,18 +35,23 @@ from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, options, show_errors
 from kpi_tasks.pagination import paginate_rows
+from kpi_tasks.tasks import lifecycle
 from kpi_tasks.tasks.forms import (
     AssignForm,
     DirectionForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
     OccurrenceReportForm,
-    OccurrenceReviewForm,
     ProgressForm,
     ReviewForm,
     TaskForm,
 )
-from kpi_tasks.tasks.lifecycle import decide_extension, get_extension_request_or_404, request_extension
+from kpi_tasks.tasks.lifecycle import (
+    Reportable,
+    decide_extension,
+    get_extension_request_or_404,
+    request_extension,
+)
 from kpi_tasks.tasks.models import (
     EXTENSION_PENDING,
     EXTENSION_STATUS_LABELS,
@@ -55,12 +59,12 @@ from kpi_tasks.tasks.models import (
     STATE_AWAITING_REVIEW,
     STATE_OPEN,
     STATE_WITHDRAWN,
-    ProgressUpdate,
+    ExtensionRequest,
     Task,
     TaskDirection,
     TaskOccurrence,
 )
-from kpi_tasks.tasks.occurrences import get_occurrence_or_404, report_occurrence, review_occurrence, task_rule
+from kpi_tasks.tasks.occurrences import get_occurrence_or_404, task_rule
 from kpi_tasks.tasks.queries import (
     TaskFilters,
     current_occurrence_rows,
@@ -70,6 +74,7 @@ from kpi_tasks.tasks.queries import (
     occurrence_count,
     occurrence_flags,
     occurrence_rows_query,
+    progress_updates,
     task_directions,
     task_extension_requests,
     task_flags,
@@ -84,9 +89,6 @@ from kpi_tasks.tasks.services import (
     get_group_or_404,
     get_task_or_404,
     give_direction,
-    post_update,
-    progress_updates,
-    review_task,
     update_task,
 )
 from kpi_tasks.tasks.status import STATUSES
@@ -99,10 +101,6 @@ PER_PAGE = 30
 
 def _due_soon_days() -> int:
     return current_app.config["DUE_SOON_WORKING_DAYS"]
-
-
-def _back_to_task(task: Task, anchor: str = "") -> Response:
-    return redirect(url_for("tasks.detail", task_id=task.id) + anchor, 303)
 
 
 def _filters_from_args() -> TaskFilters:
@@ -230,21 +228,18 @@ def edit(task_id: int) -> str | Response:
     return render_template("tasks/form.html", form=form, directive=task.directive, task=task)
 
 
-def _render_detail(task: Task, progress_form: ProgressForm | None = None,
-                   review_form: ReviewForm | None = None, **panel_overrides: object) -> str:
-    """The task page; a panel's form to show again with its errors comes in `panel_overrides` (the progress
-    table's and the KPI targets' panels are drawn by their own packages' template globals)."""
+def _render_detail(task: Task, **submitted: Any) -> str:
+    """The task page. A form submitted from it and refused comes in `submitted`, shown again with its errors (the
+    progress table's, directions' and KPI targets' panels take theirs from there through their template globals)."""
     status, due_soon = task_flags(task, today(), _due_soon_days())
-    progress_form = progress_form or ProgressForm(formdata=None)
-    review_form = review_form or ReviewForm(formdata=None)
-    progress_form.version.data = str(task.version)
-    review_form.version.data = str(task.version)
+    requests = task_extension_requests(task)
     assign_form = None
     if can_assign_staff(current_user, task):
         assign_form = AssignForm(formdata=None)
         staff = [u for u in users_of_unit(current_user.unit_id) if u.role == UNIT_STAFF]
         assign_form.user_ids.choices = options((u.id, u.display_name) for u in staff)
         assign_form.user_ids.data = [u.id for u in task.assignees]
+    lifecycle = _lifecycle_forms(Reportable(task), requests, submitted)
     return render_template(
         "tasks/detail.html",
         task=task,
@@ -253,47 +248,57 @@ def _render_detail(task: Task, progress_form: ProgressForm | None = None,
         updates=progress_updates(task),
         events=history("task", task.id),
         action_labels=ACTION_LABELS,
-        progress_form=progress_form if task.state == STATE_OPEN and can_contribute(current_user, task) else None,
-        review_form=review_form if task.state == STATE_AWAITING_REVIEW and can_review(current_user) else None,
         assign_form=assign_form,
-        **_task_panels(task, current_user, **panel_overrides),
+        extension_requests=requests,
+        update_attachments=attachments_by_update(task),
+        **_task_panels(task),
+        **lifecycle,
+        **submitted,
     )
 
 
-def _task_panels(task: Task, user: User, **overrides: Any) -> dict[str, Any]:
-    """The task page's panels of its periods, extension requests, group and files."""
-    requests = task_extension_requests(task)
+def _task_panels(task: Task) -> dict[str, Any]:
+    """The task page's panels of its periods, group and directive's files."""
     rule = task_rule(task)
     group = task_group(task.group_id)
-    may_request = (
-        can_request_extension(user, task)
-        and task.state == STATE_OPEN
-        and task.recurrence is None
-        and task.effective_deadline is not None
-        and not any(r.status == EXTENSION_PENDING and r.occurrence_id is None for r in requests)
-    )
-    decision_forms = {}
-    if can_decide_extension(user) and task.state != STATE_WITHDRAWN:
-        for request in requests:
-            if request.status == EXTENSION_PENDING:
-                form = ExtensionDecisionForm(formdata=None)
-                form.back.data = "task"
-                decision_forms[request.id] = form
-    context: dict[str, Any] = {
-        "extension_requests": requests,
-        "extension_form": ExtensionRequestForm(formdata=None) if may_request else None,
-        "decision_forms": decision_forms,
+    return {
         "recurrence_text": describe(rule) if rule else None,
         "occurrence_rows": current_occurrence_rows(task, today(), _due_soon_days()) if rule else [],
         "occurrence_total": occurrence_count(task) if rule else 0,
         "group": group,
         "group_label": BULK_KIND_LABELS.get(group.unit_kind, group.unit_kind) if group else None,
         "group_size": group_size(group.id) if group else 0,
-        "update_attachments": attachments_by_update(task),
         "directive_files": directive_attachments(task.directive),
     }
-    context.update(overrides)
-    return context
+
+
+def _lifecycle_forms(subject: Reportable, requests: list[ExtensionRequest], submitted: dict[str, Any]) -> dict:
+    """The lifecycle's forms a task's or a period's page shows (templates/tasks/_lifecycle.html), each only to
+    whom may use it now: report, review, ask for an extension, decide each pending request. A refused form in
+    `submitted` (taken out of it) replaces its blank one."""
+    user, task, item = current_user, subject.task, subject.item
+    is_open = item.state == STATE_OPEN and task.state == STATE_OPEN
+    own = subject.occurrence.id if subject.occurrence is not None else None
+    pending = any(r.status == EXTENSION_PENDING and r.occurrence_id == own for r in requests)
+    report_form_class = ProgressForm if subject.occurrence is None else OccurrenceReportForm
+    forms: dict[str, Any] = {"report_form": None, "review_form": None, "extension_form": None, "decision_forms": {}}
+    if is_open and can_contribute(user, task):
+        forms["report_form"] = submitted.pop("report_form", None) or report_form_class(formdata=None)
+    if item.state == STATE_AWAITING_REVIEW and can_review(user):
+        forms["review_form"] = submitted.pop("review_form", None) or ReviewForm(formdata=None)
+    if is_open and subject.may_ask_extension and can_request_extension(user, task) and not pending:
+        forms["extension_form"] = ExtensionRequestForm(formdata=None)
+    if can_decide_extension(user) and task.state != STATE_WITHDRAWN:
+        forms["decision_forms"] = {r.id: ExtensionDecisionForm(formdata=None) for r in requests
+                                   if r.status == EXTENSION_PENDING}
+    submitted.pop("report_form", None), submitted.pop("review_form", None)
+    forms.update({key: submitted.pop(key) for key in ("extension_form", "decision_forms") if key in submitted})
+    for name in ("report_form", "review_form"):
+        if forms[name] is not None:
+            forms[name].version.data = str(item.version)
+    if forms["extension_form"] is not None and own is not None:
+        forms["extension_form"].occurrence_id.data = str(own)
+    return forms
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -305,55 +310,13 @@ def detail(task_id: int) -> str:
 @bp.post("/tasks/<int:task_id>/updates")
 @login_required
 def add_update(task_id: int) -> str | Response:
-    task = get_task_or_404(task_id, current_user)
-    form = ProgressForm()
-    if form.validate_on_submit():
-        try:
-            uploads = read_uploads(form.attachments.data or [])  # all files checked before anything is saved
-            update = post_update(
-                task,
-                current_user,
-                progress_percent=form.progress_percent.data,
-                note=form.note.data,
-                report_completed=form.report_completed.data,
-                completed_on=form.completed_on.data,
-                expected_version=form_version(form),
-            )
-            attach_to_update(update, task, current_user, uploads)
-        except (ValidationError, ConflictError, FileTooLarge) as error:
-            db.session.rollback()
-            show_errors(form, error)
-            return _render_detail(get_task_or_404(task_id, current_user), progress_form=form)
-        db.session.commit()
-        message = "Đã báo cáo hoàn thành; chờ Văn phòng xác nhận." if form.report_completed.data else (
-            "Đã cập nhật tiến độ.")
-        flash(message, "success")
-        return redirect(url_for("tasks.detail", task_id=task.id), 303)
-    return _render_detail(task, progress_form=form)
+    return _report(_subject(task_id))
 
 
 @bp.post("/tasks/<int:task_id>/review")
 @login_required
 def review(task_id: int) -> str | Response:
-    task = get_task_or_404(task_id, current_user)
-    form = ReviewForm()
-    if form.validate_on_submit():
-        try:
-            review_task(
-                task,
-                current_user,
-                decision=form.decision.data or "",
-                note=form.note.data,
-                expected_version=form_version(form),
-            )
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            show_errors(form, error)
-            return _render_detail(get_task_or_404(task_id, current_user), review_form=form)
-        db.session.commit()
-        flash("Đã ghi nhận ý kiến xác nhận.", "success")
-        return redirect(url_for("tasks.detail", task_id=task.id), 303)
-    return _render_detail(task, review_form=form)
+    return _review(_subject(task_id))
 
 
 @bp.post("/tasks/<int:task_id>/assign")
@@ -455,30 +418,23 @@ def extension_requests() -> str:
 @bp.post("/tasks/<int:task_id>/extension-requests")
 @login_required
 def new_extension_request(task_id: int) -> str | Response:
-    task = get_task_or_404(task_id, current_user)
-    if not can_request_extension(current_user, task):
-        abort(403)
     form = ExtensionRequestForm()
-    occurrence = None
-    if (form.occurrence_id.data or "").isdigit():
-        occurrence = get_occurrence_or_404(task, int(form.occurrence_id.data))
+    period = form.occurrence_id.data or ""
+    subject = _subject(task_id, int(period) if period.isdigit() else None)
+    if not can_request_extension(current_user, subject.task):
+        abort(403)
     if form.validate_on_submit():
         try:
-            request_extension(task, current_user, new_deadline=form.new_deadline.data, reason=form.reason.data,
-                              occurrence=occurrence)
+            request_extension(subject.task, current_user, new_deadline=form.new_deadline.data,
+                              reason=form.reason.data, occurrence=subject.occurrence)
         except (ValidationError, ConflictError) as error:
             db.session.rollback()
             show_errors(form, error)
         else:
             db.session.commit()
             flash("Đã gửi đề nghị gia hạn; chờ Văn phòng hoặc lãnh đạo UBND quyết định.", "success")
-            if occurrence is not None:
-                return redirect(url_for("tasks.occurrence", task_id=task.id, occurrence_id=occurrence.id), 303)
-            return _back_to_task(task, "#extensions")
-    task = get_task_or_404(task_id, current_user)
-    if occurrence is not None:
-        return _render_occurrence(task, get_occurrence_or_404(task, occurrence.id), extension_form=form)
-    return _render_detail(task, extension_form=form)
+            return redirect(_page_of(subject, "#extensions" if subject.occurrence is None else ""), 303)
+    return _render_page(subject, extension_form=form)
 
 
 @bp.post("/extension-requests/<int:request_id>/decision")
@@ -488,7 +444,7 @@ def extension_decision(request_id: int) -> str | Response:
     if not can_decide_extension(current_user):
         abort(403)
     form = ExtensionDecisionForm()
-    task_id, occurrence_id = extension.task_id, extension.occurrence_id
+    subject = _subject(extension.task_id, extension.occurrence_id)
     if form.validate_on_submit():
         try:
             decide_extension(extension, current_user, decision=form.decision.data or "", note=form.note.data)
@@ -500,13 +456,8 @@ def extension_decision(request_id: int) -> str | Response:
             flash("Đã ghi nhận ý kiến về đề nghị gia hạn.", "success")
             if form.back.data == "list":
                 return redirect(url_for("tasks.extension_requests"), 303)
-            if occurrence_id is not None:
-                return redirect(url_for("tasks.occurrence", task_id=task_id, occurrence_id=occurrence_id), 303)
-            return redirect(url_for("tasks.detail", task_id=task_id) + "#extensions", 303)
-    task = get_task_or_404(task_id, current_user)
-    if occurrence_id is not None:
-        return _render_occurrence(task, get_occurrence_or_404(task, occurrence_id), decision_forms={request_id: form})
-    return _render_detail(task, decision_forms={request_id: form})
+            return redirect(_page_of(subject, "#extensions" if subject.occurrence is None else ""), 303)
+    return _render_page(subject, decision_forms={request_id: form})
 
 
 # -- occurrences of recurring tasks ------------------------------------------------------------------------
@@ -524,55 +475,20 @@ def occurrences(task_id: int) -> str:
                            recurrence_text=describe(rule) if rule else None)
 
 
-def _render_occurrence(task: Task, occurrence: TaskOccurrence, **overrides: Any) -> str:
+def _render_occurrence(task: Task, occurrence: TaskOccurrence, **submitted: Any) -> str:
     status, due_soon = occurrence_flags(occurrence, today(), _due_soon_days())
-    updates = list(
-        db.session.scalars(
-            sa.select(ProgressUpdate)
-            .where(ProgressUpdate.occurrence_id == occurrence.id)
-            .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
-        )
-    )
     requests = [r for r in task_extension_requests(task) if r.occurrence_id == occurrence.id]
-    report_form = review_form = extension_form = None
-    if occurrence.state == STATE_OPEN and task.state == STATE_OPEN and can_contribute(current_user, task):
-        report_form = OccurrenceReportForm(formdata=None)
-        report_form.version.data = str(occurrence.version)
-    if occurrence.state == STATE_AWAITING_REVIEW and can_review(current_user):
-        review_form = OccurrenceReviewForm(formdata=None)
-        review_form.version.data = str(occurrence.version)
-    pending = any(r.status == EXTENSION_PENDING for r in requests)
-    if occurrence.state == STATE_OPEN and task.state == STATE_OPEN and can_request_extension(current_user, task) \
-            and not pending:
-        extension_form = ExtensionRequestForm(formdata=None)
-    decision_forms = {}
-    if can_decide_extension(current_user):
-        for each in requests:
-            if each.status == EXTENSION_PENDING:
-                decision_forms[each.id] = ExtensionDecisionForm(formdata=None)
-    context: dict[str, Any] = {
-        "report_form": report_form,
-        "review_form": review_form,
-        "extension_form": extension_form,
-        "decision_forms": decision_forms,
-    }
-    context.update({key: value for key, value in overrides.items() if value is not None})
-    if context["extension_form"] is not None:
-        context["extension_form"].occurrence_id.data = str(occurrence.id)
-    for form_name in ("report_form", "review_form"):
-        if context[form_name] is not None:
-            context[form_name].version.data = str(occurrence.version)
     return render_template(
         "tasks/occurrence.html",
         task=task,
         occurrence=occurrence,
         status=status,
         due_soon=due_soon,
-        updates=updates,
+        updates=progress_updates(task, occurrence),
         update_attachments=attachments_by_update(task),
         extension_requests=requests,
         recurrence_text=describe(task_rule(task)) if task.recurrence else None,
-        **context,
+        **_lifecycle_forms(Reportable(task, occurrence), requests, submitted),
     )
 
 
@@ -586,57 +502,73 @@ def occurrence(task_id: int, occurrence_id: int) -> str:
 @bp.post("/tasks/<int:task_id>/occurrences/<int:occurrence_id>/updates")
 @login_required
 def occurrence_report(task_id: int, occurrence_id: int) -> str | Response:
-    task = get_task_or_404(task_id, current_user)
-    occurrence_obj = get_occurrence_or_404(task, occurrence_id)
-    if not can_contribute(current_user, task):
-        abort(403)
-    form = OccurrenceReportForm()
-    if form.validate_on_submit():
-        try:
-            uploads = read_uploads(form.attachments.data or [])
-            update = report_occurrence(
-                occurrence_obj,
-                current_user,
-                progress_percent=form.progress_percent.data,
-                note=form.note.data,
-                report_completed=form.report_completed.data,
-                completed_on=form.completed_on.data,
-                expected_version=form_version(form),
-            )
-            attach_to_update(update, task, current_user, uploads)
-        except (*(ValidationError, ConflictError), FileTooLarge) as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Đã báo cáo hoàn thành kỳ; chờ Văn phòng xác nhận." if form.report_completed.data
-                  else "Đã cập nhật báo cáo kỳ.", "success")
-            return redirect(url_for("tasks.occurrence", task_id=task_id, occurrence_id=occurrence_id), 303)
-    task = get_task_or_404(task_id, current_user)
-    return _render_occurrence(task, get_occurrence_or_404(task, occurrence_id), report_form=form)
+    return _report(_subject(task_id, occurrence_id))
 
 
 @bp.post("/tasks/<int:task_id>/occurrences/<int:occurrence_id>/review")
 @login_required
 def occurrence_review(task_id: int, occurrence_id: int) -> str | Response:
+    return _review(_subject(task_id, occurrence_id))
+
+
+# -- the lifecycle's forms, for a task and for one of its periods alike ---------------------------------------
+
+
+def _subject(task_id: int, occurrence_id: int | None = None) -> Reportable:
+    """The task (or its period) the request names, if the user may see it (404 otherwise)."""
     task = get_task_or_404(task_id, current_user)
-    occurrence_obj = get_occurrence_or_404(task, occurrence_id)
-    if not can_review(current_user):
-        abort(403)
-    form = OccurrenceReviewForm()
+    return Reportable(task, get_occurrence_or_404(task, occurrence_id) if occurrence_id is not None else None)
+
+
+def _page_of(subject: Reportable, anchor: str = "") -> str:
+    if subject.occurrence is None:
+        return url_for("tasks.detail", task_id=subject.task.id) + anchor
+    return url_for("tasks.occurrence", task_id=subject.task.id, occurrence_id=subject.occurrence.id) + anchor
+
+
+def _render_page(subject: Reportable, **submitted: Any) -> str:
+    """The subject's page again (after a refusal: reloaded, the rollback having expired what was loaded)."""
+    subject = _subject(subject.task.id, subject.occurrence.id if subject.occurrence is not None else None)
+    if subject.occurrence is None:
+        return _render_detail(subject.task, **submitted)
+    return _render_occurrence(subject.task, subject.occurrence, **submitted)
+
+
+def _report(subject: Reportable) -> str | Response:
+    form = ProgressForm() if subject.occurrence is None else OccurrenceReportForm()
     if form.validate_on_submit():
         try:
-            review_occurrence(occurrence_obj, current_user, decision=form.decision.data or "", note=form.note.data,
-                              expected_version=form_version(form))
+            uploads = read_uploads(form.attachments.data or [])  # all files checked before anything is saved
+            update = lifecycle.report(
+                subject, current_user, progress_percent=form.progress_percent.data, note=form.note.data,
+                report_completed=form.report_completed.data, completed_on=form.completed_on.data,
+                expected_version=form_version(form),
+            )
+            attach_to_update(update, subject.task, current_user, uploads)
+        except (ValidationError, ConflictError, FileTooLarge) as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(subject.words.reported_done if form.report_completed.data else subject.words.reported, "success")
+            return redirect(_page_of(subject), 303)
+    return _render_page(subject, report_form=form)
+
+
+def _review(subject: Reportable) -> str | Response:
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            lifecycle.review(subject, current_user, decision=form.decision.data or "", note=form.note.data,
+                             expected_version=form_version(form))
         except (ValidationError, ConflictError) as error:
             db.session.rollback()
             show_errors(form, error)
         else:
             db.session.commit()
-            flash("Đã ghi nhận ý kiến xác nhận kỳ báo cáo.", "success")
-            return redirect(url_for("tasks.occurrence", task_id=task_id, occurrence_id=occurrence_id), 303)
-    task = get_task_or_404(task_id, current_user)
-    return _render_occurrence(task, get_occurrence_or_404(task, occurrence_id), review_form=form)
+            flash(subject.words.reviewed, "success")
+            return redirect(_page_of(subject), 303)
+    return _render_page(subject, review_form=form)
 
 
 # -- one instruction to every unit of a kind ----------------------------------------------------------------------

@@ -202,7 +202,8 @@ def test_units_made_by_the_admin_are_logged_and_those_of_set_up_code_are_not(app
 
 
 def test_an_officer_moved_to_another_unit_leaves_the_open_tasks_of_the_former_unit(app_ctx):
-    from kpi_tasks.tasks.services import assign_staff, post_update, review_task
+    from kpi_tasks.tasks.lifecycle import post_update, review_task
+    from kpi_tasks.tasks.services import assign_staff
 
     admin, office = make_user("admin"), make_user("office")
     former, new = make_unit("Phòng Tư pháp", code="TP"), make_unit("Phòng Nội vụ", code="NV")

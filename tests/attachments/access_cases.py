@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kpi_tasks.attachments.services import attach_to_directive, attach_to_update, read_upload
-from kpi_tasks.tasks.services import post_update
+from kpi_tasks.tasks.lifecycle import post_update
 from tests.attachments.helpers import PDF, upload
 from tests.test_permissions import MANAGES, ROLES, SEES_TASK, expect
 

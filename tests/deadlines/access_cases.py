@@ -6,9 +6,8 @@ import datetime as dt
 
 from kpi_tasks.extensions import db
 from kpi_tasks.milestones.services import add_milestone
-from kpi_tasks.tasks.lifecycle import request_extension
+from kpi_tasks.tasks.lifecycle import report_occurrence, request_extension
 from kpi_tasks.tasks.models import TaskGroup
-from kpi_tasks.tasks.occurrences import report_occurrence
 from kpi_tasks.tasks.queries import occurrence_rows_query
 from kpi_tasks.tasks.services import assign_staff
 from tests.factories import make_task
