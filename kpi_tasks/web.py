@@ -41,6 +41,7 @@ from kpi_tasks.attachments.views import bp as attachments_bp
 from kpi_tasks.audit.services import FIELD_LABELS, display_value
 from kpi_tasks.calendar.views import bp as calendar_bp
 from kpi_tasks.directives.views import bp as directives_bp
+from kpi_tasks.documents.views import bp as documents_bp
 from kpi_tasks.dossiers.services import apology_scan_step
 from kpi_tasks.dossiers.views import bp as dossiers_bp
 from kpi_tasks.errors import ConflictError, DomainError
@@ -141,6 +142,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (
         vendor, accounts_bp, admin_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, milestones_bp, kpis_bp,
         calendar_bp, scoring_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp, api_bp,
+        documents_bp,
     ):
         app.register_blueprint(blueprint)
     # The daily scan also creates apology-letter obligations and their reminders (dossiers/).
@@ -190,7 +192,9 @@ def _domain_error(error: DomainError) -> Response | tuple[str, int]:
     db.session.rollback()
     if is_api_request():
         return api_error_response(error.http_status, error.code, error.message, error.fields)
-    return render_template("error.html", status=error.http_status, message=error.message), error.http_status
+    # A domain error is never the database failing (503 is also a missing PDF converter): the page reads it.
+    return (render_template("error.html", status=error.http_status, message=error.message, without_database=False),
+            error.http_status)
 
 
 def _stale_data(_error: StaleDataError) -> Response | tuple[str, int]:

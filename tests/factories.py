@@ -15,6 +15,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.services import create_token, create_user
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import create_directive
+from kpi_tasks.documents.identity import Identity, current_identity, save_identity
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.tasks.services import create_task
@@ -126,3 +127,23 @@ def empty_database() -> None:
         else:
             for table in reversed(tables):
                 connection.execute(table.delete())
+
+
+# A province of the two-tier administration, as the admin enters it on /admin/documents.
+IDENTITY = {
+    "issuing_body": "Ủy ban nhân dân tỉnh Gia Lai", "issuing_body_short": "UBND tỉnh Gia Lai", "superior_body": "",
+    "place_name": "Gia Lai", "office_name": "Văn phòng UBND tỉnh", "office_header": "Văn phòng",
+    "committee_symbol": "UBND", "office_symbol": "VP",
+}
+SIGNERS = {
+    "monthly_report": {"authority": "", "title": "Chánh Văn phòng", "name": "Nguyễn Văn An",
+                       "recipients": "Các Phó Chủ tịch UBND tỉnh\nLãnh đạo Văn phòng"},
+    "unit_report": {"authority": "", "title": "Giám đốc", "name": "", "recipients": "Văn phòng UBND tỉnh"},
+    "apology_letter": {"authority": "", "title": "Trưởng phòng", "name": "", "recipients": ""},
+}
+
+
+def make_identity(**values: Any) -> Identity:
+    """The root committee's document identity (Gia Lai unless `values` say otherwise), as documents read it."""
+    save_identity(None, {**IDENTITY, **values}, SIGNERS)
+    return current_identity()

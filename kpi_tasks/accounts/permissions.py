@@ -169,6 +169,11 @@ def can_manage_units(user: User) -> bool:
     return user.role == ADMIN
 
 
+def can_manage_document_identity(user: User) -> bool:
+    """The issuing body, signers and Word templates every document prints from: the admin's."""
+    return user.role == ADMIN
+
+
 # KPI targets (chỉ tiêu). Results are published to every unit, as the seed directives' ranking appendices are,
 # so every signed-in user reads KPIs, targets and progress. The office (and admin) keeps the catalogue and
 # assigns targets; a unit answers for its own figures, the office may enter or import anyone's.

@@ -50,6 +50,8 @@ ACTION_LABELS = {
     "unlock": "Mở khoá tài khoản",
     "password_reset": "Đặt lại mật khẩu (quản trị)",
     "password_change": "Tự đổi mật khẩu",
+    "template_upload": "Thay mẫu văn bản",
+    "template_revert": "Dùng lại mẫu văn bản có sẵn",
 }
 
 
@@ -96,6 +98,24 @@ FIELD_LABELS = {
     "subject": "Trích yếu",
     "parent_directive": "Thực hiện văn bản cấp trên",
     "confidential": "Văn bản mật",
+    # The document identity (documents/identity.py) and its signers, per kind of document.
+    "issuing_body": "Tên cơ quan ban hành",
+    "issuing_body_short": "Tên viết tắt của cơ quan ban hành",
+    "superior_body": "Cơ quan chủ quản",
+    "place_name": "Địa danh",
+    "office_name": "Tên Văn phòng",
+    "office_header": "Tên Văn phòng trên tiêu đề",
+    "committee_symbol": "Chữ viết tắt của cơ quan ban hành",
+    "office_symbol": "Chữ viết tắt của Văn phòng",
+    **{f"{kind}.{field}": f"{document}: {label}"
+       for kind, document in (("monthly_report", "Báo cáo tháng"), ("unit_report", "Báo cáo của đơn vị"),
+                              ("apology_letter", "Phiếu xin lỗi"))
+       for field, label in (("authority", "quyền hạn ký"), ("title", "chức vụ người ký"),
+                            ("name", "họ tên người ký"), ("recipients", "nơi nhận"))},
+    "template.monthly_report": "Mẫu báo cáo tháng",
+    "template.unit_report": "Mẫu báo cáo của đơn vị",
+    "template.apology_letter": "Mẫu phiếu xin lỗi",
+    "template.scoring_appendix": "Mẫu phụ lục kết quả chấm điểm",
 }
 # Fields whose logged values name a person: by username (a list of them) or by user id.
 _USERNAME_FIELDS = frozenset({"assignees"})

@@ -6,7 +6,26 @@ reports its own work in the demo's history."""
 
 from __future__ import annotations
 
-DISTRICT = "UBND huyện Bình Sơn"
+# The committee the demo plays: a province of the two-tier administration (since 1 July 2025). Its document
+# identity is what every document of the demo prints (documents/identity.py).
+COMMITTEE = "UBND tỉnh Quảng Ngãi"
+IDENTITY = {
+    "issuing_body": "Ủy ban nhân dân tỉnh Quảng Ngãi",
+    "issuing_body_short": "UBND tỉnh Quảng Ngãi",
+    "superior_body": "",
+    "place_name": "Quảng Ngãi",
+    "office_name": "Văn phòng UBND tỉnh",
+    "office_header": "Văn phòng",
+    "committee_symbol": "UBND",
+    "office_symbol": "VP",
+}
+SIGNERS = {
+    "monthly_report": {"authority": "", "title": "Chánh Văn phòng", "name": "Võ Thanh Bình",
+                       "recipients": "Các Phó Chủ tịch UBND tỉnh\nLãnh đạo Văn phòng"},
+    "unit_report": {"authority": "", "title": "Thủ trưởng đơn vị", "name": "",
+                    "recipients": "Văn phòng UBND tỉnh (để tổng hợp)"},
+    "apology_letter": {"authority": "", "title": "Thủ trưởng cơ quan, đơn vị", "name": "", "recipients": ""},
+}
 
 DEPARTMENTS = [
     ("VP", "Văn phòng HĐND và UBND huyện"),
@@ -45,8 +64,8 @@ OTHER_UNITS = [
 USERS = [
     ("admin", "Quản trị hệ thống", "admin", None),
     ("vanphong", "Nguyễn Thị Lan (Văn phòng)", "office", "VP"),
-    ("chutich", "Trần Văn Hùng (Chủ tịch UBND huyện)", "leader", None),
-    ("phochutich", "Lê Minh Tuấn (Phó Chủ tịch UBND huyện)", "leader", None),
+    ("chutich", "Trần Văn Hùng (Chủ tịch UBND tỉnh)", "leader", None),
+    ("phochutich", "Lê Minh Tuấn (Phó Chủ tịch UBND tỉnh)", "leader", None),
     ("noivu", "Phạm Thị Hoa (Phòng Nội vụ)", "interior", "NV"),
     ("thanhtra", "Võ Văn Nam (Thanh tra)", "viewer", None),
     ("vhtt.truongphong", "Đỗ Quốc Bảo (Trưởng phòng VH-TT)", "unit_manager", "VHTT"),

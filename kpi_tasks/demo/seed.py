@@ -8,11 +8,12 @@ from werkzeug.security import generate_password_hash
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.services import PASSWORD_METHOD, create_user
 from kpi_tasks.clock import today
-from kpi_tasks.demo.data import COMMUNES, DEPARTMENTS, DIRECTIVES, DISTRICT, OTHER_UNITS, USERS
+from kpi_tasks.demo.data import COMMITTEE, COMMUNES, DEPARTMENTS, DIRECTIVES, IDENTITY, OTHER_UNITS, SIGNERS, USERS
 from kpi_tasks.demo.kpis import seed_kpis
 from kpi_tasks.demo.story import District, play_task, seed_story
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import create_directive
+from kpi_tasks.documents.identity import save_identity
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring.services import create_default_rule
 from kpi_tasks.tasks.models import Task
@@ -41,6 +42,7 @@ def seed_demo() -> str:
                                           full_name=f"Lãnh đạo {unit.name}", email=f"{username}@example.vn",
                                           password_hash=shared_hash)
     office, admin = users["vanphong"], users["admin"]
+    save_identity(admin, IDENTITY, SIGNERS)
     managers = {user.unit_id: user for user in users.values() if user.role == "unit_manager"}
     staff = {user.unit_id: user for user in users.values() if user.role == "unit_staff"}
     day = today()
@@ -51,7 +53,7 @@ def seed_demo() -> str:
             office,
             number=spec["number"],
             issued_on=issued_on,
-            issuer=DISTRICT,
+            issuer=COMMITTEE,
             subject=spec["subject"],
             signer=spec["signer"],
             kind=spec["kind"],
@@ -74,7 +76,7 @@ def seed_demo() -> str:
                 assign_staff(task, lead_manager, [staff[task.lead_unit_id].id])
             play_task(task, outcome, lead_manager or admin, office, day)
     seed_kpis(units, office, day)
-    seed_story(District(units, users, day, DISTRICT), directives["1035/UBND-TTHC"])
+    seed_story(District(units, users, day, COMMITTEE), directives["1035/UBND-TTHC"])
     _seed_scoring_rule(users, day)
     directive_count = db.session.scalar(sa.select(sa.func.count()).select_from(Directive))
     task_count = db.session.scalar(sa.select(sa.func.count()).select_from(Task))

@@ -20,6 +20,7 @@ from kpi_tasks.directives.services import (
     list_directives_query,
     update_directive,
 )
+from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, options, show_errors
@@ -52,7 +53,7 @@ def new() -> str | Response:
             flash("Đã lưu văn bản. Tiếp theo, thêm các nhiệm vụ của văn bản.", "success")
             return redirect(url_for("directives.detail", directive_id=created.id), 303)
     elif request.method == "GET":
-        form.issuer.data = form.issuer.data or current_app.config["ISSUER_NAME"]
+        form.issuer.data = form.issuer.data or current_identity().issuing_body_short
     return render_template("directives/form.html", form=form, duplicate=duplicate)
 
 

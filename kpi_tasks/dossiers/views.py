@@ -4,7 +4,6 @@ apology-letter obligations and their form no. 04, and the repeat-offender report
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from flask import (
@@ -28,10 +27,12 @@ from kpi_tasks.accounts.permissions import (
 )
 from kpi_tasks.audit.services import history
 from kpi_tasks.clock import today
+from kpi_tasks.documents.downloads import send_bytes
+from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.dossiers import importing
 from kpi_tasks.dossiers.background import REJECTED, first_rejected, read_status, start_import
 from kpi_tasks.dossiers.forms import ConfirmForm, LetterForm, UploadForm
-from kpi_tasks.dossiers.letters import DOCX_MIME, letter_content, letter_docx
+from kpi_tasks.dossiers.letters import DOCX_MIME, letter_context, letter_docx
 from kpi_tasks.dossiers.models import CHANNEL_LABELS, LETTER_STATUS_CSS, LETTER_STATUS_LABELS, LETTER_STATUSES
 from kpi_tasks.dossiers.queries import (
     DOSSIER_STATUS_CSS,
@@ -262,16 +263,15 @@ def letter(letter_id: int) -> str | Response:
 def letter_print(letter_id: int) -> str:
     letter = get_letter_or_404(letter_id, current_user)
     return render_template("dossiers/letter_print.html", letter=letter,
-                           content=letter_content(letter, current_app.config["ISSUER_NAME"]))
+                           content=letter_context(letter, current_identity()))
 
 
 @bp.get("/apology-letters/<int:letter_id>/letter.docx")
 @login_required
 def letter_word(letter_id: int) -> Response:
     letter = get_letter_or_404(letter_id, current_user)
-    data = letter_docx(letter_content(letter, current_app.config["ISSUER_NAME"]))
-    return send_file(io.BytesIO(data), mimetype=DOCX_MIME, as_attachment=True,
-                     download_name=f"phieu-xin-loi-{letter.dossier.code}.docx")
+    return send_bytes(letter_docx(letter, current_identity()), DOCX_MIME,
+                      f"phieu-xin-loi-{letter.dossier.code}.docx")
 
 
 # ----------------------------------------------------------------------------------------------- reports

@@ -9,7 +9,7 @@
    all or nothing: one invalid draft and nothing is written, with a Vietnamese message per draft.
 
 A draft's lead is a list of choices: `unit:<id>` for one unit, `kind:<kind>` for every unit of a kind
-("UBND các xã, thị trấn" → one task per commune, grouped by `deadlines.services.create_task_group`) and
+("UBND các xã, thị trấn" → one task per commune, grouped by `tasks.services.create_task_group`) and
 `kind:all` for every unit. Each chosen unit gets its own task: a task has one lead unit.
 """
 

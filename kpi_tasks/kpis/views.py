@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -21,6 +20,8 @@ from kpi_tasks.accounts.permissions import (
     can_set_kpi_targets,
 )
 from kpi_tasks.clock import today
+from kpi_tasks.documents.downloads import send_bytes
+from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import options, show_errors
@@ -90,7 +91,7 @@ def _period_arg(kpi: Kpi | None = None) -> Period:
 
 
 def _issuer() -> str:
-    return current_app.config["ISSUER_NAME"]
+    return current_identity().issuing_body
 
 
 @bp.get("/")
@@ -141,7 +142,7 @@ def export(kpi_id: int) -> Response:
 
 
 def _xlsx(data: bytes, name: str) -> Response:
-    return send_file(io.BytesIO(data), mimetype=excel.XLSX_MIME, as_attachment=True, download_name=name)
+    return send_bytes(data, excel.XLSX_MIME, name)
 
 
 def _scope_choices() -> list:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.permissions import (
     can_edit_milestones,
 )
+from kpi_tasks.documents.downloads import XLSX_MIME, send_bytes
+from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, show_errors
@@ -127,13 +129,7 @@ def remove(task_id: int, milestone_id: int) -> Response:
 @login_required
 def export(task_id: int) -> Response:
     task = get_task_or_404(task_id, current_user)
-    stream = milestones_workbook(task, task_milestones(task), current_app.config["ISSUER_NAME"])
-    return send_file(
-        stream,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=f"bang-tien-do-nhiem-vu-{task.id}.xlsx",
-        max_age=0,
-    )
+    stream = milestones_workbook(task, task_milestones(task), current_identity().issuing_body)
+    return send_bytes(stream.getvalue(), XLSX_MIME, f"bang-tien-do-nhiem-vu-{task.id}.xlsx")
 
 

@@ -59,7 +59,7 @@ class Notification(db.Model):
     recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
-    # One due instance of a recurring task (deadlines/ TaskOccurrence), when the reminder is about one.
+    # One due instance of a recurring task (tasks/ TaskOccurrence), when the reminder is about one.
     occurrence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_occurrences.id", ondelete="CASCADE"))
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scheduled_reports.id", ondelete="CASCADE"))
     # The apology-letter obligation an `apology_due` reminder is about (dossiers/): its dossier's code,

@@ -183,7 +183,7 @@ def escalation_threshold(calendar: WorkingCalendar, today: dt.date, escalate_aft
 
 def reminder_subjects(start: dt.date, end: dt.date) -> list[Subject]:
     """What is still open with its effective deadline in [start, end): one-off tasks of tracked
-    (non-confidential) directives, and the open occurrences of recurring tasks (deadlines/), each of
+    (non-confidential) directives, and the open occurrences of recurring tasks (tasks/occurrences.py), each of
     which is reminded of on its own; a recurring task itself is not (its deadline mirrors an occurrence).
     """
     query = (

@@ -11,6 +11,8 @@ from werkzeug.wrappers import Response
 from kpi_tasks.accounts.permissions import can_view_monthly_report
 from kpi_tasks.api.input import Fields, api_user, query_fields
 from kpi_tasks.clock import today
+from kpi_tasks.documents.downloads import send_generated
+from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import PermissionDenied
 from kpi_tasks.reports.docx import DOCX_MIME, write_monthly_docx
 from kpi_tasks.reports.excel import (
@@ -21,7 +23,6 @@ from kpi_tasks.reports.excel import (
     write_unit_stats,
 )
 from kpi_tasks.reports.queries import MonthlyReport, ReportFilters, make_period, rank_units
-from kpi_tasks.reports.views import send_generated
 from kpi_tasks.tasks.queries import TaskFilters, unit_stats
 from kpi_tasks.tasks.status import STATUSES
 
@@ -60,7 +61,7 @@ def tasks_xlsx_api() -> Response:
         filters.tasks.unit_id = user.unit_id
     day = today()
     due_soon_days = current_app.config["DUE_SOON_WORKING_DAYS"]
-    issuer = current_app.config["ISSUER_NAME"]
+    issuer = current_identity().issuing_body
     return send_generated(
         lambda target: export_task_list(target, user, filters, today=day, due_soon_days=due_soon_days,
                                         issuer=issuer),
@@ -76,7 +77,7 @@ def units_xlsx_api() -> Response:
     day = today()
     period = make_period(date_from, date_to, day)
     ranked = rank_units(unit_stats(day, period.start, period.end))
-    issuer = current_app.config["ISSUER_NAME"]
+    issuer = current_identity().issuing_body
     return send_generated(lambda target: write_unit_stats(target, ranked, period, issuer=issuer, today=day),
                      XLSX_MIME, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx")
 

@@ -32,6 +32,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.clock import VIETNAM
 from kpi_tasks.clock import today as clock_today
 from kpi_tasks.directives.models import Directive
+from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.extensions import db
 from kpi_tasks.reports.queries import (
     KpiStatus,
@@ -461,7 +462,7 @@ def write_monthly_workbook(target: IO[bytes], report: MonthlyReport) -> None:
     """The monthly report to the Chairman: one sheet each for the statistics, newly overdue tasks, tasks
     completed late, extension requests and KPI status."""
     workbook = new_workbook()
-    issuer, today, period = report.issuer, report.today, report.period
+    issuer, today, period = report.identity.issuing_body, report.today, report.period
     attached = attached_to_report(issuer, today, f"về kết quả thực hiện nhiệm vụ {period.label}")
 
     def block(title: str) -> TitleBlock:
@@ -509,7 +510,7 @@ def write_monthly_workbook(target: IO[bytes], report: MonthlyReport) -> None:
 def build_monthly_workbook(month: str) -> bytes:
     """The monthly report to the Chairman for `month` ("YYYY-MM") as .xlsx bytes, figures as of today.
 
-    Needs an application context (database, ISSUER_NAME, DUE_SOON_WORKING_DAYS); raises ValidationError for
+    Needs an application context (database, document identity, DUE_SOON_WORKING_DAYS); raises ValidationError for
     a malformed month. Used by the `export-report` command and the monthly e-mail.
     """
     report = load_monthly_report(month)
@@ -520,5 +521,4 @@ def build_monthly_workbook(month: str) -> bytes:
 
 def load_monthly_report(month: str) -> MonthlyReport:
     """The monthly report's figures as of today, with the application's issuer and due-soon setting."""
-    config = current_app.config
-    return monthly_report(month, clock_today(), config["ISSUER_NAME"], config["DUE_SOON_WORKING_DAYS"])
+    return monthly_report(month, clock_today(), current_identity(), current_app.config["DUE_SOON_WORKING_DAYS"])

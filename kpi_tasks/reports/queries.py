@@ -17,6 +17,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.calendar.workdays import period_end
 from kpi_tasks.clock import VIETNAM
 from kpi_tasks.directives.models import Directive
+from kpi_tasks.documents.identity import Identity
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.periods import Period
@@ -45,7 +46,7 @@ from kpi_tasks.tasks.status import (
     status_predicate,
 )
 from kpi_tasks.text import format_date
-from kpi_tasks.units.models import Unit
+from kpi_tasks.units.models import UNIT_KINDS, Unit
 
 MONTH_RE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})")
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -84,6 +85,19 @@ class ReportPeriod:
         """The label with a capital first letter, for a heading."""
         text = self.label
         return text[:1].upper() + text[1:]
+
+    @property
+    def formal_label(self) -> str:
+        """The period as a document names it: "tháng 3 năm 2026", "năm 2026"."""
+        if self.kind == "month" and self.start:
+            return f"tháng {self.start.month} năm {self.start.year}"
+        return self.label
+
+    def as_of_label(self, today: dt.date) -> str:
+        """"tháng 3 năm 2026 (số liệu đến ngày 16/03/2026)" while the period runs; its name once it is over."""
+        if self.end is not None and today < self.end:
+            return f"{self.formal_label} (số liệu đến ngày {format_date(today)})"
+        return self.formal_label
 
     def query_args(self) -> dict[str, str]:
         """`from`/`to` query arguments of the lists behind a figure of this period."""
@@ -325,6 +339,17 @@ class UnitRank:
     ranked_units: int
 
 
+def rank_by_kind(stats: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The units of each kind ranked among themselves (departments and communes have different targets,
+    seed 000: 90% and 70%), kinds in the order of UNIT_KINDS; kinds without a unit are left out."""
+    groups = []
+    for kind in UNIT_KINDS:
+        of_kind = [item for item in stats if item["unit_kind"] == kind]
+        if of_kind:
+            groups.append((kind, rank_units(of_kind)))
+    return groups
+
+
 def unit_rank(ranked: list[dict], unit_id: int) -> UnitRank:
     rated = [item for item in ranked if item["rank"] is not None]
     mine = next((item for item in rated if item["unit_id"] == unit_id), None)
@@ -419,6 +444,9 @@ class KpiStatus:
     units_reporting: int
     actual_value: float | None
     measure: str
+    direction: str = "at_least"
+    # The targets in force, each with the kinds of unit it is given to: ((90.0, ("department",)), …).
+    targets: tuple[tuple[float, tuple[str, ...]], ...] = ()
 
     @property
     def units_not_met(self) -> int:
@@ -441,8 +469,19 @@ def kpi_statuses(period: ReportPeriod, today: dt.date) -> list[KpiStatus]:
             units_reporting=total.units_reporting if total else 0,
             actual_value=total.actual_value if total else None,
             measure=kpi.measure,
+            direction=kpi.direction,
+            targets=_targets(table.rows),
         ))
     return statuses
+
+
+def _targets(rows: list[Any]) -> tuple[tuple[float, tuple[str, ...]], ...]:
+    by_value: dict[float, set[str]] = {}
+    for row in rows:
+        if row.target_value is not None:
+            by_value.setdefault(row.target_value, set()).add(row.unit_kind)
+    return tuple((value, tuple(kind for kind in UNIT_KINDS if kind in kinds))
+                 for value, kinds in sorted(by_value.items(), reverse=True))
 
 
 @dataclass
@@ -452,7 +491,7 @@ class MonthlyReport:
 
     period: ReportPeriod
     today: dt.date
-    issuer: str
+    identity: Identity
     ranked: list[dict]
     totals: dict[str, int]
     newly_overdue: list[Any]
@@ -464,6 +503,10 @@ class MonthlyReport:
     def on_time_rate(self) -> float | None:
         due = self.totals["done_on_time"] + self.totals["done_late"] + self.totals["overdue"]
         return round(self.totals["done_on_time"] * 100 / due, 2) if due else None
+
+    @property
+    def ranked_by_kind(self) -> list[tuple[str, list[dict]]]:
+        return rank_by_kind(self.ranked)
 
     @property
     def units_with_overdue(self) -> list[dict]:
@@ -511,14 +554,14 @@ def extension_request_rows(period: ReportPeriod) -> list[Any]:
     return list(db.session.execute(query))
 
 
-def monthly_report(month: str, today: dt.date, issuer: str, due_soon_days: int) -> MonthlyReport:
+def monthly_report(month: str, today: dt.date, identity: Identity, due_soon_days: int) -> MonthlyReport:
     period = parse_month(month)
     stats = unit_stats(today, period.start, period.end)
     base = _all_tasks_query()
     return MonthlyReport(
         period=period,
         today=today,
-        issuer=issuer,
+        identity=identity,
         ranked=[item for item in rank_units(stats) if item["assigned"]],
         totals=status_totals(stats),
         newly_overdue=list(db.session.execute(counted_rows(base, newly_overdue_filters(period), today,

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tempfile
-from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -22,6 +20,8 @@ from kpi_tasks.accounts.permissions import (
     can_view_unit_dashboard,
 )
 from kpi_tasks.clock import today
+from kpi_tasks.documents.downloads import send_document
+from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.periods import Period
@@ -51,6 +51,7 @@ from kpi_tasks.reports.queries import (
     trend_months,
     unit_rank,
 )
+from kpi_tasks.reports.unit_report import unit_report, write_unit_docx
 from kpi_tasks.tasks.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.tasks.queries import TaskFilters, status_totals, unit_stats
 from kpi_tasks.tasks.status import (
@@ -83,7 +84,7 @@ def _due_soon_days() -> int:
 
 
 def _issuer() -> str:
-    return current_app.config["ISSUER_NAME"]
+    return current_identity().issuing_body
 
 
 def _date_arg(args: MultiDict, name: str) -> dt.date | None:
@@ -277,6 +278,19 @@ def _unit_dashboard(user: User, unit: Unit | None) -> str:
     )
 
 
+@bp.get("/units/<int:unit_id>.docx")
+@login_required
+def unit_docx(unit_id: int) -> Response:
+    """The unit's report to the committee for the dashboard's period (Word, or PDF with ?format=pdf)."""
+    user: User = current_user._get_current_object()
+    unit = db.get_or_404(Unit, unit_id)
+    if not can_view_unit_dashboard(user, unit_id):
+        abort(403)
+    report = unit_report(user, unit, _period_from_args(), today(), current_identity(), _due_soon_days())
+    return send_document(lambda target: write_unit_docx(target, report), DOCX_MIME,
+                         f"bao-cao-{unit.code.lower()}-{today():%Y%m%d}.docx")
+
+
 @bp.get("/tasks")
 @login_required
 def tasks() -> str:
@@ -289,45 +303,13 @@ def tasks() -> str:
                            page_args=filters.query_args())
 
 
-# Generated files up to this size are kept in memory; a larger one (a province's whole task list) goes to a
-# temporary file, so that memory stays bounded whatever the export's size.
-SPOOL_MAX_BYTES = 4 * 1024 * 1024
-CHUNK_BYTES = 64 * 1024
-
-
-def send_generated(write: Callable[[IO[bytes]], object], mimetype: str, name: str) -> Response:
-    """Generate a workbook or document completely (so an error is still a proper error page), then stream it
-    in chunks; the spool is closed when the body has been sent or the response is closed."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115 - closed below or on close
-    try:
-        write(spool)
-        size = spool.tell()
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
-
-    def chunks() -> Iterator[bytes]:
-        try:
-            while chunk := spool.read(CHUNK_BYTES):
-                yield chunk
-        finally:
-            spool.close()
-
-    response = Response(chunks(), mimetype=mimetype, direct_passthrough=True)
-    response.headers["Content-Length"] = str(size)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.call_on_close(spool.close)
-    return response
-
-
 @bp.get("/tasks.xlsx")
 @login_required
 def tasks_xlsx() -> Response:
     user: User = current_user._get_current_object()
     filters = filters_from_args(user, request.args)
     day = today()
-    return send_generated(
+    return send_document(
         lambda target: export_task_list(target, user, filters, today=day, due_soon_days=_due_soon_days(),
                                         issuer=_issuer()),
         XLSX_MIME, f"danh-sach-nhiem-vu-{day:%Y%m%d}.xlsx",
@@ -340,7 +322,7 @@ def units_xlsx() -> Response:
     period = _period_from_args()
     day = today()
     ranked = rank_units(unit_stats(day, period.start, period.end))
-    return send_generated(lambda target: write_unit_stats(target, ranked, period, issuer=_issuer(), today=day),
+    return send_document(lambda target: write_unit_stats(target, ranked, period, issuer=_issuer(), today=day),
                      XLSX_MIME, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx")
 
 
@@ -375,7 +357,7 @@ def monthly_xlsx() -> Response:
     if not can_view_monthly_report(current_user):
         abort(403)
     report = load_monthly_report(_month_arg())
-    return send_generated(lambda target: write_monthly_workbook(target, report), XLSX_MIME,
+    return send_document(lambda target: write_monthly_workbook(target, report), XLSX_MIME,
                      f"bao-cao-thang-{report.period.start:%Y-%m}.xlsx")
 
 
@@ -385,5 +367,5 @@ def monthly_docx() -> Response:
     if not can_view_monthly_report(current_user):
         abort(403)
     report = load_monthly_report(_month_arg())
-    return send_generated(lambda target: write_monthly_docx(target, report), DOCX_MIME,
+    return send_document(lambda target: write_monthly_docx(target, report), DOCX_MIME,
                      f"bao-cao-thang-{report.period.start:%Y-%m}.docx")

@@ -12,9 +12,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpi_tasks.scoring.queries import ScoringResult, UnitResult, counted_by_occurrence
-from kpi_tasks.scoring.rules import PENALTY_LABELS, SCORED_OUTCOMES, grade_ranges
-from kpi_tasks.text import format_date, format_number
+from kpi_tasks.scoring.appendix import outcome_totals, scoring_notes
+from kpi_tasks.scoring.queries import ScoringResult, UnitResult
+from kpi_tasks.scoring.rules import SCORED_OUTCOMES
+from kpi_tasks.text import format_date
 
 THIN = Side(style="thin")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -40,13 +41,6 @@ COLUMNS = [
 ]
 FIRST_DATA_ROW = 8
 RATE_COLUMN = 7  # "Thực hiện nhiệm vụ — Tỷ lệ"
-
-
-def outcome_totals(unit: UnitResult) -> dict[str, int]:
-    totals = dict.fromkeys(SCORED_OUTCOMES, 0)
-    for line in unit.breakdown["tasks"]["lines"]:
-        totals[line["outcome"]] += line["count"]
-    return totals
 
 
 def _row(unit: UnitResult) -> list[Any]:
@@ -137,7 +131,7 @@ def scoring_workbook(result: ScoringResult, issuer: str, version_label: str, ext
         cell.font, cell.border = BOLD, BORDER
         cell.alignment = LEFT if index == 2 else CENTER
 
-    notes = _notes(result)
+    notes = ["Ghi chú:", *scoring_notes(result)]
     for offset, note in enumerate(notes, start=2):
         sheet.merge_cells(start_row=row + offset, start_column=1, end_row=row + offset, end_column=len(COLUMNS))
         cell = sheet.cell(row=row + offset, column=1, value=note)
@@ -159,34 +153,3 @@ def scoring_workbook(result: ScoringResult, issuer: str, version_label: str, ext
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _notes(result: ScoringResult) -> list[str]:
-    settings = result.settings
-    rule = f"phiên bản {result.rule.version}" if result.rule else "mặc định"
-    grades = "; ".join(
-        f"{name}: từ {format_number(floor, 0 if floor == floor.to_integral_value() else 2)} điểm"
-        for name, floor, _ceiling in grade_ranges(settings)
-    )
-    coordinating = f"nhiệm vụ đơn vị phối hợp tính theo hệ số {format_number(settings['weight_coordinating'], 2)}."
-    if counted_by_occurrence(result):
-        counted = (
-            "- Chỉ tính nhiệm vụ đã đến hạn trong kỳ (hạn xử lý sau gia hạn trong kỳ và không muộn hơn ngày tính), "
-            "mỗi nhiệm vụ ở một kỳ; nhiệm vụ định kỳ tính theo từng kỳ báo cáo đến hạn; " + coordinating
-        )
-    else:  # a version published before occurrences were counted: the rule it was computed under
-        counted = (
-            "- Chỉ tính nhiệm vụ đã đến hạn trong kỳ (hạn xử lý sau gia hạn trong kỳ và không muộn hơn ngày tính) "
-            "hoặc đã hoàn thành trong kỳ; " + coordinating
-        )
-    notes = [
-        "Ghi chú:",
-        f"- Tiêu chí chấm điểm năm {result.period.year} ({rule}). Xếp loại: {grades}.",
-        counted,
-    ]
-    if not result.sources.get("kpi"):
-        notes.append("- Chỉ tiêu được giao: chưa có nguồn dữ liệu; điểm của phần này được chia cho phần nhiệm vụ.")
-    for code, label in PENALTY_LABELS.items():
-        if not result.sources.get(code):
-            notes.append(f"- Điểm trừ “{label}”: chưa có nguồn dữ liệu (phân hệ hồ sơ TTHC), tính 0 điểm.")
-    return notes

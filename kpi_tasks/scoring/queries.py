@@ -145,7 +145,7 @@ def _items(period: Period) -> sa.CTE:
 
     `deadline` is the original deadline (a task's, or the date the rule gives an occurrence), so that
     `effective_deadline > deadline` means an approved extension; `occurrence_id` is None for a task.
-    Occurrences follow `deadlines.queries`: those of a recurring task that have begun, out of statistics
+    Occurrences follow `tasks.queries`: those of a recurring task that have begun, out of statistics
     when their task is withdrawn.
     """
     withdrawn = (Task.state == STATE_WITHDRAWN).label("withdrawn")

@@ -3,18 +3,20 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
-from io import BytesIO
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.permissions import can_decide_score_objection, can_manage_scoring, can_object_to_score
 from kpi_tasks.clock import today
+from kpi_tasks.documents.downloads import DOCX_MIME, send_bytes, send_document
+from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ConflictError, NotFound, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import show_errors
 from kpi_tasks.pagination import paginate_rows
+from kpi_tasks.scoring.appendix import write_appendix_docx
 from kpi_tasks.scoring.excel import scoring_workbook
 from kpi_tasks.scoring.forms import DecisionForm, ObjectionForm, PublishForm, RuleForm
 from kpi_tasks.scoring.models import OBJECTION_PENDING, OBJECTION_STATUS_LABELS, OBJECTION_STATUSES, Scoring
@@ -268,9 +270,24 @@ def version_unit(scoring_id: int, unit_id: int) -> str:
                         url_for("scoring.version", scoring_id=scoring.id))
 
 
+def _draft_label(result: ScoringResult) -> str:
+    return f"BẢN NHÁP, chưa công bố; tính ngày {result.period.as_of:%d/%m/%Y}"
+
+
+def _version_label(scoring: Scoring) -> str:
+    label = f"Phiên bản {scoring.version}, công bố ngày {scoring.published_at:%d/%m/%Y}"
+    return label + " (đã được thay thế bằng phiên bản sau)" if is_superseded(scoring) else label
+
+
 def _xlsx(result: ScoringResult, filename: str, version: str) -> Response:
-    content = scoring_workbook(result, current_app.config["ISSUER_NAME"], version, today())
-    return send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=filename)
+    content = scoring_workbook(result, current_identity().issuing_body, version, today())
+    return send_bytes(content, XLSX, filename)
+
+
+def _docx(result: ScoringResult, filename: str, version: str) -> Response:
+    identity, day = current_identity(), today()
+    return send_document(lambda target: write_appendix_docx(target, result, identity, version, day), DOCX_MIME,
+                         filename)
 
 
 @bp.get("/<int:year>/draft.xlsx")
@@ -278,18 +295,31 @@ def _xlsx(result: ScoringResult, filename: str, version: str) -> Response:
 def draft_export(year: int) -> Response:
     start, end = _period_args()
     result = compute_draft(year, start, end)
-    return _xlsx(result, f"cham-diem-thi-dua-{year}-ban-nhap.xlsx",
-                 f"BẢN NHÁP, chưa công bố; tính ngày {result.period.as_of:%d/%m/%Y}")
+    return _xlsx(result, f"cham-diem-thi-dua-{year}-ban-nhap.xlsx", _draft_label(result))
+
+
+@bp.get("/<int:year>/draft.docx")
+@login_required
+def draft_docx(year: int) -> Response:
+    start, end = _period_args()
+    result = compute_draft(year, start, end)
+    return _docx(result, f"phu-luc-cham-diem-thi-dua-{year}-ban-nhap.docx", _draft_label(result))
 
 
 @bp.get("/versions/<int:scoring_id>.xlsx")
 @login_required
 def version_export(scoring_id: int) -> Response:
     scoring = get_scoring_or_404(scoring_id)
-    label = f"Phiên bản {scoring.version}, công bố ngày {scoring.published_at:%d/%m/%Y}"
-    if is_superseded(scoring):
-        label += " (đã được thay thế bằng phiên bản sau)"
-    return _xlsx(published_result(scoring), f"cham-diem-thi-dua-{scoring.year}-v{scoring.version}.xlsx", label)
+    return _xlsx(published_result(scoring), f"cham-diem-thi-dua-{scoring.year}-v{scoring.version}.xlsx",
+                 _version_label(scoring))
+
+
+@bp.get("/versions/<int:scoring_id>.docx")
+@login_required
+def version_docx(scoring_id: int) -> Response:
+    scoring = get_scoring_or_404(scoring_id)
+    return _docx(published_result(scoring), f"phu-luc-cham-diem-thi-dua-{scoring.year}-v{scoring.version}.docx",
+                 _version_label(scoring))
 
 
 @bp.route("/rules/<int:year>", methods=["GET", "POST"])

@@ -7,6 +7,9 @@ from kpi_tasks.extensions import db
 
 UNIT_KINDS = ("department", "commune", "other")
 UNIT_KIND_LABELS = {"department": "Phòng, ban chuyên môn", "commune": "Xã, thị trấn", "other": "Đơn vị khác"}
+# The heading of each kind's group in documents and appendices, where units of a kind are ranked together.
+UNIT_KIND_GROUP_LABELS = {"department": "Các cơ quan chuyên môn", "commune": "Ủy ban nhân dân các xã, phường",
+                          "other": "Các đơn vị khác"}
 
 
 class Unit(db.Model):

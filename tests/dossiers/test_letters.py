@@ -8,14 +8,14 @@ import docx
 import pytest
 import sqlalchemy as sa
 
-from kpi_tasks.dossiers.letters import letter_content, letter_docx
+from kpi_tasks.dossiers.letters import letter_context, letter_docx
 from kpi_tasks.dossiers.models import ISSUED, LATE, PENDING, ApologyLetter
 from kpi_tasks.dossiers.services import apology_scan_step, create_apology_obligations, record_apology_letter
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.models import APOLOGY_DUE, Notification
 from tests.dossiers.helpers import TODAY, D, make_dossier, make_units
-from tests.factories import make_user
+from tests.factories import make_identity, make_user
 
 
 def _letter(dossier) -> ApologyLetter:
@@ -106,23 +106,25 @@ def test_printed_letter_follows_form_no_04(app, late):
     record_apology_letter(letter, make_user("unit_manager", tp), issued_on=D(2026, 3, 11),
                           new_appointment_on=D(2026, 3, 20), reason="Chờ kết quả xác minh.", signer="Lê Văn Cường",
                           today=TODAY)
-    content = letter_content(letter, "UBND huyện Tuy Phước")
-    assert content.place_and_date == "Tuy Phước, ngày 11 tháng 3 năm 2026"
-    assert content.addressee == "Trần Thị Bình"
-    text = " ".join(content.paragraphs)
+    content = letter_context(letter, make_identity())
+    assert content["header"]["place_date"] == "Gia Lai, ngày 11 tháng 3 năm 2026"
+    assert content["addressee"] == "Trần Thị Bình"
+    text = " ".join(content["paragraphs"])
     for part in ("HS-1", "“Đăng ký khai sinh”", "10/03/2026", "Lý do chậm trễ: Chờ kết quả xác minh.",
                  "ngày 20 tháng 3 năm 2026"):
         assert part in text
 
-    document = docx.Document(io.BytesIO(letter_docx(content)))
+    document = docx.Document(io.BytesIO(letter_docx(letter, make_identity())))
     body = "\n".join(p.text for p in document.paragraphs)
-    cells = "\n".join(cell.text for table in document.tables for cell in table._cells)
+    cells = [[p.text for p in cell.paragraphs] for table in document.tables for cell in table._cells]
     assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in body
-    assert "Kính gửi: Trần Thị Bình" in body
+    assert "Kính gửi: Trần Thị Bình." in body
     assert "Lý do chậm trễ: Chờ kết quả xác minh." in body
-    for part in ("UBND HUYỆN TUY PHƯỚC", "PHÒNG TƯ PHÁP",
-                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Lê Văn Cường"):
-        assert part in cells
+    # Form 04: the governing body above the unit that handled the dossier, "Nơi nhận", the signer's name.
+    assert cells[0][:2] == ["UBND TỈNH GIA LAI", "PHÒNG TƯ PHÁP"]
+    assert cells[1][:2] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    assert ["Nơi nhận:", "- Như trên;", "- Lưu: VT."] in cells
+    assert [text for text in cells[-1] if text] == ["TRƯỞNG PHÒNG", "Lê Văn Cường"]
 
 
 def test_the_daily_scan_creates_the_obligations_of_dossiers_gone_late(app_ctx):

@@ -150,7 +150,7 @@ def test_unit_sees_its_pending_letters_and_records_one(app_ctx, client):
     printed = client.get(url + "/print").get_data(as_text=True)
     for part in ("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Kính gửi: Phạm Văn Dũng", "Mã số hồ sơ: TP-9.",
                  "Lý do chậm trễ: Chờ ý kiến của Sở Tư pháp.", "ngày 18 tháng 3 năm 2026", "Lê Văn Cường",
-                 "(Ký, ghi rõ họ tên và đóng dấu)"):
+                 "Nơi nhận:", "- Như trên;"):
         assert part in printed
     word = client.get(url + "/letter.docx")
     assert word.mimetype.endswith("wordprocessingml.document")

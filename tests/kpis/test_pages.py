@@ -98,9 +98,9 @@ def test_progress_page_table_chart_and_export_in_appendix_layout(app, client):
     assert exported.status_code == 200
     assert "attachment" in exported.headers["Content-Disposition"]
     sheet = open_workbook(exported.data).active
-    assert sheet["A1"].value == "UBND HUYỆN"
+    assert sheet["A1"].value == "ỦY BAN NHÂN DÂN"
     assert sheet["A2"].value == "THỐNG KÊ TỶ LỆ HỒ SƠ TRỰC TUYẾN"
-    assert sheet["A3"].value == "(Kèm theo Báo cáo số        /BC-UBND ngày      /3/2026 của UBND huyện)"
+    assert sheet["A3"].value == "(Kèm theo Báo cáo số        /BC-UBND ngày      /3/2026 của Ủy ban nhân dân)"
     assert sheet["A4"].value == "Quý I/2026 (số liệu tính đến ngày 13/03/2026)"
     assert "16/03/2026" in sheet["A5"].value  # the day of extraction: today, frozen
     assert [sheet.cell(row=7, column=c).value for c in range(1, 9)] == [

@@ -14,6 +14,7 @@ LEAD_UNIT_DASHBOARD = {role: 200 if role in SEES_ALL | {"lead_manager", "lead_st
 CASES = [
     ("reports.index", "GET", "/reports/?from=2026-03-01&to=2026-03-31", None, EVERYONE),
     ("reports.unit_dashboard", "GET", "/reports/units/{lead_unit_id}", None, LEAD_UNIT_DASHBOARD),
+    ("reports.unit_docx", "GET", "/reports/units/{lead_unit_id}.docx", None, LEAD_UNIT_DASHBOARD),
     ("reports.tasks", "GET", "/reports/tasks?status=in_progress&from=2026-01-01&to=2026-12-31", None, EVERYONE),
     ("reports.tasks_xlsx", "GET", "/reports/tasks.xlsx?status=in_progress", None, EVERYONE),
     ("reports.units_xlsx", "GET", "/reports/units.xlsx?from=2026-03-01&to=2026-03-31", None, EVERYONE),

@@ -19,7 +19,7 @@ from kpi_tasks.reports import build_monthly_workbook, excel
 from kpi_tasks.reports.excel import write_task_list, write_unit_stats
 from kpi_tasks.reports.queries import ReportFilters, parse_month
 from kpi_tasks.tasks.queries import TaskFilters
-from tests.factories import api_headers, commit
+from tests.factories import api_headers, commit, make_identity
 from tests.reports.scenario import MARCH, build_district, d
 
 TODAY = dt.date(2026, 3, 16)
@@ -41,7 +41,7 @@ def total_row(sheet) -> int:
 
 def assert_appendix_layout(sheet, title: str, last_column: str) -> None:
     """The title block, frozen header and A4 landscape print set-up every export shares."""
-    assert sheet["A1"].value == "UBND HUYỆN TÂY SƠN"
+    assert sheet["A1"].value == "ỦY BAN NHÂN DÂN TỈNH GIA LAI"
     assert sheet["A1"].font.b
     assert sheet["A2"].value == title.upper()
     assert sheet["A2"].font.b
@@ -62,7 +62,7 @@ def assert_appendix_layout(sheet, title: str, last_column: str) -> None:
 
 
 def test_task_list_workbook(app, app_ctx, client, monkeypatch):
-    monkeypatch.setitem(app.config, "ISSUER_NAME", "UBND huyện Tây Sơn")
+    make_identity()
     district = build_district()
     headers = api_headers(district.office)
     response = client.get(f"/api/v1/reports/tasks.xlsx?unit_id={district.culture.id}&role=lead", headers=headers)
@@ -126,14 +126,14 @@ def test_task_list_export_follows_filters_and_visibility(app_ctx, client):
 
 def test_empty_task_list_says_so(app_ctx):
     buffer = io.BytesIO()
-    assert write_task_list(buffer, [], issuer="UBND huyện Tây Sơn", description="Tất cả nhiệm vụ", today=TODAY) == 0
+    assert write_task_list(buffer, [], issuer="UBND", description="Tất cả nhiệm vụ", today=TODAY) == 0
     sheet = open_xlsx(buffer.getvalue()).active
     assert sheet["A8"].value == "Không có nhiệm vụ nào theo bộ lọc đã chọn."
     assert values(sheet, 9)[:3] == ["TỔNG CỘNG", None, 0]
 
 
 def test_unit_statistics_workbook(app, app_ctx, client, monkeypatch):
-    monkeypatch.setitem(app.config, "ISSUER_NAME", "UBND huyện Tây Sơn")
+    make_identity()
     district = build_district()
     commit()
     response = client.get("/api/v1/reports/units.xlsx?from=2026-03-01&to=2026-03-31",
@@ -167,7 +167,7 @@ def test_unit_statistics_workbook(app, app_ctx, client, monkeypatch):
 
 
 def test_monthly_workbook_has_one_sheet_per_section(app, app_ctx, monkeypatch):
-    monkeypatch.setitem(app.config, "ISSUER_NAME", "UBND huyện Tây Sơn")
+    make_identity()
     build_district()
     book = open_xlsx(build_monthly_workbook("2026-03"))
     assert book.sheetnames == ["Thống kê", "Quá hạn trong tháng", "Hoàn thành quá hạn", "Đề nghị gia hạn", "Chỉ tiêu"]

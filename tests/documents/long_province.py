@@ -1,0 +1,82 @@
+"""A province whose documents run over several pages: the reports' scenario (tests/reports/scenario.py) plus
+many departments and communes with overdue and completed tasks, a unit with a long list of overdue tasks, and
+a late dossier with its apology letter recorded. Every document of the product is made from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO
+
+import sqlalchemy as sa
+
+from kpi_tasks.documents.identity import Identity
+from kpi_tasks.dossiers.letters import letter_docx
+from kpi_tasks.dossiers.models import ApologyLetter
+from kpi_tasks.dossiers.services import record_apology_letter
+from kpi_tasks.extensions import db
+from kpi_tasks.reports.docx import write_monthly_docx
+from kpi_tasks.reports.excel import write_monthly_workbook
+from kpi_tasks.reports.queries import make_period, monthly_report
+from kpi_tasks.reports.unit_report import unit_report, write_unit_docx
+from kpi_tasks.scoring.appendix import write_appendix_docx
+from kpi_tasks.scoring.services import compute_draft
+from tests.dossiers.helpers import make_dossier
+from tests.factories import make_identity, make_unit, make_user
+from tests.reports.scenario import District, build_district, d
+
+TODAY = dt.date(2026, 3, 16)
+LONG_TITLE = "Rà soát, số hóa và cập nhật kết quả giải quyết hồ sơ thủ tục hành chính đợt {n} trên Hệ thống"
+
+
+@dataclass
+class Province:
+    district: District
+    identity: Identity
+    letter: ApologyLetter
+
+
+def build_province(departments: int = 36, communes: int = 24, overdue_of_justice: int = 30) -> Province:
+    district = build_district()
+    for n in range(1, departments + communes + 1):
+        kind = "department" if n <= departments else "commune"
+        unit = make_unit(f"Sở thử nghiệm số {n}" if kind == "department" else f"UBND xã Thử Nghiệm {n}", kind)
+        district.task(f"late{n}", unit, d(3, 2 + n % 10), title=LONG_TITLE.format(n=n))
+        if n % 3:
+            district.task(f"done{n}", unit, d(3, 12), title=f"Báo cáo chuyên đề số {n}")
+            district.report_done(f"done{n}", d(3, 11))
+    for n in range(1, overdue_of_justice + 1):
+        district.task(f"justice{n}", district.justice, d(3, 1 + n % 12), title=LONG_TITLE.format(n=100 + n))
+    finance = make_unit("Sở Tài chính", code="STC")
+    dossier = make_dossier(finance, "000.00.12.H21-260302-0007", dt.date(2026, 3, 2), dt.date(2026, 3, 10),
+                           applicant="Bà Trần Thị Bình", procedure="Cấp Giấy chứng nhận đăng ký hộ kinh doanh")
+    letter = db.session.scalar(sa.select(ApologyLetter).where(ApologyLetter.dossier_id == dossier.id))
+    record_apology_letter(letter, make_user("unit_manager", finance), issued_on=TODAY,
+                          new_appointment_on=dt.date(2026, 3, 20), signer="Lê Văn Cường", today=TODAY,
+                          reason="Hồ sơ phải lấy ý kiến của cơ quan thuế về nghĩa vụ tài chính.")
+    return Province(district, make_identity(), letter)
+
+
+def _bytes(write: Callable[[IO[bytes]], object]) -> bytes:
+    buffer = io.BytesIO()
+    write(buffer)
+    return buffer.getvalue()
+
+
+def documents(province: Province) -> dict[str, bytes]:
+    """Every kind of document as its file: name → content (the name's suffix tells Word or Excel)."""
+    identity = province.identity
+    report = monthly_report("2026-03", TODAY, identity, 3)
+    march = make_period(dt.date(2026, 3, 1), dt.date(2026, 3, 31), TODAY)
+    justice = unit_report(make_user("admin"), province.district.justice, march, TODAY, identity, 3)
+    draft = compute_draft(2026)
+    return {
+        "bao-cao-thang.docx": _bytes(lambda target: write_monthly_docx(target, report)),
+        "bao-cao-don-vi.docx": _bytes(lambda target: write_unit_docx(target, justice)),
+        "phieu-xin-loi.docx": letter_docx(province.letter, identity),
+        "phu-luc-cham-diem.docx": _bytes(lambda target: write_appendix_docx(target, draft, identity, "BẢN NHÁP",
+                                                                            TODAY)),
+        "bieu-bao-cao-thang.xlsx": _bytes(lambda target: write_monthly_workbook(target, report)),
+    }
