@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 
 from kpi_tasks.accounts.models import User
@@ -14,3 +16,11 @@ def active_leaders() -> list[User]:
     return list(db.session.scalars(
         sa.select(User).where(User.role == LEADER, User.active.is_(True)).order_by(User.full_name, User.id)
     ))
+
+
+def people_names(usernames: Iterable[str], ids: Iterable[int]) -> list[tuple[int, str, str]]:
+    """(id, username, full name) of the users named by username or by id (the audit log's people)."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(User.id, User.username, User.full_name)
+        .where(sa.or_(User.username.in_(list(usernames)), User.id.in_(list(ids))))
+    )]

@@ -27,7 +27,6 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.permissions import task_visibility_clause
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring import sources
@@ -55,7 +54,7 @@ from kpi_tasks.scoring.rules import (
 )
 from kpi_tasks.tasks import status as task_status
 from kpi_tasks.tasks.models import STATE_WITHDRAWN, Task, TaskOccurrence, task_coordinating_units
-from kpi_tasks.tasks.queries import occurrence_has_begun
+from kpi_tasks.tasks.queries import occurrence_has_begun, task_visibility_clause
 from kpi_tasks.tasks.status import StatusColumns
 from kpi_tasks.text import fold
 from kpi_tasks.units.models import Unit
