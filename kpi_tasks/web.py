@@ -43,7 +43,9 @@ from kpi_tasks.attachments.views import bp as attachments_bp
 from kpi_tasks.audit.services import FIELD_LABELS, display_value, register_code_labels, register_people_names
 from kpi_tasks.calendar.views import bp as calendar_bp
 from kpi_tasks.directives.api import register_api as register_directives
+from kpi_tasks.directives.api import register_directive_tasks
 from kpi_tasks.directives.models import DIRECTIVE_KINDS
+from kpi_tasks.directives.services import IssueDateFollower, register_issue_date_follower
 from kpi_tasks.directives.views import bp as directives_bp
 from kpi_tasks.documents.views import bp as documents_bp
 from kpi_tasks.dossiers.api import register_api as register_dossiers
@@ -67,7 +69,9 @@ from kpi_tasks.reports.api import register_api as register_reports
 from kpi_tasks.reports.views import bp as reports_bp
 from kpi_tasks.scoring.api import register_api as register_scoring
 from kpi_tasks.scoring.views import bp as scoring_bp
+from kpi_tasks.tasks.api import directive_tasks_json
 from kpi_tasks.tasks.api import register_api as register_tasks
+from kpi_tasks.tasks.services import follow_issue_date, refuse_issue_date
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
 from kpi_tasks.tasks.views import bp as tasks_bp
 from kpi_tasks.text import format_date, format_datetime, format_number
@@ -167,6 +171,10 @@ def init_app(app: Flask) -> None:
     register_code_labels("kind", UNIT_KIND_LABELS)
     register_code_labels("directive_kind", DIRECTIVE_KINDS)
     register_people_names(people_names)
+    # A directive as the API gives it lists its tasks.
+    register_directive_tasks(directive_tasks_json)
+    # A directive's corrected date of issue moves its tasks' working-day deadlines.
+    register_issue_date_follower(IssueDateFollower(refuse=refuse_issue_date, follow=follow_issue_date))
     # The daily scan also creates apology-letter obligations and their reminders (dossiers/).
     register_scan_step(apology_scan_step)
     # Off unless SCHEDULER_IN_APP=1; the usual way is its own process, `kpi-tasks scheduler`.

@@ -2,10 +2,14 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from kpi_tasks.accounts.permissions import can_give_direction
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import can_attach_to_update, can_give_direction
 from kpi_tasks.api.input import Fields, api_user, iso, json_fields, page_params, query_fields
+from kpi_tasks.attachments.api import attachment_json, one_file
+from kpi_tasks.attachments.services import attach_to_update, task_attachments
 from kpi_tasks.audit.services import history
 from kpi_tasks.clock import today
+from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.errors import PermissionDenied
 from kpi_tasks.extensions import db
@@ -38,7 +42,14 @@ from kpi_tasks.tasks.queries import (
     task_rows_query,
     unit_stats,
 )
-from kpi_tasks.tasks.services import create_task, create_task_group, get_task_or_404, give_direction, update_task
+from kpi_tasks.tasks.services import (
+    create_task,
+    create_task_group,
+    get_task_or_404,
+    get_update_or_404,
+    give_direction,
+    update_task,
+)
 from kpi_tasks.tasks.status import STATUSES
 from kpi_tasks.units.models import UNIT_KINDS
 
@@ -432,6 +443,28 @@ def review_occurrence_api(task_id: int, occurrence_id: int) -> dict:
     return _review_api(_api_subject(task_id, occurrence_id))
 
 
+def upload_update_file_api(task_id: int, update_id: int) -> tuple[dict, int]:
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    update = get_update_or_404(task, update_id)
+    if not can_attach_to_update(user, task, update.unit_id):  # before reading any file
+        raise PermissionDenied("Chỉ đơn vị đã gửi cập nhật được đính kèm tệp vào cập nhật đó.")
+    attachment = attach_to_update(update, task, user, [one_file()])[0]
+    db.session.commit()
+    return attachment_json(attachment), 201
+
+
+def task_files_api(task_id: int) -> dict:
+    task = get_task_or_404(task_id, api_user())
+    return {"items": [attachment_json(a) for a in task_attachments(task)]}
+
+
+def directive_tasks_json(directive: Directive, user: User) -> list[dict]:
+    """The `tasks` of a directive as the API gives it (directives/api.py): those `user` may see."""
+    rows = db.session.execute(task_rows_query(user, TaskFilters(directive_id=directive.id), today(), _due_soon_days()))
+    return [task_json(row.Task, row.status, row.due_soon) for row in rows]
+
+
 def register_api(bp: Blueprint) -> None:
     bp.add_url_rule("/directives/<int:directive_id>/tasks", "create_task", create_task_api, methods=["POST"])
     bp.add_url_rule("/tasks", "tasks", list_tasks_api, methods=["GET"])
@@ -455,3 +488,6 @@ def register_api(bp: Blueprint) -> None:
                     report_occurrence_api, methods=["POST"])
     bp.add_url_rule("/tasks/<int:task_id>/occurrences/<int:occurrence_id>/review", "review_occurrence",
                     review_occurrence_api, methods=["POST"])
+    bp.add_url_rule("/tasks/<int:task_id>/updates/<int:update_id>/attachments", "upload_update_file",
+                    upload_update_file_api, methods=["POST"])
+    bp.add_url_rule("/tasks/<int:task_id>/attachments", "task_files", task_files_api, methods=["GET"])

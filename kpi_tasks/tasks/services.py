@@ -26,6 +26,7 @@ from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, Validati
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import (
     STATE_WITHDRAWN,
+    ProgressUpdate,
     Task,
     TaskDirection,
     TaskGroup,
@@ -429,3 +430,53 @@ def get_group_or_404(group_id: int) -> TaskGroup:
     if group is None:
         raise NotFound("Không tìm thấy nhóm nhiệm vụ.")
     return group
+
+
+def get_update_or_404(task: Task, update_id: int) -> ProgressUpdate:
+    update = db.session.get(ProgressUpdate, update_id)
+    if update is None or update.task_id != task.id:
+        raise NotFound("Không tìm thấy lần cập nhật của nhiệm vụ này.")
+    return update
+
+
+# -- a directive's corrected date of issue (directives.services.IssueDateFollower) ---------------------------
+
+
+def refuse_issue_date(directive: Directive, issued_on: dt.date) -> str | None:
+    """A task's deadline is never before its directive's issue, as when it was given: a later date of issue
+    must not leave tasks due before it (those counted in working days move with it)."""
+    early = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(Task.deadline)).where(
+            Task.directive_id == directive.id, Task.deadline < issued_on,
+            Task.deadline_kind != DEADLINE_WORKING_DAYS,
+        )
+    ).one()
+    if not early[0]:
+        return None
+    return (
+        f"{early[0]} nhiệm vụ của văn bản có hạn xử lý trước ngày {format_date(issued_on)} (sớm nhất "
+        f"{format_date(early[1])}): sửa hạn của các nhiệm vụ đó trước, hoặc kiểm tra lại ngày ban hành."
+    )
+
+
+def follow_issue_date(directive: Directive, actor: User) -> None:
+    """The deadlines counted in working days from the directive's issue move with a corrected date (an
+    approved extension keeps its extended deadline)."""
+    calendar = current_calendar()
+    tasks = db.session.scalars(sa.select(Task).where(
+        Task.directive_id == directive.id, Task.deadline_kind == DEADLINE_WORKING_DAYS,
+        Task.deadline_working_days.is_not(None),
+    ).order_by(Task.id))
+    note = f"Ngày ban hành văn bản sửa thành {format_date(directive.issued_on)}."
+    for task in tasks:
+        deadline = calendar.add_working_days(directive.issued_on, task.deadline_working_days)
+        if deadline == task.deadline:
+            continue
+        changes: dict[str, Any] = {"deadline": (task.deadline, deadline)}
+        if task.effective_deadline == task.deadline:  # no extension approved: the effective deadline follows
+            changes["effective_deadline"] = (task.effective_deadline, deadline)
+            task.effective_deadline = deadline
+        task.deadline = deadline
+        task.updated_at = utcnow()
+        record(actor, "task", task.id, "update", changes, note=note)
+    db.session.flush()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -30,6 +31,7 @@ from kpi_tasks.attachments.services import (
 from kpi_tasks.audit.services import ACTION_LABELS, history
 from kpi_tasks.calendar.recurrence import describe
 from kpi_tasks.clock import today
+from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
@@ -68,6 +70,7 @@ from kpi_tasks.tasks.occurrences import get_occurrence_or_404, task_rule
 from kpi_tasks.tasks.queries import (
     TaskFilters,
     current_occurrence_rows,
+    directive_task_counts,
     extension_requests_query,
     group_size,
     new_directions_for_unit,
@@ -584,3 +587,19 @@ def group(group_id: int) -> str:
     ).all()
     return render_template("tasks/group.html", group=task_group, directive=directive, rows=rows,
                            group_label=BULK_KIND_LABELS.get(task_group.unit_kind, task_group.unit_kind))
+
+
+# -- what a directive's pages show of its tasks (templates/directives/) -------------------------------------------
+
+
+@bp.app_template_global("directive_task_rows")
+def directive_task_rows(directive: Directive) -> list[sa.Row]:
+    """The directive's tasks the current user may see, with their status (templates/directives/detail.html)."""
+    query = task_rows_query(current_user, TaskFilters(directive_id=directive.id), today(), _due_soon_days())
+    return db.session.execute(query).all()
+
+
+@bp.app_template_global("directive_task_counts")
+def directive_task_counts_of(directives: list[Directive]) -> dict[int, dict[str, int]]:
+    """Each listed directive's tasks the current user may see, by status (templates/directives/list.html)."""
+    return directive_task_counts(current_user, [directive.id for directive in directives], today())
