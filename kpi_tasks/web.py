@@ -49,7 +49,7 @@ from kpi_tasks.directives.services import IssueDateFollower, register_issue_date
 from kpi_tasks.directives.views import bp as directives_bp
 from kpi_tasks.documents.views import bp as documents_bp
 from kpi_tasks.dossiers.api import register_api as register_dossiers
-from kpi_tasks.dossiers.services import apology_scan_step
+from kpi_tasks.dossiers.services import register_obligation_dependant
 from kpi_tasks.dossiers.views import bp as dossiers_bp
 from kpi_tasks.errors import ConflictError, DomainError
 from kpi_tasks.extensions import db, login_manager
@@ -59,17 +59,18 @@ from kpi_tasks.intake.views import bp as intake_bp
 from kpi_tasks.jobs.scheduler import enable_in_app_scheduler
 from kpi_tasks.jobs.views import bp as jobs_bp
 from kpi_tasks.kpis.api import register_api as register_kpis
+from kpi_tasks.kpis.services import link_targets, linked_target_ids
 from kpi_tasks.kpis.views import bp as kpis_bp
 from kpi_tasks.milestones.api import register_api as register_milestones
 from kpi_tasks.milestones.views import bp as milestones_bp
 from kpi_tasks.notifications.api import register_api as register_notifications
-from kpi_tasks.notifications.services import register_scan_step
+from kpi_tasks.notifications.services import drop_apology_reminders
 from kpi_tasks.notifications.views import bp as notifications_bp
 from kpi_tasks.reports.api import register_api as register_reports
 from kpi_tasks.reports.views import bp as reports_bp
 from kpi_tasks.scoring.api import register_api as register_scoring
 from kpi_tasks.scoring.views import bp as scoring_bp
-from kpi_tasks.tasks.api import directive_tasks_json
+from kpi_tasks.tasks.api import TargetLinks, directive_tasks_json, register_target_links
 from kpi_tasks.tasks.api import register_api as register_tasks
 from kpi_tasks.tasks.services import follow_issue_date, refuse_issue_date
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
@@ -171,12 +172,14 @@ def init_app(app: Flask) -> None:
     register_code_labels("kind", UNIT_KIND_LABELS)
     register_code_labels("directive_kind", DIRECTIVE_KINDS)
     register_people_names(people_names)
+    # A task as the API gives it names its KPI targets.
+    register_target_links(TargetLinks(of_task=linked_target_ids, link=link_targets))
     # A directive as the API gives it lists its tasks.
     register_directive_tasks(directive_tasks_json)
     # A directive's corrected date of issue moves its tasks' working-day deadlines.
     register_issue_date_follower(IssueDateFollower(refuse=refuse_issue_date, follow=follow_issue_date))
-    # The daily scan also creates apology-letter obligations and their reminders (dossiers/).
-    register_scan_step(apology_scan_step)
+    # An apology-letter obligation a dossier import drops takes its reminders with it.
+    register_obligation_dependant(drop_apology_reminders)
     # Off unless SCHEDULER_IN_APP=1; the usual way is its own process, `kpi-tasks scheduler`.
     enable_in_app_scheduler(app)
 

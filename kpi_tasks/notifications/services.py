@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import utcnow
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.dossiers.models import ApologyLetter
+from kpi_tasks.dossiers.services import create_apology_obligations, overdue_obligations
 from kpi_tasks.errors import NotFound, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.models import (
@@ -102,18 +103,6 @@ class ScanResult:
         )
 
 
-# Other areas add steps to the daily scan here. The dossiers issue plugs in apology-letter obligations
-# and their `apology_due` notifications: register a callable taking today's date that creates its rows
-# (with `add_notifications`) and returns {Vietnamese label: count} for the run's summary.
-ScanStep = Callable[[dt.date], dict[str, int]]
-EXTRA_SCAN_STEPS: list[ScanStep] = []
-
-
-def register_scan_step(step: ScanStep) -> None:
-    if step not in EXTRA_SCAN_STEPS:
-        EXTRA_SCAN_STEPS.append(step)
-
-
 def scan(today: dt.date, settings: ReminderSettings | None = None) -> ScanResult:
     """Create today's due-soon and overdue notifications; safe to run any number of times, at once too.
 
@@ -149,8 +138,7 @@ def scan(today: dt.date, settings: ReminderSettings | None = None) -> ScanResult
     for kind in add_notifications(rows):
         result.created[kind] = result.created.get(kind, 0) + 1
     result.statuses = status_counts(today)
-    for step in EXTRA_SCAN_STEPS:
-        result.extra.update(step(today))
+    result.extra.update(apology_scan_step(today))
     return result
 
 
@@ -516,3 +504,30 @@ def produce_report(period: Period, today: dt.date) -> tuple[ScheduledReport, int
         for user_id in report_recipient_ids(report)
     ])
     return report, len(created)
+
+
+def apology_scan_step(today: dt.date) -> dict[str, int]:
+    """The dossiers' part of `kpi-tasks scan`.
+
+    Creates the obligations of dossiers that went late since the last run, then one `apology_due`
+    notification per pending obligation past its day (linked to it, so that it names its dossier) to each
+    head of the handling unit, and to every office user once it has stayed unsent more than
+    ESCALATE_AFTER_WORKING_DAYS working days. Safe to run twice: obligations are unique per dossier,
+    notifications per recipient and obligation.
+    """
+    created = create_apology_obligations(today)
+    escalate_before = escalation_threshold(current_calendar(), today,
+                                           current_app.config["ESCALATE_AFTER_WORKING_DAYS"])
+    rows = [
+        {"recipient_id": user_id, "kind": APOLOGY_DUE, "deadline": due_by, "apology_letter_id": letter_id,
+         "dedup_key": f"apology:{letter_id}:{due_by.isoformat()}:{APOLOGY_DUE}"}
+        for user_id, letter_id, due_by in overdue_obligations(today, escalate_before)
+    ]
+    notified = len(add_notifications(rows))
+    return {"phiếu xin lỗi mới phải gửi": created, "nhắc gửi phiếu xin lỗi": notified}
+
+
+def drop_apology_reminders(obligation_ids: sa.Select) -> None:
+    """The reminders of obligations a dossier import drops (dossiers.services.register_obligation_dependant)."""
+    db.session.execute(sa.delete(Notification.__table__).where(
+        Notification.__table__.c.apology_letter_id.in_(obligation_ids)))

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Blueprint, current_app
 
 from kpi_tasks.accounts.models import User
@@ -13,7 +16,6 @@ from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.errors import PermissionDenied
 from kpi_tasks.extensions import db
-from kpi_tasks.kpis.services import link_targets, linked_target_ids
 from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.tasks import lifecycle
 from kpi_tasks.tasks.lifecycle import (
@@ -52,6 +54,23 @@ from kpi_tasks.tasks.services import (
 )
 from kpi_tasks.tasks.status import STATUSES
 from kpi_tasks.units.models import UNIT_KINDS
+
+
+@dataclass(frozen=True)
+class TargetLinks:
+    """A task as the API gives it names the KPI targets it answers for (`kpi_target_ids`), and a task created by
+    the API may name them. kpis/ keeps those links; it sits above tasks, so it registers how (web.init_app):
+    `of_task(task_id)` lists a task's target ids, `link(task, target_ids, actor)` makes them its targets."""
+
+    of_task: Callable[[int], list[int]]
+    link: Callable[[Task, list[int], User], object]
+
+
+_target_links: list[TargetLinks] = []
+
+
+def register_target_links(links: TargetLinks) -> None:
+    _target_links[:] = [links]
 
 
 def task_json(task: Task, status: str, due_soon: bool) -> dict:
@@ -114,7 +133,7 @@ def task_detail_json(task: Task) -> dict:
         **task_json(task, status, due_soon),
         "history": events,
         "updates": [update_json(update) for update in progress_updates(task)],
-        "kpi_target_ids": linked_target_ids(task.id),
+        "kpi_target_ids": _target_links[0].of_task(task.id) if _target_links else [],
         "directions": directions_json(task.id),
     }
 
@@ -166,7 +185,7 @@ def create_task_api(directive_id: int) -> tuple[dict, int]:
         }, 201
     task = create_task(directive, user, **values)
     if kpi_target_ids:
-        link_targets(task, kpi_target_ids, user)
+        _target_links[0].link(task, kpi_target_ids, user)
     db.session.commit()
     return task_detail_json(task), 201
 
