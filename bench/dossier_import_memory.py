@@ -150,12 +150,12 @@ def time_lists(app) -> dict[str, float]:
     from kpi_tasks.accounts.services import create_user
     from kpi_tasks.extensions import db
 
-    create_user("bench.office", "office", "bench-password-1")
+    create_user("bench.office", "office", "bench-cau-tre-qua-song")
     db.session.commit()
     client = app.test_client()
     login_page = client.get("/login").get_data(as_text=True)
     token = login_page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
-    client.post("/login", data={"username": "bench.office", "password": "bench-password-1", "csrf_token": token})
+    client.post("/login", data={"username": "bench.office", "password": "bench-cau-tre-qua-song", "csrf_token": token})
     timings = {}
     for label, path in (("dossiers, page 1", "/dossiers/"), ("dossiers, page 100", "/dossiers/?page=100"),
                         ("overdue dossiers", "/dossiers/?status=overdue"),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpi_tasks import web
 from kpi_tasks.cli import register_commands
@@ -32,6 +33,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         log.warning("SECRET_KEY is not set: using a random key; sessions end when the process restarts.")
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        # Only the headers the proxy sets itself: X-Forwarded-For is appended to, X-Forwarded-Proto overwritten.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

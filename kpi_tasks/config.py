@@ -94,6 +94,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": _int("KPI_TASKS_SESSION_HOURS", 12) * 3600,
         # An API token made without `--days` expires after this many days.
         "API_TOKEN_DAYS": _int("KPI_TASKS_TOKEN_DAYS", 180),
+        # Behind this many reverse proxies (nginx: 1), the client's address and scheme are read from the
+        # X-Forwarded-For and X-Forwarded-Proto headers they add (werkzeug's ProxyFix). Login throttling counts
+        # per address, so behind a proxy without it every user would share the proxy's address. 0: no proxy.
+        "TRUSTED_PROXIES": _int("KPI_TASKS_TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("KPI_TASKS_SECURE_COOKIES", "") == "1",

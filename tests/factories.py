@@ -22,7 +22,7 @@ from kpi_tasks.tasks.services import create_task
 from kpi_tasks.units.models import Unit
 from kpi_tasks.units.services import create_unit
 
-PASSWORD = "password123"
+PASSWORD = "lua-chin-vang-dong-2026"  # passes the password policy (accounts/passwords.py)
 _counter = itertools.count(1)
 
 

@@ -48,10 +48,10 @@ def test_console_script_builds_a_database_users_and_tokens(demo):
     assert "vanphong" in restarted.stderr
 
     created = _run(["create-user", "ketoan", "--role", "unit_staff", "--unit", "TCKH", "--password-stdin"], env,
-                   stdin="mat-khau-ke-toan\n")
+                   stdin="gio-dong-thoi-qua-ngo\n")
     assert created.returncode == 0, created.stderr
     refused = _run(["create-user", "x", "--role", "unit_staff", "--unit", "KHONGCO", "--password-stdin"], env,
-                   stdin="mat-khau-dai-du\n")
+                   stdin="tre-xanh-bay-ngang-song-du\n")
     assert refused.returncode != 0
     assert "Không có đơn vị mã “KHONGCO”" in refused.stderr
 

@@ -90,3 +90,16 @@ class UserSession(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Login attempts counted per address, account or known device (accounts/throttle.py)."""
+
+    __tablename__ = "login_throttle"
+
+    scope: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    # When the next attempt past the free ones may come; NULL while one is being checked.
+    open_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kpi_tasks.accounts.models import ApiToken, User
+from kpi_tasks.accounts.passwords import MIN_LENGTH, password_problem
 from kpi_tasks.accounts.roles import ADMIN, ROLES, UNIT_ROLES, UNIT_STAFF
 from kpi_tasks.accounts.sessions import end_sessions, touch_token
 from kpi_tasks.audit.services import record
@@ -21,7 +22,6 @@ from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_OPEN, Task, task_assignees
 from kpi_tasks.units.services import get_unit, get_unit_by_code
 
-MIN_PASSWORD_LENGTH = 8
 # scrypt is werkzeug's strongest built-in; its parameters follow werkzeug's current defaults.
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hashing method name, not a password
 
@@ -36,10 +36,12 @@ def create_user(
     *,
     password_hash: str | None = None,
     actor: User | None = None,
+    check_strength: bool = True,
 ) -> User:
     """Add a user. `password_hash`, the hash of `password` made earlier, spares the deliberately slow hashing
     when many accounts share one password (the demo district's). With an `actor` (the admin's page) the creation
-    is written to the change log."""
+    is written to the change log. `check_strength=False` skips the password policy (accounts/passwords.py)
+    beyond its length: only for the demo district, whose documented password is deliberately simple."""
     errors: dict[str, str] = {}
     username = (username or "").strip()
     if not username or len(username) > 80:
@@ -57,8 +59,12 @@ def create_user(
             errors["unit"] = f"Đơn vị “{unit.name}” đã ngừng hoạt động."
     elif role in UNIT_ROLES:
         errors["unit"] = "Người dùng của đơn vị phải thuộc một đơn vị."
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+    if check_strength:
+        problem = password_problem(password, username, full_name)
+    else:
+        problem = None if len(password or "") >= MIN_LENGTH else f"Mật khẩu phải có ít nhất {MIN_LENGTH} ký tự."
+    if problem:
+        errors["password"] = problem
     email = _check_email(errors, email)
     if errors:
         raise ValidationError("Thông tin người dùng chưa hợp lệ.", errors)
@@ -178,10 +184,9 @@ def get_user(user_id: int) -> User | None:
 
 
 def set_password(user: User, new_password: str) -> None:
-    if len(new_password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            "Mật khẩu chưa hợp lệ.", {"password": f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự."}
-        )
+    problem = password_problem(new_password, user.username, user.full_name)
+    if problem:
+        raise ValidationError("Mật khẩu chưa hợp lệ.", {"password": problem})
     user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
 
 
@@ -204,8 +209,9 @@ def change_own_password(
     errors: dict[str, str] = {}
     if not check_password_hash(user.password_hash, current_password or ""):
         errors["current_password"] = "Mật khẩu hiện tại không đúng."  # noqa: S105 - a message
-    if len(new_password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+    problem = password_problem(new_password, user.username, user.full_name)
+    if problem:
+        errors["password"] = problem
     elif confirmation is not None and confirmation != new_password:
         errors["password_confirm"] = "Mật khẩu nhập lại không khớp với mật khẩu mới."  # noqa: S105 - a message
     if errors:

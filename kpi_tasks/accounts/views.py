@@ -1,16 +1,29 @@
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
+from kpi_tasks.accounts import throttle
 from kpi_tasks.accounts.forms import LoginForm
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.services import authenticate
 from kpi_tasks.accounts.sessions import SESSION_KEY, end_session, end_sessions, start_session
-from kpi_tasks.accounts.throttle import WINDOW, clear_failures, is_locked, record_failure
 from kpi_tasks.extensions import db
 
 bp = Blueprint("accounts", __name__)
@@ -24,21 +37,29 @@ def login() -> tuple[str, int] | Response:
     status = 200
     if form.validate_on_submit():
         username = (form.username.data or "").strip()
-        address = request.remote_addr or ""
-        if is_locked(username, address):
-            flash(
-                f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {WINDOW.seconds // 60} phút "
-                "hoặc liên hệ quản trị hệ thống.",
-                "danger",
-            )
-            return render_template("accounts/login.html", form=form), 429
+        device = _known_device(username)
+        keys = [(throttle.ADDRESS, request.remote_addr or ""),
+                (throttle.DEVICE, device) if device else (throttle.ACCOUNT, username.lower())]
+        try:
+            reservation = throttle.reserve(keys)
+        except throttle.Throttled as refused:
+            db.session.rollback()
+            seconds = max(1, round(refused.wait.total_seconds()))
+            flash(f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {_duration(seconds)} "
+                  "hoặc liên hệ quản trị hệ thống.", "danger")
+            response = make_response(render_template("accounts/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(seconds)
+            return response
+        db.session.commit()  # the attempt is counted before the (slow) password check, for parallel ones to see
         user = authenticate(username, form.password.data or "")
         if user is not None:
-            clear_failures(username)
+            throttle.succeeded(reservation)
             _sign_in(user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
-        record_failure(username, address)
+            response = redirect(_safe_next(request.args.get("next")))
+            _remember_device(response, user)
+            return response
+        throttle.failed(reservation)
         db.session.commit()
         flash("Tên đăng nhập hoặc mật khẩu không đúng.", "danger")
         status = 401
@@ -52,7 +73,8 @@ def logout() -> Response:
     end_sessions(current_user)
     db.session.commit()
     logout_user()
-    _fresh_session()
+    # The CSRF secret stays: a login page the browser is loading at this moment still posts a valid form.
+    session.pop(SESSION_KEY, None)
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("accounts.login"))
 
@@ -61,7 +83,9 @@ def _sign_in(user: User) -> None:
     """A new session (a new random key, a new cookie): whatever the browser carried before is dropped, and a
     session this browser held under another key ends."""
     end_session(session.get(SESSION_KEY))
-    _fresh_session()
+    session.clear()
+    # The CSRF secret went with the old session; a form token Flask-WTF cached for this request came from it.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     session[SESSION_KEY] = start_session(user, request.remote_addr or "", request.user_agent.string)
     login_user(user)
 
@@ -73,7 +97,35 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
-def _fresh_session() -> None:
-    session.clear()
-    # The CSRF secret went with the old session; a form token Flask-WTF cached for this request came from it.
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+# A browser that signed in to an account before carries a signed device cookie for it (OWASP's "device
+# cookies"): guesses against the account from elsewhere do not slow its owner there.
+DEVICE_COOKIE = "kpi_device"
+DEVICE_DAYS = 180
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="login-device")
+
+
+def _known_device(username: str) -> str | None:
+    """The device's nonce when the browser's device cookie was issued for `username`, else None."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        owner, nonce = _device_serializer().loads(raw, max_age=DEVICE_DAYS * 86400)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return nonce if owner == username.lower() else None
+
+
+def _remember_device(response: Response, user: User) -> None:
+    value = _device_serializer().dumps([user.username.lower(), secrets.token_urlsafe(16)])
+    response.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} giây"
+    return f"{(seconds + 59) // 60} phút"

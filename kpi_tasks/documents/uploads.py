@@ -19,6 +19,7 @@ from kpi_tasks.documents.samples import SAMPLE_IDENTITY, sample_context
 from kpi_tasks.documents.word import render_template_bytes, uploaded_template
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.spreadsheets.reader import DOCX_LIMITS, Limits, check_package
 
 MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 30 * 1024 * 1024  # a template is mostly XML; far more unpacked is a zip bomb
@@ -41,8 +42,9 @@ def check_template(kind: str, filename: str, data: bytes) -> None:
         names = archive.namelist()
         if any(name.lower().endswith("vbaproject.bin") for name in names):
             raise _refuse("Tệp mẫu có macro; hãy lưu lại dưới dạng .docx (Word Document).")
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-            raise _refuse("Tệp mẫu giải nén quá lớn.")
+    # Parts bounded by the bytes actually inflated (headers may lie), no DTD: the one reader of uploads.
+    check_package(data, Limits(other_xml=MAX_UNZIPPED_BYTES, binary=MAX_UNZIPPED_BYTES, total=MAX_UNZIPPED_BYTES,
+                               text_run=DOCX_LIMITS.text_run), "Word (.docx)")
     try:
         render_template_bytes(data, sample_context(kind), title="Kiểm tra mẫu", author=SAMPLE_IDENTITY.issuing_body)
     except TemplateError as error:

@@ -24,6 +24,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.dossiers import importing
 from kpi_tasks.dossiers.services import import_dossiers
 from kpi_tasks.extensions import db
+from kpi_tasks.spreadsheets.reader import csv_rows
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +142,10 @@ def first_rejected(base: str | Path, owner_id: int, token: str, limit: int) -> l
     if path is None or not path.exists():
         return []
     shown = []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        for row_number, message in reader:
+    with csv_rows(path, encoding="utf-8-sig", dialect=csv.excel) as rows:  # our own file
+        for number, (row_number, message) in rows:
+            if number == 1:  # the header
+                continue
             shown.append(importing.Rejection(int(row_number), message))
             if len(shown) >= limit:
                 break

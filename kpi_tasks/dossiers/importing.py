@@ -13,7 +13,6 @@ Columns are found by their Vietnamese headers, whatever their order, accents or 
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import io
@@ -29,10 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import openpyxl
 import sqlalchemy as sa
 from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.exceptions import InvalidFileException
 
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import utcnow
@@ -47,6 +44,8 @@ from kpi_tasks.dossiers.models import (
 )
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.spreadsheets.cells import csv_field
+from kpi_tasks.spreadsheets.reader import SpreadsheetRefused, csv_rows, xlsx_rows
 from kpi_tasks.text import fold, format_date
 from kpi_tasks.units.models import Unit
 
@@ -202,46 +201,15 @@ def detect_kind(path: Path, filename: str = "") -> str:
     raise FileRefused("Chỉ nhận tệp .xlsx hoặc .csv xuất từ hệ thống một cửa điện tử.")
 
 
-def _csv_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) as the dossier system writes it, else Windows' Vietnamese code page,
-    which Excel uses when it saves a CSV on a Vietnamese Windows."""
-    with path.open("rb") as handle:
-        sample = handle.read(1 << 20)
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        decoder.decode(sample, final=False)
-    except UnicodeDecodeError:
-        return "cp1258"
-    return "utf-8-sig"
-
-
 @contextmanager
 def open_rows(path: Path, kind: str) -> Iterator[Iterator[tuple[int, tuple[Any, ...]]]]:
-    """Rows of the first sheet (xlsx) or of the file (csv) as (row number, values), streamed."""
-    if kind == "xlsx":
-        # Opened from a handle: a stored upload has no .xlsx suffix, which openpyxl checks on paths only.
-        with path.open("rb") as handle:
-            try:
-                workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-            except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-                raise FileRefused("Không đọc được tệp Excel (.xlsx): tệp bị hỏng hoặc không đúng định dạng."
-                                  ) from error
-            try:
-                sheet = workbook.worksheets[0]
-                yield ((number, values) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1))
-            finally:
-                workbook.close()
-        return
-    encoding = _csv_encoding(path)
-    with path.open(encoding=encoding, newline="") as handle:
-        sample = handle.read(64 * 1024)
-        handle.seek(0)
-        try:
-            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(handle, dialect)
-        yield ((number, tuple(values)) for number, values in enumerate(reader, start=1))
+    """Rows of the first sheet (xlsx) or of the file (csv) as (row number, values), streamed by the one reader
+    of uploaded spreadsheets (spreadsheets/reader.py), which also says what is wrong with a file."""
+    try:
+        with xlsx_rows(path) if kind == "xlsx" else csv_rows(path) as rows:
+            yield rows
+    except SpreadsheetRefused as error:
+        raise FileRefused(error.message) from error
 
 
 def find_header(rows: Iterator[tuple[int, tuple[Any, ...]]]) -> ColumnMap:
@@ -557,11 +525,8 @@ def _data_rows(path: Path, kind: str) -> Iterator[tuple[ColumnMap, int, tuple[An
             raise FileRefused("Tệp thiếu cột bắt buộc: " + ", ".join(mapping.missing_required) + ".",
                               mapping.header_row)
         yield mapping, 0, ()
-        try:
-            for number, values in rows:
-                yield mapping, number, values
-        except UnicodeDecodeError as error:
-            raise FileRefused("Tệp CSV có ký tự không đọc được: lưu lại tệp với mã hóa UTF-8 rồi gửi lại.") from error
+        for number, values in rows:
+            yield mapping, number, values
 
 
 def validate(path: Path, kind: str, calendar: WorkingCalendar, today: dt.date,
@@ -737,7 +702,7 @@ def write_rejected(path: Path, rejected: list[Rejection]) -> None:
         out = csv.writer(handle)
         out.writerow(["Dòng", "Lý do"])
         for item in rejected:
-            out.writerow([item.row, item.message])
+            out.writerow([item.row, csv_field(item.message)])
 
 
 def _remove_stale(folder: Path) -> None:

@@ -29,6 +29,7 @@ from lxml import etree
 from pypdf.errors import PdfReadError
 
 from kpi_tasks.errors import ValidationError
+from kpi_tasks.spreadsheets.reader import DOCX_LIMITS, check_package
 
 SUPPORTED_SUFFIXES = (".docx", ".pdf", ".txt")
 # A PDF whose pages yield fewer letters than this is a scan (an image of text), not a text document.
@@ -77,9 +78,11 @@ def _read_txt(data: bytes) -> str:
 
 
 def _read_docx(data: bytes) -> str:
+    if zipfile.is_zipfile(io.BytesIO(data)):  # parts bounded, no DTD, before python-docx parses them
+        check_package(data, DOCX_LIMITS, "Word (.docx)")
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as error:
         raise ValidationError("Không đọc được tệp .docx: tệp bị hỏng hoặc không phải tài liệu Word.") from error
     numbering = _Numbering(document)
     lines: list[str] = []

@@ -9,15 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -25,6 +23,8 @@ from kpi_tasks.errors import ValidationError
 from kpi_tasks.kpis.models import DIRECTION_SIGNS, MEASURE_LABELS, Kpi
 from kpi_tasks.kpis.periods import Period
 from kpi_tasks.kpis.queries import ProgressTable
+from kpi_tasks.spreadsheets.cells import write
+from kpi_tasks.spreadsheets.reader import xlsx_rows
 from kpi_tasks.text import fold, format_date
 from kpi_tasks.units.models import UNIT_KIND_LABELS, Unit
 
@@ -55,23 +55,19 @@ def _workbook_bytes(workbook: Workbook) -> bytes:
 
 
 def _title_block(sheet: Worksheet, issuer: str, title: str, subtitle: str, kpi: Kpi, last_column: int) -> None:
-    sheet["A1"] = issuer.upper()
-    sheet["A1"].font = BOLD
+    write(sheet, 1, 1, issuer.upper()).font = BOLD
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_column)
-    sheet["A2"] = title
-    sheet["A2"].font = Font(bold=True, size=13)
+    write(sheet, 2, 1, title).font = Font(bold=True, size=13)
     sheet["A2"].alignment = CENTER
     sheet.merge_cells(start_row=3, start_column=1, end_row=3, end_column=last_column)
-    sheet["A3"] = subtitle
-    sheet["A3"].font = Font(italic=True)
+    write(sheet, 3, 1, subtitle).font = Font(italic=True)
     sheet["A3"].alignment = CENTER
-    sheet["A4"] = KPI_CODE_LABEL
-    sheet["B4"] = kpi.code
-    sheet["B4"].font = BOLD
+    write(sheet, 4, 1, KPI_CODE_LABEL)
+    write(sheet, 4, 2, kpi.code).font = BOLD
 
 
 def _header_cell(sheet: Worksheet, row: int, column: int, value: Any) -> None:
-    cell = sheet.cell(row=row, column=column, value=value)
+    cell = write(sheet, row, column, value)
     cell.font = BOLD
     cell.alignment = CENTER
     cell.fill = HEADER_FILL
@@ -125,7 +121,7 @@ def _unit_rows(sheet: Worksheet, first_row: int, rows: Iterable[tuple[str, str] 
         code, name = (unit.code, unit.name) if isinstance(unit, Unit) else unit
         row = first_row + offset
         for column, value in ((1, offset + 1), (2, code), (3, name)):
-            sheet.cell(row=row, column=column, value=value).border = BORDER
+            write(sheet, row, column, value).border = BORDER
         for column in range(first_input, last_input + 1):
             cell = sheet.cell(row=row, column=column)
             cell.border = BORDER
@@ -180,20 +176,12 @@ class Sheet:
 
 def read_sheet(data: bytes) -> Sheet:
     """The first sheet of an import file: the KPI code, the header row ("STT"), and the unit rows."""
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, TypeError, AttributeError) as exc:
-        raise ValidationError("Tệp không phải là tệp Excel (.xlsx) hợp lệ. Hãy dùng biểu mẫu tải về từ hệ thống.",
-                              {"file": "Không đọc được tệp."}) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for values in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+    rows = []
+    with xlsx_rows(data, max_col=MAX_COLUMNS) as numbered:
+        for _number, values in numbered:
             rows.append(list(values))
             if len(rows) > MAX_ROWS:
                 raise ValidationError(f"Tệp có quá {MAX_ROWS} dòng.", {"file": "Tệp quá lớn."})
-    finally:
-        workbook.close()
     kpi_code = None
     header_index = None
     for index, values in enumerate(rows[:40]):
@@ -324,11 +312,10 @@ def progress_workbook(table: ProgressTable, issuer: str, extracted_on: dt.date) 
          Font(italic=True)),
     ]
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=min(3, last_column))
-    sheet["A1"] = issuer.upper()
-    sheet["A1"].font = BOLD
+    write(sheet, 1, 1, issuer.upper()).font = BOLD
     for row, text, font in lines:
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
-        cell = sheet.cell(row=row, column=1, value=text)
+        cell = write(sheet, row, 1, text)
         cell.font, cell.alignment = font, CENTER
     header_row = EXPORT_HEADER_ROW
     for column, label in enumerate(headers, start=1):
@@ -392,7 +379,7 @@ def _write_row(sheet: Worksheet, row: int, values: list[Any], kpi: Kpi, percent_
         formats |= {4: "#,##0", 5: percent_format}
     formats |= {4 + ratio_extra: target_format, 6 + ratio_extra: "+0.00%;-0.00%;0.00%" if kpi.is_rate else value_format}
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=value)
+        cell = write(sheet, row, column, value)
         cell.border = BORDER
         if column in formats:
             cell.number_format = formats[column]

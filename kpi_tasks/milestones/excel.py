@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kpi_tasks.clock import today
 from kpi_tasks.milestones.models import Milestone
+from kpi_tasks.spreadsheets.cells import Formula, write
 from kpi_tasks.tasks.models import Task
 
 THIN = Side(style="thin")
@@ -37,11 +38,11 @@ def _total_row(sheet: Worksheet, first: int, last: int) -> None:
     """Bold totals as formulas, so that a row added by hand in Excel is counted: steps, steps done, their share."""
     row = last + 1
     steps, done = f"COUNTA(B{first}:B{last})", f"COUNT(D{first}:D{last})"
-    values = (None, "Tổng cộng", f"={steps}" if last >= first else 0, f"={done}" if last >= first else 0,
-              f"=IF(C{row}=0,0,D{row}/C{row})")
+    values = (None, "Tổng cộng", Formula(f"={steps}") if last >= first else 0,
+              Formula(f"={done}") if last >= first else 0, Formula(f"=IF(C{row}=0,0,D{row}/C{row})"))
     formats = (None, None, '0" bước"', '0" đã xong"', '0%" hoàn thành"')
     for column, (value, number_format) in enumerate(zip(values, formats, strict=True), start=1):
-        cell = sheet.cell(row=row, column=column, value=value)
+        cell = write(sheet, row, column, value)
         cell.font, cell.border = BOLD, BORDER
         cell.alignment = CENTER if column != 2 else WRAP
         if number_format:
@@ -53,8 +54,7 @@ def milestones_workbook(task: Task, milestones: list[Milestone], issuer: str) ->
     sheet = workbook.active
     sheet.title = "Bảng tiến độ"
     last = len(HEADERS)
-    sheet["A1"] = issuer.upper()
-    sheet["A1"].font = BOLD
+    write(sheet, 1, 1, issuer.upper()).font = BOLD
     rows = (
         (2, "BẢNG TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ", Font(bold=True, size=13)),
         (3, _text(task.title), Font(bold=True)),
@@ -63,23 +63,23 @@ def milestones_workbook(task: Task, milestones: list[Milestone], issuer: str) ->
     )
     for row, text, font in rows:
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
-        cell = sheet.cell(row=row, column=1, value=text)
+        cell = write(sheet, row, 1, text)
         cell.font = font
         cell.alignment = CENTER
     done = sum(1 for milestone in milestones if milestone.done_on is not None)
     share = round(done * 100 / len(milestones)) if milestones else 0
     sheet.merge_cells(start_row=5, start_column=1, end_row=5, end_column=last)
-    sheet.cell(row=5, column=1, value=f"Đã hoàn thành {done}/{len(milestones)} bước ({share}%), "
-                                      f"số liệu đến ngày {today():%d/%m/%Y}").alignment = CENTER
+    write(sheet, 5, 1, f"Đã hoàn thành {done}/{len(milestones)} bước ({share}%), "
+                       f"số liệu đến ngày {today():%d/%m/%Y}").alignment = CENTER
     for column, (header, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=column, value=header)
+        cell = write(sheet, HEADER_ROW, column, header)
         cell.font, cell.alignment, cell.fill, cell.border = BOLD, CENTER, HEADER_FILL, BORDER
         sheet.column_dimensions[cell.column_letter].width = width
     for index, milestone in enumerate(milestones, start=1):
         row = HEADER_ROW + index
         values = (index, _text(milestone.step), milestone.due_on, milestone.done_on, _text(milestone.note))
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=column, value=value)
+            cell = write(sheet, row, column, value)
             cell.border = BORDER
             cell.alignment = CENTER if column in (1, 3, 4) else WRAP
             if column in (3, 4):

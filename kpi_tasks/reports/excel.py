@@ -20,7 +20,7 @@ from typing import IO, Any
 from flask import current_app
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
@@ -42,6 +42,7 @@ from kpi_tasks.reports.queries import (
     monthly_report,
     report_rows_query,
 )
+from kpi_tasks.spreadsheets.cells import Formula, new_cell
 from kpi_tasks.tasks.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.tasks.status import STATUS_LABELS
 from kpi_tasks.text import format_date, format_number
@@ -77,11 +78,6 @@ _STYLES = {
     TASK_COUNT: ('#,##0 "nhiệm vụ"', _TOP, False),
     REQUEST_COUNT: ('#,##0 "đề nghị"', _TOP, False),
 }
-
-
-def _clean(value: Any) -> Any:
-    """Text without the control characters a worksheet cannot hold (they may come from a search filter)."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def _style_name(kind: str, total: bool = False) -> str:
@@ -171,7 +167,7 @@ class AppendixSheet:
 
     def _cell(self, value: Any, *, bold: bool = False, italic: bool = False, size: int = 11,
               horizontal: str = "center") -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, _clean(value))
+        cell = new_cell(self.sheet, value)
         cell.font = Font(name=FONT_NAME, size=size, bold=bold, italic=italic)
         cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
         return cell
@@ -207,7 +203,7 @@ class AppendixSheet:
         than writing the cell); the style it sets is the same array of indexes for every cell of that style,
         so it is looked up once per sheet and copied, as openpyxl itself does once it has found it.
         """
-        cell = WriteOnlyCell(self.sheet, value)
+        cell = new_cell(self.sheet, value)
         style = self._styles.get(style_name)
         if style is None:
             cell.style = style_name
@@ -222,7 +218,7 @@ class AppendixSheet:
         cells = []
         lines = 1
         for column, value in zip(self.columns, (self.rows, *values), strict=True):
-            cells.append(self._styled(_clean(value), _style_name(column.kind)))
+            cells.append(self._styled(value, _style_name(column.kind)))
             if column.kind == WRAP and value:
                 lines = max(lines, _wrapped_lines(str(value), column.width))
         row = FIRST_DATA_ROW + self._note_rows + self.rows - 1
@@ -255,9 +251,9 @@ class AppendixSheet:
             if index == 1:
                 value = self.total_label
             elif column.total == "sum":
-                value = f"=SUM({letter}{first}:{letter}{last})" if self.rows else 0
+                value = Formula(f"=SUM({letter}{first}:{letter}{last})") if self.rows else 0
             elif column.total:
-                value = column.total.format(row=row, first=first, last=last) if self.rows else 0
+                value = Formula(column.total.format(row=row, first=first, last=last)) if self.rows else 0
             cells.append(self._styled(value, _style_name(TEXT if index == 1 else column.total_kind or column.kind,
                                                          total=True)))
         self.sheet.merged_cells.add(f"A{row}:B{row}")

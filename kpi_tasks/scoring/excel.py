@@ -15,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kpi_tasks.scoring.appendix import outcome_totals, scoring_notes
 from kpi_tasks.scoring.queries import ScoringResult, UnitResult
 from kpi_tasks.scoring.rules import SCORED_OUTCOMES
+from kpi_tasks.spreadsheets.cells import write
 from kpi_tasks.text import format_date
 
 THIN = Side(style="thin")
@@ -72,11 +73,11 @@ def scoring_workbook(result: ScoringResult, issuer: str, version_label: str, ext
 
     def title(row: int, text: str, font: Font) -> None:
         sheet.merge_cells(f"A{row}:{last}{row}")
-        cell = sheet.cell(row=row, column=1, value=text)
+        cell = write(sheet, row, 1, text)
         cell.font, cell.alignment = font, CENTER
 
     sheet.merge_cells("A1:D1")
-    sheet["A1"] = issuer.upper()
+    write(sheet, 1, 1, issuer.upper())
     sheet["A1"].font, sheet["A1"].alignment = BOLD, CENTER
     title(2, "PHỤ LỤC", Font(bold=True, size=12))
     title(3, f"KẾT QUẢ CHẤM ĐIỂM THI ĐUA VỀ THỰC HIỆN NHIỆM VỤ ĐƯỢC GIAO NĂM {period.year}", Font(bold=True, size=12))
@@ -99,11 +100,11 @@ def scoring_workbook(result: ScoringResult, issuer: str, version_label: str, ext
             sheet.merge_cells(start_row=header, start_column=column, end_row=sub, end_column=column)
         elif span > 1:
             sheet.merge_cells(start_row=header, start_column=column, end_row=header, end_column=column + span - 1)
-        sheet.cell(row=header, column=column, value=text)
+        write(sheet, header, column, text)
         column += span
     for index, (_text, subtext, width) in enumerate(COLUMNS, start=1):
         if subtext is not None:
-            sheet.cell(row=sub, column=index, value=subtext)
+            write(sheet, sub, index, subtext)
         sheet.column_dimensions[get_column_letter(index)].width = width
         for row in (header, sub):
             cell = sheet.cell(row=row, column=index)
@@ -114,7 +115,7 @@ def scoring_workbook(result: ScoringResult, issuer: str, version_label: str, ext
     row = FIRST_DATA_ROW
     for unit in result.units:
         for index, value in enumerate(_row(unit), start=1):
-            cell = sheet.cell(row=row, column=index, value=value)
+            cell = write(sheet, row, index, value)
             cell.border = BORDER
             cell.alignment = LEFT if index in (2, len(COLUMNS)) else CENTER
             if index == RATE_COLUMN:
@@ -123,9 +124,9 @@ def scoring_workbook(result: ScoringResult, issuer: str, version_label: str, ext
                 cell.number_format = "0.00"
         row += 1
     # Total row: the task counts add up; scores and grades do not.
-    sheet.cell(row=row, column=2, value="TỔNG CỘNG")
+    write(sheet, row, 2, "TỔNG CỘNG")
     for offset, outcome in enumerate(SCORED_OUTCOMES):
-        sheet.cell(row=row, column=3 + offset, value=sum(outcome_totals(unit)[outcome] for unit in result.units))
+        write(sheet, row, 3 + offset, sum(outcome_totals(unit)[outcome] for unit in result.units))
     for index in range(1, len(COLUMNS) + 1):
         cell = sheet.cell(row=row, column=index)
         cell.font, cell.border = BOLD, BORDER
@@ -134,7 +135,7 @@ def scoring_workbook(result: ScoringResult, issuer: str, version_label: str, ext
     notes = ["Ghi chú:", *scoring_notes(result)]
     for offset, note in enumerate(notes, start=2):
         sheet.merge_cells(start_row=row + offset, start_column=1, end_row=row + offset, end_column=len(COLUMNS))
-        cell = sheet.cell(row=row + offset, column=1, value=note)
+        cell = write(sheet, row + offset, 1, note)
         cell.alignment = LEFT
         cell.font = Font(italic=True) if offset > 2 else BOLD
     sheet.freeze_panes = f"C{FIRST_DATA_ROW}"

@@ -33,9 +33,9 @@ def test_password_is_stored_hashed_and_checked(app_ctx):
 def test_own_password_change_needs_the_current_one(app_ctx):
     user = make_user("leader")
     with pytest.raises(ValidationError):
-        change_own_password(user, "sai", "mat-khau-moi-1")
-    change_own_password(user, PASSWORD, "mat-khau-moi-1")
-    assert authenticate(user.username, "mat-khau-moi-1") == user
+        change_own_password(user, "sai", "may-trang-bay-qua-doi")
+    change_own_password(user, PASSWORD, "may-trang-bay-qua-doi")
+    assert authenticate(user.username, "may-trang-bay-qua-doi") == user
 
 
 def test_locking_a_user_stops_login_and_revokes_tokens(app_ctx):
@@ -55,7 +55,7 @@ def test_admin_creates_a_user_through_the_page(app, client):
     login(client, "quantri")
     response = client.post("/admin/users", data={
         "username": "tuphap.cv", "full_name": "Trần Thị B", "role": "unit_staff", "unit_code": "TP",
-        "password": "mat-khau-dai", "csrf_token": csrf_token(client, "/admin/users")})
+        "password": "tre-xanh-bay-ngang-song", "csrf_token": csrf_token(client, "/admin/users")})
     assert response.status_code == 303
     page = client.get("/admin/users").get_data(as_text=True)
     assert "tuphap.cv" in page

@@ -131,14 +131,14 @@ def test_locking_through_the_edit_revokes_tokens_and_is_logged(app_ctx):
 def test_the_own_password_change_refuses_a_mismatched_confirmation(app_ctx):
     user = make_user("leader")
     with pytest.raises(ValidationError) as excinfo:
-        change_own_password(user, PASSWORD, "mat-khau-moi-1", confirmation="mat-khau-moi-2")
+        change_own_password(user, PASSWORD, "may-trang-bay-qua-doi", confirmation="may-trang-bay-qua-nui")
     assert excinfo.value.fields == {"password_confirm": "Mật khẩu nhập lại không khớp với mật khẩu mới."}
     assert authenticate(user.username, PASSWORD) == user
     with pytest.raises(ValidationError) as excinfo:
-        change_own_password(user, "sai-mat-khau", "mat-khau-moi-1", confirmation="mat-khau-moi-1")
+        change_own_password(user, "sai-mat-khau", "may-trang-bay-qua-doi", confirmation="may-trang-bay-qua-doi")
     assert set(excinfo.value.fields) == {"current_password"}
-    change_own_password(user, PASSWORD, "mat-khau-moi-1", confirmation="mat-khau-moi-1")
-    assert authenticate(user.username, "mat-khau-moi-1") == user
+    change_own_password(user, PASSWORD, "may-trang-bay-qua-doi", confirmation="may-trang-bay-qua-doi")
+    assert authenticate(user.username, "may-trang-bay-qua-doi") == user
     assert [event.action for event in history("user", user.id)] == ["password_change"]
 
 

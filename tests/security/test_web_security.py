@@ -22,7 +22,7 @@ def test_login_is_throttled_after_repeated_failures(app, client):
         commit()
     for _ in range(5):
         assert _attempt(client, "vanphong", "sai-mat-khau").status_code == 401
-    locked = _attempt(client, "vanphong", PASSWORD)
+    locked = _attempt(client, "vanphong", PASSWORD)  # from this never-known browser: after a delay
     assert locked.status_code == 429
     assert "Đăng nhập sai quá nhiều lần" in locked.get_data(as_text=True)
     other_user_still_works = make_other_login(app, client)

@@ -45,7 +45,7 @@ def test_the_new_user_form_has_no_role_until_one_is_chosen(app, client, admin_wo
     assert "— Chọn vai trò —" in first
     assert "selected" not in options.replace(first, "")
     response = _post(client, "/admin/users", {"username": "moi", "full_name": "Người mới", "role": "",
-                                              "unit_code": "", "password": "mat-khau-dai"})
+                                              "unit_code": "", "password": "tre-xanh-bay-ngang-song"})
     assert response.status_code == 200
     assert "Chưa chọn vai trò." in response.get_data(as_text=True)
     with app.app_context():
@@ -166,21 +166,21 @@ def test_the_own_password_page_asks_for_the_new_password_twice(app, client, admi
     login(client, "tp.chuyenvien")
     page = client.get("/account/password").get_data(as_text=True)
     assert "Nhập lại mật khẩu mới" in page
-    mismatch = _post(client, "/account/password", {"current_password": PASSWORD, "password": "mat-khau-moi-1",
-                                                   "password_confirm": "mat-khau-moi-2"})
+    mismatch = _post(client, "/account/password", {"current_password": PASSWORD, "password": "may-trang-bay-qua-doi",
+                                                   "password_confirm": "may-trang-bay-qua-nui"})
     assert mismatch.status_code == 200
     assert "Mật khẩu nhập lại không khớp với mật khẩu mới." in mismatch.get_data(as_text=True)
     wrong_current = _post(client, "/account/password", {"current_password": "sai-mat-khau",
-                                                        "password": "mat-khau-moi-1",
-                                                        "password_confirm": "mat-khau-moi-1"})
+                                                        "password": "may-trang-bay-qua-doi",
+                                                        "password_confirm": "may-trang-bay-qua-doi"})
     assert "Mật khẩu hiện tại không đúng." in wrong_current.get_data(as_text=True)
     with app.app_context():
         assert authenticate("tp.chuyenvien", PASSWORD) is not None
-    done = _post(client, "/account/password", {"current_password": PASSWORD, "password": "mat-khau-moi-1",
-                                               "password_confirm": "mat-khau-moi-1"})
+    done = _post(client, "/account/password", {"current_password": PASSWORD, "password": "may-trang-bay-qua-doi",
+                                               "password_confirm": "may-trang-bay-qua-doi"})
     assert done.status_code == 303
     with app.app_context():
-        assert authenticate("tp.chuyenvien", "mat-khau-moi-1") is not None
+        assert authenticate("tp.chuyenvien", "may-trang-bay-qua-doi") is not None
 
 
 def test_creating_a_user_and_a_unit_on_the_admin_pages_is_logged(app, client, admin_world):
@@ -188,7 +188,7 @@ def test_creating_a_user_and_a_unit_on_the_admin_pages_is_logged(app, client, ad
     assert _post(client, "/admin/units", {"code": "KT", "name": "Phòng Kinh tế", "kind": "department"}
                  ).status_code == 303
     assert _post(client, "/admin/users", {"username": "kt.moi", "full_name": "Đỗ Văn Em", "role": "unit_staff",
-                                          "unit_code": "KT", "password": "mat-khau-dai"}).status_code == 303
+                                          "unit_code": "KT", "password": "tre-xanh-bay-ngang-song"}).status_code == 303
     with app.app_context():
         actions = db.session.execute(sa.select(AuditEvent.entity_type, AuditEvent.action)
                                      .order_by(AuditEvent.id)).all()
