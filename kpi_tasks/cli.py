@@ -12,14 +12,7 @@ from flask.cli import with_appcontext
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.roles import ROLES
-from kpi_tasks.accounts.services import (
-    create_token,
-    create_user,
-    get_user_by_username,
-    live_tokens,
-    revoke_token,
-    revoke_tokens,
-)
+from kpi_tasks.accounts.services import create_token, get_user_by_username, live_tokens, revoke_token, revoke_tokens
 from kpi_tasks.backup import backup_database, restore_database
 from kpi_tasks.clock import now
 from kpi_tasks.demo.seed import DEMO_PASSWORD, demo_loaded, demo_logins, seed_demo
@@ -30,6 +23,7 @@ from kpi_tasks.intake.commands import parse_directive_command
 from kpi_tasks.jobs.commands import COMMANDS as JOB_COMMANDS
 from kpi_tasks.reports.commands import export_report_command
 from kpi_tasks.units.models import Unit
+from kpi_tasks.users.services import create_user
 
 
 @click.command("create-user")

@@ -28,12 +28,11 @@ from werkzeug.routing import IntegerConverter, RequestRedirect
 
 from kpi_tasks import clock
 from kpi_tasks.accounts import permissions
-from kpi_tasks.accounts.admin_views import account_bp
-from kpi_tasks.accounts.admin_views import bp as admin_bp
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.queries import people_names
 from kpi_tasks.accounts.roles import ROLE_LABELS
 from kpi_tasks.accounts.sessions import SESSION_KEY, device_label, session_user
+from kpi_tasks.accounts.views import account_bp
 from kpi_tasks.accounts.views import bp as accounts_bp
 from kpi_tasks.api import api_blueprint
 from kpi_tasks.api.errors import api_error_response, is_api_request
@@ -79,6 +78,7 @@ from kpi_tasks.text import format_date, format_datetime, format_number
 from kpi_tasks.units.api import register_api as register_units
 from kpi_tasks.units.models import UNIT_KIND_LABELS
 from kpi_tasks.units.views import bp as units_bp
+from kpi_tasks.users.views import bp as users_bp
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -162,7 +162,7 @@ def init_app(app: Flask) -> None:
         register_scoring, register_notifications, register_reports, register_dossiers,
     )
     for blueprint in (
-        vendor, accounts_bp, admin_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, milestones_bp, kpis_bp,
+        vendor, accounts_bp, users_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, milestones_bp, kpis_bp,
         calendar_bp, scoring_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp, api_bp,
         documents_bp,
     ):

@@ -32,7 +32,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("figures", ("reports", "scoring")),
     ("notifications", ("notifications",)),
     ("jobs", ("jobs",)),
-    ("pages and tools over everything", ("users", "home", "intake", "demo")),
+    ("user administration", ("users",)),
+    ("pages and tools over everything", ("home", "intake", "demo")),
     ("entry points", ("web", "cli", "__main__")),
 ]
 KERNEL = LAYERS[0][0]

@@ -111,6 +111,11 @@ def can_manage_units(user: User) -> bool:
     return user.role == ADMIN
 
 
+def can_manage_users(user: User) -> bool:
+    """Create, edit, lock user accounts and reset their passwords: the admin."""
+    return user.role == ADMIN
+
+
 def can_manage_document_identity(user: User) -> bool:
     """The issuing body, signers and Word templates every document prints from: the admin's."""
     return user.role == ADMIN

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
@@ -25,11 +26,14 @@ from kpi_tasks.directives.models import Directive
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import (
+    STATE_AWAITING_REVIEW,
+    STATE_OPEN,
     STATE_WITHDRAWN,
     ProgressUpdate,
     Task,
     TaskDirection,
     TaskGroup,
+    task_assignees,
 )
 from kpi_tasks.tasks.occurrences import generate_occurrences, generation_horizon, sync_occurrences
 from kpi_tasks.tasks.status import status_expression
@@ -480,3 +484,27 @@ def follow_issue_date(directive: Directive, actor: User) -> None:
         task.updated_at = utcnow()
         record(actor, "task", task.id, "update", changes, note=note)
     db.session.flush()
+
+
+# -- an officer who moves (users.services.update_user) -----------------------------------------------------
+
+
+def release_assignments(user: User, actor: User | None) -> list[int]:
+    """An officer who moves to another unit (or stops being an officer) no longer answers for the open tasks
+    their former unit handed them: they leave those tasks' assignees (each task's history says so), and their
+    reminders stop. Returns the ids of those tasks."""
+    assigned = sa.select(task_assignees.c.task_id).where(task_assignees.c.user_id == user.id)
+    tasks = db.session.scalars(
+        sa.select(Task).where(Task.id.in_(assigned), Task.state.in_((STATE_OPEN, STATE_AWAITING_REVIEW)))
+        .options(selectinload(Task.assignees), selectinload(Task.coordinating_units)).order_by(Task.id)).all()
+    released = []
+    for task in tasks:
+        if user.role == UNIT_STAFF and user.unit_id in (task.lead_unit_id, *task.coordinating_unit_ids):
+            continue
+        before = [u.username for u in task.assignees]
+        task.assignees = [u for u in task.assignees if u.id != user.id]
+        record(actor, "task", task.id, "update", {"assignees": (before, [u.username for u in task.assignees])},
+               note=f"{user.full_name or user.username} chuyển công tác, thôi theo dõi nhiệm vụ.")
+        released.append(task.id)
+    db.session.flush()
+    return released

@@ -18,9 +18,8 @@ from kpi_tasks.accounts.permissions import (
     can_request_extension,
     can_review,
 )
-from kpi_tasks.accounts.queries import active_leaders
+from kpi_tasks.accounts.queries import active_leaders, users_of_unit
 from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
-from kpi_tasks.accounts.services import users_of_unit
 from kpi_tasks.attachments.services import (
     FileTooLarge,
     attach_to_update,

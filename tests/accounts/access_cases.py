@@ -13,16 +13,16 @@ ADMIN_ONLY = {"admin"}
 EVERYONE = dict.fromkeys(ROLES, 200)
 
 CASES = [
-    ("admin.users", "GET", "/admin/users", None, expect(ADMIN_ONLY, 200, hidden=None)),
-    ("admin.users", "POST", "/admin/users",
+    ("users.index", "GET", "/admin/users", None, expect(ADMIN_ONLY, 200, hidden=None)),
+    ("users.index", "POST", "/admin/users",
      {"username": "moi", "role": "viewer", "unit_code": "", "password": "gio-dong-thoi-qua-ngo"},
      expect(ADMIN_ONLY, 303, hidden=None)),
-    ("admin.edit_user", "GET", "/admin/users/{stranger_user_id}/edit", None, expect(ADMIN_ONLY, 200, hidden=None)),
-    ("admin.edit_user", "POST", "/admin/users/{stranger_user_id}/edit",
+    ("users.edit", "GET", "/admin/users/{stranger_user_id}/edit", None, expect(ADMIN_ONLY, 200, hidden=None)),
+    ("users.edit", "POST", "/admin/users/{stranger_user_id}/edit",
      {"full_name": "Tên mới", "email": "", "role": "unit_manager", "unit_id": "{stranger_unit_id}", "active": "y"},
      expect(ADMIN_ONLY, 303, hidden=None)),
-    ("admin.toggle_active", "POST", "/admin/users/{stranger_user_id}/active", {}, expect(ADMIN_ONLY, 303, hidden=None)),
-    ("admin.reset_password", "POST", "/admin/users/{stranger_user_id}/password", {"password": "gio-dong-thoi-qua-ngo"},
+    ("users.toggle_active", "POST", "/admin/users/{stranger_user_id}/active", {}, expect(ADMIN_ONLY, 303, hidden=None)),
+    ("users.reset_password", "POST", "/admin/users/{stranger_user_id}/password", {"password": "gio-dong-thoi-qua-ngo"},
      expect(ADMIN_ONLY, 303, hidden=None)),
     ("units.index", "GET", "/admin/units", None, expect(ADMIN_ONLY, 200, hidden=None)),
     ("units.index", "POST", "/admin/units", {"code": "MOI", "name": "Phòng mới", "kind": "department"},

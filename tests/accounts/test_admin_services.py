@@ -6,19 +6,12 @@ import datetime as dt
 
 import pytest
 
-from kpi_tasks.accounts.services import (
-    authenticate,
-    change_own_password,
-    create_token,
-    create_user,
-    set_user_active,
-    update_user,
-    user_for_token,
-)
+from kpi_tasks.accounts.services import authenticate, change_own_password, create_token, user_for_token
 from kpi_tasks.audit.services import history
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.tasks.services import create_task
 from kpi_tasks.units.services import create_unit, list_all_units, list_units, update_unit
+from kpi_tasks.users.services import create_user, set_user_active, update_user
 from tests.factories import PASSWORD, make_directive, make_task, make_unit, make_user
 
 
