@@ -39,6 +39,7 @@ from kpi_tasks.tasks.queries import (
     occurrence_flags,
     occurrence_rows_query,
     progress_updates,
+    read_task_filters,
     task_directions,
     task_flags,
     task_rows_query,
@@ -52,7 +53,6 @@ from kpi_tasks.tasks.services import (
     give_direction,
     update_task,
 )
-from kpi_tasks.tasks.status import STATUSES
 from kpi_tasks.units.models import UNIT_KINDS
 
 
@@ -194,19 +194,8 @@ def list_tasks_api() -> dict:
     user = api_user()
     fields = query_fields()
     page, per_page = page_params(fields)
-    filters = TaskFilters(
-        status=fields.choice("status", STATUSES),
-        unit_id=fields.integer("unit_id"),
-        role=fields.choice("role", ("lead", "coordinating")),
-        due_soon=fields.boolean("due_soon"),
-        q=fields.text("q"),
-        deadline_from=fields.date("deadline_from"),
-        deadline_to=fields.date("deadline_to"),
-        directive_id=fields.integer("directive_id"),
-    )
+    filters = read_task_filters(fields, user, own_unit_first=False)
     fields.done()
-    if filters.role and filters.unit_id is None:
-        filters.unit_id = user.unit_id
     result = paginate_rows(task_rows_query(user, filters, today(), _due_soon_days()), page, per_page)
     return {
         "items": [task_json(row.Task, row.status, row.due_soon) for row in result.items],

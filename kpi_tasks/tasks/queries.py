@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -39,6 +39,7 @@ from kpi_tasks.tasks.status import (
     ONGOING,
     OVERDUE,
     STATUSES,
+    TASK_COLUMNS,
     WITHDRAWN,
     StatusColumns,
     counts_columns,
@@ -122,6 +123,40 @@ class TaskFilters:
     deadline_to: dt.date | None = None
     directive_id: int | None = None
     group_id: int | None = None
+
+
+FILTER_ROLES = ("lead", "coordinating")
+
+
+class FilterArgs(Protocol):
+    """What reads a list's filters: a page's query string (forms.PageArgs) or the API's (api.input.Fields)."""
+
+    def text(self, name: str) -> str | None: ...
+    def integer(self, name: str) -> int | None: ...
+    def boolean(self, name: str) -> bool: ...
+    def choice(self, name: str, choices: tuple[str, ...]) -> str | None: ...
+    def date(self, name: str) -> dt.date | None: ...
+
+
+def read_task_filters(args: FilterArgs, user: User, *, own_unit_first: bool) -> TaskFilters:
+    """GET /tasks's filters, the same names on the pages and in the API. A unit user's lists with a role (or,
+    on pages, `own_unit_first`, with no unit) are about their own unit."""
+    filters = TaskFilters(
+        status=args.choice("status", STATUSES),
+        unit_id=args.integer("unit_id"),
+        role=args.choice("role", FILTER_ROLES),
+        due_soon=args.boolean("due_soon"),
+        q=args.text("q"),
+        deadline_from=args.date("deadline_from"),
+        deadline_to=args.date("deadline_to"),
+        directive_id=args.integer("directive_id"),
+    )
+    if own_unit_first:
+        if user.is_unit_user and (filters.unit_id is None or filters.role):
+            filters.unit_id = user.unit_id
+    elif filters.role and filters.unit_id is None:
+        filters.unit_id = user.unit_id
+    return filters
 
 
 def due_soon_until(today: dt.date, working_days: int) -> dt.date:
@@ -239,8 +274,11 @@ def _deadline_order(filters: TaskFilters) -> tuple[sa.ColumnElement, ...]:
     return (Task.effective_deadline.is_(None), Task.effective_deadline, Task.id)
 
 
-def period_clause(date_from: dt.date | None, date_to: dt.date | None) -> sa.ColumnElement[bool]:
-    """Tasks whose effective deadline or completion date falls within [date_from, date_to]."""
+def period_clause(
+    date_from: dt.date | None, date_to: dt.date | None, columns: StatusColumns = TASK_COLUMNS
+) -> sa.ColumnElement[bool]:
+    """The statistics' period rule: what has its effective deadline or its completion date within
+    [date_from, date_to] (either end open). Tasks by default; `columns` of occurrences for their periods."""
 
     def within(column: sa.ColumnElement[dt.date]) -> sa.ColumnElement[bool]:
         conditions = [column.is_not(None)]
@@ -252,7 +290,7 @@ def period_clause(date_from: dt.date | None, date_to: dt.date | None) -> sa.Colu
 
     if date_from is None and date_to is None:
         return sa.true()
-    return sa.or_(within(Task.effective_deadline), within(Task.completed_on))
+    return sa.or_(within(columns.deadline), within(columns.completed_on))
 
 
 def unit_stats(
@@ -546,19 +584,7 @@ def occurrence_counts_query(today: dt.date, date_from: dt.date | None, date_to: 
     how many were extended. Only occurrences that have begun count; the period filter applies to each
     occurrence's effective deadline or completion date, as it does to tasks."""
 
-    def within(column: ColumnElement[dt.date]) -> ColumnElement[bool]:
-        conditions = [column.is_not(None)]
-        if date_from:
-            conditions.append(column >= date_from)
-        if date_to:
-            conditions.append(column <= date_to)
-        return sa.and_(*conditions)
-
-    period = (
-        sa.true()
-        if date_from is None and date_to is None
-        else sa.or_(within(TaskOccurrence.effective_deadline), within(TaskOccurrence.completed_on))
-    )
+    period = period_clause(date_from, date_to, OCCURRENCE_COLUMNS)
     return (
         sa.select(
             Task.lead_unit_id.label("unit_id"),

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +33,7 @@ from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import form_version, options, show_errors
+from kpi_tasks.forms import PageArgs, form_version, options, show_errors
 from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.tasks import lifecycle
 from kpi_tasks.tasks.forms import (
@@ -77,6 +76,7 @@ from kpi_tasks.tasks.queries import (
     occurrence_flags,
     occurrence_rows_query,
     progress_updates,
+    read_task_filters,
     task_directions,
     task_extension_requests,
     task_flags,
@@ -93,8 +93,6 @@ from kpi_tasks.tasks.services import (
     give_direction,
     update_task,
 )
-from kpi_tasks.tasks.status import STATUSES
-from kpi_tasks.text import parse_user_date
 from kpi_tasks.units.services import list_units
 
 bp = Blueprint("tasks", __name__)
@@ -105,35 +103,10 @@ def _due_soon_days() -> int:
     return current_app.config["DUE_SOON_WORKING_DAYS"]
 
 
-def _filters_from_args() -> TaskFilters:
-    args = request.args
-
-    def date_arg(name: str) -> dt.date | None:
-        try:
-            return parse_user_date(args[name]) if args.get(name) else None
-        except ValueError:
-            flash(f"Ngày “{args[name]}” không đúng dạng dd/mm/yyyy; bộ lọc này được bỏ qua.", "warning")
-            return None
-
-    unit_id = args.get("unit_id", type=int)
-    role = args.get("role") if args.get("role") in ("lead", "coordinating") else None
-    if current_user.is_unit_user and (unit_id is None or role):
-        unit_id = current_user.unit_id
-    return TaskFilters(
-        status=args.get("status") if args.get("status") in STATUSES else None,
-        unit_id=unit_id,
-        role=role,
-        due_soon=args.get("due_soon") == "1",
-        q=args.get("q") or None,
-        deadline_from=date_arg("deadline_from"),
-        deadline_to=date_arg("deadline_to"),
-    )
-
-
 @bp.get("/tasks/")
 @login_required
 def index() -> str:
-    filters = _filters_from_args()
+    filters = read_task_filters(PageArgs(request.args), current_user, own_unit_first=True)
     page = paginate_rows(
         task_rows_query(current_user, filters, today(), _due_soon_days()),
         request.args.get("page", 1, type=int),
