@@ -147,8 +147,8 @@ def child(file: Path, database_url: str, once: bool = False) -> None:
 
 def time_lists(app) -> dict[str, float]:
     """Seconds of the office's pages over the imported year, through the test client (whole request)."""
-    from kpi_tasks.accounts.services import create_user
     from kpi_tasks.extensions import db
+    from kpi_tasks.users.services import create_user
 
     create_user("bench.office", "office", "bench-cau-tre-qua-song")
     db.session.commit()

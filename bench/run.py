@@ -49,7 +49,8 @@ from kpi_tasks import create_app  # noqa: E402
 from kpi_tasks.accounts.models import User  # noqa: E402
 from kpi_tasks.accounts.services import create_token  # noqa: E402
 from kpi_tasks.extensions import db  # noqa: E402
-from kpi_tasks.jobs import OK, run_job  # noqa: E402
+from kpi_tasks.jobs.models import OK  # noqa: E402
+from kpi_tasks.jobs.services import run_job  # noqa: E402
 from kpi_tasks.tasks.models import Task  # noqa: E402
 from kpi_tasks.tasks.status import OVERDUE, status_predicate  # noqa: E402
 from kpi_tasks.tasks.views import PER_PAGE as TASKS_PER_PAGE  # noqa: E402

@@ -12,14 +12,7 @@ from flask.cli import with_appcontext
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.roles import ROLES
-from kpi_tasks.accounts.services import (
-    create_token,
-    create_user,
-    get_user_by_username,
-    live_tokens,
-    revoke_token,
-    revoke_tokens,
-)
+from kpi_tasks.accounts.services import create_token, get_user_by_username, live_tokens, revoke_token, revoke_tokens
 from kpi_tasks.backup import backup_database, restore_database
 from kpi_tasks.clock import now
 from kpi_tasks.demo.seed import DEMO_PASSWORD, demo_loaded, demo_logins, seed_demo
@@ -27,9 +20,10 @@ from kpi_tasks.dossiers.commands import import_dossiers_command
 from kpi_tasks.errors import DomainError
 from kpi_tasks.extensions import db
 from kpi_tasks.intake.commands import parse_directive_command
-from kpi_tasks.notifications.commands import COMMANDS as NOTIFICATION_COMMANDS
+from kpi_tasks.jobs.commands import COMMANDS as JOB_COMMANDS
 from kpi_tasks.reports.commands import export_report_command
 from kpi_tasks.units.models import Unit
+from kpi_tasks.users.services import create_user
 
 
 @click.command("create-user")
@@ -159,6 +153,6 @@ def restore_command(backup_file: Path, yes: bool) -> None:
 def register_commands(app: Flask) -> None:
     commands = [create_user_command, create_token_command, revoke_token_command, seed_demo_command, backup_command,
                 restore_command, parse_directive_command, export_report_command, import_dossiers_command,
-                *NOTIFICATION_COMMANDS]
+                *JOB_COMMANDS]
     for command in commands:
         app.cli.add_command(command)

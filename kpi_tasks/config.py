@@ -76,7 +76,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # day of the month (moved to the next working day when it is not one). Recurring tasks written
         # "N ngày trước phiên họp thường kỳ hàng tháng" fall due N calendar days before this day.
         "MEETING_DAY": _int("KPI_TASKS_MEETING_DAY", 25),
-        # Scheduler (jobs.py): the daily scan and the reports run at this hour (Asia/Ho_Chi_Minh) ...
+        # Scheduler (jobs/): the daily scan and the reports run at this hour (Asia/Ho_Chi_Minh) ...
         "DAILY_JOBS_HOUR": _int("KPI_TASKS_DAILY_HOUR", 6),
         # ... and e-mail is delivered (and failed sends retried) every this many minutes.
         "DELIVERY_INTERVAL_MINUTES": _int("KPI_TASKS_DELIVERY_MINUTES", 10),

@@ -29,38 +29,56 @@ from werkzeug.routing import IntegerConverter, RequestRedirect
 
 from kpi_tasks import clock, input_bounds
 from kpi_tasks.accounts import permissions
-from kpi_tasks.accounts.admin_views import account_bp
-from kpi_tasks.accounts.admin_views import bp as admin_bp
 from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.queries import people_names
 from kpi_tasks.accounts.roles import ROLE_LABELS
 from kpi_tasks.accounts.sessions import SESSION_KEY, device_label, session_user
+from kpi_tasks.accounts.views import account_bp
 from kpi_tasks.accounts.views import bp as accounts_bp
-from kpi_tasks.api import bp as api_bp
+from kpi_tasks.api import api_blueprint
 from kpi_tasks.api.errors import api_error_response, is_api_request
+from kpi_tasks.attachments.api import register_api as register_attachments
 from kpi_tasks.attachments.views import bp as attachments_bp
-from kpi_tasks.audit.services import FIELD_LABELS, display_value
+from kpi_tasks.audit.services import FIELD_LABELS, display_value, register_code_labels, register_people_names
 from kpi_tasks.calendar.views import bp as calendar_bp
-from kpi_tasks.deadlines.views import bp as deadlines_bp
+from kpi_tasks.directives.api import register_api as register_directives
+from kpi_tasks.directives.api import register_directive_tasks
+from kpi_tasks.directives.models import DIRECTIVE_KINDS
+from kpi_tasks.directives.services import IssueDateFollower, register_issue_date_follower
 from kpi_tasks.directives.views import bp as directives_bp
 from kpi_tasks.documents.views import bp as documents_bp
-from kpi_tasks.dossiers.services import apology_scan_step
+from kpi_tasks.dossiers.api import register_api as register_dossiers
+from kpi_tasks.dossiers.services import register_obligation_dependant
 from kpi_tasks.dossiers.views import bp as dossiers_bp
 from kpi_tasks.errors import ConflictError, DomainError
 from kpi_tasks.extensions import db, login_manager
 from kpi_tasks.forms import unreadable_date_arg
 from kpi_tasks.home.views import bp as home_bp
 from kpi_tasks.intake.views import bp as intake_bp
-from kpi_tasks.jobs import enable_in_app_scheduler
+from kpi_tasks.jobs.scheduler import enable_in_app_scheduler
+from kpi_tasks.jobs.views import bp as jobs_bp
+from kpi_tasks.kpis.api import register_api as register_kpis
+from kpi_tasks.kpis.services import link_targets, linked_target_ids
 from kpi_tasks.kpis.views import bp as kpis_bp
-from kpi_tasks.notifications.admin_views import bp as jobs_bp
-from kpi_tasks.notifications.services import register_scan_step
+from kpi_tasks.milestones.api import register_api as register_milestones
+from kpi_tasks.milestones.views import bp as milestones_bp
+from kpi_tasks.notifications.api import register_api as register_notifications
+from kpi_tasks.notifications.services import drop_apology_reminders
 from kpi_tasks.notifications.views import bp as notifications_bp
+from kpi_tasks.reports.api import register_api as register_reports
 from kpi_tasks.reports.views import bp as reports_bp
+from kpi_tasks.scoring.api import register_api as register_scoring
 from kpi_tasks.scoring.views import bp as scoring_bp
-from kpi_tasks.tasks.direction_views import bp as directions_bp
+from kpi_tasks.tasks.api import TargetLinks, directive_tasks_json, register_target_links
+from kpi_tasks.tasks.api import register_api as register_tasks
+from kpi_tasks.tasks.services import follow_issue_date, refuse_issue_date
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
 from kpi_tasks.tasks.views import bp as tasks_bp
 from kpi_tasks.text import format_date, format_datetime, format_number
+from kpi_tasks.units.api import register_api as register_units
+from kpi_tasks.units.models import UNIT_KIND_LABELS
+from kpi_tasks.units.views import bp as units_bp
+from kpi_tasks.users.views import bp as users_bp
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -141,14 +159,29 @@ def init_app(app: Flask) -> None:
         static_folder=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx"),
         static_url_path="/vendor/htmx",
     )
+    api_bp = api_blueprint(
+        register_units, register_directives, register_tasks, register_milestones, register_attachments, register_kpis,
+        register_scoring, register_notifications, register_reports, register_dossiers,
+    )
     for blueprint in (
-        vendor, accounts_bp, admin_bp, account_bp, home_bp, directives_bp, tasks_bp, kpis_bp, calendar_bp, scoring_bp,
-        deadlines_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp, api_bp,
-        directions_bp, documents_bp,
+        vendor, accounts_bp, users_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, milestones_bp, kpis_bp,
+        calendar_bp, scoring_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp, api_bp,
+        documents_bp,
     ):
         app.register_blueprint(blueprint)
-    # The daily scan also creates apology-letter obligations and their reminders (dossiers/).
-    register_scan_step(apology_scan_step)
+    # The audit log names the codes and the people the packages above it log.
+    register_code_labels("role", ROLE_LABELS)
+    register_code_labels("kind", UNIT_KIND_LABELS)
+    register_code_labels("directive_kind", DIRECTIVE_KINDS)
+    register_people_names(people_names)
+    # A task as the API gives it names its KPI targets.
+    register_target_links(TargetLinks(of_task=linked_target_ids, link=link_targets))
+    # A directive as the API gives it lists its tasks.
+    register_directive_tasks(directive_tasks_json)
+    # A directive's corrected date of issue moves its tasks' working-day deadlines.
+    register_issue_date_follower(IssueDateFollower(refuse=refuse_issue_date, follow=follow_issue_date))
+    # An apology-letter obligation a dossier import drops takes its reminders with it.
+    register_obligation_dependant(drop_apology_reminders)
     # Off unless SCHEDULER_IN_APP=1; the usual way is its own process, `kpi-tasks scheduler`.
     enable_in_app_scheduler(app)
 

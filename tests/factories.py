@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.services import create_token, create_user
+from kpi_tasks.accounts.services import create_token
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import create_directive
 from kpi_tasks.documents.identity import Identity, current_identity, save_identity
@@ -21,6 +21,7 @@ from kpi_tasks.tasks.models import Task
 from kpi_tasks.tasks.services import create_task
 from kpi_tasks.units.models import Unit
 from kpi_tasks.units.services import create_unit
+from kpi_tasks.users.services import create_user
 
 PASSWORD = "lua-chin-vang-dong-2026"  # passes the password policy (accounts/passwords.py)
 _counter = itertools.count(1)

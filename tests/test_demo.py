@@ -12,14 +12,14 @@ import sqlalchemy as sa
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.clock import today
-from kpi_tasks.deadlines.models import ExtensionRequest, Milestone, TaskOccurrence
 from kpi_tasks.demo.data import USERS
 from kpi_tasks.demo.seed import DEMO_PASSWORD, seed_demo
 from kpi_tasks.dossiers.models import ApologyLetter
 from kpi_tasks.dossiers.queries import repeat_offenders
 from kpi_tasks.extensions import db
+from kpi_tasks.milestones.models import Milestone
 from kpi_tasks.notifications.models import Notification
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.models import ExtensionRequest, Task, TaskOccurrence
 from kpi_tasks.tasks.status import STATUSES, status_expression
 from tests.factories import commit, login
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from flask import g
 
-from kpi_tasks.tasks.services import assign_staff, post_update
+from kpi_tasks.tasks.lifecycle import post_update
+from kpi_tasks.tasks.services import assign_staff
 from tests.factories import (
     api_headers,
     commit,
@@ -124,7 +125,7 @@ UNRESTRICTED = {
 
 def build_world():
     """Units, users of every role, a directive and two tasks, plus every area's objects."""
-    from kpi_tasks.calendar.service import record_calendar_day
+    from kpi_tasks.calendar.services import record_calendar_day
 
     lead, coord = make_unit("Phòng A", code="A"), make_unit("Phòng B", code="B")
     stranger = make_unit("Phòng C", code="C")

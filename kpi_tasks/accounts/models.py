@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -9,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kpi_tasks.accounts.roles import ROLE_LABELS, SEE_ALL_ROLES, UNIT_ROLES
 from kpi_tasks.clock import utcnow
 from kpi_tasks.extensions import db
-from kpi_tasks.units.models import Unit
+
+if TYPE_CHECKING:
+    from kpi_tasks.units.models import Unit
 
 
 class User(UserMixin, db.Model):
@@ -28,7 +31,8 @@ class User(UserMixin, db.Model):
     # chosen on the user's own "Cài đặt nhận thông báo" page (notifications/).
     email_mode: Mapped[str] = mapped_column(sa.String(10), default="digest", server_default="digest")
 
-    unit: Mapped[Unit | None] = relationship()
+    # Named, not imported: units/ sits above accounts (its pages ask the access policy here).
+    unit: Mapped[Unit | None] = relationship("Unit")
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users

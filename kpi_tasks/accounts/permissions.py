@@ -1,87 +1,29 @@
 """The one access policy: pages, the API and templates all ask these functions.
 
 Unit users see a task when their unit leads or coordinates it; staff only the tasks handed to them.
-Everything is checked on the server per object; hiding a button is only a convenience.
+Everything is checked on the server per object; hiding a button is only a convenience. The same rule as SQL, for
+lists and counts, is `tasks.queries.task_visibility_clause`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.roles import ADMIN, INTERIOR, LEADER, OFFICE, UNIT_MANAGER, UNIT_STAFF
-from kpi_tasks.directives.models import Directive
-from kpi_tasks.tasks.models import Task, task_assignees, task_coordinating_units
 
-if TYPE_CHECKING:  # notifications/ imports this module; the type is only named here
+if TYPE_CHECKING:  # every package imports this module: the types of theirs it judges are only named here
+    from kpi_tasks.directives.models import Directive
     from kpi_tasks.notifications.models import Notification
+    from kpi_tasks.tasks.models import Task
 
 TASK_MANAGER_ROLES = frozenset({ADMIN, OFFICE})
 EXTENSION_DECIDER_ROLES = frozenset({ADMIN, OFFICE, LEADER})
 CONFIDENTIAL_READER_ROLES = frozenset({ADMIN, OFFICE, LEADER})
 DIRECTION_ROLES = frozenset({ADMIN, OFFICE, LEADER})
-
-
-def unit_involvement_clause(unit_id: int) -> ColumnElement[bool]:
-    """Tasks that `unit_id` leads or coordinates.
-
-    `tasks.id IN (the tasks it leads UNION those it coordinates)`: both halves are index lookups, so a unit's
-    lists and counts read that unit's tasks (an OR with an EXISTS would be tested on every task).
-    """
-    led = sa.select(Task.id).where(Task.lead_unit_id == unit_id).correlate(None)
-    coordinated = (
-        sa.select(task_coordinating_units.c.task_id).where(task_coordinating_units.c.unit_id == unit_id).correlate(None)
-    )
-    return _IdIn(Task.id, sa.union(led, coordinated))
-
-
-class _IdIn(ColumnElement[bool]):
-    """`column IN (ids)`, spelt `column = ANY(ARRAY(ids))` on PostgreSQL.
-
-    PostgreSQL's planner (default costs) answers an IN (subquery) with a hash join over every task rather than a
-    primary-key lookup per id; the array form is an index scan on the ids alone. SQLite looks the ids up either way.
-    """
-
-    inherit_cache = True
-    type = sa.Boolean()
-    _traverse_internals: ClassVar = [("column", InternalTraversal.dp_clauseelement),
-                                     ("ids", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, column: ColumnElement[int], ids: sa.CompoundSelect) -> None:
-        self.column = column
-        self.ids = ids
-
-
-@compiles(_IdIn)
-def _compile_id_in(element: _IdIn, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.column.in_(element.ids), **kw)
-
-
-@compiles(_IdIn, "postgresql")
-def _compile_id_in_postgresql(element: _IdIn, compiler: SQLCompiler, **kw: Any) -> str:
-    ids = sa.func.array(element.ids.scalar_subquery())
-    return compiler.process(element.column == sa.any_(ids), **kw)
-
-
-def task_visibility_clause(user: User) -> ColumnElement[bool]:
-    """WHERE clause restricting a task query to what `user` may see."""
-    if user.sees_all:
-        return sa.true()
-    if user.role not in (UNIT_MANAGER, UNIT_STAFF) or user.unit_id is None:
-        return sa.false()
-    clause = unit_involvement_clause(user.unit_id)
-    if user.role == UNIT_STAFF:
-        handed_to_user = sa.exists().where(
-            task_assignees.c.task_id == Task.id, task_assignees.c.user_id == user.id
-        )
-        clause = sa.and_(clause, handed_to_user)
-    return clause
 
 
 def is_lead_unit_user(user: User, task: Task) -> bool:
@@ -166,6 +108,11 @@ def can_view_directive(user: User, directive: Directive) -> bool:
 
 
 def can_manage_units(user: User) -> bool:
+    return user.role == ADMIN
+
+
+def can_manage_users(user: User) -> bool:
+    """Create, edit, lock user accounts and reset their passwords: the admin."""
     return user.role == ADMIN
 
 

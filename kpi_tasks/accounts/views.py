@@ -20,11 +20,14 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts import throttle
-from kpi_tasks.accounts.forms import LoginForm
+from kpi_tasks.accounts.forms import LoginForm, OwnPasswordForm
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.services import authenticate
-from kpi_tasks.accounts.sessions import SESSION_KEY, end_session, end_sessions, start_session
+from kpi_tasks.accounts.services import authenticate, change_own_password, live_tokens
+from kpi_tasks.accounts.services import revoke_token as revoke_own_token
+from kpi_tasks.accounts.sessions import SESSION_KEY, end_session, end_sessions, is_current, live_sessions, start_session
+from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.forms import show_errors
 
 bp = Blueprint("accounts", __name__)
 
@@ -129,3 +132,54 @@ def _duration(seconds: int) -> str:
     if seconds < 90:
         return f"{seconds} giây"
     return f"{(seconds + 59) // 60} phút"
+
+
+# -- one's own account: password, sessions, API tokens -----------------------------------------------------
+
+account_bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@account_bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> str | Response:
+    form = OwnPasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_own_password(current_user, form.current_password.data or "", form.password.data or "",
+                                confirmation=form.password_confirm.data or "", keep_session=session.get(SESSION_KEY))
+        except ValidationError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác và mọi mã truy cập API của bạn đã hết hiệu lực.",
+                  "success")
+            return redirect(url_for("account.index"), 303)
+    return render_template("accounts/password.html", form=form)
+
+
+@account_bp.get("/")
+@login_required
+def index() -> str:
+    """One's own account: who one is, where one is signed in, and one's API tokens with their last use."""
+    return render_template("accounts/index.html", sessions=live_sessions(current_user),
+                           tokens=live_tokens(current_user), current_key=session.get(SESSION_KEY),
+                           is_current=is_current)
+
+
+@account_bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    revoke_own_token(current_user, token_id)  # CSRF is checked for every form (CSRFProtect)
+    db.session.commit()
+    flash("Đã thu hồi mã truy cập API; hệ thống dùng mã này sẽ không truy cập được nữa.", "success")
+    return redirect(url_for("account.index"), 303)
+
+
+@account_bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions() -> Response:
+    ended = end_sessions(current_user, keep_key=session.get(SESSION_KEY))
+    db.session.commit()
+    flash(f"Đã đăng xuất {ended} phiên trên các thiết bị khác." if ended else "Không có phiên nào khác.", "success")
+    return redirect(url_for("account.index"), 303)

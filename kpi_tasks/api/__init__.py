@@ -1,32 +1,36 @@
-"""The JSON API under /api/v1 (API.md): bearer tokens, the error shape, the OpenAPI document."""
+"""The JSON API under /api/v1 (API.md): bearer tokens, the error shape, the OpenAPI document.
+
+Each package adds its own operations with its `api.register_api(bp)` (web.init_app calls them all).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import Blueprint, g, request
 
 from kpi_tasks.accounts.services import user_for_token
 from kpi_tasks.api.errors import api_error_response
 from kpi_tasks.api.openapi import openapi_document
-from kpi_tasks.attachments.api import register_api as register_attachments
-from kpi_tasks.deadlines.api import register_api as register_deadlines
-from kpi_tasks.directives.api import register_api as register_directives
-from kpi_tasks.dossiers.api import register_api as register_dossiers
 from kpi_tasks.extensions import csrf
-from kpi_tasks.kpis.api import register_api as register_kpis
-from kpi_tasks.notifications.api import register_api as register_notifications
-from kpi_tasks.reports.api import register_api as register_reports
-from kpi_tasks.scoring.api import register_api as register_scoring
-from kpi_tasks.tasks.api import register_api as register_tasks
-from kpi_tasks.units.api import register_api as register_units
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-# Token-authenticated requests carry no cookie session, so CSRF does not apply to them.
-csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
 
 
-@bp.before_request
+def api_blueprint(*registrations: Callable[[Blueprint], None]) -> Blueprint:
+    """The /api/v1 blueprint of one app: token authentication, the OpenAPI document, and the operations each
+    `registrations` function adds (a package's `api.register_api`). A new one per app: a blueprint takes no
+    more routes once an app has registered it."""
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    # Token-authenticated requests carry no cookie session, so CSRF does not apply to them.
+    csrf.exempt(bp)
+    bp.before_request(_authenticate)
+    bp.add_url_rule("/openapi.json", "openapi", _openapi, methods=["GET"])
+    for register in registrations:
+        register(bp)
+    return bp
+
+
 def _authenticate() -> object:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
@@ -41,18 +45,5 @@ def _authenticate() -> object:
     return None
 
 
-@bp.get("/openapi.json", endpoint="openapi")
 def _openapi() -> dict:
     return openapi_document()
-
-
-register_units(bp)
-register_directives(bp)
-register_tasks(bp)
-register_deadlines(bp)
-register_attachments(bp)
-register_kpis(bp)
-register_scoring(bp)
-register_notifications(bp)
-register_reports(bp)
-register_dossiers(bp)

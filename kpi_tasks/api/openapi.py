@@ -276,7 +276,7 @@ SCHEMAS["NotificationPage"] = _obj(
 
 
 
-# Deadlines (kpi_tasks/deadlines/api.py) and attachments (kpi_tasks/attachments/api.py).
+# A task's periods and extensions (tasks/api.py), milestones (milestones/api.py), attachments (attachments/api.py).
 SCHEMAS["TaskInput"]["properties"].update({
     "deadline_period": _nullable({"type": "string", "description": "end of a period: 2024, 2024-Q1 or 2024-03"}),
     "lead_unit_kind": _nullable({"type": "string", "enum": list(UNIT_KINDS),

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kpi_tasks.accounts.models import User
 from kpi_tasks.clock import utcnow
 from kpi_tasks.extensions import db
+
+if TYPE_CHECKING:
+    from kpi_tasks.accounts.models import User
+    from kpi_tasks.directives.models import Directive
+    from kpi_tasks.tasks.models import Task
 
 
 class Attachment(db.Model):
@@ -34,7 +39,10 @@ class Attachment(db.Model):
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    uploaded_by: Mapped[User] = relationship()
+    uploaded_by: Mapped[User] = relationship("User")
+    # The owner, whose visibility is the file's (named, not imported: directives and tasks sit above this package).
+    directive: Mapped[Directive | None] = relationship("Directive")
+    task: Mapped[Task | None] = relationship("Task")
 
     @property
     def size_label(self) -> str:

@@ -9,13 +9,12 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session, SessionTransaction
 
-from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
     can_attach_to_directive,
     can_attach_to_update,
@@ -25,10 +24,13 @@ from kpi_tasks.accounts.permissions import (
 from kpi_tasks.attachments.filetypes import check_file, clean_name
 from kpi_tasks.attachments.models import Attachment
 from kpi_tasks.audit.services import record
-from kpi_tasks.directives.models import Directive
 from kpi_tasks.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.models import ProgressUpdate, Task
+
+if TYPE_CHECKING:  # files belong to directives and tasks, the packages above that keep them
+    from kpi_tasks.accounts.models import User
+    from kpi_tasks.directives.models import Directive
+    from kpi_tasks.tasks.models import ProgressUpdate, Task
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES_PER_UPLOAD = 10
@@ -167,9 +169,8 @@ def get_attachment_or_404(attachment_id: int, user: User) -> Attachment:
 
 def _may_view(user: User, attachment: Attachment) -> bool:
     if attachment.directive_id is not None:
-        directive = db.session.get(Directive, attachment.directive_id)
-        return directive is not None and can_view_directive(user, directive)
-    task = db.session.get(Task, attachment.task_id) if attachment.task_id is not None else None
+        return attachment.directive is not None and can_view_directive(user, attachment.directive)
+    task = attachment.task
     return task is not None and not task.directive.confidential and can_view_task(user, task)
 
 
@@ -194,11 +195,3 @@ def attachments_by_update(task: Task) -> dict[int, list[Attachment]]:
         if attachment.update_id is not None:
             grouped.setdefault(attachment.update_id, []).append(attachment)
     return grouped
-
-
-def get_update_or_404(task: Task, update_id: int) -> ProgressUpdate:
-    update = db.session.get(ProgressUpdate, update_id)
-    if update is None or update.task_id != task.id:
-        raise NotFound("Không tìm thấy lần cập nhật của nhiệm vụ này.")
-    return update
-

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kpi_tasks.accounts.models import User
 from kpi_tasks.clock import utcnow
 from kpi_tasks.extensions import db
+
+if TYPE_CHECKING:
+    from kpi_tasks.accounts.models import User
 
 
 class ChangeLine(NamedTuple):
@@ -31,7 +33,7 @@ class AuditEvent(db.Model):
     changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     note: Mapped[str | None] = mapped_column(sa.Text)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")
 
     __table_args__ = (sa.Index("ix_audit_events_entity", "entity_type", "entity_id", "at"),)
 

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.roles import ROLE_LABELS
 from kpi_tasks.audit.models import AuditEvent, ChangeLine
-from kpi_tasks.directives.models import DIRECTIVE_KINDS
 from kpi_tasks.extensions import db
-from kpi_tasks.units.models import UNIT_KIND_LABELS
+
+if TYPE_CHECKING:
+    from kpi_tasks.accounts.models import User
 
 ACTION_LABELS = {
     "create": "Tạo mới",
@@ -120,10 +120,22 @@ FIELD_LABELS = {
 # Fields whose logged values name a person: by username (a list of them) or by user id.
 _USERNAME_FIELDS = frozenset({"assignees"})
 _USER_ID_FIELDS = frozenset({"leader_id"})
-# Fields whose logged values are codes with a Vietnamese name.
-_CODE_LABELS: dict[str, dict[str, str]] = {
-    "role": ROLE_LABELS, "kind": UNIT_KIND_LABELS, "directive_kind": DIRECTIVE_KINDS,
-}
+# The audit log sits below the packages whose changes it records, so they tell it how to name what they log
+# (web.init_app wires them): the Vietnamese names of a field's codes ("role", "kind", "directive_kind"), and
+# people's full names from their usernames and ids.
+PeopleNames = Callable[[Iterable[str], Iterable[int]], Iterable[tuple[int, str, str]]]
+_CODE_LABELS: dict[str, dict[str, str]] = {}
+_people_names: list[PeopleNames] = []
+
+
+def register_code_labels(field: str, labels: dict[str, str]) -> None:
+    """Logged values of `field` are codes: show them by these names."""
+    _CODE_LABELS[field] = labels
+
+
+def register_people_names(lookup: PeopleNames) -> None:
+    """How to find people: `lookup(usernames, ids)` gives (id, username, full name) of those it knows."""
+    _people_names[:] = [lookup]
 STATE_LABELS = {
     "open": "Đang thực hiện",
     "awaiting_review": "Chờ xác nhận",
@@ -200,10 +212,7 @@ def describe_changes(events: list[AuditEvent]) -> None:
     by_username: dict[str, str] = {}
     by_id: dict[int, str] = {}
     if usernames or user_ids:
-        rows = db.session.execute(
-            sa.select(User.id, User.username, User.full_name)
-            .where(sa.or_(User.username.in_(usernames), User.id.in_(user_ids)))
-        )
+        rows = _people_names[0](usernames, user_ids) if _people_names else []
         for user_id, username, full_name in rows:
             by_username[username] = by_id[user_id] = full_name or username
     for event in events:

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from kpi_tasks.accounts.roles import ADMIN
 from kpi_tasks.calendar.models import CALENDAR_DAY_KINDS
-from kpi_tasks.calendar.service import (
+from kpi_tasks.calendar.services import (
     current_calendar,
     delete_calendar_day,
     list_calendar_days,

@@ -5,7 +5,7 @@ Vương, 30/4, 1/5, 2/9 with its extra day, the days off moved by the Government
 Saturdays it knows). Each year the Government may still announce changes the package does not carry yet,
 so the admin records extra days off and make-up working days; those win over the package.
 
-No Flask and no database here: `kpi_tasks.calendar.service.current_calendar()` builds a calendar from the
+No Flask and no database here: `kpi_tasks.calendar.services.current_calendar()` builds a calendar from the
 recorded days, `default_calendar()` serves callers that have none.
 """
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.services import PASSWORD_METHOD, create_user
+from kpi_tasks.accounts.services import PASSWORD_METHOD
 from kpi_tasks.clock import today
 from kpi_tasks.demo.data import COMMITTEE, COMMUNES, DEPARTMENTS, DIRECTIVES, IDENTITY, OTHER_UNITS, SIGNERS, USERS
 from kpi_tasks.demo.kpis import seed_kpis
@@ -19,6 +19,7 @@ from kpi_tasks.scoring.services import create_default_rule
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.tasks.services import assign_staff, create_task
 from kpi_tasks.units.services import create_unit
+from kpi_tasks.users.services import create_user
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented password of the demo accounts
 

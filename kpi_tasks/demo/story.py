@@ -16,19 +16,25 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.clock import VIETNAM
-from kpi_tasks.deadlines.models import TaskOccurrence
-from kpi_tasks.deadlines.occurrences import report_occurrence, review_occurrence
-from kpi_tasks.deadlines.services import add_milestone, create_task_group, decide_extension, request_extension
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import create_directive
 from kpi_tasks.dossiers.models import ApologyLetter, Dossier
 from kpi_tasks.dossiers.services import import_dossiers, record_apology_letter
 from kpi_tasks.extensions import db
+from kpi_tasks.milestones.services import add_milestone
 from kpi_tasks.notifications.services import scan
-from kpi_tasks.tasks.models import Task, task_assignees
-from kpi_tasks.tasks.services import create_task, post_update, review_task, withdraw_task
+from kpi_tasks.tasks.lifecycle import (
+    decide_extension,
+    post_update,
+    report_occurrence,
+    request_extension,
+    review_occurrence,
+    review_task,
+)
+from kpi_tasks.tasks.models import Task, TaskOccurrence, task_assignees
+from kpi_tasks.tasks.services import create_task, create_task_group, withdraw_task
 from kpi_tasks.units.models import Unit
 
 # The yearly plan: (title, lead unit, coordinating units). Deadlines are spread over the past months.

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from collections.abc import Callable
 
+from flask import Blueprint
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import can_attach_to_directive
 from kpi_tasks.api.input import api_user, json_fields
-from kpi_tasks.clock import today
+from kpi_tasks.attachments.api import attachment_json, one_file
+from kpi_tasks.attachments.services import attach_to_directive, directive_attachments
 from kpi_tasks.directives.models import DIRECTIVE_KINDS, Directive
 from kpi_tasks.directives.services import create_directive, get_directive_or_404, update_directive
+from kpi_tasks.errors import PermissionDenied
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.api import task_json
-from kpi_tasks.tasks.queries import TaskFilters, task_rows_query
 
 
 def directive_json(directive: Directive) -> dict:
@@ -24,6 +28,20 @@ def directive_json(directive: Directive) -> dict:
         "confidential": directive.confidential,
         "version": directive.version,
     }
+
+
+# A directive as the API gives it carries its `tasks`, which the tasks package lists (web.init_app registers
+# `tasks.api.directive_tasks_json`): this package sits below tasks and does not read them itself.
+TasksOf = Callable[[Directive, User], list[dict]]
+_tasks_of: list[TasksOf] = []
+
+
+def register_directive_tasks(tasks_of: TasksOf) -> None:
+    _tasks_of[:] = [tasks_of]
+
+
+def directive_with_tasks(directive: Directive, user: User) -> dict:
+    return {**directive_json(directive), "tasks": _tasks_of[0](directive, user) if _tasks_of else []}
 
 
 def create_directive_api() -> tuple[dict, int]:
@@ -46,13 +64,7 @@ def create_directive_api() -> tuple[dict, int]:
 
 def get_directive_api(directive_id: int) -> dict:
     user = api_user()
-    directive = get_directive_or_404(directive_id, user)
-    rows = db.session.execute(
-        task_rows_query(
-            user, TaskFilters(directive_id=directive.id), today(), current_app.config["DUE_SOON_WORKING_DAYS"]
-        )
-    ).all()
-    return {**directive_json(directive), "tasks": [task_json(row.Task, row.status, row.due_soon) for row in rows]}
+    return directive_with_tasks(get_directive_or_404(directive_id, user), user)
 
 
 def update_directive_api(directive_id: int) -> dict:
@@ -75,10 +87,29 @@ def update_directive_api(directive_id: int) -> dict:
     fields.done()
     update_directive(directive, user, expected_version=version, **values)
     db.session.commit()
-    return get_directive_api(directive.id)
+    return directive_with_tasks(directive, user)
+
+
+def upload_directive_file_api(directive_id: int) -> tuple[dict, int]:
+    user = api_user()
+    directive = get_directive_or_404(directive_id, user)
+    if not can_attach_to_directive(user, directive):  # before reading any file
+        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được đính kèm tệp vào văn bản.")
+    attachment = attach_to_directive(directive, user, [one_file()])[0]
+    db.session.commit()
+    return attachment_json(attachment), 201
+
+
+def directive_files_api(directive_id: int) -> dict:
+    directive = get_directive_or_404(directive_id, api_user())
+    return {"items": [attachment_json(a) for a in directive_attachments(directive)]}
 
 
 def register_api(bp: Blueprint) -> None:
     bp.add_url_rule("/directives", "create_directive", create_directive_api, methods=["POST"])
     bp.add_url_rule("/directives/<int:directive_id>", "directive", get_directive_api, methods=["GET"])
     bp.add_url_rule("/directives/<int:directive_id>", "update_directive", update_directive_api, methods=["PATCH"])
+    bp.add_url_rule("/directives/<int:directive_id>/attachments", "upload_directive_file", upload_directive_file_api,
+                    methods=["POST"])
+    bp.add_url_rule("/directives/<int:directive_id>/attachments", "directive_files", directive_files_api,
+                    methods=["GET"])

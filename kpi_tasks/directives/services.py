@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,13 +17,10 @@ from kpi_tasks.accounts.permissions import (
     can_view_directive,
 )
 from kpi_tasks.audit.services import record
-from kpi_tasks.calendar.service import current_calendar
-from kpi_tasks.clock import today, utcnow
+from kpi_tasks.clock import today
 from kpi_tasks.directives.models import DIRECTIVE_KINDS, Directive
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.models import Task
-from kpi_tasks.tasks.services import DEADLINE_WORKING_DAYS
 from kpi_tasks.text import fold, format_date
 from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
 
@@ -45,6 +44,24 @@ class DuplicateDirectiveError(ConflictError):
         )
         self.existing = existing
 
+
+
+@dataclass(frozen=True)
+class IssueDateFollower:
+    """What counts from a directive's date of issue (its tasks' deadlines: tasks/) and so follows a correction:
+    `refuse(directive, later_date)` may refuse a later date with the reason, `follow(directive, actor)` moves what
+    counts from the new one. Registered by web.init_app: the packages above tell this one what depends on it."""
+
+    refuse: Callable[[Directive, dt.date], str | None]
+    follow: Callable[[Directive, User], None]
+
+
+_ISSUE_DATE_FOLLOWERS: list[IssueDateFollower] = []
+
+
+def register_issue_date_follower(follower: IssueDateFollower) -> None:
+    if follower not in _ISSUE_DATE_FOLLOWERS:
+        _ISSUE_DATE_FOLLOWERS.append(follower)
 
 def number_key(number: str) -> str:
     """A number and symbol as compared for uniqueness: no spaces, no case ("999/UBND-VP" = "999/ubnd-vp ")."""
@@ -231,7 +248,9 @@ def update_directive(
     values = _checked_fields(errors, number=number, issued_on=issued_on, issuer=issuer, subject=subject,
                              signer=signer, kind=kind, parent_id=parent_id, directive_id=directive.id)
     if issued_on is not None and "issued_on" not in errors and issued_on > directive.issued_on:
-        _check_no_task_due_before(errors, directive, issued_on)
+        for follower in _ISSUE_DATE_FOLLOWERS:
+            if refusal := follower.refuse(directive, issued_on):
+                errors["issued_on"] = refusal
     if errors:
         raise ValidationError("Thông tin văn bản chưa hợp lệ.", errors)
     check_unique_number(values["number"], values["issuer"], values["issued_on"], exclude_id=directive.id)
@@ -250,45 +269,9 @@ def update_directive(
         return changes
     record(actor, "directive", directive.id, "update", changes)
     if directive.issued_on != old_issued_on:
-        _recount_working_day_deadlines(directive, actor)
+        for follower in _ISSUE_DATE_FOLLOWERS:
+            follower.follow(directive, actor)
     return changes
-
-
-def _check_no_task_due_before(errors: dict[str, str], directive: Directive, issued_on: dt.date) -> None:
-    """A task's deadline is never before its directive's issue, as when it was given: a later date of issue
-    must not leave tasks due before it (those counted in working days move with it)."""
-    early = db.session.execute(
-        sa.select(sa.func.count(), sa.func.min(Task.deadline)).where(
-            Task.directive_id == directive.id, Task.deadline < issued_on,
-            Task.deadline_kind != DEADLINE_WORKING_DAYS,
-        )
-    ).one()
-    if early[0]:
-        errors["issued_on"] = (
-            f"{early[0]} nhiệm vụ của văn bản có hạn xử lý trước ngày {format_date(issued_on)} (sớm nhất "
-            f"{format_date(early[1])}): sửa hạn của các nhiệm vụ đó trước, hoặc kiểm tra lại ngày ban hành."
-        )
-
-
-def _recount_working_day_deadlines(directive: Directive, actor: User) -> None:
-    calendar = current_calendar()
-    tasks = db.session.scalars(sa.select(Task).where(
-        Task.directive_id == directive.id, Task.deadline_kind == DEADLINE_WORKING_DAYS,
-        Task.deadline_working_days.is_not(None),
-    ).order_by(Task.id))
-    note = f"Ngày ban hành văn bản sửa thành {format_date(directive.issued_on)}."
-    for task in tasks:
-        deadline = calendar.add_working_days(directive.issued_on, task.deadline_working_days)
-        if deadline == task.deadline:
-            continue
-        changes: dict[str, Any] = {"deadline": (task.deadline, deadline)}
-        if task.effective_deadline == task.deadline:  # no extension approved: the effective deadline follows
-            changes["effective_deadline"] = (task.effective_deadline, deadline)
-            task.effective_deadline = deadline
-        task.deadline = deadline
-        task.updated_at = utcnow()
-        record(actor, "task", task.id, "update", changes, note=note)
-    db.session.flush()
 
 
 def get_directive_or_404(directive_id: int, user: User) -> Directive:

@@ -4,13 +4,14 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from kpi_tasks.accounts.permissions import can_manage_tasks
+from kpi_tasks.accounts.permissions import can_attach_to_directive, can_manage_tasks
+from kpi_tasks.attachments.forms import UploadForm
+from kpi_tasks.attachments.services import FileTooLarge, attach_to_directive, directive_attachments, read_uploads
 from kpi_tasks.audit.services import ACTION_LABELS, history
-from kpi_tasks.clock import today
 from kpi_tasks.directives.forms import DirectiveForm
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import (
@@ -24,7 +25,6 @@ from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, options, show_errors
-from kpi_tasks.tasks.queries import TaskFilters, directive_task_counts, task_rows_query
 
 bp = Blueprint("directives", __name__, url_prefix="/directives")
 T = TypeVar("T")
@@ -37,8 +37,8 @@ def index() -> str:
     # The page as every list reads it (request.args bounds integers); db.paginate's own reading does not.
     page = db.paginate(list_directives_query(current_user, q), page=request.args.get("page", 1, type=int),
                        per_page=30, error_out=False)
-    counts = directive_task_counts(current_user, [directive.id for directive in page.items], today())
-    return render_template("directives/list.html", page=page, q=q, counts=counts)
+    # Each directive's task counts come from tasks' template global `directive_task_counts`.
+    return render_template("directives/list.html", page=page, q=q)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -129,13 +129,42 @@ def _form_values(form: DirectiveForm) -> dict:
 @login_required
 def detail(directive_id: int) -> str:
     directive = get_directive_or_404(directive_id, current_user)
-    rows = db.session.execute(
-        task_rows_query(
-            current_user,
-            TaskFilters(directive_id=directive.id),
-            today(),
-            current_app.config["DUE_SOON_WORKING_DAYS"],
-        )
-    ).all()
-    return render_template("directives/detail.html", directive=directive, rows=rows,
+    # Its tasks come from tasks' template global `directive_task_rows`.
+    return render_template("directives/detail.html", directive=directive,
                            events=history("directive", directive.id), action_labels=ACTION_LABELS)
+
+
+# -- the directive's files (the office uploads) -------------------------------------------------------------
+
+
+@bp.route("/<int:directive_id>/attachments", methods=["GET", "POST"])
+@login_required
+def files(directive_id: int) -> str | Response:
+    directive = get_directive_or_404(directive_id, current_user)
+    may_upload = can_attach_to_directive(current_user, directive)
+    form = UploadForm()
+    if form.is_submitted():
+        if not may_upload:
+            abort(403)
+        if form.validate():
+            try:
+                uploads = read_uploads(form.files.data or [])
+                if not uploads:
+                    raise ValidationError("Chưa chọn tệp.", {"files": "Chọn ít nhất một tệp để tải lên."})
+                attach_to_directive(directive, current_user, uploads)
+            except (ValidationError, FileTooLarge) as error:
+                db.session.rollback()
+                show_errors(form, _on_files_field(error))
+            else:
+                db.session.commit()
+                flash(f"Đã đính kèm {len(uploads)} tệp vào văn bản.", "success")
+                return redirect(url_for("directives.files", directive_id=directive_id), 303)
+        directive = get_directive_or_404(directive_id, current_user)
+    return render_template("directives/files.html", directive=directive, files=directive_attachments(directive),
+                           form=form if may_upload else None)
+
+
+def _on_files_field(error: ValidationError | FileTooLarge) -> ValidationError:
+    """Service messages name the field `file`; the page's field is `files`."""
+    fields = {("files" if name == "file" else name): message for name, message in error.fields.items()}
+    return ValidationError(error.message, fields)

@@ -15,7 +15,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import can_import_dossiers, can_record_apology_letter, can_view_unit_dossiers
 from kpi_tasks.accounts.roles import OFFICE, UNIT_MANAGER
 from kpi_tasks.audit.services import record
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import today as clock_today
 from kpi_tasks.clock import utcnow
@@ -34,8 +34,6 @@ from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, Validati
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.models import COMPUTED, RATIO, Kpi
 from kpi_tasks.kpis.services import get_kpi_by_code, record_measurement
-from kpi_tasks.notifications.models import APOLOGY_DUE, Notification
-from kpi_tasks.notifications.services import add_notifications, escalation_threshold
 from kpi_tasks.text import format_date
 from kpi_tasks.units.models import Unit
 from kpi_tasks.validation import check_text
@@ -141,6 +139,17 @@ def apply_exported_letters() -> None:
     )
 
 
+
+# Rows of the packages above that point at an obligation, dropped with it: `drop(ids)` deletes those whose
+# obligation id is in the `ids` select. Registered by web.init_app (notifications' apology reminders).
+ObligationDependant = Callable[[sa.Select], None]
+_OBLIGATION_DEPENDANTS: list[ObligationDependant] = []
+
+
+def register_obligation_dependant(drop: ObligationDependant) -> None:
+    if drop not in _OBLIGATION_DEPENDANTS:
+        _OBLIGATION_DEPENDANTS.append(drop)
+
 def refresh_pending_obligations(today: dt.date) -> None:
     """After an import corrected dossiers: a pending obligation follows its dossier's unit and due date,
     and goes away if the corrected dossier is not late after all. Recorded letters are history: kept."""
@@ -148,9 +157,10 @@ def refresh_pending_obligations(today: dt.date) -> None:
     dossiers = Dossier.__table__
     pending = table.c.status == PENDING
     gone = sa.and_(pending, table.c.dossier_id.in_(sa.select(Dossier.id).where(sa.not_(late_predicate(today)))))
-    # Their reminders go with them: the foreign key cascades on PostgreSQL, SQLite does not enforce it.
-    db.session.execute(sa.delete(Notification.__table__).where(
-        Notification.__table__.c.apology_letter_id.in_(sa.select(table.c.id).where(gone))))
+    # What points at them goes with them (notifications' reminders): the foreign keys cascade on PostgreSQL,
+    # SQLite does not enforce them.
+    for drop in _OBLIGATION_DEPENDANTS:
+        drop(sa.select(table.c.id).where(gone))
     db.session.execute(sa.delete(table).where(gone))
     unit_of = _dossier_value(dossiers.c.unit_id)
     db.session.execute(sa.update(table).where(pending, table.c.unit_id != unit_of)
@@ -369,19 +379,10 @@ def recent_imports(limit: int = 10) -> list[DossierImport]:
 
 # ----------------------------------------------------------------------------------------- the daily scan
 
-def apology_scan_step(today: dt.date) -> dict[str, int]:
-    """The dossiers' part of `kpi-tasks scan` (registered with notifications.services.register_scan_step).
-
-    Creates the obligations of dossiers that went late since the last run, then one `apology_due`
-    notification per pending obligation past its day (linked to it, so that it names its dossier) to each
-    head of the handling unit, and to every office
-    user once it has stayed unsent more than ESCALATE_AFTER_WORKING_DAYS working days (the office hears of
-    the laggards, not of every letter a day late). Safe to run twice: obligations are unique per dossier,
-    notifications per recipient and obligation.
-    """
-    created = create_apology_obligations(today)
-    escalate_before = escalation_threshold(current_calendar(), today,
-                                           current_app.config["ESCALATE_AFTER_WORKING_DAYS"])
+def overdue_obligations(today: dt.date, escalate_before: dt.date) -> list[tuple[int, int, dt.date]]:
+    """(user id, obligation id, due day) of each pending obligation past its day, to each head of the handling
+    unit, and to every office user once it is due before `escalate_before` (the office hears of the laggards,
+    not of every letter a day late)."""
     overdue = sa.and_(ApologyLetter.status == PENDING, ApologyLetter.due_by < today)
     to_unit = (sa.select(User.id, ApologyLetter.id, ApologyLetter.due_by).select_from(ApologyLetter)
                .join(User, sa.and_(User.unit_id == ApologyLetter.unit_id, User.role == UNIT_MANAGER,
@@ -390,11 +391,4 @@ def apology_scan_step(today: dt.date) -> dict[str, int]:
     to_office = (sa.select(User.id, ApologyLetter.id, ApologyLetter.due_by).select_from(ApologyLetter)
                  .join(User, sa.and_(User.role == OFFICE, User.active.is_(True)))
                  .where(overdue, ApologyLetter.due_by < escalate_before))
-    rows = [
-        {"recipient_id": user_id, "kind": APOLOGY_DUE, "deadline": due_by, "apology_letter_id": letter_id,
-         "dedup_key": f"apology:{letter_id}:{due_by.isoformat()}:{APOLOGY_DUE}"}
-        for statement in (to_unit, to_office)
-        for user_id, letter_id, due_by in db.session.execute(statement)
-    ]
-    notified = len(add_notifications(rows))
-    return {"phiếu xin lỗi mới phải gửi": created, "nhắc gửi phiếu xin lỗi": notified}
+    return [tuple(row) for statement in (to_unit, to_office) for row in db.session.execute(statement)]

@@ -8,11 +8,12 @@ from flask_login import current_user, login_required
 
 from kpi_tasks.accounts.permissions import can_decide_extension
 from kpi_tasks.clock import today, utcnow
-from kpi_tasks.deadlines.queries import pending_extension_count, returned_occurrences
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.queries import (
     TaskFilters,
     new_task_rows_query,
+    pending_extension_count,
+    returned_occurrences,
     returned_task_rows_query,
     status_totals,
     task_rows_query,

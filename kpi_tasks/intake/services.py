@@ -9,7 +9,7 @@
    all or nothing: one invalid draft and nothing is written, with a Vietnamese message per draft.
 
 A draft's lead is a list of choices: `unit:<id>` for one unit, `kind:<kind>` for every unit of a kind
-("UBND các xã, thị trấn" → one task per commune, grouped by `deadlines.services.create_task_group`) and
+("UBND các xã, thị trấn" → one task per commune, grouped by `tasks.services.create_task_group`) and
 `kind:all` for every unit. Each chosen unit gets its own task: a task has one lead unit.
 """
 
@@ -31,7 +31,6 @@ from kpi_tasks.audit.services import record
 from kpi_tasks.calendar.recurrence import describe, rule_from_code
 from kpi_tasks.calendar.workdays import parse_period
 from kpi_tasks.clock import utcnow
-from kpi_tasks.deadlines.services import create_task_group
 from kpi_tasks.directives.models import DIRECTIVE_KINDS, Directive
 from kpi_tasks.directives.services import DuplicateDirectiveError, create_directive, find_same_number
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
@@ -48,7 +47,7 @@ from kpi_tasks.intake.unit_matching import (
     match_units,
 )
 from kpi_tasks.tasks.models import Task
-from kpi_tasks.tasks.services import create_task
+from kpi_tasks.tasks.services import create_task, create_task_group
 from kpi_tasks.units.models import UNIT_KINDS, Unit
 from kpi_tasks.units.services import list_units
 

@@ -29,7 +29,7 @@ from werkzeug.routing import BuildError
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.audit.services import record
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.clock import VIETNAM
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.mail import (
@@ -55,8 +55,8 @@ from kpi_tasks.notifications.models import (
     REPORT,
     Notification,
 )
-from kpi_tasks.notifications.reports import report_view, report_workbook
 from kpi_tasks.notifications.services import apology_letter_loads, apology_title, notification_target
+from kpi_tasks.reports.scheduled import report_view, report_workbook
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.text import format_date
 

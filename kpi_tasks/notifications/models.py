@@ -1,10 +1,9 @@
 """Notifications (thông báo, nhắc việc): one message to one user, shown in-app and e-mailed, with its
-delivery state; and the scheduled reports some of them point to."""
+delivery state."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,8 +12,8 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.clock import utcnow
 from kpi_tasks.dossiers.models import ApologyLetter
 from kpi_tasks.extensions import db
+from kpi_tasks.reports.models import ScheduledReport
 from kpi_tasks.tasks.models import Task
-from kpi_tasks.text import format_date
 
 DUE_SOON = "due_soon"
 OVERDUE = "overdue"
@@ -53,33 +52,6 @@ EMAIL_MODE_LABELS = {
     MODE_OFF: "Không nhận e-mail (chỉ xem trên hệ thống)",
 }
 
-WEEKLY = "weekly"
-MONTHLY = "monthly"
-REPORT_LABELS = {WEEKLY: "Báo cáo tuần", MONTHLY: "Báo cáo tháng"}
-
-
-class ScheduledReport(db.Model):
-    """A weekly or monthly summary, computed once for its period and kept as it was sent."""
-
-    __tablename__ = "scheduled_reports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(10))
-    # "2026-W12" for a week, "2026-03" for a month: one report per period, whatever runs it.
-    period_key: Mapped[str] = mapped_column(sa.String(20))
-    period_from: Mapped[dt.date] = mapped_column(sa.Date)
-    period_to: Mapped[dt.date] = mapped_column(sa.Date)
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-
-    __table_args__ = (sa.UniqueConstraint("kind", "period_key"),)
-
-    @property
-    def title(self) -> str:
-        label = REPORT_LABELS.get(self.kind, self.kind)
-        return f"{label} từ {format_date(self.period_from)} đến {format_date(self.period_to)}"
-
-
 class Notification(db.Model):
     __tablename__ = "notifications"
 
@@ -87,7 +59,7 @@ class Notification(db.Model):
     recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
-    # One due instance of a recurring task (deadlines/ TaskOccurrence), when the reminder is about one.
+    # One due instance of a recurring task (tasks/ TaskOccurrence), when the reminder is about one.
     occurrence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_occurrences.id", ondelete="CASCADE"))
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scheduled_reports.id", ondelete="CASCADE"))
     # The apology-letter obligation an `apology_due` reminder is about (dossiers/): its dossier's code,

@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,13 +25,12 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import can_read_notification
 from kpi_tasks.accounts.roles import OFFICE, UNIT_MANAGER
 from kpi_tasks.audit.services import record
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import utcnow
-from kpi_tasks.deadlines.occurrences import generate_all_occurrences, generation_horizon
-from kpi_tasks.deadlines.queries import open_occurrences_due_between
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.dossiers.models import ApologyLetter
+from kpi_tasks.dossiers.services import create_apology_obligations, overdue_obligations
 from kpi_tasks.errors import NotFound, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.models import (
@@ -41,10 +40,14 @@ from kpi_tasks.notifications.models import (
     EMAIL_PENDING,
     KIND_LABELS,
     OVERDUE,
+    REPORT,
     Notification,
 )
+from kpi_tasks.reports.models import ScheduledReport
+from kpi_tasks.reports.scheduled import Period, report_recipient_ids, store_report
 from kpi_tasks.tasks.models import STATE_OPEN, Task, task_assignees, task_coordinating_units
-from kpi_tasks.tasks.queries import tracked_task_clause
+from kpi_tasks.tasks.occurrences import generate_all_occurrences, generation_horizon
+from kpi_tasks.tasks.queries import open_occurrences_due_between, tracked_task_clause
 from kpi_tasks.tasks.status import STATUS_LABELS, STATUSES, counts_columns
 from kpi_tasks.text import format_date
 
@@ -100,18 +103,6 @@ class ScanResult:
         )
 
 
-# Other areas add steps to the daily scan here. The dossiers issue plugs in apology-letter obligations
-# and their `apology_due` notifications: register a callable taking today's date that creates its rows
-# (with `add_notifications`) and returns {Vietnamese label: count} for the run's summary.
-ScanStep = Callable[[dt.date], dict[str, int]]
-EXTRA_SCAN_STEPS: list[ScanStep] = []
-
-
-def register_scan_step(step: ScanStep) -> None:
-    if step not in EXTRA_SCAN_STEPS:
-        EXTRA_SCAN_STEPS.append(step)
-
-
 def scan(today: dt.date, settings: ReminderSettings | None = None) -> ScanResult:
     """Create today's due-soon and overdue notifications; safe to run any number of times, at once too.
 
@@ -147,8 +138,7 @@ def scan(today: dt.date, settings: ReminderSettings | None = None) -> ScanResult
     for kind in add_notifications(rows):
         result.created[kind] = result.created.get(kind, 0) + 1
     result.statuses = status_counts(today)
-    for step in EXTRA_SCAN_STEPS:
-        result.extra.update(step(today))
+    result.extra.update(apology_scan_step(today))
     return result
 
 
@@ -181,7 +171,7 @@ def escalation_threshold(calendar: WorkingCalendar, today: dt.date, escalate_aft
 
 def reminder_subjects(start: dt.date, end: dt.date) -> list[Subject]:
     """What is still open with its effective deadline in [start, end): one-off tasks of tracked
-    (non-confidential) directives, and the open occurrences of recurring tasks (deadlines/), each of
+    (non-confidential) directives, and the open occurrences of recurring tasks (tasks/occurrences.py), each of
     which is reminded of on its own; a recurring task itself is not (its deadline mirrors an occurrence).
     """
     query = (
@@ -500,3 +490,44 @@ def update_preferences(user: User, email_mode: str, email: str | None) -> User:
     if changes:
         record(user, "user", user.id, "notification_settings", changes)
     return user
+
+
+def produce_report(period: Period, today: dt.date) -> tuple[ScheduledReport, int]:
+    """The period's report (made now unless it exists) and its notifications; returns (report, created).
+
+    Idempotent under concurrency like the scan: the report is unique per (kind, period) and its
+    notifications per recipient.
+    """
+    report = store_report(period, today)
+    created = add_notifications([
+        {"recipient_id": user_id, "kind": REPORT, "report_id": report.id, "dedup_key": f"report:{report.id}"}
+        for user_id in report_recipient_ids(report)
+    ])
+    return report, len(created)
+
+
+def apology_scan_step(today: dt.date) -> dict[str, int]:
+    """The dossiers' part of `kpi-tasks scan`.
+
+    Creates the obligations of dossiers that went late since the last run, then one `apology_due`
+    notification per pending obligation past its day (linked to it, so that it names its dossier) to each
+    head of the handling unit, and to every office user once it has stayed unsent more than
+    ESCALATE_AFTER_WORKING_DAYS working days. Safe to run twice: obligations are unique per dossier,
+    notifications per recipient and obligation.
+    """
+    created = create_apology_obligations(today)
+    escalate_before = escalation_threshold(current_calendar(), today,
+                                           current_app.config["ESCALATE_AFTER_WORKING_DAYS"])
+    rows = [
+        {"recipient_id": user_id, "kind": APOLOGY_DUE, "deadline": due_by, "apology_letter_id": letter_id,
+         "dedup_key": f"apology:{letter_id}:{due_by.isoformat()}:{APOLOGY_DUE}"}
+        for user_id, letter_id, due_by in overdue_obligations(today, escalate_before)
+    ]
+    notified = len(add_notifications(rows))
+    return {"phiếu xin lỗi mới phải gửi": created, "nhắc gửi phiếu xin lỗi": notified}
+
+
+def drop_apology_reminders(obligation_ids: sa.Select) -> None:
+    """The reminders of obligations a dossier import drops (dossiers.services.register_obligation_dependant)."""
+    db.session.execute(sa.delete(Notification.__table__).where(
+        Notification.__table__.c.apology_letter_id.in_(obligation_ids)))

@@ -14,8 +14,7 @@ from kpi_tasks.accounts.permissions import can_view_scheduled_reports
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import Form, options, show_errors
-from kpi_tasks.notifications.models import EMAIL_MODE_LABELS, Notification, ScheduledReport
-from kpi_tasks.notifications.reports import report_view
+from kpi_tasks.notifications.models import EMAIL_MODE_LABELS, Notification
 from kpi_tasks.notifications.services import (
     BADGE_CAP,
     get_notification_or_404,
@@ -26,6 +25,8 @@ from kpi_tasks.notifications.services import (
     unread_badge_count,
     update_preferences,
 )
+from kpi_tasks.reports.models import ScheduledReport
+from kpi_tasks.reports.scheduled import report_view
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 30

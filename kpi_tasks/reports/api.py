@@ -22,9 +22,8 @@ from kpi_tasks.reports.excel import (
     write_monthly_workbook,
     write_unit_stats,
 )
-from kpi_tasks.reports.queries import MonthlyReport, ReportFilters, make_period, rank_units
-from kpi_tasks.tasks.queries import TaskFilters, unit_stats
-from kpi_tasks.tasks.status import STATUSES
+from kpi_tasks.reports.queries import MonthlyReport, make_period, rank_units, read_report_filters
+from kpi_tasks.tasks.queries import unit_stats
 
 
 def _period_fields(fields: Fields) -> tuple[dt.date | None, dt.date | None]:
@@ -39,26 +38,10 @@ def tasks_xlsx_api() -> Response:
     (rows the statistics count for that period) and `completed_from`/`completed_to`."""
     user = api_user()
     fields = query_fields()
-    period_from, period_to = _period_fields(fields)
-    filters = ReportFilters(
-        tasks=TaskFilters(
-            status=fields.choice("status", STATUSES),
-            unit_id=fields.integer("unit_id"),
-            role=fields.choice("role", ("lead", "coordinating")),
-            due_soon=fields.boolean("due_soon"),
-            q=fields.text("q"),
-            deadline_from=fields.date("deadline_from"),
-            deadline_to=fields.date("deadline_to"),
-            directive_id=fields.integer("directive_id"),
-        ),
-        period_from=period_from,
-        period_to=period_to,
-        completed_from=fields.date("completed_from"),
-        completed_to=fields.date("completed_to"),
-    )
+    filters = read_report_filters(fields, user, own_unit_first=False)
+    if filters.period_from and filters.period_to and filters.period_from > filters.period_to:
+        fields.errors["from"] = "Ngày bắt đầu kỳ phải trước ngày kết thúc."
     fields.done()
-    if filters.tasks.role and filters.tasks.unit_id is None:
-        filters.tasks.unit_id = user.unit_id
     day = today()
     due_soon_days = current_app.config["DUE_SOON_WORKING_DAYS"]
     issuer = current_identity().issuing_body

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO, Any
 
-from kpi_tasks.deadlines.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.documents.context import base_context, roman, table
 from kpi_tasks.documents.identity import Identity
 from kpi_tasks.documents.kinds import MONTHLY_REPORT
 from kpi_tasks.documents.word import DOCX_MIME, render_document
 from kpi_tasks.kpis.models import DIRECTION_SIGNS
 from kpi_tasks.reports.queries import KpiStatus, MonthlyReport
+from kpi_tasks.tasks.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.text import format_date, format_number
 from kpi_tasks.units.models import UNIT_KIND_GROUP_LABELS
 

@@ -31,7 +31,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kpi_tasks.accounts.models import User
 from kpi_tasks.clock import VIETNAM
 from kpi_tasks.clock import today as clock_today
-from kpi_tasks.deadlines.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.extensions import db
@@ -44,6 +43,7 @@ from kpi_tasks.reports.queries import (
     report_rows_query,
 )
 from kpi_tasks.spreadsheets.cells import Formula, new_cell
+from kpi_tasks.tasks.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.tasks.status import STATUS_LABELS
 from kpi_tasks.text import format_date, format_number
 from kpi_tasks.units.models import Unit

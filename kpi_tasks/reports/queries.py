@@ -16,8 +16,6 @@ from sqlalchemy.orm import aliased
 from kpi_tasks.accounts.models import User
 from kpi_tasks.calendar.workdays import period_end
 from kpi_tasks.clock import VIETNAM
-from kpi_tasks.deadlines.models import EXTENSION_PENDING, ExtensionRequest, TaskOccurrence
-from kpi_tasks.deadlines.queries import OCCURRENCE_COLUMNS, occurrence_has_begun
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.documents.identity import Identity
 from kpi_tasks.errors import ValidationError
@@ -25,8 +23,19 @@ from kpi_tasks.extensions import db
 from kpi_tasks.kpis.periods import Period
 from kpi_tasks.kpis.queries import progress
 from kpi_tasks.kpis.services import list_kpis
-from kpi_tasks.tasks.models import Task, task_coordinating_units
-from kpi_tasks.tasks.queries import TaskFilters, due_soon_until, status_totals, task_rows_query, unit_stats
+from kpi_tasks.tasks.models import EXTENSION_PENDING, ExtensionRequest, Task, TaskOccurrence, task_coordinating_units
+from kpi_tasks.tasks.queries import (
+    OCCURRENCE_COLUMNS,
+    FilterArgs,
+    TaskFilters,
+    due_soon_until,
+    occurrence_has_begun,
+    period_clause,
+    read_task_filters,
+    status_totals,
+    task_rows_query,
+    unit_stats,
+)
 from kpi_tasks.tasks.status import (
     DONE_LATE,
     DONE_ON_TIME,
@@ -120,6 +129,18 @@ def year_period(year: int) -> ReportPeriod:
     return ReportPeriod(dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
 
 
+def read_report_filters(args: FilterArgs, user: User, *, own_unit_first: bool) -> ReportFilters:
+    """The list's filters: GET /tasks's (tasks.queries.read_task_filters), plus `from`/`to` (the rows the
+    statistics count for that period) and `completed_from`/`completed_to`."""
+    return ReportFilters(
+        tasks=read_task_filters(args, user, own_unit_first=own_unit_first),
+        period_from=args.date("from"),
+        period_to=args.date("to"),
+        completed_from=args.date("completed_from"),
+        completed_to=args.date("completed_to"),
+    )
+
+
 def make_period(date_from: dt.date | None, date_to: dt.date | None, today: dt.date) -> ReportPeriod:
     """The dashboards' period: the dates chosen, else the current year. Named when it is a month or a year."""
     if date_from is None and date_to is None:
@@ -182,23 +203,6 @@ def _active_lead_unit() -> sa.ColumnElement[bool]:
     return Task.lead_unit_id.in_(sa.select(Unit.id).where(Unit.active.is_(True)))
 
 
-def _within(deadline: Any, completed_on: Any, date_from: dt.date | None,
-            date_to: dt.date | None) -> sa.ColumnElement[bool]:
-    """The statistics' period rule (tasks.queries.period_clause) on any pair of deadline/completion columns."""
-
-    def inside(column: Any) -> sa.ColumnElement[bool]:
-        conditions = [column.is_not(None)]
-        if date_from:
-            conditions.append(column >= date_from)
-        if date_to:
-            conditions.append(column <= date_to)
-        return sa.and_(*conditions)
-
-    if date_from is None and date_to is None:
-        return sa.true()
-    return sa.or_(inside(deadline), inside(completed_on))
-
-
 def _coordinating_names() -> Any:
     coordinator = aliased(Unit)
     return (
@@ -251,7 +255,7 @@ def _narrowed(query: sa.Select, filters: ReportFilters, columns: StatusColumns, 
     if filters.completed_to:
         query = query.where(columns.completed_on <= filters.completed_to)
     return query.where(
-        _within(columns.deadline, columns.completed_on, filters.period_from, filters.period_to),
+        period_clause(filters.period_from, filters.period_to, columns),
         _active_lead_unit(),
     )
 

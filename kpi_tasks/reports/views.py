@@ -4,7 +4,6 @@ and the Excel/Word downloads. Views parse input, ask the report queries, render;
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -20,11 +19,11 @@ from kpi_tasks.accounts.permissions import (
     can_view_unit_dashboard,
 )
 from kpi_tasks.clock import today
-from kpi_tasks.deadlines.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.documents.downloads import send_document
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.forms import PageArgs
 from kpi_tasks.kpis.periods import Period
 from kpi_tasks.kpis.queries import unit_overview
 from kpi_tasks.pagination import paginate_rows
@@ -48,11 +47,13 @@ from kpi_tasks.reports.queries import (
     newly_overdue_filters,
     quick_periods,
     rank_units,
+    read_report_filters,
     report_rows_query,
     trend_months,
     unit_rank,
 )
 from kpi_tasks.reports.unit_report import unit_report, write_unit_docx
+from kpi_tasks.tasks.models import EXTENSION_STATUS_LABELS
 from kpi_tasks.tasks.queries import TaskFilters, status_totals, unit_stats
 from kpi_tasks.tasks.status import (
     AWAITING_REVIEW,
@@ -62,9 +63,8 @@ from kpi_tasks.tasks.status import (
     ONGOING,
     OVERDUE,
     STATUS_LABELS,
-    STATUSES,
 )
-from kpi_tasks.text import format_number, parse_user_date
+from kpi_tasks.text import format_number
 from kpi_tasks.units.models import Unit
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -87,21 +87,10 @@ def _issuer() -> str:
     return current_identity().issuing_body
 
 
-def _date_arg(args: MultiDict, name: str) -> dt.date | None:
-    """A date typed dd/mm/yyyy or sent by a date input; a malformed one is reported and ignored."""
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return parse_user_date(raw)
-    except ValueError:
-        flash(f"Ngày “{raw}” không đúng dạng dd/mm/yyyy; bộ lọc này được bỏ qua.", "warning")
-        return None
-
-
 def _period_from_args() -> ReportPeriod:
+    args = PageArgs(request.args)
     try:
-        return make_period(_date_arg(request.args, "from"), _date_arg(request.args, "to"), today())
+        return make_period(args.date("from"), args.date("to"), today())
     except ValidationError as error:
         flash(error.message + " Đang hiển thị năm nay.", "warning")
         return make_period(None, None, today())
@@ -109,26 +98,7 @@ def _period_from_args() -> ReportPeriod:
 
 def filters_from_args(user: User, args: MultiDict) -> ReportFilters:
     """The list's filters from the query string: GET /tasks's, plus from/to and completed_from/to."""
-    unit_id = args.get("unit_id", type=int)
-    role = args.get("role") if args.get("role") in ("lead", "coordinating") else None
-    if user.is_unit_user and (unit_id is None or role):
-        unit_id = user.unit_id  # as on the task list: a unit user's lists are about their own unit
-    return ReportFilters(
-        tasks=TaskFilters(
-            status=args.get("status") if args.get("status") in STATUSES else None,
-            unit_id=unit_id,
-            role=role,
-            due_soon=args.get("due_soon") == "1",
-            q=args.get("q") or None,
-            deadline_from=_date_arg(args, "deadline_from"),
-            deadline_to=_date_arg(args, "deadline_to"),
-            directive_id=args.get("directive_id", type=int),
-        ),
-        period_from=_date_arg(args, "from"),
-        period_to=_date_arg(args, "to"),
-        completed_from=_date_arg(args, "completed_from"),
-        completed_to=_date_arg(args, "completed_to"),
-    )
+    return read_report_filters(PageArgs(args), user, own_unit_first=True)
 
 
 def list_url(period: ReportPeriod | None = None, **args: Any) -> str:

@@ -27,9 +27,6 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.permissions import task_visibility_clause
-from kpi_tasks.deadlines.models import TaskOccurrence
-from kpi_tasks.deadlines.queries import occurrence_has_begun
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring import sources
@@ -56,7 +53,8 @@ from kpi_tasks.scoring.rules import (
     number,
 )
 from kpi_tasks.tasks import status as task_status
-from kpi_tasks.tasks.models import STATE_WITHDRAWN, Task, task_coordinating_units
+from kpi_tasks.tasks.models import STATE_WITHDRAWN, Task, TaskOccurrence, task_coordinating_units
+from kpi_tasks.tasks.queries import occurrence_has_begun, task_visibility_clause
 from kpi_tasks.tasks.status import StatusColumns
 from kpi_tasks.text import fold
 from kpi_tasks.units.models import Unit
@@ -146,7 +144,7 @@ def _items(period: Period) -> sa.CTE:
 
     `deadline` is the original deadline (a task's, or the date the rule gives an occurrence), so that
     `effective_deadline > deadline` means an approved extension; `occurrence_id` is None for a task.
-    Occurrences follow `deadlines.queries`: those of a recurring task that have begun, out of statistics
+    Occurrences follow `tasks.queries`: those of a recurring task that have begun, out of statistics
     when their task is withdrawn.
     """
     withdrawn = (Task.state == STATE_WITHDRAWN).label("withdrawn")

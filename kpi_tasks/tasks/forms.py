@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from kpi_tasks.calendar.recurrence import WEEKDAY_NAMES, RecurrenceRule, rule_from_code, rule_to_code
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.forms import Form, VnDateField, options
+from kpi_tasks.validation import MAX_TEXT_LENGTH
 
 
 class TaskForm(Form):
@@ -120,3 +121,45 @@ class ReviewForm(Form):
 
 class AssignForm(Form):
     user_ids = SelectMultipleField("Giao cho chuyên viên", coerce=int, validate_choice=False)
+
+
+class DirectionForm(Form):
+    text = TextAreaField("Nội dung chỉ đạo", validators=[DataRequired("Chưa nhập nội dung ý kiến chỉ đạo."),
+                                                          Length(max=MAX_TEXT_LENGTH)])
+    # Only for the office (and admin): whose direction it records; 0 is their own.
+    given_by_id = SelectField("Ý kiến của lãnh đạo", coerce=int, default=0)
+
+
+class ExtensionRequestForm(Form):
+    new_deadline = VnDateField("Đề nghị gia hạn đến ngày", validators=[Optional()])
+    reason = TextAreaField("Lý do", validators=[Optional(), Length(max=20000)])
+    occurrence_id = HiddenField()
+
+
+class ExtensionDecisionForm(Form):
+    decision = RadioField(
+        "Ý kiến", choices=options([("approve", "Đồng ý gia hạn"), ("reject", "Không đồng ý")]),
+        validators=[DataRequired("Chưa chọn ý kiến.")],
+    )
+    note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=20000)])
+    back = HiddenField()
+
+
+class OccurrenceReportForm(Form):
+    progress_percent = IntegerField(
+        "Tiến độ (%)", validators=[Optional(), NumberRange(0, 100, "Tiến độ phải từ 0 đến 100%%.")]
+    )
+    note = TextAreaField("Nội dung báo cáo", validators=[Optional(), Length(max=20000)])
+    report_completed = BooleanField("Báo cáo đã hoàn thành kỳ này")
+    completed_on = VnDateField("Ngày hoàn thành", validators=[Optional()])
+    attachments = MultipleFileField("Tệp đính kèm (báo cáo, bản scan có chữ ký)")
+    version = HiddenField()
+
+
+class OccurrenceReviewForm(Form):
+    decision = RadioField(
+        "Ý kiến", choices=options([("approve", "Xác nhận hoàn thành"), ("return", "Trả lại, yêu cầu bổ sung")]),
+        validators=[DataRequired("Chưa chọn ý kiến.")],
+    )
+    note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=20000)])
+    version = HiddenField()

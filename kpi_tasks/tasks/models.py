@@ -17,6 +17,16 @@ STATE_AWAITING_REVIEW = "awaiting_review"
 STATE_DONE = "done"
 STATE_WITHDRAWN = "withdrawn"
 
+EXTENSION_PENDING = "pending"
+EXTENSION_APPROVED = "approved"
+EXTENSION_REJECTED = "rejected"
+EXTENSION_STATUSES = (EXTENSION_PENDING, EXTENSION_APPROVED, EXTENSION_REJECTED)
+EXTENSION_STATUS_LABELS = {
+    EXTENSION_PENDING: "Chờ quyết định",
+    EXTENSION_APPROVED: "Đồng ý gia hạn",
+    EXTENSION_REJECTED: "Không đồng ý",
+}
+
 task_coordinating_units = sa.Table(
     "task_coordinating_units",
     db.metadata,
@@ -52,9 +62,9 @@ class Task(db.Model):
     deadline_working_days: Mapped[int | None] = mapped_column()
     # "2024", "2024-Q1" or "2024-03" when the deadline was given as the end of a period (deadline = its last day).
     deadline_period: Mapped[str | None] = mapped_column(sa.String(10))
-    # A recurring duty's rule code (calendar/recurrence.py); its due instances are deadlines.TaskOccurrence rows.
+    # A recurring duty's rule code (calendar/recurrence.py); its due instances are TaskOccurrence rows.
     recurrence: Mapped[str | None] = mapped_column(sa.String(120))
-    # Set when the task is one unit's copy of an instruction given to every unit of a kind (deadlines.TaskGroup).
+    # Set when the task is one unit's copy of an instruction given to every unit of a kind (TaskGroup).
     group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_groups.id"), index=True)
     # The latest approved extension, else the original deadline; kept in the row so lists sort and
     # filter on an index instead of joining the extension history.
@@ -94,7 +104,7 @@ class Task(db.Model):
         # The list of every task, in the same order.
         sa.Index("ix_tasks_undated_last", sa.text("(effective_deadline IS NULL)"), "effective_deadline", "id",
                  "directive_id"),
-        # The recurring tasks, whose occurrences the per-unit counts add (deadlines/queries.py): found without
+        # The recurring tasks, whose occurrences the per-unit counts add (queries.py): found without
         # a pass over every task.
         sa.Index("ix_tasks_recurring", "lead_unit_id", "id", "state", "directive_id",
                  sqlite_where=sa.text("recurrence IS NOT NULL"), postgresql_where=sa.text("recurrence IS NOT NULL")),
@@ -113,7 +123,7 @@ class ProgressUpdate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
-    # Set when the update reports on one occurrence of a recurring task (deadlines.TaskOccurrence).
+    # Set when the update reports on one occurrence of a recurring task (TaskOccurrence).
     occurrence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_occurrences.id"), index=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
@@ -125,3 +135,112 @@ class ProgressUpdate(db.Model):
 
     unit: Mapped[Unit] = relationship()
     author: Mapped[User] = relationship()
+
+
+# Ý kiến chỉ đạo: a leader's direction on a task (DESIGN.md §2: leaders "see everything, comment/direct").
+# Written by a leader, or recorded by the office for the leader who gave it (the office often takes down the
+# Chairman's direction at a meeting). Never edited or deleted once posted: like the audit log, where each one is
+# also recorded, it is what was said, when, by whom. Everyone who may see the task sees its directions; the lead
+# unit finds the ones it has not answered yet on its home page.
+class TaskDirection(db.Model):
+    __tablename__ = "task_directions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
+    # Who wrote it in the system, and whose direction it is: the same leader, or the office recording a
+    # leader's direction (or its own, when it names no leader).
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    given_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    task: Mapped[Task] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    given_by: Mapped[User] = relationship(foreign_keys=[given_by_id])
+
+    __table_args__ = (sa.Index("ix_task_directions_task_id_created_at", "task_id", "created_at"),)
+
+    @property
+    def recorded_for_leader(self) -> bool:
+        """The office wrote down a leader's direction (the page says who recorded it)."""
+        return self.author_id != self.given_by_id
+
+
+class TaskGroup(db.Model):
+    """One instruction given to every unit of a kind ("UBND các xã, thị trấn"): one task per unit."""
+
+    __tablename__ = "task_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    directive_id: Mapped[int] = mapped_column(sa.ForeignKey("directives.id"), index=True)
+    unit_kind: Mapped[str] = mapped_column(sa.String(20))
+    title: Mapped[str] = mapped_column(sa.String(500))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class TaskOccurrence(db.Model):
+    """One due instance of a recurring task, with its own deadline, progress and workflow state.
+
+    `due_on` is the date the rule gives (the stable key: generation never creates the same date twice);
+    `effective_deadline` starts equal to it and moves only by an approved extension. `period_start` is the
+    first day of the period the report covers (the day after the previous due date, or the series start).
+    """
+
+    __tablename__ = "task_occurrences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
+    period_start: Mapped[dt.date] = mapped_column(sa.Date)
+    due_on: Mapped[dt.date] = mapped_column(sa.Date)
+    effective_deadline: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    state: Mapped[str] = mapped_column(sa.String(20), default=STATE_OPEN)
+    progress_percent: Mapped[int] = mapped_column(default=0)
+    completion_reported_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    completed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    review_note: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    task: Mapped[Task] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("task_id", "due_on"),
+        sa.CheckConstraint("progress_percent >= 0 AND progress_percent <= 100", name="progress_range"),
+    )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+
+class ExtensionRequest(db.Model):
+    """The lead unit asks for a later deadline; the office or a leader decides. The original stays on the task."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    # Set when the request concerns one occurrence of a recurring task.
+    occurrence_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("task_occurrences.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # The deadline in force when the request was made, so the history reads "from … to …".
+    previous_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    new_deadline: Mapped[dt.date] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(20), default=EXTENSION_PENDING, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    task: Mapped[Task] = relationship()
+    occurrence: Mapped[TaskOccurrence | None] = relationship()
+    unit: Mapped[Unit] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def status_label(self) -> str:
+        return EXTENSION_STATUS_LABELS.get(self.status, self.status)

@@ -4,19 +4,34 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.permissions import task_visibility_clause, unit_involvement_clause
-from kpi_tasks.accounts.roles import UNIT_STAFF
-from kpi_tasks.calendar.service import current_calendar
-from kpi_tasks.deadlines.models import EXTENSION_APPROVED, ExtensionRequest
-from kpi_tasks.deadlines.queries import occurrence_counts_query
+from kpi_tasks.accounts.roles import UNIT_MANAGER, UNIT_STAFF
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.models import STATE_OPEN, Task, task_assignees, task_coordinating_units
+from kpi_tasks.tasks.models import (
+    EXTENSION_APPROVED,
+    EXTENSION_PENDING,
+    STATE_OPEN,
+    STATE_WITHDRAWN,
+    ExtensionRequest,
+    ProgressUpdate,
+    Task,
+    TaskDirection,
+    TaskGroup,
+    TaskOccurrence,
+    task_assignees,
+    task_coordinating_units,
+)
 from kpi_tasks.tasks.status import (
     DONE_LATE,
     DONE_ON_TIME,
@@ -24,7 +39,9 @@ from kpi_tasks.tasks.status import (
     ONGOING,
     OVERDUE,
     STATUSES,
+    TASK_COLUMNS,
     WITHDRAWN,
+    StatusColumns,
     counts_columns,
     due_soon_predicate,
     status_expression,
@@ -32,6 +49,67 @@ from kpi_tasks.tasks.status import (
 )
 from kpi_tasks.text import fold
 from kpi_tasks.units.models import Unit
+
+HOME_LIMIT = 20
+
+
+# Who sees which task, as SQL: the policy's rule (accounts/permissions.py can_view_task) for lists and counts.
+
+
+def unit_involvement_clause(unit_id: int) -> ColumnElement[bool]:
+    """Tasks that `unit_id` leads or coordinates.
+
+    `tasks.id IN (the tasks it leads UNION those it coordinates)`: both halves are index lookups, so a unit's
+    lists and counts read that unit's tasks (an OR with an EXISTS would be tested on every task).
+    """
+    led = sa.select(Task.id).where(Task.lead_unit_id == unit_id).correlate(None)
+    coordinated = (
+        sa.select(task_coordinating_units.c.task_id).where(task_coordinating_units.c.unit_id == unit_id).correlate(None)
+    )
+    return _IdIn(Task.id, sa.union(led, coordinated))
+
+
+class _IdIn(ColumnElement[bool]):
+    """`column IN (ids)`, spelt `column = ANY(ARRAY(ids))` on PostgreSQL.
+
+    PostgreSQL's planner (default costs) answers an IN (subquery) with a hash join over every task rather than a
+    primary-key lookup per id; the array form is an index scan on the ids alone. SQLite looks the ids up either way.
+    """
+
+    inherit_cache = True
+    type = sa.Boolean()
+    _traverse_internals: ClassVar = [("column", InternalTraversal.dp_clauseelement),
+                                     ("ids", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement[int], ids: sa.CompoundSelect) -> None:
+        self.column = column
+        self.ids = ids
+
+
+@compiles(_IdIn)
+def _compile_id_in(element: _IdIn, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column.in_(element.ids), **kw)
+
+
+@compiles(_IdIn, "postgresql")
+def _compile_id_in_postgresql(element: _IdIn, compiler: SQLCompiler, **kw: Any) -> str:
+    ids = sa.func.array(element.ids.scalar_subquery())
+    return compiler.process(element.column == sa.any_(ids), **kw)
+
+
+def task_visibility_clause(user: User) -> ColumnElement[bool]:
+    """WHERE clause restricting a task query to what `user` may see."""
+    if user.sees_all:
+        return sa.true()
+    if user.role not in (UNIT_MANAGER, UNIT_STAFF) or user.unit_id is None:
+        return sa.false()
+    clause = unit_involvement_clause(user.unit_id)
+    if user.role == UNIT_STAFF:
+        handed_to_user = sa.exists().where(
+            task_assignees.c.task_id == Task.id, task_assignees.c.user_id == user.id
+        )
+        clause = sa.and_(clause, handed_to_user)
+    return clause
 
 
 @dataclass
@@ -45,6 +123,40 @@ class TaskFilters:
     deadline_to: dt.date | None = None
     directive_id: int | None = None
     group_id: int | None = None
+
+
+FILTER_ROLES = ("lead", "coordinating")
+
+
+class FilterArgs(Protocol):
+    """What reads a list's filters: a page's query string (forms.PageArgs) or the API's (api.input.Fields)."""
+
+    def text(self, name: str) -> str | None: ...
+    def integer(self, name: str) -> int | None: ...
+    def boolean(self, name: str) -> bool: ...
+    def choice(self, name: str, choices: tuple[str, ...]) -> str | None: ...
+    def date(self, name: str) -> dt.date | None: ...
+
+
+def read_task_filters(args: FilterArgs, user: User, *, own_unit_first: bool) -> TaskFilters:
+    """GET /tasks's filters, the same names on the pages and in the API. A unit user's lists with a role (or,
+    on pages, `own_unit_first`, with no unit) are about their own unit."""
+    filters = TaskFilters(
+        status=args.choice("status", STATUSES),
+        unit_id=args.integer("unit_id"),
+        role=args.choice("role", FILTER_ROLES),
+        due_soon=args.boolean("due_soon"),
+        q=args.text("q"),
+        deadline_from=args.date("deadline_from"),
+        deadline_to=args.date("deadline_to"),
+        directive_id=args.integer("directive_id"),
+    )
+    if own_unit_first:
+        if user.is_unit_user and (filters.unit_id is None or filters.role):
+            filters.unit_id = user.unit_id
+    elif filters.role and filters.unit_id is None:
+        filters.unit_id = user.unit_id
+    return filters
 
 
 def due_soon_until(today: dt.date, working_days: int) -> dt.date:
@@ -162,8 +274,11 @@ def _deadline_order(filters: TaskFilters) -> tuple[sa.ColumnElement, ...]:
     return (Task.effective_deadline.is_(None), Task.effective_deadline, Task.id)
 
 
-def period_clause(date_from: dt.date | None, date_to: dt.date | None) -> sa.ColumnElement[bool]:
-    """Tasks whose effective deadline or completion date falls within [date_from, date_to]."""
+def period_clause(
+    date_from: dt.date | None, date_to: dt.date | None, columns: StatusColumns = TASK_COLUMNS
+) -> sa.ColumnElement[bool]:
+    """The statistics' period rule: what has its effective deadline or its completion date within
+    [date_from, date_to] (either end open). Tasks by default; `columns` of occurrences for their periods."""
 
     def within(column: sa.ColumnElement[dt.date]) -> sa.ColumnElement[bool]:
         conditions = [column.is_not(None)]
@@ -175,7 +290,7 @@ def period_clause(date_from: dt.date | None, date_to: dt.date | None) -> sa.Colu
 
     if date_from is None and date_to is None:
         return sa.true()
-    return sa.or_(within(Task.effective_deadline), within(Task.completed_on))
+    return sa.or_(within(columns.deadline), within(columns.completed_on))
 
 
 def unit_stats(
@@ -278,3 +393,272 @@ def task_flags(task: Task, today: dt.date, due_soon_days: int) -> tuple[str, boo
         sa.select(status_expression(today), soon).where(Task.id == task.id)
     ).one()
     return row[0], bool(row[1])
+
+
+def task_directions(task_id: int) -> list[TaskDirection]:
+    """A task's directions, newest first, with their authors."""
+    return list(db.session.scalars(
+        sa.select(TaskDirection)
+        .where(TaskDirection.task_id == task_id)
+        .options(joinedload(TaskDirection.author), joinedload(TaskDirection.given_by))
+        .order_by(TaskDirection.created_at.desc(), TaskDirection.id.desc())
+    ))
+
+
+def new_directions_for_unit(user: User, limit: int = HOME_LIMIT) -> list[TaskDirection]:
+    """"Ý kiến chỉ đạo mới" on a unit user's home page: directions on tasks the user's unit leads and the
+    user may see, that the unit has not answered yet (no progress update of the lead unit posted after the
+    direction), on tasks not withdrawn; newest first, at most `limit`.
+    """
+    if user.unit_id is None:
+        return []
+    answer_after = sa.exists().where(
+        ProgressUpdate.task_id == TaskDirection.task_id,
+        ProgressUpdate.unit_id == Task.lead_unit_id,
+        ProgressUpdate.created_at > TaskDirection.created_at,
+    )
+    return list(db.session.scalars(
+        sa.select(TaskDirection)
+        .join(Task, Task.id == TaskDirection.task_id)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(
+            Task.lead_unit_id == user.unit_id,
+            Task.state != STATE_WITHDRAWN,
+            Directive.confidential.is_(False),
+            task_visibility_clause(user),
+            ~answer_after,
+        )
+        .options(joinedload(TaskDirection.task), joinedload(TaskDirection.given_by))
+        .order_by(TaskDirection.created_at.desc(), TaskDirection.id.desc())
+        .limit(limit)
+    ))
+
+
+# -- periods of recurring tasks, extension requests, groups ---------------------------------------------
+
+# An occurrence's status follows its own state and deadline; the task's withdrawal takes it out of statistics.
+OCCURRENCE_COLUMNS = StatusColumns(
+    state=TaskOccurrence.state,
+    deadline=TaskOccurrence.effective_deadline,
+    completed_on=TaskOccurrence.completed_on,
+    withdrawn=Task.state == STATE_WITHDRAWN,
+)
+
+
+def occurrence_status_expression(today: dt.date) -> ColumnElement[str]:
+    """CASE giving each occurrence's status code; the query must join Task."""
+    return status_expression(today, OCCURRENCE_COLUMNS)
+
+
+def occurrence_status_predicate(status: str, today: dt.date) -> ColumnElement[bool]:
+    return status_predicate(status, today, OCCURRENCE_COLUMNS)
+
+
+def occurrence_has_begun(today: dt.date) -> ColumnElement[bool]:
+    """Occurrences generated ahead are not yet work: one counts once its period has begun or it was reported."""
+    return sa.or_(TaskOccurrence.period_start <= today, TaskOccurrence.state != STATE_OPEN)
+
+
+def _due_soon_until(today: dt.date, working_days: int) -> dt.date:
+    return current_calendar().add_working_days(today, working_days)
+
+
+def occurrence_rows_query(task: Task, today: dt.date, due_soon_days: int) -> sa.Select:
+    """Rows of (TaskOccurrence, status, due_soon) of one task, by due date."""
+    soon = due_soon_predicate(today, _due_soon_until(today, due_soon_days), OCCURRENCE_COLUMNS)
+    return (
+        sa.select(TaskOccurrence, occurrence_status_expression(today).label("status"), soon.label("due_soon"))
+        .join(Task, Task.id == TaskOccurrence.task_id)
+        .where(TaskOccurrence.task_id == task.id)
+        .options(contains_eager(TaskOccurrence.task))
+        .order_by(TaskOccurrence.due_on)
+    )
+
+
+def current_occurrence_rows(task: Task, today: dt.date, due_soon_days: int, limit: int = 12) -> list[sa.Row]:
+    """What the task page shows: the most recent occurrences that have begun, and the next one, newest first."""
+    begun = db.session.execute(
+        occurrence_rows_query(task, today, due_soon_days)
+        .where(occurrence_has_begun(today))
+        .order_by(None)
+        .order_by(TaskOccurrence.due_on.desc())
+        .limit(limit)
+    ).all()
+    upcoming = db.session.execute(
+        occurrence_rows_query(task, today, due_soon_days).where(sa.not_(occurrence_has_begun(today))).limit(1)
+    ).all()
+    return upcoming + begun
+
+
+def returned_occurrences(user: User, unit_id: int, limit: int) -> list[TaskOccurrence]:
+    """Reporting periods of the unit's recurring tasks whose report the office sent back, not reported again."""
+    return list(db.session.scalars(
+        sa.select(TaskOccurrence)
+        .join(Task, Task.id == TaskOccurrence.task_id)
+        .where(Task.lead_unit_id == unit_id, Task.state == STATE_OPEN, TaskOccurrence.state == STATE_OPEN,
+               TaskOccurrence.review_note.is_not(None), task_visibility_clause(user))
+        .options(joinedload(TaskOccurrence.task))
+        .order_by(TaskOccurrence.effective_deadline, TaskOccurrence.id)
+        .limit(limit)
+    ))
+
+
+def occurrence_flags(occurrence: TaskOccurrence, today: dt.date, due_soon_days: int) -> tuple[str, bool]:
+    """(status, due_soon) of one occurrence, from the same SQL expressions the lists use."""
+    soon = due_soon_predicate(today, _due_soon_until(today, due_soon_days), OCCURRENCE_COLUMNS)
+    row = db.session.execute(
+        sa.select(occurrence_status_expression(today), soon)
+        .join(Task, Task.id == TaskOccurrence.task_id)
+        .where(TaskOccurrence.id == occurrence.id)
+    ).one()
+    return row[0], bool(row[1])
+
+
+def occurrence_count(task: Task) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(TaskOccurrence).where(TaskOccurrence.task_id == task.id)
+    ) or 0
+
+
+class DueOccurrence(NamedTuple):
+    task_id: int
+    occurrence_id: int
+    effective_deadline: dt.date
+    due_on: dt.date
+    lead_unit_id: int
+    title: str
+
+
+def open_occurrences_due_between(start: dt.date, end: dt.date) -> list[DueOccurrence]:
+    """Open occurrences (not reported done) whose effective deadline is within [start, end], for reminders.
+
+    Occurrences of withdrawn tasks and of confidential directives are left out; ordered by deadline.
+    """
+    rows = db.session.execute(
+        sa.select(
+            TaskOccurrence.task_id,
+            TaskOccurrence.id,
+            TaskOccurrence.effective_deadline,
+            TaskOccurrence.due_on,
+            Task.lead_unit_id,
+            Task.title,
+        )
+        .join(Task, Task.id == TaskOccurrence.task_id)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(
+            TaskOccurrence.state == STATE_OPEN,
+            Task.state != STATE_WITHDRAWN,
+            Task.recurrence.is_not(None),
+            Directive.confidential.is_(False),
+            TaskOccurrence.effective_deadline.between(start, end),
+        )
+        .order_by(TaskOccurrence.effective_deadline, TaskOccurrence.task_id, TaskOccurrence.id)
+    )
+    return [DueOccurrence(*row) for row in rows]
+
+
+# -- statistics ---------------------------------------------------------------------------------------
+
+
+def _approved_extension_exists(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return sa.exists().where(ExtensionRequest.status == EXTENSION_APPROVED, *conditions)
+
+
+def task_extended_clause() -> ColumnElement[bool]:
+    """Tasks (themselves, not an occurrence) with at least one approved extension."""
+    return _approved_extension_exists(ExtensionRequest.task_id == Task.id, ExtensionRequest.occurrence_id.is_(None))
+
+
+def occurrence_extended_clause() -> ColumnElement[bool]:
+    return _approved_extension_exists(ExtensionRequest.occurrence_id == TaskOccurrence.id)
+
+
+def extended_count_column(extended: ColumnElement[bool], withdrawn: ColumnElement[bool]) -> ColumnElement[int]:
+    """SUM of rows that were extended and still count (not withdrawn), labelled `extended`."""
+    flag = sa.case((sa.and_(extended, sa.not_(withdrawn)), 1), else_=0)
+    return sa.func.coalesce(sa.func.sum(flag), 0).label("extended")
+
+
+def occurrence_counts_query(today: dt.date, date_from: dt.date | None, date_to: dt.date | None) -> sa.Select:
+    """Per lead unit, the occurrences of recurring tasks by status (same labels as `counts_columns`) and
+    how many were extended. Only occurrences that have begun count; the period filter applies to each
+    occurrence's effective deadline or completion date, as it does to tasks."""
+
+    period = period_clause(date_from, date_to, OCCURRENCE_COLUMNS)
+    return (
+        sa.select(
+            Task.lead_unit_id.label("unit_id"),
+            *counts_columns(today, OCCURRENCE_COLUMNS),
+            extended_count_column(occurrence_extended_clause(), occurrence_status_predicate(WITHDRAWN, today)),
+        )
+        .select_from(TaskOccurrence)
+        .join(Task, Task.id == TaskOccurrence.task_id)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(
+            Directive.confidential.is_(False),
+            Task.recurrence.is_not(None),
+            occurrence_has_begun(today),
+            period,
+        )
+        .group_by(Task.lead_unit_id)
+    )
+
+
+# -- extension requests --------------------------------------------------------------------------------
+
+
+def extension_requests_query(user: User, status: str | None = None, task_id: int | None = None) -> sa.Select:
+    """Extension requests on tasks `user` may see, newest first (pending first when not filtered)."""
+    query = (
+        sa.select(ExtensionRequest)
+        .join(Task, Task.id == ExtensionRequest.task_id)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(Directive.confidential.is_(False), task_visibility_clause(user))
+        .options(
+            contains_eager(ExtensionRequest.task),
+            joinedload(ExtensionRequest.unit),
+            joinedload(ExtensionRequest.requested_by),
+            joinedload(ExtensionRequest.decided_by),
+            joinedload(ExtensionRequest.occurrence),
+        )
+    )
+    if status:
+        query = query.where(ExtensionRequest.status == status)
+    if task_id is not None:
+        query = query.where(ExtensionRequest.task_id == task_id)
+    return query.order_by(
+        (ExtensionRequest.status != EXTENSION_PENDING), ExtensionRequest.created_at.desc(), ExtensionRequest.id.desc()
+    )
+
+
+def task_extension_requests(task: Task) -> list[ExtensionRequest]:
+    return list(
+        db.session.scalars(
+            sa.select(ExtensionRequest)
+            .where(ExtensionRequest.task_id == task.id)
+            .options(joinedload(ExtensionRequest.requested_by), joinedload(ExtensionRequest.decided_by),
+                     joinedload(ExtensionRequest.occurrence))
+            .order_by(ExtensionRequest.created_at.desc(), ExtensionRequest.id.desc())
+        ).unique()
+    )
+
+
+def pending_extension_count(user: User) -> int:
+    query = extension_requests_query(user, EXTENSION_PENDING).order_by(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def task_group(group_id: int | None) -> TaskGroup | None:
+    return db.session.get(TaskGroup, group_id) if group_id else None
+
+
+def group_size(group_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.group_id == group_id)) or 0
+
+
+def progress_updates(task: Task, occurrence: TaskOccurrence | None = None) -> list[ProgressUpdate]:
+    """The reports on a task (all of them, its periods' included), or on one of its periods, newest first."""
+    query = sa.select(ProgressUpdate).where(ProgressUpdate.task_id == task.id)
+    if occurrence is not None:
+        query = query.where(ProgressUpdate.occurrence_id == occurrence.id)
+    return list(db.session.scalars(query.order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())))

@@ -4,40 +4,42 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
     can_assign_staff,
-    can_contribute,
+    can_give_direction,
     can_manage_tasks,
-    can_report_progress,
-    can_review,
     can_view_task,
 )
 from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
 from kpi_tasks.audit.services import record
 from kpi_tasks.calendar.recurrence import describe, rule_from_code, rule_to_code
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import parse_period
 from kpi_tasks.clock import today, utcnow
-from kpi_tasks.deadlines.occurrences import generate_occurrences, generation_horizon, sync_occurrences
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import (
     STATE_AWAITING_REVIEW,
-    STATE_DONE,
     STATE_OPEN,
     STATE_WITHDRAWN,
     ProgressUpdate,
     Task,
+    TaskDirection,
+    TaskGroup,
+    task_assignees,
 )
-from kpi_tasks.tasks.progress import check_report, store_report
+from kpi_tasks.tasks.occurrences import generate_occurrences, generation_horizon, sync_occurrences
 from kpi_tasks.tasks.status import status_expression
 from kpi_tasks.text import fold, format_date
-from kpi_tasks.units.models import Unit
+from kpi_tasks.units.models import UNIT_KINDS, Unit
+from kpi_tasks.units.services import list_units
 from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
 
 DEADLINE_NONE = "none"
@@ -46,6 +48,12 @@ DEADLINE_WORKING_DAYS = "working_days"
 DEADLINE_PERIOD = "period"
 DEADLINE_RECURRING = "recurring"
 MAX_WORKING_DAYS = 1000
+# How the instruction names the units of a kind in a directive.
+BULK_KIND_LABELS = {
+    "commune": "UBND các xã, thị trấn",
+    "department": "Các phòng, ban chuyên môn",
+    "other": "Các đơn vị khác",
+}
 
 
 def get_task_or_404(task_id: int, user: User) -> Task:
@@ -203,76 +211,6 @@ def update_task(
     return task
 
 
-def post_update(
-    task: Task,
-    actor: User,
-    *,
-    progress_percent: int | None,
-    note: str | None,
-    report_completed: bool = False,
-    completed_on: dt.date | None = None,
-    expected_version: int | None = None,
-) -> ProgressUpdate:
-    """A unit posts progress; the lead unit may report completion, which awaits the office's review."""
-    if not can_contribute(actor, task):
-        raise PermissionDenied("Chỉ đơn vị được giao nhiệm vụ mới được cập nhật tiến độ.")
-    check_version(task, expected_version)
-    leads = can_report_progress(actor, task)
-    if task.state != STATE_OPEN:
-        raise ConflictError(_closed_message(task))
-    errors: dict[str, str] = {}
-    note = check_text(errors, "note", note, "nội dung cập nhật", max_length=MAX_TEXT_LENGTH)
-    if report_completed and not leads:
-        errors["report_completed"] = "Chỉ đơn vị chủ trì được báo cáo hoàn thành."
-    elif report_completed and task.recurrence:
-        errors["report_completed"] = "Nhiệm vụ định kỳ được báo cáo hoàn thành theo từng kỳ báo cáo."
-    progress_percent, completed_on = check_report(
-        errors, task, leads=leads, progress_percent=progress_percent, note=note, report_completed=report_completed,
-        completed_on=completed_on, missing_note="Chưa nhập nội dung cập nhật.",
-    )
-    if errors:
-        raise ValidationError("Cập nhật tiến độ chưa hợp lệ.", errors)
-    update, changes = store_report(
-        task, task, actor, leads=leads, progress_percent=progress_percent, note=note,
-        report_completed=report_completed, completed_on=completed_on,
-    )
-    action = "report_completion" if report_completed else "progress"
-    record(actor, "task", task.id, action, changes, note=note or None)
-    return update
-
-
-def review_task(
-    task: Task, actor: User, *, decision: str, note: str | None = None, expected_version: int | None = None
-) -> Task:
-    """The office confirms a reported completion (→ done on time / late) or returns it with a note."""
-    if not can_review(actor):
-        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được xác nhận kết quả.")
-    check_version(task, expected_version)
-    errors: dict[str, str] = {}
-    note = check_text(errors, "note", note, "ý kiến", max_length=MAX_TEXT_LENGTH)
-    if decision not in ("approve", "return"):
-        errors["decision"] = "Quyết định phải là approve (xác nhận) hoặc return (trả lại)."
-    elif decision == "return" and not note:
-        errors["note"] = "Khi trả lại, cần ghi rõ lý do để đơn vị bổ sung."
-    if errors:
-        raise ValidationError("Ý kiến xác nhận chưa hợp lệ.", errors)
-    if task.state != STATE_AWAITING_REVIEW:
-        raise ConflictError("Nhiệm vụ chưa được đơn vị báo cáo hoàn thành nên chưa thể xác nhận.")
-    if decision == "approve":
-        changes = {"state": (task.state, STATE_DONE), "completed_on": (task.completed_on, task.completion_reported_on)}
-        task.state = STATE_DONE
-        task.completed_on = task.completion_reported_on
-    else:
-        changes = {"state": (task.state, STATE_OPEN)}
-        task.state = STATE_OPEN
-        task.completion_reported_on = None
-    task.review_note = note or None
-    task.updated_at = utcnow()
-    db.session.flush()
-    record(actor, "task", task.id, decision, changes, note=note or None)
-    return task
-
-
 def withdraw_task(task: Task, actor: User, *, note: str, expected_version: int | None = None) -> Task:
     if not can_manage_tasks(actor):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được thu hồi nhiệm vụ.")
@@ -305,16 +243,6 @@ def assign_staff(task: Task, actor: User, user_ids: Iterable[int]) -> Task:
     db.session.flush()
     record(actor, "task", task.id, "update", {"assignees": (before, [u.username for u in task.assignees])})
     return task
-
-
-def progress_updates(task: Task) -> list[ProgressUpdate]:
-    return list(
-        db.session.scalars(
-            sa.select(ProgressUpdate)
-            .where(ProgressUpdate.task_id == task.id)
-            .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
-        )
-    )
 
 
 def _check_units(
@@ -422,9 +350,161 @@ def _snapshot(task: Task) -> dict[str, object]:
     }
 
 
-def _closed_message(task: Task) -> str:
-    if task.state == STATE_AWAITING_REVIEW:
-        return "Nhiệm vụ đã báo cáo hoàn thành, đang chờ Văn phòng xác nhận; không thể cập nhật thêm."
-    if task.state == STATE_DONE:
-        return "Nhiệm vụ đã được xác nhận hoàn thành; không thể cập nhật thêm."
-    return "Nhiệm vụ đã bị thu hồi, không còn theo dõi."
+def give_direction(task: Task, actor: User, *, text: str | None, given_by_id: int | None = None) -> TaskDirection:
+    """Post a direction on a task the actor may see (the caller has checked that). Flushes; the caller commits.
+
+    A leader's direction is their own. The office or the admin may name the leader who gave it; without a
+    name the direction is theirs.
+    """
+    if not can_give_direction(actor):
+        raise PermissionDenied("Chỉ lãnh đạo UBND và Văn phòng HĐND và UBND được ghi ý kiến chỉ đạo.")
+    if task.state == STATE_WITHDRAWN:
+        raise ConflictError("Nhiệm vụ đã thu hồi, không ghi ý kiến chỉ đạo.")
+    errors: dict[str, str] = {}
+    text = check_text(errors, "text", text, "nội dung ý kiến chỉ đạo", required=True, max_length=MAX_TEXT_LENGTH)
+    given_by = actor
+    if given_by_id is not None and given_by_id != actor.id:
+        leader = db.session.get(User, given_by_id)
+        if actor.role == LEADER:
+            errors["given_by_id"] = "Lãnh đạo ghi ý kiến chỉ đạo của chính mình."
+        elif leader is None or leader.role != LEADER or not leader.active:
+            errors["given_by_id"] = "Chọn một lãnh đạo UBND đang hoạt động trong danh sách."
+        else:
+            given_by = leader
+    if errors:
+        raise ValidationError("Ý kiến chỉ đạo chưa hợp lệ.", errors)
+    direction = TaskDirection(task_id=task.id, author_id=actor.id, given_by_id=given_by.id, text=text)
+    db.session.add(direction)
+    db.session.flush()
+    changes = {"given_by": (None, given_by.display_name)} if given_by.id != actor.id else None
+    record(actor, "task", task.id, "direction", changes, note=text)
+    return direction
+
+
+# -- one instruction to every unit of a kind -----------------------------------------------------------------
+
+
+def create_task_group(
+    directive: Directive,
+    actor: User,
+    *,
+    unit_kind: str | None,
+    title: str,
+    coordinating_unit_ids: Iterable[int] = (),
+    **task_values: Any,
+) -> tuple[TaskGroup, list[Task]]:
+    """"Giao UBND các xã, thị trấn …": one task per active unit of `unit_kind`, each tracked on its own,
+    grouped under the instruction. All or nothing: one invalid value refuses the whole group."""
+    if not can_manage_tasks(actor):
+        raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được giao nhiệm vụ.")
+    errors: dict[str, str] = {}
+    title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
+    if unit_kind not in UNIT_KINDS:
+        errors["lead_unit_kind"] = "Loại đơn vị phải là commune (xã, thị trấn), department (phòng, ban) hoặc other."
+    units = list_units(kind=unit_kind) if unit_kind in UNIT_KINDS else []
+    if unit_kind in UNIT_KINDS and not units:
+        errors["lead_unit_kind"] = f"Chưa có đơn vị nào thuộc nhóm “{BULK_KIND_LABELS[unit_kind]}”."
+    if errors:
+        raise ValidationError("Thông tin nhiệm vụ chưa hợp lệ.", errors)
+    assert unit_kind is not None
+    group = TaskGroup(directive_id=directive.id, unit_kind=unit_kind, title=title, created_by_id=actor.id)
+    db.session.add(group)
+    db.session.flush()
+    coordinating = [int(unit_id) for unit_id in coordinating_unit_ids]
+    tasks = [
+        create_task(
+            directive,
+            actor,
+            title=title,
+            lead_unit_id=unit.id,
+            # A unit of the kind named as coordinating leads its own copy; it does not coordinate on it.
+            coordinating_unit_ids=[unit_id for unit_id in coordinating if unit_id != unit.id],
+            group_id=group.id,
+            **task_values,
+        )
+        for unit in units
+    ]
+    record(actor, "task_group", group.id, "create",
+           {"title": (None, title), "lead_unit": (None, BULK_KIND_LABELS[unit_kind]), "tasks": (None, len(tasks))})
+    return group, tasks
+
+
+def get_group_or_404(group_id: int) -> TaskGroup:
+    group = db.session.get(TaskGroup, group_id)
+    if group is None:
+        raise NotFound("Không tìm thấy nhóm nhiệm vụ.")
+    return group
+
+
+def get_update_or_404(task: Task, update_id: int) -> ProgressUpdate:
+    update = db.session.get(ProgressUpdate, update_id)
+    if update is None or update.task_id != task.id:
+        raise NotFound("Không tìm thấy lần cập nhật của nhiệm vụ này.")
+    return update
+
+
+# -- a directive's corrected date of issue (directives.services.IssueDateFollower) ---------------------------
+
+
+def refuse_issue_date(directive: Directive, issued_on: dt.date) -> str | None:
+    """A task's deadline is never before its directive's issue, as when it was given: a later date of issue
+    must not leave tasks due before it (those counted in working days move with it)."""
+    early = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(Task.deadline)).where(
+            Task.directive_id == directive.id, Task.deadline < issued_on,
+            Task.deadline_kind != DEADLINE_WORKING_DAYS,
+        )
+    ).one()
+    if not early[0]:
+        return None
+    return (
+        f"{early[0]} nhiệm vụ của văn bản có hạn xử lý trước ngày {format_date(issued_on)} (sớm nhất "
+        f"{format_date(early[1])}): sửa hạn của các nhiệm vụ đó trước, hoặc kiểm tra lại ngày ban hành."
+    )
+
+
+def follow_issue_date(directive: Directive, actor: User) -> None:
+    """The deadlines counted in working days from the directive's issue move with a corrected date (an
+    approved extension keeps its extended deadline)."""
+    calendar = current_calendar()
+    tasks = db.session.scalars(sa.select(Task).where(
+        Task.directive_id == directive.id, Task.deadline_kind == DEADLINE_WORKING_DAYS,
+        Task.deadline_working_days.is_not(None),
+    ).order_by(Task.id))
+    note = f"Ngày ban hành văn bản sửa thành {format_date(directive.issued_on)}."
+    for task in tasks:
+        deadline = calendar.add_working_days(directive.issued_on, task.deadline_working_days)
+        if deadline == task.deadline:
+            continue
+        changes: dict[str, Any] = {"deadline": (task.deadline, deadline)}
+        if task.effective_deadline == task.deadline:  # no extension approved: the effective deadline follows
+            changes["effective_deadline"] = (task.effective_deadline, deadline)
+            task.effective_deadline = deadline
+        task.deadline = deadline
+        task.updated_at = utcnow()
+        record(actor, "task", task.id, "update", changes, note=note)
+    db.session.flush()
+
+
+# -- an officer who moves (users.services.update_user) -----------------------------------------------------
+
+
+def release_assignments(user: User, actor: User | None) -> list[int]:
+    """An officer who moves to another unit (or stops being an officer) no longer answers for the open tasks
+    their former unit handed them: they leave those tasks' assignees (each task's history says so), and their
+    reminders stop. Returns the ids of those tasks."""
+    assigned = sa.select(task_assignees.c.task_id).where(task_assignees.c.user_id == user.id)
+    tasks = db.session.scalars(
+        sa.select(Task).where(Task.id.in_(assigned), Task.state.in_((STATE_OPEN, STATE_AWAITING_REVIEW)))
+        .options(selectinload(Task.assignees), selectinload(Task.coordinating_units)).order_by(Task.id)).all()
+    released = []
+    for task in tasks:
+        if user.role == UNIT_STAFF and user.unit_id in (task.lead_unit_id, *task.coordinating_unit_ids):
+            continue
+        before = [u.username for u in task.assignees]
+        task.assignees = [u for u in task.assignees if u.id != user.id]
+        record(actor, "task", task.id, "update", {"assignees": (before, [u.username for u in task.assignees])},
+               note=f"{user.full_name or user.username} chuyển công tác, thôi theo dõi nhiệm vụ.")
+        released.append(task.id)
+    db.session.flush()
+    return released

@@ -1,46 +1,101 @@
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
     can_assign_staff,
     can_contribute,
+    can_decide_extension,
+    can_give_direction,
     can_manage_tasks,
+    can_request_extension,
     can_review,
 )
-from kpi_tasks.accounts.roles import UNIT_STAFF
-from kpi_tasks.accounts.services import users_of_unit
-from kpi_tasks.attachments.services import FileTooLarge, attach_to_update, read_uploads
+from kpi_tasks.accounts.queries import active_leaders, users_of_unit
+from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
+from kpi_tasks.attachments.services import (
+    FileTooLarge,
+    attach_to_update,
+    attachments_by_update,
+    directive_attachments,
+    read_uploads,
+)
 from kpi_tasks.audit.services import ACTION_LABELS, history
+from kpi_tasks.calendar.recurrence import describe
 from kpi_tasks.clock import today
-from kpi_tasks.deadlines.panels import task_panels
-from kpi_tasks.deadlines.services import BULK_KIND_LABELS, create_task_group
+from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import form_version, options, show_errors
+from kpi_tasks.forms import PageArgs, form_version, options, show_errors
 from kpi_tasks.pagination import paginate_rows
-from kpi_tasks.tasks.forms import AssignForm, ProgressForm, ReviewForm, TaskForm
-from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_OPEN, Task
-from kpi_tasks.tasks.queries import TaskFilters, task_flags, task_rows_query
+from kpi_tasks.tasks import lifecycle
+from kpi_tasks.tasks.forms import (
+    AssignForm,
+    DirectionForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    OccurrenceReportForm,
+    ProgressForm,
+    ReviewForm,
+    TaskForm,
+)
+from kpi_tasks.tasks.lifecycle import (
+    Reportable,
+    decide_extension,
+    get_extension_request_or_404,
+    request_extension,
+)
+from kpi_tasks.tasks.models import (
+    EXTENSION_PENDING,
+    EXTENSION_STATUS_LABELS,
+    EXTENSION_STATUSES,
+    STATE_AWAITING_REVIEW,
+    STATE_OPEN,
+    STATE_WITHDRAWN,
+    ExtensionRequest,
+    Task,
+    TaskDirection,
+    TaskOccurrence,
+)
+from kpi_tasks.tasks.occurrences import get_occurrence_or_404, task_rule
+from kpi_tasks.tasks.queries import (
+    TaskFilters,
+    current_occurrence_rows,
+    directive_task_counts,
+    extension_requests_query,
+    group_size,
+    new_directions_for_unit,
+    occurrence_count,
+    occurrence_flags,
+    occurrence_rows_query,
+    progress_updates,
+    read_task_filters,
+    task_directions,
+    task_extension_requests,
+    task_flags,
+    task_group,
+    task_rows_query,
+)
 from kpi_tasks.tasks.services import (
+    BULK_KIND_LABELS,
     assign_staff,
     create_task,
+    create_task_group,
+    get_group_or_404,
     get_task_or_404,
-    post_update,
-    progress_updates,
-    review_task,
+    give_direction,
     update_task,
 )
-from kpi_tasks.tasks.status import STATUSES
-from kpi_tasks.text import parse_user_date
 from kpi_tasks.units.services import list_units
 
-bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+bp = Blueprint("tasks", __name__)
 PER_PAGE = 30
 
 
@@ -48,35 +103,10 @@ def _due_soon_days() -> int:
     return current_app.config["DUE_SOON_WORKING_DAYS"]
 
 
-def _filters_from_args() -> TaskFilters:
-    args = request.args
-
-    def date_arg(name: str) -> dt.date | None:
-        try:
-            return parse_user_date(args[name]) if args.get(name) else None
-        except ValueError:
-            flash(f"Ngày “{args[name]}” không đúng dạng dd/mm/yyyy; bộ lọc này được bỏ qua.", "warning")
-            return None
-
-    unit_id = args.get("unit_id", type=int)
-    role = args.get("role") if args.get("role") in ("lead", "coordinating") else None
-    if current_user.is_unit_user and (unit_id is None or role):
-        unit_id = current_user.unit_id
-    return TaskFilters(
-        status=args.get("status") if args.get("status") in STATUSES else None,
-        unit_id=unit_id,
-        role=role,
-        due_soon=args.get("due_soon") == "1",
-        q=args.get("q") or None,
-        deadline_from=date_arg("deadline_from"),
-        deadline_to=date_arg("deadline_to"),
-    )
-
-
-@bp.get("/")
+@bp.get("/tasks/")
 @login_required
 def index() -> str:
-    filters = _filters_from_args()
+    filters = read_task_filters(PageArgs(request.args), current_user, own_unit_first=True)
     page = paginate_rows(
         task_rows_query(current_user, filters, today(), _due_soon_days()),
         request.args.get("page", 1, type=int),
@@ -97,7 +127,7 @@ def _unit_choices(form: TaskForm) -> None:
     form.lead_unit_kind.choices = options([("", "— Không (giao cho một đơn vị) —"), *BULK_KIND_LABELS.items()])
 
 
-@bp.route("/new/<int:directive_id>", methods=["GET", "POST"])
+@bp.route("/tasks/new/<int:directive_id>", methods=["GET", "POST"])
 @login_required
 def new(directive_id: int) -> str | Response:
     if not can_manage_tasks(current_user):
@@ -136,7 +166,7 @@ def new(directive_id: int) -> str | Response:
     return render_template("tasks/form.html", form=form, directive=directive, task=None)
 
 
-@bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
+@bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(task_id: int) -> str | Response:
     task = get_task_or_404(task_id, current_user)
@@ -173,20 +203,18 @@ def edit(task_id: int) -> str | Response:
     return render_template("tasks/form.html", form=form, directive=task.directive, task=task)
 
 
-def _render_detail(task: Task, progress_form: ProgressForm | None = None,
-                   review_form: ReviewForm | None = None, **panel_overrides: object) -> str:
-    """The task page; the deadlines area's panels (and a form of theirs to show again) come in `panel_overrides`."""
+def _render_detail(task: Task, **submitted: Any) -> str:
+    """The task page. A form submitted from it and refused comes in `submitted`, shown again with its errors (the
+    progress table's, directions' and KPI targets' panels take theirs from there through their template globals)."""
     status, due_soon = task_flags(task, today(), _due_soon_days())
-    progress_form = progress_form or ProgressForm(formdata=None)
-    review_form = review_form or ReviewForm(formdata=None)
-    progress_form.version.data = str(task.version)
-    review_form.version.data = str(task.version)
+    requests = task_extension_requests(task)
     assign_form = None
     if can_assign_staff(current_user, task):
         assign_form = AssignForm(formdata=None)
         staff = [u for u in users_of_unit(current_user.unit_id) if u.role == UNIT_STAFF]
         assign_form.user_ids.choices = options((u.id, u.display_name) for u in staff)
         assign_form.user_ids.data = [u.id for u in task.assignees]
+    lifecycle = _lifecycle_forms(Reportable(task), requests, submitted)
     return render_template(
         "tasks/detail.html",
         task=task,
@@ -195,74 +223,78 @@ def _render_detail(task: Task, progress_form: ProgressForm | None = None,
         updates=progress_updates(task),
         events=history("task", task.id),
         action_labels=ACTION_LABELS,
-        progress_form=progress_form if task.state == STATE_OPEN and can_contribute(current_user, task) else None,
-        review_form=review_form if task.state == STATE_AWAITING_REVIEW and can_review(current_user) else None,
         assign_form=assign_form,
-        **task_panels(task, current_user, **panel_overrides),
+        extension_requests=requests,
+        update_attachments=attachments_by_update(task),
+        **_task_panels(task),
+        **lifecycle,
+        **submitted,
     )
 
 
-@bp.get("/<int:task_id>")
+def _task_panels(task: Task) -> dict[str, Any]:
+    """The task page's panels of its periods, group and directive's files."""
+    rule = task_rule(task)
+    group = task_group(task.group_id)
+    return {
+        "recurrence_text": describe(rule) if rule else None,
+        "occurrence_rows": current_occurrence_rows(task, today(), _due_soon_days()) if rule else [],
+        "occurrence_total": occurrence_count(task) if rule else 0,
+        "group": group,
+        "group_label": BULK_KIND_LABELS.get(group.unit_kind, group.unit_kind) if group else None,
+        "group_size": group_size(group.id) if group else 0,
+        "directive_files": directive_attachments(task.directive),
+    }
+
+
+def _lifecycle_forms(subject: Reportable, requests: list[ExtensionRequest], submitted: dict[str, Any]) -> dict:
+    """The lifecycle's forms a task's or a period's page shows (templates/tasks/_lifecycle.html), each only to
+    whom may use it now: report, review, ask for an extension, decide each pending request. A refused form in
+    `submitted` (taken out of it) replaces its blank one."""
+    user, task, item = current_user, subject.task, subject.item
+    is_open = item.state == STATE_OPEN and task.state == STATE_OPEN
+    own = subject.occurrence.id if subject.occurrence is not None else None
+    pending = any(r.status == EXTENSION_PENDING and r.occurrence_id == own for r in requests)
+    report_form_class = ProgressForm if subject.occurrence is None else OccurrenceReportForm
+    forms: dict[str, Any] = {"report_form": None, "review_form": None, "extension_form": None, "decision_forms": {}}
+    if is_open and can_contribute(user, task):
+        forms["report_form"] = submitted.pop("report_form", None) or report_form_class(formdata=None)
+    if item.state == STATE_AWAITING_REVIEW and can_review(user):
+        forms["review_form"] = submitted.pop("review_form", None) or ReviewForm(formdata=None)
+    if is_open and subject.may_ask_extension and can_request_extension(user, task) and not pending:
+        forms["extension_form"] = ExtensionRequestForm(formdata=None)
+    if can_decide_extension(user) and task.state != STATE_WITHDRAWN:
+        forms["decision_forms"] = {r.id: ExtensionDecisionForm(formdata=None) for r in requests
+                                   if r.status == EXTENSION_PENDING}
+    submitted.pop("report_form", None), submitted.pop("review_form", None)
+    forms.update({key: submitted.pop(key) for key in ("extension_form", "decision_forms") if key in submitted})
+    for name in ("report_form", "review_form"):
+        if forms[name] is not None:
+            forms[name].version.data = str(item.version)
+    if forms["extension_form"] is not None and own is not None:
+        forms["extension_form"].occurrence_id.data = str(own)
+    return forms
+
+
+@bp.get("/tasks/<int:task_id>")
 @login_required
 def detail(task_id: int) -> str:
     return _render_detail(get_task_or_404(task_id, current_user))
 
 
-@bp.post("/<int:task_id>/updates")
+@bp.post("/tasks/<int:task_id>/updates")
 @login_required
 def add_update(task_id: int) -> str | Response:
-    task = get_task_or_404(task_id, current_user)
-    form = ProgressForm()
-    if form.validate_on_submit():
-        try:
-            uploads = read_uploads(form.attachments.data or [])  # all files checked before anything is saved
-            update = post_update(
-                task,
-                current_user,
-                progress_percent=form.progress_percent.data,
-                note=form.note.data,
-                report_completed=form.report_completed.data,
-                completed_on=form.completed_on.data,
-                expected_version=form_version(form),
-            )
-            attach_to_update(update, task, current_user, uploads)
-        except (ValidationError, ConflictError, FileTooLarge) as error:
-            db.session.rollback()
-            show_errors(form, error)
-            return _render_detail(get_task_or_404(task_id, current_user), progress_form=form)
-        db.session.commit()
-        message = "Đã báo cáo hoàn thành; chờ Văn phòng xác nhận." if form.report_completed.data else (
-            "Đã cập nhật tiến độ.")
-        flash(message, "success")
-        return redirect(url_for("tasks.detail", task_id=task.id), 303)
-    return _render_detail(task, progress_form=form)
+    return _report(_subject(task_id))
 
 
-@bp.post("/<int:task_id>/review")
+@bp.post("/tasks/<int:task_id>/review")
 @login_required
 def review(task_id: int) -> str | Response:
-    task = get_task_or_404(task_id, current_user)
-    form = ReviewForm()
-    if form.validate_on_submit():
-        try:
-            review_task(
-                task,
-                current_user,
-                decision=form.decision.data or "",
-                note=form.note.data,
-                expected_version=form_version(form),
-            )
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            show_errors(form, error)
-            return _render_detail(get_task_or_404(task_id, current_user), review_form=form)
-        db.session.commit()
-        flash("Đã ghi nhận ý kiến xác nhận.", "success")
-        return redirect(url_for("tasks.detail", task_id=task.id), 303)
-    return _render_detail(task, review_form=form)
+    return _review(_subject(task_id))
 
 
-@bp.post("/<int:task_id>/assign")
+@bp.post("/tasks/<int:task_id>/assign")
 @login_required
 def assign(task_id: int) -> Response:
     task = get_task_or_404(task_id, current_user)
@@ -277,3 +309,269 @@ def assign(task_id: int) -> Response:
             db.session.commit()
             flash("Đã giao việc cho chuyên viên.", "success")
     return redirect(url_for("tasks.detail", task_id=task.id), 303)
+
+
+# Ý kiến chỉ đạo: the task page's panel (templates/tasks/_directions.html), posting one, and the unit home
+# page's list of directions not yet answered (templates/home/unit.html).
+
+
+def direction_form(user: User, form: DirectionForm | None = None) -> DirectionForm:
+    form = form or DirectionForm(formdata=None)
+    if user.role == LEADER:
+        del form.given_by_id
+    else:
+        form.given_by_id.choices = options(
+            [(0, "— Ý kiến của Văn phòng (không ghi thay lãnh đạo) —")]
+            + [(leader.id, f"{leader.display_name} ({leader.role_label})") for leader in active_leaders()]
+        )
+    return form
+
+
+@bp.app_template_global("task_direction_panel")
+def task_direction_panel(task: Task, form: DirectionForm | None = None) -> dict:
+    """What templates/tasks/_directions.html shows: the task's directions and, for those who may give one on
+    a task not withdrawn, the form (the one submitted, with its errors, when the page is shown again)."""
+    user = current_user._get_current_object()
+    may_direct = can_give_direction(user) and task.state != STATE_WITHDRAWN
+    return {"directions": task_directions(task.id), "form": direction_form(user, form) if may_direct else None}
+
+
+@bp.app_template_global("unit_new_directions")
+def unit_new_directions() -> list[TaskDirection]:
+    """The directions the current unit user's unit has not answered yet (templates/home/unit.html)."""
+    return new_directions_for_unit(current_user._get_current_object())
+
+
+@bp.post("/tasks/<int:task_id>/directions")
+@login_required
+def add_direction(task_id: int) -> str | Response:
+    task = get_task_or_404(task_id, current_user)
+    if not can_give_direction(current_user):
+        abort(403)
+    form = direction_form(current_user, DirectionForm())
+    if form.validate_on_submit():
+        given_by = form.given_by_id.data if "given_by_id" in form else None
+        try:
+            give_direction(task, current_user, text=form.text.data, given_by_id=given_by or None)
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+            return _render_detail(get_task_or_404(task_id, current_user), direction_form=form)
+        db.session.commit()
+        flash("Đã ghi ý kiến chỉ đạo.", "success")
+        return redirect(url_for("tasks.detail", task_id=task.id) + "#directions", 303)
+    return _render_detail(task, direction_form=form)
+
+
+# -- extension requests --------------------------------------------------------------------------------
+
+
+@bp.get("/extension-requests")
+@login_required
+def extension_requests() -> str:
+    status = request.args.get("status", EXTENSION_PENDING)
+    status = status if status in EXTENSION_STATUSES else None
+    page = paginate_rows(
+        extension_requests_query(current_user, status), request.args.get("page", 1, type=int), PER_PAGE
+    )
+    forms = {}
+    if can_decide_extension(current_user):
+        for row in page.items:
+            if row.ExtensionRequest.status == EXTENSION_PENDING:
+                form = ExtensionDecisionForm(formdata=None)
+                form.back.data = "list"
+                forms[row.ExtensionRequest.id] = form
+    return render_template(
+        "tasks/extension_requests.html",
+        page=page,
+        status=status,
+        status_labels=EXTENSION_STATUS_LABELS,
+        decision_forms=forms,
+    )
+
+
+@bp.post("/tasks/<int:task_id>/extension-requests")
+@login_required
+def new_extension_request(task_id: int) -> str | Response:
+    form = ExtensionRequestForm()
+    period = form.occurrence_id.data or ""
+    subject = _subject(task_id, int(period) if period.isdigit() else None)
+    if not can_request_extension(current_user, subject.task):
+        abort(403)
+    if form.validate_on_submit():
+        try:
+            request_extension(subject.task, current_user, new_deadline=form.new_deadline.data,
+                              reason=form.reason.data, occurrence=subject.occurrence)
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Đã gửi đề nghị gia hạn; chờ Văn phòng hoặc lãnh đạo UBND quyết định.", "success")
+            return redirect(_page_of(subject, "#extensions" if subject.occurrence is None else ""), 303)
+    return _render_page(subject, extension_form=form)
+
+
+@bp.post("/extension-requests/<int:request_id>/decision")
+@login_required
+def extension_decision(request_id: int) -> str | Response:
+    extension = get_extension_request_or_404(request_id, current_user)
+    if not can_decide_extension(current_user):
+        abort(403)
+    form = ExtensionDecisionForm()
+    subject = _subject(extension.task_id, extension.occurrence_id)
+    if form.validate_on_submit():
+        try:
+            decide_extension(extension, current_user, decision=form.decision.data or "", note=form.note.data)
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Đã ghi nhận ý kiến về đề nghị gia hạn.", "success")
+            if form.back.data == "list":
+                return redirect(url_for("tasks.extension_requests"), 303)
+            return redirect(_page_of(subject, "#extensions" if subject.occurrence is None else ""), 303)
+    return _render_page(subject, decision_forms={request_id: form})
+
+
+# -- occurrences of recurring tasks ------------------------------------------------------------------------
+
+
+@bp.get("/tasks/<int:task_id>/occurrences")
+@login_required
+def occurrences(task_id: int) -> str:
+    task = get_task_or_404(task_id, current_user)
+    page = paginate_rows(
+        occurrence_rows_query(task, today(), _due_soon_days()), request.args.get("page", 1, type=int), PER_PAGE
+    )
+    rule = task_rule(task)
+    return render_template("tasks/occurrences.html", task=task, page=page,
+                           recurrence_text=describe(rule) if rule else None)
+
+
+def _render_occurrence(task: Task, occurrence: TaskOccurrence, **submitted: Any) -> str:
+    status, due_soon = occurrence_flags(occurrence, today(), _due_soon_days())
+    requests = [r for r in task_extension_requests(task) if r.occurrence_id == occurrence.id]
+    return render_template(
+        "tasks/occurrence.html",
+        task=task,
+        occurrence=occurrence,
+        status=status,
+        due_soon=due_soon,
+        updates=progress_updates(task, occurrence),
+        update_attachments=attachments_by_update(task),
+        extension_requests=requests,
+        recurrence_text=describe(task_rule(task)) if task.recurrence else None,
+        **_lifecycle_forms(Reportable(task, occurrence), requests, submitted),
+    )
+
+
+@bp.get("/tasks/<int:task_id>/occurrences/<int:occurrence_id>")
+@login_required
+def occurrence(task_id: int, occurrence_id: int) -> str:
+    task = get_task_or_404(task_id, current_user)
+    return _render_occurrence(task, get_occurrence_or_404(task, occurrence_id))
+
+
+@bp.post("/tasks/<int:task_id>/occurrences/<int:occurrence_id>/updates")
+@login_required
+def occurrence_report(task_id: int, occurrence_id: int) -> str | Response:
+    return _report(_subject(task_id, occurrence_id))
+
+
+@bp.post("/tasks/<int:task_id>/occurrences/<int:occurrence_id>/review")
+@login_required
+def occurrence_review(task_id: int, occurrence_id: int) -> str | Response:
+    return _review(_subject(task_id, occurrence_id))
+
+
+# -- the lifecycle's forms, for a task and for one of its periods alike ---------------------------------------
+
+
+def _subject(task_id: int, occurrence_id: int | None = None) -> Reportable:
+    """The task (or its period) the request names, if the user may see it (404 otherwise)."""
+    task = get_task_or_404(task_id, current_user)
+    return Reportable(task, get_occurrence_or_404(task, occurrence_id) if occurrence_id is not None else None)
+
+
+def _page_of(subject: Reportable, anchor: str = "") -> str:
+    if subject.occurrence is None:
+        return url_for("tasks.detail", task_id=subject.task.id) + anchor
+    return url_for("tasks.occurrence", task_id=subject.task.id, occurrence_id=subject.occurrence.id) + anchor
+
+
+def _render_page(subject: Reportable, **submitted: Any) -> str:
+    """The subject's page again (after a refusal: reloaded, the rollback having expired what was loaded)."""
+    subject = _subject(subject.task.id, subject.occurrence.id if subject.occurrence is not None else None)
+    if subject.occurrence is None:
+        return _render_detail(subject.task, **submitted)
+    return _render_occurrence(subject.task, subject.occurrence, **submitted)
+
+
+def _report(subject: Reportable) -> str | Response:
+    form = ProgressForm() if subject.occurrence is None else OccurrenceReportForm()
+    if form.validate_on_submit():
+        try:
+            uploads = read_uploads(form.attachments.data or [])  # all files checked before anything is saved
+            update = lifecycle.report(
+                subject, current_user, progress_percent=form.progress_percent.data, note=form.note.data,
+                report_completed=form.report_completed.data, completed_on=form.completed_on.data,
+                expected_version=form_version(form),
+            )
+            attach_to_update(update, subject.task, current_user, uploads)
+        except (ValidationError, ConflictError, FileTooLarge) as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(subject.words.reported_done if form.report_completed.data else subject.words.reported, "success")
+            return redirect(_page_of(subject), 303)
+    return _render_page(subject, report_form=form)
+
+
+def _review(subject: Reportable) -> str | Response:
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            lifecycle.review(subject, current_user, decision=form.decision.data or "", note=form.note.data,
+                             expected_version=form_version(form))
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(subject.words.reviewed, "success")
+            return redirect(_page_of(subject), 303)
+    return _render_page(subject, review_form=form)
+
+
+# -- one instruction to every unit of a kind ----------------------------------------------------------------------
+
+
+@bp.get("/task-groups/<int:group_id>")
+@login_required
+def group(group_id: int) -> str:
+    task_group = get_group_or_404(group_id)
+    directive = get_directive_or_404(task_group.directive_id, current_user)
+    rows = db.session.execute(
+        task_rows_query(current_user, TaskFilters(group_id=task_group.id), today(), _due_soon_days())
+    ).all()
+    return render_template("tasks/group.html", group=task_group, directive=directive, rows=rows,
+                           group_label=BULK_KIND_LABELS.get(task_group.unit_kind, task_group.unit_kind))
+
+
+# -- what a directive's pages show of its tasks (templates/directives/) -------------------------------------------
+
+
+@bp.app_template_global("directive_task_rows")
+def directive_task_rows(directive: Directive) -> list[sa.Row]:
+    """The directive's tasks the current user may see, with their status (templates/directives/detail.html)."""
+    query = task_rows_query(current_user, TaskFilters(directive_id=directive.id), today(), _due_soon_days())
+    return db.session.execute(query).all()
+
+
+@bp.app_template_global("directive_task_counts")
+def directive_task_counts_of(directives: list[Directive]) -> dict[int, dict[str, int]]:
+    """Each listed directive's tasks the current user may see, by status (templates/directives/list.html)."""
+    return directive_task_counts(current_user, [directive.id for directive in directives], today())

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_tasks.accounts.services import (
-    authenticate,
-    change_own_password,
-    create_token,
-    create_user,
-    set_active,
-    user_for_token,
-)
+from kpi_tasks.accounts.services import authenticate, change_own_password, create_token, set_active, user_for_token
 from kpi_tasks.errors import ValidationError
+from kpi_tasks.users.services import create_user
 from tests.factories import PASSWORD, commit, csrf_token, login, make_unit, make_user
 
 

@@ -6,19 +6,12 @@ import datetime as dt
 
 import pytest
 
-from kpi_tasks.accounts.services import (
-    authenticate,
-    change_own_password,
-    create_token,
-    create_user,
-    set_user_active,
-    update_user,
-    user_for_token,
-)
+from kpi_tasks.accounts.services import authenticate, change_own_password, create_token, user_for_token
 from kpi_tasks.audit.services import history
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.tasks.services import create_task
 from kpi_tasks.units.services import create_unit, list_all_units, list_units, update_unit
+from kpi_tasks.users.services import create_user, set_user_active, update_user
 from tests.factories import PASSWORD, make_directive, make_task, make_unit, make_user
 
 
@@ -202,7 +195,8 @@ def test_units_made_by_the_admin_are_logged_and_those_of_set_up_code_are_not(app
 
 
 def test_an_officer_moved_to_another_unit_leaves_the_open_tasks_of_the_former_unit(app_ctx):
-    from kpi_tasks.tasks.services import assign_staff, post_update, review_task
+    from kpi_tasks.tasks.lifecycle import post_update, review_task
+    from kpi_tasks.tasks.services import assign_staff
 
     admin, office = make_user("admin"), make_user("office")
     former, new = make_unit("Phòng Tư pháp", code="TP"), make_unit("Phòng Nội vụ", code="NV")

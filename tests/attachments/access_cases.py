@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kpi_tasks.attachments.services import attach_to_directive, attach_to_update, read_upload
-from kpi_tasks.tasks.services import post_update
+from kpi_tasks.tasks.lifecycle import post_update
 from tests.attachments.helpers import PDF, upload
 from tests.test_permissions import MANAGES, ROLES, SEES_TASK, expect
 
@@ -13,9 +13,9 @@ UPDATE_UNIT = {"admin", "lead_manager", "lead_staff"}
 CASES = [
     ("attachments.download", "GET", "/attachments/{update_file}", None, expect(SEES_TASK, 200)),
     ("attachments.download", "GET", "/attachments/{directive_file}", None, EVERYONE),
-    ("attachments.directive_files", "GET", "/directives/{directive}/attachments", None, EVERYONE),
+    ("directives.files", "GET", "/directives/{directive}/attachments", None, EVERYONE),
     # Without a file the page comes back with the error (200); the role check comes first.
-    ("attachments.directive_files", "POST", "/directives/{directive}/attachments", {},
+    ("directives.files", "POST", "/directives/{directive}/attachments", {},
      expect(MANAGES, 200, hidden=None)),
     ("api.directive_files", "GET", "/api/v1/directives/{directive}/attachments", None, EVERYONE),
     ("api.upload_directive_file", "POST", "/api/v1/directives/{directive}/attachments", {},

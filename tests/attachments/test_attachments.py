@@ -21,8 +21,8 @@ from kpi_tasks.attachments.services import (
 )
 from kpi_tasks.errors import NotFound, PermissionDenied
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks.lifecycle import post_update
 from kpi_tasks.tasks.models import ProgressUpdate, Task
-from kpi_tasks.tasks.services import post_update
 from tests.attachments.helpers import DOCX, EXE, PDF, PNG, upload
 from tests.factories import api_headers, commit, csrf_token, login, make_directive, make_task, make_unit, make_user
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from kpi_tasks.calendar.models import CalendarDay
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.extensions import db
 from tests.factories import api_headers, commit, csrf_token, login, make_directive, make_unit, make_user
 

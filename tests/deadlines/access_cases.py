@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kpi_tasks.deadlines.models import TaskGroup
-from kpi_tasks.deadlines.occurrences import report_occurrence
-from kpi_tasks.deadlines.queries import occurrence_rows_query
-from kpi_tasks.deadlines.services import add_milestone, request_extension
 from kpi_tasks.extensions import db
+from kpi_tasks.milestones.services import add_milestone
+from kpi_tasks.tasks.lifecycle import report_occurrence, request_extension
+from kpi_tasks.tasks.models import TaskGroup
+from kpi_tasks.tasks.queries import occurrence_rows_query
 from kpi_tasks.tasks.services import assign_staff
 from tests.factories import make_task
 from tests.test_permissions import CONTRIBUTORS, MANAGES, ROLES, SEES_TASK, expect
@@ -21,25 +21,25 @@ OCC = "/tasks/{recurring}/occurrences/{occurrence}"
 MILESTONE = "/tasks/{task}/milestones/{milestone}"
 
 CASES = [
-    ("deadlines.extension_requests", "GET", "/extension-requests", None, EVERYONE),
-    ("deadlines.new_extension_request", "POST", "/tasks/{ext_task}/extension-requests",
+    ("tasks.extension_requests", "GET", "/extension-requests", None, EVERYONE),
+    ("tasks.new_extension_request", "POST", "/tasks/{ext_task}/extension-requests",
      {"new_deadline": "2026-04-30", "reason": "Chờ số liệu của các xã"}, expect(LEAD_UNIT, 303)),
-    ("deadlines.decide", "POST", "/extension-requests/{extension}/decision", {"decision": "approve"},
+    ("tasks.extension_decision", "POST", "/extension-requests/{extension}/decision", {"decision": "approve"},
      expect(DECIDERS, 303)),
-    ("deadlines.occurrences", "GET", "/tasks/{recurring}/occurrences", None, expect(SEES_TASK, 200)),
-    ("deadlines.occurrence", "GET", OCC, None, expect(SEES_TASK, 200)),
-    ("deadlines.report", "POST", OCC + "/updates",
+    ("tasks.occurrences", "GET", "/tasks/{recurring}/occurrences", None, expect(SEES_TASK, 200)),
+    ("tasks.occurrence", "GET", OCC, None, expect(SEES_TASK, 200)),
+    ("tasks.occurrence_report", "POST", OCC + "/updates",
      {"progress_percent": "50", "note": "Đã thống kê", "version": "{occurrence_version}"}, expect(CONTRIBUTORS, 303)),
-    ("deadlines.review", "POST", "/tasks/{recurring}/occurrences/{awaiting_occurrence}/review",
+    ("tasks.occurrence_review", "POST", "/tasks/{recurring}/occurrences/{awaiting_occurrence}/review",
      {"decision": "approve", "version": "{awaiting_occurrence_version}"}, expect(MANAGES, 303)),
-    ("deadlines.new_milestone", "POST", "/tasks/{task}/milestones", {"step": "Khảo sát"},
+    ("milestones.new", "POST", "/tasks/{task}/milestones", {"step": "Khảo sát"},
      expect(MILESTONE_EDITORS, 303)),
-    ("deadlines.edit_milestone", "GET", MILESTONE + "/edit", None, expect(MILESTONE_EDITORS, 200)),
-    ("deadlines.edit_milestone", "POST", MILESTONE + "/edit",
+    ("milestones.edit", "GET", MILESTONE + "/edit", None, expect(MILESTONE_EDITORS, 200)),
+    ("milestones.edit", "POST", MILESTONE + "/edit",
      {"step": "Khảo sát lại", "version": "{milestone_version}"}, expect(MILESTONE_EDITORS, 303)),
-    ("deadlines.remove_milestone", "POST", MILESTONE + "/delete", {}, expect(MILESTONE_EDITORS, 303)),
-    ("deadlines.export_milestones", "GET", "/tasks/{task}/milestones.xlsx", None, expect(SEES_TASK, 200)),
-    ("deadlines.group", "GET", "/task-groups/{group}", None, EVERYONE),
+    ("milestones.remove", "POST", MILESTONE + "/delete", {}, expect(MILESTONE_EDITORS, 303)),
+    ("milestones.export", "GET", "/tasks/{task}/milestones.xlsx", None, expect(SEES_TASK, 200)),
+    ("tasks.group", "GET", "/task-groups/{group}", None, EVERYONE),
     ("api.create_extension_request", "POST", "/api/v1/tasks/{ext_task}/extension-requests",
      {"new_deadline": "2026-04-30", "reason": "Chờ số liệu"}, expect(LEAD_UNIT, 201)),
     ("api.task_extension_requests", "GET", "/api/v1/tasks/{task}/extension-requests", None,

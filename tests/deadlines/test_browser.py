@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from kpi_tasks.attachments.models import Attachment
-from kpi_tasks.deadlines.models import TaskOccurrence
-from kpi_tasks.deadlines.services import add_milestone
 from kpi_tasks.extensions import db
+from kpi_tasks.milestones.services import add_milestone
+from kpi_tasks.tasks.models import TaskOccurrence
 from tests.attachments.helpers import PDF
 from tests.conftest import ARTIFACTS
 from tests.factories import PASSWORD, commit, make_directive, make_task, make_unit, make_user

@@ -8,11 +8,10 @@ import re
 import sqlalchemy as sa
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.deadlines.models import TaskGroup
 from kpi_tasks.demo.seed import seed_demo
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.models import Task, TaskGroup
 from kpi_tasks.units.models import Unit
 from tests.factories import api_headers, commit, csrf_token, login
 

@@ -9,13 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from kpi_tasks.audit.services import history
-from kpi_tasks.deadlines.models import TaskOccurrence
-from kpi_tasks.deadlines.queries import occurrence_flags
-from kpi_tasks.deadlines.services import decide_extension, request_extension
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.queries import unit_stats
-from kpi_tasks.tasks.services import post_update, review_task, task_status
+from kpi_tasks.tasks.lifecycle import decide_extension, post_update, request_extension, review_task
+from kpi_tasks.tasks.models import TaskOccurrence
+from kpi_tasks.tasks.queries import occurrence_flags, unit_stats
+from kpi_tasks.tasks.services import task_status
 from tests.factories import make_directive, make_task, make_unit, make_user
 
 D = dt.date

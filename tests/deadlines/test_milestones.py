@@ -10,10 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from kpi_tasks.audit.services import history
-from kpi_tasks.deadlines.excel import milestones_workbook
-from kpi_tasks.deadlines.queries import milestone_progress, task_milestones
-from kpi_tasks.deadlines.services import add_milestone, delete_milestone, update_milestone
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
+from kpi_tasks.milestones.excel import milestones_workbook
+from kpi_tasks.milestones.queries import milestone_progress, task_milestones
+from kpi_tasks.milestones.services import add_milestone, delete_milestone, update_milestone
 from kpi_tasks.tasks.services import withdraw_task
 from tests.factories import commit, csrf_token, login, make_task, make_unit, make_user
 

@@ -9,19 +9,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from kpi_tasks.deadlines.models import TaskOccurrence
-from kpi_tasks.deadlines.occurrences import (
-    generate_all_occurrences,
-    generate_occurrences,
-    report_occurrence,
-    review_occurrence,
-)
-from kpi_tasks.deadlines.queries import occurrence_flags, open_occurrences_due_between
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.models import ProgressUpdate
-from kpi_tasks.tasks.queries import unit_stats
-from kpi_tasks.tasks.services import post_update, task_status, update_task, withdraw_task
+from kpi_tasks.tasks.lifecycle import post_update, report_occurrence, review_occurrence
+from kpi_tasks.tasks.models import ProgressUpdate, TaskOccurrence
+from kpi_tasks.tasks.occurrences import generate_all_occurrences, generate_occurrences
+from kpi_tasks.tasks.queries import occurrence_flags, open_occurrences_due_between, unit_stats
+from kpi_tasks.tasks.services import task_status, update_task, withdraw_task
 from tests.factories import make_directive, make_task, make_unit, make_user
 
 D = dt.date

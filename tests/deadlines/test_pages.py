@@ -9,10 +9,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from kpi_tasks.deadlines.models import TaskOccurrence
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.models import Task
-from kpi_tasks.tasks.services import post_update
+from kpi_tasks.tasks.lifecycle import post_update
+from kpi_tasks.tasks.models import Task, TaskOccurrence
 from tests.factories import commit, csrf_token, login, make_directive, make_task, make_unit, make_user
 
 D = dt.date

@@ -8,13 +8,12 @@ import datetime as dt
 import pytest
 
 from kpi_tasks.audit.services import history
-from kpi_tasks.deadlines.services import decide_extension, request_extension
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import DuplicateDirectiveError, update_directive
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks.lifecycle import decide_extension, post_update, request_extension, review_task
 from kpi_tasks.tasks.models import Task
-from kpi_tasks.tasks.services import post_update, review_task
 from tests.factories import (
     api_headers,
     commit,

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from kpi_tasks.dossiers.letters import letter_context, letter_docx
 from kpi_tasks.dossiers.models import ISSUED, LATE, PENDING, ApologyLetter
-from kpi_tasks.dossiers.services import apology_scan_step, create_apology_obligations, record_apology_letter
+from kpi_tasks.dossiers.services import create_apology_obligations, record_apology_letter
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.models import APOLOGY_DUE, Notification
+from kpi_tasks.notifications.services import apology_scan_step
 from tests.dossiers.helpers import TODAY, D, make_dossier, make_units
 from tests.factories import make_identity, make_user
 

@@ -7,7 +7,7 @@ import random
 
 import sqlalchemy as sa
 
-from kpi_tasks.calendar.service import current_calendar
+from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.dossiers.models import ApologyLetter, Dossier
 from kpi_tasks.dossiers.queries import (
     index_of,

@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 
 from kpi_tasks.audit.models import AuditEvent
-from kpi_tasks.deadlines.models import TaskGroup, TaskOccurrence
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
@@ -31,7 +30,7 @@ from kpi_tasks.intake.services import (
     start_intake,
     title_of,
 )
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.models import Task, TaskGroup, TaskOccurrence
 from tests.factories import make_user
 from tests.intake.helpers import DIRECTIVE, SEED_002, demo_district, needs_seed_002
 

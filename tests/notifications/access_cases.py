@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from kpi_tasks.calendar.workdays import default_calendar
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.models import Notification
-from kpi_tasks.notifications.reports import produce_report, weekly_period
-from kpi_tasks.notifications.services import add_notifications
+from kpi_tasks.notifications.services import add_notifications, produce_report
+from kpi_tasks.reports.scheduled import weekly_period
 from tests.test_permissions import ROLES, expect
 
 EVERYONE_OK = dict.fromkeys(ROLES, 200)

@@ -17,8 +17,9 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.clock import VIETNAM
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.models import Notification
+from kpi_tasks.tasks.lifecycle import post_update, review_task
 from kpi_tasks.tasks.models import Task
-from kpi_tasks.tasks.services import assign_staff, post_update, review_task, withdraw_task
+from kpi_tasks.tasks.services import assign_staff, withdraw_task
 from tests.factories import make_directive, make_task, make_unit, make_user
 
 BASE_URL = "https://nhiemvu.ubnd.example.vn"  # PUBLIC_BASE_URL while the `smtp` fixture runs

@@ -8,11 +8,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from kpi_tasks import jobs
 from kpi_tasks.extensions import db
-from kpi_tasks.jobs import (
-    JobRun,
-    SchedulerLease,
+from kpi_tasks.jobs import services as jobs
+from kpi_tasks.jobs.models import JobRun, SchedulerLease
+from kpi_tasks.jobs.services import (
     acquire_lease,
     job_is_due,
     next_run_at,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kpi_tasks.extensions import db
-from kpi_tasks.jobs import JobRun, run_job
+from kpi_tasks.jobs.models import JobRun
+from kpi_tasks.jobs.services import run_job
 from kpi_tasks.notifications.models import Notification
 from kpi_tasks.notifications.services import ReminderSettings, add_notifications, scan
 from tests.factories import api_headers, commit, csrf_token, login

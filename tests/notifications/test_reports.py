@@ -11,14 +11,10 @@ from openpyxl import load_workbook
 from kpi_tasks.calendar.workdays import default_calendar
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.delivery import send_reminders
-from kpi_tasks.notifications.models import Notification, ScheduledReport
-from kpi_tasks.notifications.reports import (
-    monthly_period,
-    monthly_report_day,
-    produce_report,
-    weekly_period,
-    weekly_report_day,
-)
+from kpi_tasks.notifications.models import Notification
+from kpi_tasks.notifications.services import produce_report
+from kpi_tasks.reports.models import ScheduledReport
+from kpi_tasks.reports.scheduled import monthly_period, monthly_report_day, weekly_period, weekly_report_day
 from kpi_tasks.tasks.queries import unit_stats
 from tests.factories import commit
 from tests.notifications.helpers import MONDAY, SmtpServer, at, build_world

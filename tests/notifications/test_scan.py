@@ -113,7 +113,7 @@ def test_an_extension_brings_fresh_reminders_for_the_new_deadline(app_ctx):
     task = make_task(unit, deadline=dt.date(2026, 3, 17))
     commit()
     scan(MONDAY, RULES)
-    task.effective_deadline = dt.date(2026, 3, 18)  # what an approved extension does (deadlines/)
+    task.effective_deadline = dt.date(2026, 3, 18)  # what an approved extension does (tasks/lifecycle.py)
     db.session.flush()
     result = scan(MONDAY, RULES)
     assert result.created["due_soon"] == 1

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from kpi_tasks import create_app, jobs
+from kpi_tasks import create_app
 from kpi_tasks.extensions import db
-from kpi_tasks.jobs import JobRun, SchedulerLease
+from kpi_tasks.jobs import scheduler, services
+from kpi_tasks.jobs.models import JobRun, SchedulerLease
 from tests.conftest import ARTIFACTS, FROZEN_TODAY
 from tests.factories import commit
 from tests.notifications.helpers import MONDAY, at, build_world
@@ -192,22 +193,22 @@ def test_the_scheduler_runs_inside_the_app_only_when_the_setting_says_so(app):
         db.session.remove()
     default = create_app(settings)
     default.test_client().get("/login")
-    assert os.getpid() not in jobs._in_app  # never started by default
+    assert os.getpid() not in scheduler._in_app  # never started by default
 
     in_app = create_app({**settings, "SCHEDULER_IN_APP": True})
     in_app.test_client().get("/login")  # a worker starts its scheduler on its first request
-    runner = jobs._in_app[os.getpid()]
+    runner = scheduler._in_app[os.getpid()]
     try:
         wait_for("the in-app scheduler to run the day's scan",
                  lambda: [run for run in scan_runs(app) if run == ("ok", runner.holder)], timeout=60)
         in_app.test_client().get("/login")
-        assert jobs._in_app[os.getpid()] is runner  # one per process, however many requests
+        assert scheduler._in_app[os.getpid()] is runner  # one per process, however many requests
     finally:
-        jobs._in_app.pop(os.getpid())
+        scheduler._in_app.pop(os.getpid())
         atexit.unregister(runner.stop)
         runner.stop()
         for each in (default, in_app):
             with each.app_context():
                 db.engine.dispose()
     assert lease_holder(app) == runner.holder
-    assert not query(app, lambda: jobs.lease_is_live(jobs.current_lease()))  # given up on stop
+    assert not query(app, lambda: services.lease_is_live(services.current_lease()))  # given up on stop

@@ -11,15 +11,13 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.deadlines.models import TaskOccurrence
-from kpi_tasks.deadlines.occurrences import report_occurrence, review_occurrence
-from kpi_tasks.deadlines.services import request_extension
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.models import Kpi
 from kpi_tasks.kpis.services import create_kpi, record_measurement, set_target
-from kpi_tasks.tasks.models import Task
-from kpi_tasks.tasks.services import post_update, review_task, withdraw_task
+from kpi_tasks.tasks.lifecycle import post_update, report_occurrence, request_extension, review_occurrence, review_task
+from kpi_tasks.tasks.models import Task, TaskOccurrence
+from kpi_tasks.tasks.services import withdraw_task
 from kpi_tasks.units.models import Unit
 from tests.factories import make_directive, make_task, make_unit, make_user
 

@@ -13,12 +13,12 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from kpi_tasks.deadlines.excel import milestones_workbook
-from kpi_tasks.deadlines.queries import task_milestones
-from kpi_tasks.deadlines.services import add_milestone
 from kpi_tasks.kpis.excel import progress_workbook
 from kpi_tasks.kpis.queries import progress
 from kpi_tasks.kpis.services import record_measurement, set_target
+from kpi_tasks.milestones.excel import milestones_workbook
+from kpi_tasks.milestones.queries import task_milestones
+from kpi_tasks.milestones.services import add_milestone
 from kpi_tasks.reports import build_monthly_workbook
 from kpi_tasks.reports.excel import write_task_list, write_unit_stats
 from kpi_tasks.reports.queries import parse_month, rank_units

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks.lifecycle import post_update, review_task
 from kpi_tasks.tasks.models import Task
-from kpi_tasks.tasks.services import post_update, review_task, withdraw_task
+from kpi_tasks.tasks.services import withdraw_task
 from kpi_tasks.units.models import Unit
 from tests.factories import make_directive, make_task, make_unit, make_user
 

@@ -20,14 +20,12 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from kpi_tasks.deadlines.models import TaskOccurrence
-from kpi_tasks.deadlines.occurrences import report_occurrence, review_occurrence
-from kpi_tasks.deadlines.services import decide_extension, request_extension
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring.models import Scoring, UnitScore
 from kpi_tasks.scoring.queries import breakdown_task_ids, published_result
 from kpi_tasks.scoring.services import compute_draft, create_objection, decide_objection, publish_scoring
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.lifecycle import decide_extension, report_occurrence, request_extension, review_occurrence
+from kpi_tasks.tasks.models import Task, TaskOccurrence
 from kpi_tasks.tasks.queries import unit_stats
 from kpi_tasks.tasks.services import withdraw_task
 from kpi_tasks.units.models import Unit

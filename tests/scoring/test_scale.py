@@ -9,10 +9,9 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from kpi_tasks.deadlines.models import TaskOccurrence
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring.services import compute_draft, publish_scoring
-from kpi_tasks.tasks.models import STATE_DONE, STATE_OPEN, Task, task_coordinating_units
+from kpi_tasks.tasks.models import STATE_DONE, STATE_OPEN, Task, TaskOccurrence, task_coordinating_units
 from kpi_tasks.units.models import Unit
 from tests.factories import make_directive, make_unit, make_user
 

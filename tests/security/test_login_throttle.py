@@ -11,9 +11,10 @@ import requests
 from kpi_tasks import create_app
 from kpi_tasks.accounts import throttle
 from kpi_tasks.accounts.passwords import password_problem
-from kpi_tasks.accounts.services import change_own_password, create_user
+from kpi_tasks.accounts.services import change_own_password
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.users.services import create_user
 from tests.factories import PASSWORD, commit, csrf_token, make_user
 
 ATTACKER = "203.0.113.66"

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from click.testing import Result
 
 from kpi_tasks.accounts.models import ApiToken, User, UserSession
-from kpi_tasks.accounts.services import create_token, reset_user_password, set_user_active, update_user
+from kpi_tasks.accounts.services import create_token
 from kpi_tasks.clock import utcnow
 from kpi_tasks.extensions import db
+from kpi_tasks.users.services import reset_user_password, set_user_active, update_user
 from tests.factories import PASSWORD, api_headers, commit, form_post, login, make_unit, make_user
 
 NEW_PASSWORD = "Sông-Hồng-chảy-mãi-2026"  # a password that passes the policy

@@ -9,9 +9,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from kpi_tasks.deadlines.services import add_milestone
 from kpi_tasks.dossiers.importing import Rejection, write_rejected
 from kpi_tasks.kpis.services import record_measurement, set_target
+from kpi_tasks.milestones.services import add_milestone
 from kpi_tasks.spreadsheets.cells import csv_field
 from tests.factories import api_headers, commit, login, make_task, make_unit, make_user
 from tests.kpis.helpers import make_kpi

@@ -18,9 +18,9 @@ from flask.testing import FlaskClient
 from kpi_tasks.accounts.models import User
 from kpi_tasks.audit.models import AuditEvent
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.directions import TaskDirection
-from kpi_tasks.tasks.models import Task
-from kpi_tasks.tasks.services import assign_staff, post_update, withdraw_task
+from kpi_tasks.tasks.lifecycle import post_update
+from kpi_tasks.tasks.models import Task, TaskDirection
+from kpi_tasks.tasks.services import assign_staff, withdraw_task
 from tests.factories import api_headers, commit, csrf_token, login, make_task, make_unit, make_user
 
 TEXT = "Đề nghị Phòng Văn hóa và Thông tin khẩn trương hoàn thành, báo cáo kết quả trước ngày 25/03/2026."

@@ -11,16 +11,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from kpi_tasks.audit.services import history
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks.lifecycle import post_update, review_task
 from kpi_tasks.tasks.models import ProgressUpdate, Task
-from kpi_tasks.tasks.services import (
-    assign_staff,
-    create_task,
-    post_update,
-    review_task,
-    task_status,
-    update_task,
-    withdraw_task,
-)
+from kpi_tasks.tasks.services import assign_staff, create_task, task_status, update_task, withdraw_task
 from tests.factories import commit, make_directive, make_task, make_unit, make_user
 
 TODAY = dt.date(2026, 3, 16)

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from kpi_tasks.deadlines.queries import occurrence_rows_query
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks.queries import occurrence_rows_query
 from tests.factories import api_headers, commit, login, make_directive, make_task, make_unit, make_user
 
 FLASH = "Địa chỉ vừa mở chỉ nhận dữ liệu gửi từ một biểu mẫu; đây là trang có biểu mẫu đó."

@@ -9,10 +9,10 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from kpi_tasks.accounts.services import create_user
 from kpi_tasks.audit.services import history, record
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.services import assign_staff, update_task
+from kpi_tasks.users.services import create_user
 from tests.factories import PASSWORD, commit, login, make_directive, make_task, make_unit, make_user
 
 

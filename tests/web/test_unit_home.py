@@ -9,11 +9,17 @@ import re
 import sqlalchemy as sa
 
 from kpi_tasks.clock import utcnow
-from kpi_tasks.deadlines.models import TaskOccurrence
-from kpi_tasks.deadlines.occurrences import report_occurrence, review_occurrence
-from kpi_tasks.deadlines.services import decide_extension, request_extension
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.services import assign_staff, post_update, review_task
+from kpi_tasks.tasks.lifecycle import (
+    decide_extension,
+    post_update,
+    report_occurrence,
+    request_extension,
+    review_occurrence,
+    review_task,
+)
+from kpi_tasks.tasks.models import TaskOccurrence
+from kpi_tasks.tasks.services import assign_staff
 from tests.factories import commit, login, make_office, make_task, make_unit, make_user
 
 

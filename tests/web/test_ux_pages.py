@@ -11,8 +11,8 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 
 from kpi_tasks import clock
-from kpi_tasks.deadlines.forms import OccurrenceReportForm
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks.forms import OccurrenceReportForm
 from kpi_tasks.tasks.models import ProgressUpdate, Task
 from tests.factories import commit, csrf_token, login, make_directive, make_task, make_unit, make_user
 

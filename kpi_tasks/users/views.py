@@ -1,0 +1,110 @@
+"""The admin's pages of user accounts: the list with a form to add one, a user's edit page with its change log,
+locking and unlocking, resetting a password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import can_manage_users
+from kpi_tasks.accounts.queries import list_users
+from kpi_tasks.accounts.sessions import SESSION_KEY
+from kpi_tasks.audit.services import ACTION_LABELS, history
+from kpi_tasks.errors import ValidationError
+from kpi_tasks.extensions import db
+from kpi_tasks.forms import options, show_errors
+from kpi_tasks.units.forms import unit_choices
+from kpi_tasks.units.services import list_units
+from kpi_tasks.users.forms import PasswordResetForm, UserEditForm, UserForm
+from kpi_tasks.users.services import create_user, reset_user_password, set_user_active, update_user
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+
+@bp.before_request
+@login_required
+def _admin_only() -> None:
+    if not can_manage_users(current_user):
+        abort(403)
+
+
+@bp.route("", methods=["GET", "POST"])
+def index() -> str | Response:
+    form = UserForm()
+    form.unit_code.choices = options([("", "— Không thuộc đơn vị —")] + [(u.code, u.name) for u in list_units()])
+    if form.validate_on_submit():
+        try:
+            user = create_user(form.username.data or "", form.role.data or "", form.password.data or "",
+                               unit_code=form.unit_code.data or None, full_name=form.full_name.data or "",
+                               email=form.email.data or None, actor=current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            show_errors(form, _renamed(error, unit="unit_code"))
+        else:
+            db.session.commit()
+            flash(f"Đã tạo tài khoản {user.username}.", "success")
+            return redirect(url_for("users.index"), 303)
+    return render_template("users/list.html", form=form, users=list_users(), reset_form=PasswordResetForm())
+
+
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+def edit(user_id: int) -> str | Response:
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    form.unit_id.choices = unit_choices("— Không thuộc đơn vị —", list_units(), keep=user.unit)
+    if form.validate_on_submit():
+        try:
+            changes = update_user(user, current_user, full_name=form.full_name.data or "",
+                                  email=form.email.data or None, role=form.role.data or "",
+                                  unit_id=form.unit_id.data or None, active=bool(form.active.data),
+                                  keep_session=session.get(SESSION_KEY))
+        except ValidationError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Đã lưu thông tin tài khoản {user.username}." if changes else "Không có thay đổi nào.", "success")
+            if not can_manage_users(current_user):  # the admin gave their own account another role
+                return redirect(url_for("home.index"), 303)
+            return redirect(url_for("users.index"), 303)
+    return render_template("users/edit.html", form=form, user=user, events=history("user", user.id),
+                           action_labels=ACTION_LABELS)
+
+
+@bp.post("/<int:user_id>/active")
+def toggle_active(user_id: int) -> Response:
+    user = db.get_or_404(User, user_id)
+    try:
+        set_user_active(user, current_user, not user.active)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(error.message, "warning")
+    else:
+        db.session.commit()
+        flash(f"Đã {'mở khoá' if user.active else 'khoá'} tài khoản {user.username}.", "success")
+    return redirect(url_for("users.index"), 303)
+
+
+@bp.post("/<int:user_id>/password")
+def reset_password(user_id: int) -> Response:
+    user = db.get_or_404(User, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            reset_user_password(user, current_user, form.password.data or "")
+        except ValidationError as error:
+            db.session.rollback()
+            flash(" ".join(error.fields.values()), "danger")
+        else:
+            db.session.commit()
+            flash(f"Đã đặt lại mật khẩu cho {user.username}.", "success")
+    else:
+        flash(" ".join(message for messages in form.errors.values() for message in messages), "danger")
+    return redirect(url_for("users.index"), 303)
+
+
+def _renamed(error: ValidationError, **names: str) -> ValidationError:
+    """The service's error with its field names as the form calls them."""
+    return ValidationError(error.message, {names.get(key, key): text for key, text in error.fields.items()})
