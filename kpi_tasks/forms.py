@@ -67,11 +67,19 @@ VIETNAMESE_MESSAGES = VietnameseMessages()
 
 
 class Form(FlaskForm):
-    """The base of the application's page forms: CSRF from Flask-WTF, WTForms' own messages in Vietnamese."""
+    """The base of the application's page forms: CSRF from Flask-WTF, WTForms' own messages in Vietnamese.
+
+    Hidden fields (the CSRF token, `version`) carry no id: a page with several forms would repeat it."""
 
     class Meta:
         def get_translations(self, form: Any) -> VietnameseMessages:
             return VIETNAMESE_MESSAGES
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if field.type in ("CSRFTokenField", "HiddenField"):
+                field.id = False
 
 
 class SubForm(wtforms.Form):
@@ -185,6 +193,16 @@ def show_errors(form: FlaskForm, error: DomainError) -> None:
         else:
             unplaced.append(message)
     flash(" ".join([error.message, *unplaced]), "danger")
+
+
+def unique_ids(form: FlaskForm, suffix: str | int) -> FlaskForm:
+    """Give the form's elements ids of their own (`note-12`) when a page shows it more than once: the posted
+    names stay the same, but a label must tick its own row's control, never the first row's."""
+    for field in form:
+        if field.id:
+            field.id = f"{field.id}-{suffix}"
+            field.label.field_id = field.id
+    return form
 
 
 def form_version(form: FlaskForm) -> int:

@@ -95,7 +95,7 @@ CASES = [
     ("api.update_directive", "PATCH", "/api/v1/directives/{directive}",
      {"subject": "V/v sửa", "version": "{directive_version}"}, expect(MANAGES, 200, hidden=None)),
     ("api.create_task", "POST", "/api/v1/directives/{directive}/tasks",
-     {"title": "Việc", "lead_unit_id": "{lead}"}, expect(MANAGES, 201, hidden=None)),
+     {"title": "Việc", "lead_unit_id": "{lead}", "deadline_kind": "none"}, expect(MANAGES, 201, hidden=None)),
     ("api.tasks", "GET", "/api/v1/tasks", None, EVERYONE),
     ("api.task", "GET", "/api/v1/tasks/{task}", None, expect(SEES_TASK, 200)),
     ("api.update_task", "PATCH", "/api/v1/tasks/{task}",

@@ -282,6 +282,9 @@ SCHEMAS["TaskInput"]["properties"].update({
     "lead_unit_kind": _nullable({"type": "string", "enum": list(UNIT_KINDS),
                                  "description": "instead of lead_unit_id: one task per unit of this kind"}),
 })
+SCHEMAS["TaskInput"]["properties"]["deadline_kind"] = _nullable({
+    "type": "string", "enum": ["date", "working_days", "period", "recurring", "none"],
+    "description": "required as none for a task without any deadline field (a standing task)"})
 SCHEMAS["TaskInput"]["required"] = ["title"]  # and lead_unit_id or lead_unit_kind
 SCHEMAS["Task"]["properties"].update(
     {"deadline_period": _nullable(STR), "recurrence": _nullable(STR), "group_id": _nullable(INT)}
@@ -305,8 +308,15 @@ SCHEMAS["ExtensionRequestInput"] = _obj(
     {"new_deadline": DATE, "reason": STR, "occurrence_id": _nullable(INT)}, ["new_deadline", "reason"]
 )
 SCHEMAS["ExtensionDecisionInput"] = _obj(
-    {"decision": {"type": "string", "enum": ["approve", "reject"]}, "note": _nullable(STR)}, ["decision"]
+    {"decision": {"type": "string", "enum": ["approve", "reject"]}, "note": _nullable(STR),
+     "new_deadline": _nullable({**DATE, "description": "approve with this date instead of the one asked for"})},
+    ["decision"],
 )
+SCHEMAS["ExtensionRequest"]["properties"]["granted_deadline"] = _nullable(DATE)
+SCHEMAS["CorrectionInput"] = _obj({"note": STR, "version": _nullable(INT)}, ["note"])
+SCHEMAS["ReassignInput"] = _obj({"lead_unit_id": INT, "note": STR, "version": _nullable(INT)}, ["lead_unit_id", "note"])
+SCHEMAS["DirectiveWithdrawn"] = _obj({"directive_id": INT, "withdrawn_task_ids": {"type": "array", "items": INT}},
+                                     ["directive_id", "withdrawn_task_ids"])
 SCHEMAS["ExtensionRequestPage"] = _obj(
     {"items": {"type": "array", "items": _ref("ExtensionRequest")}, "total": INT, "page": INT, "per_page": INT},
     ["items", "total", "page", "per_page"],
@@ -579,6 +589,24 @@ def _paths() -> dict[str, Any]:
                       "responses": {**_answer("200", _ref("Directive"), "Directive"),
                                     **_errors("400", "403", "404", "409", "422")}},
         },
+        "/directives/{id}/withdraw": {
+            "post": {"summary": "Thu hồi văn bản và mọi nhiệm vụ của văn bản (office); ghi lịch sử",
+                     "parameters": [_id_param()], "requestBody": _json_body(_ref("CorrectionInput")),
+                     "responses": {**_answer("200", _ref("DirectiveWithdrawn"), "Withdrawn"),
+                                   **_errors("400", "403", "404", "409", "422")}},
+        },
+        "/tasks/{id}/withdraw": {
+            "post": {"summary": "Thu hồi nhiệm vụ (office): trạng thái withdrawn, ra khỏi mọi thống kê; ghi lịch sử",
+                     "parameters": [_id_param()], "requestBody": _json_body(_ref("CorrectionInput")),
+                     "responses": {**_answer("200", _ref("TaskDetail"), "Task"),
+                                   **_errors("400", "403", "404", "409", "422")}},
+        },
+        "/tasks/{id}/reassign": {
+            "post": {"summary": "Chuyển đơn vị chủ trì (office), giữ lịch sử", "parameters": [_id_param()],
+                     "requestBody": _json_body(_ref("ReassignInput")),
+                     "responses": {**_answer("200", _ref("TaskDetail"), "Task"),
+                                   **_errors("400", "403", "404", "409", "422")}},
+        },
         "/directives/{id}/tasks": {
             "post": {"summary": "Giao nhiệm vụ (office)", "parameters": [_id_param()],
                      "requestBody": _json_body(_ref("TaskInput")), "responses": {
@@ -593,6 +621,9 @@ def _paths() -> dict[str, Any]:
         "/tasks/{id}": {
             "get": {"summary": "Chi tiết nhiệm vụ và lịch sử", "parameters": [_id_param()], "responses": {
                 **_answer("200", _ref("TaskDetail"), "Task"), **_errors("404")}},
+            "delete": {"summary": "Xóa nhiệm vụ nhập thử, nhập nhầm, chưa ai cập nhật (admin); ghi nhật ký",
+                       "parameters": [_id_param()], "requestBody": _json_body(_ref("CorrectionInput")),
+                       "responses": {"204": {"description": "Deleted"}, **_errors("400", "403", "404", "409", "422")}},
             "patch": {"summary": "Sửa nhiệm vụ (office); cần version", "parameters": [_id_param()],
                       "requestBody": _json_body({"allOf": [_ref("TaskInput"), _obj({"version": INT}, ["version"])]}),
                       "responses": {**_answer("200", _ref("TaskDetail"), "Task"),

@@ -25,6 +25,7 @@ from kpi_tasks.dossiers.services import import_dossiers, record_apology_letter
 from kpi_tasks.extensions import db
 from kpi_tasks.milestones.services import add_milestone
 from kpi_tasks.notifications.services import scan
+from kpi_tasks.tasks.corrections import withdraw_task
 from kpi_tasks.tasks.lifecycle import (
     decide_extension,
     post_update,
@@ -34,7 +35,7 @@ from kpi_tasks.tasks.lifecycle import (
     review_task,
 )
 from kpi_tasks.tasks.models import Task, TaskOccurrence, task_assignees
-from kpi_tasks.tasks.services import create_task, create_task_group, withdraw_task
+from kpi_tasks.tasks.services import create_task, create_task_group
 from kpi_tasks.units.models import Unit
 
 # The yearly plan: (title, lead unit, coordinating units). Deadlines are spread over the past months.

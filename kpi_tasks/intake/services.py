@@ -30,7 +30,8 @@ from kpi_tasks.attachments.filetypes import check_file, clean_name, sniff
 from kpi_tasks.audit.services import record
 from kpi_tasks.calendar.recurrence import describe, rule_from_code
 from kpi_tasks.calendar.workdays import parse_period
-from kpi_tasks.clock import utcnow
+from kpi_tasks.clock import VIETNAM, today, utcnow
+from kpi_tasks.deletion import delete_rows
 from kpi_tasks.directives.models import DIRECTIVE_KINDS, Directive
 from kpi_tasks.directives.services import DuplicateDirectiveError, create_directive, find_same_number
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
@@ -46,10 +47,12 @@ from kpi_tasks.intake.unit_matching import (
     match_unit,
     match_units,
 )
+from kpi_tasks.tasks.corrections import remove_directive_tasks
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.tasks.services import create_task, create_task_group
 from kpi_tasks.units.models import UNIT_KINDS, Unit
 from kpi_tasks.units.services import list_units
+from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
 
 KIND_ALL = "all"
 LEAD_ALL = f"kind:{KIND_ALL}"
@@ -496,6 +499,40 @@ def confirm_intake(
     return Confirmed(directive, tasks)
 
 
+def undo_confirmation(intake: IntakeDraft, actor: User, *, note: str | None) -> IntakeDraft:
+    """Undo a confirmation made today by mistake: its directive and tasks are deleted (no one has worked on them
+    yet, else they are withdrawn instead) and the draft is open again to be corrected; the log keeps all of it."""
+    _check_access(actor)
+    directive = db.session.get(Directive, intake.directive_id) if intake.directive_id is not None else None
+    if directive is None:
+        raise ConflictError("Bản nháp này chưa được xác nhận.")
+    if not confirmed_today(intake):
+        raise ConflictError("Chỉ hủy được kết quả xác nhận trong ngày; sau đó hãy thu hồi văn bản hoặc từng nhiệm vụ.")
+    errors: dict[str, str] = {}
+    note = check_text(errors, "note", note, "lý do hủy", required=True, max_length=MAX_TEXT_LENGTH)
+    if errors:
+        raise ValidationError("Chưa nêu lý do hủy.", errors)
+    removed = remove_directive_tasks(directive, actor, note=note)
+    record(actor, "directive", directive.id, "intake_undo",
+           {"number": (directive.number, None), "tasks": (removed, None)}, note=note)
+    intake.directive_id = None
+    db.session.flush()
+    delete_rows(Directive.__table__, [directive.id])
+    return intake
+
+
+def confirmed_today(intake: IntakeDraft) -> bool:
+    """Whether the draft's directive was created by its confirmation today (Vietnam time)."""
+    if intake.directive_id is None:
+        return False
+    created = db.session.scalar(sa.select(Directive.created_at).where(Directive.id == intake.directive_id))
+    if created is None:
+        return False
+    if created.tzinfo is None:  # SQLite gives back the stored UTC time without its zone
+        created = created.replace(tzinfo=dt.UTC)
+    return created.astimezone(VIETNAM).date() == today()
+
+
 def _create_all(
     actor: User, header: HeaderValues, kept: list[DraftValues], units: dict[int, Unit], errors: dict[str, str]
 ) -> tuple[Directive | None, list[Task]]:
@@ -583,6 +620,7 @@ def _draft_errors(draft: DraftValues) -> dict[str, str]:
 def _deadline_arguments(draft: DraftValues) -> dict[str, Any]:
     kind = draft.deadline_kind
     return {
+        "deadline_kind": kind,
         "deadline": draft.deadline if kind == "date" else None,
         "deadline_working_days": draft.working_days if kind == "working_days" else None,
         "deadline_period": draft.period.strip() if kind == "period" else None,

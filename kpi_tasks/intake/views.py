@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -25,6 +26,7 @@ from kpi_tasks.intake.services import (
     DraftValues,
     IntakeRefusal,
     confirm_intake,
+    confirmed_today,
     discard_intake,
     drafts_of,
     get_intake_or_404,
@@ -36,6 +38,7 @@ from kpi_tasks.intake.services import (
     recurrence_label,
     save_intake,
     start_intake,
+    undo_confirmation,
 )
 from kpi_tasks.units.models import UNIT_KIND_LABELS, UNIT_KINDS, Unit
 from kpi_tasks.units.services import list_units
@@ -215,6 +218,36 @@ def discard(intake_id: int) -> Response:
     db.session.commit()
     flash("Đã hủy bản nháp.", "success")
     return redirect(url_for("intake.index"), 303)
+
+
+@bp.post("/<int:intake_id>/undo")
+@login_required
+def undo(intake_id: int) -> Response:
+    """Undo a confirmation of the day (the directive page's form): the draft opens again to be corrected."""
+    _require_access()
+    intake = get_intake_or_404(intake_id, current_user)
+    directive_id = intake.directive_id
+    try:
+        undo_confirmation(intake, current_user, note=request.form.get("note"))
+    except (ValidationError, ConflictError) as error:
+        db.session.rollback()
+        flash(" ".join([error.message, *error.fields.values()]), "danger")
+        if directive_id is None:
+            return redirect(url_for("intake.index"), 303)
+        return redirect(url_for("directives.detail", directive_id=directive_id), 303)
+    db.session.commit()
+    flash("Đã hủy kết quả xác nhận: văn bản và các nhiệm vụ vừa tạo đã được xóa (ghi trong nhật ký). "
+          "Bản nháp được mở lại để sửa.", "success")
+    return redirect(url_for("intake.review", intake_id=intake.id), 303)
+
+
+@bp.app_template_global()
+def undoable_intake(directive_id: int) -> IntakeDraft | None:
+    """The intake draft whose confirmation today created this directive, for the office to undo it."""
+    if not can_use_intake(current_user):
+        return None
+    intake = db.session.scalar(sa.select(IntakeDraft).where(IntakeDraft.directive_id == directive_id))
+    return intake if intake is not None and confirmed_today(intake) else None
 
 
 @bp.get("/recurrence")

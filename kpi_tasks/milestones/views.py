@@ -16,7 +16,7 @@ from kpi_tasks.documents.downloads import XLSX_MIME, send_bytes
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import form_version, show_errors
+from kpi_tasks.forms import form_version, show_errors, unique_ids
 from kpi_tasks.milestones.excel import milestones_workbook
 from kpi_tasks.milestones.forms import MilestoneEditForm, MilestoneForm
 from kpi_tasks.milestones.queries import milestone_progress, task_milestones
@@ -40,7 +40,8 @@ def milestone_panel(task: Task, form: MilestoneForm | None = None) -> dict[str, 
     return {
         "milestones": task_milestones(task),
         "progress": {"done": done, "total": total, "percent": percent},
-        "form": (form or MilestoneForm(formdata=None)) if may_edit else None,
+        # Its ids are its own on the task page, which has other forms with a `note`.
+        "form": unique_ids(form or MilestoneForm(formdata=None), "milestone") if may_edit else None,
     }
 
 

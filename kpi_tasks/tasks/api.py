@@ -17,7 +17,7 @@ from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.errors import PermissionDenied
 from kpi_tasks.extensions import db
 from kpi_tasks.pagination import paginate_rows
-from kpi_tasks.tasks import lifecycle
+from kpi_tasks.tasks import corrections, lifecycle
 from kpi_tasks.tasks.lifecycle import (
     Reportable,
     decide_extension,
@@ -46,6 +46,8 @@ from kpi_tasks.tasks.queries import (
     unit_stats,
 )
 from kpi_tasks.tasks.services import (
+    DEADLINE_KINDS,
+    DEADLINE_UNSAID,
     create_task,
     create_task_group,
     get_task_or_404,
@@ -154,7 +156,9 @@ def _task_values(fields: Fields, *, lead_unit_required: bool = True) -> dict:
         "deadline_period": fields.text("deadline_period"),
         "recurrence": fields.text("recurrence"),
         "leader_id": fields.integer("leader_id"),
+        "deadline_kind": fields.choice("deadline_kind", DEADLINE_KINDS),
     }
+
 
 
 def create_task_api(directive_id: int) -> tuple[dict, int]:
@@ -164,6 +168,8 @@ def create_task_api(directive_id: int) -> tuple[dict, int]:
     fields = json_fields()
     unit_kind = fields.choice("lead_unit_kind", UNIT_KINDS)
     values = _task_values(fields, lead_unit_required=unit_kind is None and "lead_unit_kind" not in fields.errors)
+    # A new task without any deadline field must say `deadline_kind: "none"` (API.md): "" asks the service so.
+    values["deadline_kind"] = values["deadline_kind"] or DEADLINE_UNSAID
     if unit_kind is not None and values["lead_unit_id"] is not None:
         fields.errors["lead_unit_kind"] = (
             "Gửi lead_unit_id (một đơn vị) hoặc lead_unit_kind (cả nhóm), không gửi cả hai."
@@ -219,6 +225,53 @@ def update_task_api(task_id: int) -> dict:
     update_task(task, user, expected_version=version, **values)
     db.session.commit()
     return task_detail_json(task)
+
+
+def withdraw_task_api(task_id: int) -> dict:
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    fields = json_fields()
+    note = fields.text("note")
+    version = fields.integer("version")
+    fields.done()
+    corrections.withdraw_task(task, user, note=note, expected_version=version)
+    db.session.commit()
+    return task_detail_json(task)
+
+
+def reassign_task_api(task_id: int) -> dict:
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    fields = json_fields()
+    lead_unit_id = fields.integer("lead_unit_id", required=True)
+    note = fields.text("note")
+    version = fields.integer("version")
+    fields.done()
+    corrections.reassign_lead_unit(task, user, lead_unit_id=lead_unit_id, note=note, expected_version=version)
+    db.session.commit()
+    return task_detail_json(task)
+
+
+def delete_task_api(task_id: int) -> tuple[str, int]:
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    fields = json_fields()
+    note = fields.text("note")
+    fields.done()
+    corrections.delete_task(task, user, note=note)
+    db.session.commit()
+    return "", 204
+
+
+def withdraw_directive_api(directive_id: int) -> dict:
+    user = api_user()
+    directive = get_directive_or_404(directive_id, user)
+    fields = json_fields()
+    note = fields.text("note")
+    fields.done()
+    tasks = corrections.withdraw_directive(directive, user, note=note)
+    db.session.commit()
+    return {"directive_id": directive.id, "withdrawn_task_ids": [task.id for task in tasks]}
 
 
 def report_values(fields: Fields) -> dict:
@@ -338,6 +391,7 @@ def extension_json(request: ExtensionRequest) -> dict:
         "requested_by_id": request.requested_by_id,
         "previous_deadline": iso(request.previous_deadline),
         "new_deadline": iso(request.new_deadline),
+        "granted_deadline": iso(request.granted_deadline),
         "reason": request.reason,
         "status": request.status,
         "decided_by_id": request.decided_by_id,
@@ -415,8 +469,9 @@ def decide_extension_api(request_id: int) -> dict:
     fields = json_fields()
     decision = fields.choice("decision", ("approve", "reject"), required=True)
     note = fields.text("note")
+    new_deadline = fields.date("new_deadline")
     fields.done()
-    decide_extension(request, user, decision=decision or "", note=note)
+    decide_extension(request, user, decision=decision or "", note=note, new_deadline=new_deadline)
     db.session.commit()
     return {**extension_json(request), "task": task_detail_json(request.task)}
 
@@ -478,6 +533,11 @@ def register_api(bp: Blueprint) -> None:
     bp.add_url_rule("/tasks", "tasks", list_tasks_api, methods=["GET"])
     bp.add_url_rule("/tasks/<int:task_id>", "task", get_task_api, methods=["GET"])
     bp.add_url_rule("/tasks/<int:task_id>", "update_task", update_task_api, methods=["PATCH"])
+    bp.add_url_rule("/tasks/<int:task_id>", "delete_task", delete_task_api, methods=["DELETE"])
+    bp.add_url_rule("/tasks/<int:task_id>/withdraw", "withdraw_task", withdraw_task_api, methods=["POST"])
+    bp.add_url_rule("/tasks/<int:task_id>/reassign", "reassign_task", reassign_task_api, methods=["POST"])
+    bp.add_url_rule("/directives/<int:directive_id>/withdraw", "withdraw_directive", withdraw_directive_api,
+                    methods=["POST"])
     bp.add_url_rule("/tasks/<int:task_id>/updates", "post_update", post_update_api, methods=["POST"])
     bp.add_url_rule("/tasks/<int:task_id>/review", "review_task", review_task_api, methods=["POST"])
     bp.add_url_rule("/stats/units", "unit_stats", unit_stats_api, methods=["GET"])

@@ -62,6 +62,7 @@ class TaskForm(Form):
         """The deadline as the services take it; raises ValidationError (field `recurrence`) for a bad rule."""
         kind = self.deadline_kind.data
         return {
+            "deadline_kind": kind,
             "deadline": self.deadline.data if kind == "date" else None,
             "deadline_working_days": self.deadline_working_days.data if kind == "working_days" else None,
             "deadline_period": self.deadline_period.data if kind == "period" else None,
@@ -141,8 +142,28 @@ class ExtensionDecisionForm(Form):
         "Ý kiến", choices=options([("approve", "Đồng ý gia hạn"), ("reject", "Không đồng ý")]),
         validators=[DataRequired("Chưa chọn ý kiến.")],
     )
+    new_deadline = VnDateField("Gia hạn đến ngày khác (để trống: theo đề nghị)", validators=[Optional()])
     note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=20000)])
     back = HiddenField()
+
+
+class CorrectionForm(Form):
+    """The office's corrections of a task (tasks/corrections.py): withdraw it, hand it to another lead unit, or
+    (the administrator) delete a task that was never real."""
+
+    action = RadioField(
+        "Điều chỉnh",
+        choices=options([("withdraw", "Thu hồi (không theo dõi, ra khỏi thống kê)"),
+                         ("reassign", "Chuyển đơn vị chủ trì"), ("delete", "Xóa (nhiệm vụ nhập thử, nhập nhầm)")]),
+        validators=[DataRequired("Chưa chọn cách điều chỉnh.")],
+    )
+    lead_unit_id = SelectField("Đơn vị chủ trì mới", coerce=int, validate_choice=False, default=0)
+    note = TextAreaField("Lý do", validators=[Optional(), Length(max=20000)])
+    version = HiddenField()
+
+
+class WithdrawDirectiveForm(Form):
+    note = TextAreaField("Lý do thu hồi", validators=[Optional(), Length(max=20000)])
 
 
 class OccurrenceReportForm(Form):

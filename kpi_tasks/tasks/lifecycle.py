@@ -413,9 +413,11 @@ def request_extension(
 
 
 def decide_extension(
-    request: ExtensionRequest, actor: User, *, decision: str, note: str | None = None
+    request: ExtensionRequest, actor: User, *, decision: str, note: str | None = None,
+    new_deadline: dt.date | None = None,
 ) -> ExtensionRequest:
-    """The office or a leader approves (the effective deadline becomes the requested one) or rejects.
+    """The office or a leader approves (the effective deadline becomes the requested one, or `new_deadline` when
+    they grant another date) or rejects.
 
     The task's original deadline is never changed; a rejection changes nothing but the request.
     """
@@ -427,6 +429,12 @@ def decide_extension(
         errors["decision"] = "Quyết định phải là approve (đồng ý) hoặc reject (không đồng ý)."
     elif decision == "reject" and not note:
         errors["note"] = "Khi không đồng ý gia hạn, cần ghi rõ lý do."
+    elif decision == "reject" and new_deadline is not None:
+        errors["new_deadline"] = "Chỉ ghi hạn mới khi đồng ý gia hạn."
+    elif new_deadline is not None and request.previous_deadline and new_deadline <= request.previous_deadline:
+        errors["new_deadline"] = f"Hạn mới phải sau hạn hiện tại ({format_date(request.previous_deadline)})."
+    elif new_deadline is not None and new_deadline < today():
+        errors["new_deadline"] = "Hạn mới không được trước ngày hôm nay."
     if errors:
         raise ValidationError("Ý kiến về đề nghị gia hạn chưa hợp lệ.", errors)
     if request.status != EXTENSION_PENDING:
@@ -439,8 +447,12 @@ def decide_extension(
         changes["occurrence"] = (None, request.occurrence.due_on)
     if decision == "approve":
         target: Task | TaskOccurrence = request.occurrence if request.occurrence is not None else task
-        changes["effective_deadline"] = (target.effective_deadline, request.new_deadline)
-        target.effective_deadline = request.new_deadline
+        granted = new_deadline or request.new_deadline
+        changes["effective_deadline"] = (target.effective_deadline, granted)
+        if granted != request.new_deadline:
+            changes["requested_deadline"] = (request.new_deadline, granted)  # asked for → granted
+            request.granted_deadline = granted
+        target.effective_deadline = granted
         request.status = EXTENSION_APPROVED
     else:
         changes["requested_deadline"] = (request.previous_deadline, request.new_deadline)

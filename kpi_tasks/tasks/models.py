@@ -228,6 +228,8 @@ class ExtensionRequest(db.Model):
     # The deadline in force when the request was made, so the history reads "from … to …".
     previous_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
     new_deadline: Mapped[dt.date] = mapped_column(sa.Date)
+    # The date granted when the decision gave another one than `new_deadline` (the date asked for).
+    granted_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
     reason: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(20), default=EXTENSION_PENDING, index=True)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,6 +47,19 @@ DEADLINE_DATE = "date"
 DEADLINE_WORKING_DAYS = "working_days"
 DEADLINE_PERIOD = "period"
 DEADLINE_RECURRING = "recurring"
+# Passed as `deadline_kind` by a caller whose user must name the kind when no deadline field is sent (the API):
+# the kind is then that of the one field sent, and with none sent the task is refused, never made a standing one.
+DEADLINE_UNSAID = ""
+DEADLINE_KINDS = (DEADLINE_DATE, DEADLINE_WORKING_DAYS, DEADLINE_PERIOD, DEADLINE_RECURRING, DEADLINE_NONE)
+# The field each dated kind needs, and what to say when it was left empty (a blank deadline must never turn a
+# task into a standing one: that kind is chosen, never a default).
+_KIND_FIELDS = {
+    DEADLINE_DATE: ("deadline", "Chưa nhập hạn xử lý (dd/mm/yyyy). Nhiệm vụ không thời hạn thì chọn "
+                                "“Không thời hạn (thường xuyên)”."),
+    DEADLINE_WORKING_DAYS: ("deadline_working_days", "Chưa nhập số ngày làm việc."),
+    DEADLINE_PERIOD: ("deadline_period", "Chưa nhập kỳ (ví dụ 2026, 2026-Q2 hoặc 2026-06)."),
+    DEADLINE_RECURRING: ("recurrence", "Chưa chọn chu kỳ định kỳ."),
+}
 MAX_WORKING_DAYS = 1000
 # How the instruction names the units of a kind in a directive.
 BULK_KIND_LABELS = {
@@ -93,6 +106,7 @@ def create_task(
     deadline_period: str | None = None,
     recurrence: str | None = None,
     group_id: int | None = None,
+    deadline_kind: str | None = None,
 ) -> Task:
     if not can_manage_tasks(actor):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được giao nhiệm vụ.")
@@ -105,9 +119,9 @@ def create_task(
     title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
     content = check_text(errors, "content", content, "nội dung", max_length=MAX_TEXT_LENGTH)
     section = check_text(errors, "section", section, "mục", max_length=40) or None
-    lead_unit, coordinating_units = _check_units(errors, lead_unit_id, coordinating_unit_ids)
+    lead_unit, coordinating_units = check_units(errors, lead_unit_id, coordinating_unit_ids)
     deadline_kind, deadline, deadline_period, recurrence = _check_deadline(
-        errors, directive, deadline, deadline_working_days, deadline_period, recurrence
+        errors, directive, deadline, deadline_working_days, deadline_period, recurrence, deadline_kind
     )
     _check_leader(errors, leader_id)
     if errors:
@@ -165,6 +179,7 @@ def update_task(
     leader_id: int | None = None,
     deadline_period: str | None = None,
     recurrence: str | None = None,
+    deadline_kind: str | None = None,
 ) -> Task:
     """The office corrects a task's assignment. The deadline set here is the original deadline.
 
@@ -177,9 +192,9 @@ def update_task(
     title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
     content = check_text(errors, "content", content, "nội dung", max_length=MAX_TEXT_LENGTH)
     section = check_text(errors, "section", section, "mục", max_length=40) or None
-    lead_unit, coordinating_units = _check_units(errors, lead_unit_id, coordinating_unit_ids, task)
+    lead_unit, coordinating_units = check_units(errors, lead_unit_id, coordinating_unit_ids, task)
     deadline_kind, deadline, deadline_period, recurrence = _check_deadline(
-        errors, task.directive, deadline, deadline_working_days, deadline_period, recurrence
+        errors, task.directive, deadline, deadline_working_days, deadline_period, recurrence, deadline_kind
     )
     _check_leader(errors, leader_id)
     if errors:
@@ -211,18 +226,42 @@ def update_task(
     return task
 
 
-def withdraw_task(task: Task, actor: User, *, note: str, expected_version: int | None = None) -> Task:
+# Called after a correction with (event, task, actor): "withdrawn" or "reassigned".
+CorrectionListener = Callable[[str, Task, User], None]
+_listeners: list[CorrectionListener] = []
+
+
+def register_correction_listener(listener: CorrectionListener) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def tell_listeners(event: str, task: Task, actor: User) -> None:
+    for listener in _listeners:
+        listener(event, task, actor)
+
+
+def reason_given(note: str | None, what: str) -> str:
+    errors: dict[str, str] = {}
+    note = check_text(errors, "note", note, what, required=True, max_length=MAX_TEXT_LENGTH)
+    if errors:
+        raise ValidationError(f"Chưa nêu {what}.", errors)
+    return note
+
+
+def withdraw_task(task: Task, actor: User, *, note: str | None, expected_version: int | None = None) -> Task:
+    """The office takes a task out of tracking and of every statistic; its history and reports are kept."""
     if not can_manage_tasks(actor):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được thu hồi nhiệm vụ.")
     check_version(task, expected_version)
-    errors: dict[str, str] = {}
-    note = check_text(errors, "note", note, "lý do thu hồi", required=True, max_length=MAX_TEXT_LENGTH)
-    if errors:
-        raise ValidationError("Chưa nêu lý do thu hồi.", errors)
+    note = reason_given(note, "lý do thu hồi")
+    if task.state == STATE_WITHDRAWN:
+        raise ConflictError("Nhiệm vụ đã được thu hồi trước đó.")
     record(actor, "task", task.id, "withdraw", {"state": (task.state, STATE_WITHDRAWN)}, note=note)
     task.state = STATE_WITHDRAWN
     task.updated_at = utcnow()
     db.session.flush()
+    tell_listeners("withdrawn", task, actor)
     return task
 
 
@@ -245,7 +284,7 @@ def assign_staff(task: Task, actor: User, user_ids: Iterable[int]) -> Task:
     return task
 
 
-def _check_units(
+def check_units(
     errors: dict[str, str],
     lead_unit_id: int | None,
     coordinating_unit_ids: Iterable[int],
@@ -283,13 +322,37 @@ def _check_deadline(
     working_days: int | None,
     period: str | None = None,
     recurrence: str | None = None,
+    kind: str | None = None,
 ) -> tuple[str, dt.date | None, str | None, str | None]:
     """(deadline kind, original deadline, period text, recurrence code) from the one way the deadline was given:
-    a date, N working days from the directive's issue, the end of a period, or a recurring rule."""
+    a date, N working days from the directive's issue, the end of a period, or a recurring rule.
+
+    `kind`, when given, is the way chosen: its field must be filled (an empty one is refused, never read as
+    "no deadline"), and `none` takes no deadline field. Without it, the kind is that of the one field sent."""
     period = (period or "").strip() or None
     recurrence = (recurrence or "").strip() or None
     given = [name for name, value in (("deadline", deadline), ("deadline_working_days", working_days),
                                       ("deadline_period", period), ("recurrence", recurrence)) if value is not None]
+    if kind == DEADLINE_UNSAID:
+        if not given:
+            errors["deadline_kind"] = (
+                "Chưa có thời hạn: nhập hạn xử lý (deadline, deadline_working_days, deadline_period hoặc "
+                "recurrence), hoặc chọn deadline_kind “none” cho nhiệm vụ thường xuyên (không thời hạn)."
+            )
+            return DEADLINE_NONE, None, None, None
+        kind = None
+    if kind is not None:
+        if kind not in DEADLINE_KINDS:
+            errors["deadline_kind"] = "Cách tính thời hạn phải là: " + ", ".join(DEADLINE_KINDS) + "."
+            return DEADLINE_NONE, None, None, None
+        if kind == DEADLINE_NONE and given:
+            errors["deadline_kind"] = "Nhiệm vụ không thời hạn (thường xuyên) không nhập hạn xử lý."
+            return DEADLINE_NONE, None, None, None
+        if kind != DEADLINE_NONE:
+            field, message = _KIND_FIELDS[kind]
+            if field not in given:
+                errors[field] = message
+                return kind, None, None, None
     if len(given) > 1:
         errors[given[0]] = (
             "Chỉ nhập hạn theo một cách: ngày, số ngày làm việc, cuối kỳ (tháng, quý, năm) hoặc định kỳ."

@@ -18,7 +18,7 @@ from kpi_tasks.accounts.permissions import (
     can_review,
 )
 from kpi_tasks.accounts.queries import active_leaders, users_of_unit
-from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
+from kpi_tasks.accounts.roles import ADMIN, LEADER, UNIT_STAFF
 from kpi_tasks.attachments.services import (
     FileTooLarge,
     attach_to_update,
@@ -33,11 +33,12 @@ from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import PageArgs, form_version, options, show_errors
+from kpi_tasks.forms import PageArgs, form_version, options, show_errors, unique_ids
 from kpi_tasks.pagination import paginate_rows
-from kpi_tasks.tasks import lifecycle
+from kpi_tasks.tasks import corrections, lifecycle
 from kpi_tasks.tasks.forms import (
     AssignForm,
+    CorrectionForm,
     DirectionForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
@@ -45,6 +46,7 @@ from kpi_tasks.tasks.forms import (
     ProgressForm,
     ReviewForm,
     TaskForm,
+    WithdrawDirectiveForm,
 )
 from kpi_tasks.tasks.lifecycle import (
     Reportable,
@@ -215,6 +217,7 @@ def _render_detail(task: Task, **submitted: Any) -> str:
         assign_form.user_ids.choices = options((u.id, u.display_name) for u in staff)
         assign_form.user_ids.data = [u.id for u in task.assignees]
     lifecycle = _lifecycle_forms(Reportable(task), requests, submitted)
+    submitted.setdefault("correction", correction_form(task))
     return render_template(
         "tasks/detail.html",
         task=task,
@@ -260,12 +263,12 @@ def _lifecycle_forms(subject: Reportable, requests: list[ExtensionRequest], subm
     if is_open and can_contribute(user, task):
         forms["report_form"] = submitted.pop("report_form", None) or report_form_class(formdata=None)
     if item.state == STATE_AWAITING_REVIEW and can_review(user):
-        forms["review_form"] = submitted.pop("review_form", None) or ReviewForm(formdata=None)
+        forms["review_form"] = unique_ids(submitted.pop("review_form", None) or ReviewForm(formdata=None), "review")
     if is_open and subject.may_ask_extension and can_request_extension(user, task) and not pending:
         forms["extension_form"] = ExtensionRequestForm(formdata=None)
     if can_decide_extension(user) and task.state != STATE_WITHDRAWN:
-        forms["decision_forms"] = {r.id: ExtensionDecisionForm(formdata=None) for r in requests
-                                   if r.status == EXTENSION_PENDING}
+        forms["decision_forms"] = {r.id: unique_ids(ExtensionDecisionForm(formdata=None), f"x{r.id}")
+                                   for r in requests if r.status == EXTENSION_PENDING}
     submitted.pop("report_form", None), submitted.pop("review_form", None)
     forms.update({key: submitted.pop(key) for key in ("extension_form", "decision_forms") if key in submitted})
     for name in ("report_form", "review_form"):
@@ -309,6 +312,76 @@ def assign(task_id: int) -> Response:
             db.session.commit()
             flash("Đã giao việc cho chuyên viên.", "success")
     return redirect(url_for("tasks.detail", task_id=task.id), 303)
+
+
+def correction_form(task: Task, form: CorrectionForm | None = None) -> CorrectionForm | None:
+    """The task page's corrections panel, for those who manage tasks (delete: the administrator only)."""
+    if not can_manage_tasks(current_user) or task.state == STATE_WITHDRAWN:
+        return None
+    form = unique_ids(form or CorrectionForm(formdata=None), "correction")
+    form.lead_unit_id.choices = options([(0, "— Chọn đơn vị —")] + [
+        (u.id, u.name) for u in list_units() if u.id != task.lead_unit_id])
+    if current_user.role != ADMIN:
+        form.action.choices = [choice for choice in form.action.choices if choice.value != "delete"]
+    if form.version.data is None or not form.is_submitted():
+        form.version.data = str(task.version)
+    return form
+
+
+@bp.post("/tasks/<int:task_id>/corrections")
+@login_required
+def correct(task_id: int) -> str | Response:
+    task = get_task_or_404(task_id, current_user)
+    if not can_manage_tasks(current_user):
+        abort(403)
+    form = CorrectionForm()
+    correction_form(task, form)
+    if form.validate_on_submit():
+        action = form.action.data
+        try:
+            if action == "withdraw":
+                corrections.withdraw_task(task, current_user, note=form.note.data, expected_version=form_version(form))
+                message = "Đã thu hồi nhiệm vụ: không còn theo dõi và không tính vào thống kê."
+            elif action == "reassign":
+                corrections.reassign_lead_unit(task, current_user, lead_unit_id=form.lead_unit_id.data or None,
+                                               note=form.note.data, expected_version=form_version(form))
+                message = f"Đã chuyển nhiệm vụ cho {task.lead_unit.name} chủ trì."
+            elif action == "delete" and current_user.role == ADMIN:
+                directive_id = task.directive_id
+                corrections.delete_task(task, current_user, note=form.note.data)
+                db.session.commit()
+                flash("Đã xóa nhiệm vụ (ghi trong nhật ký).", "success")
+                return redirect(url_for("directives.detail", directive_id=directive_id), 303)
+            else:
+                abort(403)
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            task = get_task_or_404(task_id, current_user)
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("tasks.detail", task_id=task.id), 303)
+    return _render_detail(task, correction=form)
+
+
+@bp.post("/directives/<int:directive_id>/withdraw")
+@login_required
+def withdraw_directive(directive_id: int) -> Response:
+    directive = get_directive_or_404(directive_id, current_user)
+    if not can_manage_tasks(current_user):
+        abort(403)
+    form = WithdrawDirectiveForm()
+    if form.validate_on_submit():
+        try:
+            tasks = corrections.withdraw_directive(directive, current_user, note=form.note.data)
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            flash(" ".join([error.message, *error.fields.values()]), "danger")
+        else:
+            db.session.commit()
+            flash(f"Đã thu hồi văn bản và {len(tasks)} nhiệm vụ của văn bản.", "success")
+    return redirect(url_for("directives.detail", directive_id=directive.id), 303)
 
 
 # Ý kiến chỉ đạo: the task page's panel (templates/tasks/_directions.html), posting one, and the unit home
@@ -378,7 +451,7 @@ def extension_requests() -> str:
     if can_decide_extension(current_user):
         for row in page.items:
             if row.ExtensionRequest.status == EXTENSION_PENDING:
-                form = ExtensionDecisionForm(formdata=None)
+                form = unique_ids(ExtensionDecisionForm(formdata=None), f"x{row.ExtensionRequest.id}")
                 form.back.data = "list"
                 forms[row.ExtensionRequest.id] = form
     return render_template(
@@ -418,11 +491,12 @@ def extension_decision(request_id: int) -> str | Response:
     extension = get_extension_request_or_404(request_id, current_user)
     if not can_decide_extension(current_user):
         abort(403)
-    form = ExtensionDecisionForm()
+    form = unique_ids(ExtensionDecisionForm(), f"x{request_id}")
     subject = _subject(extension.task_id, extension.occurrence_id)
     if form.validate_on_submit():
         try:
-            decide_extension(extension, current_user, decision=form.decision.data or "", note=form.note.data)
+            decide_extension(extension, current_user, decision=form.decision.data or "", note=form.note.data,
+                             new_deadline=form.new_deadline.data)
         except (ValidationError, ConflictError) as error:
             db.session.rollback()
             show_errors(form, error)

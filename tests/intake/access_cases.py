@@ -16,6 +16,7 @@ CASES = [
      {"header-number": "7/UBND-VP", "header-kind": "cong_van", "header-issued_on": "2026-03-02",
       "header-issuer": "UBND", "header-subject": "Thử nghiệm", "version": "{intake_version}", "action": "save"},
      expect(MANAGES, 303, hidden=None)),
+    ("intake.undo", "POST", "/intake/{intake}/undo", {"note": "Nhầm"}, expect(MANAGES, 303, hidden=None)),
     ("intake.discard", "POST", "/intake/{intake}/discard", {}, expect(MANAGES, 303, hidden=None)),
     ("intake.recurrence", "GET", "/intake/recurrence?drafts-0-recurrence=weekly:fri", None, OFFICE_ONLY),
 ]

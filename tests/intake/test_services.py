@@ -29,6 +29,7 @@ from kpi_tasks.intake.services import (
     save_intake,
     start_intake,
     title_of,
+    undo_confirmation,
 )
 from kpi_tasks.tasks.models import Task, TaskGroup, TaskOccurrence
 from tests.factories import make_user
@@ -442,3 +443,25 @@ def test_units_joined_under_one_head_noun_each_lead_and_confirm_as_a_task_each(a
     confirmed = confirm_intake(intake, office, header, drafts)
     db.session.commit()
     assert sorted(task.lead_unit.code for task in confirmed.tasks) == ["NV", "TP"]
+
+
+def test_a_confirmation_of_the_day_is_undone_and_the_draft_opens_again(app_ctx):
+    office, units = demo_district()
+    intake, header, drafts = _start(office)
+    confirmed = confirm_intake(intake, office, header, _ready(drafts, units))
+    directive_id, task_ids = confirmed.directive.id, [task.id for task in confirmed.tasks]
+    db.session.commit()
+    with pytest.raises(ValidationError):
+        undo_confirmation(intake, office, note="")
+
+    undo_confirmation(intake, office, note="Xác nhận nhầm văn bản")
+    db.session.commit()
+
+    assert db.session.get(Directive, directive_id) is None
+    assert db.session.scalar(sa.select(sa.func.count()).where(Task.id.in_(task_ids))) == 0
+    assert intake.directive_id is None
+    save_intake(intake, office, header, drafts)  # open again
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "intake_undo"))
+    assert (event.entity_id, event.note) == (directive_id, "Xác nhận nhầm văn bản")
+    deleted = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "delete"))
+    assert deleted == len(task_ids)
