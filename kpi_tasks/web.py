@@ -71,6 +71,7 @@ from kpi_tasks.scoring.api import register_api as register_scoring
 from kpi_tasks.scoring.views import bp as scoring_bp
 from kpi_tasks.tasks.api import TargetLinks, directive_tasks_json, register_target_links
 from kpi_tasks.tasks.api import register_api as register_tasks
+from kpi_tasks.tasks.queries import PERIOD_RULE
 from kpi_tasks.tasks.services import follow_issue_date, refuse_issue_date
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
 from kpi_tasks.tasks.views import bp as tasks_bp
@@ -190,6 +191,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
+        PERIOD_RULE=PERIOD_RULE,
         STATUS_CSS=STATUS_CSS,
         ROLE_LABELS=ROLE_LABELS,
         FIELD_LABELS=FIELD_LABELS,
@@ -199,6 +201,7 @@ def init_app(app: Flask) -> None:
         device_label=device_label,
     )
     app.after_request(_security_headers)
+    app.after_request(_download_out_of_boosted_request)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(StaleDataError, _stale_data)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -229,6 +232,17 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if request.headers.get("HX-Request"):
         response.vary.add("HX-Request")
+    return response
+
+
+def _download_out_of_boosted_request(response: Response) -> Response:
+    """A file asked for by a boosted link (one that forgot hx-boost="false") would be swapped into the page as
+    text: tell htmx to load the address itself instead, which the browser then saves as a download."""
+    if request.headers.get("HX-Boosted") and response.status_code == 200 and \
+            response.headers.get("Content-Disposition", "").startswith("attachment"):
+        redirect = Response(status=200)
+        redirect.headers["HX-Redirect"] = request.full_path.rstrip("?")
+        return redirect
     return response
 
 

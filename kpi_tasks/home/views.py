@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from kpi_tasks.accounts.permissions import can_decide_extension
 from kpi_tasks.clock import today, utcnow
 from kpi_tasks.extensions import db
+from kpi_tasks.reports.queries import make_period
 from kpi_tasks.tasks.queries import (
     TaskFilters,
     new_task_rows_query,
@@ -37,6 +38,8 @@ def index() -> str:
         query = filters if isinstance(filters, sa.Select) else task_rows_query(user, filters, day, due_soon_days)
         return db.session.execute(query.limit(HOME_LIST_LIMIT)).all()
 
+    # The figures of the home pages are those of Báo cáo for its default period (this year), by the same query.
+    period = make_period(None, None, day)
     if user.is_unit_user:
         unit_filter = {"unit_id": user.unit_id}
         since = utcnow() - dt.timedelta(days=NEW_TASK_DAYS)  # stored times are UTC
@@ -49,13 +52,15 @@ def index() -> str:
             overdue=rows(TaskFilters(status=OVERDUE, **unit_filter)),
             due_soon=rows(TaskFilters(due_soon=True, **unit_filter)),
             awaiting=rows(TaskFilters(status=AWAITING_REVIEW, **unit_filter)),
-            stats=unit_stats(day, unit_id=user.unit_id),
+            stats=unit_stats(day, period.start, period.end, unit_id=user.unit_id),
+            period=period,
         )
-    stats = unit_stats(day)
+    stats = unit_stats(day, period.start, period.end)
     return render_template(
         "home/overview.html",
         stats=stats,
         totals=status_totals(stats),
+        period=period,
         overdue=rows(TaskFilters(status=OVERDUE)),
         awaiting=rows(TaskFilters(status=AWAITING_REVIEW)),
         pending_extensions=pending_extension_count(user) if can_decide_extension(user) else 0,

@@ -150,6 +150,8 @@ class ProgressTotal:
     units_reporting: int = 0
     units_with_target: int = 0
     units_met: int = 0
+    # Units with a target and a figure: only those can be judged met or not met (no figure is "no data").
+    units_judged: int = 0
 
 
 @dataclass
@@ -256,6 +258,7 @@ def _total(kpi: Kpi, current_figures: Any, previous_figures: Any, rows: list[Pro
         units_reporting=sum(1 for row in rows if row.has_data),
         units_with_target=sum(1 for row in rows if row.target_value is not None),
         units_met=sum(1 for row in rows if row.met),
+        units_judged=sum(1 for row in rows if row.target_value is not None and row.has_data),
     )
 
 

@@ -445,10 +445,16 @@ class KpiStatus:
     direction: str = "at_least"
     # The targets in force, each with the kinds of unit it is given to: ((90.0, ("department",)), …).
     targets: tuple[tuple[float, tuple[str, ...]], ...] = ()
+    units_judged: int = 0
 
     @property
     def units_not_met(self) -> int:
-        return self.units_with_target - self.units_met
+        """Units with a figure that missed their target; a unit without a figure is "no data", not "not met"."""
+        return self.units_judged - self.units_met
+
+    @property
+    def units_without_data(self) -> int:
+        return self.units_with_target - self.units_judged
 
 
 def kpi_statuses(period: ReportPeriod, today: dt.date) -> list[KpiStatus]:
@@ -464,6 +470,7 @@ def kpi_statuses(period: ReportPeriod, today: dt.date) -> list[KpiStatus]:
             kpi_id=kpi.id, code=kpi.code, name=kpi.name, period_label=kpi_period.label,
             units_with_target=total.units_with_target if total else 0,
             units_met=total.units_met if total else 0,
+            units_judged=total.units_judged if total else 0,
             units_reporting=total.units_reporting if total else 0,
             actual_value=total.actual_value if total else None,
             measure=kpi.measure,

@@ -274,11 +274,19 @@ def _deadline_order(filters: TaskFilters) -> tuple[sa.ColumnElement, ...]:
     return (Task.effective_deadline.is_(None), Task.effective_deadline, Task.id)
 
 
+PERIOD_RULE = (
+    "hạn xử lý (kể cả sau gia hạn) hoặc ngày hoàn thành trong kỳ; nhiệm vụ thường xuyên chưa hoàn thành tính vào "
+    "mọi kỳ; nhiệm vụ định kỳ tính từng kỳ báo cáo đã bắt đầu; không tính nhiệm vụ đã thu hồi"
+)
+
+
 def period_clause(
     date_from: dt.date | None, date_to: dt.date | None, columns: StatusColumns = TASK_COLUMNS
 ) -> sa.ColumnElement[bool]:
-    """The statistics' period rule: what has its effective deadline or its completion date within
-    [date_from, date_to] (either end open). Tasks by default; `columns` of occurrences for their periods."""
+    """The statistics' period rule (PERIOD_RULE, written on every page that shows a figure): what has its
+    effective deadline or its completion date within [date_from, date_to] (either end open), and a standing task
+    (no deadline) not yet completed, which is tracked in every period. Tasks by default; `columns` of occurrences
+    for their periods (those always have a deadline)."""
 
     def within(column: sa.ColumnElement[dt.date]) -> sa.ColumnElement[bool]:
         conditions = [column.is_not(None)]
@@ -290,7 +298,8 @@ def period_clause(
 
     if date_from is None and date_to is None:
         return sa.true()
-    return sa.or_(within(columns.deadline), within(columns.completed_on))
+    standing = sa.and_(columns.deadline.is_(None), columns.completed_on.is_(None))
+    return sa.or_(within(columns.deadline), within(columns.completed_on), standing)
 
 
 def unit_stats(

@@ -191,7 +191,7 @@ def test_monthly_workbook_has_one_sheet_per_section(app, app_ctx, monkeypatch):
                                    "Chờ kinh phí tổ chức hội nghị", "Chờ quyết định"]
     assert requests["C9"].value == "=COUNTA(B8:B8)"
     kpis = book["Chỉ tiêu"]
-    assert values(kpis, 8) == [1, "Tỷ lệ văn bản được ký số", "KYSO", "Tháng 3/2026", 3, 1, 2, 2, "72,50%"]
+    assert values(kpis, 8) == [1, "Tỷ lệ văn bản được ký số", "KYSO", "Tháng 3/2026", 3, 1, 1, 2, "72,50%"]
     assert [kpis.cell(row=9, column=col).value for col in range(5, 9)] == [
         "=SUM(E8:E8)", "=SUM(F8:F8)", "=SUM(G8:G8)", "=SUM(H8:H8)"]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import g
 
 from kpi_tasks.tasks.status import STATUSES, WITHDRAWN
 from tests.factories import api_headers, commit, login
@@ -164,7 +165,8 @@ def test_leader_dashboard_draws_its_charts_and_kpis(client, app_ctx):
     assert 'id="kpi-status"' in html
     assert "Tỷ lệ văn bản được ký số" in html
     assert re.search(r'data-figure="met">1<', html)
-    assert re.search(r'data-figure="not_met">2<', html)
+    assert re.search(r'data-figure="not_met">1<', html)  # the commune has no figure: "no data", not "not met"
+    assert re.search(r'data-figure="no_data">1<', html)
     assert "<script" not in html.split("<body")[1].split("</nav>")[1]  # charts need no script
 
 
@@ -228,3 +230,50 @@ def test_nav_links_to_the_reports(client, app_ctx):
     commit()
     login(client, district.leader.username)
     assert 'href="/reports/">Báo cáo</a>' in client.get("/").get_data(as_text=True)
+
+
+def test_home_reports_a_units_page_and_the_monthly_report_tell_the_stats_apis_numbers(client, app_ctx):
+    """One period rule everywhere: for the year (home's period, Báo cáo's default) and for March (the monthly
+    report), every figure of every page equals GET /api/v1/stats/units for the same dates."""
+    district = build_district()
+    district.task("c_standing", district.culture, None, title="Theo dõi dư luận xã hội thường xuyên")
+    manager = district.manager(district.culture)
+    commit()
+
+    def api(period: str) -> list[dict]:
+        return client.get(f"/api/v1/stats/units?{period}", headers=api_headers(district.leader)).json["items"]
+
+    def by_unit(items: list[dict]) -> dict[int, dict[str, int]]:
+        return {item["unit_id"]: {figure: item[figure] for figure in FIGURES} for item in items if item["assigned"]}
+
+    year, march = api(PERIODS[1]), api(PERIODS[0])
+    assert sum(item["ongoing"] for item in year) == 1  # the standing task is counted in the period
+    login(client, district.leader.username)
+    pages = {
+        "home": ("/", year, STATUS_FIGURES),
+        "reports": (f"/reports/?{PERIODS[1]}", year, FIGURES),
+        "monthly": ("/reports/monthly?month=2026-03", march, ["assigned", "in_progress", "overdue",
+                                                              "awaiting_review", "done_on_time", "done_late"]),
+    }
+    for name, (path, items, totals) in pages.items():
+        html = client.get(path).get_data(as_text=True)
+        assert "hạn xử lý (kể cả sau gia hạn) hoặc ngày hoàn thành trong kỳ" in html, name
+        shown = figures_of(html)
+        assert {f: number(shown.totals[f][0]) for f in totals} == {
+            f: sum(item[f] for item in items) for f in totals}, name
+        expected = by_unit(items)
+        assert set(shown.units) == set(expected), name
+        for unit_id, figures in shown.units.items():
+            assert {f: number(v) for f, v in figures.items() if f in FIGURES} == {
+                f: expected[unit_id][f] for f in figures if f in FIGURES}, (name, unit_id)
+    unit_page = figures_of(client.get(f"/reports/units/{district.culture.id}?{PERIODS[1]}").get_data(as_text=True))
+    culture = by_unit(year)[district.culture.id]
+    assert {f: number(unit_page.totals[f][0]) for f in FIGURES if f in unit_page.totals} == {
+        f: culture[f] for f in FIGURES if f in unit_page.totals}
+    vars(g).clear()  # the requests share the test's app context: forget the leader's cached login
+    unit_client = client.application.test_client()
+    login(unit_client, manager.username)
+    unit_home = unit_client.get("/").get_data(as_text=True)
+    shown = dict(re.findall(r'data-figure="(\w+)">([\d.]+)<', unit_home.split('id="unit-figures"')[1]))
+    assert {f: number(v) for f, v in shown.items()} == {f: culture[f] for f in shown}
+    assert set(shown) == set(FIGURES)
