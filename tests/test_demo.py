@@ -19,8 +19,10 @@ from kpi_tasks.dossiers.queries import repeat_offenders
 from kpi_tasks.extensions import db
 from kpi_tasks.milestones.models import Milestone
 from kpi_tasks.notifications.models import Notification
+from kpi_tasks.scoring.services import compute_draft
 from kpi_tasks.tasks.models import ExtensionRequest, Task, TaskOccurrence
 from kpi_tasks.tasks.status import STATUSES, status_expression
+from kpi_tasks.units.models import Unit
 from tests.factories import commit, login
 
 # A Monday in March, the first working day of a year (the plan then began the year before), and a day in Tết.
@@ -55,6 +57,15 @@ def test_every_demo_login_opens_its_home_page(app):
     with app.app_context():
         seed_demo()
         commit()
+        # Bưu điện only coordinates on another unit's overdue task: that lateness is not scored against it.
+        post = db.session.scalar(sa.select(Unit).where(Unit.code == "BUUDIEN"))
+        (result,) = compute_draft(today().year, unit_id=post.id).units
+        assert result.score != 0
+        lines = result.breakdown["tasks"]["lines"]
+        assert lines
+        assert all(line["task_ids"] or line["occurrences"] for line in lines)
+        assert [line["not_scored"] for line in lines if line["role"] == "coordinating" and
+                line["outcome"] in ("overdue", "done_late")] == [True]
     for username, _name, _role, _unit in USERS:
         client = app.test_client()
         login(client, username, DEMO_PASSWORD)

@@ -23,7 +23,8 @@ from kpi_tasks.units.models import UNIT_KIND_GROUP_LABELS, UNIT_KINDS, Unit
 def outcome_totals(unit: UnitResult) -> dict[str, int]:
     totals = dict.fromkeys(SCORED_OUTCOMES, 0)
     for line in unit.breakdown["tasks"]["lines"]:
-        totals[line["outcome"]] += line["count"]
+        if not line.get("not_scored"):  # a coordinating unit's item late by the lead unit's doing
+            totals[line["outcome"]] += line["count"]
     return totals
 
 

@@ -6,18 +6,20 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.validators import Length, Optional
 
 from kpi_tasks.forms import Form, options
-from kpi_tasks.scoring.rules import GRADE_COUNT, NUMBER_SETTINGS
+from kpi_tasks.scoring.rules import COORDINATING_LATENESS_LABEL, GRADE_COUNT, NUMBER_SETTINGS
 
 
 class RuleForm(Form):
     """Every setting of a rule as a text field (so "0,3" typed the Vietnamese way is accepted); the
     service checks the values and its messages land on the fields of the same names."""
 
+    coordinating_lateness = BooleanField(COORDINATING_LATENESS_LABEL)
     note = TextAreaField("Ghi chú, căn cứ (văn bản quy định, lý do thay đổi)", validators=[Optional(),
                                                                                           Length(max=20000)])
 
     def settings_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {setting.key: self[setting.key].data for setting in NUMBER_SETTINGS}
+        data["coordinating_lateness"] = bool(self.coordinating_lateness.data)
         data["grades"] = [
             {"min": self[f"grade_{n}_min"].data, "name": self[f"grade_{n}_name"].data}
             for n in range(1, GRADE_COUNT + 1)
@@ -27,6 +29,7 @@ class RuleForm(Form):
     def fill(self, settings: dict[str, Any], note: str = "") -> None:
         for setting in NUMBER_SETTINGS:
             self[setting.key].data = _shown(settings.get(setting.key))
+        self.coordinating_lateness.data = bool(settings.get("coordinating_lateness", False))
         for n, grade in enumerate(settings.get("grades", []), start=1):
             self[f"grade_{n}_min"].data = _shown(grade.get("min"))
             self[f"grade_{n}_name"].data = grade.get("name", "")

@@ -49,6 +49,7 @@ from kpi_tasks.scoring.rules import (
     SCORED_OUTCOMES,
     SHARE_SETTING,
     WEIGHT_SETTING,
+    coordinating_lateness,
     grade_for,
     number,
 )
@@ -346,10 +347,11 @@ def score_unit(
     rescaled to 100), so a unit is not marked down for a source that is missing. Penalties are
     subtracted, each up to its cap; the score stays in 0–100.
     """
+    spared = set() if coordinating_lateness(settings) else {(COORDINATING, OVERDUE), (COORDINATING, DONE_LATE)}
     weighed = Decimal(0)
     earned = Decimal(0)
     for (role, outcome), items in counts.items():
-        if outcome in SCORED_OUTCOMES:
+        if outcome in SCORED_OUTCOMES and (role, outcome) not in spared:
             weight = number(settings, WEIGHT_SETTING[role])
             weighed += items.count * weight
             earned += items.count * weight * number(settings, SHARE_SETTING[outcome]) / HUNDRED
@@ -367,6 +369,12 @@ def score_unit(
             items = counts.get((role, outcome), NOTHING)
             count = items.count
             if not count:
+                continue
+            if (role, outcome) in spared:
+                lines.append({
+                    "outcome": outcome, "role": role, "count": count, "share": None, "weight": 0, "points": 0,
+                    "lost": 0, "not_scored": True, "task_ids": items.task_ids, "occurrences": items.occurrences,
+                })
                 continue
             weight = number(settings, WEIGHT_SETTING[role])
             share = number(settings, SHARE_SETTING[outcome])

@@ -112,8 +112,17 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "penalty_late_apology_letter_cap": 5,
     "penalty_repeat_late_month": 2,
     "penalty_repeat_late_month_cap": 10,
+    # A coordinating unit answers for its own part, not for the lead unit's lateness: its items whose task is
+    # overdue or done late are listed but not scored, unless the year's rule says otherwise.
+    "coordinating_lateness": False,
     "grades": [dict(grade) for grade in DEFAULT_GRADES],
 }
+COORDINATING_LATENESS_LABEL = "Đơn vị phối hợp cũng bị tính điểm khi nhiệm vụ quá hạn (do đơn vị chủ trì)"
+
+
+def coordinating_lateness(settings: dict[str, Any]) -> bool:
+    """Whether the rule scores a coordinating unit on the lead unit's lateness (rules before it: no)."""
+    return bool(settings.get("coordinating_lateness", False))
 
 
 def default_settings() -> dict[str, Any]:
@@ -168,6 +177,7 @@ def validate_settings(raw: dict[str, Any]) -> dict[str, Any]:
             errors["points_tasks"] = "Phần thực hiện nhiệm vụ phải có điểm (lớn hơn 0)."
     if clean.get("weight_lead") == 0:
         errors["weight_lead"] = "Hệ số nhiệm vụ chủ trì phải lớn hơn 0."
+    clean["coordinating_lateness"] = raw.get("coordinating_lateness") in (True, "y", "on", "1", 1)
     clean["grades"] = _validate_grades(raw.get("grades"), errors)
     if errors:
         raise ValidationError("Tiêu chí chấm điểm chưa hợp lệ.", errors)
