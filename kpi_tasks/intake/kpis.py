@@ -189,5 +189,6 @@ def cell_kpis(cell: Text, task: Text, lead: list[str], deadline: Deadline) -> li
         kpis = [{"text": "", "value": _number(bare["value"]), "measure": "count", "direction": "at_least",
                  "applies_to": _default_applies_to(lead), "period": deadline.period}]  # fmt: skip
     for kpi in kpis:
-        kpi["text"] = f"{task.text}: {cell.text}"
+        # A row label that ends in its own colon ("Trong đó:") takes no second one.
+        kpi["text"] = f"{task.text.rstrip().rstrip(':')}: {cell.text.strip()}"
     return kpis

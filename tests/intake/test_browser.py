@@ -61,7 +61,8 @@ def test_office_uploads_seed_002_reviews_and_confirms(app, page, live_server):
     assert unmatched.count() == 2
     assert "Tổ công nghệ số cộng đồng huyện" in unmatched.nth(1).locator(".intake-unmatched").inner_text()
     for index in range(unmatched.count()):
-        unmatched.nth(index).locator("select[name$='-leads']").select_option(label="Phòng Văn hóa và Thông tin")
+        leads = unmatched.nth(index).locator("[id$='-leads']")
+        leads.get_by_label("Phòng Văn hóa và Thông tin", exact=True).check()
     page.get_by_role("button", name="Xác nhận").click()
     page.wait_for_url(re.compile(r"/directives/\d+$"))
     assert "Đã tạo văn bản 35/UBND-TTHC" in page.locator(".alert-success").inner_text()
