@@ -19,6 +19,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique whatever the case ("NVAn" is "nvan"): uq_users_username_lower; sign-in ignores case too.
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200), default="")
     email: Mapped[str | None] = mapped_column(sa.String(255))
@@ -33,6 +34,8 @@ class User(UserMixin, db.Model):
 
     # Named, not imported: units/ sits above accounts (its pages ask the access policy here).
     unit: Mapped[Unit | None] = relationship("Unit")
+
+    __table_args__ = (sa.Index("uq_users_username_lower", sa.text("lower(username)"), unique=True),)
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users

@@ -22,7 +22,8 @@ PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hashing method name, not a password
 
 
 def get_user_by_username(username: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.username == username))
+    """The account of that name whatever its case ("NVAn" signs in as "nvan"; uq_users_username_lower)."""
+    return db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == sa.func.lower(username or "")))
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -10,6 +10,7 @@ from kpi_tasks.calendar.models import CALENDAR_DAY_KINDS, DAY_OFF, WORKING_DAY, 
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.text import format_date
 
 
 def current_calendar() -> WorkingCalendar:
@@ -30,6 +31,12 @@ def list_calendar_days(year: int | None = None) -> list[CalendarDay]:
 def record_calendar_day(day: dt.date, kind: str, note: str = "") -> CalendarDay:
     if kind not in CALENDAR_DAY_KINDS:
         raise ValidationError("Loại ngày không hợp lệ.", {"kind": "Chọn ngày nghỉ hoặc ngày làm việc bù."})
+    if kind == WORKING_DAY and day.weekday() < 5:
+        # A make-up working day replaces a weekend day; a weekday is a working day already.
+        raise ValidationError(
+            f"Ngày {format_date(day)} là ngày trong tuần: ngày làm việc bù phải là thứ Bảy hoặc Chủ nhật.",
+            {"day": "Ngày làm việc bù phải là thứ Bảy hoặc Chủ nhật."},
+        )
     existing = db.session.scalar(sa.select(CalendarDay).where(CalendarDay.day == day))
     if existing is not None:
         existing.kind, existing.note = kind, note

@@ -285,6 +285,7 @@ def list_directives_query(user: User, q: str | None = None) -> sa.Select:
     query = sa.select(Directive).order_by(Directive.issued_on.desc(), Directive.id.desc())
     if user.role not in CONFIDENTIAL_READER_ROLES:
         query = query.where(Directive.confidential.is_(False))
-    for word in fold(q or "").split():
-        query = query.where(Directive.subject_folded.contains(word, autoescape=True))
+    for word in fold(q or "").split():  # the subject's words, or the number and symbol ("287/UBND-VP")
+        query = query.where(sa.or_(Directive.subject_folded.contains(word, autoescape=True),
+                                   Directive.number_key.contains(word, autoescape=True)))
     return query

@@ -49,6 +49,7 @@ from kpi_tasks.tasks.status import (
 )
 from kpi_tasks.text import fold
 from kpi_tasks.units.models import Unit
+from kpi_tasks.units.services import list_units
 
 HOME_LIMIT = 20
 
@@ -204,7 +205,7 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
     if filters.due_soon:
         query = query.where(soon)
     for word in fold(filters.q or "").split():
-        query = query.where(Task.search_text.contains(word, autoescape=True))
+        query = query.where(_word_clause(word))
     if filters.deadline_from:
         query = query.where(Task.effective_deadline >= filters.deadline_from)
     if filters.deadline_to:
@@ -219,6 +220,18 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
         selectinload(Task.coordinating_units),
         selectinload(Task.assignees),
     ).order_by(*_deadline_order(filters))
+
+
+def _word_clause(word: str) -> sa.ColumnElement[bool]:
+    """A searched word (accent-folded) is in the task's title or content, in its directive's number and symbol
+    ("287/UBND-VP"), or in its lead unit's name: one search box finds a task by any of the three."""
+    units = [unit.id for unit in list_units() if word in fold(unit.name)]
+    directives = sa.select(Directive.id).where(Directive.number_key.contains(word.replace(" ", ""), autoescape=True))
+    return sa.or_(
+        Task.search_text.contains(word, autoescape=True),
+        Task.directive_id.in_(directives),
+        Task.lead_unit_id.in_(units) if units else sa.false(),
+    )
 
 
 def directive_task_counts(user: User, directive_ids: list[int], today: dt.date) -> dict[int, dict[str, int]]:

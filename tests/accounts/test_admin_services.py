@@ -215,3 +215,11 @@ def test_an_officer_moved_to_another_unit_leaves_the_open_tasks_of_the_former_un
     assert officer in done_task.assignees  # what was done stays as it was done, by whom
     event = history("task", open_task.id)[-1]
     assert {line.label: line.new for line in event.lines}["Chuyên viên được giao"] == "—"
+
+
+def test_a_username_differing_only_in_case_is_the_same_account(app_ctx):
+    create_user("TTHoa", "office", PASSWORD)
+    with pytest.raises(ValidationError) as refused:
+        create_user("tthoa", "office", PASSWORD)
+    assert "đã tồn tại" in refused.value.fields["username"]
+    assert authenticate("TTHOA", PASSWORD).username == "TTHoa"

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from kpi_tasks.calendar.models import CalendarDay
-from kpi_tasks.calendar.services import current_calendar
+from kpi_tasks.calendar.services import current_calendar, list_calendar_days
 from kpi_tasks.extensions import db
 from tests.factories import api_headers, commit, csrf_token, login, make_directive, make_unit, make_user
 
@@ -66,3 +66,15 @@ def test_a_compensatory_day_off_recorded_in_the_page_is_skipped_and_deleting_it_
     answer = client.post(f"/admin/calendar/{day_id}/delete", data={"csrf_token": token})
     assert answer.status_code == 303
     assert _task_deadline(client, world, 4) == "2026-03-20"
+
+
+def test_a_wednesday_is_refused_as_a_make_up_working_day_and_the_form_keeps_it(app, client, world):
+    login(client, "quantri")
+    answer = client.post("/admin/calendar/", data={"day": "18/03/2026", "kind": "working_day", "note": "Nhầm",
+                                                   "csrf_token": csrf_token(client, "/admin/calendar/")})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "phải là thứ Bảy hoặc Chủ nhật" in page
+    assert 'value="18/03/2026"' in page
+    with app.app_context():
+        assert not list_calendar_days(2026)

@@ -170,3 +170,20 @@ def test_only_the_admin_deletes_and_only_what_no_one_worked_on(client, world):
     assert client.delete(f"/api/v1/tasks/{task_id}", headers=admin, json={"note": "Nhập thử"}).status_code == 204
     assert client.get(f"/api/v1/tasks/{task_id}", headers=admin).status_code == 404
     assert ("delete", "Nhập thử") in _events(task_id)
+
+
+def test_one_search_finds_a_task_by_its_directives_number_its_text_or_its_unit(client, world):
+    make_task(world["other"], directive=make_directive(world["office"]), title="Báo cáo công tác hộ tịch")
+    commit()
+    office = api_headers(world["office"])
+
+    def found(q: str) -> list[str]:
+        return sorted(item["title"] for item in client.get("/api/v1/tasks", headers=office,
+                                                           query_string={"q": q}).json["items"])
+
+    assert found("287/UBND-VP") == ["Rà soát thủ tục"]
+    assert found("ho tich") == ["Báo cáo công tác hộ tịch"]
+    assert found("phong tu phap") == ["Báo cáo công tác hộ tịch"]
+    login(client, world["office"].username)
+    assert "287/UBND-VP" in client.get("/directives/?q=287/ubnd-vp").get_data(as_text=True)
+    assert 'id="top-search"' in client.get("/").get_data(as_text=True)
