@@ -204,8 +204,8 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
             query = query.where(unit_involvement_clause(filters.unit_id))
     if filters.due_soon:
         query = query.where(soon)
-    for word in fold(filters.q or "").split():
-        query = query.where(_word_clause(word))
+    if (filters.q or "").strip():
+        query = query.where(_search_clause(filters.q))
     if filters.deadline_from:
         query = query.where(Task.effective_deadline >= filters.deadline_from)
     if filters.deadline_to:
@@ -222,13 +222,15 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
     ).order_by(*_deadline_order(filters))
 
 
-def _word_clause(word: str) -> sa.ColumnElement[bool]:
-    """A searched word (accent-folded) is in the task's title or content, in its directive's number and symbol
-    ("287/UBND-VP"), or in its lead unit's name: one search box finds a task by any of the three."""
-    units = [unit.id for unit in list_units() if word in fold(unit.name)]
-    directives = sa.select(Directive.id).where(Directive.number_key.contains(word.replace(" ", ""), autoescape=True))
+def _search_clause(q: str) -> sa.ColumnElement[bool]:
+    """One search box finds a task by its text (every word, accent-insensitive, in its title or content), by its
+    directive's number and symbol ("287/UBND-VP"), or by its lead unit's name (the whole phrase)."""
+    words = fold(q).split()
+    phrase = " ".join(words)
+    units = [unit.id for unit in list_units() if phrase in fold(unit.name)]
+    directives = sa.select(Directive.id).where(Directive.number_key.contains("".join(words), autoescape=True))
     return sa.or_(
-        Task.search_text.contains(word, autoescape=True),
+        sa.and_(*[Task.search_text.contains(word, autoescape=True) for word in words]),
         Task.directive_id.in_(directives),
         Task.lead_unit_id.in_(units) if units else sa.false(),
     )
