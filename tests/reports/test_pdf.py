@@ -22,6 +22,7 @@ from kpi_tasks.milestones.services import add_milestone
 from kpi_tasks.reports import build_monthly_workbook
 from kpi_tasks.reports.excel import write_task_list, write_unit_stats
 from kpi_tasks.reports.queries import parse_month, rank_units
+from kpi_tasks.scoring import rules
 from kpi_tasks.scoring.excel import scoring_workbook
 from kpi_tasks.scoring.services import compute_draft
 from kpi_tasks.tasks.queries import unit_stats
@@ -121,7 +122,9 @@ def test_kpi_progress_export_prints_seed_000s_appendix_on_one_a4_landscape_page(
     assert "6,341 7,137 88.85%" in total
 
 
-def test_scoring_export_prints_on_one_a4_landscape_page(app, app_ctx, tmp_path, profile):
+def test_scoring_export_prints_on_one_a4_landscape_page(app, app_ctx, tmp_path, profile, monkeypatch):
+    # The scoring dataset's hand-computed figures score coordinating lateness (tests/scoring/conftest.py).
+    monkeypatch.setitem(rules.DEFAULT_SETTINGS, "coordinating_lateness", True)
     build_scoring_district()
     result = compute_draft(2026)
     pdf = to_pdf(scoring_workbook(result, "UBND huyện Tây Sơn", "BẢN NHÁP", TODAY), tmp_path, profile)
