@@ -57,6 +57,14 @@ _NUMBER_FORMATS = {
     TASK_COUNT: '#,##0 "nhiệm vụ"', REQUEST_COUNT: '#,##0 "đề nghị"', KPI_COUNT: '#,##0 "chỉ tiêu"',
     DOSSIER_COUNT: '#,##0 "hồ sơ"', INPUT_NUMBER: "#,##0.##", INPUT_TEXT: "@",
 }
+CUSTOM = "format:"  # a kind "format:<number format>" writes a number with its own format
+
+
+def number_kind(number_format: str) -> str:
+    """The kind of a number cell shown with `number_format` ('"≥ "0%': a target with its direction)."""
+    return CUSTOM + number_format
+
+
 _CENTERED = {CENTER, DATE}
 _WRAPPED = {WRAP}
 
@@ -76,7 +84,7 @@ class Total:
     """A total cell other than a sum: its formula ({row} the total row, {first}/{last} the data rows, column
     letters as they stand) and the value stored beside it, computed from the rows' figures."""
 
-    formula: str
+    formula: str | None  # None: the value alone (a verdict, a change from the previous period)
     value: Callable[[Figures], Any]
 
 
@@ -100,6 +108,8 @@ class TitleBlock:
     period_label: str
     extracted_on: dt.date | None
     form: str = ""  # "Biểu 01", printed at the top right
+    # A label and a value on row 5 instead of the date of extraction ("Mã chỉ tiêu: KYSO" in a template).
+    code_line: tuple[str, str] | None = None
 
 
 def attached_to_report(issuer: str, day: dt.date, subject: str = "", symbol: str = "BC-UBND") -> str:
@@ -153,6 +163,8 @@ class Appendix:
             properties: dict[str, Any] = {"font_name": FONT_NAME, "font_size": size, "valign": valign}
             if kind in _NUMBER_FORMATS:
                 properties["num_format"] = _NUMBER_FORMATS[kind]
+            elif kind.startswith(CUSTOM):
+                properties["num_format"] = kind.removeprefix(CUSTOM)
             if bold:
                 properties["bold"] = True
             if italic:
@@ -171,9 +183,9 @@ class Appendix:
         return found
 
     def sheet(self, name: str, block: TitleBlock | None, columns: Sequence[Column], *, total_label: str = "TỔNG CỘNG",
-              numbered: bool = True, first_frozen_column: int = 2) -> AppendixSheet:
+              numbered: bool = True, number_header: str = "STT", first_frozen_column: int = 2) -> AppendixSheet:
         return AppendixSheet(self, name, block, columns, total_label=total_label, numbered=numbered,
-                             first_frozen_column=first_frozen_column)
+                             number_header=number_header, first_frozen_column=first_frozen_column)
 
 
 @dataclass
@@ -188,10 +200,10 @@ class AppendixSheet:
     `group` a group row, `note` a line of explanation, `finish` the total row."""
 
     def __init__(self, book: Appendix, name: str, block: TitleBlock | None, columns: Sequence[Column], *,
-                 total_label: str, numbered: bool, first_frozen_column: int) -> None:
+                 total_label: str, numbered: bool, number_header: str, first_frozen_column: int) -> None:
         self.book = book
         self.sheet: Worksheet = book.book.add_worksheet(clean(name)[:31])
-        self.columns = [Column("STT", 6, CENTER), *columns] if numbered else list(columns)
+        self.columns = [Column(number_header, 6, CENTER), *columns] if numbered else list(columns)
         self.numbered = numbered
         self.total_label = total_label
         self.last_column = len(self.columns) - 1
@@ -257,9 +269,15 @@ class AppendixSheet:
         self._line(block.attached_to, book.format(italic=True, border=False, align="center", wrap=True,
                                                   valign="vcenter"), height=LINE_HEIGHT * lines if lines > 1 else None)
         self.row = 3
-        self._line(block.period_label, book.format(border=False, align="center", wrap=True, valign="vcenter"))
+        lines = wrapped_lines(block.period_label, title_width)
+        self._line(block.period_label, book.format(border=False, align="center", wrap=True, valign="vcenter"),
+                   height=LINE_HEIGHT * lines if lines > 1 else None)
         self.row = 4
-        if block.extracted_on is not None:
+        if block.code_line is not None:
+            label, value = block.code_line
+            self._line(f"{label} {value}", book.format(bold=True, border=False, align="left"),
+                       last=min(2, self.last_column))
+        elif block.extracted_on is not None:
             self._line(f"Ngày trích xuất số liệu: {format_date(block.extracted_on)} (từ Phần mềm theo dõi nhiệm vụ)",
                        book.format(italic=True, border=False, align="center", valign="vcenter"))
         self.row = TITLE_ROWS
@@ -343,6 +361,8 @@ class AppendixSheet:
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     sums.sums[index] = sums.sums.get(index, 0) + value
                     sums.numbers[index] = sums.numbers.get(index, 0) + 1
+                elif isinstance(value, dt.date):  # a date is a number to COUNT
+                    sums.numbers[index] = sums.numbers.get(index, 0) + 1
         if self.rows > 1:
             # The row above has gone to disk: its height is no longer needed (memory stays flat).
             self.sheet.row_info.pop(self.row - 1, None)
@@ -400,6 +420,9 @@ class AppendixSheet:
                 formula, value = f"=COUNT({letter}{first}:{letter}{last})", self.totals.numbers.get(index, 0)
             elif column.total == "counta":
                 formula, value = f"=COUNTA({letter}{first}:{letter}{last})", self.totals.filled.get(index, 0)
+            elif isinstance(column.total, Total) and column.total.formula is None:
+                self.write(self.row, index, column.total.value(figures), fmt)
+                continue
             elif isinstance(column.total, Total):
                 formula = column.total.formula.format(row=row, first=first, last=last)
                 value = column.total.value(figures)
