@@ -10,10 +10,13 @@ from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.permissions import can_view_monthly_report
 from kpi_tasks.api.input import Fields, api_user, query_fields
+from kpi_tasks.background.api import started_api
+from kpi_tasks.background.services import enqueue
 from kpi_tasks.clock import today
 from kpi_tasks.documents.downloads import send_generated
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import PermissionDenied
+from kpi_tasks.extensions import db
 from kpi_tasks.reports.docx import DOCX_MIME, write_monthly_docx
 from kpi_tasks.reports.excel import (
     XLSX_MIME,
@@ -22,6 +25,7 @@ from kpi_tasks.reports.excel import (
     write_monthly_workbook,
     write_unit_stats,
 )
+from kpi_tasks.reports.jobs import TASK_LIST, task_list_is_large, task_list_label, task_list_params
 from kpi_tasks.reports.queries import MonthlyReport, make_period, rank_units, read_report_filters
 from kpi_tasks.tasks.queries import unit_stats
 
@@ -35,7 +39,8 @@ def _period_fields(fields: Fields) -> tuple[dt.date | None, dt.date | None]:
 
 def tasks_xlsx_api() -> Response:
     """GET /tasks's filters (page and per_page are ignored: the export holds every row), plus `from`/`to`
-    (rows the statistics count for that period) and `completed_from`/`completed_to`."""
+    (rows the statistics count for that period) and `completed_from`/`completed_to`. More rows than
+    JOB_BACKGROUND_ROWS: 202 {job_id}, the workbook is made by the worker (GET /jobs/{id})."""
     user = api_user()
     fields = query_fields()
     filters = read_report_filters(fields, user, own_unit_first=False)
@@ -43,6 +48,11 @@ def tasks_xlsx_api() -> Response:
         fields.errors["from"] = "Ngày bắt đầu kỳ phải trước ngày kết thúc."
     fields.done()
     day = today()
+    if task_list_is_large(user, filters, day):
+        job = enqueue(user, TASK_LIST, task_list_params(filters, day, own_unit_first=False),
+                      task_list_label(filters))
+        db.session.commit()
+        return started_api(job)
     due_soon_days = current_app.config["DUE_SOON_WORKING_DAYS"]
     issuer = current_identity().issuing_body
     return send_generated(

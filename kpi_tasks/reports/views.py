@@ -18,8 +18,10 @@ from kpi_tasks.accounts.permissions import (
     can_view_monthly_report,
     can_view_unit_dashboard,
 )
+from kpi_tasks.background.services import enqueue
+from kpi_tasks.background.views import started_page
 from kpi_tasks.clock import today
-from kpi_tasks.documents.downloads import send_document
+from kpi_tasks.documents.downloads import send_document, wants_pdf
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
@@ -37,6 +39,7 @@ from kpi_tasks.reports.excel import (
     write_monthly_workbook,
     write_unit_stats,
 )
+from kpi_tasks.reports.jobs import TASK_LIST, task_list_is_large, task_list_label, task_list_params
 from kpi_tasks.reports.queries import (
     ReportFilters,
     ReportPeriod,
@@ -279,6 +282,11 @@ def tasks_xlsx() -> Response:
     user: User = current_user._get_current_object()
     filters = filters_from_args(user, request.args)
     day = today()
+    if task_list_is_large(user, filters, day):
+        job = enqueue(user, TASK_LIST, task_list_params(filters, day, own_unit_first=True, pdf=wants_pdf()),
+                      task_list_label(filters))
+        db.session.commit()
+        return started_page(job)
     return send_document(
         lambda target: export_task_list(target, user, filters, today=day, due_soon_days=_due_soon_days(),
                                         issuer=_issuer()),

@@ -1,0 +1,141 @@
+"""The reports' long work as background job kinds (background/): one function per kind, which reads its JSON
+parameters, calls the area's export function and writes its file. The views and API handlers decide by the rows
+involved whether to do the work in the request or to queue it.
+
+Each kind calls the export through the same narrow entry (`export_task_list`, `write_unit_stats`,
+`write_monthly_workbook`, `write_monthly_docx`), so whichever writer stands behind it fits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import IO, Any
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.background.services import JobContext, register_kind, runs_in_background
+from kpi_tasks.documents.downloads import PDF_MIME, SUFFIXES
+from kpi_tasks.documents.identity import current_identity
+from kpi_tasks.documents.pdf import to_pdf
+from kpi_tasks.extensions import db
+from kpi_tasks.forms import PageArgs
+from kpi_tasks.reports.docx import DOCX_MIME, write_monthly_docx
+from kpi_tasks.reports.excel import (
+    XLSX_MIME,
+    describe_filters,
+    export_task_list,
+    load_monthly_report,
+    write_monthly_workbook,
+    write_unit_stats,
+)
+from kpi_tasks.reports.queries import ReportFilters, make_period, rank_units, read_report_filters, report_rows_query
+from kpi_tasks.tasks.queries import unit_stats
+
+TASK_LIST = "report_task_list"
+UNIT_STATS = "report_unit_stats"
+MONTHLY = "report_monthly"
+
+
+def _due_soon_days() -> int:
+    return current_app.config["DUE_SOON_WORKING_DAYS"]
+
+
+def _write(context: JobContext, name: str, mimetype: str, pdf: bool, write: Any) -> None:
+    """Write the document as `name`, or its PDF rendition when asked (the page's "Tải PDF")."""
+    if not pdf:
+        with context.output(name, mimetype) as target:
+            write(target)
+        return
+    buffer = io.BytesIO()
+    write(buffer)
+    data = to_pdf(buffer.getvalue(), SUFFIXES[mimetype])
+    with context.output(name.rsplit(".", 1)[0] + ".pdf", PDF_MIME) as target:
+        target.write(data)
+
+
+# --- the task list (all tasks, a year's, any filter) --------------------------------------------------------
+
+
+def task_list_rows_over(user: User, filters: ReportFilters, today: dt.date, limit: int) -> bool:
+    """Whether the export holds more than `limit` rows, counting no further than that."""
+    query = report_rows_query(user, filters, today, _due_soon_days()).order_by(None).limit(limit + 1)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) > limit
+
+
+def task_list_is_large(user: User, filters: ReportFilters, today: dt.date) -> bool:
+    limit = current_app.config["JOB_BACKGROUND_ROWS"]
+    return runs_in_background(limit + 1) and task_list_rows_over(user, filters, today, limit)
+
+
+def task_list_params(filters: ReportFilters, today: dt.date, *, own_unit_first: bool, pdf: bool = False) -> dict:
+    return {"filters": filters.query_args(), "today": today.isoformat(), "own_unit_first": own_unit_first,
+            "pdf": pdf}
+
+
+def task_list_label(filters: ReportFilters) -> str:
+    return f"Xuất Excel danh sách nhiệm vụ ({describe_filters(filters)})"[:200]
+
+
+def task_list_name(today: dt.date) -> str:
+    return f"danh-sach-nhiem-vu-{today:%Y%m%d}.xlsx"
+
+
+def run_task_list(context: JobContext, params: dict[str, Any]) -> None:
+    user = db.session.get(User, context.owner_id)
+    if user is None:
+        raise LookupError("the job's owner is gone")
+    filters = read_report_filters(PageArgs(MultiDict(params["filters"])), user,
+                                  own_unit_first=params["own_unit_first"])
+    day = dt.date.fromisoformat(params["today"])
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        report_rows_query(user, filters, day, _due_soon_days()).order_by(None).subquery()))
+    context.progress(0, total)
+    issuer = current_identity().issuing_body
+
+    def write(target: IO[bytes]) -> None:
+        export_task_list(target, user, filters, today=day, due_soon_days=_due_soon_days(), issuer=issuer,
+                         progress=context.progress)
+
+    _write(context, task_list_name(day), XLSX_MIME, params.get("pdf", False), write)
+
+
+# --- per-unit statistics ------------------------------------------------------------------------------------
+
+
+def run_unit_stats(context: JobContext, params: dict[str, Any]) -> None:
+    day = dt.date.fromisoformat(params["today"])
+    period = make_period(_date(params.get("from")), _date(params.get("to")), day)
+    context.progress(0, 1)
+    ranked = rank_units(unit_stats(day, period.start, period.end))
+    issuer = current_identity().issuing_body
+    _write(context, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx", XLSX_MIME, params.get("pdf", False),
+           lambda target: write_unit_stats(target, ranked, period, issuer=issuer, today=day))
+    context.progress(1)
+
+
+# --- the monthly report (.xlsx, .docx) --------------------------------------------------------------------
+
+
+def run_monthly(context: JobContext, params: dict[str, Any]) -> None:
+    context.progress(0, 1)
+    report = load_monthly_report(params["month"])
+    docx = params.get("format") == "docx"
+    name = f"bao-cao-thang-{report.period.start:%Y-%m}." + ("docx" if docx else "xlsx")
+    write = (lambda target: write_monthly_docx(target, report)) if docx else \
+        (lambda target: write_monthly_workbook(target, report))
+    _write(context, name, DOCX_MIME if docx else XLSX_MIME, params.get("pdf", False), write)
+    context.progress(1)
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def register_jobs() -> None:
+    register_kind(TASK_LIST, "Xuất Excel danh sách nhiệm vụ", run_task_list)
+    register_kind(UNIT_STATS, "Xuất Excel thống kê theo đơn vị", run_unit_stats)
+    register_kind(MONTHLY, "Báo cáo tháng", run_monthly)
