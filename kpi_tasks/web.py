@@ -71,6 +71,7 @@ from kpi_tasks.reports.api import register_api as register_reports
 from kpi_tasks.reports.jobs import register_jobs as register_report_jobs
 from kpi_tasks.reports.views import bp as reports_bp
 from kpi_tasks.scoring.api import register_api as register_scoring
+from kpi_tasks.scoring.jobs import register_jobs as register_scoring_jobs
 from kpi_tasks.scoring.views import bp as scoring_bp
 from kpi_tasks.tasks.api import TargetLinks, directive_tasks_json, register_target_links
 from kpi_tasks.tasks.api import register_api as register_tasks
@@ -174,6 +175,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     # The long work each area hands to the background worker.
     register_report_jobs()
+    register_scoring_jobs()
     # The audit log names the codes and the people the packages above it log.
     register_code_labels("role", ROLE_LABELS)
     register_code_labels("kind", UNIT_KIND_LABELS)

@@ -470,16 +470,17 @@ def _report_paths() -> dict[str, Any]:
         },
         "/reports/units.xlsx": {
             "get": {"summary": "Thống kê theo đơn vị ra Excel (cùng số liệu GET /stats/units)",
-                    "parameters": PERIOD_FILTERS, "responses": {**_file_answer(XLSX, "Workbook"), **_errors("422")}},
+                    "parameters": PERIOD_FILTERS,
+                    "responses": {**_file_answer(XLSX, "Workbook"), **JOB_STARTED, **_errors("422")}},
         },
         "/reports/monthly.xlsx": {
             "get": {"summary": "Báo cáo tháng gửi Chủ tịch, 5 biểu (office, leader, interior, viewer, admin)",
                     "parameters": [month],
-                    "responses": {**_file_answer(XLSX, "Workbook"), **_errors("403", "422")}},
+                    "responses": {**_file_answer(XLSX, "Workbook"), **JOB_STARTED, **_errors("403", "422")}},
         },
         "/reports/monthly.docx": {
             "get": {"summary": "Báo cáo tháng gửi Chủ tịch, văn bản Word", "parameters": [month],
-                    "responses": {**_file_answer(DOCX, "Document"), **_errors("403", "422")}},
+                    "responses": {**_file_answer(DOCX, "Document"), **JOB_STARTED, **_errors("403", "422")}},
         },
     }
 

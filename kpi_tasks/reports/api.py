@@ -25,8 +25,19 @@ from kpi_tasks.reports.excel import (
     write_monthly_workbook,
     write_unit_stats,
 )
-from kpi_tasks.reports.jobs import TASK_LIST, task_list_is_large, task_list_label, task_list_params
-from kpi_tasks.reports.queries import MonthlyReport, make_period, rank_units, read_report_filters
+from kpi_tasks.reports.jobs import (
+    MONTHLY,
+    TASK_LIST,
+    UNIT_STATS,
+    monthly_label,
+    monthly_params,
+    period_is_large,
+    task_list_is_large,
+    task_list_label,
+    task_list_params,
+    unit_stats_params,
+)
+from kpi_tasks.reports.queries import MonthlyReport, make_period, parse_month, rank_units, read_report_filters
 from kpi_tasks.tasks.queries import unit_stats
 
 
@@ -69,29 +80,47 @@ def units_xlsx_api() -> Response:
     fields.done()
     day = today()
     period = make_period(date_from, date_to, day)
+    user = api_user()
+    if period_is_large(user, period.start, period.end, day):
+        job = enqueue(user, UNIT_STATS, unit_stats_params(period, day),
+                      f"Xuất Excel thống kê theo đơn vị, {period.label}")
+        db.session.commit()
+        return started_api(job)
     ranked = rank_units(unit_stats(day, period.start, period.end))
     issuer = current_identity().issuing_body
     return send_generated(lambda target: write_unit_stats(target, ranked, period, issuer=issuer, today=day),
                      XLSX_MIME, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx")
 
 
-def _monthly_report() -> MonthlyReport:
-    if not can_view_monthly_report(api_user()):
+def _monthly_report(file_format: str) -> MonthlyReport | Response:
+    """The month's report, or 202 {job_id} when the month holds more tasks than JOB_BACKGROUND_ROWS."""
+    user = api_user()
+    if not can_view_monthly_report(user):
         raise PermissionDenied("Báo cáo tháng dành cho Văn phòng, lãnh đạo và các cơ quan theo dõi chung.")
     fields = query_fields()
     month = fields.text("month", required=True)
     fields.done()
+    period = parse_month(month)
+    if period_is_large(user, period.start, period.end, today()):
+        job = enqueue(user, MONTHLY, monthly_params(period.start, file_format),
+                      monthly_label(period.start, file_format))
+        db.session.commit()
+        return started_api(job)
     return load_monthly_report(month or "")
 
 
 def monthly_xlsx_api() -> Response:
-    report = _monthly_report()
+    report = _monthly_report("xlsx")
+    if isinstance(report, Response):
+        return report
     return send_generated(lambda target: write_monthly_workbook(target, report), XLSX_MIME,
                      f"bao-cao-thang-{report.period.start:%Y-%m}.xlsx")
 
 
 def monthly_docx_api() -> Response:
-    report = _monthly_report()
+    report = _monthly_report("docx")
+    if isinstance(report, Response):
+        return report
     return send_generated(lambda target: write_monthly_docx(target, report), DOCX_MIME,
                      f"bao-cao-thang-{report.period.start:%Y-%m}.docx")
 

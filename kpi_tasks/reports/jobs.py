@@ -9,7 +9,6 @@ Each kind calls the export through the same narrow entry (`export_task_list`, `w
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -18,9 +17,9 @@ from werkzeug.datastructures import MultiDict
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.background.services import JobContext, register_kind, runs_in_background
-from kpi_tasks.documents.downloads import PDF_MIME, SUFFIXES
+from kpi_tasks.clock import today as clock_today
+from kpi_tasks.documents.downloads import write_job_result
 from kpi_tasks.documents.identity import current_identity
-from kpi_tasks.documents.pdf import to_pdf
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import PageArgs
 from kpi_tasks.reports.docx import DOCX_MIME, write_monthly_docx
@@ -28,11 +27,18 @@ from kpi_tasks.reports.excel import (
     XLSX_MIME,
     describe_filters,
     export_task_list,
-    load_monthly_report,
     write_monthly_workbook,
     write_unit_stats,
 )
-from kpi_tasks.reports.queries import ReportFilters, make_period, rank_units, read_report_filters, report_rows_query
+from kpi_tasks.reports.queries import (
+    ReportFilters,
+    ReportPeriod,
+    make_period,
+    monthly_report,
+    rank_units,
+    read_report_filters,
+    report_rows_query,
+)
 from kpi_tasks.tasks.queries import unit_stats
 
 TASK_LIST = "report_task_list"
@@ -42,19 +48,6 @@ MONTHLY = "report_monthly"
 
 def _due_soon_days() -> int:
     return current_app.config["DUE_SOON_WORKING_DAYS"]
-
-
-def _write(context: JobContext, name: str, mimetype: str, pdf: bool, write: Any) -> None:
-    """Write the document as `name`, or its PDF rendition when asked (the page's "Tải PDF")."""
-    if not pdf:
-        with context.output(name, mimetype) as target:
-            write(target)
-        return
-    buffer = io.BytesIO()
-    write(buffer)
-    data = to_pdf(buffer.getvalue(), SUFFIXES[mimetype])
-    with context.output(name.rsplit(".", 1)[0] + ".pdf", PDF_MIME) as target:
-        target.write(data)
 
 
 # --- the task list (all tasks, a year's, any filter) --------------------------------------------------------
@@ -69,6 +62,11 @@ def task_list_rows_over(user: User, filters: ReportFilters, today: dt.date, limi
 def task_list_is_large(user: User, filters: ReportFilters, today: dt.date) -> bool:
     limit = current_app.config["JOB_BACKGROUND_ROWS"]
     return runs_in_background(limit + 1) and task_list_rows_over(user, filters, today, limit)
+
+
+def period_is_large(user: User, start: dt.date | None, end: dt.date | None, today: dt.date) -> bool:
+    """Whether a report over a period involves more than JOB_BACKGROUND_ROWS tasks (the statistics' rows)."""
+    return task_list_is_large(user, ReportFilters(period_from=start, period_to=end), today)
 
 
 def task_list_params(filters: ReportFilters, today: dt.date, *, own_unit_first: bool, pdf: bool = False) -> dict:
@@ -100,10 +98,14 @@ def run_task_list(context: JobContext, params: dict[str, Any]) -> None:
         export_task_list(target, user, filters, today=day, due_soon_days=_due_soon_days(), issuer=issuer,
                          progress=context.progress)
 
-    _write(context, task_list_name(day), XLSX_MIME, params.get("pdf", False), write)
+    write_job_result(context, write, XLSX_MIME, task_list_name(day), params.get("pdf", False))
 
 
 # --- per-unit statistics ------------------------------------------------------------------------------------
+
+
+def unit_stats_params(period: ReportPeriod, today: dt.date, *, pdf: bool = False) -> dict:
+    return {"from": _iso(period.start), "to": _iso(period.end), "today": today.isoformat(), "pdf": pdf}
 
 
 def run_unit_stats(context: JobContext, params: dict[str, Any]) -> None:
@@ -112,23 +114,37 @@ def run_unit_stats(context: JobContext, params: dict[str, Any]) -> None:
     context.progress(0, 1)
     ranked = rank_units(unit_stats(day, period.start, period.end))
     issuer = current_identity().issuing_body
-    _write(context, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx", XLSX_MIME, params.get("pdf", False),
-           lambda target: write_unit_stats(target, ranked, period, issuer=issuer, today=day))
+    write_job_result(context, lambda target: write_unit_stats(target, ranked, period, issuer=issuer, today=day),
+                     XLSX_MIME, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx", params.get("pdf", False))
     context.progress(1)
 
 
 # --- the monthly report (.xlsx, .docx) --------------------------------------------------------------------
 
 
+def monthly_params(month_start: dt.date, file_format: str, *, pdf: bool = False) -> dict:
+    return {"month": f"{month_start:%Y-%m}", "format": file_format, "today": clock_today().isoformat(), "pdf": pdf}
+
+
+def monthly_label(month_start: dt.date, file_format: str) -> str:
+    kind = "Word" if file_format == "docx" else "Excel"
+    return f"Báo cáo tháng {month_start:%m/%Y} ({kind})"
+
+
 def run_monthly(context: JobContext, params: dict[str, Any]) -> None:
     context.progress(0, 1)
-    report = load_monthly_report(params["month"])
+    report = monthly_report(params["month"], dt.date.fromisoformat(params["today"]), current_identity(),
+                            _due_soon_days())
     docx = params.get("format") == "docx"
     name = f"bao-cao-thang-{report.period.start:%Y-%m}." + ("docx" if docx else "xlsx")
     write = (lambda target: write_monthly_docx(target, report)) if docx else \
         (lambda target: write_monthly_workbook(target, report))
-    _write(context, name, DOCX_MIME if docx else XLSX_MIME, params.get("pdf", False), write)
+    write_job_result(context, write, DOCX_MIME if docx else XLSX_MIME, name, params.get("pdf", False))
     context.progress(1)
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -5,9 +5,11 @@ run again; results deleted after JOB_RESULT_DAYS."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from kpi_tasks.background import services
 from kpi_tasks.background.models import DONE, FAILED, QUEUED, RUNNING, BackgroundJob
@@ -160,3 +162,51 @@ def test_a_job_that_raises_fails_with_its_message_and_writes_nothing(app, app_ct
     assert job.result_file is None
     # The half-written file is gone (the folder holds other tests' results).
     assert all(path.read_bytes() != b"half" for path in services.results_folder().iterdir())
+
+
+@pytest.mark.parametrize(("path", "name", "sheet_text"), [
+    ("/api/v1/reports/units.xlsx?from=2026-03-01&to=2026-03-31", "thong-ke-theo-don-vi-20260316.xlsx",
+     "Phòng Tư pháp"),
+    ("/api/v1/reports/monthly.xlsx?month=2026-03", "bao-cao-thang-2026-03.xlsx", "Phòng Tư pháp"),
+    ("/api/v1/reports/monthly.docx?month=2026-03", "bao-cao-thang-2026-03.docx", None),
+])
+def test_the_unit_and_monthly_reports_of_a_large_period_go_to_the_worker(app, app_ctx, client, low_threshold,
+                                                                          path, name, sheet_text):
+    make_tasks(3)  # due 31/03/2026
+    headers = api_headers(make_user("leader"))
+    started = client.get(path, headers=headers)
+    assert started.status_code == 202
+    Worker(app).run_one()
+    answer = client.get(f"/api/v1/jobs/{started.json['job_id']}", headers=headers).json
+    assert answer["status"] == DONE
+    download = fetch(client, answer["download_url"], headers)
+    assert name in download.headers["Content-Disposition"]
+    if sheet_text is None:
+        assert download.data[:2] == b"PK"  # a Word package
+        return
+    workbook = load_workbook(io.BytesIO(download.data), read_only=True)
+    texts = {value for sheet in workbook.worksheets for values in sheet.iter_rows(values_only=True)
+             for value in values if isinstance(value, str)}
+    workbook.close()
+    assert sheet_text in texts
+
+
+def test_a_small_month_stays_immediate(app_ctx, client):
+    make_tasks(3)
+    response = client.get("/api/v1/reports/monthly.xlsx?month=2026-03", headers=api_headers(make_user("leader")))
+    assert response.status_code == 200
+    assert response.data[:2] == b"PK"
+
+
+def test_a_large_draft_scoring_appendix_goes_to_the_worker(app, app_ctx, client, low_threshold):
+    make_tasks(3)  # due 31/03/2026
+    office = make_user("office")
+    db.session.commit()
+    login(client, office.username)
+    started = client.get("/scoring/2026/draft.xlsx")
+    assert started.status_code == 303
+    assert Worker(app).run_one().status == DONE
+    download = fetch(client, started.headers["Location"] + "/download")
+    assert "cham-diem-thi-dua-2026-ban-nhap.xlsx" in download.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(download.data), read_only=True).active
+    assert any("Phòng Tư pháp" in values for values in sheet.iter_rows(values_only=True))
