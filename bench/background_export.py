@@ -183,7 +183,7 @@ def main() -> None:
             return elapsed, int(re.search(r'href="/jobs/(\d+)"', listing).group(1))
 
         def page_poll(job_id: int) -> tuple[str, int]:
-            status, fragment = page.request("GET", f"/jobs/{job_id}",
+            _status, fragment = page.request("GET", f"/jobs/{job_id}",
                                             headers={"HX-Request": "true", "HX-Target": "job-status"})
             match = STATUS_RE.search(fragment)
             return match.group(1), int(match.group(2))
@@ -224,7 +224,7 @@ def main() -> None:
         web.wait()
         worker.wait()
     lines = [
-        f"# Background export of every task ({total:,} tasks), {dt.date.today().isoformat()}",
+        f"# Background export of every task ({total:,} tasks), {dt.datetime.now(dt.UTC):%Y-%m-%d}",
         "",
         f"PostgreSQL, gunicorn at its defaults (1 sync worker, timeout 30 s), `kpi-tasks worker` beside it; "
         f"the worker's resident memory after start-up: {idle_rss / 2**20:.1f} MiB.",
