@@ -44,7 +44,7 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 def kind_row_name(kind: str) -> str:
-    """The row that sets a target for every unit of a kind: "Tất cả xã, thị trấn"."""
+    """The row that sets a target for every unit of a kind: "Tất cả xã, phường, đặc khu"."""
     return "Tất cả " + UNIT_KIND_LABELS[kind].lower()
 
 

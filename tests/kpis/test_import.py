@@ -194,9 +194,9 @@ def test_targets_import_sets_kind_targets_and_unit_overrides(app, client):
     workbook = open_workbook(template.data)
     sheet = workbook.active
     rows = unit_rows(sheet)
-    assert {"Tất cả phòng, ban chuyên môn", "Tất cả xã, thị trấn"} <= set(rows)
-    sheet.cell(row=rows["Tất cả phòng, ban chuyên môn"], column=4).value = 90
-    sheet.cell(row=rows["Tất cả xã, thị trấn"], column=4).value = "70"
+    assert {"Tất cả cơ quan chuyên môn", "Tất cả xã, phường, đặc khu"} <= set(rows)
+    sheet.cell(row=rows["Tất cả cơ quan chuyên môn"], column=4).value = 90
+    sheet.cell(row=rows["Tất cả xã, phường, đặc khu"], column=4).value = "70"
     sheet.cell(row=rows["UBND xã Bình Trị"], column=4).value = "80,5"
     sheet.cell(row=rows["UBND xã Bình Hải"], column=5).value = 150  # above 100%: the whole file is refused
     data = workbook_bytes(workbook)
