@@ -1,7 +1,7 @@
 """units form a tree of People's Committees: the committee flag, villages, parent index
 
-Revision ID: 0017_unit_tree
-Revises: 0016_login_throttle_keys
+Revision ID: 0018_unit_tree
+Revises: 0017_background_jobs
 
 A unit with `is_committee` (a commune with its own users) is a People's Committee of its own. The kind `village`
 (thôn, ấp, tổ dân phố) needs no schema change: kinds are plain strings checked by the application.
@@ -9,8 +9,8 @@ A unit with `is_committee` (a commune with its own users) is a People's Committe
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0017_unit_tree'
-down_revision = '0016_login_throttle_keys'
+revision = '0018_unit_tree'
+down_revision = '0017_background_jobs'
 branch_labels = None
 depends_on = None
 
