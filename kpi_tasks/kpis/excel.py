@@ -52,7 +52,9 @@ TEMPLATE_HEADER_ROW = 7
 
 
 KIND_ROW_NAMES = {"department": "Tất cả các cơ quan chuyên môn", "commune": "Tất cả Ủy ban nhân dân các xã, phường",
-                  "other": "Tất cả các đơn vị khác"}
+                  "village": "Tất cả các thôn, ấp, tổ dân phố", "other": "Tất cả các đơn vị khác"}
+# The kinds' names before the 2025 reform, which older templates wrote in that row.
+_OLD_KIND_LABELS = {"department": "Phòng, ban chuyên môn", "commune": "Xã, thị trấn"}
 
 
 def kind_row_name(kind: str) -> str:
@@ -62,7 +64,7 @@ def kind_row_name(kind: str) -> str:
 
 def old_kind_row_name(kind: str) -> str:
     """The name older templates gave that row ("Tất cả xã, thị trấn"), still read."""
-    return "Tất cả " + UNIT_KIND_LABELS[kind].lower()
+    return "Tất cả " + _OLD_KIND_LABELS.get(kind, UNIT_KIND_LABELS[kind]).lower()
 
 
 def _bytes(write: Any) -> bytes:

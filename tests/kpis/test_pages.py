@@ -42,7 +42,7 @@ def test_office_creates_a_kpi_sets_targets_and_a_unit_enters_its_figure(app, cli
     assert refused.status_code == 200
     assert "không hợp lệ" in refused.get_data(as_text=True)
     listing = client.get(targets_path).get_data(as_text=True)
-    assert "Tất cả phòng, ban chuyên môn" in listing
+    assert "Tất cả cơ quan chuyên môn" in listing
     assert "≥ 70,50%" in listing
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
 
