@@ -124,6 +124,7 @@ def review(intake_id: int) -> str | Response:
         marked=marked_source(intake.source_text, drafts),
         marked_sentence=marked_sentence,
         confidence_class=confidence_class,
+        target_scope_labels={"department": "mỗi phòng, ban chuyên môn", "commune": "mỗi xã, phường"},
         draft_messages=draft_messages,
         duplicate=duplicate,
         invalid=_invalid_entries(entries, draft_messages),
