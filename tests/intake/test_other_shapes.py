@@ -329,3 +329,28 @@ def test_a_pasted_letter_without_addressees_keeps_its_subject_apart_from_its_fir
     assert result["directive"]["subject"] == "triển khai nhiệm vụ cải cách hành chính"
     assert [task["section"] for task in result["tasks"]][:2] == ["1", "2"]
     assert result["tasks"][0]["deadline"]["date"] == "2026-03-30"
+
+
+# -- appendix tables as converters leave them -----------------------------------------------------------
+
+GROUPED_APPENDICES = "ke_hoach_phu_luc_nhom_chi_tieu.txt"
+
+
+def test_appendix_rows_grouped_under_roman_numerals_with_markup_formulas_and_a_period_header() -> None:
+    """Cells in HTML fragments, rows "I.1", "I.2" under a group row "I", a title cell that is only the
+    indicator's formula, the period in the target column's header ("Thực hiện trong năm 2023"), and three
+    appendices without a number of their own, each numbered from 1."""
+    tasks = parse_directive(_read(GROUPED_APPENDICES))["tasks"]
+    rows = [task for task in tasks if task["section"].startswith("Phụ lục")]
+    assert [(t["section"], t["lead_units"], t["deadline"]["kind"], t["deadline"]["date"]) for t in rows] == [
+        ("Phụ lục 1.I.1", ["@departments", "@communes"], "period_end", "2023-12-31"),
+        ("Phụ lục 1.I.2", ["@communes"], "period_end", "2023-12-31"),
+        ("Phụ lục 1.II.1", ["@departments"], "period_end", "2023-12-31"),
+        ("Phụ lục 2.1", [OFFICE], "date", "2023-06-30"),
+        ("Phụ lục 3.1", [CULTURE], "period_end", "2023-09-30"),
+    ]
+    assert rows[0]["text"] == "Tỷ lệ hồ sơ giải quyết đúng hạn"  # "<p>…</p>" dropped
+    # the formula-only title is read under its group's title, not as the task's name by itself
+    assert rows[1]["text"].startswith("Nhóm chỉ tiêu về thủ tục hành chính: Theo công thức (b/a).")
+    assert [(k["value"], k["direction"], k["period"]) for k in rows[0]["kpis"]] == [(98, "at_least", "2023")]
+    assert [(k["value"], k["applies_to"]) for k in rows[1]["kpis"]] == [(100, "commune")]
