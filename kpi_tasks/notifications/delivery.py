@@ -55,7 +55,7 @@ from kpi_tasks.notifications.models import (
     REPORT,
     Notification,
 )
-from kpi_tasks.notifications.services import apology_letter_loads, apology_title, notification_target
+from kpi_tasks.notifications.services import apology_letter_loads, apology_title, job_title, notification_target
 from kpi_tasks.reports.scheduled import report_view, report_workbook
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.text import format_date
@@ -392,6 +392,8 @@ def _item(notification: Notification, today: dt.date) -> dict:
     elif letter is not None:
         title = apology_title(letter)
         unit = letter.unit.name
+    elif notification.background_job is not None:
+        title = job_title(notification.background_job)
     elif notification.kind == APOLOGY_DUE:
         title = "Hồ sơ trễ hạn: có phiếu xin lỗi phải gửi" + (f" (hạn {format_date(deadline)})" if deadline else "")
     else:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kpi_tasks.accounts.models import User
+from kpi_tasks.background.models import BackgroundJob
 from kpi_tasks.clock import utcnow
 from kpi_tasks.dossiers.models import ApologyLetter
 from kpi_tasks.extensions import db
@@ -19,11 +20,13 @@ DUE_SOON = "due_soon"
 OVERDUE = "overdue"
 APOLOGY_DUE = "apology_due"
 REPORT = "report"
+JOB_FINISHED = "job_finished"
 KIND_LABELS = {
     DUE_SOON: "Sắp đến hạn",
     OVERDUE: "Quá hạn",
     APOLOGY_DUE: "Phải gửi phiếu xin lỗi",
     REPORT: "Báo cáo định kỳ",
+    JOB_FINISHED: "Tác vụ nền đã xong",
 }
 KINDS = tuple(KIND_LABELS)
 
@@ -67,6 +70,10 @@ class Notification(db.Model):
     apology_letter_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("apology_letters.id", ondelete="CASCADE"), index=True
     )
+    # The background job (an export, a report, an import) whose end this tells its owner about.
+    background_job_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("background_jobs.id", ondelete="CASCADE")
+    )
     # Working days before the deadline at which this reminder was due (7, 3, 1 …); 0 for overdue.
     offset_days: Mapped[int] = mapped_column(default=0)
     # The effective deadline the reminder is about: an extension brings fresh reminders for the new one.
@@ -90,6 +97,7 @@ class Notification(db.Model):
     task: Mapped[Task | None] = relationship()
     report: Mapped[ScheduledReport | None] = relationship()
     apology_letter: Mapped[ApologyLetter | None] = relationship()
+    background_job: Mapped[BackgroundJob | None] = relationship()
 
     __table_args__ = (
         sa.UniqueConstraint("recipient_id", "dedup_key"),

@@ -25,6 +25,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import can_read_notification
 from kpi_tasks.accounts.roles import OFFICE, UNIT_MANAGER
 from kpi_tasks.audit.services import record
+from kpi_tasks.background.models import DONE, BackgroundJob
 from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import utcnow
@@ -38,6 +39,7 @@ from kpi_tasks.notifications.models import (
     DUE_SOON,
     EMAIL_MODE_LABELS,
     EMAIL_PENDING,
+    JOB_FINISHED,
     KIND_LABELS,
     OVERDUE,
     REPORT,
@@ -293,7 +295,7 @@ def _row(recipient_id: int, kind: str, subject: Subject, offset: int) -> dict[st
 # The columns a caller may give (recipient_id, kind and dedup_key are required) and their defaults.
 NOTIFICATION_DEFAULTS: dict[str, Any] = {
     "task_id": None, "occurrence_id": None, "report_id": None, "offset_days": 0, "deadline": None,
-    "apology_letter_id": None,
+    "apology_letter_id": None, "background_job_id": None,
 }
 _NOTIFICATION_COLUMNS = frozenset({"recipient_id", "kind", "dedup_key", *NOTIFICATION_DEFAULTS})
 
@@ -421,9 +423,22 @@ def notification_target(notification: Notification) -> tuple[str, dict[str, Any]
         return "notifications.report", {"report_id": notification.report_id}
     if notification.apology_letter_id is not None:
         return "dossiers.letter", {"letter_id": notification.apology_letter_id}
+    if notification.background_job_id is not None:
+        return "background.status", {"job_id": notification.background_job_id}
     if notification.kind == APOLOGY_DUE:
         return "dossiers.letters", {"overdue": 1}
     return "notifications.index", {}
+
+
+def notify_job_finished(job: BackgroundJob) -> bool:
+    """Tell a background job's owner that it ended (done or failed), once per job. Returns whether it was new."""
+    return bool(add_notifications([{"recipient_id": job.owner_id, "kind": JOB_FINISHED, "dedup_key": f"job:{job.id}",
+                                    "background_job_id": job.id}]))
+
+
+def job_title(job: BackgroundJob) -> str:
+    """How a notification names a finished background job."""
+    return f"{job.label}: " + ("đã sẵn sàng để tải về" if job.status == DONE else "không thành công")
 
 
 def apology_title(letter: ApologyLetter) -> str:

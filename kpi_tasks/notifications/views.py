@@ -18,6 +18,7 @@ from kpi_tasks.notifications.models import EMAIL_MODE_LABELS, Notification
 from kpi_tasks.notifications.services import (
     BADGE_CAP,
     get_notification_or_404,
+    job_title,
     mark_all_read,
     mark_read,
     notification_target,
@@ -51,7 +52,7 @@ def _badge_helpers() -> dict:
             return url_for("notifications.index")
 
     return {"unread_notifications": unread_notifications, "notification_url": notification_url,
-            "badge_cap": BADGE_CAP}
+            "badge_cap": BADGE_CAP, "job_title": job_title}
 
 
 def _wants_fragment(target: str) -> bool:
