@@ -87,11 +87,12 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Unit": _obj(
         {"id": INT, "code": STR, "name": STR, "kind": {"type": "string", "enum": list(UNIT_KINDS)},
-         "parent_id": _nullable(INT)},
-        ["id", "code", "name", "kind", "parent_id"],
+         "parent_id": _nullable(INT), "is_committee": BOOL},
+        ["id", "code", "name", "kind", "parent_id", "is_committee"],
     ),
     "UnitInput": _obj(
-        {"code": STR, "name": STR, "kind": {"type": "string", "enum": list(UNIT_KINDS)}, "parent_id": _nullable(INT)},
+        {"code": STR, "name": STR, "kind": {"type": "string", "enum": list(UNIT_KINDS)}, "parent_id": _nullable(INT),
+         "is_committee": BOOL},
         ["code", "name", "kind"],
     ),
     "DirectiveInput": _obj(
