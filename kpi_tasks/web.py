@@ -63,6 +63,7 @@ from kpi_tasks.kpis.views import bp as kpis_bp
 from kpi_tasks.milestones.api import register_api as register_milestones
 from kpi_tasks.milestones.views import bp as milestones_bp
 from kpi_tasks.notifications.api import register_api as register_notifications
+from kpi_tasks.notifications.events import notify_task_event
 from kpi_tasks.notifications.services import drop_apology_reminders
 from kpi_tasks.notifications.views import bp as notifications_bp
 from kpi_tasks.reports.api import register_api as register_reports
@@ -71,6 +72,7 @@ from kpi_tasks.scoring.api import register_api as register_scoring
 from kpi_tasks.scoring.views import bp as scoring_bp
 from kpi_tasks.tasks.api import TargetLinks, directive_tasks_json, register_target_links
 from kpi_tasks.tasks.api import register_api as register_tasks
+from kpi_tasks.tasks.events import register_listener
 from kpi_tasks.tasks.services import follow_issue_date, refuse_issue_date
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
 from kpi_tasks.tasks.views import bp as tasks_bp
@@ -182,6 +184,8 @@ def init_app(app: Flask) -> None:
     register_issue_date_follower(IssueDateFollower(refuse=refuse_issue_date, follow=follow_issue_date))
     # An apology-letter obligation a dossier import drops takes its reminders with it.
     register_obligation_dependant(drop_apology_reminders)
+    # What happens to a task reaches the people it concerns, in the same transaction.
+    register_listener(notify_task_event)
     # Off unless SCHEDULER_IN_APP=1; the usual way is its own process, `kpi-tasks scheduler`.
     enable_in_app_scheduler(app)
 

@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "apology_record": "Ghi nhận phiếu xin lỗi",
     "apology_correct": "Sửa phiếu xin lỗi đã ghi nhận",
     "direction": "Ý kiến chỉ đạo",
+    "acknowledge": "Tiếp nhận nhiệm vụ",
     "lock": "Khoá tài khoản",
     "unlock": "Mở khoá tài khoản",
     "password_reset": "Đặt lại mật khẩu (quản trị)",

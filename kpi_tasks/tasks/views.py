@@ -16,6 +16,7 @@ from kpi_tasks.accounts.permissions import (
     can_manage_tasks,
     can_request_extension,
     can_review,
+    can_view_unacknowledged,
 )
 from kpi_tasks.accounts.queries import active_leaders, users_of_unit
 from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
@@ -82,9 +83,11 @@ from kpi_tasks.tasks.queries import (
     task_flags,
     task_group,
     task_rows_query,
+    unacknowledged_tasks_query,
 )
 from kpi_tasks.tasks.services import (
     BULK_KIND_LABELS,
+    acknowledge_task,
     assign_staff,
     create_task,
     create_task_group,
@@ -292,6 +295,27 @@ def add_update(task_id: int) -> str | Response:
 @login_required
 def review(task_id: int) -> str | Response:
     return _review(_subject(task_id))
+
+
+@bp.post("/tasks/<int:task_id>/acknowledge")
+@login_required
+def acknowledge(task_id: int) -> Response:
+    task = get_task_or_404(task_id, current_user)
+    acknowledge_task(task, current_user)  # CSRF: checked for every POST (extensions.csrf)
+    db.session.commit()
+    flash("Đã tiếp nhận nhiệm vụ.", "success")
+    return redirect(url_for("tasks.detail", task_id=task.id), 303)
+
+
+@bp.get("/tasks/unacknowledged")
+@login_required
+def unacknowledged() -> str:
+    """The tasks no lead unit has acknowledged after one working day (the office chases them)."""
+    if not can_view_unacknowledged(current_user):
+        abort(403)
+    page = db.paginate(unacknowledged_tasks_query(current_user, today()),
+                       page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    return render_template("tasks/unacknowledged.html", page=page)
 
 
 @bp.post("/tasks/<int:task_id>/assign")

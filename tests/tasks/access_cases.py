@@ -9,10 +9,16 @@ from __future__ import annotations
 from tests.test_permissions import expect
 
 DIRECTORS = {"admin", "office", "leader"}
+LEAD_UNIT = {"lead_manager", "lead_staff"}
 
 CASES = [
     ("tasks.add_direction", "POST", "/tasks/{task}/directions", {"text": "Khẩn trương hoàn thành."},
      expect(DIRECTORS, 303)),
     ("api.post_direction", "POST", "/api/v1/tasks/{task}/directions", {"text": "Khẩn trương hoàn thành."},
      expect(DIRECTORS, 201)),
+    # Tiếp nhận: the lead unit only; the list of tasks not acknowledged: those who give and follow tasks.
+    ("tasks.acknowledge", "POST", "/tasks/{task}/acknowledge", {}, expect(LEAD_UNIT, 303)),
+    ("api.acknowledge_task", "POST", "/api/v1/tasks/{task}/acknowledge", {}, expect(LEAD_UNIT, 200)),
+    ("tasks.unacknowledged", "GET", "/tasks/unacknowledged", None, expect(DIRECTORS, 200, hidden=None)),
+    ("api.unacknowledged_tasks", "GET", "/api/v1/tasks/unacknowledged", None, expect(DIRECTORS, 200, hidden=None)),
 ]
