@@ -58,6 +58,11 @@ def can_view_unacknowledged(user: User) -> bool:
     return user.role in (ADMIN, OFFICE, LEADER)
 
 
+def can_comment(user: User, task: Task) -> bool:
+    """Write in a task's thread: the office, leaders, the admin, and the lead and coordinating units on it."""
+    return user.role in DIRECTION_ROLES or is_lead_unit_user(user, task) or is_coordinating_unit_user(user, task)
+
+
 def can_manage_tasks(user: User) -> bool:
     """Enter directives and tasks, edit them, withdraw them."""
     return user.role in TASK_MANAGER_ROLES

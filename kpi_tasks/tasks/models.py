@@ -172,6 +172,27 @@ class TaskDirection(db.Model):
         return self.author_id != self.given_by_id
 
 
+# Trao đổi: the thread on a task, where the office, leaders and the units on it write to one another and name a
+# unit or a person with @ (who is then told). A comment can be corrected by its author for EDIT_MINUTES after it was
+# posted, never afterwards; the history keeps both texts.
+class TaskComment(db.Model):
+    __tablename__ = "task_comments"
+
+    EDIT_MINUTES = 15
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    edited_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    task: Mapped[Task] = relationship()
+    author: Mapped[User] = relationship()
+
+    __table_args__ = (sa.Index("ix_task_comments_task_id_created_at", "task_id", "created_at"),)
+
+
 class TaskGroup(db.Model):
     """One instruction given to every unit of a kind ("UBND các xã, thị trấn"): one task per unit."""
 

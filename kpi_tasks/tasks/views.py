@@ -206,6 +206,11 @@ def edit(task_id: int) -> str | Response:
     return render_template("tasks/form.html", form=form, directive=task.directive, task=task)
 
 
+def render_task_page(task: Task, **submitted: Any) -> str:
+    """The task page, for the views of the task's other panels (thread_views.py) that show it again."""
+    return _render_detail(task, **submitted)
+
+
 def _render_detail(task: Task, **submitted: Any) -> str:
     """The task page. A form submitted from it and refused comes in `submitted`, shown again with its errors (the
     progress table's, directions' and KPI targets' panels take theirs from there through their template globals)."""

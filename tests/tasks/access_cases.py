@@ -6,10 +6,14 @@ task get 403, the ones that do not see it 404 (as for every task route).
 
 from __future__ import annotations
 
-from tests.test_permissions import expect
+from kpi_tasks.tasks.comments import post_comment
+from tests.test_permissions import SEES_TASK, expect
 
 DIRECTORS = {"admin", "office", "leader"}
 LEAD_UNIT = {"lead_manager", "lead_staff"}
+# Trao đổi: the office, leaders, the admin and the units on the task write; a comment is its author's to correct.
+COMMENTERS = {"admin", "office", "leader", "lead_manager", "lead_staff", "coord_manager"}
+AUTHOR = {"lead_manager"}
 
 CASES = [
     ("tasks.add_direction", "POST", "/tasks/{task}/directions", {"text": "Khẩn trương hoàn thành."},
@@ -21,4 +25,16 @@ CASES = [
     ("api.acknowledge_task", "POST", "/api/v1/tasks/{task}/acknowledge", {}, expect(LEAD_UNIT, 200)),
     ("tasks.unacknowledged", "GET", "/tasks/unacknowledged", None, expect(DIRECTORS, 200, hidden=None)),
     ("api.unacknowledged_tasks", "GET", "/api/v1/tasks/unacknowledged", None, expect(DIRECTORS, 200, hidden=None)),
+    ("thread.add_comment", "POST", "/tasks/{task}/comments", {"text": "Đã nhận."}, expect(COMMENTERS, 303)),
+    ("thread.edit", "POST", "/tasks/{task}/comments/{comment}/edit", {"text": "Sửa lại."}, expect(AUTHOR, 303)),
+    ("api.task_comments", "GET", "/api/v1/tasks/{task}/comments", None, expect(SEES_TASK, 200)),
+    ("api.post_comment", "POST", "/api/v1/tasks/{task}/comments", {"text": "Đã nhận."}, expect(COMMENTERS, 201)),
+    ("api.edit_comment", "PATCH", "/api/v1/tasks/{task}/comments/{comment}", {"text": "Sửa lại."},
+     expect(AUTHOR, 200)),
+    # Without a file: the author is told to send one (422); the others are refused before any file is read.
+    ("api.comment_file", "POST", "/api/v1/tasks/{task}/comments/{comment}/attachments", None, expect(AUTHOR, 422)),
 ]
+
+
+def setup(users, values):
+    values["comment"] = post_comment(values["task_obj"], users["lead_manager"], text="Đơn vị đang triển khai.").id
