@@ -72,6 +72,8 @@ from kpi_tasks.scoring.api import register_api as register_scoring
 from kpi_tasks.scoring.views import bp as scoring_bp
 from kpi_tasks.tasks.api import TargetLinks, directive_tasks_json, register_target_links
 from kpi_tasks.tasks.api import register_api as register_tasks
+from kpi_tasks.tasks.calendar_api import register_api as register_schedule
+from kpi_tasks.tasks.calendar_views import bp as schedule_bp
 from kpi_tasks.tasks.events import register_listener
 from kpi_tasks.tasks.services import follow_issue_date, refuse_issue_date
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
@@ -164,13 +166,14 @@ def init_app(app: Flask) -> None:
         static_url_path="/vendor/htmx",
     )
     api_bp = api_blueprint(
-        register_units, register_directives, register_tasks, register_thread, register_milestones, register_attachments,
-        register_kpis, register_scoring, register_notifications, register_reports, register_dossiers,
+        register_units, register_directives, register_tasks, register_thread, register_schedule, register_milestones,
+        register_attachments, register_kpis, register_scoring, register_notifications, register_reports,
+        register_dossiers,
     )
     for blueprint in (
-        vendor, accounts_bp, users_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, thread_bp, milestones_bp,
-        kpis_bp, calendar_bp, scoring_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp,
-        api_bp, documents_bp,
+        vendor, accounts_bp, users_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, thread_bp, schedule_bp,
+        milestones_bp, kpis_bp, calendar_bp, scoring_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp,
+        reports_bp, dossiers_bp, api_bp, documents_bp,
     ):
         app.register_blueprint(blueprint)
     # The audit log names the codes and the people the packages above it log.

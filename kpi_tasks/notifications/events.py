@@ -18,6 +18,7 @@ from kpi_tasks.extensions import db
 from kpi_tasks.notifications.services import add_notifications
 from kpi_tasks.tasks import events
 from kpi_tasks.tasks.events import TaskEvent
+from kpi_tasks.tasks.following import followers
 from kpi_tasks.tasks.models import Task
 
 
@@ -45,15 +46,10 @@ def _active(user_ids: Iterable[int]) -> set[int]:
     return set(db.session.scalars(sa.select(User.id).where(User.id.in_(wanted), User.active.is_(True))))
 
 
-# Followers of a task (its leader in charge, its watchers) hear of these kinds too; the reminders of a unit's own
-# duties (acknowledge, a mention of someone else) stay with those they name.
+# Followers of a task (its leader in charge, its watchers: tasks/following.py) hear of these kinds too; the
+# reminders of a unit's own duties (acknowledge, a mention of someone else) stay with those they name.
 FOLLOWED_KINDS = frozenset({events.ASSIGNED, events.RETURNED, events.EXTENSION_DECIDED, events.DIRECTION,
                             events.AWAITING_REVIEW, events.REASSIGNED, events.WITHDRAWN})
-
-
-def followers(task: Task) -> set[int]:
-    """Who follows a task beyond the units on it: its leader in charge."""
-    return _active([task.leader_id] if task.leader_id else [])
 
 
 def recipients(event: TaskEvent) -> set[int]:

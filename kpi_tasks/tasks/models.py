@@ -44,6 +44,14 @@ task_assignees = sa.Table(
     sa.Column("assigned_at", sa.DateTime(timezone=True), default=utcnow),
 )
 
+# Theo dõi: people who follow a task (beyond its units and its leader in charge) and hear of its events.
+task_watchers = sa.Table(
+    "task_watchers",
+    db.metadata,
+    sa.Column("task_id", sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class Task(db.Model):
     __tablename__ = "tasks"
@@ -191,6 +199,19 @@ class TaskComment(db.Model):
     author: Mapped[User] = relationship()
 
     __table_args__ = (sa.Index("ix_task_comments_task_id_created_at", "task_id", "created_at"),)
+
+
+class CalendarFeed(db.Model):
+    """A user's secret address of their deadlines as an iCalendar feed (tasks/calendar_feed.py). Only the token's
+    SHA-256 is kept; making a new address revokes the old one."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class TaskGroup(db.Model):

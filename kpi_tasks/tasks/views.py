@@ -128,6 +128,8 @@ def _unit_choices(form: TaskForm) -> None:
     form.lead_unit_id.choices = options([(0, "— Chọn đơn vị chủ trì —")] + [(u.id, u.name) for u in units])
     form.coordinating_unit_ids.choices = options((u.id, u.name) for u in units)
     form.lead_unit_kind.choices = options([("", "— Không (giao cho một đơn vị) —"), *BULK_KIND_LABELS.items()])
+    form.leader_id.choices = options([(0, "— Chưa giao lãnh đạo phụ trách —")]
+                                     + [(leader.id, leader.display_name) for leader in active_leaders()])
 
 
 @bp.route("/tasks/new/<int:directive_id>", methods=["GET", "POST"])
@@ -145,6 +147,7 @@ def new(directive_id: int) -> str | Response:
                 "content": form.content.data,
                 "section": form.section.data,
                 "coordinating_unit_ids": form.coordinating_unit_ids.data or [],
+                "leader_id": form.leader_id.data or None,
                 **form.deadline_values(),
             }
             if form.lead_unit_kind.data:
@@ -193,6 +196,7 @@ def edit(task_id: int) -> str | Response:
                 section=form.section.data,
                 lead_unit_id=form.lead_unit_id.data or None,
                 coordinating_unit_ids=form.coordinating_unit_ids.data or [],
+                leader_id=form.leader_id.data or None,
                 **form.deadline_values(),
             )
         except (ValidationError, ConflictError) as error:

@@ -6,8 +6,9 @@ task get 403, the ones that do not see it 404 (as for every task route).
 
 from __future__ import annotations
 
+from kpi_tasks.tasks.calendar_feed import new_feed_token
 from kpi_tasks.tasks.comments import post_comment
-from tests.test_permissions import SEES_TASK, expect
+from tests.test_permissions import ROLES, SEES_TASK, expect
 
 DIRECTORS = {"admin", "office", "leader"}
 LEAD_UNIT = {"lead_manager", "lead_staff"}
@@ -33,8 +34,20 @@ CASES = [
      expect(AUTHOR, 200)),
     # Without a file: the author is told to send one (422); the others are refused before any file is read.
     ("api.comment_file", "POST", "/api/v1/tasks/{task}/comments/{comment}/attachments", None, expect(AUTHOR, 422)),
+    # Lịch hạn xử lý and one's own feed address: everyone, for themselves; the feed opens by its token alone.
+    ("schedule.month", "GET", "/tasks/calendar?month=2026-03", None, dict.fromkeys(ROLES, 200)),
+    ("schedule.new_feed", "POST", "/tasks/calendar/feed", {}, dict.fromkeys(ROLES, 303)),
+    ("schedule.revoke", "POST", "/tasks/calendar/feed/revoke", {}, dict.fromkeys(ROLES, 303)),
+    ("schedule.feed", "GET", "/feeds/{feed_token}.ics", None, dict.fromkeys(ROLES, 200)),
+    ("api.calendar_feed", "POST", "/api/v1/calendar-feed", {}, dict.fromkeys(ROLES, 201)),
+    ("api.revoke_calendar_feed", "DELETE", "/api/v1/calendar-feed", None, dict.fromkeys(ROLES, 200)),
+    # Following a task: whoever sees it.
+    ("schedule.toggle_watch", "POST", "/tasks/{task}/watch", {"on": "1"}, expect(SEES_TASK, 303)),
+    ("api.watch_task", "POST", "/api/v1/tasks/{task}/watch", {}, expect(SEES_TASK, 200)),
+    ("api.unwatch_task", "DELETE", "/api/v1/tasks/{task}/watch", None, expect(SEES_TASK, 200)),
 ]
 
 
 def setup(users, values):
     values["comment"] = post_comment(values["task_obj"], users["lead_manager"], text="Đơn vị đang triển khai.").id
+    values["feed_token"] = new_feed_token(users["viewer"])
