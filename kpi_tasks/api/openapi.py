@@ -77,6 +77,7 @@ TASK_FILTERS = [
     _query("deadline_from", DATE),
     _query("deadline_to", DATE),
     _query("directive_id", INT),
+    _query("mine", {"type": "string", "enum": ["0", "1"]}, "1: tasks the user is the leader in charge of or follows"),
 ]
 
 SCHEMAS: dict[str, Any] = {

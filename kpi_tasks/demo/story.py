@@ -272,7 +272,7 @@ def _seed_fresh_directive(district: District) -> None:
     for section, title, lead, coordinating, days in FRESH_TASKS:
         create_task(directive, district.office, title=title, section=section, lead_unit_id=district.units[lead].id,
                     coordinating_unit_ids=[district.units[code].id for code in coordinating],
-                    deadline=district.day + dt.timedelta(days=days))
+                    deadline=district.day + dt.timedelta(days=days), leader_id=district.leader.id)
 
 
 def date_tasks_from_their_directives() -> None:

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
 from kpi_tasks.accounts.permissions import can_decide_extension, can_view_unacknowledged
+from kpi_tasks.accounts.roles import LEADER
 from kpi_tasks.clock import today, utcnow
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.queries import (
@@ -61,4 +62,5 @@ def index() -> str:
         awaiting=rows(TaskFilters(status=AWAITING_REVIEW)),
         pending_extensions=pending_extension_count(user) if can_decide_extension(user) else 0,
         unacknowledged=unacknowledged_count(user, day) if can_view_unacknowledged(user) else 0,
+        mine=rows(TaskFilters(mine=True)) if user.role == LEADER else [],
     )

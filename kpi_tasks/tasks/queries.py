@@ -32,6 +32,7 @@ from kpi_tasks.tasks.models import (
     TaskOccurrence,
     task_assignees,
     task_coordinating_units,
+    task_watchers,
 )
 from kpi_tasks.tasks.status import (
     DONE_LATE,
@@ -124,6 +125,7 @@ class TaskFilters:
     deadline_to: dt.date | None = None
     directive_id: int | None = None
     group_id: int | None = None
+    mine: bool = False  # "Việc tôi phụ trách": tasks the user is the leader in charge of, or follows
 
 
 FILTER_ROLES = ("lead", "coordinating")
@@ -151,6 +153,7 @@ def read_task_filters(args: FilterArgs, user: User, *, own_unit_first: bool) -> 
         deadline_from=args.date("deadline_from"),
         deadline_to=args.date("deadline_to"),
         directive_id=args.integer("directive_id"),
+        mine=args.boolean("mine"),
     )
     if own_unit_first:
         if user.is_unit_user and (filters.unit_id is None or filters.role):
@@ -214,6 +217,9 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
         query = query.where(Task.directive_id == filters.directive_id)
     if filters.group_id:
         query = query.where(Task.group_id == filters.group_id)
+    if filters.mine:
+        followed = sa.exists().where(task_watchers.c.task_id == Task.id, task_watchers.c.user_id == user.id)
+        query = query.where(sa.or_(Task.leader_id == user.id, followed))
     return query.options(
         joinedload(Task.directive),  # LEFT OUTER: the tasks stay the outer loop, read in index order
         joinedload(Task.lead_unit),

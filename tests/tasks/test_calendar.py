@@ -115,3 +115,18 @@ def test_the_month_grid_shows_the_deadlines_by_day_with_their_status(app_ctx, cl
     page = leader.get("/tasks/calendar?month=2026-03").get_data(as_text=True)
     assert f'data-deadline="{tasks["poor"].id}"' in page
     assert f'data-deadline="{tasks["other"].id}"' not in page
+
+
+def test_a_leaders_home_and_lists_filter_the_tasks_in_their_charge(app_ctx, client):
+    users, tasks = _world()
+    client.post(f"/api/v1/tasks/{tasks['other'].id}/watch", headers=api_headers(users["leader"]))
+    listed = client.get("/api/v1/tasks?mine=1", headers=api_headers(users["leader"])).json
+    assert sorted(item["id"] for item in listed["items"]) == sorted([tasks["poor"].id, tasks["other"].id])
+    assert client.get("/api/v1/tasks?mine=1", headers=api_headers(users["chair"])).json["total"] == 0
+    login(client, users["leader"].username)
+    home = client.get("/").get_data(as_text=True)
+    assert "Việc tôi phụ trách, theo dõi" in home.split('id="my-tasks"')[1][:100]
+    mine = home.split('id="my-tasks"')[1].split("Nhiệm vụ quá hạn")[0]
+    assert "Rà soát hộ nghèo" in mine
+    assert "Chuẩn hóa dữ liệu hộ tịch" in mine
+    assert "Báo cáo tuần về chuyển đổi số" not in mine
