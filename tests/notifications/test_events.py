@@ -250,3 +250,20 @@ def test_another_channel_is_one_class_plugged_in(app_ctx, client, smtp, monkeypa
         ("vhtt.truongphong", "[Ý kiến chỉ đạo] Số hóa hồ sơ thủ tục hành chính"),
     ]
     assert smtp.messages == []  # nothing went by e-mail
+
+
+def test_the_settings_page_keeps_a_choice_per_kind(app_ctx, client):
+    from kpi_tasks.notifications.services import kind_preferences
+    from tests.factories import csrf_token, login
+
+    office = _office()
+    user = office.users["lead_staff"]
+    login(client, user.username)  # type: ignore[attr-defined]
+    token = csrf_token(client, "/notifications/settings")
+    saved = client.post("/notifications/settings", data={
+        "csrf_token": token, "email_mode": "digest", "email": "cv@ubnd.example.vn", "kind_assigned": "immediate",
+        "kind_due_soon": "off", "kind_returned": ""})
+    assert saved.status_code == 303
+    assert kind_preferences(user) == {"assigned": "immediate", "due_soon": "off"}  # type: ignore[arg-type]
+    page = client.get("/notifications/settings").get_data(as_text=True)
+    assert '<option selected value="immediate">' in page.split('id="kind_assigned"')[1][:400]
