@@ -17,7 +17,9 @@ install: $(STAMP)
 run: install
 	$(BIN)/kpi-tasks db upgrade
 	$(BIN)/kpi-tasks seed-demo --if-empty
-	$(BIN)/kpi-tasks run --host 127.0.0.1 --port 5000
+	@# The background worker (large exports, reports, imports) runs beside the web server and stops with it.
+	$(BIN)/kpi-tasks worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/kpi-tasks run --host 127.0.0.1 --port 5000
 
 # The suite always runs on SQLite; when TEST_DATABASE_URL names a PostgreSQL server it runs there too, at the
 # same time (the machine has two cores; each pass has its own database). PostgreSQL's log is printed after.

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from kpi_tasks import web
 from kpi_tasks.cli import register_commands
 from kpi_tasks.config import engine_options, load_config
-from kpi_tasks.extensions import bootstrap, csrf, db, htmx, login_manager, migrate
+from kpi_tasks.extensions import bootstrap, csrf, db, htmx, login_manager, migrate, use_wal_on_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
+    with app.app_context():
+        use_wal_on_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

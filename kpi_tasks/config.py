@@ -102,6 +102,15 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # died with its worker and is reported failed (nothing was written: its transaction never committed).
         "IMPORT_HEARTBEAT_SECONDS": _int("KPI_TASKS_IMPORT_HEARTBEAT_SECONDS", 10),
         "IMPORT_STALE_SECONDS": _int("KPI_TASKS_IMPORT_STALE_SECONDS", 45),
+        # Background jobs (background/, `kpi-tasks worker`): an export, report or import over more than
+        # JOB_BACKGROUND_ROWS rows runs in the worker (the page shows its progress, the API answers 202 {job_id});
+        # a smaller one is answered at once. The worker touches a running job every JOB_HEARTBEAT_SECONDS; one
+        # silent for JOB_STALE_SECONDS died with its worker and is marked failed. Results are kept JOB_RESULT_DAYS.
+        "JOB_BACKGROUND_ROWS": _int("KPI_TASKS_JOB_BACKGROUND_ROWS", 5000),
+        "JOB_HEARTBEAT_SECONDS": _int("KPI_TASKS_JOB_HEARTBEAT_SECONDS", 10),
+        "JOB_STALE_SECONDS": _int("KPI_TASKS_JOB_STALE_SECONDS", 45),
+        "JOB_RESULT_DAYS": _int("KPI_TASKS_JOB_RESULT_DAYS", 7),
+        "JOB_POLL_SECONDS": _int("KPI_TASKS_JOB_POLL_SECONDS", 2),
         "BOOTSTRAP_SERVE_LOCAL": True,
         # Sessions (accounts/sessions.py): a signed-in browser is signed out after this many minutes without a
         # request, and in any case this many hours after signing in. Flask's own cookie expires with the latter.

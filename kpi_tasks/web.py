@@ -40,6 +40,8 @@ from kpi_tasks.api.errors import api_error_response, is_api_request
 from kpi_tasks.attachments.api import register_api as register_attachments
 from kpi_tasks.attachments.views import bp as attachments_bp
 from kpi_tasks.audit.services import FIELD_LABELS, display_value, register_code_labels, register_people_names
+from kpi_tasks.background.api import register_api as register_background
+from kpi_tasks.background.views import bp as background_bp
 from kpi_tasks.calendar.views import bp as calendar_bp
 from kpi_tasks.directives.api import register_api as register_directives
 from kpi_tasks.directives.api import register_directive_tasks
@@ -67,8 +69,10 @@ from kpi_tasks.notifications.events import notify_task_event
 from kpi_tasks.notifications.services import drop_apology_reminders
 from kpi_tasks.notifications.views import bp as notifications_bp
 from kpi_tasks.reports.api import register_api as register_reports
+from kpi_tasks.reports.jobs import register_jobs as register_report_jobs
 from kpi_tasks.reports.views import bp as reports_bp
 from kpi_tasks.scoring.api import register_api as register_scoring
+from kpi_tasks.scoring.jobs import register_jobs as register_scoring_jobs
 from kpi_tasks.scoring.views import bp as scoring_bp
 from kpi_tasks.tasks.api import TargetLinks, directive_tasks_json, register_target_links
 from kpi_tasks.tasks.api import register_api as register_tasks
@@ -168,14 +172,17 @@ def init_app(app: Flask) -> None:
     api_bp = api_blueprint(
         register_units, register_directives, register_tasks, register_thread, register_schedule, register_milestones,
         register_attachments, register_kpis, register_scoring, register_notifications, register_reports,
-        register_dossiers,
+        register_dossiers, register_background,
     )
     for blueprint in (
         vendor, accounts_bp, users_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, thread_bp, schedule_bp,
         milestones_bp, kpis_bp, calendar_bp, scoring_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp,
-        reports_bp, dossiers_bp, api_bp, documents_bp,
+        reports_bp, dossiers_bp, api_bp, documents_bp, background_bp,
     ):
         app.register_blueprint(blueprint)
+    # The long work each area hands to the background worker.
+    register_report_jobs()
+    register_scoring_jobs()
     # The audit log names the codes and the people the packages above it log.
     register_code_labels("role", ROLE_LABELS)
     register_code_labels("kind", UNIT_KIND_LABELS)

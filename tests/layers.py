@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("accounts and the access policy", ("accounts",)),
     ("API plumbing", ("api",)),
     ("organisation and files", ("units", "calendar", "attachments")),
+    ("background jobs' queue", ("background",)),
     ("documents", ("documents",)),
     ("directives", ("directives",)),
     ("tasks", ("tasks",)),

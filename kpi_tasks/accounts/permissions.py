@@ -16,6 +16,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.roles import ADMIN, INTERIOR, LEADER, OFFICE, UNIT_MANAGER, UNIT_STAFF
 
 if TYPE_CHECKING:  # every package imports this module: the types of theirs it judges are only named here
+    from kpi_tasks.background.models import BackgroundJob
     from kpi_tasks.directives.models import Directive
     from kpi_tasks.notifications.models import Notification
     from kpi_tasks.tasks.models import Task
@@ -199,6 +200,11 @@ def can_view_scheduled_reports(user: User) -> bool:
 
 def can_manage_jobs(user: User) -> bool:
     return user.role == ADMIN
+
+
+def can_view_background_job(user: User, job: BackgroundJob) -> bool:
+    """A background job (its progress and its result file) is its owner's, and the admin's; others get 404."""
+    return user.id == job.owner_id or user.role == ADMIN
 
 
 # Administrative-procedure dossiers (hồ sơ TTHC). The office imports the dossier system's exports; every unit

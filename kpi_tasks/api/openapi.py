@@ -264,14 +264,15 @@ SCHEMAS["KpiProgress"] = _obj(
 SCHEMAS["Notification"] = _obj(
     {"id": INT, "kind": {"type": "string", "enum": [
         "due_soon", "overdue", "apology_due", "report", "assigned", "returned", "extension_decided", "direction",
-        "awaiting_review", "reassigned", "withdrawn", "mention", "unacknowledged"]},
+        "awaiting_review", "reassigned", "withdrawn", "mention", "unacknowledged", "job_finished"]},
      "task_id": _nullable(INT), "created_at": DATETIME, "read": BOOL, "occurrence_id": _nullable(INT),
      "report_id": _nullable(INT), "offset_days": INT, "deadline": _nullable(DATE), "read_at": _nullable(DATETIME),
      "email_state": {"type": "string", "enum": ["pending", "sending", "sent", "failed", "skipped"]},
      "apology_letter_id": _nullable({"type": "integer", "description": "apology_due: the obligation reminded of"}),
      "dossier_code": _nullable({"type": "string", "description": "apology_due: the late dossier's code"}),
      "note": _nullable({"type": "string", "description": "an event's words: a reason, a direction, a comment"}),
-     "actor_id": _nullable({"type": "integer", "description": "who acted"})},
+     "actor_id": _nullable({"type": "integer", "description": "who acted"}),
+     "job_id": _nullable({"type": "integer", "description": "job_finished: the background job (GET /jobs/{id})"})},
     ["id", "kind", "task_id", "created_at", "read"],
 )
 # A task's thread (kpi_tasks/tasks/thread_api.py).
@@ -478,20 +479,21 @@ def _report_paths() -> dict[str, Any]:
             "get": {"summary": "Danh sách nhiệm vụ ra Excel (bộ lọc như GET /tasks, thêm kỳ thống kê)",
                     "parameters": [*TASK_FILTERS, *PERIOD_FILTERS, _query("completed_from", DATE),
                                    _query("completed_to", DATE)],
-                    "responses": {**_file_answer(XLSX, "Workbook"), **_errors("422")}},
+                    "responses": {**_file_answer(XLSX, "Workbook"), **JOB_STARTED, **_errors("422")}},
         },
         "/reports/units.xlsx": {
             "get": {"summary": "Thống kê theo đơn vị ra Excel (cùng số liệu GET /stats/units)",
-                    "parameters": PERIOD_FILTERS, "responses": {**_file_answer(XLSX, "Workbook"), **_errors("422")}},
+                    "parameters": PERIOD_FILTERS,
+                    "responses": {**_file_answer(XLSX, "Workbook"), **JOB_STARTED, **_errors("422")}},
         },
         "/reports/monthly.xlsx": {
             "get": {"summary": "Báo cáo tháng gửi Chủ tịch, 5 biểu (office, leader, interior, viewer, admin)",
                     "parameters": [month],
-                    "responses": {**_file_answer(XLSX, "Workbook"), **_errors("403", "422")}},
+                    "responses": {**_file_answer(XLSX, "Workbook"), **JOB_STARTED, **_errors("403", "422")}},
         },
         "/reports/monthly.docx": {
             "get": {"summary": "Báo cáo tháng gửi Chủ tịch, văn bản Word", "parameters": [month],
-                    "responses": {**_file_answer(DOCX, "Document"), **_errors("403", "422")}},
+                    "responses": {**_file_answer(DOCX, "Document"), **JOB_STARTED, **_errors("403", "422")}},
         },
     }
 
@@ -566,6 +568,38 @@ def _dossier_paths() -> dict[str, Any]:
                      "parameters": [_id_param()], "requestBody": _json_body(_ref("ApologyLetterInput")),
                      "responses": {**_answer("200", _ref("ApologyLetter"), "Letter"),
                                    **_errors("400", "403", "404", "409", "422")}},
+        },
+    }
+
+
+# Background jobs (background/api.py): long exports, reports and imports answered 202 {job_id}.
+JOB_STATUSES = ["queued", "running", "done", "failed"]
+SCHEMAS["JobStarted"] = _obj({"job_id": INT, "status": {"type": "string", "enum": JOB_STATUSES}, "status_url": STR},
+                             ["job_id", "status"])
+SCHEMAS["Job"] = _obj(
+    {"id": INT, "kind": STR, "label": STR, "status": {"type": "string", "enum": JOB_STATUSES},
+     "done": INT, "total": _nullable(INT), "download_url": STR, "message": STR, "created_at": DATETIME,
+     "finished_at": _nullable(DATETIME), "expires_at": _nullable(DATETIME)},
+    ["status", "done", "total"],
+)
+JOB_STARTED = _answer("202", _ref("JobStarted"), "Large: made in the background; GET /jobs/{id} tells when it is ready")
+
+
+def _job_paths() -> dict[str, Any]:
+    return {
+        "/jobs/{id}": {
+            "get": {"summary": "Tình trạng một tác vụ nền (người yêu cầu, admin): tiến độ, liên kết tải kết quả",
+                    "parameters": [_id_param()],
+                    "responses": {**_answer("200", _ref("Job"), "Where the job stands"), **_errors("404")}},
+        },
+        "/jobs/{id}/download": {
+            "get": {"summary": "Tải kết quả của tác vụ nền đã xong (lưu 7 ngày)", "parameters": [_id_param()],
+                    "responses": {**_file_answer("application/octet-stream", "The result file"),
+                                  **_errors("404")}},
+        },
+        "/jobs/{id}/rerun": {
+            "post": {"summary": "Chạy lại một tác vụ nền không thành công", "parameters": [_id_param()],
+                     "responses": {**JOB_STARTED, **_errors("404", "422")}},
         },
     }
 
@@ -697,6 +731,7 @@ def _paths() -> dict[str, Any]:
         **_report_paths(),
         **_dossier_paths(),
         **_work_paths(),
+        **_job_paths(),
     }
 
 

@@ -42,9 +42,14 @@ def send_attachment(attachment: Attachment) -> Response:
     path = attachment_path(attachment)
     if not path.is_file():
         raise NotFound("Tệp đính kèm không còn trên máy chủ; vui lòng báo quản trị hệ thống.")
-    response = Response(_chunks(path), mimetype=attachment.content_type, direct_passthrough=True)
+    return send_stored_file(path, attachment.content_type, attachment.original_name)
+
+
+def send_stored_file(path: Path, mimetype: str, name: str) -> Response:
+    """A file stored under a random name (an attachment, a background job's result) as a download named `name`."""
+    response = Response(_chunks(path), mimetype=mimetype, direct_passthrough=True)
     response.headers["Content-Length"] = str(path.stat().st_size)
-    response.headers["Content-Disposition"] = content_disposition(attachment.original_name)
+    response.headers["Content-Disposition"] = content_disposition(name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -11,6 +11,7 @@ from typing import IO
 from flask import request
 from werkzeug.wrappers import Response
 
+from kpi_tasks.background.services import JobContext
 from kpi_tasks.documents.pdf import PDF_MIME, to_pdf
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,6 +67,21 @@ def send_document(write: Callable[[IO[bytes]], object], mimetype: str, name: str
     pdf = to_pdf(buffer.getvalue(), SUFFIXES[mimetype])
     stem = name.rsplit(".", 1)[0]
     return _attachment(Response(pdf, mimetype=PDF_MIME), f"{stem}.pdf", len(pdf))
+
+
+def write_job_result(context: JobContext, write: Callable[[IO[bytes]], object], mimetype: str, name: str,
+                     pdf: bool = False) -> None:
+    """A background job's document as `name`, or its PDF rendition (same name, ".pdf") when the page asked for
+    "Tải PDF": the job-side twin of send_document."""
+    if not pdf:
+        with context.output(name, mimetype) as target:
+            write(target)
+        return
+    buffer = io.BytesIO()
+    write(buffer)
+    data = to_pdf(buffer.getvalue(), SUFFIXES[mimetype])
+    with context.output(name.rsplit(".", 1)[0] + ".pdf", PDF_MIME) as target:
+        target.write(data)
 
 
 def send_bytes(data: bytes, mimetype: str, name: str) -> Response:

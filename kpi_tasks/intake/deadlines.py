@@ -50,6 +50,21 @@ _DATE_NUMERIC_RE = vn(
 _DATE_WORDS_RE = vn(
     rf"{_DATE_CUE}\s+{_TIME_OF_DAY}ngày\s+(?P<d>\d{{1,2}})\s+tháng\s+(?P<m>\d{{1,2}})(?:\s+năm\s+(?P<y>\d{{4}}))?"
 )
+# A time window: its last day is the deadline ("từ chiều ngày 17/7/2025 đến hết ngày 27/7/2025", "từ ngày 13
+# đến hết ngày 15 tháng 5 năm 2019", "từ ngày 25 tháng 4 cho đến hết ngày 03 tháng 5 năm 2021").
+_PART_OF_DAY = r"(?:(?:sáng|chiều|tối|trưa)\s+)?"
+_RANGE_RE = vn(
+    rf"từ\s+{_TIME_OF_DAY}{_PART_OF_DAY}(?:ngày\s+)?\d{{1,2}}(?:\s*[/.-]\s*\d{{1,2}}(?:\s*[/.-]\s*\d{{2,4}})?"
+    r"|\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)?"
+    rf"\s*(?:,\s*)?(?:cho\s+)?(?:đến|tới|-)\s+(?:hết\s+)?{_TIME_OF_DAY}{_PART_OF_DAY}(?:ngày\s+)?(?P<d>\d{{1,2}})"
+    r"(?:\s*[/.-]\s*(?P<m>\d{1,2})(?:\s*[/.-]\s*(?P<y>\d{4}))?|\s+tháng\s+(?P<m2>\d{1,2})(?:\s+năm\s+(?P<y2>\d{4}))?)"
+    r"(?![\d/])"
+)
+# The day an event is held ("tiếp âm ... vào sáng ngày 15/5/2019"): due that day, unless a deadline word says otherwise.
+_EVENT_DAY_RE = vn(
+    rf"vào\s+{_TIME_OF_DAY}{_PART_OF_DAY}ngày\s+(?P<d>\d{{1,2}})\s*(?:[/.-]\s*(?P<m>\d{{1,2}})(?:\s*[/.-]\s*(?P<y>\d{{4}}))?"
+    r"|tháng\s+(?P<m2>\d{1,2})(?:\s+năm\s+(?P<y2>\d{4}))?)(?![\d/])"
+)
 _WORKING_DAYS_RE = vn(
     r"(?:(?:trong\s+(?:vòng|thời hạn|thời gian)|chậm nhất(?:\s+sau)?|trong)\s+)?(?P<n>\d{1,3})\s+ngày\s+làm\s+việc"
 )
@@ -122,6 +137,18 @@ def _dates(seg: Text, context: Context) -> Iterator[Deadline]:
             except ValueError:
                 continue
             yield Deadline("date", day, "", phrase(seg, match), "", start=match.start(), end=match.end(), priority=0)
+    for pattern, priority in ((_RANGE_RE, 0), (_EVENT_DAY_RE, 1)):
+        for match in pattern.finditer(seg.low):
+            year = match["y"] or match["y2"]
+            year = int(year) if year else context.year
+            month = match["m"] or match["m2"]
+            if year is None or month is None:
+                continue
+            try:
+                day = dt.date(year, int(month), int(match["d"]))
+            except ValueError:
+                continue
+            yield Deadline("date", day, "", phrase(seg, match), start=match.start(), end=match.end(), priority=priority)
 
 
 def _relative_days(seg: Text, context: Context) -> Iterator[Deadline]:

@@ -12,7 +12,13 @@ from kpi_tasks.intake.context import Context, Json
 from kpi_tasks.intake.deadlines import cell_deadline, find_deadline
 from kpi_tasks.intake.kpis import cell_kpis, find_kpis
 from kpi_tasks.intake.text import Text, vn
-from kpi_tasks.intake.unit_phrases import ABBREVIATION_RE, coordinating_units, lead_at_start, scope_lead
+from kpi_tasks.intake.unit_phrases import (
+    ABBREVIATION_RE,
+    coordinating_units,
+    lead_anywhere,
+    lead_at_start,
+    scope_lead,
+)
 
 
 @dataclasses.dataclass(slots=True)
@@ -26,11 +32,16 @@ class Draft:
     # cell applies to the units given with it (a column per unit kind: "Cấp huyện | Cấp xã").
     deadline_cell: Text | None = None
     target_cells: tuple[tuple[Text, list[str]], ...] = ()
+    # A time window stated apart from the item ("Thời gian treo cờ: từ ... đến hết ..."), when the text
+    # gives no deadline of its own.
+    window: Text | None = None
 
     def as_json(self) -> Json:
         deadline = find_deadline(self.seg, self.context)
         if self.deadline_cell is not None:
             deadline = cell_deadline(self.deadline_cell, self.context)
+        elif deadline.kind == "none" and self.window is not None:
+            deadline = find_deadline(self.window, self.context)
         kpis = find_kpis(self.seg, self.lead, deadline)
         in_cells = [kpi for cell, units in self.target_cells for kpi in cell_kpis(cell, self.seg, units, deadline)]
         kpis = in_cells or kpis
@@ -47,11 +58,17 @@ class Draft:
 
 _SENTENCE_END_RE = re.compile(r"[.!?…][”\"’)]*\s+(?=[“\"(]?(?P<next>\w))")
 _CLAUSE_ASSIGNMENT_RE = vn(r";\s+(?=(?:giao|đề nghị|yêu cầu)\s)")
+# "UBND các quận, huyện có trách nhiệm ...; Thủ trưởng các cơ quan, đơn vị kiểm tra ...": a clause after ";"
+# opening with a capital may name another unit (kept apart only when it does, see drafts_from_paragraph).
+_CLAUSE_CAPITAL_RE = re.compile(r";\s+(?=[^\W\d_])")
 # Sentences that only set the scene for the next one ("Trên cơ sở thống kê ...", "Căn cứ ...").
 _BACKGROUND_RE = vn(r"(?:trên cơ sở|căn cứ|nhằm|để|qua|thực hiện|với mục tiêu|theo)(?![^\W\d_])")
 # The formulas that close a decision: when it takes effect, who executes it ("Quyết định này có hiệu lực
 # kể từ ngày ký", "... chịu trách nhiệm thi hành Quyết định này"). They assign no work to track.
-_FORMULA_RE = vn(r"(?:[^.;]*\snày\s+có hiệu lực|.*chịu trách nhiệm thi hành)(?![^\W\d_])")
+_FORMULA_RE = vn(
+    r"(?:[^.;]*\snày\s+có hiệu lực|.*(?:chịu trách nhiệm|căn cứ\s+(?:quyết định|chỉ thị)(?:\s+này)?)\s+(?:thi\s+)?hành"
+    r"|ban hành kèm theo\s+(?:quyết định|chỉ thị)\s+này)(?![^\W\d_])"
+)
 
 
 def _sentence_breaks(text: str) -> Iterator[int]:
@@ -68,6 +85,10 @@ def _sentence_breaks(text: str) -> Iterator[int]:
 def _pieces(seg: Text) -> list[tuple[int, int]]:
     """A paragraph cut into sentences, and at "; giao ..." where a clause hands work to another unit."""
     cuts = set(_sentence_breaks(seg.text)) | {m.start() + 1 for m in _CLAUSE_ASSIGNMENT_RE.finditer(seg.low)}
+    for match in _CLAUSE_CAPITAL_RE.finditer(seg.text):
+        clause_start = max((cut for cut in cuts if cut <= match.start()), default=0)
+        if seg.text[match.end()].isupper() and _is_clause(seg, clause_start, match.start()):
+            cuts.add(match.start() + 1)
     bounds = [0, *sorted(cuts), len(seg)]
     pieces = []
     for start, end in itertools.pairwise(bounds):
@@ -78,6 +99,13 @@ def _pieces(seg: Text) -> list[tuple[int, int]]:
         if end > start:
             pieces.append((start, end))
     return pieces
+
+
+def _is_clause(seg: Text, start: int, end: int) -> bool:
+    """Whether `start:end` says what its units are to do, rather than listing units that the text after
+    ";" goes on with ("Các cơ quan, đơn vị trực thuộc UBND huyện; UBND các xã, thị trấn nghiêm túc ...")."""
+    lead = lead_at_start(seg.slice(start, end))
+    return lead is None or len(seg.text[start + lead.end : end].split()) >= 2
 
 
 @dataclasses.dataclass(slots=True)
@@ -107,8 +135,9 @@ def drafts_from_paragraph(seg: Text, section: str, inherited: list[str], context
         found = lead_at_start(piece)
         if found and found.responsibility_only:
             continue  # "X chịu trách nhiệm trước ...": accountability, not work to track
-        # the units the sentence names, or the level it singles out ("Riêng đối với ... cấp xã, ...")
-        units = found.units if found else scope_lead(piece)
+        # the units the sentence names, the level it singles out ("Riêng đối với ... cấp xã, ..."), or those
+        # it hands the work to after setting the scene ("Căn cứ ..., yêu cầu các sở, ban, ngành ...")
+        units = found.units if found else (scope_lead(piece) or lead_anywhere(piece))
         if pending is None:
             background = not units and _BACKGROUND_RE.match(piece.low) is not None
             pending = _Pending(start, end, units or inherited, background)

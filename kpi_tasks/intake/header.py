@@ -60,7 +60,7 @@ def _issue_date(lows: list[str], scan: range) -> tuple[int | None, dt.date | Non
     for index in scan:
         # the line with the next one: a narrow layout may put "năm 2024" on a line of its own
         match = _PLACE_DATE_RE.search(" ".join(lows[index : index + 2]))
-        if match and match.start() < len(lows[index]):
+        if match and match.start() < len(lows[index]) and _is_place_date(lows[index][: match.start()]):
             year = int(match["y"])
             issued_on = None
             if match["d"] and match["m"]:
@@ -70,6 +70,18 @@ def _issue_date(lows: list[str], scan: range) -> tuple[int | None, dt.date | Non
                     issued_on = None
             return year, issued_on, index
     return None, None, None
+
+
+# What may stand before the day of issue on its line: nothing, or the place and a comma ("Hà Nội, ").
+_PLACE_PREFIX_MAX = 40
+
+
+def _is_place_date(before: str) -> bool:
+    """Whether a date opens the line or follows its place ("Hòa Vang, ngày …"), as the date of issue does; a
+    date inside a sentence ("… treo cờ từ ngày 13 đến hết ngày 15 tháng 5 năm 2019") is the body's."""
+    # the number and the place may share the line in two columns: "Số: 152/KH-UBND      Hòa Vang, ngày …"
+    before = re.split(r"\s{2,}|\t", before.strip())[-1]
+    return not before or (before.endswith(",") and len(before) <= _PLACE_PREFIX_MAX and not opens_item(before))
 
 
 def _issuer(texts: list[str], lows: list[str], scan: range) -> str:

@@ -45,7 +45,8 @@ _NUMBER_MARKER_RE = re.compile(
     r"(?:(?P<path>\d{1,2}(?:\.\d{1,2})+)\.?|(?P<single>\d{1,2})\s*[.)])\s*(?=[“\"(]?(?P<first>[^\W\d_]))"
 )
 _LETTER_MARKER_RE = re.compile(r"(?:(?P<label>[a-zđ])\s*\)|(?P<dotted>[a-zđ])\.)\s+(?=[“\"(]?(?P<first>\S))")
-_BULLET_MARKER_RE = re.compile(r"(?P<label>[-–—+•●▪◦·])\s*(?=\S)")
+# A rule of dashes under a title ("––––––––") is no bullet.
+_BULLET_MARKER_RE = re.compile(r"(?P<label>[-–—+•●▪◦·])\s*(?=[^\s\-–—_=])")
 _SENTENCE_CLOSE_RE = re.compile(r"[.;:!?…][\s”\"’)]*$")
 _MIN_WRAPPED_LINES = 10
 _MAX_WRAP_WIDTH = 200

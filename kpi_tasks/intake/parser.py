@@ -30,13 +30,42 @@ from __future__ import annotations
 
 from kpi_tasks.intake.appendix import appendix_drafts
 from kpi_tasks.intake.context import Context, Json
+from kpi_tasks.intake.drafts import Draft
 from kpi_tasks.intake.header import read_header
 from kpi_tasks.intake.paragraphs import body_end, read_paragraphs, split_preamble
 from kpi_tasks.intake.preamble import implemented_directives, preamble_lead
-from kpi_tasks.intake.sections import drafts_from_flat_text, drafts_from_items
-from kpi_tasks.intake.text import clean, split_lines
+from kpi_tasks.intake.sections import drafts_from_flat_text, drafts_from_items, time_window
+from kpi_tasks.intake.text import clean, split_lines, vn
+from kpi_tasks.intake.unit_phrases import group_mentioned
 
 __all__ = ["parse_directive"]
+
+
+# The issuing committee itself, named alone ("UBND phường", "Ủy ban nhân dân xã Đức Hợp"): its own measures
+# ("UBND phường tổ chức đoàn đi kiểm tra ...") are what it does, not work it hands out. Committees below it
+# come as a group ("UBND các xã").
+_ONE_COMMITTEE_RE = vn(
+    r"(?:ủy ban nhân dân|uỷ ban nhân dân|ubnd)\s+(?:xã|phường|thị trấn|thị xã|huyện|tỉnh|thành phố|quận|đặc khu)"
+    r"(?!\s+(?:các|cấp)\b)(?:\s+\S+){0,4}"
+)
+
+
+def _assigned(drafts: list[Draft]) -> list[Draft]:
+    """The drafts that hand work to someone: a draft that names nobody takes a group its text mentions
+    ("Tại trụ sở ... của các cơ quan, đơn vị treo cờ"), else it is no task (the issuer's own measure, a
+    heading's leftover) unless it sets a target, whose unit the office then picks; a draft led by the
+    issuing committee alone is its own measure."""
+    kept = []
+    for draft in drafts:
+        if not draft.lead and draft.as_json()["kpis"]:
+            kept.append(draft)
+            continue
+        if not draft.lead:
+            draft.lead = group_mentioned(draft.seg)
+        if not draft.lead or all(_ONE_COMMITTEE_RE.fullmatch(name.lower()) for name in draft.lead):
+            continue
+        kept.append(draft)
+    return kept
 
 
 def parse_directive(text: str) -> Json:
@@ -55,6 +84,11 @@ def parse_directive(text: str) -> Json:
     )
     drafts = drafts_from_items(source, items, context) if items else drafts_from_flat_text(source, preamble, context)
     drafts += appendix_drafts(source, lines[end_of_body:], context)
+    windows = [window for p in paragraphs if (window := time_window(p.content(source)))]
+    drafts = _assigned(drafts)
+    for draft in drafts:
+        if draft.deadline_cell is None:
+            draft.window = next((w.seg for w in windows if w.governs(draft.seg)), None)
     return {
         "directive": {
             "number_symbol": header.number_symbol,

@@ -14,15 +14,31 @@ from kpi_tasks.intake.context import Context
 from kpi_tasks.intake.drafts import Draft, drafts_from_paragraph
 from kpi_tasks.intake.paragraphs import Paragraph
 from kpi_tasks.intake.text import Text, is_upper_block, vn
-from kpi_tasks.intake.unit_phrases import lead_anywhere, lead_at_start
+from kpi_tasks.intake.unit_phrases import lead_anywhere, lead_at_start, read_units
 
 _HEADING_END_RE = vn(r"(?::|(?:như|dưới đây|sau đây|cụ thể|các nội dung|nhiệm vụ|công việc|việc)\s+sau|sau)\s*$")
 _TOPIC_START_RE = vn(r"(?:về|đối với|việc|công tác|lĩnh vực|nhiệm vụ|giải pháp)(?![^\W\d_])")
 _SKIPPED_SECTION_RE = vn(r"(?:mục đích|căn cứ|tình hình)(?![^\W\d_])")
 _CLOSING_RE = vn(
-    r"(?:(?:yêu cầu|đề nghị)\s.*(?:nghiêm túc|khẩn trương|triển khai|thực hiện)[^.]*\.\s*/\s*\.?\s*$"
-    r"|trên đây là|trong quá trình (?:tổ chức\s+)?(?:triển khai\s+)?thực hiện,? nếu|nhận được (?:công văn|văn bản))"
+    r"(?:(?:để\s[^,.;]{0,160},\s*)?(?P<verb>yêu cầu|đề nghị)\s.*(?:nghiêm túc|khẩn trương|triển khai|thực hiện)[^.]*"
+    r"(?:\.\s*/\s*\.?)?\s*$"
+    r"|trên đây là|trong quá trình (?:tổ chức\s+)?(?:triển khai\s+)?thực hiện,? nếu|nhận được (?:công văn|văn bản)"
+    # the issuer (or its office) informing the addressees: "Vậy UBND xã thông báo tới ... biết và thực hiện"
+    r"|(?:(?!đề nghị|yêu cầu|giao)[^.;:]){0,80}?\sthông báo\s[^.]*?(?:tới|đến|cho|để)\s[^.]*\sbiết)"
 )
+# What a closing request may say after its addressees: only "carry this out" in some words. Anything else
+# ("... thông báo liên tục trên hệ thống truyền thanh ...") is work to track, even after "đề nghị".
+_GENERIC_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "nghiem tuc khan truong trien khai to chuc thuc hien tot co hieu qua cac noi dung cua cong van thong bao ke"
+        " hoach chi thi quyet dinh van ban nay tren dia xa huyen phuong tinh thanh pho thi quan va nhan dan biet de"
+        " tich cuc dung quy theo day du kip thoi nghiem phoi hop lien quan",
+    )
+)
+# A decision's closing article lists its executors, the office's head first: "Điều 3. Chánh Văn phòng UBND
+# tỉnh, Giám đốc các Sở ... chịu trách nhiệm thi hành Quyết định này."
+_EXECUTORS_RE = vn(r"(?:các ông/bà\s*:?\s*)?chánh văn phòng(?![^\W\d_])")
 _SHORT_HEADING_WORDS = 25
 _FINAL_MARK_RE = re.compile(r"\.\s*/\s*\.?\s*$")  # "./." ends an official text
 
@@ -81,10 +97,54 @@ def _ancestor_with_marker(node: _Node | None, kinds: tuple[str, ...]) -> _Node |
 
 def _is_closing(paragraph: Paragraph, seg: Text, is_last: bool) -> bool:
     """The closing request ("Yêu cầu ... nghiêm túc thực hiện./.", "... thông báo để các đơn vị biết, thực
-    hiện./."): an unnumbered paragraph in those words, or the last one when it ends the text with "./."."""
+    hiện./."): an unnumbered paragraph in those words, or the last one when it ends the text with "./.",
+    unless it asks its addressees for something concrete (then it is a task after the closing formula)."""
     if paragraph.marker is not None:
         return False
-    return _CLOSING_RE.match(seg.low) is not None or (is_last and _FINAL_MARK_RE.search(seg.text) is not None)
+    closing = _CLOSING_RE.match(seg.low)
+    if closing is not None:
+        return closing["verb"] is None or _asks_nothing_more(seg, closing.end("verb"))
+    if is_last and _FINAL_MARK_RE.search(seg.text) is not None:
+        lead = lead_at_start(seg)
+        return lead is None or _asks_nothing_more(seg, 0)
+    return False
+
+
+def _asks_nothing_more(seg: Text, after_verb: int) -> bool:
+    """Whether the words after the addressees only ask to carry the document out."""
+    verb = vn(r"\s*(?:yêu cầu|đề nghị)?\s*").match(seg.low, after_verb)
+    units = read_units(seg, verb.end() if verb else after_verb)
+    rest = seg.folded[units.end :]
+    return all(word in _GENERIC_WORDS for word in re.findall(r"[a-z0-9]+", rest))
+
+
+# A line that only gives the time window of the work around it: "Thời gian treo cờ Tổ quốc: Từ ngày ...",
+# "Thời gian: từ ngày 29/4 đến hết ngày 03/5/2023". `activity` names the work it is the window of.
+_WINDOW_RE = vn(
+    r"(?:thời gian|thời hạn)(?P<activity>(?:\s+[^\W\d_]+){0,6}?)\s*:\s*(?:từ|trong|đến|trước|bắt đầu|ngày)(?![^\W\d_])"
+)
+_WINDOW_MAX_WORDS = 40
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Window:
+    activity: str  # folded words naming the work ("treo co"), "" for any
+    seg: Text
+
+    def governs(self, draft_text: Text) -> bool:
+        """Whether the window is the draft's: it names no work, or the draft names the same work (its first
+        two words: "treo cờ" of "treo cờ Tổ quốc")."""
+        words = self.activity.split()[:2]
+        return not words or " ".join(words) in " ".join(draft_text.folded.split())
+
+
+def time_window(seg: Text) -> Window | None:
+    match = _WINDOW_RE.match(seg.low)
+    if match is None or len(seg.text.split()) > _WINDOW_MAX_WORDS:
+        return None
+    activity = seg.folded[match.start("activity") : match.end("activity")]
+    activity = " ".join(word for word in activity.split() if word not in ("thuc", "hien", "hoan", "thanh"))
+    return Window(activity, seg)
 
 
 def _build_tree(source: Text, paragraphs: list[Paragraph]) -> list[_Node]:
@@ -94,8 +154,10 @@ def _build_tree(source: Text, paragraphs: list[Paragraph]) -> list[_Node]:
         if paragraph.is_table:
             continue
         seg = paragraph.content(source)
-        if not seg.text or _is_closing(paragraph, seg, index == len(paragraphs) - 1):
+        if not seg.text or _is_closing(paragraph, seg, index == len(paragraphs) - 1) or time_window(seg):
             continue
+        if paragraph.marker is not None and paragraph.marker.kind == "article" and _EXECUTORS_RE.match(seg.low):
+            continue  # the decision's last article: who executes it, not work to track
         level = _level(paragraph, seg)
         while stack and stack[-1].level >= level:
             stack.pop()
@@ -214,7 +276,7 @@ def drafts_from_flat_text(source: Text, paragraphs: list[Paragraph], context: Co
     drafts: list[Draft] = []
     for paragraph in paragraphs:
         seg = paragraph.content(source)
-        if not seg.text or _CLOSING_RE.match(seg.low):
+        if not seg.text or _is_closing(paragraph, seg, paragraph is paragraphs[-1]) or time_window(seg):
             continue
         lead = lead_anywhere(seg)
         if lead:

@@ -142,6 +142,8 @@ _UNDER_COMMITTEE = (
     rf"(?:\s+(?:truc\s+)?thuoc(?:\s+(?:ubnd|uy ban nhan dan))?\s+{_LEVEL}|\s+cap\s+{_LEVEL}|\s+{_LEVEL})?"
 )
 
+_DEPARTMENT_TAIL = r"(?:,?\s*(?:doan the|don vi)(?:\s+cap\s+tinh)?)?"
+
 # Group phrases on folded text, most specific first. Each is tried at one position by the parser and as
 # a whole name by `group_token_for`.
 GROUP_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -153,9 +155,10 @@ GROUP_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (GROUP_DEPARTMENTS, rf"cac\s+co quan\s+chuyen mon{_UNDER_COMMITTEE}"),
         (GROUP_DEPARTMENTS, rf"cac\s+phong,?\s*ban(?:,?\s*nganh)?(?:\s+chuyen mon)?{_UNDER_COMMITTEE}"),
         (GROUP_DEPARTMENTS, rf"cac\s+phong\s+chuyen mon{_UNDER_COMMITTEE}"),
-        (GROUP_DEPARTMENTS, rf"cac\s+(?:so,?\s*)?ban,?\s*nganh{_UNDER_COMMITTEE}"),
+        # "các sở, ban, ngành, đơn vị cấp tỉnh", "các sở, ban, ngành, đoàn thể tỉnh"
+        (GROUP_DEPARTMENTS, rf"cac\s+(?:so,?\s*)?ban,?\s*nganh{_DEPARTMENT_TAIL}{_UNDER_COMMITTEE}"),
         (GROUP_DEPARTMENTS, rf"co quan\s+chuyen mon\s+cap\s+{_LEVEL}"),
-        (GROUP_ALL_UNITS, r"(?:cac|moi)\s+co quan,?\s*don vi(?:\s+(?:co\s+)?lien quan)?"),
+        (GROUP_ALL_UNITS, r"(?:cac|moi)\s+(?:to chuc,?\s*)?co quan,?\s*don vi(?:\s+(?:co\s+)?lien quan)?"),
         (GROUP_ALL_UNITS, r"cac\s+don vi,?\s*dia phuong(?:\s+(?:co\s+)?lien quan)?"),
         (GROUP_COMMUNES, r"(?:ubnd|uy ban nhan dan)\s+(?:cac|cap)\s+xa(?:,?\s*phuong)?(?:,?\s*thi tran)?"),
         (GROUP_COMMUNES, r"(?:ubnd|uy ban nhan dan)\s+cac\s+phuong(?:,?\s*xa)?(?:,?\s*thi tran)?"),
@@ -167,6 +170,73 @@ GROUP_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 # Bare "các xã, thị trấn" (without "UBND"): a group when it stands alone, a level qualifier after a
 # named unit ("Tổ công tác huyện, các xã, thị trấn": the team works at both levels).
 BARE_COMMUNES_PATTERN = re.compile(r"(?:cac\s+xa(?:,?\s*phuong)?(?:,?\s*thi tran)?|cac\s+dia phuong)(?:\s+lien quan)?")
+
+
+# The usual wording of each group, for names the source mistyped ("Các quan chuyên môn", "UBND các xả").
+_GROUP_WORDINGS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (token, tuple(wording.split()))
+    for token, wording in (
+        (GROUP_DEPARTMENTS, "cac co quan chuyen mon"),
+        (GROUP_DEPARTMENTS, "cac phong ban chuyen mon"),
+        (GROUP_DEPARTMENTS, "cac phong chuyen mon"),
+        (GROUP_DEPARTMENTS, "cac so ban nganh"),
+        (GROUP_COMMUNES, "uy ban nhan dan cac xa phuong"),
+        (GROUP_COMMUNES, "uy ban nhan dan cac xa"),
+        (GROUP_COMMUNES, "ubnd cac xa phuong"),
+        (GROUP_COMMUNES, "ubnd cac xa"),
+        (GROUP_ALL_UNITS, "cac co quan don vi dia phuong"),
+        (GROUP_ALL_UNITS, "cac co quan don vi"),
+    )
+)
+_MIN_FUZZY_WORDS = 3  # shorter wordings are too easily near another phrase
+
+
+def near_words(a: str, b: str) -> bool:
+    """Two folded words the same but for one letter ("san"/"can", "xa"/"xả" folded), in words of 3+ letters."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 3 or abs(len(a) - len(b)) > 1:
+        return False
+    return _edit_distance(a, b) <= 1
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _word_distance(words: Sequence[str], wording: Sequence[str]) -> int:
+    """Edit distance counted in words, a word one letter off counting as equal."""
+    previous = list(range(len(wording) + 1))
+    for i, word in enumerate(words, 1):
+        current = [i]
+        for j, other in enumerate(wording, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (not near_words(word, other))))
+        previous = current
+    return previous[-1]
+
+
+def fuzzy_group_at(folded: str, pos: int) -> tuple[str, int] | None:
+    """A group written with one word missing, added or mistyped at `pos` ("các quan chuyên môn"): its token
+    and where it ends. Tried after the exact patterns, so only mistyped groups get here."""
+    spans = [(m.group(), m.end()) for m in re.finditer(r"[a-z0-9]+", folded[pos : pos + 80])]
+    if not spans or not folded[pos : pos + 1].isalnum():
+        return None
+    for token, wording in _GROUP_WORDINGS:
+        for count in (len(wording), len(wording) - 1, len(wording) + 1):
+            if count < _MIN_FUZZY_WORDS or count > len(spans):
+                continue
+            words = [word for word, _ in spans[:count]]
+            if words[0] != wording[0] and not near_words(words[0], wording[0]):
+                continue
+            if _word_distance(words, wording) <= 1:
+                return token, pos + spans[count - 1][1]
+    return None
 
 
 def group_token_for(name: str) -> str | None:
@@ -181,6 +251,10 @@ def group_token_for(name: str) -> str | None:
             return token
     if BARE_COMMUNES_PATTERN.fullmatch(text):
         return GROUP_COMMUNES
+    words = re.findall(r"[a-z0-9]+", text)
+    for token, wording in _GROUP_WORDINGS:
+        if len(words) >= _MIN_FUZZY_WORDS and _word_distance(words, wording) <= 1:
+            return token
     return None
 
 
@@ -214,6 +288,8 @@ def match_unit(name: str, units: Iterable[UnitLike | Sequence[object]]) -> list[
     if joined:
         return joined
     found = _match_single(name, known)
+    if found is None:
+        found = _match_mistyped(name, known)
     return [found] if found is not None else []
 
 
@@ -263,6 +339,16 @@ def _match_exact(name: str, known: list[KnownUnit]) -> int | None:
         return exact[0]
     by_code = [unit.id for unit in known if unit.code.strip().lower() == name.strip().lower()]
     return by_code[0] if len(by_code) == 1 else None
+
+
+def _match_mistyped(name: str, known: list[KnownUnit]) -> int | None:
+    """The one unit whose name is this name with one word mistyped, missing or added ("Ban sán sự các thôn"
+    for "Ban cán sự các thôn"), among names of three words or more."""
+    words = match_key(name).split()
+    if len(words) < _MIN_FUZZY_WORDS:
+        return None
+    near = [unit.id for unit in known if _word_distance(words, match_key(unit.name).split()) <= 1]
+    return near[0] if len(near) == 1 else None
 
 
 # "Phòng" alone, or any one word, says too little to pick a unit.

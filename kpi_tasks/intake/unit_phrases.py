@@ -15,6 +15,7 @@ from kpi_tasks.intake.unit_matching import (
     GROUP_DEPARTMENTS,
     GROUP_PATTERNS,
     display_name,
+    fuzzy_group_at,
 )
 
 # Titles before a unit's name: "Thủ trưởng các cơ quan", "Giám đốc Văn phòng ...", "Chủ tịch UBND các xã".
@@ -52,9 +53,31 @@ _PREDICATE_WORD_RE = vn(
     r"|quan tâm|vận động|khuyến khích|phát huy|đổi mới|tiếp nhận|phát động|lấy|tích cực|quyết liệt|sớm"
     r"|khắc phục|chấn chỉnh|dự toán|bảo vệ|mở|rút|nghiêm|hàng|hằng|mỗi|chuẩn bị|xác định|hoàn thiện|thẩm định"
     r"|phê duyệt|giám sát|kiểm soát|bàn giao|giải trình|cử|mời|đăng tải|vận hành|áp dụng|rà|số hóa"
-    r"|thu thập|cấp|tập huấn|bồi dưỡng|trả|tiếp thu|làm rõ|nắm|dừng|tạm dừng|ngừng)"
+    r"|thu thập|cấp|tập huấn|bồi dưỡng|trả|tiếp thu|làm rõ|nắm|dừng|tạm dừng|ngừng|vừa|treo|tháo)"
     r"(?![^\W\d_])"
 )
+
+# Addressees below the commune and beside it, written in lower case after "các": "các tổ dân phố", "các
+# đồng chí Trưởng thôn", "Ban cán sự các thôn" (typed "ban sán sự"), "các đoàn thể".
+_PLACES = r"(?:thôn|ấp|tổ dân phố|khu phố|bản|buôn|xóm|khu dân cư)"
+_VILLAGE_RE = vn(
+    rf"(?:các\s+)?(?:đồng chí\s+)?(?P<name>(?:tổ trưởng\s+{_PLACES}|trưởng\s+{_PLACES}"
+    rf"|ban\s+(?:nhân dân|[cs]án sự|điều hành|tự quản)\s+(?:các\s+)?{_PLACES}"
+    rf"|(?<=các\s){_PLACES}|(?<=các\s)đoàn thể(?:\s+chính trị\s*-\s*xã hội)?))(?![^\W\d_])"
+)
+
+
+def _village_at(seg: Text, pos: int) -> tuple[str, int] | None:
+    match = _VILLAGE_RE.match(seg.low, pos)
+    if match is None:
+        return None
+    name = seg.text[match.start("name") : match.end("name")]
+    if seg.low.startswith("các", pos) and not seg.low.startswith("ban", match.start("name")):
+        name = name[:1].upper() + name[1:]  # "các tổ dân phố" → "Tổ dân phố", "các đoàn thể" → "Các đoàn thể"
+        if name.lower().startswith("đoàn thể"):
+            name = "Các " + name.lower()
+    return display_name(name), match.end()
+
 
 _UNIT_SEPARATOR_RE = vn(r"\s*(?:[,;]\s*(?:và\s+)?|\s+và\s+|\s+cùng\s+)")
 # A level word closing a name, written in lower case ("Phòng Nội vụ huyện"; "Phòng Văn hóa - Xã hội" has none).
@@ -105,6 +128,8 @@ def _read_one_unit(seg: Text, pos: int, names_so_far: list[str]) -> tuple[str, i
         pos = title.end()
     elif head_title := _HEAD_TITLE_RE.match(seg.low, pos):
         pos, lowercase_head = head_title.end(), True
+    if village := _village_at(seg, pos):
+        return village
     group = _group_at(seg, pos)
     if group is not None:
         token, end, bare = group
@@ -152,6 +177,8 @@ def _group_at(seg: Text, pos: int) -> tuple[str, int, bool] | None:
     match = BARE_COMMUNES_PATTERN.match(seg.folded, pos)
     if match and _word_ends(seg.folded, match.end()):
         return GROUP_COMMUNES, match.end(), True
+    if fuzzy := fuzzy_group_at(seg.folded, pos):
+        return fuzzy[0], fuzzy[1], False
     return None
 
 
@@ -162,6 +189,11 @@ def _word_ends(text: str, pos: int) -> bool:
 def _unit_starts_at(seg: Text, pos: int) -> bool:
     if _TITLE_RE.match(seg.low, pos) or _HEAD_TITLE_RE.match(seg.low, pos) or _group_at(seg, pos):
         return True
+    if _village_at(seg, pos):
+        return True
+    plural = _PLURAL_HEAD_RE.match(seg.low, pos)
+    if plural is not None and seg.text[plural.end() : plural.end() + 1].isupper():
+        return True  # "..., các Ban Quản lý dự án chuyên ngành"
     head = UNIT_HEAD_RE.match(seg.low, pos)
     return head is not None and _names_a_unit(seg, pos, head.end())
 
@@ -285,7 +317,7 @@ _CONNECTIVE_RE = vn(
     r"(?:(?:trên cơ sở đó|đồng thời|bên cạnh đó|ngoài ra|mặt khác|sau đó|trong đó|vì vậy|do đó|theo đó)\s*,?\s*)+"
 )
 _ASSIGNING_VERB_RE = vn(r"(?:giao(?:\s+cho)?|đề nghị|yêu cầu)\s+")
-_HANDING_OUT_RE = vn(r"\s+(?:giao(?:\s+cho)?|đề nghị|yêu cầu)\s+")
+_HANDING_OUT_RE = vn(r"\s+(?:thông báo\s+(?:và\s+)?)?(?:giao(?:\s+cho)?|đề nghị|yêu cầu)\s+")
 _SINGLED_OUT_RE = vn(r"riêng\s+")  # "Riêng Phòng Tư pháp ..."
 # "Riêng đối với TTHC ... tại cấp xã": the rest of the sentence concerns one level only.
 _SCOPE_RE = vn(r"riêng\s+(?:đối với\s+)?[^.;:]{0,120}?(?P<level>cấp xã|các xã|cấp huyện|các phòng)(?![^\W\d_])")
@@ -369,6 +401,17 @@ def lead_anywhere(seg: Text) -> list[str]:
         if units.names:
             found = units.names
     return found
+
+
+def group_mentioned(seg: Text) -> list[str]:
+    """The first group the text mentions anywhere ("Tại trụ sở ... của các cơ quan, đơn vị treo cờ ..."):
+    the addressee of a bullet that names nobody where a subject stands."""
+    for start in (m.start() for m in re.finditer(r"(?<![a-z0-9])(?:cac|moi|ubnd|uy)\b", seg.folded)):
+        if group := _group_at(seg, start):
+            token, _, bare = group
+            if not bare:
+                return [token]
+    return []
 
 
 # "phối hợp" where a clause begins (typed text may leave out the space after the comma) or after "chủ trì"

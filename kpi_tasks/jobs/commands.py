@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from kpi_tasks.jobs.models import FAILED, JobRun
 from kpi_tasks.jobs.scheduler import run_scheduler_forever
 from kpi_tasks.jobs.services import JOBS, run_job
+from kpi_tasks.jobs.worker import Worker, run_worker_forever
 
 
 def _finish(run: JobRun) -> None:
@@ -52,4 +53,18 @@ def scheduler_command() -> None:
     run_scheduler_forever(current_app._get_current_object())
 
 
-COMMANDS = [scan_command, send_reminders_command, run_job_command, scheduler_command]
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Chạy một tác vụ đang chờ (nếu có) rồi thoát.")
+@with_appcontext
+def worker_command(once: bool) -> None:
+    """Chạy các tác vụ nền (xuất, báo cáo, nhập dữ liệu lớn) trong một tiến trình riêng bên cạnh máy chủ web."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()
+    if once:
+        outcome = Worker(app).run_one()
+        click.echo("Không có tác vụ nào đang chờ." if outcome is None else f"Tác vụ {outcome.job_id}: {outcome.status}")
+        return
+    run_worker_forever(app)
+
+
+COMMANDS = [scan_command, send_reminders_command, run_job_command, scheduler_command, worker_command]

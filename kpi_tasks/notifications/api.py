@@ -30,6 +30,8 @@ def notification_json(notification: Notification) -> dict:
         # An apology_due reminder's obligation (GET /apology-letters) and the dossier it is about.
         "apology_letter_id": notification.apology_letter_id,
         "dossier_code": letter.dossier.code if letter is not None else None,
+        # A job_finished notification's background job (GET /jobs/{id}).
+        "job_id": notification.background_job_id,
     }
 
 

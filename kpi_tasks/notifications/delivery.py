@@ -48,7 +48,7 @@ from kpi_tasks.notifications.models import (
     Notification,
     NotificationPreference,
 )
-from kpi_tasks.notifications.services import apology_letter_loads, apology_title, notification_target
+from kpi_tasks.notifications.services import apology_letter_loads, apology_title, job_title, notification_target
 from kpi_tasks.reports.scheduled import report_view, report_workbook
 from kpi_tasks.tasks.events import EVENT_KINDS
 from kpi_tasks.tasks.models import Task
@@ -401,6 +401,8 @@ def _item(notification: Notification, today: dt.date) -> dict:
     elif letter is not None:
         title = apology_title(letter)
         unit = letter.unit.name
+    elif notification.background_job is not None:
+        title = job_title(notification.background_job)
     elif notification.kind == APOLOGY_DUE:
         title = "Hồ sơ trễ hạn: có phiếu xin lỗi phải gửi" + (f" (hạn {format_date(deadline)})" if deadline else "")
     else:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kpi_tasks.accounts.models import User
+from kpi_tasks.background.models import BackgroundJob
 from kpi_tasks.clock import utcnow
 from kpi_tasks.dossiers.models import ApologyLetter
 from kpi_tasks.extensions import db
@@ -29,6 +30,7 @@ REASSIGNED = "reassigned"
 WITHDRAWN = "withdrawn"
 MENTION = "mention"
 UNACKNOWLEDGED = "unacknowledged"
+JOB_FINISHED = "job_finished"
 KIND_LABELS = {
     DUE_SOON: "Sắp đến hạn",
     OVERDUE: "Quá hạn",
@@ -43,6 +45,7 @@ KIND_LABELS = {
     WITHDRAWN: "Thu hồi nhiệm vụ",
     MENTION: "Được nhắc đến",
     UNACKNOWLEDGED: "Chưa tiếp nhận",
+    JOB_FINISHED: "Tác vụ nền đã xong",
 }
 KINDS = tuple(KIND_LABELS)
 # How the bell counts a group of one kind: "3 phiếu xin lỗi đến hạn", "2 ý kiến chỉ đạo".
@@ -60,6 +63,7 @@ KIND_GROUP_NOUNS = {
     WITHDRAWN: "thông báo thu hồi",
     MENTION: "lần được nhắc đến",
     UNACKNOWLEDGED: "nhắc tiếp nhận",
+    JOB_FINISHED: "tác vụ nền đã xong",
 }
 
 # E-mail state of one notification. "sending" is transient: rows claimed by a delivery run, so that two
@@ -112,6 +116,10 @@ class Notification(db.Model):
     apology_letter_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("apology_letters.id", ondelete="CASCADE"), index=True
     )
+    # The background job (an export, a report, an import) whose end this tells its owner about.
+    background_job_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("background_jobs.id", ondelete="CASCADE")
+    )
     # Working days before the deadline at which this reminder was due (7, 3, 1 …); 0 for overdue.
     offset_days: Mapped[int] = mapped_column(default=0)
     # The effective deadline the reminder is about: an extension brings fresh reminders for the new one.
@@ -139,6 +147,7 @@ class Notification(db.Model):
     task: Mapped[Task | None] = relationship()
     report: Mapped[ScheduledReport | None] = relationship()
     apology_letter: Mapped[ApologyLetter | None] = relationship()
+    background_job: Mapped[BackgroundJob | None] = relationship()
 
     __table_args__ = (
         sa.UniqueConstraint("recipient_id", "dedup_key"),

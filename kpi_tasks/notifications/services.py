@@ -25,6 +25,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import can_read_notification
 from kpi_tasks.accounts.roles import OFFICE, UNIT_MANAGER
 from kpi_tasks.audit.services import record
+from kpi_tasks.background.models import DONE, BackgroundJob
 from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import utcnow
@@ -38,6 +39,7 @@ from kpi_tasks.notifications.models import (
     DUE_SOON,
     EMAIL_MODE_LABELS,
     EMAIL_PENDING,
+    JOB_FINISHED,
     KIND_GROUP_NOUNS,
     KIND_LABELS,
     OVERDUE,
@@ -317,7 +319,7 @@ def _row(recipient_id: int, kind: str, subject: Subject, offset: int) -> dict[st
 # The columns a caller may give (recipient_id, kind and dedup_key are required) and their defaults.
 NOTIFICATION_DEFAULTS: dict[str, Any] = {
     "task_id": None, "occurrence_id": None, "report_id": None, "offset_days": 0, "deadline": None,
-    "apology_letter_id": None, "note": None, "actor_id": None,
+    "apology_letter_id": None, "background_job_id": None, "note": None, "actor_id": None,
 }
 _NOTIFICATION_COLUMNS = frozenset({"recipient_id", "kind", "dedup_key", *NOTIFICATION_DEFAULTS})
 
@@ -449,6 +451,8 @@ class NotificationGroup:
             subject = latest.task.title
         elif latest.report is not None:
             subject = latest.report.title
+        elif latest.background_job is not None:
+            subject = job_title(latest.background_job)
         else:
             subject = KIND_LABELS.get(latest.kind, latest.kind)
         return f"{subject}: {self.count} {KIND_GROUP_NOUNS.get(latest.kind, 'thông báo')}"
@@ -456,7 +460,8 @@ class NotificationGroup:
 
 def _group_columns() -> tuple[sa.ColumnElement[Any], ...]:
     """What makes notices one group: their kind and what they are about (a letter reminder: its letter's unit)."""
-    return (Notification.kind, Notification.task_id, Notification.report_id, ApologyLetter.unit_id)
+    return (Notification.kind, Notification.task_id, Notification.report_id, Notification.background_job_id,
+            ApologyLetter.unit_id)
 
 
 def notification_groups_query(user: User, unread_only: bool = False) -> sa.Select:
@@ -480,7 +485,8 @@ def notification_groups(rows: Sequence[Any]) -> list[NotificationGroup]:
     latest = {n.id: n for n in db.session.scalars(
         sa.select(Notification).where(Notification.id.in_(ids)).options(
             joinedload(Notification.task).joinedload(Task.lead_unit), joinedload(Notification.report),
-            joinedload(Notification.actor), *apology_letter_loads())).unique()} if ids else {}
+            joinedload(Notification.actor), joinedload(Notification.background_job),
+            *apology_letter_loads())).unique()} if ids else {}
     return [NotificationGroup(latest[row.latest_id], row.count, int(row.unread or 0)) for row in rows]
 
 
@@ -497,7 +503,8 @@ def group_of(notification: Notification) -> NotificationGroup:
 
 def _same_group(notification: Notification) -> sa.ColumnElement[bool]:
     letter_unit = notification.apology_letter.unit_id if notification.apology_letter is not None else None
-    values = (notification.kind, notification.task_id, notification.report_id, letter_unit)
+    values = (notification.kind, notification.task_id, notification.report_id, notification.background_job_id,
+              letter_unit)
     return sa.and_(Notification.recipient_id == notification.recipient_id,
                    *(column.is_(None) if value is None else column == value
                      for column, value in zip(_group_columns(), values, strict=True)))
@@ -539,9 +546,22 @@ def notification_target(notification: Notification) -> tuple[str, dict[str, Any]
         return "notifications.report", {"report_id": notification.report_id}
     if notification.apology_letter_id is not None:
         return "dossiers.letter", {"letter_id": notification.apology_letter_id}
+    if notification.background_job_id is not None:
+        return "background.status", {"job_id": notification.background_job_id}
     if notification.kind == APOLOGY_DUE:
         return "dossiers.letters", {"overdue": 1}
     return "notifications.index", {}
+
+
+def notify_job_finished(job: BackgroundJob) -> bool:
+    """Tell a background job's owner that it ended (done or failed), once per job. Returns whether it was new."""
+    return bool(add_notifications([{"recipient_id": job.owner_id, "kind": JOB_FINISHED, "dedup_key": f"job:{job.id}",
+                                    "background_job_id": job.id}]))
+
+
+def job_title(job: BackgroundJob) -> str:
+    """How a notification names a finished background job."""
+    return f"{job.label}: " + ("đã sẵn sàng để tải về" if job.status == DONE else "không thành công")
 
 
 def apology_title(letter: ApologyLetter) -> str:

@@ -20,6 +20,7 @@ from kpi_tasks.notifications.services import (
     get_notification_or_404,
     group_notifications_query,
     group_of,
+    job_title,
     kind_preferences,
     mark_all_read,
     mark_group_read,
@@ -62,7 +63,7 @@ def _badge_helpers() -> dict:
             return url_for("notifications.index")
 
     return {"unread_notifications": unread_notifications, "notification_url": notification_url,
-            "badge_cap": BADGE_CAP}
+            "badge_cap": BADGE_CAP, "job_title": job_title}
 
 
 def _wants_fragment(target: str) -> bool:

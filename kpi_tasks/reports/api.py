@@ -10,10 +10,13 @@ from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.permissions import can_view_monthly_report
 from kpi_tasks.api.input import Fields, api_user, query_fields
+from kpi_tasks.background.api import started_api
+from kpi_tasks.background.services import enqueue
 from kpi_tasks.clock import today
 from kpi_tasks.documents.downloads import send_generated
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import PermissionDenied
+from kpi_tasks.extensions import db
 from kpi_tasks.reports.docx import DOCX_MIME, write_monthly_docx
 from kpi_tasks.reports.excel import (
     XLSX_MIME,
@@ -22,7 +25,19 @@ from kpi_tasks.reports.excel import (
     write_monthly_workbook,
     write_unit_stats,
 )
-from kpi_tasks.reports.queries import MonthlyReport, make_period, rank_units, read_report_filters
+from kpi_tasks.reports.jobs import (
+    MONTHLY,
+    TASK_LIST,
+    UNIT_STATS,
+    monthly_label,
+    monthly_params,
+    period_is_large,
+    task_list_is_large,
+    task_list_label,
+    task_list_params,
+    unit_stats_params,
+)
+from kpi_tasks.reports.queries import MonthlyReport, make_period, parse_month, rank_units, read_report_filters
 from kpi_tasks.tasks.queries import unit_stats
 
 
@@ -35,7 +50,8 @@ def _period_fields(fields: Fields) -> tuple[dt.date | None, dt.date | None]:
 
 def tasks_xlsx_api() -> Response:
     """GET /tasks's filters (page and per_page are ignored: the export holds every row), plus `from`/`to`
-    (rows the statistics count for that period) and `completed_from`/`completed_to`."""
+    (rows the statistics count for that period) and `completed_from`/`completed_to`. More rows than
+    JOB_BACKGROUND_ROWS: 202 {job_id}, the workbook is made by the worker (GET /jobs/{id})."""
     user = api_user()
     fields = query_fields()
     filters = read_report_filters(fields, user, own_unit_first=False)
@@ -43,6 +59,11 @@ def tasks_xlsx_api() -> Response:
         fields.errors["from"] = "Ngày bắt đầu kỳ phải trước ngày kết thúc."
     fields.done()
     day = today()
+    if task_list_is_large(user, filters, day):
+        job = enqueue(user, TASK_LIST, task_list_params(filters, day, own_unit_first=False),
+                      task_list_label(filters))
+        db.session.commit()
+        return started_api(job)
     due_soon_days = current_app.config["DUE_SOON_WORKING_DAYS"]
     issuer = current_identity().issuing_body
     return send_generated(
@@ -59,29 +80,47 @@ def units_xlsx_api() -> Response:
     fields.done()
     day = today()
     period = make_period(date_from, date_to, day)
+    user = api_user()
+    if period_is_large(user, period.start, period.end, day):
+        job = enqueue(user, UNIT_STATS, unit_stats_params(period, day),
+                      f"Xuất Excel thống kê theo đơn vị, {period.label}")
+        db.session.commit()
+        return started_api(job)
     ranked = rank_units(unit_stats(day, period.start, period.end))
     issuer = current_identity().issuing_body
     return send_generated(lambda target: write_unit_stats(target, ranked, period, issuer=issuer, today=day),
                      XLSX_MIME, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx")
 
 
-def _monthly_report() -> MonthlyReport:
-    if not can_view_monthly_report(api_user()):
+def _monthly_report(file_format: str) -> MonthlyReport | Response:
+    """The month's report, or 202 {job_id} when the month holds more tasks than JOB_BACKGROUND_ROWS."""
+    user = api_user()
+    if not can_view_monthly_report(user):
         raise PermissionDenied("Báo cáo tháng dành cho Văn phòng, lãnh đạo và các cơ quan theo dõi chung.")
     fields = query_fields()
     month = fields.text("month", required=True)
     fields.done()
+    period = parse_month(month)
+    if period_is_large(user, period.start, period.end, today()):
+        job = enqueue(user, MONTHLY, monthly_params(period.start, file_format),
+                      monthly_label(period.start, file_format))
+        db.session.commit()
+        return started_api(job)
     return load_monthly_report(month or "")
 
 
 def monthly_xlsx_api() -> Response:
-    report = _monthly_report()
+    report = _monthly_report("xlsx")
+    if isinstance(report, Response):
+        return report
     return send_generated(lambda target: write_monthly_workbook(target, report), XLSX_MIME,
                      f"bao-cao-thang-{report.period.start:%Y-%m}.xlsx")
 
 
 def monthly_docx_api() -> Response:
-    report = _monthly_report()
+    report = _monthly_report("docx")
+    if isinstance(report, Response):
+        return report
     return send_generated(lambda target: write_monthly_docx(target, report), DOCX_MIME,
                      f"bao-cao-thang-{report.period.start:%Y-%m}.docx")
 

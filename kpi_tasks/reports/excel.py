@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import copy
 from dataclasses import dataclass
 from types import MethodType
@@ -365,11 +365,26 @@ def write_task_list(target: IO[bytes], rows: Iterable[Any], *, issuer: str, desc
 
 
 def export_task_list(target: IO[bytes], user: User, filters: ReportFilters, *, today: dt.date,
-                     due_soon_days: int, issuer: str) -> int:
-    """Stream the rows `user` may see under `filters` from the database into the task-list workbook."""
+                     due_soon_days: int, issuer: str, progress: Callable[[int], object] | None = None) -> int:
+    """Stream the rows `user` may see under `filters` from the database into the task-list workbook; `progress`
+    (a background job's) is told the rows read so far, every STREAM_BATCH rows."""
     query = report_rows_query(user, filters, today, due_soon_days).execution_options(yield_per=STREAM_BATCH)
-    return write_task_list(target, db.session.execute(query), issuer=issuer, description=describe_filters(filters),
-                           today=today)
+    rows: Iterable[Any] = db.session.execute(query)
+    if progress is not None:
+        rows = counted(rows, progress)
+    return write_task_list(target, rows, issuer=issuer, description=describe_filters(filters), today=today)
+
+
+def counted(rows: Iterable[Any], progress: Callable[[int], object], every: int | None = None) -> Iterator[Any]:
+    """The rows unchanged, telling `progress` how many have passed every `every` rows (STREAM_BATCH) and at
+    the end."""
+    every = every or STREAM_BATCH
+    count = 0
+    for count, row in enumerate(rows, 1):
+        yield row
+        if count % every == 0:
+            progress(count)
+    progress(count)
 
 
 # --- (2) per-unit statistics ------------------------------------------------------------------------------

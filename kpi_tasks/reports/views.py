@@ -18,8 +18,10 @@ from kpi_tasks.accounts.permissions import (
     can_view_monthly_report,
     can_view_unit_dashboard,
 )
+from kpi_tasks.background.services import enqueue
+from kpi_tasks.background.views import started_page
 from kpi_tasks.clock import today
-from kpi_tasks.documents.downloads import send_document
+from kpi_tasks.documents.downloads import send_document, wants_pdf
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
@@ -37,6 +39,18 @@ from kpi_tasks.reports.excel import (
     write_monthly_workbook,
     write_unit_stats,
 )
+from kpi_tasks.reports.jobs import (
+    MONTHLY,
+    TASK_LIST,
+    UNIT_STATS,
+    monthly_label,
+    monthly_params,
+    period_is_large,
+    task_list_is_large,
+    task_list_label,
+    task_list_params,
+    unit_stats_params,
+)
 from kpi_tasks.reports.queries import (
     ReportFilters,
     ReportPeriod,
@@ -45,6 +59,7 @@ from kpi_tasks.reports.queries import (
     kpi_statuses,
     make_period,
     newly_overdue_filters,
+    parse_month,
     quick_periods,
     rank_units,
     read_report_filters,
@@ -279,6 +294,11 @@ def tasks_xlsx() -> Response:
     user: User = current_user._get_current_object()
     filters = filters_from_args(user, request.args)
     day = today()
+    if task_list_is_large(user, filters, day):
+        job = enqueue(user, TASK_LIST, task_list_params(filters, day, own_unit_first=True, pdf=wants_pdf()),
+                      task_list_label(filters))
+        db.session.commit()
+        return started_page(job)
     return send_document(
         lambda target: export_task_list(target, user, filters, today=day, due_soon_days=_due_soon_days(),
                                         issuer=_issuer()),
@@ -291,6 +311,12 @@ def tasks_xlsx() -> Response:
 def units_xlsx() -> Response:
     period = _period_from_args()
     day = today()
+    user: User = current_user._get_current_object()
+    if period_is_large(user, period.start, period.end, day):
+        job = enqueue(user, UNIT_STATS, unit_stats_params(period, day, pdf=wants_pdf()),
+                      f"Xuất Excel thống kê theo đơn vị, {period.label}")
+        db.session.commit()
+        return started_page(job)
     ranked = rank_units(unit_stats(day, period.start, period.end))
     return send_document(lambda target: write_unit_stats(target, ranked, period, issuer=_issuer(), today=day),
                      XLSX_MIME, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx")
@@ -326,6 +352,9 @@ def monthly() -> str:
 def monthly_xlsx() -> Response:
     if not can_view_monthly_report(current_user):
         abort(403)
+    queued = _monthly_in_background("xlsx")
+    if queued is not None:
+        return queued
     report = load_monthly_report(_month_arg())
     return send_document(lambda target: write_monthly_workbook(target, report), XLSX_MIME,
                      f"bao-cao-thang-{report.period.start:%Y-%m}.xlsx")
@@ -336,6 +365,21 @@ def monthly_xlsx() -> Response:
 def monthly_docx() -> Response:
     if not can_view_monthly_report(current_user):
         abort(403)
+    queued = _monthly_in_background("docx")
+    if queued is not None:
+        return queued
     report = load_monthly_report(_month_arg())
     return send_document(lambda target: write_monthly_docx(target, report), DOCX_MIME,
                      f"bao-cao-thang-{report.period.start:%Y-%m}.docx")
+
+
+def _monthly_in_background(file_format: str) -> Response | None:
+    """A month with more tasks than JOB_BACKGROUND_ROWS: the report is made by the worker (its page answers)."""
+    user: User = current_user._get_current_object()
+    period = parse_month(_month_arg())  # a month that cannot be read is refused here, as when made at once
+    if not period_is_large(user, period.start, period.end, today()):
+        return None
+    job = enqueue(user, MONTHLY, monthly_params(period.start, file_format, pdf=wants_pdf()),
+                  monthly_label(period.start, file_format))
+    db.session.commit()
+    return started_page(job)

@@ -9,8 +9,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.permissions import can_decide_score_objection, can_manage_scoring, can_object_to_score
+from kpi_tasks.background.services import enqueue
+from kpi_tasks.background.views import started_page
 from kpi_tasks.clock import today
-from kpi_tasks.documents.downloads import DOCX_MIME, send_bytes, send_document
+from kpi_tasks.documents.downloads import DOCX_MIME, send_bytes, send_document, wants_pdf
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ConflictError, NotFound, ValidationError
 from kpi_tasks.extensions import db
@@ -19,6 +21,7 @@ from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.scoring.appendix import write_appendix_docx
 from kpi_tasks.scoring.excel import scoring_workbook
 from kpi_tasks.scoring.forms import DecisionForm, ObjectionForm, PublishForm, RuleForm
+from kpi_tasks.scoring.jobs import DRAFT, draft_is_large, draft_label, draft_params
 from kpi_tasks.scoring.models import OBJECTION_PENDING, OBJECTION_STATUS_LABELS, OBJECTION_STATUSES, Scoring
 from kpi_tasks.scoring.queries import (
     ScoringResult,
@@ -294,6 +297,8 @@ def _docx(result: ScoringResult, filename: str, version: str) -> Response:
 @login_required
 def draft_export(year: int) -> Response:
     start, end = _period_args()
+    if draft_is_large(year, start, end):
+        return _draft_in_background(year, start, end, "xlsx")
     result = compute_draft(year, start, end)
     return _xlsx(result, f"cham-diem-thi-dua-{year}-ban-nhap.xlsx", _draft_label(result))
 
@@ -302,8 +307,18 @@ def draft_export(year: int) -> Response:
 @login_required
 def draft_docx(year: int) -> Response:
     start, end = _period_args()
+    if draft_is_large(year, start, end):
+        return _draft_in_background(year, start, end, "docx")
     result = compute_draft(year, start, end)
     return _docx(result, f"phu-luc-cham-diem-thi-dua-{year}-ban-nhap.docx", _draft_label(result))
+
+
+def _draft_in_background(year: int, start: dt.date | None, end: dt.date | None, file_format: str) -> Response:
+    """A year with more tasks due than JOB_BACKGROUND_ROWS: the worker computes and writes the appendix."""
+    params = draft_params(year, start, end, file_format, pdf=wants_pdf())
+    job = enqueue(current_user._get_current_object(), DRAFT, params, draft_label(year, file_format))
+    db.session.commit()
+    return started_page(job)
 
 
 @bp.get("/versions/<int:scoring_id>.xlsx")

@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -82,8 +83,17 @@ def _write_in_progress(app) -> Callable[[], bool]:
     """True while another connection holds an open write transaction on the suite's database."""
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
-        journal = Path(f"{url.database}-journal")
-        return journal.exists
+        # In WAL mode no journal file comes and goes: ask for the write lock without waiting instead.
+        def locked() -> bool:
+            probe = sqlite3.connect(url.database, timeout=0)
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return True
+            finally:
+                probe.close()
+            return False
+        return locked
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
 
     def writing() -> bool:

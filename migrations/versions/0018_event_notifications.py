@@ -1,15 +1,15 @@
 """event notifications: an event's words and actor on a notice, and each user's e-mail choice per kind
 
-Revision ID: 0017_event_notifications
-Revises: 0016_login_throttle_keys
+Revision ID: 0018_event_notifications
+Revises: 0017_background_jobs
 """
 import warnings
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0017_event_notifications'
-down_revision = '0016_login_throttle_keys'
+revision = '0018_event_notifications'
+down_revision = '0017_background_jobs'
 branch_labels = None
 depends_on = None
 

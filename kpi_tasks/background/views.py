@@ -1,0 +1,70 @@
+"""A background job's page: its progress bar (an htmx fragment that polls itself until the job ends), then the
+download of its result; "Chạy lại" for a failed one. Only the owner and the admin see it (404 for others)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from kpi_tasks.attachments.views import send_stored_file
+from kpi_tasks.background.models import BackgroundJob
+from kpi_tasks.background.services import get_job_for, jobs_of, rerun, result_path
+from kpi_tasks.errors import DomainError, NotFound
+from kpi_tasks.extensions import db
+
+bp = Blueprint("background", __name__, url_prefix="/jobs")
+
+
+def started_page(job: BackgroundJob) -> Response:
+    """The answer of a page whose work went to the worker: its job's page (the caller has committed)."""
+    flash(f"{job.label}: dữ liệu lớn nên được xử lý nền. Trang dưới đây cho biết tiến độ; khi xong có nút tải về "
+          "và bạn nhận được thông báo.", "info")
+    return redirect(url_for("background.status", job_id=job.id), 303)
+
+
+def _job_or_404(job_id: int) -> BackgroundJob:
+    try:
+        return get_job_for(job_id, current_user._get_current_object())
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    return render_template("background/index.html", jobs=jobs_of(current_user._get_current_object()))
+
+
+@bp.get("/<int:job_id>")
+@login_required
+def status(job_id: int) -> str:
+    job = _job_or_404(job_id)
+    db.session.commit()  # a stale job found failed here is recorded so
+    has_result = result_path(job) is not None
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "job-status":
+        return render_template("background/_status.html", job=job, has_result=has_result)
+    return render_template("background/status.html", job=job, has_result=has_result)
+
+
+@bp.get("/<int:job_id>/download")
+@login_required
+def download(job_id: int) -> Response:
+    job = _job_or_404(job_id)
+    path = result_path(job)
+    if path is None:
+        abort(404)
+    return send_stored_file(path, job.result_mime or "application/octet-stream", job.result_name or path.name)
+
+
+@bp.post("/<int:job_id>/rerun")
+@login_required
+def rerun_job(job_id: int) -> Response:
+    job = _job_or_404(job_id)
+    try:
+        again = rerun(job, current_user._get_current_object())
+    except DomainError as error:
+        flash(error.message, "warning")
+        return redirect(url_for("background.status", job_id=job.id), 303)
+    db.session.commit()
+    return redirect(url_for("background.status", job_id=again.id), 303)
