@@ -22,6 +22,7 @@ from kpi_tasks.extensions import db
 from kpi_tasks.intake.commands import parse_directive_command
 from kpi_tasks.jobs.commands import COMMANDS as JOB_COMMANDS
 from kpi_tasks.reports.commands import export_report_command
+from kpi_tasks.units.commands import import_units_command
 from kpi_tasks.units.models import Unit
 from kpi_tasks.users.services import create_user
 
@@ -102,7 +103,7 @@ def _user_or_fail(username: str) -> User:
 @click.option("--if-empty", is_flag=True, help="Chỉ nạp khi cơ sở dữ liệu chưa có đơn vị nào.")
 @with_appcontext
 def seed_demo_command(if_empty: bool) -> None:
-    """Nạp dữ liệu mẫu: một huyện với các phòng, xã, người dùng và văn bản chỉ đạo."""
+    """Nạp dữ liệu mẫu: các cơ quan chuyên môn, xã, người dùng và văn bản chỉ đạo."""
     if db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
         if if_empty:
             click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua nạp dữ liệu mẫu.", err=True)
@@ -153,6 +154,6 @@ def restore_command(backup_file: Path, yes: bool) -> None:
 def register_commands(app: Flask) -> None:
     commands = [create_user_command, create_token_command, revoke_token_command, seed_demo_command, backup_command,
                 restore_command, parse_directive_command, export_report_command, import_dossiers_command,
-                *JOB_COMMANDS]
+                import_units_command, *JOB_COMMANDS]
     for command in commands:
         app.cli.add_command(command)

@@ -88,11 +88,12 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Unit": _obj(
         {"id": INT, "code": STR, "name": STR, "kind": {"type": "string", "enum": list(UNIT_KINDS)},
-         "parent_id": _nullable(INT)},
-        ["id", "code", "name", "kind", "parent_id"],
+         "parent_id": _nullable(INT), "is_committee": BOOL},
+        ["id", "code", "name", "kind", "parent_id", "is_committee"],
     ),
     "UnitInput": _obj(
-        {"code": STR, "name": STR, "kind": {"type": "string", "enum": list(UNIT_KINDS)}, "parent_id": _nullable(INT)},
+        {"code": STR, "name": STR, "kind": {"type": "string", "enum": list(UNIT_KINDS)}, "parent_id": _nullable(INT),
+         "is_committee": BOOL},
         ["code", "name", "kind"],
     ),
     "DirectiveInput": _obj(
@@ -512,7 +513,7 @@ SCHEMAS["DossierImportRejected"] = _obj(
     ["error"],
 )
 SCHEMAS["DossierImportStarted"] = _obj({"import_id": STR, "status": {"type": "string", "enum": ["queued"]},
-                                        "status_url": STR}, ["import_id"])
+                                        "status_url": STR, "job_id": INT}, ["import_id"])
 SCHEMAS["DossierImportStatus"] = _obj(
     {"import_id": {"anyOf": [STR, INT]}, "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
      "imported": INT, "rejected": {"type": "array", "items": _obj({"row": INT, "message": STR}, ["row", "message"])},

@@ -88,6 +88,7 @@ FIELD_LABELS = {
     "name": "Tên",
     "kind": "Loại đơn vị",
     "parent": "Đơn vị cấp trên",
+    "is_committee": "Là Ủy ban nhân dân có người dùng riêng",
     "active": "Đang hoạt động",
     "username": "Tên đăng nhập",
     "full_name": "Họ và tên",

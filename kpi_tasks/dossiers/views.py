@@ -27,10 +27,11 @@ from kpi_tasks.accounts.permissions import (
 )
 from kpi_tasks.audit.services import history
 from kpi_tasks.clock import today
-from kpi_tasks.documents.downloads import send_bytes
+from kpi_tasks.documents.downloads import XLSX_MIME, send_bytes, send_document
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.dossiers import importing
 from kpi_tasks.dossiers.background import REJECTED, first_rejected, read_status, start_import
+from kpi_tasks.dossiers.exports import export_late_dossiers, write_letter_register, write_repeat_offenders
 from kpi_tasks.dossiers.forms import ConfirmForm, LetterForm, UploadForm
 from kpi_tasks.dossiers.letters import DOCX_MIME, letter_context, letter_docx
 from kpi_tasks.dossiers.models import CHANNEL_LABELS, LETTER_STATUS_CSS, LETTER_STATUS_LABELS, LETTER_STATUSES
@@ -115,7 +116,20 @@ def index() -> str:
                  if key != "page" and (key != "month" or filters.month is not None)}
     return render_template("dossiers/index.html", page=page, filters=filters, page_args=page_args,
                            units=[] if current_user.is_unit_user else list_units(),
-                           month=filters.month.strftime("%Y-%m") if filters.month else "")
+                           month=filters.month.strftime("%Y-%m") if filters.month else "",
+                           late_month=(filters.month or today().replace(day=1)).strftime("%Y-%m"))
+
+
+@bp.get("/late.xlsx")
+@login_required
+def late_export() -> Response:
+    """The late dossiers of a month (default: this month) that the user may see, as an appendix workbook."""
+    day = today()
+    month = _month_arg(request.args.get("month")) or day.replace(day=1)
+    unit_id = current_user.unit_id if current_user.is_unit_user else request.args.get("unit_id", type=int)
+    return send_document(lambda target: export_late_dossiers(target, current_user, month, current_identity(), day,
+                                                             unit_id),
+                         XLSX_MIME, f"ho-so-tre-han-{month:%Y-%m}.xlsx")
 
 
 @bp.get("/<int:dossier_id>")
@@ -164,7 +178,8 @@ def preview(token: str) -> str | Response:
         flash("Đã hủy tệp tải lên; chưa có hồ sơ nào được ghi.", "info")
         return redirect(url_for("dossiers.upload"), 303)
     if form.validate_on_submit():
-        start_import(current_app._get_current_object(), stored, current_user.id)
+        start_import(stored, current_user._get_current_object())
+        db.session.commit()
         return redirect(url_for("dossiers.import_status", token=token), 303)
     try:
         shown = importing.preview(stored.path, stored.kind)
@@ -225,7 +240,7 @@ def letters() -> str:
     page_args = {key: value for key, value in args.items() if key != "page"}
     summary = [] if current_user.is_unit_user else letter_summary_by_unit(current_user, day)
     at_risk = at_risk_count(current_user.unit_id, day, letter_horizon(day)) if current_user.is_unit_user else 0
-    return render_template("dossiers/letters.html", page=page, page_args=page_args, status=status,
+    return render_template("dossiers/letters.html", page=page, page_args=page_args, status=status, year=day.year,
                            unit_id=unit_id, overdue_only=overdue_only, summary=summary,
                            units=[] if current_user.is_unit_user else list_units(), at_risk=at_risk)
 
@@ -258,6 +273,21 @@ def letter(letter_id: int) -> str | Response:
                            events=history("apology_letter", letter.id), day=today())
 
 
+@bp.get("/apology-letters.xlsx")
+@login_required
+def letters_export() -> Response:
+    """The register of apology letters due in a year, by unit (the letters the user may see)."""
+    day = today()
+    year = _year_arg(day)
+    return send_document(lambda target: write_letter_register(target, current_user, year, current_identity(), day),
+                         XLSX_MIME, f"so-theo-doi-phieu-xin-loi-{year}.xlsx")
+
+
+def _year_arg(day: dt.date) -> int:
+    year = request.args.get("year", type=int) or day.year
+    return year if 2000 <= year <= 2100 else day.year
+
+
 @bp.get("/apology-letters/<int:letter_id>/print")
 @login_required
 def letter_print(letter_id: int) -> str:
@@ -282,7 +312,17 @@ def offenders() -> str:
     if not can_view_repeat_offenders(current_user):
         abort(403)
     day = today()
-    year = request.args.get("year", type=int) or day.year
-    if not 2000 <= year <= 2100:
-        year = day.year
+    year = _year_arg(day)
     return render_template("dossiers/offenders.html", offenders=repeat_offenders(day, year), year=year)
+
+
+@bp.get("/repeat-offenders.xlsx")
+@login_required
+def offenders_export() -> Response:
+    if not can_view_repeat_offenders(current_user):
+        abort(403)
+    day = today()
+    year = _year_arg(day)
+    return send_document(lambda target: write_repeat_offenders(target, repeat_offenders(day, year), year,
+                                                               current_identity(), day),
+                         XLSX_MIME, f"don-vi-tre-han-lien-tiep-{year}.xlsx")

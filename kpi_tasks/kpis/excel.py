@@ -1,7 +1,10 @@
-"""Excel workbooks of the KPI area (openpyxl): import templates, reading them back, the appendix export.
+"""Excel workbooks of the KPI area: import templates, reading them back, the appendix export.
 
-The layouts follow the seed directives' appendices: a title block, then STT, Đơn vị and the figures,
-periods as columns (a ratio's period spans two columns, numerator and denominator), a bold total row.
+Every workbook is written by the one writer (documents/appendix.py). The layouts follow the seed directives'
+appendices: a title block, then STT, Đơn vị and the figures, periods as columns (a ratio's period spans two
+columns, numerator and denominator), a bold total row. Templates print on A4 landscape too, their input cells
+are shaded and accept only numbers, their periods are written in Vietnamese ("Quý I/2026", "Số liệu đến ngày
+19/03/2021") and the rows setting a target for every unit of a kind name the kind in words.
 """
 
 from __future__ import annotations
@@ -13,146 +16,115 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
+from kpi_tasks.documents.appendix import (
+    CENTER,
+    DECIMAL,
+    INPUT_NUMBER,
+    INT,
+    PERCENT,
+    POINTS,
+    TEXT,
+    WRAP,
+    Appendix,
+    Column,
+    Figures,
+    TitleBlock,
+    Total,
+    attached_to_report,
+)
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.kpis.models import DIRECTION_SIGNS, MEASURE_LABELS, Kpi
-from kpi_tasks.kpis.periods import Period
-from kpi_tasks.kpis.queries import ProgressTable
-from kpi_tasks.spreadsheets.cells import write
+from kpi_tasks.kpis.periods import ROMAN, Period
+from kpi_tasks.kpis.queries import ProgressRow, ProgressTable
 from kpi_tasks.spreadsheets.reader import xlsx_rows
 from kpi_tasks.text import fold, format_date
-from kpi_tasks.units.models import UNIT_KIND_LABELS, Unit
+from kpi_tasks.units.models import UNIT_KIND_GROUP_LABELS, UNIT_KIND_LABELS, UNIT_KINDS, Unit
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_FIGURE_COLUMN = 4  # A: STT, B: Mã đơn vị, C: Đơn vị, then the periods
 MAX_ROWS = 5000
 MAX_COLUMNS = 400
 KPI_CODE_LABEL = "Mã chỉ tiêu:"
-KIND_CODE_PREFIX = "*"
+KIND_CODE_PREFIX = "*"  # "*department": how older templates named a kind's row (still read)
+TEMPLATE_HEADER_ROW = 7
 
-THIN = Side(style="thin")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+KIND_ROW_NAMES = {"department": "Tất cả các cơ quan chuyên môn", "commune": "Tất cả Ủy ban nhân dân các xã, phường",
+                  "village": "Tất cả các thôn, ấp, tổ dân phố", "other": "Tất cả các đơn vị khác"}
+# The kinds' names before the 2025 reform, which older templates wrote in that row.
+_OLD_KIND_LABELS = {"department": "Phòng, ban chuyên môn", "commune": "Xã, thị trấn"}
 
 
 def kind_row_name(kind: str) -> str:
-    """The row that sets a target for every unit of a kind: "Tất cả xã, thị trấn"."""
-    return "Tất cả " + UNIT_KIND_LABELS[kind].lower()
+    """The row that sets a target for every unit of a kind: "Tất cả các cơ quan chuyên môn"."""
+    return KIND_ROW_NAMES[kind]
 
 
-def _workbook_bytes(workbook: Workbook) -> bytes:
+def old_kind_row_name(kind: str) -> str:
+    """The name older templates gave that row ("Tất cả xã, thị trấn"), still read."""
+    return "Tất cả " + _OLD_KIND_LABELS.get(kind, UNIT_KIND_LABELS[kind]).lower()
+
+
+def _bytes(write: Any) -> bytes:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write(buffer)
     return buffer.getvalue()
 
 
-def _title_block(sheet: Worksheet, issuer: str, title: str, subtitle: str, kpi: Kpi, last_column: int) -> None:
-    write(sheet, 1, 1, issuer.upper()).font = BOLD
-    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_column)
-    write(sheet, 2, 1, title).font = Font(bold=True, size=13)
-    sheet["A2"].alignment = CENTER
-    sheet.merge_cells(start_row=3, start_column=1, end_row=3, end_column=last_column)
-    write(sheet, 3, 1, subtitle).font = Font(italic=True)
-    sheet["A3"].alignment = CENTER
-    write(sheet, 4, 1, KPI_CODE_LABEL)
-    write(sheet, 4, 2, kpi.code).font = BOLD
+_UNIT_COLUMNS = [Column("Mã đơn vị", 14, TEXT), Column("Đơn vị", 42, WRAP)]
 
 
-def _header_cell(sheet: Worksheet, row: int, column: int, value: Any) -> None:
-    cell = write(sheet, row, column, value)
-    cell.font = BOLD
-    cell.alignment = CENTER
-    cell.fill = HEADER_FILL
-    cell.border = BORDER
+def _template(kpi: Kpi, units: Iterable[tuple[str, str] | Unit], figure_columns: list[Column], issuer: str,
+              title: str, sheet_name: str, instructions: str) -> bytes:
+    def write(target: io.BytesIO) -> None:
+        with Appendix(target, title=f"{title} — {kpi.name}", author=issuer) as book:
+            block = TitleBlock(issuer, title, kpi.name, instructions, None, code_line=(KPI_CODE_LABEL, kpi.code))
+            sheet = book.sheet(sheet_name, block, [*_UNIT_COLUMNS, *figure_columns], first_frozen_column=3)
+            first = sheet.row
+            for unit in units:
+                code, name = (unit.code, unit.name) if isinstance(unit, Unit) else unit
+                sheet.append([code, name, *[None] * len(figure_columns)])
+            if sheet.rows:
+                sheet.validate_numbers(first, FIRST_FIGURE_COLUMN - 1, sheet.row - 1,
+                                       FIRST_FIGURE_COLUMN - 2 + len(figure_columns),
+                                       message="Nhập một số không âm (số nguyên không ghi phần thập phân); "
+                                               "để trống nếu chưa có số liệu.")
+    return _bytes(write)
 
 
-def _unit_columns(sheet: Worksheet, header_row: int) -> None:
-    for column, label in enumerate(("STT", "Mã đơn vị", "Đơn vị"), start=1):
-        _header_cell(sheet, header_row, column, label)
-        _header_cell(sheet, header_row + 1, column, None)
-        sheet.merge_cells(start_row=header_row, start_column=column, end_row=header_row + 1, end_column=column)
-    sheet.column_dimensions["A"].width = 6
-    sheet.column_dimensions["B"].width = 14
-    sheet.column_dimensions["C"].width = 42
+def as_of_label(day: dt.date) -> str:
+    return f"Số liệu đến ngày {format_date(day)}"
 
 
 def measurement_template(kpi: Kpi, units: Iterable[Unit], period_ends: list[dt.date], issuer: str) -> bytes:
     """Units as rows, one column (value) or two (numerator, denominator) per "as of" date."""
-    width = 2 if kpi.is_ratio else 1
-    last_column = FIRST_FIGURE_COLUMN + width * len(period_ends) - 1
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Số liệu"
-    _title_block(sheet, issuer, "BIỂU NHẬP SỐ LIỆU CHỈ TIÊU", kpi.name, kpi, max(last_column, 5))
-    sheet["A5"] = ("Ghi ngày số liệu (tính đến ngày) ở dòng tiêu đề, điền số liệu từ dòng 9; giữ nguyên cột Mã đơn vị. "
-                   "Ô để trống: đơn vị chưa có số liệu ngày đó. Số nguyên không ghi phần thập phân.")
-    sheet["A5"].font = Font(italic=True, size=9)
-    header = 7
-    _unit_columns(sheet, header)
-    for index, day in enumerate(period_ends):
-        column = FIRST_FIGURE_COLUMN + index * width
-        _header_cell(sheet, header, column, day)
-        sheet.cell(row=header, column=column).number_format = "dd/mm/yyyy"
+    columns = []
+    for day in period_ends:
+        group = as_of_label(day)
         if kpi.is_ratio:
-            _header_cell(sheet, header, column + 1, None)
-            sheet.merge_cells(start_row=header, start_column=column, end_row=header, end_column=column + 1)
-            _header_cell(sheet, header + 1, column, kpi.numerator_label)
-            _header_cell(sheet, header + 1, column + 1, kpi.denominator_label)
+            columns += [Column(kpi.numerator_label or "Tử số", 16, INPUT_NUMBER, group=group),
+                        Column(kpi.denominator_label or "Mẫu số", 16, INPUT_NUMBER, group=group)]
         else:
-            _header_cell(sheet, header + 1, column, f"Giá trị ({MEASURE_LABELS[kpi.measure]})")
-    for column in range(FIRST_FIGURE_COLUMN, last_column + 1):
-        sheet.column_dimensions[get_column_letter(column)].width = 16
-    _unit_rows(sheet, header + 2, units, FIRST_FIGURE_COLUMN, last_column)
-    sheet.freeze_panes = sheet.cell(row=header + 2, column=FIRST_FIGURE_COLUMN)
-    return _workbook_bytes(workbook)
-
-
-def _unit_rows(sheet: Worksheet, first_row: int, rows: Iterable[tuple[str, str] | Unit], first_input: int,
-               last_input: int) -> None:
-    for offset, unit in enumerate(rows):
-        code, name = (unit.code, unit.name) if isinstance(unit, Unit) else unit
-        row = first_row + offset
-        for column, value in ((1, offset + 1), (2, code), (3, name)):
-            write(sheet, row, column, value).border = BORDER
-        for column in range(first_input, last_input + 1):
-            cell = sheet.cell(row=row, column=column)
-            cell.border = BORDER
-            cell.fill = INPUT_FILL
+            columns.append(Column(f"Giá trị ({MEASURE_LABELS[kpi.measure]})", 16, INPUT_NUMBER, group=group))
+    instructions = ("Điền số liệu vào các ô tô màu từ dòng 9, mỗi đơn vị một dòng; giữ nguyên cột Mã đơn vị và dòng "
+                    "“Số liệu đến ngày …”. Ô để trống: đơn vị chưa có số liệu ngày đó. Số nguyên không ghi phần "
+                    "thập phân.")
+    return _template(kpi, units, columns, issuer, "Biểu nhập số liệu chỉ tiêu", "Số liệu", instructions)
 
 
 def target_template(kpi: Kpi, units: Iterable[Unit], periods: list[Period], kinds: Iterable[str],
                     issuer: str) -> bytes:
-    """Rows for every unit of a kind ("Tất cả …") then units; one column per period code."""
-    last_column = FIRST_FIGURE_COLUMN + len(periods) - 1
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Chỉ tiêu"
-    _title_block(sheet, issuer, "BIỂU GIAO CHỈ TIÊU", kpi.name, kpi, max(last_column, 5))
-    sheet["A5"] = ("Kỳ ghi theo dạng 2026 (năm), 2026-Q1 (quý), 2026-03 (tháng). Dòng “Tất cả …” giao cho mọi đơn vị "
-                   "cùng loại; dòng của một đơn vị thay cho mức chung. Ô để trống: không giao.")
-    sheet["A5"].font = Font(italic=True, size=9)
-    header = 7
-    _unit_columns(sheet, header)
+    """Rows for every unit of a kind ("Tất cả …") then units; one column per period."""
     sign = DIRECTION_SIGNS[kpi.direction]
-    for index, period in enumerate(periods):
-        column = FIRST_FIGURE_COLUMN + index
-        _header_cell(sheet, header, column, period.code)
-        sheet.cell(row=header, column=column).number_format = "@"
-        _header_cell(sheet, header + 1, column, f"Chỉ tiêu {sign} ({MEASURE_LABELS[kpi.measure]})")
-        sheet.column_dimensions[get_column_letter(column)].width = 18
-    rows: list[tuple[str, str] | Unit] = [(KIND_CODE_PREFIX + kind, kind_row_name(kind)) for kind in kinds]
+    columns = [Column(f"Chỉ tiêu {sign} ({MEASURE_LABELS[kpi.measure]})", 18, INPUT_NUMBER, group=period.label)
+               for period in periods]
+    rows: list[tuple[str, str] | Unit] = [("", kind_row_name(kind)) for kind in kinds]
     rows.extend(units)
-    _unit_rows(sheet, header + 2, rows, FIRST_FIGURE_COLUMN, last_column)
-    sheet.freeze_panes = sheet.cell(row=header + 2, column=FIRST_FIGURE_COLUMN)
-    return _workbook_bytes(workbook)
+    instructions = ("Mỗi cột là một kỳ giao (Năm 2026, Quý I/2026, Tháng 3/2026). Dòng “Tất cả …” giao cho mọi đơn "
+                    "vị cùng loại; dòng của một đơn vị thay cho mức chung. Ô để trống: không giao.")
+    return _template(kpi, rows, columns, issuer, "Biểu giao chỉ tiêu", "Chỉ tiêu", instructions)
 
 
 # ----------------------------------------------------------------------------------------------- reading
@@ -188,6 +160,8 @@ def read_sheet(data: bytes) -> Sheet:
         first = _text(values[0] if values else None)
         if first == KPI_CODE_LABEL and len(values) > 1:
             kpi_code = _text(values[1]) or None
+        elif first.startswith(KPI_CODE_LABEL):  # "Mã chỉ tiêu: KYSO" in one cell, as templates write it now
+            kpi_code = first[len(KPI_CODE_LABEL):].strip() or None
         if fold(first) == "stt":
             header_index = index
             break
@@ -264,103 +238,35 @@ def header_text(value: Any) -> str:
     return _text(value)
 
 
+_PERIOD_LABEL = re.compile(r"(?:(nam)\s*(\d{4})|(quy)\s*([ivx]+|[1-4])\s*[/-]\s*(\d{4})"
+                           r"|(thang)\s*(\d{1,2})\s*[/-]\s*(\d{4}))")
+
+
+def header_period(value: Any) -> Period:
+    """A template's period header: "Năm 2026", "Quý I/2026", "Tháng 3/2026", or the codes 2026, 2026-Q1, 2026-03
+    of older templates. Raises ValidationError for anything else."""
+    text = _text(value)
+    match = _PERIOD_LABEL.fullmatch(fold(text))
+    if match is None:
+        return Period.parse(text)
+    if match[1]:
+        return Period.parse(match[2])
+    if match[3]:
+        quarter = match[4].upper()
+        number = ROMAN.index(quarter) + 1 if quarter in ROMAN else int(quarter)
+        if not 1 <= number <= 4:
+            raise ValidationError(f"Quý “{text}” không hợp lệ.", {"period": "Quý từ I đến IV."})
+        return Period.parse(f"{match[5]}-Q{number}")
+    return Period.parse(f"{match[8]}-{int(match[7]):02d}")
+
+
 # ------------------------------------------------------------------------------------------------ export
 
 EXPORT_HEADER_ROW = 7  # rows 1–5: issuer, title, "(Kèm theo …)", period, date of extraction; 6: blank
 
 
-def attached_to(issuer: str, day: dt.date) -> str:
-    """The "(Kèm theo …)" line, with blanks for the number and day the clerk fills in, as in the seeds."""
-    return f"(Kèm theo Báo cáo số        /BC-UBND ngày      /{day.month}/{day.year} của {issuer})"
-
-
-def print_setup(sheet: Worksheet, header_rows: str) -> None:
-    """A4 landscape, as wide as the page and as many pages down as needed, the header on every page."""
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.print_title_rows = header_rows
-    sheet.print_options.horizontalCentered = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
-    sheet.oddFooter.center.text = "Trang &P/&N"
-
-
-def progress_workbook(table: ProgressTable, issuer: str, extracted_on: dt.date) -> bytes:
-    """The progress table in the appendix layout: title block (issuer, title, "Kèm theo …", period, date of
-    extraction), STT, Đơn vị, figures, bold total row from the sums, A4 landscape print set-up."""
-    kpi = table.kpi
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = table.period.code
-    if kpi.is_ratio:
-        headers = ["STT", "Đơn vị", kpi.numerator_label, kpi.denominator_label, "Tỷ lệ (%)"]
-    else:
-        headers = ["STT", "Đơn vị", f"Giá trị ({MEASURE_LABELS[kpi.measure]})"]
-    headers += [f"Chỉ tiêu ({DIRECTION_SIGNS[kpi.direction]})", "Đánh giá",
-                f"Thay đổi so với {table.previous.label}"]
-    last_column = len(headers)
-    as_of = table.total.as_of if table.total else None
-    period = f"{table.period.label}" + (f" (số liệu tính đến ngày {format_date(as_of)})" if as_of else "")
-    lines = [
-        (2, f"THỐNG KÊ {kpi.name.upper()}", Font(bold=True, size=13)),
-        (3, attached_to(issuer, extracted_on), Font(italic=True)),
-        (4, period, Font()),
-        (5, f"Ngày trích xuất số liệu: {format_date(extracted_on)} (từ Phần mềm theo dõi nhiệm vụ)",
-         Font(italic=True)),
-    ]
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=min(3, last_column))
-    write(sheet, 1, 1, issuer.upper()).font = BOLD
-    for row, text, font in lines:
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
-        cell = write(sheet, row, 1, text)
-        cell.font, cell.alignment = font, CENTER
-    header_row = EXPORT_HEADER_ROW
-    for column, label in enumerate(headers, start=1):
-        _header_cell(sheet, header_row, column, label)
-    sheet.row_dimensions[header_row].height = 48
-    percent_format = "0.00%"
-    value_format = "#,##0" if kpi.measure in ("count", "vnd") else "0.00"
-    target_format = percent_format if kpi.is_rate else value_format
-    row_number = header_row
-    for row in table.rows:
-        row_number += 1
-        values: list[Any] = [row.rank, row.unit_name]
-        if kpi.is_ratio:
-            values += [row.numerator, row.denominator, _fraction(row.actual_value)]
-        else:
-            values += [_fraction(row.actual_value) if kpi.is_rate else row.actual_value]
-        values += [
-            _fraction(row.target_value) if kpi.is_rate else row.target_value,
-            _verdict(row.met, row.has_data),
-            _fraction(row.change) if kpi.is_rate else row.change,
-        ]
-        _write_row(sheet, row_number, values, kpi, percent_format, value_format, target_format, bold=False)
-    total = table.total
-    if total is not None:
-        row_number += 1
-        values = ["TỔNG CỘNG", None]
-        if kpi.is_ratio:
-            values += [total.numerator, total.denominator, _fraction(total.actual_value)]
-        else:
-            values += [_fraction(total.actual_value) if kpi.is_rate else total.actual_value]
-        values += ["", f"{total.units_met}/{total.units_with_target} đạt" if total.units_with_target else "",
-                   _fraction(total.change) if kpi.is_rate else total.change]
-        _write_row(sheet, row_number, values, kpi, percent_format, value_format, target_format, bold=True)
-        sheet.merge_cells(start_row=row_number, start_column=1, end_row=row_number, end_column=2)
-    sheet.column_dimensions["A"].width = 6
-    sheet.column_dimensions["B"].width = 42
-    for column in range(3, last_column + 1):
-        sheet.column_dimensions[get_column_letter(column)].width = 18
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
-    print_setup(sheet, f"{header_row}:{header_row}")
-    return _workbook_bytes(workbook)
-
-
 def _fraction(percent: float | None) -> float | None:
-    return None if percent is None else percent / 100
+    return None if percent is None else round(percent / 100, 6)
 
 
 def _verdict(met: bool | None, has_data: bool) -> str:
@@ -371,17 +277,64 @@ def _verdict(met: bool | None, has_data: bool) -> str:
     return "Đạt" if met else "Chưa đạt"
 
 
-def _write_row(sheet: Worksheet, row: int, values: list[Any], kpi: Kpi, percent_format: str, value_format: str,
-               target_format: str, *, bold: bool) -> None:
-    ratio_extra = 2 if kpi.is_ratio else 0
-    formats = {1: "0", 3: "#,##0" if kpi.is_ratio else (percent_format if kpi.is_rate else value_format)}
+def _progress_columns(table: ProgressTable) -> list[Column]:
+    kpi, total = table.kpi, table.total
+    value_kind = PERCENT if kpi.is_rate else (INT if kpi.measure in ("count", "vnd") else DECIMAL)
+    additive = kpi.is_ratio or kpi.measure != "percent"
+    verdict = f"{total.units_met}/{total.units_with_target} đạt" if total and total.units_with_target else ""
+    change = total.change if total else None
+    columns = [Column("Đơn vị", 42, WRAP)]
     if kpi.is_ratio:
-        formats |= {4: "#,##0", 5: percent_format}
-    formats |= {4 + ratio_extra: target_format, 6 + ratio_extra: "+0.00%;-0.00%;0.00%" if kpi.is_rate else value_format}
-    for column, value in enumerate(values, start=1):
-        cell = write(sheet, row, column, value)
-        cell.border = BORDER
-        if column in formats:
-            cell.number_format = formats[column]
-        if bold:
-            cell.font = BOLD
+        def rate(figures: Figures) -> float | str:
+            return round(figures.sums["C"] / figures.sums["D"], 6) if figures.sums["D"] else ""
+
+        columns += [Column(kpi.numerator_label or "Tử số", 16, INT, "sum"),
+                    Column(kpi.denominator_label or "Mẫu số", 16, INT, "sum"),
+                    Column("Tỷ lệ (%)", 12, PERCENT, Total('=IF(D{row}>0,C{row}/D{row},"")', rate))]
+    else:
+        columns.append(Column(f"Giá trị ({MEASURE_LABELS[kpi.measure]})", 16, value_kind,
+                              "sum" if additive else None))
+    columns += [
+        Column(f"Chỉ tiêu ({DIRECTION_SIGNS[kpi.direction]})", 12, value_kind),
+        Column("Đánh giá", 14, CENTER, Total(None, lambda _figures: verdict)),
+        # A change of a rate is in percentage points ("+30,00 điểm %"), of a figure in its own unit.
+        Column(f"Thay đổi so với {table.previous.label}", 16, POINTS if kpi.is_rate else value_kind,
+               Total(None, lambda _figures: change)),
+    ]
+    return columns
+
+
+def _progress_values(row: ProgressRow, kpi: Kpi) -> list[Any]:
+    values: list[Any] = [row.unit_name]
+    if kpi.is_ratio:
+        values += [row.numerator, row.denominator, _fraction(row.actual_value)]
+    else:
+        values.append(_fraction(row.actual_value) if kpi.is_rate else row.actual_value)
+    return [*values, _fraction(row.target_value) if kpi.is_rate else row.target_value, _verdict(row.met, row.has_data),
+            row.change]
+
+
+def write_progress_workbook(target: io.BytesIO, table: ProgressTable, issuer: str, extracted_on: dt.date) -> None:
+    """The progress table in the appendix layout (seed 000's Phụ lục 1): units grouped by kind and ranked within
+    their group (departments and communes have different targets), a total row recomputed from the sums."""
+    kpi = table.kpi
+    as_of = table.total.as_of if table.total else None
+    period = table.period.label + (f" (số liệu tính đến ngày {format_date(as_of)})" if as_of else "")
+    title = f"Thống kê {kpi.name}"
+    with Appendix(target, title=title, author=issuer) as book:
+        block = TitleBlock(issuer, title, attached_to_report(issuer, extracted_on), period, extracted_on)
+        sheet = book.sheet(table.period.label.replace("/", " năm "), block, _progress_columns(table))
+        kinds = [kind for kind in UNIT_KINDS if any(row.unit_kind == kind for row in table.rows)]
+        for number, kind in enumerate(kinds, start=1):
+            sheet.group(UNIT_KIND_GROUP_LABELS[kind], number)
+            for row in table.rows:
+                if row.unit_kind == kind:
+                    sheet.append(_progress_values(row, kpi))
+        if not sheet.rows:
+            sheet.note("Chưa có đơn vị nào có số liệu hoặc được giao chỉ tiêu trong kỳ.")
+        if table.total is not None:
+            sheet.finish()
+
+
+def progress_workbook(table: ProgressTable, issuer: str, extracted_on: dt.date) -> bytes:
+    return _bytes(lambda target: write_progress_workbook(target, table, issuer, extracted_on))

@@ -180,12 +180,13 @@ def import_targets(kpi: Kpi, actor: User, data: bytes) -> ImportReport:
     for index, raw in enumerate(sheet.headers):
         cell = excel.cell_name(sheet.header_row, index)
         try:
-            period = Period.parse(excel.header_text(raw))
+            period = excel.header_period(raw)
         except ValidationError:
-            rejected.append(_header_rejection(sheet, f"ô {cell} “{raw}” không phải là kỳ (2026, 2026-Q1, 2026-03)"))
+            rejected.append(_header_rejection(sheet, f"ô {cell} “{raw}” không phải là kỳ (Năm 2026, Quý I/2026, "
+                                                     "Tháng 3/2026)"))
             continue
         if period in periods:
-            rejected.append(_header_rejection(sheet, f"ô {cell}: kỳ {period.code} ghi hai lần"))
+            rejected.append(_header_rejection(sheet, f"ô {cell}: kỳ {period.label} ghi hai lần"))
         periods.append(period)
     if not sheet.headers:
         rejected.append(_header_rejection(sheet, "chưa có cột kỳ nào"))
@@ -194,7 +195,8 @@ def import_targets(kpi: Kpi, actor: User, data: bytes) -> ImportReport:
 
     matcher = UnitMatcher()
     kinds = {excel.KIND_CODE_PREFIX + kind: kind for kind in UNIT_KINDS}
-    kind_names = {fold(excel.kind_row_name(kind)): kind for kind in UNIT_KINDS}
+    kind_names = {fold(name(kind)): kind for kind in UNIT_KINDS
+                  for name in (excel.kind_row_name, excel.old_kind_row_name)}
     seen: dict[str, int] = {}
     pending: list[tuple[int | None, str | None, Period, Any]] = []
     for row in sheet.rows:
@@ -219,7 +221,7 @@ def import_targets(kpi: Kpi, actor: User, data: bytes) -> ImportReport:
             checked = check_target_value(kpi, value, errors)
             if errors:
                 message = errors["target_value"]
-                problems.append(f"ô {excel.cell_name(row.number, index)} (kỳ {period.code}): "
+                problems.append(f"ô {excel.cell_name(row.number, index)} (kỳ {period.label}): "
                                 f"{message[0].lower()}{message[1:].rstrip('.')}")
             elif kind is not None or unit is not None:
                 pending.append((unit.id if unit else None, kind, period, checked))

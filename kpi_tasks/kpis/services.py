@@ -132,7 +132,7 @@ def target_period(target: KpiTarget) -> Period:
 
 
 def target_label(target: KpiTarget) -> str:
-    """"Tất cả xã, thị trấn: ≥ 70% (Năm 2021)"."""
+    """"Tất cả xã, phường, đặc khu: ≥ 70% (Năm 2021)"."""
     kpi = target.kpi
     period = target_period(target)
     value = format_number(target.target_value, 0 if float(target.target_value).is_integer() else 2)

@@ -20,12 +20,13 @@ from kpi_tasks.accounts.permissions import (
     can_set_kpi_targets,
 )
 from kpi_tasks.clock import today
-from kpi_tasks.documents.downloads import send_bytes
+from kpi_tasks.documents.downloads import XLSX_MIME, send_bytes, send_document
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import options, show_errors
 from kpi_tasks.kpis import excel
+from kpi_tasks.kpis.appendix import write_targets_appendix
 from kpi_tasks.kpis.charts import bar_chart, line_chart
 from kpi_tasks.kpis.forms import ImportForm, KpiForm, LinkTargetsForm, MeasurementForm, TargetForm, period_choices
 from kpi_tasks.kpis.imports import ImportRejected, import_measurements, import_targets
@@ -97,7 +98,7 @@ def _issuer() -> str:
 @bp.get("/")
 @login_required
 def index() -> str:
-    return render_template("kpis/index.html", rows=kpi_list_rows())
+    return render_template("kpis/index.html", rows=kpi_list_rows(), appendix_year=today().year)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -122,6 +123,17 @@ def new() -> str | Response:
             flash(f"Đã thêm chỉ tiêu “{kpi.name}”. Tiếp theo, giao chỉ tiêu cho các đơn vị.", "success")
             return redirect(url_for("kpis.targets", kpi_id=kpi.id), 303)
     return render_template("kpis/form.html", form=form)
+
+
+@bp.get("/targets-appendix.xlsx")
+@login_required
+def targets_appendix() -> Response:
+    """The appendix of the targets given for a year (every active KPI), seed 004's layout."""
+    year = request.args.get("year", type=int) or today().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return send_document(lambda target: write_targets_appendix(target, year, current_identity(), today()),
+                         XLSX_MIME, f"phu-luc-giao-chi-tieu-{year}.xlsx")
 
 
 @bp.get("/<int:kpi_id>")

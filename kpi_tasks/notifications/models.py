@@ -45,7 +45,7 @@ KIND_LABELS = {
     WITHDRAWN: "Thu hồi nhiệm vụ",
     MENTION: "Được nhắc đến",
     UNACKNOWLEDGED: "Chưa tiếp nhận",
-    JOB_FINISHED: "Tác vụ nền đã xong",
+    JOB_FINISHED: "Tác vụ nền",
 }
 KINDS = tuple(KIND_LABELS)
 # How the bell counts a group of one kind: "3 phiếu xin lỗi đến hạn", "2 ý kiến chỉ đạo".
@@ -63,7 +63,7 @@ KIND_GROUP_NOUNS = {
     WITHDRAWN: "thông báo thu hồi",
     MENTION: "lần được nhắc đến",
     UNACKNOWLEDGED: "nhắc tiếp nhận",
-    JOB_FINISHED: "tác vụ nền đã xong",
+    JOB_FINISHED: "tác vụ nền",
 }
 
 # E-mail state of one notification. "sending" is transient: rows claimed by a delivery run, so that two

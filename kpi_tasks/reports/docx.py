@@ -94,7 +94,8 @@ def _extensions(report: MonthlyReport) -> dict[str, Any]:
 def target_text(status: KpiStatus) -> str:
     """"≥ 90% (cơ quan chuyên môn); ≥ 70% (xã, phường)": each target in force and whom it is given to."""
     sign = DIRECTION_SIGNS.get(status.direction, "")
-    kinds = {"department": "cơ quan chuyên môn", "commune": "xã, phường", "other": "đơn vị khác"}
+    kinds = {"department": "cơ quan chuyên môn", "commune": "xã, phường", "village": "thôn, tổ dân phố",
+             "other": "đơn vị khác"}
     parts = []
     for value, of_kinds in status.targets:
         figure = f"{sign} {kpi_figure(value, status.measure)}"

@@ -24,7 +24,7 @@ class TaskForm(Form):
     section = StringField("Mục trong văn bản", validators=[Optional(), Length(max=40)])
     content = TextAreaField("Nội dung", validators=[Optional(), Length(max=20000)])
     lead_unit_id = SelectField("Đơn vị chủ trì", coerce=int, validate_choice=False)
-    # Instead of one lead unit: every unit of a kind, one task each ("UBND các xã, thị trấn"). New tasks only.
+    # Instead of one lead unit: every unit of a kind, one task each ("UBND các xã, phường"). New tasks only.
     lead_unit_kind = SelectField("Hoặc giao cho tất cả đơn vị thuộc nhóm", validate_choice=False)
     coordinating_unit_ids = SelectMultipleField("Đơn vị phối hợp", coerce=int, validate_choice=False)
     # Lãnh đạo phụ trách: the leader who follows the task (0: none).

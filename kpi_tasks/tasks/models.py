@@ -215,7 +215,7 @@ class CalendarFeed(db.Model):
 
 
 class TaskGroup(db.Model):
-    """One instruction given to every unit of a kind ("UBND các xã, thị trấn"): one task per unit."""
+    """One instruction given to every unit of a kind ("UBND các xã, phường"): one task per unit."""
 
     __tablename__ = "task_groups"
 

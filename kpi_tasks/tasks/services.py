@@ -53,8 +53,9 @@ DEADLINE_RECURRING = "recurring"
 MAX_WORKING_DAYS = 1000
 # How the instruction names the units of a kind in a directive.
 BULK_KIND_LABELS = {
-    "commune": "UBND các xã, thị trấn",
-    "department": "Các phòng, ban chuyên môn",
+    "commune": "UBND các xã, phường, đặc khu",
+    "department": "Các cơ quan chuyên môn",
+    "village": "Các thôn, ấp, tổ dân phố",
     "other": "Các đơn vị khác",
 }
 
@@ -427,14 +428,15 @@ def create_task_group(
     coordinating_unit_ids: Iterable[int] = (),
     **task_values: Any,
 ) -> tuple[TaskGroup, list[Task]]:
-    """"Giao UBND các xã, thị trấn …": one task per active unit of `unit_kind`, each tracked on its own,
+    """"Giao UBND các xã, phường …": one task per active unit of `unit_kind`, each tracked on its own,
     grouped under the instruction. All or nothing: one invalid value refuses the whole group."""
     if not can_manage_tasks(actor):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được giao nhiệm vụ.")
     errors: dict[str, str] = {}
     title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
     if unit_kind not in UNIT_KINDS:
-        errors["lead_unit_kind"] = "Loại đơn vị phải là commune (xã, thị trấn), department (phòng, ban) hoặc other."
+        errors["lead_unit_kind"] = ("Loại đơn vị phải là commune (xã, phường, đặc khu), department (cơ quan chuyên "
+                                    "môn), village (thôn, tổ dân phố) hoặc other.")
     units = list_units(kind=unit_kind) if unit_kind in UNIT_KINDS else []
     if unit_kind in UNIT_KINDS and not units:
         errors["lead_unit_kind"] = f"Chưa có đơn vị nào thuộc nhóm “{BULK_KIND_LABELS[unit_kind]}”."

@@ -11,7 +11,8 @@ from kpi_tasks.units.services import create_unit, list_units
 
 
 def unit_json(unit: Unit) -> dict:
-    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind, "parent_id": unit.parent_id}
+    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind, "parent_id": unit.parent_id,
+            "is_committee": unit.is_committee}
 
 
 def list_units_api() -> dict:
@@ -26,8 +27,9 @@ def create_unit_api() -> tuple[dict, int]:
     name = fields.text("name", required=True)
     kind = fields.choice("kind", UNIT_KINDS, required=True)
     parent_id = fields.integer("parent_id")
+    is_committee = fields.boolean("is_committee")
     fields.done()
-    unit = create_unit(code or "", name or "", kind or "", parent_id, actor=api_user())
+    unit = create_unit(code or "", name or "", kind or "", parent_id, is_committee=is_committee, actor=api_user())
     db.session.commit()
     return unit_json(unit), 201
 

@@ -11,9 +11,9 @@ from kpi_tasks.audit.services import ACTION_LABELS, history
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import show_errors
-from kpi_tasks.units.forms import UnitEditForm, UnitForm, unit_choices
-from kpi_tasks.units.models import UNIT_KIND_LABELS, Unit
-from kpi_tasks.units.services import create_unit, list_all_units, list_units, update_unit
+from kpi_tasks.units.forms import UnitEditForm, UnitForm, parent_choices
+from kpi_tasks.units.models import Unit
+from kpi_tasks.units.services import create_unit, list_all_units, unit_tree, update_unit
 
 bp = Blueprint("units", __name__, url_prefix="/admin/units")
 
@@ -28,9 +28,13 @@ def _admin_only() -> None:
 @bp.route("", methods=["GET", "POST"])
 def index() -> str | Response:
     form = UnitForm()
+    tree = unit_tree(list_all_units())
+    form.parent_id.choices = parent_choices(tree, None)
     if form.validate_on_submit():
         try:
-            unit = create_unit(form.code.data or "", form.name.data or "", form.kind.data or "", actor=current_user)
+            unit = create_unit(form.code.data or "", form.name.data or "", form.kind.data or "",
+                               form.parent_id.data or None, is_committee=bool(form.is_committee.data),
+                               actor=current_user)
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -38,20 +42,19 @@ def index() -> str | Response:
             db.session.commit()
             flash(f"Đã thêm đơn vị {unit.name}.", "success")
             return redirect(url_for("units.index"), 303)
-    return render_template("units/list.html", form=form, units=list_all_units(), kinds=UNIT_KIND_LABELS)
+    return render_template("units/list.html", form=form, tree=tree)
 
 
 @bp.route("/<int:unit_id>/edit", methods=["GET", "POST"])
 def edit(unit_id: int) -> str | Response:
     unit = db.get_or_404(Unit, unit_id)
     form = UnitEditForm(obj=unit)
-    parents = [u for u in list_units() if u.id != unit.id]
-    form.parent_id.choices = unit_choices("— Không có —", parents, keep=unit.parent)
+    form.parent_id.choices = parent_choices(unit_tree(list_all_units()), unit)
     if form.validate_on_submit():
         try:
             changes = update_unit(unit, current_user, code=form.code.data or "", name=form.name.data or "",
                                   kind=form.kind.data or "", parent_id=form.parent_id.data or None,
-                                  active=bool(form.active.data))
+                                  active=bool(form.active.data), is_committee=bool(form.is_committee.data))
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)

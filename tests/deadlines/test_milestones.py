@@ -104,18 +104,20 @@ def test_the_task_page_shows_the_table_and_the_excel_export_has_real_dates(app, 
     assert export.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(export.data)).active
     assert sheet["A2"].value == "BẢNG TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ"
-    assert sheet["A3"].value == "Số hóa hồ sơ hành chính"
+    assert sheet["A4"].value.startswith("Nhiệm vụ: Số hóa hồ sơ hành chính — đã hoàn thành")
     assert [cell.value for cell in sheet[7]] == ["STT", "Bước thực hiện", "Hạn hoàn thành", "Ngày hoàn thành",
                                                  "Ghi chú"]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=8)]
     assert len(rows) == 6
-    assert rows[5] == [None, "Tổng cộng", "=COUNTA(B8:B12)", "=COUNT(D8:D12)", "=IF(C13=0,0,D13/C13)"]
-    assert sheet["B13"].font.bold
+    assert rows[5] == ["TỔNG CỘNG", None, "=COUNTA(B8:B12)", "=COUNT(D8:D12)", "=IF(C13=0,0,D13/C13)"]
+    assert sheet["A13"].font.bold
+    stored = [cell.value for cell in load_workbook(io.BytesIO(export.data), data_only=True).active[13]]
+    assert stored[2:] == [5, sum(1 for row in rows[:5] if row[3] is not None), pytest.approx(stored[3] / 5)]
     assert sheet["E13"].number_format == '0%" hoàn thành"'
     assert rows[0][:4] == [1, "Khảo sát hiện trạng số hóa tại 10 xã", dt.datetime(2026, 2, 15),
                            dt.datetime(2026, 2, 12)]
     assert rows[4][:4] == [5, "Nghiệm thu", dt.datetime(2026, 12, 20), None]
-    assert sheet["C8"].number_format == "DD/MM/YYYY"
+    assert sheet["C8"].number_format == "dd/mm/yyyy"
     assert sheet["C8"].is_date
 
 

@@ -60,6 +60,11 @@ def open_workbook(data: bytes):
     return load_workbook(io.BytesIO(data))
 
 
+def open_workbook_values(data: bytes):
+    """The workbook as a previewer shows it: a formula's stored value instead of the formula."""
+    return load_workbook(io.BytesIO(data), data_only=True)
+
+
 def workbook_bytes(workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)

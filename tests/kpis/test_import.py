@@ -57,8 +57,15 @@ def test_appendix_1_entered_through_the_template_reproduces_its_totals_and_ranks
     workbook = open_workbook(template.data)
     sheet = workbook.active
     header = header_row(sheet)
-    assert sheet.cell(row=header, column=4).value.date().isoformat() == "2021-03-19"
-    assert sheet.cell(row=header, column=6).value.date().isoformat() == "2020-12-20"
+    # Dates in words, two columns (numerator, denominator) under each; input cells accept numbers only.
+    assert sheet.cell(row=header, column=4).value == "Số liệu đến ngày 19/03/2021"
+    assert sheet.cell(row=header, column=6).value == "Số liệu đến ngày 20/12/2020"
+    assert f"D{header}:E{header}" in {str(merged) for merged in sheet.merged_cells.ranges}
+    (validation,) = sheet.data_validations.dataValidation
+    assert (validation.type, validation.operator) == ("decimal", "greaterThanOrEqual")
+    assert str(validation.sqref) == f"D{header + 2}:G{sheet.max_row}"
+    assert sheet.print_title_rows == f"${header}:${header + 1}"
+    assert sheet.page_setup.orientation == "landscape"
     assert sheet.cell(row=header + 1, column=4).value == "Số lượng hoàn thành (bản sao)"
     rows = unit_rows(sheet)
     assert set(rows) >= {name for name, *_ in APPENDIX_1}
@@ -194,9 +201,12 @@ def test_targets_import_sets_kind_targets_and_unit_overrides(app, client):
     workbook = open_workbook(template.data)
     sheet = workbook.active
     rows = unit_rows(sheet)
-    assert {"Tất cả phòng, ban chuyên môn", "Tất cả xã, thị trấn"} <= set(rows)
-    sheet.cell(row=rows["Tất cả phòng, ban chuyên môn"], column=4).value = 90
-    sheet.cell(row=rows["Tất cả xã, thị trấn"], column=4).value = "70"
+    # Periods and kinds of unit in words: no "2026-Q1", no internal codes.
+    assert [sheet.cell(row=7, column=column).value for column in (4, 5)] == ["Năm 2026", "Quý I/2026"]
+    assert {"Tất cả các cơ quan chuyên môn", "Tất cả Ủy ban nhân dân các xã, phường"} <= set(rows)
+    assert not any(str(cell.value or "").startswith("*") for row in sheet.iter_rows() for cell in row)
+    sheet.cell(row=rows["Tất cả các cơ quan chuyên môn"], column=4).value = 90
+    sheet.cell(row=rows["Tất cả Ủy ban nhân dân các xã, phường"], column=4).value = "70"
     sheet.cell(row=rows["UBND xã Bình Trị"], column=4).value = "80,5"
     sheet.cell(row=rows["UBND xã Bình Hải"], column=5).value = 150  # above 100%: the whole file is refused
     data = workbook_bytes(workbook)
@@ -204,12 +214,14 @@ def test_targets_import_sets_kind_targets_and_unit_overrides(app, client):
         "file": (io.BytesIO(data), "chi-tieu.xlsx"), "csrf_token": csrf_token(client, f"/kpis/{kpi_id}/targets")},
         content_type="multipart/form-data")
     assert response.status_code == 200
-    assert f"ô E{rows['UBND xã Bình Hải']} (kỳ 2026-Q1): chỉ tiêu tỷ lệ phải từ 0 đến 100%" in response.get_data(
+    assert f"ô E{rows['UBND xã Bình Hải']} (kỳ Quý I/2026): chỉ tiêu tỷ lệ phải từ 0 đến 100%" in response.get_data(
         as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(KpiTarget)) == 0
 
     sheet.cell(row=rows["UBND xã Bình Hải"], column=5).value = None
+    # A template downloaded before the 2025 reform named the communes' row by the old kind: still read.
+    sheet.cell(row=rows["Tất cả Ủy ban nhân dân các xã, phường"], column=3).value = "Tất cả xã, thị trấn"
     response = client.post(f"/kpis/{kpi_id}/targets/import", data={
         "file": (io.BytesIO(workbook_bytes(workbook)), "chi-tieu.xlsx"),
         "csrf_token": csrf_token(client, f"/kpis/{kpi_id}/targets")}, content_type="multipart/form-data")

@@ -11,7 +11,7 @@ from kpi_tasks.extensions import db
 from kpi_tasks.kpis.models import Kpi, KpiMeasurement, KpiTarget
 from kpi_tasks.kpis.services import record_measurement, set_target
 from tests.factories import commit, csrf_token, login, make_office, make_task, make_unit, make_user
-from tests.kpis.helpers import make_kpi, open_workbook
+from tests.kpis.helpers import make_kpi, open_workbook, open_workbook_values
 
 
 def _post(client, path, data, page=None):
@@ -42,7 +42,7 @@ def test_office_creates_a_kpi_sets_targets_and_a_unit_enters_its_figure(app, cli
     assert refused.status_code == 200
     assert "không hợp lệ" in refused.get_data(as_text=True)
     listing = client.get(targets_path).get_data(as_text=True)
-    assert "Tất cả phòng, ban chuyên môn" in listing
+    assert "Tất cả cơ quan chuyên môn" in listing
     assert "≥ 70,50%" in listing
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
 
@@ -103,27 +103,34 @@ def test_progress_page_table_chart_and_export_in_appendix_layout(app, client):
     assert sheet["A3"].value == "(Kèm theo Báo cáo số        /BC-UBND ngày      /3/2026 của Ủy ban nhân dân)"
     assert sheet["A4"].value == "Quý I/2026 (số liệu tính đến ngày 13/03/2026)"
     assert "16/03/2026" in sheet["A5"].value  # the day of extraction: today, frozen
+    assert sheet.title == "Quý I năm 2026"
     assert [sheet.cell(row=7, column=c).value for c in range(1, 9)] == [
         "STT", "Đơn vị", "Số hồ sơ trực tuyến", "Tổng số hồ sơ", "Tỷ lệ (%)", "Chỉ tiêu (>)", "Đánh giá",
         "Thay đổi so với Quý IV/2025"]
     assert all(sheet.cell(row=7, column=c).font.bold for c in range(1, 9))
-    assert [sheet.cell(row=8, column=c).value for c in range(1, 5)] == [1, "UBND xã Bình Hải", 60, 100]
-    assert sheet.cell(row=8, column=5).value == 0.6
-    assert sheet.cell(row=8, column=5).number_format == "0.00%"
-    assert (sheet.cell(row=8, column=6).value, sheet.cell(row=8, column=6).number_format) == (0.5, "0.00%")
-    assert sheet.cell(row=8, column=7).value == "Đạt"
-    assert sheet.cell(row=8, column=8).value == pytest.approx(0.30)  # 30% → 60%: +30 points
-    assert sheet.cell(row=9, column=7).value == "Chưa đạt"  # 50% is not above 50%
-    total = [sheet.cell(row=10, column=c) for c in range(1, 8)]
-    assert [cell.value for cell in total[:4]] == ["TỔNG CỘNG", None, 110, 200]
-    assert "A10:B10" in {str(merged) for merged in sheet.merged_cells.ranges}
-    assert total[4].value == 0.55  # 110/200 from the sums
+    # Units grouped by kind (each kind ranked within its group: their targets differ).
+    assert [sheet.cell(row=8, column=c).value for c in range(1, 3)] == ["I", "Ủy ban nhân dân các xã, phường"]
+    assert [sheet.cell(row=9, column=c).value for c in range(1, 5)] == [1, "UBND xã Bình Hải", 60, 100]
+    assert sheet.cell(row=9, column=5).value == 0.6
+    assert sheet.cell(row=9, column=5).number_format == "0.00%"
+    assert (sheet.cell(row=9, column=6).value, sheet.cell(row=9, column=6).number_format) == (0.5, "0.00%")
+    assert sheet.cell(row=9, column=7).value == "Đạt"
+    # 30% → 60%: +30 percentage points, written "điểm %".
+    assert sheet.cell(row=9, column=8).value == pytest.approx(30)
+    assert "điểm %" in sheet.cell(row=9, column=8).number_format
+    assert sheet.cell(row=10, column=7).value == "Chưa đạt"  # 50% is not above 50%
+    total = [sheet.cell(row=11, column=c) for c in range(1, 8)]
+    assert [cell.value for cell in total[:4]] == ["TỔNG CỘNG", None, "=SUM(C8:C10)", "=SUM(D8:D10)"]
+    assert "A11:B11" in {str(merged) for merged in sheet.merged_cells.ranges}
+    stored = [cell.value for cell in open_workbook_values(exported.data).active[11]]
+    assert stored[2:5] == [110, 200, 0.55]  # 110/200 from the sums
     assert total[6].value == "1/2 đạt"
     assert all(cell.font.bold for cell in (total[0], *total[2:]))  # B is merged into A
     assert sheet.freeze_panes == "C8"
     assert sheet.print_title_rows == "$7:$7"
     setup = sheet.page_setup
-    assert (setup.orientation, str(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", "9", 1, 0)
+    assert (setup.orientation, str(setup.paperSize), setup.fitToWidth or 1, setup.fitToHeight) == (
+        "landscape", "9", 1, 0)
     assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
 
 

@@ -19,7 +19,7 @@ def test_export_report_writes_the_workbook_or_the_document(app, app_ctx, tmp_pat
     result = runner.invoke(args=["export-report", "--month", "2026-03", "--out", str(xlsx)])
     assert result.exit_code == 0, result.output
     assert "tháng 3/2026" in result.output
-    assert load_workbook(xlsx).sheetnames[0] == "Thống kê"
+    assert load_workbook(xlsx).sheetnames[0] == "Biểu 01. Thống kê"
     result = runner.invoke(args=["export-report", "--month", "2026-03", "--out", str(docx)])
     assert result.exit_code == 0, result.output
     assert "BÁO CÁO" in [p.text for p in Document(io.BytesIO(docx.read_bytes())).paragraphs]

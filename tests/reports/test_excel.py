@@ -16,8 +16,8 @@ from bench.generate import generate
 from kpi_tasks.accounts.models import User
 from kpi_tasks.extensions import db
 from kpi_tasks.reports import build_monthly_workbook, excel
-from kpi_tasks.reports.excel import write_task_list, write_unit_stats
-from kpi_tasks.reports.queries import ReportFilters, parse_month
+from kpi_tasks.reports.excel import write_task_list
+from kpi_tasks.reports.queries import ReportFilters
 from kpi_tasks.tasks.queries import TaskFilters
 from tests.factories import api_headers, commit, make_identity
 from tests.reports.scenario import MARCH, build_district, d
@@ -39,7 +39,7 @@ def total_row(sheet) -> int:
     return next(row for row in range(8, sheet.max_row + 1) if sheet.cell(row=row, column=1).value == "TỔNG CỘNG")
 
 
-def assert_appendix_layout(sheet, title: str, last_column: str) -> None:
+def assert_appendix_layout(sheet, title: str, last_column: str, header_rows: int = 1) -> None:
     """The title block, frozen header and A4 landscape print set-up every export shares."""
     assert sheet["A1"].value == "ỦY BAN NHÂN DÂN TỈNH GIA LAI"
     assert sheet["A1"].font.b
@@ -51,10 +51,12 @@ def assert_appendix_layout(sheet, title: str, last_column: str) -> None:
     assert f"A2:{last_column}2" in {str(merged) for merged in sheet.merged_cells.ranges}
     assert sheet["A7"].value == "STT"
     assert sheet["A7"].font.b
-    assert sheet.freeze_panes == "C8"
-    assert sheet.print_title_rows == "$7:$7"
+    assert sheet.freeze_panes == f"C{7 + header_rows}"
+    assert sheet.print_title_rows == f"$7:${6 + header_rows}"
     setup = sheet.page_setup
-    assert (setup.orientation, str(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", "9", 1, 0)
+    # xlsxwriter leaves out fitToWidth when it is 1, the default.
+    assert (setup.orientation, str(setup.paperSize), setup.fitToWidth or 1, setup.fitToHeight) == (
+        "landscape", "9", 1, 0)
     assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
     row = total_row(sheet)
     assert sheet.cell(row=row, column=1).font.b
@@ -73,7 +75,7 @@ def test_task_list_workbook(app, app_ctx, client, monkeypatch):
     assert_appendix_layout(sheet, "Danh sách nhiệm vụ", "L")
     assert sheet["A4"].value == "Đơn vị: Phòng Văn hóa và Thông tin (chủ trì)"
     assert values(sheet, 7) == TASK_HEADER
-    assert sheet.column_dimensions["B"].width == 46
+    assert 46 <= sheet.column_dimensions["B"].width < 47
     listed = client.get(f"/api/v1/tasks?unit_id={district.culture.id}&role=lead&per_page=200",
                         headers=headers).json
     assert [sheet.cell(row=8 + i, column=2).value for i in range(listed["total"])] == [
@@ -129,7 +131,9 @@ def test_empty_task_list_says_so(app_ctx):
     assert write_task_list(buffer, [], issuer="UBND", description="Tất cả nhiệm vụ", today=TODAY) == 0
     sheet = open_xlsx(buffer.getvalue()).active
     assert sheet["A8"].value == "Không có nhiệm vụ nào theo bộ lọc đã chọn."
-    assert values(sheet, 9)[:3] == ["TỔNG CỘNG", None, 0]
+    assert values(sheet, 9)[:3] == ["TỔNG CỘNG", None, "=COUNT(A8:A8)"]
+    assert values(load_workbook(io.BytesIO(buffer.getvalue()), data_only=True).active, 9)[:3] == [
+        "TỔNG CỘNG", None, 0]
 
 
 def test_unit_statistics_workbook(app, app_ctx, client, monkeypatch):
@@ -140,28 +144,36 @@ def test_unit_statistics_workbook(app, app_ctx, client, monkeypatch):
                           headers=api_headers(district.leader))
     assert response.status_code == 200
     sheet = open_xlsx(response.data).active
-    assert_appendix_layout(sheet, "Thống kê kết quả thực hiện nhiệm vụ theo đơn vị", "K")
+    assert_appendix_layout(sheet, "Thống kê kết quả thực hiện nhiệm vụ theo đơn vị", "K", header_rows=2)
     assert sheet["A4"].value == "Kỳ thống kê: tháng 3/2026"
-    assert values(sheet, 7) == ["STT", "Đơn vị", "Tổng số nhiệm vụ được giao", "Đang thực hiện trong hạn",
-                                "Đang thực hiện quá hạn", "Chờ xác nhận hoàn thành", "Hoàn thành đúng hạn",
-                                "Hoàn thành quá hạn", "Thường xuyên", "Tỷ lệ hoàn thành đúng hạn", "Xếp hạng"]
+    assert values(sheet, 7) == ["STT", "Đơn vị", "Tổng số nhiệm vụ được giao", "Đang thực hiện", None,
+                                "Chờ xác nhận hoàn thành", "Hoàn thành", None, "Thường xuyên",
+                                "Tỷ lệ hoàn thành đúng hạn", "Xếp hạng trong nhóm"]
+    assert values(sheet, 8)[3:8] == ["Đang thực hiện trong hạn", "Quá hạn", None, "Đúng hạn", "Quá hạn"]
     api = {item["unit_name"]: item for item in client.get("/api/v1/stats/units?from=2026-03-01&to=2026-03-31",
                                                            headers=api_headers(district.leader)).json["items"]}
-    rows = [row for row in sheet.iter_rows(min_row=8, values_only=True) if isinstance(row[0], int)]
-    assert [row[1] for row in rows] == ["Phòng Tư pháp", "UBND xã Cát Tân", "Phòng Văn hóa và Thông tin"]
+    # Departments and communes are ranked apart (their targets differ), each under its group row.
+    assert [sheet.cell(row=row, column=col).value for row, col in ((9, 1), (9, 2), (12, 1), (12, 2))] == [
+        "I", "Các cơ quan chuyên môn", "II", "Ủy ban nhân dân các xã, phường"]
+    rows = [row for row in sheet.iter_rows(min_row=9, values_only=True) if isinstance(row[0], int)]
+    assert [row[1] for row in rows] == ["Phòng Tư pháp", "Phòng Văn hóa và Thông tin", "UBND xã Cát Tân"]
     for row in rows:
         item = api[row[1]]
         assert list(row[2:9]) == [item[key] for key in ("assigned", "in_progress", "overdue", "awaiting_review",
                                                          "done_on_time", "done_late", "ongoing")]
         assert row[9] == pytest.approx(item["on_time_rate"] / 100)
-    assert [row[10] for row in rows] == [1, 2, 3]  # 66,67%, 50%, 33,33%
-    assert sheet["J8"].number_format == "0.00%"
-    assert sheet["C8"].number_format == "#,##0"
+    assert [row[10] for row in rows] == [1, 2, 1]  # 66,67% and 33,33% among departments; 50% the one commune
+    assert sheet["J10"].number_format == "0.00%"
+    assert sheet["C10"].number_format == "#,##0"
     total = total_row(sheet)
-    assert total == 11
+    assert total == 14
     assert [sheet.cell(row=total, column=col).value for col in range(3, 11)] == [
-        "=SUM(C8:C10)", "=SUM(D8:D10)", "=SUM(E8:E10)", "=SUM(F8:F10)", "=SUM(G8:G10)", "=SUM(H8:H10)",
-        "=SUM(I8:I10)", '=IF((G11+H11+E11)>0,G11/(G11+H11+E11),"")']
+        "=SUM(C9:C13)", "=SUM(D9:D13)", "=SUM(E9:E13)", "=SUM(F9:F13)", "=SUM(G9:G13)", "=SUM(H9:H13)",
+        "=SUM(I9:I13)", '=IF((G14+H14+E14)>0,G14/(G14+H14+E14),"")']
+    stored = load_workbook(io.BytesIO(response.data), data_only=True).active
+    figures = [stored.cell(row=total, column=col).value for col in range(3, 11)]
+    assert figures[:7] == [sum(row[col] for row in rows) for col in range(2, 9)]
+    assert figures[7] == pytest.approx(figures[4] / (figures[4] + figures[5] + figures[2]), abs=1e-6)
     assert sheet.cell(row=total, column=10).number_format == "0.00%"
     assert all(sheet.cell(row=total, column=col).font.b for col in (1, *range(3, 12)))  # B is merged into A
 
@@ -170,37 +182,49 @@ def test_monthly_workbook_has_one_sheet_per_section(app, app_ctx, monkeypatch):
     make_identity()
     build_district()
     book = open_xlsx(build_monthly_workbook("2026-03"))
-    assert book.sheetnames == ["Thống kê", "Quá hạn trong tháng", "Hoàn thành quá hạn", "Đề nghị gia hạn", "Chỉ tiêu"]
-    for sheet, title, last in zip(book.worksheets, [
+    # Numbered as the report (.docx) refers to them.
+    assert book.sheetnames == ["Biểu 01. Thống kê", "Biểu 02. Quá hạn trong tháng", "Biểu 03. Hoàn thành quá hạn",
+                               "Biểu 04. Đề nghị gia hạn", "Biểu 05. Chỉ tiêu"]
+    for number, (sheet, title, last, header_rows) in enumerate(zip(book.worksheets, [
         "Thống kê kết quả thực hiện nhiệm vụ tháng 3/2026", "Nhiệm vụ quá hạn phát sinh tháng 3/2026",
         "Nhiệm vụ hoàn thành quá hạn tháng 3/2026", "Đề nghị gia hạn tháng 3/2026 và đề nghị chờ quyết định",
-        "Tình hình thực hiện chỉ tiêu tháng 3/2026"], "KMMHI", strict=True):
-        assert_appendix_layout(sheet, title, last)
-        assert sheet["A4"].value == "Kỳ báo cáo: tháng 3/2026"
+        "Tình hình thực hiện chỉ tiêu tháng 3/2026"], "KMMHJ", (2, 1, 1, 1, 2), strict=True), start=1):
+        assert_appendix_layout(sheet, title, last, header_rows)
+        assert sheet["A4"].value == "Kỳ báo cáo: tháng 3/2026 (số liệu đến ngày 16/03/2026)"
         assert "về kết quả thực hiện nhiệm vụ tháng 3/2026" in sheet["A3"].value
-    overdue = book["Quá hạn trong tháng"]
+        assert "/BC-VP" in sheet["A3"].value
+        assert f"Biểu 0{number}" in [cell.value for cell in sheet[1]]
+    overdue = book["Biểu 02. Quá hạn trong tháng"]
     assert overdue["M7"].value == "Số ngày quá hạn"
     assert [(row[1], row[12]) for row in overdue.iter_rows(min_row=8, max_row=10, values_only=True)] == [
         ("Báo cáo công tác hộ tịch", 14), ("Rà soát thủ tục hành chính lĩnh vực văn hóa", 5),
         ("Thống kê tỷ lệ số hóa hồ sơ hàng tuần", 3)]
-    late = book["Hoàn thành quá hạn"]
+    late = book["Biểu 03. Hoàn thành quá hạn"]
     assert (late["B8"].value, late["M8"].value) == ("Báo cáo kết quả số hóa hồ sơ quý I", 7)
-    requests = book["Đề nghị gia hạn"]
+    requests = book["Biểu 04. Đề nghị gia hạn"]
     assert values(requests, 8) == [1, "Tổ chức hội nghị tập huấn chữ ký số", "Phòng Văn hóa và Thông tin",
                                    dt.datetime(2026, 3, 16), dt.datetime(2026, 3, 25), dt.datetime(2026, 4, 15),
                                    "Chờ kinh phí tổ chức hội nghị", "Chờ quyết định"]
     assert requests["C9"].value == "=COUNTA(B8:B8)"
-    kpis = book["Chỉ tiêu"]
-    assert values(kpis, 8) == [1, "Tỷ lệ văn bản được ký số", "KYSO", "Tháng 3/2026", 3, 1, 2, 2, "72,50%"]
-    assert [kpis.cell(row=9, column=col).value for col in range(5, 9)] == [
-        "=SUM(E8:E8)", "=SUM(F8:F8)", "=SUM(G8:G8)", "=SUM(H8:H8)"]
+    kpis = book["Biểu 05. Chỉ tiêu"]
+    # The result is a number formatted as a percentage, beside the unit of measure and the target given; unit
+    # counts are not added up across KPIs: the total row counts the KPIs.
+    row = values(kpis, 9)
+    assert row[:4] == [1, "Tỷ lệ văn bản được ký số", "%", "Tháng 3/2026"]
+    assert row[4].startswith("≥ ")
+    assert row[5] == pytest.approx(0.725)
+    assert kpis["F9"].number_format == "0.00%"
+    assert row[6:] == [3, 1, 2, 2]
+    assert values(kpis, 10)[:3] == ["TỔNG CỘNG", None, "=COUNTA(B9:B9)"]
+    assert kpis["C10"].number_format == '#,##0 "chỉ tiêu"'
+    assert all(value is None for value in values(kpis, 10)[3:])
 
 
 def test_monthly_workbook_of_a_month_without_tasks_explains_each_empty_sheet(app_ctx):
-    book = open_xlsx(build_monthly_workbook("2025-07"))
-    assert book["Thống kê"]["A8"].value == "Không có đơn vị nào có nhiệm vụ trong kỳ."
-    assert book["Quá hạn trong tháng"]["A8"].value == "Không có nhiệm vụ quá hạn phát sinh tháng 7/2025."
-    assert book["Chỉ tiêu"]["A8"].value == "Chưa có chỉ tiêu nào được theo dõi trên Phần mềm."
+    stats, overdue, _late, _requests, kpis = open_xlsx(build_monthly_workbook("2025-07")).worksheets
+    assert stats["A9"].value == "Không có đơn vị nào có nhiệm vụ trong kỳ."
+    assert overdue["A8"].value == "Không có nhiệm vụ quá hạn phát sinh tháng 7/2025."
+    assert kpis["A9"].value == "Chưa có chỉ tiêu nào được theo dõi trên Phần mềm."
 
 
 def _fake_rows(count: int):
@@ -223,16 +247,9 @@ def _peak_bytes(rows: int) -> int:
     return peak
 
 
-def test_exports_stream_through_a_write_only_workbook(monkeypatch):
-    made = []
-    real = excel.new_workbook
-    monkeypatch.setattr(excel, "new_workbook", lambda: made.append(real()) or made[-1])
-    write_task_list(io.BytesIO(), _fake_rows(3), issuer="UBND huyện", description="Tất cả", today=TODAY)
-    write_unit_stats(io.BytesIO(), [], parse_month("2026-03"), issuer="UBND huyện", today=TODAY)
-    assert len(made) == 2
-    assert all(workbook.write_only for workbook in made)
+def test_exports_stream_rows_to_disk():
     # Rows go to disk as they come: four thousand rows take about the memory of five hundred.
-    _peak_bytes(100)  # warm up openpyxl's caches
+    _peak_bytes(100)  # warm up the writer's caches
     small, large = _peak_bytes(500), _peak_bytes(4000)
     assert large < small * 1.5, (small, large)
 

@@ -58,21 +58,25 @@ def test_the_export_is_an_appendix_with_title_block_and_header(client, district)
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(BytesIO(answer.data)).active
-    assert sheet["A2"].value == "PHỤ LỤC"
-    assert "NĂM 2026" in sheet["A3"].value
-    assert sheet["A4"].value.startswith("(Kèm theo Báo cáo số")
-    assert "BẢN NHÁP" in sheet["A5"].value
-    assert "Ngày trích xuất: 16/03/2026" in sheet["A5"].value
-    assert (sheet["A6"].value, sheet["B6"].value, sheet["M6"].value) == ("STT", "Đơn vị", "Xếp loại")
-    assert sheet["C7"].value == "Hoàn thành đúng hạn"
-    assert sheet["L6"].value == "Tổng điểm"
-    headers = [cell for row in sheet.iter_rows(min_row=6, max_row=7) for cell in row if cell.value]
+    assert sheet["A2"].value.startswith("PHỤ LỤC\n")
+    assert "NĂM 2026" in sheet["A2"].value
+    assert sheet["A3"].value.startswith("(Kèm theo Báo cáo số")
+    assert "BẢN NHÁP" in sheet["A4"].value
+    assert "Ngày trích xuất số liệu: 16/03/2026" in sheet["A5"].value
+    assert (sheet["A7"].value, sheet["B7"].value, sheet["M7"].value) == ("STT", "Đơn vị", "Xếp loại")
+    assert sheet["C8"].value == "Hoàn thành đúng hạn"
+    assert sheet["L7"].value == "Tổng điểm"
+    headers = [cell for row in sheet.iter_rows(min_row=7, max_row=8) for cell in row if cell.value]
     assert len(headers) == 8 + 8
     assert all(cell.font.bold for cell in headers)
     assert sheet.column_dimensions["B"].width >= 30
     assert sheet.column_dimensions["M"].width >= 28
-    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=8, max_row=12)]
-    assert [row[1] for row in rows] == ["Đơn vị B", "Đơn vị E", "Đơn vị A", "Đơn vị C", "Đơn vị D"]
+    assert [sheet["A9"].value, sheet["B9"].value] == ["I", "Các cơ quan chuyên môn"]
+    listed = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=10, max_row=15)]
+    # Departments and communes are graded apart: C, the commune, under its own group row.
+    assert [row[:2] for row in listed if isinstance(row[0], str)] == [["II", "Ủy ban nhân dân các xã, phường"]]
+    rows = [row for row in listed if isinstance(row[0], int)]
+    assert [row[1] for row in rows] == ["Đơn vị B", "Đơn vị E", "Đơn vị A", "Đơn vị D", "Đơn vị C"]
     assert rows[0][0] == 1
     assert rows[0][11] == 90.0
     assert rows[0][12] == "Hoàn thành xuất sắc nhiệm vụ"
@@ -81,15 +85,18 @@ def test_the_export_is_an_appendix_with_title_block_and_header(client, district)
     assert a_row[2:6] == [3, 1, 2, 2]
     assert a_row[11] == round(100 * 4.2 / 6.6, 2)
     assert a_row[6] == pytest.approx(4.2 / 6.6, abs=0.00005)  # the task rate as a real rate, shown as 63,64%
-    assert sheet["G10"].number_format == "0.00%"
-    assert rows[4][11] is None
-    assert rows[4][12] == "Chưa có dữ liệu"
-    total = [cell.value for cell in sheet[13]]
-    assert total[1] == "TỔNG CỘNG"
-    assert sheet["B13"].font.bold
-    assert total[2] == sum(row[2] for row in rows)
-    assert sheet.freeze_panes == "C8"
-    assert sheet.print_title_rows == "$6:$7"
+    assert sheet["G12"].number_format == "0.00%"
+    assert rows[3][11] is None
+    assert rows[3][12] == "Chưa có dữ liệu"
+    total = [cell.value for cell in sheet[16]]
+    assert total[0] == "TỔNG CỘNG"
+    assert sheet["A16"].font.bold
+    assert total[2] == "=SUM(C9:C15)"
+    stored = [cell.value for cell in load_workbook(BytesIO(answer.data), data_only=True).active[16]]
+    assert stored[2:6] == [sum(row[column] for row in rows) for column in range(2, 6)]
+    assert sheet.freeze_panes == "C9"
+    assert sheet.print_title_rows == "$7:$8"
     setup = sheet.page_setup
-    assert (setup.orientation, str(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", "9", 1, 0)
+    assert (setup.orientation, str(setup.paperSize), setup.fitToWidth or 1, setup.fitToHeight) == (
+        "landscape", "9", 1, 0)
     assert sheet.sheet_properties.pageSetUpPr.fitToPage is True

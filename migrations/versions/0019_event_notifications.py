@@ -1,15 +1,15 @@
 """event notifications: an event's words and actor on a notice, and each user's e-mail choice per kind
 
-Revision ID: 0018_event_notifications
-Revises: 0017_background_jobs
+Revision ID: 0019_event_notifications
+Revises: 0018_unit_tree
 """
 import warnings
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0018_event_notifications'
-down_revision = '0017_background_jobs'
+revision = '0019_event_notifications'
+down_revision = '0018_unit_tree'
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """theo dõi nhiệm vụ and each user's calendar feed
 
-Revision ID: 0021_watchers_calendar_feeds
-Revises: 0020_task_comments
+Revision ID: 0022_watchers_calendar_feeds
+Revises: 0021_task_comments
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021_watchers_calendar_feeds'
-down_revision = '0020_task_comments'
+revision = '0022_watchers_calendar_feeds'
+down_revision = '0021_task_comments'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """tiếp nhận: when and by whom the lead unit acknowledged a task
 
-Revision ID: 0019_acknowledgement
-Revises: 0018_event_notifications
+Revision ID: 0020_acknowledgement
+Revises: 0019_event_notifications
 
 Tasks given before there was anything to acknowledge count as acknowledged when they were given: nobody is
 asked to acknowledge last year's work.
@@ -9,8 +9,8 @@ asked to acknowledge last year's work.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0019_acknowledgement'
-down_revision = '0018_event_notifications'
+revision = '0020_acknowledgement'
+down_revision = '0019_event_notifications'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """trao đổi: a thread of comments on each task, and the files posted with them
 
-Revision ID: 0020_task_comments
-Revises: 0019_acknowledgement
+Revision ID: 0021_task_comments
+Revises: 0020_acknowledgement
 """
 import warnings
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0020_task_comments'
-down_revision = '0019_acknowledgement'
+revision = '0021_task_comments'
+down_revision = '0020_acknowledgement'
 branch_labels = None
 depends_on = None
 
