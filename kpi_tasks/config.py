@@ -96,10 +96,6 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # background (202 {import_id}), as the page always does: a year's file takes longer than a web worker may
         # hold a request.
         "DOSSIER_API_BACKGROUND_BYTES": _int("KPI_TASKS_DOSSIER_API_BACKGROUND_KB", 2048) * 1024,
-        # A background import touches its status every IMPORT_HEARTBEAT_SECONDS; one silent for IMPORT_STALE_SECONDS
-        # died with its worker and is reported failed (nothing was written: its transaction never committed).
-        "IMPORT_HEARTBEAT_SECONDS": _int("KPI_TASKS_IMPORT_HEARTBEAT_SECONDS", 10),
-        "IMPORT_STALE_SECONDS": _int("KPI_TASKS_IMPORT_STALE_SECONDS", 45),
         # Background jobs (background/, `kpi-tasks worker`): an export, report or import over more than
         # JOB_BACKGROUND_ROWS rows runs in the worker (the page shows its progress, the API answers 202 {job_id});
         # a smaller one is answered at once. The worker touches a running job every JOB_HEARTBEAT_SECONDS; one

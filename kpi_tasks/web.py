@@ -50,6 +50,7 @@ from kpi_tasks.directives.services import IssueDateFollower, register_issue_date
 from kpi_tasks.directives.views import bp as directives_bp
 from kpi_tasks.documents.views import bp as documents_bp
 from kpi_tasks.dossiers.api import register_api as register_dossiers
+from kpi_tasks.dossiers.background import register_jobs as register_dossier_jobs
 from kpi_tasks.dossiers.services import register_obligation_dependant
 from kpi_tasks.dossiers.views import bp as dossiers_bp
 from kpi_tasks.errors import ConflictError, DomainError
@@ -175,6 +176,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     # The long work each area hands to the background worker.
     register_report_jobs()
+    register_dossier_jobs()
     register_scoring_jobs()
     # The audit log names the codes and the people the packages above it log.
     register_code_labels("role", ROLE_LABELS)

@@ -500,7 +500,7 @@ SCHEMAS["DossierImportRejected"] = _obj(
     ["error"],
 )
 SCHEMAS["DossierImportStarted"] = _obj({"import_id": STR, "status": {"type": "string", "enum": ["queued"]},
-                                        "status_url": STR}, ["import_id"])
+                                        "status_url": STR, "job_id": INT}, ["import_id"])
 SCHEMAS["DossierImportStatus"] = _obj(
     {"import_id": {"anyOf": [STR, INT]}, "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
      "imported": INT, "rejected": {"type": "array", "items": _obj({"row": INT, "message": STR}, ["row", "message"])},

@@ -26,7 +26,7 @@ KIND_LABELS = {
     OVERDUE: "Quá hạn",
     APOLOGY_DUE: "Phải gửi phiếu xin lỗi",
     REPORT: "Báo cáo định kỳ",
-    JOB_FINISHED: "Tác vụ nền đã xong",
+    JOB_FINISHED: "Tác vụ nền",
 }
 KINDS = tuple(KIND_LABELS)
 

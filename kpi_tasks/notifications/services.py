@@ -438,7 +438,9 @@ def notify_job_finished(job: BackgroundJob) -> bool:
 
 def job_title(job: BackgroundJob) -> str:
     """How a notification names a finished background job."""
-    return f"{job.label}: " + ("đã sẵn sàng để tải về" if job.status == DONE else "không thành công")
+    if job.status != DONE:
+        return f"{job.label}: không thành công"
+    return f"{job.label}: " + ("đã sẵn sàng để tải về" if job.result_name else "đã xong")
 
 
 def apology_title(letter: ApologyLetter) -> str:
