@@ -51,6 +51,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "MAX_TEXT_LENGTH": _int("KPI_TASKS_MAX_TEXT_LENGTH", 20000),
         # A task is "due soon" when its effective deadline is within this many working days.
         "DUE_SOON_WORKING_DAYS": _int("KPI_TASKS_DUE_SOON_DAYS", 3),
+        # The channel notices leave by (notifications/channels.py): "email" today; an SMS or Zalo channel is one class.
+        "NOTIFY_CHANNEL": os.environ.get("KPI_TASKS_NOTIFY_CHANNEL", "email"),
         "MAIL_SERVER": os.environ.get("SMTP_HOST", ""),
         "MAIL_PORT": _int("SMTP_PORT", 25),
         "MAIL_USERNAME": os.environ.get("SMTP_USER", ""),

@@ -313,6 +313,11 @@ def _draft_from(index: int, task: dict[str, Any], units: Sequence[Unit]) -> Draf
 
 
 _TARGET_FIELDS = ("text", "value", "measure", "direction", "applies_to", "period")
+# Addressees that stand for every village of the commune, as the parser writes them.
+_VILLAGES_RE = re.compile(
+    r"(?:(?:ban (?:nhan dan|can su|dieu hanh|tu quan)|to truong|truong)\s+(?:cac\s+)?)?"
+    r"(?:thon|ap|to dan pho|khu pho|ban|buon|xom)(?:,\s*(?:thon|ap|to dan pho|khu pho|ban|buon|xom))*"
+)
 
 
 def evidence_in(task: dict[str, Any]) -> list[list[Any]]:
@@ -381,6 +386,8 @@ def lead_choices(names: Iterable[str], units: Sequence[Unit]) -> tuple[list[str]
         token = group_token_for(name)
         if token is not None:
             named = [f"kind:{_GROUP_KINDS[token]}"]
+        elif _VILLAGES_RE.fullmatch(fold(" ".join(name.split())).lower()) and any(u.kind == "village" for u in units):
+            named = ["kind:village"]  # "Ban nhân dân các thôn", "Tổ dân phố", "Trưởng thôn": every village
         else:
             # one unit, or each unit a name joins ("Phòng Nội vụ và Tư pháp")
             named = [f"unit:{unit_id}" for unit_id in match_unit(name, units)]

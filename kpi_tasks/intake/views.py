@@ -47,6 +47,7 @@ KIND_CHOICE_LABELS = {
     KIND_ALL: "Tất cả cơ quan, đơn vị, địa phương",
     "department": "Các phòng, ban chuyên môn",
     "commune": "UBND các xã, thị trấn",
+    "village": "Các thôn, ấp, tổ dân phố",
     "other": "Các đơn vị khác",
 }
 GROUP_OPTGROUP = "Cả nhóm đơn vị (mỗi đơn vị một nhiệm vụ)"

@@ -33,6 +33,7 @@ from kpi_tasks.intake.services import (
 from kpi_tasks.kpis.models import Kpi, KpiTarget
 from kpi_tasks.kpis.services import create_kpi
 from kpi_tasks.tasks.models import Task, TaskGroup, TaskOccurrence
+from kpi_tasks.units.models import Unit
 from tests.factories import make_user
 from tests.intake.helpers import DIRECTIVE, SEED_002, demo_district, needs_seed_002
 
@@ -512,3 +513,21 @@ def test_an_unreadable_figure_refuses_the_draft_and_writes_nothing(app_ctx):
     assert any(name.startswith(f"drafts.{first.key}") for name in caught.value.fields)
     db.session.commit()  # a commit after the refusal writes nothing
     assert (_count(Directive), _count(Kpi), _count(KpiTarget), _count(Task)) == before
+
+
+def test_villages_named_as_a_group_are_the_communes_villages(app_ctx):
+    """"Đề nghị các tổ dân phố …" (p08 of the development set): every village unit, one task each."""
+    office, units = demo_district()
+    parent = next(unit for unit in units.values() if unit.kind == "commune")
+    for number in (1, 2):
+        db.session.add(Unit(code=f"TDP{number}", name=f"Tổ dân phố {number}", name_folded=f"to dan pho {number}",
+                            kind="village", parent_id=parent.id))  # fmt: skip
+    db.session.flush()
+    text = (Path(__file__).parent / "corpus" / "p08_phucla_tb_thao_bang_ron_2019.txt").read_text(encoding="utf-8")
+    intake, header, drafts = _start(office, text)
+    first = drafts[0]
+    assert (first.leads, first.unmatched) == (["kind:village"], [])
+    header = dataclasses.replace(header, number="15/TB-UBND", issued_on=dt.date(2019, 9, 3),
+                                 issuer="UBND phường Phúc La", subject="Hết thời gian treo băng rôn")  # fmt: skip
+    confirmed = confirm_intake(intake, office, header, [first])
+    assert sorted(task.lead_unit.code for task in confirmed.tasks) == ["TDP1", "TDP2"]
