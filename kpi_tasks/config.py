@@ -51,6 +51,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "MAX_TEXT_LENGTH": _int("KPI_TASKS_MAX_TEXT_LENGTH", 20000),
         # A task is "due soon" when its effective deadline is within this many working days.
         "DUE_SOON_WORKING_DAYS": _int("KPI_TASKS_DUE_SOON_DAYS", 3),
+        # The channel notices leave by (notifications/channels.py): "email" today; an SMS or Zalo channel is one class.
+        "NOTIFY_CHANNEL": os.environ.get("KPI_TASKS_NOTIFY_CHANNEL", "email"),
         "MAIL_SERVER": os.environ.get("SMTP_HOST", ""),
         "MAIL_PORT": _int("SMTP_PORT", 25),
         "MAIL_USERNAME": os.environ.get("SMTP_USER", ""),
@@ -96,10 +98,6 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # background (202 {import_id}), as the page always does: a year's file takes longer than a web worker may
         # hold a request.
         "DOSSIER_API_BACKGROUND_BYTES": _int("KPI_TASKS_DOSSIER_API_BACKGROUND_KB", 2048) * 1024,
-        # A background import touches its status every IMPORT_HEARTBEAT_SECONDS; one silent for IMPORT_STALE_SECONDS
-        # died with its worker and is reported failed (nothing was written: its transaction never committed).
-        "IMPORT_HEARTBEAT_SECONDS": _int("KPI_TASKS_IMPORT_HEARTBEAT_SECONDS", 10),
-        "IMPORT_STALE_SECONDS": _int("KPI_TASKS_IMPORT_STALE_SECONDS", 45),
         # Background jobs (background/, `kpi-tasks worker`): an export, report or import over more than
         # JOB_BACKGROUND_ROWS rows runs in the worker (the page shows its progress, the API answers 202 {job_id});
         # a smaller one is answered at once. The worker touches a running job every JOB_HEARTBEAT_SECONDS; one

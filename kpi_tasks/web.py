@@ -50,6 +50,7 @@ from kpi_tasks.directives.services import IssueDateFollower, register_issue_date
 from kpi_tasks.directives.views import bp as directives_bp
 from kpi_tasks.documents.views import bp as documents_bp
 from kpi_tasks.dossiers.api import register_api as register_dossiers
+from kpi_tasks.dossiers.background import register_jobs as register_dossier_jobs
 from kpi_tasks.dossiers.services import register_obligation_dependant
 from kpi_tasks.dossiers.views import bp as dossiers_bp
 from kpi_tasks.errors import ConflictError, DomainError
@@ -65,6 +66,7 @@ from kpi_tasks.kpis.views import bp as kpis_bp
 from kpi_tasks.milestones.api import register_api as register_milestones
 from kpi_tasks.milestones.views import bp as milestones_bp
 from kpi_tasks.notifications.api import register_api as register_notifications
+from kpi_tasks.notifications.events import notify_task_event
 from kpi_tasks.notifications.services import drop_apology_reminders
 from kpi_tasks.notifications.views import bp as notifications_bp
 from kpi_tasks.reports.api import register_api as register_reports
@@ -75,9 +77,14 @@ from kpi_tasks.scoring.jobs import register_jobs as register_scoring_jobs
 from kpi_tasks.scoring.views import bp as scoring_bp
 from kpi_tasks.tasks.api import TargetLinks, directive_tasks_json, register_target_links
 from kpi_tasks.tasks.api import register_api as register_tasks
+from kpi_tasks.tasks.calendar_api import register_api as register_schedule
+from kpi_tasks.tasks.calendar_views import bp as schedule_bp
+from kpi_tasks.tasks.events import register_listener
 from kpi_tasks.tasks.queries import PERIOD_RULE
 from kpi_tasks.tasks.services import follow_issue_date, refuse_issue_date
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
+from kpi_tasks.tasks.thread_api import register_api as register_thread
+from kpi_tasks.tasks.thread_views import bp as thread_bp
 from kpi_tasks.tasks.views import bp as tasks_bp
 from kpi_tasks.text import format_date, format_datetime, format_number
 from kpi_tasks.units.api import register_api as register_units
@@ -165,17 +172,19 @@ def init_app(app: Flask) -> None:
         static_url_path="/vendor/htmx",
     )
     api_bp = api_blueprint(
-        register_units, register_directives, register_tasks, register_milestones, register_attachments, register_kpis,
-        register_scoring, register_notifications, register_reports, register_dossiers, register_background,
+        register_units, register_directives, register_tasks, register_thread, register_schedule, register_milestones,
+        register_attachments, register_kpis, register_scoring, register_notifications, register_reports,
+        register_dossiers, register_background,
     )
     for blueprint in (
-        vendor, accounts_bp, users_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, milestones_bp, kpis_bp,
-        calendar_bp, scoring_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp, reports_bp, dossiers_bp, api_bp,
-        documents_bp, background_bp,
+        vendor, accounts_bp, users_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, thread_bp, schedule_bp,
+        milestones_bp, kpis_bp, calendar_bp, scoring_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp,
+        reports_bp, dossiers_bp, api_bp, documents_bp, background_bp,
     ):
         app.register_blueprint(blueprint)
     # The long work each area hands to the background worker.
     register_report_jobs()
+    register_dossier_jobs()
     register_scoring_jobs()
     # The audit log names the codes and the people the packages above it log.
     register_code_labels("role", ROLE_LABELS)
@@ -190,6 +199,8 @@ def init_app(app: Flask) -> None:
     register_issue_date_follower(IssueDateFollower(refuse=refuse_issue_date, follow=follow_issue_date))
     # An apology-letter obligation a dossier import drops takes its reminders with it.
     register_obligation_dependant(drop_apology_reminders)
+    # What happens to a task reaches the people it concerns, in the same transaction.
+    register_listener(notify_task_event)
     # Off unless SCHEDULER_IN_APP=1; the usual way is its own process, `kpi-tasks scheduler`.
     enable_in_app_scheduler(app)
 

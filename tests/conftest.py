@@ -150,3 +150,17 @@ def live_server(app: Flask) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+@pytest.fixture
+def background_worker(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """`kpi-tasks worker` in a thread of the test process, for browser tests whose pages queue background jobs."""
+    from kpi_tasks.jobs.worker import Worker
+
+    monkeypatch.setitem(app.config, "JOB_POLL_SECONDS", 1)
+    worker = Worker(app, name="test-worker")
+    thread = threading.Thread(target=worker.run_forever, daemon=True)
+    thread.start()
+    yield worker
+    worker.stop()
+    thread.join(timeout=30)

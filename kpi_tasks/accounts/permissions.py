@@ -49,6 +49,21 @@ def can_view_task(user: User, task: Task) -> bool:
     return is_lead_unit_user(user, task) or is_coordinating_unit_user(user, task)
 
 
+def can_acknowledge(user: User, task: Task) -> bool:
+    """Tiếp nhận: the lead unit (its head, or the officer it handed the task to) confirms it received the task."""
+    return is_lead_unit_user(user, task)
+
+
+def can_view_unacknowledged(user: User) -> bool:
+    """The list of tasks no lead unit has acknowledged in time: those who give and follow tasks."""
+    return user.role in (ADMIN, OFFICE, LEADER)
+
+
+def can_comment(user: User, task: Task) -> bool:
+    """Write in a task's thread: the office, leaders, the admin, and the lead and coordinating units on it."""
+    return user.role in DIRECTION_ROLES or is_lead_unit_user(user, task) or is_coordinating_unit_user(user, task)
+
+
 def can_manage_tasks(user: User) -> bool:
     """Enter directives and tasks, edit them, withdraw them."""
     return user.role in TASK_MANAGER_ROLES

@@ -77,6 +77,7 @@ TASK_FILTERS = [
     _query("deadline_from", DATE),
     _query("deadline_to", DATE),
     _query("directive_id", INT),
+    _query("mine", {"type": "string", "enum": ["0", "1"]}, "1: tasks the user is the leader in charge of or follows"),
 ]
 
 SCHEMAS: dict[str, Any] = {
@@ -262,15 +263,27 @@ SCHEMAS["KpiProgress"] = _obj(
 
 # Notifications (kpi_tasks/notifications/api.py).
 SCHEMAS["Notification"] = _obj(
-    {"id": INT, "kind": {"type": "string", "enum": ["due_soon", "overdue", "apology_due", "report", "job_finished"]},
+    {"id": INT, "kind": {"type": "string", "enum": [
+        "due_soon", "overdue", "apology_due", "report", "assigned", "returned", "extension_decided", "direction",
+        "awaiting_review", "reassigned", "withdrawn", "mention", "unacknowledged", "job_finished"]},
      "task_id": _nullable(INT), "created_at": DATETIME, "read": BOOL, "occurrence_id": _nullable(INT),
      "report_id": _nullable(INT), "offset_days": INT, "deadline": _nullable(DATE), "read_at": _nullable(DATETIME),
      "email_state": {"type": "string", "enum": ["pending", "sending", "sent", "failed", "skipped"]},
      "apology_letter_id": _nullable({"type": "integer", "description": "apology_due: the obligation reminded of"}),
      "dossier_code": _nullable({"type": "string", "description": "apology_due: the late dossier's code"}),
+     "note": _nullable({"type": "string", "description": "an event's words: a reason, a direction, a comment"}),
+     "actor_id": _nullable({"type": "integer", "description": "who acted"}),
      "job_id": _nullable({"type": "integer", "description": "job_finished: the background job (GET /jobs/{id})"})},
     ["id", "kind", "task_id", "created_at", "read"],
 )
+# A task's thread (kpi_tasks/tasks/thread_api.py).
+SCHEMAS["Comment"] = _obj(
+    {"id": INT, "task_id": INT, "author_id": INT, "author": STR, "text": STR, "created_at": DATETIME,
+     "edited_at": _nullable(DATETIME), "editable_until": DATETIME,
+     "attachments": {"type": "array", "items": {"type": "object"}}},
+    ["id", "task_id", "author_id", "text", "created_at"],
+)
+TEXT_INPUT = _obj({"text": {"type": "string", "minLength": 1}}, ["text"])
 SCHEMAS["NotificationPage"] = _obj(
     {"items": {"type": "array", "items": _ref("Notification")}, "total": INT, "page": INT, "per_page": INT},
     ["items", "total", "page", "per_page"],
@@ -510,7 +523,7 @@ SCHEMAS["DossierImportRejected"] = _obj(
     ["error"],
 )
 SCHEMAS["DossierImportStarted"] = _obj({"import_id": STR, "status": {"type": "string", "enum": ["queued"]},
-                                        "status_url": STR}, ["import_id"])
+                                        "status_url": STR, "job_id": INT}, ["import_id"])
 SCHEMAS["DossierImportStatus"] = _obj(
     {"import_id": {"anyOf": [STR, INT]}, "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
      "imported": INT, "rejected": {"type": "array", "items": _obj({"row": INT, "message": STR}, ["row", "message"])},
@@ -749,7 +762,56 @@ def _paths() -> dict[str, Any]:
         **_deadline_paths(),
         **_report_paths(),
         **_dossier_paths(),
+        **_work_paths(),
         **_job_paths(),
+    }
+
+
+def _work_paths() -> dict[str, Any]:
+    """Acknowledging a task, its thread, following it, one's calendar feed (issue 17)."""
+    return {
+        "/tasks/{id}/acknowledge": {
+            "post": {"summary": "Tiếp nhận nhiệm vụ (đơn vị chủ trì); tiếp nhận lại không đổi gì",
+                     "parameters": [_id_param()], "responses": {
+                         **_answer("200", _ref("TaskDetail"), "Task with acknowledged_at"),
+                         **_errors("403", "404", "409")}},
+        },
+        "/tasks/unacknowledged": {
+            "get": {"summary": "Nhiệm vụ đơn vị chủ trì chưa tiếp nhận sau 1 ngày làm việc (office, leader, admin)",
+                    "parameters": PAGE_PARAMS, "responses": {
+                        **_answer("200", _obj({"items": {"type": "array", "items": {"type": "object"}},
+                                               "total": INT, "page": INT, "per_page": INT}), "Tasks"),
+                        **_errors("403", "422")}},
+        },
+        "/tasks/{id}/comments": {
+            "get": {"summary": "Trao đổi trên nhiệm vụ, cũ trước", "parameters": [_id_param(), *PAGE_PARAMS],
+                    "responses": {**_answer("200", _obj({"items": {"type": "array", "items": _ref("Comment")},
+                                                         "total": INT, "page": INT, "per_page": INT}), "Comments"),
+                                  **_errors("404", "422")}},
+            "post": {"summary": "Gửi ý kiến; @tên đăng nhập, @MÃ ĐƠN VỊ hoặc @vanphong để nhắc đến (được thông báo)",
+                     "parameters": [_id_param()], "requestBody": _json_body(TEXT_INPUT), "responses": {
+                         **_answer("201", _ref("Comment"), "Created"), **_errors("400", "403", "404", "409", "422")}},
+        },
+        "/tasks/{id}/comments/{comment_id}": {
+            "patch": {"summary": "Sửa ý kiến của mình trong 15 phút sau khi gửi",
+                      "parameters": [_id_param(), _id_param("comment_id")], "requestBody": _json_body(TEXT_INPUT),
+                      "responses": {**_answer("200", _ref("Comment"), "Comment"),
+                                    **_errors("400", "403", "404", "409", "422")}},
+        },
+        "/tasks/{id}/watch": {
+            "post": {"summary": "Theo dõi nhiệm vụ (nhận thông báo về nhiệm vụ)", "parameters": [_id_param()],
+                     "responses": {**_answer("200", _obj({"task_id": INT, "watching": BOOL}), "Following"),
+                                   **_errors("403", "404")}},
+            "delete": {"summary": "Bỏ theo dõi nhiệm vụ", "parameters": [_id_param()],
+                       "responses": {**_answer("200", _obj({"task_id": INT, "watching": BOOL}), "Not following"),
+                                     **_errors("403", "404")}},
+        },
+        "/calendar-feed": {
+            "post": {"summary": "Tạo đường dẫn bí mật (iCalendar) các hạn xử lý của mình; đường dẫn cũ hết hiệu lực",
+                     "responses": {**_answer("201", _obj({"url": STR}, ["url"]), "The feed's address"), **_errors()}},
+            "delete": {"summary": "Thu hồi đường dẫn lịch", "responses": {
+                **_answer("200", _obj({"revoked": BOOL}, ["revoked"]), "Whether there was one"), **_errors()}},
+        },
     }
 
 

@@ -15,8 +15,13 @@ if TYPE_CHECKING:
     from kpi_tasks.tasks.models import Task
 
 
+# A file belongs to exactly one of: a directive, a progress update, a comment of a task's thread.
+ONE_OWNER = ("(CASE WHEN directive_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN update_id IS NULL THEN 0 ELSE 1 END)"
+             " + (CASE WHEN comment_id IS NULL THEN 0 ELSE 1 END) = 1")
+
+
 class Attachment(db.Model):
-    """One stored file, owned by a directive or by a progress update (a completion report is an update).
+    """One stored file, owned by a directive, a progress update (a completion report is an update) or a comment.
 
     `stored_name` is random and is the only name used on disk; `original_name` is only shown and offered
     as the download name. `task_id` repeats the update's task so that access checks need no extra query.
@@ -30,6 +35,10 @@ class Attachment(db.Model):
         sa.ForeignKey("progress_updates.id", ondelete="CASCADE"), index=True
     )
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    # A file posted with a comment of the task's thread (tasks' TaskComment); `task_id` is its task.
+    comment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("task_comments.id", ondelete="CASCADE"), index=True
+    )
     original_name: Mapped[str] = mapped_column(sa.String(255))
     stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(10))
@@ -52,5 +61,5 @@ class Attachment(db.Model):
         return f"{max(1, round(self.size / 1024))} KB"
 
     __table_args__ = (
-        sa.CheckConstraint("(directive_id IS NULL) <> (update_id IS NULL)", name="one_owner"),
+        sa.CheckConstraint(ONE_OWNER, name="one_owner"),
     )

@@ -30,7 +30,7 @@ from kpi_tasks.extensions import db
 if TYPE_CHECKING:  # files belong to directives and tasks, the packages above that keep them
     from kpi_tasks.accounts.models import User
     from kpi_tasks.directives.models import Directive
-    from kpi_tasks.tasks.models import ProgressUpdate, Task
+    from kpi_tasks.tasks.models import ProgressUpdate, Task, TaskComment
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES_PER_UPLOAD = 10
@@ -157,6 +157,23 @@ def attach_to_update(update: ProgressUpdate, task: Task, actor: User, uploads: l
     if attachments:
         record(actor, "task", task.id, "attach", {"files": (None, [a.original_name for a in attachments])})
     return attachments
+
+
+def attach_to_comment(comment: TaskComment, actor: User, uploads: list[Upload]) -> list[Attachment]:
+    """Files posted with a comment of a task's thread, by its author (the caller checked they may comment)."""
+    if comment.author_id != actor.id:
+        raise PermissionDenied("Chỉ người viết ý kiến được đính kèm tệp vào ý kiến đó.")
+    attachments = [_store(upload, actor, comment_id=comment.id, task_id=comment.task_id) for upload in uploads]
+    db.session.flush()
+    return attachments
+
+
+def attachments_by_comment(task: Task) -> dict[int, list[Attachment]]:
+    grouped: dict[int, list[Attachment]] = {}
+    for attachment in db.session.scalars(sa.select(Attachment).where(
+            Attachment.task_id == task.id, Attachment.comment_id.is_not(None)).order_by(Attachment.id)):
+        grouped.setdefault(attachment.comment_id, []).append(attachment)  # type: ignore[arg-type]
+    return grouped
 
 
 def get_attachment_or_404(attachment_id: int, user: User) -> Attachment:

@@ -33,6 +33,10 @@ from kpi_tasks.extensions import db
 log = logging.getLogger(__name__)
 
 RESULTS_FOLDER = "jobs"
+# SQLite: how long a progress write waits for the lock (the job's own write transaction may hold it), and the
+# busy timeout the pooled connection gets back afterwards (pysqlite's default).
+SQLITE_PROGRESS_WAIT_MS = 100
+SQLITE_BUSY_MS = 5000
 INTERRUPTED = ("Tác vụ bị gián đoạn vì tiến trình xử lý nền dừng giữa chừng (khởi động lại hoặc bị tắt); chưa có "
                "dữ liệu nào được ghi. Vui lòng bấm “Chạy lại”.")
 CRASHED = ("Hệ thống gặp lỗi khi xử lý tác vụ; chưa có dữ liệu nào được ghi. Vui lòng chạy lại hoặc báo quản trị hệ "
@@ -135,12 +139,18 @@ def enqueue(owner: User, kind: str, params: dict[str, Any], label: str | None = 
 
 
 def get_job_for(job_id: int, user: User) -> BackgroundJob:
-    """The job if `user` owns it (or is the admin); NotFound for anyone else, as for a missing one. A running
-    job whose worker died is reported failed here, whether or not a worker is left to notice."""
-    job = db.session.get(BackgroundJob, job_id)
+    """The job if `user` owns it (or is the admin); NotFound for anyone else, as for a missing one."""
+    job = refresh_liveness(job_id)
     if job is None or not can_view_background_job(user, job):
         raise NotFound("Không tìm thấy tác vụ hoặc bạn không có quyền xem.")
-    if job.status == RUNNING and _is_stale(job, real_now()):
+    return job
+
+
+def refresh_liveness(job_id: int) -> BackgroundJob | None:
+    """The job, first marked failed if it runs and its worker died: whoever looks at it learns so, whether or
+    not a worker is left to notice."""
+    job = db.session.get(BackgroundJob, job_id)
+    if job is not None and job.status == RUNNING and _is_stale(job, real_now()):
         fail_stale_jobs()
         db.session.refresh(job)
     return job
@@ -179,8 +189,22 @@ def _stale_after() -> dt.timedelta:
     return dt.timedelta(seconds=current_app.config["JOB_STALE_SECONDS"])
 
 
+def alive_path(job_id: int) -> Path:
+    """A file the worker touches with each heartbeat: on SQLite a long import's write transaction keeps every
+    other connection from writing, the heartbeat's included, but not from touching a file."""
+    return results_folder() / f"{job_id}.alive"
+
+
+def last_sign_of_life(job_id: int, recorded: dt.datetime | None) -> dt.datetime | None:
+    try:
+        touched = dt.datetime.fromtimestamp(alive_path(job_id).stat().st_mtime, dt.UTC)
+    except FileNotFoundError:
+        return recorded
+    return touched if recorded is None else max(recorded, touched)
+
+
 def _is_stale(job: BackgroundJob, now: dt.datetime) -> bool:
-    beat = aware(job.heartbeat_at) or aware(job.started_at)
+    beat = last_sign_of_life(job.id, aware(job.heartbeat_at) or aware(job.started_at))
     return beat is not None and beat < now - _stale_after()
 
 
@@ -205,10 +229,25 @@ def claim_next(worker: str, now: dt.datetime | None = None) -> BackgroundJob | N
 
 
 def _update_apart(job_id: int, **values: Any) -> None:
-    """An UPDATE of one running job committed on a connection of its own, outside the job's transaction."""
+    """An UPDATE of one running job committed on a connection of its own, outside the job's transaction. On
+    SQLite the job's own write transaction (an import's) locks every other writer out: then the figures wait
+    for the next call (the alive file carries the heartbeat meanwhile) rather than the job waiting for them."""
     table = BackgroundJob.__table__
-    with db.engine.begin() as connection:
-        connection.execute(sa.update(table).where(table.c.id == job_id, table.c.status == RUNNING).values(**values))
+    sqlite = db.engine.dialect.name == "sqlite"
+    try:
+        with db.engine.begin() as connection:
+            if sqlite:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_PROGRESS_WAIT_MS}")
+            try:
+                connection.execute(sa.update(table).where(table.c.id == job_id, table.c.status == RUNNING)
+                                   .values(**values))
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+    except sa.exc.OperationalError:
+        if not sqlite:
+            raise
+        log.debug("progress of job %s not recorded: the database is locked by the job itself", job_id)
 
 
 def record_progress(job_id: int, done: int, total: int | None) -> None:
@@ -233,6 +272,7 @@ def complete(job_id: int, context: JobContext, now: dt.datetime | None = None) -
     job.result_mime, job.result_size = context.result_mime, context.result_size
     job.expires_at = now + dt.timedelta(days=current_app.config["JOB_RESULT_DAYS"])
     db.session.commit()
+    alive_path(job_id).unlink(missing_ok=True)
 
 
 def fail(job_id: int, message: str, now: dt.datetime | None = None) -> None:
@@ -244,6 +284,7 @@ def fail(job_id: int, message: str, now: dt.datetime | None = None) -> None:
     job.status, job.finished_at, job.message = FAILED, now, message
     job.expires_at = now + dt.timedelta(days=current_app.config["JOB_RESULT_DAYS"])
     db.session.commit()
+    alive_path(job_id).unlink(missing_ok=True)
 
 
 def fail_stale_jobs(now: dt.datetime | None = None) -> list[int]:
@@ -253,14 +294,21 @@ def fail_stale_jobs(now: dt.datetime | None = None) -> list[int]:
     limit = now - _stale_after()
     stale = sa.or_(BackgroundJob.heartbeat_at < limit,
                    sa.and_(BackgroundJob.heartbeat_at.is_(None), BackgroundJob.started_at < limit))
-    ids = list(db.session.scalars(sa.select(BackgroundJob.id).where(BackgroundJob.status == RUNNING, stale)))
+    ids = [job_id for job_id in db.session.scalars(
+        sa.select(BackgroundJob.id).where(BackgroundJob.status == RUNNING, stale).order_by(BackgroundJob.id))
+        if (last_sign_of_life(job_id, None) or limit) <= limit]
     if ids:
         db.session.execute(
             sa.update(BackgroundJob).where(BackgroundJob.id.in_(ids), BackgroundJob.status == RUNNING, stale)
             .values(status=FAILED, finished_at=now, message=INTERRUPTED,
                     expires_at=now + dt.timedelta(days=current_app.config["JOB_RESULT_DAYS"]))
+            # Not evaluated on the loaded objects (SQLite hands their times back without offset); the commit
+            # below expires them.
+            .execution_options(synchronize_session=False)
         )
         log.warning("background jobs %s had no heartbeat since %s: marked failed", ids, limit)
+        for job_id in ids:
+            alive_path(job_id).unlink(missing_ok=True)
     db.session.commit()
     return ids
 

@@ -17,15 +17,16 @@ import sqlalchemy as sa
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.calendar.services import current_calendar
-from kpi_tasks.clock import VIETNAM
+from kpi_tasks.clock import VIETNAM, today, utcnow
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import create_directive
 from kpi_tasks.dossiers.models import ApologyLetter, Dossier
 from kpi_tasks.dossiers.services import import_dossiers, record_apology_letter
 from kpi_tasks.extensions import db
 from kpi_tasks.milestones.services import add_milestone
+from kpi_tasks.notifications.models import ASSIGNED, Notification
 from kpi_tasks.notifications.services import scan
-from kpi_tasks.tasks.corrections import withdraw_task
+from kpi_tasks.tasks.events import EVENT_KINDS
 from kpi_tasks.tasks.lifecycle import (
     decide_extension,
     post_update,
@@ -34,8 +35,8 @@ from kpi_tasks.tasks.lifecycle import (
     review_occurrence,
     review_task,
 )
-from kpi_tasks.tasks.models import Task, TaskOccurrence, task_assignees
-from kpi_tasks.tasks.services import create_task, create_task_group
+from kpi_tasks.tasks.models import STATE_DONE, STATE_WITHDRAWN, Task, TaskOccurrence, task_assignees
+from kpi_tasks.tasks.services import create_task, create_task_group, withdraw_task
 from kpi_tasks.units.models import Unit
 
 # The yearly plan: (title, lead unit, coordinating units). Deadlines are spread over the past months.
@@ -271,7 +272,7 @@ def _seed_fresh_directive(district: District) -> None:
     for section, title, lead, coordinating, days in FRESH_TASKS:
         create_task(directive, district.office, title=title, section=section, lead_unit_id=district.units[lead].id,
                     coordinating_unit_ids=[district.units[code].id for code in coordinating],
-                    deadline=district.day + dt.timedelta(days=days))
+                    deadline=district.day + dt.timedelta(days=days), leader_id=district.leader.id)
 
 
 def date_tasks_from_their_directives() -> None:
@@ -282,10 +283,23 @@ def date_tasks_from_their_directives() -> None:
     for directive_id, issued_on in db.session.execute(sa.select(Directive.id, Directive.issued_on)).all():
         entered = dt.datetime.combine(issued_on, dt.time(8), tzinfo=VIETNAM).astimezone(dt.UTC)
         of_directive = sa.select(Task.id).where(Task.directive_id == directive_id)
-        db.session.execute(sa.update(Task).where(Task.directive_id == directive_id).values(created_at=entered),
-                           execution_options={"synchronize_session": False})
+        # Units acknowledged (tiếp nhận) what they were given more than a week ago; the fresh ones wait for them.
+        old = issued_on < today() - dt.timedelta(days=7)
+        db.session.execute(sa.update(Task).where(Task.directive_id == directive_id).values(
+            created_at=entered, given_at=entered, acknowledged_at=entered if old else None),
+            execution_options={"synchronize_session": False})
         db.session.execute(sa.update(task_assignees).where(task_assignees.c.task_id.in_(of_directive))
                            .values(assigned_at=entered))
+        # "Được giao" was said when the task was given; a week later it had long been read.
+        db.session.execute(sa.update(Notification).where(Notification.task_id.in_(of_directive),
+                                                         Notification.kind == ASSIGNED)
+                           .values(created_at=entered, read_at=entered if old else None),
+                           execution_options={"synchronize_session": False})
+    # What was said about tasks long finished or withdrawn was read at the time.
+    closed = sa.select(Task.id).where(Task.state.in_((STATE_DONE, STATE_WITHDRAWN)))
+    db.session.execute(sa.update(Notification).where(Notification.task_id.in_(closed),
+                                                     Notification.kind.in_(EVENT_KINDS))
+                       .values(read_at=utcnow()), execution_options={"synchronize_session": False})
     db.session.expire_all()
 
 

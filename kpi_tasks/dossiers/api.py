@@ -71,9 +71,10 @@ def import_api() -> Response | tuple[dict, int]:
     finally:
         upload.close()  # werkzeug spooled a large upload to a temporary file: copied now, let it go
     if stored.path.stat().st_size > current_app.config["DOSSIER_API_BACKGROUND_BYTES"]:
-        start_import(current_app._get_current_object(), stored, user.id)
+        job = start_import(stored, user)
+        db.session.commit()
         url = url_for("api.dossier_import_status", import_id=stored.token)
-        response = jsonify({"import_id": stored.token, "status": QUEUED, "status_url": url})
+        response = jsonify({"import_id": stored.token, "status": QUEUED, "status_url": url, "job_id": job.id})
         response.status_code, response.headers["Location"] = 202, url
         return response
     try:

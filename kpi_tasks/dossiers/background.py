@@ -1,15 +1,13 @@
-"""The page's import runs beside the request: a year's export takes minutes, more than a web worker may
-hold a request (gunicorn's timeout) and more than a clerk should stare at a spinning tab.
+"""The page's import (and `POST /api/v1/dossiers/import` for a large file) runs in the background worker: a
+year's export takes minutes, more than a web worker may hold a request (gunicorn's timeout) and more than a clerk
+should stare at a spinning tab.
 
-The confirmation (and `POST /api/v1/dossiers/import` for a large file) starts one thread that runs the same
-`import_dossiers` in its own session and transaction (all or nothing as ever: a crash or a killed worker writes
-nothing), and keeps a small status file beside the upload (state, stage, rows so far, then the outcome). The
-status page and `GET /api/v1/dossiers/imports/{id}` read it; the page refreshes itself until the import is over.
-
-While the import runs, a heartbeat thread touches the status file every HEARTBEAT_SECONDS. A file still
-"queued" or "running" that nobody touched for STALE_AFTER_SECONDS belongs to a process that died (a killed or
-restarted worker): it is marked failed then, within a minute, and nothing was written. Another issue will move
-background work to a `kpi-tasks worker` process; the status record stays the same.
+The confirmation queues a background job (background/, kind `dossier_import`) and keeps a small status file beside
+the upload (state, stage, rows so far, then the outcome: figures or the refused rows). `kpi-tasks worker` runs the
+same `import_dossiers` in its own transaction (all or nothing as ever: a crash or a killed worker writes nothing)
+and writes the status file as it goes. The status page and `GET /api/v1/dossiers/imports/{id}` read the file, and
+the job record for whether its worker is alive: a job whose heartbeat stopped is failed within a minute
+(background.services), and so is its import, nothing written.
 """
 
 from __future__ import annotations
@@ -17,18 +15,19 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import current_app
 
 from kpi_tasks.accounts.models import User
+from kpi_tasks.background.models import FAILED as JOB_FAILED
+from kpi_tasks.background.models import BackgroundJob
+from kpi_tasks.background.services import JobContext, enqueue, refresh_liveness, register_kind
 from kpi_tasks.dossiers import importing
 from kpi_tasks.dossiers.services import import_dossiers
+from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.spreadsheets.reader import csv_rows
 
@@ -39,11 +38,8 @@ RUNNING = "running"
 DONE = "done"
 REJECTED = "rejected"
 FAILED = "failed"
-# Defaults of IMPORT_HEARTBEAT_SECONDS and IMPORT_STALE_SECONDS (config.py).
-HEARTBEAT_SECONDS = 10
-STALE_AFTER_SECONDS = 45
 INTERRUPTED = "Lần nhập bị gián đoạn (máy chủ khởi động lại); chưa có hồ sơ nào được ghi. Vui lòng nhập lại."
-_THREADS: dict[str, threading.Thread] = {}
+JOB_KIND = "dossier_import"
 
 
 @dataclass
@@ -55,6 +51,7 @@ class ImportStatus:
     message: str = ""
     figures: dict[str, int] | None = None
     rejected_total: int = 0
+    job_id: int | None = None  # the background job that runs it
 
     @property
     def finished(self) -> bool:
@@ -71,10 +68,14 @@ def read_status(base: str | Path, owner_id: int, token: str) -> ImportStatus | N
     if path is None or not path.exists():
         return None
     status = ImportStatus(**json.loads(path.read_text(encoding="utf-8")))
-    stale_after = current_app.config.get("IMPORT_STALE_SECONDS", STALE_AFTER_SECONDS) if has_app_context() \
-        else STALE_AFTER_SECONDS
-    if not status.finished and time.time() - path.stat().st_mtime > stale_after:
-        # No heartbeat: its process ended without a final word, and its transaction was never committed.
+    if status.finished:
+        return status
+    # A status without its job was written by a version that imported in the web process, which ended at the
+    # upgrade's restart: that import ended with it.
+    job = refresh_liveness(status.job_id) if status.job_id is not None else None
+    dead = job is None or job.status == JOB_FAILED
+    if dead:
+        # Its worker ended without a final word, and its transaction was never committed.
         status.state, status.message = FAILED, INTERRUPTED
         _write_status(path, status)
     return status
@@ -87,86 +88,64 @@ def _write_status(path: Path, status: ImportStatus) -> None:
     partial.replace(path)
 
 
-def start_import(app: Flask, stored: importing.StoredUpload, owner_id: int) -> None:
-    """Run the import of a previewed upload in a thread; its progress goes to the status file."""
-    base = app.config["UPLOAD_FOLDER"]
-    path = status_path(base, owner_id, stored.token)
+def start_import(stored: importing.StoredUpload, owner: User) -> BackgroundJob:
+    """Queue the import of a previewed upload for the worker (flushed; the caller commits); its progress goes
+    to the status file."""
+    path = status_path(current_app.config["UPLOAD_FOLDER"], owner.id, stored.token)
     assert path is not None  # the token of a stored upload is valid
-    _write_status(path, ImportStatus(QUEUED, file_name=stored.file_name))
-    thread = threading.Thread(target=_run, args=(app, stored, owner_id, path), name=f"dossier-import-{stored.token}",
-                              daemon=True)
-    _THREADS[stored.token] = thread
-    thread.start()
+    job = enqueue(owner, JOB_KIND, {"token": stored.token}, f"Nhập hồ sơ TTHC từ tệp “{stored.file_name}”"[:200])
+    _write_status(path, ImportStatus(QUEUED, file_name=stored.file_name, job_id=job.id))
+    return job
 
 
-def wait(token: str, timeout: float | None = None) -> None:
-    """Block until the import of `token` started in this process has ended (tests, console)."""
-    thread = _THREADS.get(token)
-    if thread is not None:
-        thread.join(timeout)
-
-
-def _run(app: Flask, stored: importing.StoredUpload, owner_id: int, path: Path) -> None:
-    status = ImportStatus(RUNNING, file_name=stored.file_name)
+def run_import(context: JobContext, params: dict[str, Any]) -> None:
+    """The worker's side: import the stored upload, writing the status file as the import goes."""
+    base = current_app.config["UPLOAD_FOLDER"]
+    token = params["token"]
+    path = status_path(base, context.owner_id, token)
+    stored = importing.stored_upload(base, context.owner_id, token)
+    if path is None or stored is None:
+        raise ValidationError("Tệp tải lên không còn (đã hủy hoặc quá 24 giờ). Vui lòng tải tệp lên lại.")
+    status = ImportStatus(RUNNING, file_name=stored.file_name, job_id=context.job_id)
+    checked = 0
 
     def progress(stage: str, rows: int) -> None:
+        nonlocal checked
         status.stage, status.rows = stage, rows
         _write_status(path, status)
+        if stage == "validate":
+            checked = rows
+            context.progress(rows)
+        else:  # writing: the rows checked are the total
+            context.progress(rows, checked)
 
-    with app.app_context(), Heartbeat(path, app.config.get("IMPORT_HEARTBEAT_SECONDS")):
-        try:
-            _write_status(path, status)
-            user = db.session.get(User, owner_id)
-            outcome = import_dossiers(stored.path, user, file_name=stored.file_name, kind=stored.kind,
-                                      progress=progress)
-            db.session.commit()
-            status.state, status.stage, status.rows = DONE, "write", outcome.imported
-            status.figures = _figures(outcome)
-        except importing.DossierImportRejected as error:
-            db.session.rollback()
-            rejected = importing.rejected_path(app.config["UPLOAD_FOLDER"], owner_id, stored.token)
-            if rejected is not None:
-                importing.write_rejected(rejected, error.rejected)
-            status.state, status.message, status.rejected_total = REJECTED, error.message, len(error.rejected)
-        except Exception:  # the thread must always leave a final status for the page
-            db.session.rollback()
-            log.exception("dossier import %s failed", stored.token)
-            status.state = FAILED
-            status.message = ("Hệ thống gặp lỗi khi nhập tệp; chưa có hồ sơ nào được ghi. Vui lòng thử lại hoặc báo "
-                              "quản trị hệ thống.")
-        finally:
-            db.session.remove()
-            importing.discard_upload(stored)
-            _write_status(path, status)
-            _THREADS.pop(stored.token, None)
-
-
-class Heartbeat:
-    """Touches `path` every `interval` seconds from a thread of its own while the block runs, so that readers
-    can tell a running import from one whose process died."""
-
-    def __init__(self, path: Path, interval: float | None = None) -> None:
-        self.path = path
-        self.interval = HEARTBEAT_SECONDS if interval is None else interval
-        self.beaten = threading.Event()  # set after each beat (for tests)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{path.name}", daemon=True)
-
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                os.utime(self.path)
-            except FileNotFoundError:  # replaced at this instant (written whole, then renamed): the next beat
-                continue
-            self.beaten.set()
+    try:
+        _write_status(path, status)
+        user = db.session.get(User, context.owner_id)
+        outcome = import_dossiers(stored.path, user, file_name=stored.file_name, kind=stored.kind,
+                                  progress=progress)
+        db.session.commit()
+        status.state, status.stage, status.rows = DONE, "write", outcome.imported
+        status.figures = _figures(outcome)
+        context.message = (f"Đã nhập {outcome.imported:,} hồ sơ: {outcome.created:,} mới, {outcome.updated:,} cập "
+                           f"nhật, {outcome.unchanged:,} không đổi.").replace(",", ".")
+        context.progress(outcome.imported, outcome.imported)
+    except importing.DossierImportRejected as error:
+        db.session.rollback()
+        rejected = importing.rejected_path(base, context.owner_id, token)
+        if rejected is not None:
+            importing.write_rejected(rejected, error.rejected)
+        status.state, status.message, status.rejected_total = REJECTED, error.message, len(error.rejected)
+        raise  # the job fails with the refusal's message
+    except BaseException:  # the status file must always say how it ended; the job's error is the worker's to log
+        db.session.rollback()
+        status.state = FAILED
+        status.message = ("Hệ thống gặp lỗi khi nhập tệp; chưa có hồ sơ nào được ghi. Vui lòng thử lại hoặc báo "
+                          "quản trị hệ thống.")
+        raise
+    finally:
+        importing.discard_upload(stored)
+        _write_status(path, status)
 
 
 def _figures(outcome: Any) -> dict[str, int]:
@@ -189,3 +168,7 @@ def first_rejected(base: str | Path, owner_id: int, token: str, limit: int) -> l
             if len(shown) >= limit:
                 break
     return shown
+
+
+def register_jobs() -> None:
+    register_kind(JOB_KIND, "Nhập hồ sơ TTHC", run_import)

@@ -178,7 +178,8 @@ def preview(token: str) -> str | Response:
         flash("Đã hủy tệp tải lên; chưa có hồ sơ nào được ghi.", "info")
         return redirect(url_for("dossiers.upload"), 303)
     if form.validate_on_submit():
-        start_import(current_app._get_current_object(), stored, current_user.id)
+        start_import(stored, current_user._get_current_object())
+        db.session.commit()
         return redirect(url_for("dossiers.import_status", token=token), 303)
     try:
         shown = importing.preview(stored.path, stored.kind)

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
-from kpi_tasks.accounts.permissions import can_decide_extension
+from kpi_tasks.accounts.permissions import can_decide_extension, can_view_unacknowledged
+from kpi_tasks.accounts.roles import LEADER
 from kpi_tasks.clock import today, utcnow
 from kpi_tasks.extensions import db
 from kpi_tasks.reports.queries import make_period
@@ -18,6 +19,7 @@ from kpi_tasks.tasks.queries import (
     returned_task_rows_query,
     status_totals,
     task_rows_query,
+    unacknowledged_count,
     unit_stats,
 )
 from kpi_tasks.tasks.status import AWAITING_REVIEW, OVERDUE
@@ -64,4 +66,6 @@ def index() -> str:
         overdue=rows(TaskFilters(status=OVERDUE)),
         awaiting=rows(TaskFilters(status=AWAITING_REVIEW)),
         pending_extensions=pending_extension_count(user) if can_decide_extension(user) else 0,
+        unacknowledged=unacknowledged_count(user, day) if can_view_unacknowledged(user) else 0,
+        mine=rows(TaskFilters(mine=True)) if user.role == LEADER else [],
     )

@@ -51,3 +51,40 @@ def marked_source(text: str, drafts: Sequence[DraftValues]) -> Markup:
             )
         )
     return Markup("").join(html)
+
+
+# What each piece of evidence is, in the review's words.
+EVIDENCE_LABELS = {"unit": "đơn vị", "deadline": "thời hạn", "kpi": "chỉ tiêu"}
+
+
+def marked_sentence(draft: DraftValues) -> Markup:
+    """The draft's own text, escaped, with the words that gave its unit, deadline and figures marked
+    (`intake-ev-unit`, `-deadline`, `-kpi`, each titled in Vietnamese for the reader)."""
+    text = draft.content
+    html: list[str] = []
+    position = 0
+    for start, end, what in sorted(draft.evidence):
+        if start < position or end > len(text) or what not in EVIDENCE_LABELS:
+            continue
+        html.append(escape(text[position:start]))
+        html.append(
+            Markup('<mark class="intake-ev intake-ev-{}" title="{}">{}</mark>').format(
+                what, EVIDENCE_LABELS[what], text[start:end]
+            )
+        )
+        position = end
+    html.append(escape(text[position:]))
+    return Markup("").join(html)
+
+
+LOW_CONFIDENCE = 60  # below this a draft is flagged for a careful look
+
+
+SURE = 90  # at or above this a reading has nothing doubtful
+
+
+def confidence_class(confidence: int) -> str:
+    """The badge colour of a confidence: red below 60, amber below 90, green otherwise."""
+    if confidence < LOW_CONFIDENCE:
+        return "text-bg-danger"
+    return "text-bg-warning" if confidence < SURE else "text-bg-success"

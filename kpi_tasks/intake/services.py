@@ -39,14 +39,18 @@ from kpi_tasks.extensions import db
 from kpi_tasks.intake.models import IntakeDraft
 from kpi_tasks.intake.parser import parse_directive
 from kpi_tasks.intake.readers import read_text
+from kpi_tasks.intake.targets import create_targets
 from kpi_tasks.intake.unit_matching import (
     GROUP_ALL_UNITS,
     GROUP_COMMUNES,
     GROUP_DEPARTMENTS,
+    GROUP_PATTERNS,
+    fold,
     group_token_for,
     match_unit,
     match_units,
 )
+from kpi_tasks.kpis.models import KpiTarget
 from kpi_tasks.tasks.corrections import remove_directive_tasks
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.tasks.services import create_task, create_task_group
@@ -131,6 +135,12 @@ class DraftValues:
     kpis: list[str] = dataclasses.field(default_factory=list)
     unmatched: list[str] = dataclasses.field(default_factory=list)
     deadline_text: str = ""
+    # The figures read ({text, value, measure, direction, applies_to, period}): confirmation sets them as
+    # KPI targets. Where in `content` the unit, deadline and figures were read ([start, end, what]), and how
+    # sure the reading is (0-100), for the review page.
+    targets: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    evidence: list[list[Any]] = dataclasses.field(default_factory=list)
+    confidence: int = 100
 
     def as_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -300,7 +310,75 @@ def _draft_from(index: int, task: dict[str, Any], units: Sequence[Unit]) -> Draf
         kpis=[kpi["text"] for kpi in task["kpis"]],
         unmatched=unmatched + coordinating.unmatched,
         deadline_text=task["deadline"]["text"],
+        targets=[{name: kpi.get(name) for name in _TARGET_FIELDS} for kpi in task["kpis"]],
+        evidence=evidence_in(task),
+        confidence=confidence_of(task, leads, unmatched + coordinating.unmatched),
     )
+
+
+_TARGET_FIELDS = ("text", "value", "measure", "direction", "applies_to", "period")
+# Addressees that stand for every village of the commune, as the parser writes them.
+_VILLAGES_RE = re.compile(
+    r"(?:(?:ban (?:nhan dan|can su|dieu hanh|tu quan)|to truong|truong)\s+(?:cac\s+)?)?"
+    r"(?:thon|ap|to dan pho|khu pho|ban|buon|xom)(?:,\s*(?:thon|ap|to dan pho|khu pho|ban|buon|xom))*"
+)
+
+
+def evidence_in(task: dict[str, Any]) -> list[list[Any]]:
+    """Where in the draft's text the reading came from: the lead's words ("unit"), the deadline's phrase
+    ("deadline"), each figure's phrase ("kpi"), as [start, end, what], in order, without overlaps."""
+    text = task["text"]
+    folded = fold(text).lower()
+    found: list[list[Any]] = []
+    for name in task["lead_units"]:
+        span = _find_unit(folded, name)
+        if span is not None:
+            found.append([*span, "unit"])
+    for phrase, what in [(task["deadline"].get("text") or "", "deadline")] + [(k["text"], "kpi") for k in task["kpis"]]:
+        start = folded.find(fold(phrase).lower()) if phrase else -1
+        if start >= 0:
+            found.append([start, start + len(phrase), what])
+    found.sort()
+    kept: list[list[Any]] = []
+    for span in found:
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
+
+
+def _find_unit(folded: str, name: str) -> tuple[int, int] | None:
+    """The unit's words in the folded text: its name as written, or the group phrase that stands for it."""
+    token = group_token_for(name)
+    if token is None:
+        start = folded.find(fold(name).lower())
+        return (start, start + len(name)) if start >= 0 else None
+    for group, pattern in GROUP_PATTERNS:
+        if group == token and (match := pattern.search(folded)):
+            return match.start(), match.end()
+    return None
+
+
+# How much each doubt takes off a draft's confidence (out of 100).
+_NO_LEAD, _UNMATCHED, _LEAD_NOT_IN_TEXT, _NO_DEADLINE, _LONG_TEXT = 50, 20, 20, 10, 10
+_LONG_WORDS = 120
+
+
+def confidence_of(task: dict[str, Any], leads: list[str], unmatched: list[str]) -> int:
+    """How sure the reading is: no lead found, names matching no recorded unit, a lead taken from a heading
+    or the preamble rather than the draft's own words, no deadline, a very long text each lower it."""
+    score = 100
+    if not leads:
+        score -= _NO_LEAD
+    if unmatched:
+        score -= _UNMATCHED
+    folded = fold(task["text"]).lower()
+    if task["lead_units"] and not any(_find_unit(folded, name) for name in task["lead_units"]):
+        score -= _LEAD_NOT_IN_TEXT
+    if (task["deadline"].get("kind") or "none") == "none":
+        score -= _NO_DEADLINE
+    if len(task["text"].split()) > _LONG_WORDS:
+        score -= _LONG_TEXT
+    return max(score, 0)
 
 
 def lead_choices(names: Iterable[str], units: Sequence[Unit]) -> tuple[list[str], list[str]]:
@@ -312,6 +390,8 @@ def lead_choices(names: Iterable[str], units: Sequence[Unit]) -> tuple[list[str]
         token = group_token_for(name)
         if token is not None:
             named = [f"kind:{_GROUP_KINDS[token]}"]
+        elif _VILLAGES_RE.fullmatch(fold(" ".join(name.split())).lower()) and any(u.kind == "village" for u in units):
+            named = ["kind:village"]  # "Ban nhân dân các thôn", "Tổ dân phố", "Trưởng thôn": every village
         else:
             # one unit, or each unit a name joins ("Phòng Nội vụ và Tư pháp")
             named = [f"unit:{unit_id}" for unit_id in match_unit(name, units)]
@@ -419,6 +499,9 @@ def merge_drafts(drafts: list[DraftValues], keys: Iterable[str]) -> list[DraftVa
         dropped=False,
         spans=[span for draft in chosen for span in draft.spans],
         kpis=[kpi for draft in chosen for kpi in draft.kpis],
+        targets=[target for draft in chosen for target in draft.targets],
+        evidence=[],  # the joined text's offsets differ; each part stays marked in the document
+        confidence=min(draft.confidence for draft in chosen),
         unmatched=_unique(name for draft in chosen for name in draft.unmatched),
         deadline_text="; ".join(_unique(draft.deadline_text for draft in chosen if draft.deadline_text)),
     )
@@ -517,6 +600,9 @@ def undo_confirmation(intake: IntakeDraft, actor: User, *, note: str | None) -> 
            {"number": (directive.number, None), "tasks": (removed, None)}, note=note)
     intake.directive_id = None
     db.session.flush()
+    # The targets the confirmation read from the directive go with it: they cite it and exist for no other reason.
+    target_ids = list(db.session.scalars(sa.select(KpiTarget.id).where(KpiTarget.directive_id == directive.id)))
+    delete_rows(KpiTarget.__table__, target_ids)
     delete_rows(Directive.__table__, [directive.id])
     return intake
 
@@ -555,7 +641,11 @@ def _create_all(
         if any(_concerns(name, draft.key) for name in errors):
             continue  # already refused by the form checks
         try:
-            tasks += _create_tasks(directive, actor, draft, units)
+            created = _create_tasks(directive, actor, draft, units)
+            create_targets(directive, actor, title=draft.title, content=draft.content, targets=draft.targets,
+                           leads=draft.leads, period=draft.period, deadline=draft.deadline, tasks=created,
+                           units=units)  # fmt: skip
+            tasks += created
         except ValidationError as error:
             for name, message in (error.fields or {"": error.message}).items():
                 field = _TASK_FIELDS.get(name)

@@ -16,8 +16,12 @@ import unicodedata
 
 from kpi_tasks.intake.unit_matching import fold
 
-# Emphasis a converter leaves around words ("**1.**", "<b>TỔNG CỘNG</b>"); never part of the wording.
-_MARKUP_RE = re.compile(r"\*+|</?(?:b|i|u|em|strong)>", re.IGNORECASE)
+# Emphasis and cell markup a converter leaves around words ("**1.**", "<b>TỔNG CỘNG</b>", "<p>…</p>",
+# "<math>b/a</math>" in a table cell); never part of the wording.
+_MARKUP_RE = re.compile(
+    r"\*+|</?(?:b|i|u|em|strong|p|span|div|br|sub|sup|math|mi|mo|mn|mrow|mfrac|mtext)(?:\s[^<>]{0,200})?/?>",
+    re.IGNORECASE,
+)
 _DROPPED_CHARS = frozenset("\u200b\ufeff\u00ad\r")
 _SPACE_CHARS = frozenset("\u00a0\u2002\u2003\u2009\u202f")
 # "Ð" (Icelandic eth) stands in for "Đ" in documents typed with old Vietnamese fonts.

@@ -116,7 +116,7 @@ def match_key(name: str) -> str:
 # Display forms of abbreviations, for names the parser shows to the office.
 _DISPLAY_ALIASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bVP\s*HĐND\s*(?:&|và|-)\s*UBND\b"), "Văn phòng HĐND và UBND"),
-    (re.compile(r"\bHĐND\s*&\s*UBND\b"), "HĐND và UBND"),
+    (re.compile(r"\bHĐND\s*(?:&|-|–)\s*UBND\b"), "HĐND và UBND"),  # "Văn phòng HĐND-UBND xã"
     (re.compile(r"^P\s*\.\s*(?=\w)"), "Phòng "),
     (re.compile(r"\bBộ phận [Tt]iếp nhận và [Tt]rả kết quả\b"), "Bộ phận Một cửa"),
 )
@@ -149,7 +149,8 @@ _DEPARTMENT_TAIL = r"(?:,?\s*(?:doan the|don vi)(?:\s+cap\s+tinh)?)?"
 GROUP_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (token, re.compile(pattern))
     for token, pattern in (
-        (GROUP_ALL_UNITS, r"(?:cac|moi)\s+co quan,?\s*don vi(?:,|\s+va)\s*dia phuong(?:\s+(?:co\s+)?lien quan)?"),
+        (GROUP_ALL_UNITS,
+         r"(?:tat ca\s+)?(?:cac|moi)\s+co quan,?\s*don vi(?:,|\s+va)\s*dia phuong(?:\s+(?:co\s+)?lien quan)?"),
         (GROUP_ALL_UNITS, r"cac\s+(?:so|phong),?\s*ban,?\s*nganh(?:,|\s+va)\s*(?:cac\s+)?dia phuong"),
         (GROUP_DEPARTMENTS, rf"cac\s+co quan,?\s*don vi\s+(?:truc\s+)?thuoc\s+(?:ubnd|uy ban nhan dan)\s+{_LEVEL}"),
         (GROUP_DEPARTMENTS, rf"cac\s+co quan\s+chuyen mon{_UNDER_COMMITTEE}"),
@@ -158,9 +159,12 @@ GROUP_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # "các sở, ban, ngành, đơn vị cấp tỉnh", "các sở, ban, ngành, đoàn thể tỉnh"
         (GROUP_DEPARTMENTS, rf"cac\s+(?:so,?\s*)?ban,?\s*nganh{_DEPARTMENT_TAIL}{_UNDER_COMMITTEE}"),
         (GROUP_DEPARTMENTS, rf"co quan\s+chuyen mon\s+cap\s+{_LEVEL}"),
-        (GROUP_ALL_UNITS, r"(?:cac|moi)\s+(?:to chuc,?\s*)?co quan,?\s*don vi(?:\s+(?:co\s+)?lien quan)?"),
+        # "Tất cả các cơ quan, đơn vị" heading a list; "các tổ chức, cơ quan, đơn vị"
+        (GROUP_ALL_UNITS,
+         r"(?:tat ca\s+)?(?:cac|moi)\s+(?:to chuc,?\s*)?co quan,?\s*don vi(?:\s+(?:co\s+)?lien quan)?"),
         (GROUP_ALL_UNITS, r"cac\s+don vi,?\s*dia phuong(?:\s+(?:co\s+)?lien quan)?"),
-        (GROUP_COMMUNES, r"(?:ubnd|uy ban nhan dan)\s+(?:cac|cap)\s+xa(?:,?\s*phuong)?(?:,?\s*thi tran)?"),
+        (GROUP_COMMUNES,
+         r"(?:ubnd|uy ban nhan dan)\s+(?:cac|cap)\s+xa(?:,?\s*phuong)?(?:,?\s*(?:thi tran|dac khu))*"),
         (GROUP_COMMUNES, r"(?:ubnd|uy ban nhan dan)\s+cac\s+phuong(?:,?\s*xa)?(?:,?\s*thi tran)?"),
         # A province's directive addresses the local governments one level down as one group too.
         (GROUP_COMMUNES, r"(?:ubnd|uy ban nhan dan)\s+cac\s+(?:huyen|quan)(?:,?\s*(?:thi xa|thanh pho|quan|huyen))*"),

@@ -19,7 +19,7 @@ from kpi_tasks.errors import ConflictError, DomainError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version
 from kpi_tasks.intake.forms import DEADLINE_KIND_LABELS, RECURRENCE_EXAMPLES, ReviewForm, UploadForm, review_data
-from kpi_tasks.intake.highlight import marked_source
+from kpi_tasks.intake.highlight import confidence_class, marked_sentence, marked_source
 from kpi_tasks.intake.models import IntakeDraft
 from kpi_tasks.intake.services import (
     KIND_ALL,
@@ -50,6 +50,7 @@ KIND_CHOICE_LABELS = {
     KIND_ALL: "Tất cả cơ quan, đơn vị, địa phương",
     "department": "Các phòng, ban chuyên môn",
     "commune": "UBND các xã, thị trấn",
+    "village": "Các thôn, ấp, tổ dân phố",
     "other": "Các đơn vị khác",
 }
 GROUP_OPTGROUP = "Cả nhóm đơn vị (mỗi đơn vị một nhiệm vụ)"
@@ -117,6 +118,7 @@ def review(intake_id: int) -> str | Response:
     _set_choices(form, list_units())
     by_key = {draft.key: draft for draft in drafts}
     entries = [(entry.form, by_key[entry.form.key.data]) for entry in form.drafts if entry.form.key.data in by_key]
+    entries.sort(key=lambda entry: entry[1].confidence)  # the least certain readings first (a stable sort)
     return render_template(
         "intake/review.html",
         form=form,
@@ -124,6 +126,9 @@ def review(intake_id: int) -> str | Response:
         entries=entries,
         implements=implemented_of(intake),
         marked=marked_source(intake.source_text, drafts),
+        marked_sentence=marked_sentence,
+        confidence_class=confidence_class,
+        target_scope_labels={"department": "mỗi phòng, ban chuyên môn", "commune": "mỗi xã, phường"},
         draft_messages=draft_messages,
         duplicate=duplicate,
         invalid=_invalid_entries(entries, draft_messages),

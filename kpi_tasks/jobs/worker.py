@@ -24,6 +24,7 @@ from kpi_tasks.background.models import BackgroundJob
 from kpi_tasks.background.services import (
     INTERRUPTED,
     Outcome,
+    alive_path,
     beat,
     claim_next,
     fail,
@@ -55,7 +56,10 @@ class Heartbeat:
 
     def _beat(self) -> None:
         with self.app.app_context():
+            alive = alive_path(self.job_id)
+            alive.parent.mkdir(parents=True, exist_ok=True)
             while not self._stop.wait(self.interval):
+                alive.touch()
                 try:
                     beat(self.job_id)
                 except Exception:  # a missed beat is retried at the next one; the job goes on

@@ -24,6 +24,9 @@ def notification_json(notification: Notification) -> dict:
         "deadline": iso(notification.deadline),
         "read_at": iso(notification.read_at),
         "email_state": notification.email_state,
+        # An event's words (a return's reason, a direction, a comment) and who acted.
+        "note": notification.note,
+        "actor_id": notification.actor_id,
         # An apology_due reminder's obligation (GET /apology-letters) and the dossier it is about.
         "apology_letter_id": notification.apology_letter_id,
         "dossier_code": letter.dossier.code if letter is not None else None,

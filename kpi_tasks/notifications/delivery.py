@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from email.errors import HeaderParseError
-from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,13 +29,8 @@ from kpi_tasks.audit.services import record
 from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.clock import VIETNAM
 from kpi_tasks.extensions import db
-from kpi_tasks.notifications.mail import (
-    MailSettings,
-    build_message,
-    public_url,
-    render_mail,
-    smtp_connection,
-)
+from kpi_tasks.notifications.channels import Channel, Letter, Refused, Unavailable, current_channel
+from kpi_tasks.notifications.mail import public_url, render_mail
 from kpi_tasks.notifications.models import (
     APOLOGY_DUE,
     DUE_SOON,
@@ -54,9 +46,11 @@ from kpi_tasks.notifications.models import (
     OVERDUE,
     REPORT,
     Notification,
+    NotificationPreference,
 )
 from kpi_tasks.notifications.services import apology_letter_loads, apology_title, job_title, notification_target
 from kpi_tasks.reports.scheduled import report_view, report_workbook
+from kpi_tasks.tasks.events import EVENT_KINDS
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.text import format_date
 
@@ -99,18 +93,19 @@ class _Batch:
 
 
 def send_reminders(now: dt.datetime, *, retry_now: bool = False) -> DeliveryResult:
-    """Deliver what is due by e-mail at `now` (timezone-aware); commits as it goes. Safe to run twice.
+    """Deliver what is due through the notification channel (e-mail) at `now` (timezone-aware); commits as it
+    goes. Safe to run twice.
 
     `retry_now` ignores the back-off of earlier failures (the admin's "Gửi lại ngay").
     """
     # Stored timestamps are UTC, and SQLite compares them as text: every bound value must be UTC too.
     now = now.astimezone(dt.UTC)
     result = DeliveryResult()
-    settings = MailSettings.from_config()
+    channel = current_channel()
     _release_expired_claims(now)
-    result.skipped = _skip_undeliverable(settings)
+    result.skipped = _skip_undeliverable(channel)
     db.session.commit()
-    if not settings.configured:
+    if not channel.configured:
         return result
 
     batches = _claim(_due_batches(now, retry_now), now)
@@ -118,36 +113,35 @@ def send_reminders(now: dt.datetime, *, retry_now: bool = False) -> DeliveryResu
     if not batches:
         return result
     try:
-        with smtp_connection(settings) as connection:
+        with channel.connect() as session:
             workbooks: dict[int, tuple[str, bytes] | None] = {}
             for index, batch in enumerate(batches):
                 try:
-                    message = _message(batch, now, workbooks)
+                    letter = _letter(batch, now, workbooks)
                 except Exception as error:  # a message that cannot be built fails alone, visibly, and is retried
-                    log.exception("could not build the e-mail for notifications %s", batch.notification_ids)
+                    log.exception("could not build the message for notifications %s", batch.notification_ids)
                     _record_failure(batch, now, _describe(error), result)
                     db.session.commit()
                     continue
                 try:
-                    connection.send_message(message)
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
-                        ValueError, HeaderParseError) as error:
-                    # This message alone was refused; the connection is still good for the others.
-                    _record_failure(batch, now, _describe(error), result)
-                except (OSError, smtplib.SMTPException) as error:
-                    # The connection broke: this batch and every one after it wait for the next run.
+                    session.send(batch.user, letter)
+                except Refused as error:
+                    # This message alone was refused; the channel is still good for the others.
+                    _record_failure(batch, now, str(error), result)
+                except Unavailable as error:
+                    # The channel broke: this batch and every one after it wait for the next run.
                     for remaining in batches[index:]:
-                        _record_failure(remaining, now, _describe(error), result)
+                        _record_failure(remaining, now, str(error), result)
                     db.session.commit()
                     return result
                 else:
                     _record_success(batch, now, result)
                 db.session.commit()
-    except (OSError, smtplib.SMTPException) as error:
+    except Unavailable as error:
         # Could not connect (server down, refused, timed out): every claimed batch is retried later.
         unsettled = [batch for batch in batches if _still_claimed(batch)]
         for batch in unsettled:
-            _record_failure(batch, now, _describe(error), result)
+            _record_failure(batch, now, str(error), result)
         db.session.commit()
     return result
 
@@ -160,21 +154,32 @@ def _release_expired_claims(now: dt.datetime) -> None:
     )
 
 
-def _skip_undeliverable(settings: MailSettings) -> dict[str, int]:
+def email_mode_of_notification() -> sa.ColumnElement[str]:
+    """How a notification's recipient wants its kind by e-mail: their choice for that kind, else their general one
+    (a correlated expression on `notifications`, for the delivery's statements)."""
+    chosen = sa.select(NotificationPreference.email_mode).where(
+        NotificationPreference.user_id == Notification.recipient_id, NotificationPreference.kind == Notification.kind,
+    ).scalar_subquery()
+    general = sa.select(User.email_mode).where(User.id == Notification.recipient_id).scalar_subquery()
+    return sa.func.coalesce(chosen, general)
+
+
+def _skip_undeliverable(channel: Channel) -> dict[str, int]:
     """Mark skipped, with the reason, the pending rows that no e-mail will ever carry as things stand."""
     recipient = sa.select(User.id)
-    reasons = [
-        ("người nhận chọn không nhận e-mail", recipient.where(User.email_mode == MODE_OFF)),
-        ("người nhận chưa có địa chỉ e-mail", recipient.where(sa.or_(User.email.is_(None), User.email == ""))),
-        ("tài khoản người nhận đã bị khoá", recipient.where(User.active.is_(False))),
+    reasons: list[tuple[str, sa.ColumnElement[bool]]] = [
+        ("người nhận chọn không nhận e-mail", email_mode_of_notification() == MODE_OFF),
+        ("người nhận chưa có địa chỉ e-mail", Notification.recipient_id.in_(
+            recipient.where(sa.or_(channel.address().is_(None), channel.address() == "")))),
+        ("tài khoản người nhận đã bị khoá", Notification.recipient_id.in_(recipient.where(User.active.is_(False)))),
     ]
-    if not settings.configured:
-        reasons.append(("chưa cấu hình máy chủ thư SMTP_HOST", recipient))
+    if not channel.configured:
+        reasons.append((channel.unconfigured, sa.true()))
     counts = {}
-    for reason, users in reasons:
+    for reason, undeliverable in reasons:
         updated = db.session.execute(
             sa.update(Notification)
-            .where(Notification.email_state == EMAIL_PENDING, Notification.recipient_id.in_(users))
+            .where(Notification.email_state == EMAIL_PENDING, undeliverable)
             .values(email_state=EMAIL_SKIPPED, last_error=reason[:1].upper() + reason[1:] + ".",
                     next_attempt_at=None)
         )
@@ -184,19 +189,22 @@ def _skip_undeliverable(settings: MailSettings) -> dict[str, int]:
 
 def _due_batches(now: dt.datetime, retry_now: bool) -> list[_Batch]:
     """What to send now: immediate and report notifications one by one, reminders as one digest a day."""
+    mode = sa.func.coalesce(NotificationPreference.email_mode, User.email_mode)
     rows = db.session.execute(
-        sa.select(Notification.id, Notification.kind, Notification.next_attempt_at, User)
+        sa.select(Notification.id, Notification.kind, Notification.next_attempt_at, mode, User)
         .join(User, User.id == Notification.recipient_id)
-        .where(Notification.email_state == EMAIL_PENDING, User.email_mode.in_((MODE_DIGEST, MODE_IMMEDIATE)))
+        .outerjoin(NotificationPreference, sa.and_(NotificationPreference.user_id == Notification.recipient_id,
+                                                   NotificationPreference.kind == Notification.kind))
+        .where(Notification.email_state == EMAIL_PENDING, mode.in_((MODE_DIGEST, MODE_IMMEDIATE)))
         .order_by(Notification.recipient_id, Notification.created_at, Notification.id)
     ).all()
     batches: list[_Batch] = []
     digests: dict[int, list[int]] = defaultdict(list)
     waiting: set[int] = set()
     users: dict[int, User] = {}
-    for notification_id, kind, next_attempt_at, user in rows:
+    for notification_id, kind, next_attempt_at, email_mode, user in rows:
         users[user.id] = user
-        if kind == REPORT or user.email_mode == MODE_IMMEDIATE:
+        if kind == REPORT or email_mode == MODE_IMMEDIATE:
             if retry_now or next_attempt_at is None or _aware(next_attempt_at) <= now:
                 batches.append(_Batch(user, REPORT if kind == REPORT else MODE_IMMEDIATE, [notification_id]))
         else:
@@ -255,7 +263,7 @@ def _notifications(batch: _Batch) -> list[Notification]:
         .where(Notification.id.in_(batch.notification_ids))
         .options(joinedload(Notification.task).joinedload(Task.lead_unit),
                  joinedload(Notification.task).joinedload(Task.directive),
-                 joinedload(Notification.report), *apology_letter_loads())
+                 joinedload(Notification.report), joinedload(Notification.actor), *apology_letter_loads())
         .order_by(Notification.deadline, Notification.id)
     ).unique())
 
@@ -336,40 +344,41 @@ def retry_failed(actor: User | None = None) -> int:
 # The messages.
 
 
-def _message(batch: _Batch, now: dt.datetime, workbooks: dict[int, tuple[str, bytes] | None]) -> EmailMessage:
+def _letter(batch: _Batch, now: dt.datetime, workbooks: dict[int, tuple[str, bytes] | None]) -> Letter:
     notifications = _notifications(batch)
     user = batch.user
     today = now.astimezone(VIETNAM).date()
     if batch.kind == REPORT:
-        return _report_message(user, notifications[0], workbooks)
+        return _report_letter(user, notifications[0], workbooks)
     items = [_item(notification, today) for notification in notifications]
     overdue = [item for item in items if item["kind"] == OVERDUE]
     due_soon = [item for item in items if item["kind"] == DUE_SOON]
     # Reminders that name their letter have a section of their own; older ones stay under "other".
     letters = [item for item in items if item["kind"] == APOLOGY_DUE and item["dossier_code"]]
+    happened = [item for item in items if item["kind"] in EVENT_KINDS]
     other = [item for item in items
-             if item["kind"] not in (OVERDUE, DUE_SOON) and not (item["kind"] == APOLOGY_DUE and item["dossier_code"])]
+             if item["kind"] not in (OVERDUE, DUE_SOON, *EVENT_KINDS)
+             and not (item["kind"] == APOLOGY_DUE and item["dossier_code"])]
     if batch.kind == MODE_IMMEDIATE:
         item = items[0]
         subject = f"[{item['kind_label']}] {item['title']}"
         if item["dossier_code"] and item["deadline"]:
             subject += f" (hạn {format_date(item['deadline'])})"
     else:
-        counts = [f"{len(overdue)} nhiệm vụ quá hạn" if overdue else "",
+        counts = [f"{len(happened)} việc mới" if happened else "",
+                  f"{len(overdue)} nhiệm vụ quá hạn" if overdue else "",
                   f"{len(due_soon)} nhiệm vụ sắp đến hạn" if due_soon else "",
                   f"{len(letters)} phiếu xin lỗi phải gửi" if letters else "",
                   f"{len(other)} việc khác" if other else ""]
         subject = f"Nhắc việc ngày {format_date(today)}: " + ", ".join(part for part in counts if part)
     context = {
         "user": user, "today": today, "overdue": overdue, "due_soon": due_soon, "letters": letters, "other": other,
+        "happened": happened,
         "immediate": batch.kind == MODE_IMMEDIATE, "centre_url": public_url("notifications.index"),
         "settings_url": public_url("notifications.settings"), "subject": subject,
     }
-    return build_message(
-        user.display_name, user.email or "", subject,
-        render_mail("notifications/email/digest.txt", **context),
-        render_mail("notifications/email/digest.html", **context),
-    )
+    return Letter(subject, render_mail("notifications/email/digest.txt", **context),
+                  render_mail("notifications/email/digest.html", **context))
 
 
 def _item(notification: Notification, today: dt.date) -> dict:
@@ -408,11 +417,13 @@ def _item(notification: Notification, today: dt.date) -> dict:
         "deadline": deadline,
         "working_days": days,
         "url": url,
+        "note": notification.note or "",
+        "actor": notification.actor.display_name if notification.actor is not None else "",
     }
 
 
-def _report_message(user: User, notification: Notification,
-                    workbooks: dict[int, tuple[str, bytes] | None]) -> EmailMessage:
+def _report_letter(user: User, notification: Notification,
+                   workbooks: dict[int, tuple[str, bytes] | None]) -> Letter:
     report = notification.report
     if report is None:  # the report was deleted after the notification was made
         raise ValueError("báo cáo không còn tồn tại")
@@ -425,9 +436,5 @@ def _report_message(user: User, notification: Notification,
                "task_url": lambda task_id: public_url("tasks.detail", task_id=task_id),
                "has_attachment": workbook is not None, "settings_url": public_url("notifications.settings")}
     subject = f"{report.title}: {view['totals'].get('overdue', 0)} nhiệm vụ quá hạn"
-    return build_message(
-        user.display_name, user.email or "", subject,
-        render_mail("notifications/email/report.txt", **context),
-        render_mail("notifications/email/report.html", **context),
-        attachments=[workbook] if workbook else None,
-    )
+    return Letter(subject, render_mail("notifications/email/report.txt", **context),
+                  render_mail("notifications/email/report.html", **context), [workbook] if workbook else [])

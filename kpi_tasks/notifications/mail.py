@@ -99,4 +99,8 @@ def build_message(
     message.add_alternative(html, subtype="html")
     for filename, payload in attachments or []:
         message.add_attachment(payload, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=filename)
+    # Headers are written on one line (up to RFC 5322's 998 characters): Python folds a long non-ASCII subject
+    # between encoded words at a space and drops that space ("Số hóa hồ sơ" arrives as "Số hóahồ sơ"). The parts,
+    # encoded above with the default policy, keep their own line length.
+    message.policy = message.policy.clone(max_line_length=998)
     return message

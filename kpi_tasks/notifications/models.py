@@ -20,15 +20,51 @@ DUE_SOON = "due_soon"
 OVERDUE = "overdue"
 APOLOGY_DUE = "apology_due"
 REPORT = "report"
+# What happened to a task (tasks/events.py), each told to the people it concerns as it happens.
+ASSIGNED = "assigned"
+RETURNED = "returned"
+EXTENSION_DECIDED = "extension_decided"
+DIRECTION = "direction"
+AWAITING_REVIEW = "awaiting_review"
+REASSIGNED = "reassigned"
+WITHDRAWN = "withdrawn"
+MENTION = "mention"
+UNACKNOWLEDGED = "unacknowledged"
 JOB_FINISHED = "job_finished"
 KIND_LABELS = {
     DUE_SOON: "Sắp đến hạn",
     OVERDUE: "Quá hạn",
     APOLOGY_DUE: "Phải gửi phiếu xin lỗi",
     REPORT: "Báo cáo định kỳ",
-    JOB_FINISHED: "Tác vụ nền đã xong",
+    ASSIGNED: "Được giao",
+    RETURNED: "Bị trả lại",
+    EXTENSION_DECIDED: "Quyết định gia hạn",
+    DIRECTION: "Ý kiến chỉ đạo",
+    AWAITING_REVIEW: "Chờ xác nhận hoàn thành",
+    REASSIGNED: "Chuyển đơn vị chủ trì",
+    WITHDRAWN: "Thu hồi nhiệm vụ",
+    MENTION: "Được nhắc đến",
+    UNACKNOWLEDGED: "Chưa tiếp nhận",
+    JOB_FINISHED: "Tác vụ nền",
 }
 KINDS = tuple(KIND_LABELS)
+# How the bell counts a group of one kind: "3 phiếu xin lỗi đến hạn", "2 ý kiến chỉ đạo".
+KIND_GROUP_NOUNS = {
+    DUE_SOON: "nhắc sắp đến hạn",
+    OVERDUE: "nhắc quá hạn",
+    APOLOGY_DUE: "phiếu xin lỗi đến hạn",
+    REPORT: "báo cáo định kỳ",
+    ASSIGNED: "lần được giao",
+    RETURNED: "lần bị trả lại",
+    EXTENSION_DECIDED: "quyết định gia hạn",
+    DIRECTION: "ý kiến chỉ đạo",
+    AWAITING_REVIEW: "báo cáo chờ xác nhận",
+    REASSIGNED: "lần chuyển đơn vị chủ trì",
+    WITHDRAWN: "thông báo thu hồi",
+    MENTION: "lần được nhắc đến",
+    UNACKNOWLEDGED: "nhắc tiếp nhận",
+    JOB_FINISHED: "tác vụ nền",
+}
 
 # E-mail state of one notification. "sending" is transient: rows claimed by a delivery run, so that two
 # runs at once never send the same message; a claim left by a crashed run expires and the row is retried.
@@ -54,6 +90,16 @@ EMAIL_MODE_LABELS = {
     MODE_IMMEDIATE: "Gửi ngay từng thông báo",
     MODE_OFF: "Không nhận e-mail (chỉ xem trên hệ thống)",
 }
+
+class NotificationPreference(db.Model):
+    """A user's choice of e-mail for one kind, over their general `User.email_mode` (no row: the general one)."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    email_mode: Mapped[str] = mapped_column(sa.String(10))
+
 
 class Notification(db.Model):
     __tablename__ = "notifications"
@@ -83,6 +129,9 @@ class Notification(db.Model):
     # a UNIQUE constraint on both SQLite and PostgreSQL, so the nullable task/occurrence/report/letter columns
     # cannot carry the uniqueness themselves; this key spells them out.
     dedup_key: Mapped[str] = mapped_column(sa.String(120))
+    # An event's words (a return's reason, a direction, a comment) and who acted, as the notice tells them.
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
@@ -93,7 +142,8 @@ class Notification(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     emailed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
-    recipient: Mapped[User] = relationship()
+    recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     task: Mapped[Task | None] = relationship()
     report: Mapped[ScheduledReport | None] = relationship()
     apology_letter: Mapped[ApologyLetter | None] = relationship()

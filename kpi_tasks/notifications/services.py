@@ -40,16 +40,19 @@ from kpi_tasks.notifications.models import (
     EMAIL_MODE_LABELS,
     EMAIL_PENDING,
     JOB_FINISHED,
+    KIND_GROUP_NOUNS,
     KIND_LABELS,
     OVERDUE,
     REPORT,
+    UNACKNOWLEDGED,
     Notification,
+    NotificationPreference,
 )
 from kpi_tasks.reports.models import ScheduledReport
 from kpi_tasks.reports.scheduled import Period, report_recipient_ids, store_report
 from kpi_tasks.tasks.models import STATE_OPEN, Task, task_assignees, task_coordinating_units
 from kpi_tasks.tasks.occurrences import generate_all_occurrences, generation_horizon
-from kpi_tasks.tasks.queries import open_occurrences_due_between, tracked_task_clause
+from kpi_tasks.tasks.queries import open_occurrences_due_between, tracked_task_clause, unacknowledged_clause
 from kpi_tasks.tasks.status import STATUS_LABELS, STATUSES, counts_columns
 from kpi_tasks.text import format_date
 
@@ -141,7 +144,28 @@ def scan(today: dt.date, settings: ReminderSettings | None = None) -> ScanResult
         result.created[kind] = result.created.get(kind, 0) + 1
     result.statuses = status_counts(today)
     result.extra.update(apology_scan_step(today))
+    result.extra.update(unacknowledged_scan_step(today))
     return result
+
+
+def unacknowledged_scan_step(today: dt.date) -> dict[str, int]:
+    """Tell the head of each lead unit of the tasks it has not acknowledged after one working day: once per task
+    and lead unit (a task handed to another unit is that unit's to acknowledge, and to be told of)."""
+    tasks = db.session.execute(
+        sa.select(Task.id, Task.lead_unit_id, Task.effective_deadline).where(unacknowledged_clause(today))
+    ).all()
+    units = sorted({unit_id for _task, unit_id, _deadline in tasks})
+    managers: dict[int, list[int]] = defaultdict(list)
+    if units:
+        for user_id, unit_id in db.session.execute(sa.select(User.id, User.unit_id).where(
+                in_ids(User.unit_id, units), User.role == UNIT_MANAGER, User.active.is_(True))):
+            managers[unit_id].append(user_id)
+    rows = [
+        {"recipient_id": user_id, "kind": UNACKNOWLEDGED, "task_id": task_id, "deadline": deadline,
+         "dedup_key": f"event:{task_id}:unacknowledged:{unit_id}"}
+        for task_id, unit_id, deadline in tasks for user_id in managers.get(unit_id, [])
+    ]
+    return {"nhắc tiếp nhận nhiệm vụ": len(add_notifications(rows))}
 
 
 def offset_windows(
@@ -295,7 +319,7 @@ def _row(recipient_id: int, kind: str, subject: Subject, offset: int) -> dict[st
 # The columns a caller may give (recipient_id, kind and dedup_key are required) and their defaults.
 NOTIFICATION_DEFAULTS: dict[str, Any] = {
     "task_id": None, "occurrence_id": None, "report_id": None, "offset_days": 0, "deadline": None,
-    "apology_letter_id": None, "background_job_id": None,
+    "apology_letter_id": None, "background_job_id": None, "note": None, "actor_id": None,
 }
 _NOTIFICATION_COLUMNS = frozenset({"recipient_id", "kind", "dedup_key", *NOTIFICATION_DEFAULTS})
 
@@ -304,8 +328,8 @@ def add_notifications(rows: Sequence[dict[str, Any]]) -> list[str]:
     """Insert the rows that do not exist yet (by recipient and dedup_key); return the kinds inserted.
 
     Each row needs recipient_id, kind and dedup_key; task_id, occurrence_id, report_id, apology_letter_id,
-    offset_days and deadline are optional. A row another transaction inserted first, even one still in flight, is
-    skipped by the database itself (ON CONFLICT DO NOTHING), so concurrent callers never duplicate.
+    offset_days, deadline, note and actor_id are optional. A row another transaction inserted first, even one still
+    in flight, is skipped by the database itself (ON CONFLICT DO NOTHING), so concurrent callers never duplicate.
 
     Statements do not grow with the rows already there: one SELECT of the keys that exist (a second scan
     the same day finds all its rows there and inserts nothing), then for the rest one INSERT built once:
@@ -408,6 +432,105 @@ def notifications_query(user: User, unread_only: bool = False) -> sa.Select:
     return query
 
 
+@dataclass
+class NotificationGroup:
+    """The bell's line: a recipient's notices of one kind about one thing (a task, a unit's apology letters, a
+    report), drawn as its latest notice with how many there are and how many are unread."""
+
+    latest: Notification
+    count: int
+    unread: int
+
+    @property
+    def summary(self) -> str:
+        """"Châu Ổ: 3 phiếu xin lỗi đến hạn", "Số hóa hồ sơ …: 2 ý kiến chỉ đạo"."""
+        latest = self.latest
+        if latest.apology_letter is not None:
+            subject = latest.apology_letter.unit.name
+        elif latest.task is not None:
+            subject = latest.task.title
+        elif latest.report is not None:
+            subject = latest.report.title
+        elif latest.background_job is not None:
+            subject = job_title(latest.background_job)
+        else:
+            subject = KIND_LABELS.get(latest.kind, latest.kind)
+        return f"{subject}: {self.count} {KIND_GROUP_NOUNS.get(latest.kind, 'thông báo')}"
+
+
+def _group_columns() -> tuple[sa.ColumnElement[Any], ...]:
+    """What makes notices one group: their kind and what they are about (a letter reminder: its letter's unit)."""
+    return (Notification.kind, Notification.task_id, Notification.report_id, Notification.background_job_id,
+            ApologyLetter.unit_id)
+
+
+def notification_groups_query(user: User, unread_only: bool = False) -> sa.Select:
+    """The user's notices grouped by kind and subject, newest group first: (latest_id, count, unread) rows."""
+    unread = sa.func.sum(sa.case((Notification.read_at.is_(None), 1), else_=0))
+    query = (
+        sa.select(sa.func.max(Notification.id).label("latest_id"), sa.func.count().label("count"),
+                  unread.label("unread"))
+        .select_from(Notification)
+        .outerjoin(ApologyLetter, ApologyLetter.id == Notification.apology_letter_id)
+        .where(Notification.recipient_id == user.id)
+        .group_by(*_group_columns())
+        .order_by(sa.func.max(Notification.created_at).desc(), sa.func.max(Notification.id).desc())
+    )
+    return query.having(unread > 0) if unread_only else query
+
+
+def notification_groups(rows: Sequence[Any]) -> list[NotificationGroup]:
+    """The groups of a page of `notification_groups_query` rows, their latest notices loaded in one query."""
+    ids = [row.latest_id for row in rows]
+    latest = {n.id: n for n in db.session.scalars(
+        sa.select(Notification).where(Notification.id.in_(ids)).options(
+            joinedload(Notification.task).joinedload(Task.lead_unit), joinedload(Notification.report),
+            joinedload(Notification.actor), joinedload(Notification.background_job),
+            *apology_letter_loads())).unique()} if ids else {}
+    return [NotificationGroup(latest[row.latest_id], row.count, int(row.unread or 0)) for row in rows]
+
+
+def group_of(notification: Notification) -> NotificationGroup:
+    row = db.session.execute(
+        sa.select(sa.func.count().label("count"),
+                  sa.func.sum(sa.case((Notification.read_at.is_(None), 1), else_=0)).label("unread"))
+        .select_from(Notification)
+        .outerjoin(ApologyLetter, ApologyLetter.id == Notification.apology_letter_id)
+        .where(_same_group(notification))
+    ).one()
+    return NotificationGroup(notification, row.count, int(row.unread or 0))
+
+
+def _same_group(notification: Notification) -> sa.ColumnElement[bool]:
+    letter_unit = notification.apology_letter.unit_id if notification.apology_letter is not None else None
+    values = (notification.kind, notification.task_id, notification.report_id, notification.background_job_id,
+              letter_unit)
+    return sa.and_(Notification.recipient_id == notification.recipient_id,
+                   *(column.is_(None) if value is None else column == value
+                     for column, value in zip(_group_columns(), values, strict=True)))
+
+
+def group_notifications_query(notification: Notification) -> sa.Select:
+    """Every notice of `notification`'s group, newest first (the bell's line opened)."""
+    in_group = sa.select(Notification.id).select_from(Notification).outerjoin(
+        ApologyLetter, ApologyLetter.id == Notification.apology_letter_id).where(_same_group(notification))
+    return (sa.select(Notification).where(Notification.id.in_(in_group))
+            .options(joinedload(Notification.task).joinedload(Task.lead_unit), joinedload(Notification.report),
+                     joinedload(Notification.actor), *apology_letter_loads())
+            .order_by(Notification.created_at.desc(), Notification.id.desc()))
+
+
+def mark_group_read(notification: Notification) -> int:
+    """Mark read the notice and every other of its group (the bell shows them as one line)."""
+    in_group = sa.select(Notification.id).select_from(Notification).outerjoin(
+        ApologyLetter, ApologyLetter.id == Notification.apology_letter_id).where(_same_group(notification))
+    result = db.session.execute(
+        sa.update(Notification).where(Notification.id.in_(in_group), Notification.read_at.is_(None))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.refresh(notification)
+    return result.rowcount or 0
+
+
 def apology_letter_loads() -> tuple[LoaderOption, ...]:
     """Loader options that bring an apology-letter reminder's obligation, dossier and unit in the same query."""
     letter = joinedload(Notification.apology_letter)
@@ -438,7 +561,9 @@ def notify_job_finished(job: BackgroundJob) -> bool:
 
 def job_title(job: BackgroundJob) -> str:
     """How a notification names a finished background job."""
-    return f"{job.label}: " + ("đã sẵn sàng để tải về" if job.status == DONE else "không thành công")
+    if job.status != DONE:
+        return f"{job.label}: không thành công"
+    return f"{job.label}: " + ("đã sẵn sàng để tải về" if job.result_name else "đã xong")
 
 
 def apology_title(letter: ApologyLetter) -> str:
@@ -485,11 +610,25 @@ def mark_all_read(user: User) -> int:
     return result.rowcount or 0
 
 
-def update_preferences(user: User, email_mode: str, email: str | None) -> User:
-    """The user's own choice: how reminders reach them by e-mail, and where."""
+def kind_preferences(user: User) -> dict[str, str]:
+    """The user's e-mail choice for each kind they chose one for (the others follow `user.email_mode`)."""
+    return dict(db.session.execute(sa.select(NotificationPreference.kind, NotificationPreference.email_mode)
+                                   .where(NotificationPreference.user_id == user.id)).all())
+
+
+def update_preferences(user: User, email_mode: str, email: str | None,
+                       by_kind: dict[str, str] | None = None) -> User:
+    """The user's own choice: how notices reach them by e-mail (in general, and per kind: `by_kind` maps a kind
+    to a mode, or to "" for "as in general"), and where."""
     errors: dict[str, str] = {}
     if email_mode not in EMAIL_MODE_LABELS:
         errors["email_mode"] = "Chọn một cách nhận e-mail trong danh sách."
+    by_kind = by_kind or {}
+    for kind, mode in by_kind.items():
+        if kind not in KIND_LABELS:
+            errors[f"kind_{kind}"] = "Không có loại thông báo này."
+        elif mode and mode not in EMAIL_MODE_LABELS:
+            errors[f"kind_{kind}"] = "Chọn một cách nhận e-mail trong danh sách."
     email = (email or "").strip() or None
     if email is not None and (len(email) > 255 or "@" not in email[1:-1] or any(c.isspace() for c in email)):
         errors["email"] = "Địa chỉ e-mail không hợp lệ."
@@ -501,6 +640,19 @@ def update_preferences(user: User, email_mode: str, email: str | None) -> User:
                                                      ("email", user.email, email)) if old != new}
     user.email_mode = email_mode
     user.email = email
+    before = kind_preferences(user)
+    for kind, mode in by_kind.items():
+        if before.get(kind, "") == mode:
+            continue
+        changes[f"email_mode_{kind}"] = (before.get(kind), mode or None)
+        preference = db.session.get(NotificationPreference, (user.id, kind))
+        if not mode:
+            if preference is not None:
+                db.session.delete(preference)
+        elif preference is None:
+            db.session.add(NotificationPreference(user_id=user.id, kind=kind, email_mode=mode))
+        else:
+            preference.email_mode = mode
     db.session.flush()
     if changes:
         record(user, "user", user.id, "notification_settings", changes)

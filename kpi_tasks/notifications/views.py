@@ -7,25 +7,30 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
-from wtforms import EmailField, RadioField
+from wtforms import EmailField, RadioField, SelectField
 from wtforms.validators import Length, Optional
 
 from kpi_tasks.accounts.permissions import can_view_scheduled_reports
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import Form, options, show_errors
-from kpi_tasks.notifications.models import EMAIL_MODE_LABELS, Notification
+from kpi_tasks.notifications.models import EMAIL_MODE_LABELS, KIND_LABELS, Notification
 from kpi_tasks.notifications.services import (
     BADGE_CAP,
     get_notification_or_404,
+    group_notifications_query,
+    group_of,
     job_title,
+    kind_preferences,
     mark_all_read,
-    mark_read,
+    mark_group_read,
+    notification_groups,
+    notification_groups_query,
     notification_target,
-    notifications_query,
     unread_badge_count,
     update_preferences,
 )
+from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.reports.models import ScheduledReport
 from kpi_tasks.reports.scheduled import report_view
 
@@ -37,6 +42,12 @@ CHANGED_EVENT = "notifications-changed"
 class PreferencesForm(Form):
     email_mode = RadioField("Nhận thông báo qua e-mail", choices=options(EMAIL_MODE_LABELS.items()))
     email = EmailField("Địa chỉ e-mail", validators=[Optional(), Length(max=255)])
+
+
+# One choice per kind ("kind_assigned" …), "" following the general choice above.
+for _kind, _label in KIND_LABELS.items():
+    setattr(PreferencesForm, f"kind_{_kind}", SelectField(
+        _label, choices=options([("", "Như cài đặt chung"), *EMAIL_MODE_LABELS.items()]), default=""))
 
 
 @bp.app_context_processor
@@ -69,13 +80,21 @@ def _safe_next(default: str) -> str:
 @login_required
 def index() -> str:
     unread_only = request.args.get("unread") == "1"
-    page = db.paginate(
-        notifications_query(current_user, unread_only),
-        page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False,
-    )
-    args = {"unread": "1"} if unread_only else {}
+    page_number = request.args.get("page", 1, type=int)
+    opened = request.args.get("group", type=int)
+    if opened is not None:
+        # One line of the bell opened: each of its notices.
+        group = group_of(get_notification_or_404(opened, current_user))
+        page = db.paginate(group_notifications_query(group.latest), page=page_number, per_page=PER_PAGE,
+                           error_out=False)
+        args: dict[str, object] = {"group": opened}
+    else:
+        group = None
+        page = paginate_rows(notification_groups_query(current_user, unread_only), page_number, PER_PAGE)
+        page.items = notification_groups(page.items)
+        args = {"unread": "1"} if unread_only else {}
     template = "notifications/_list.html" if _wants_fragment("notification-list") else "notifications/index.html"
-    return render_template(template, page=page, page_args=args, unread_only=unread_only)
+    return render_template(template, page=page, page_args=args, unread_only=unread_only, opened=group)
 
 
 @bp.get("/badge")
@@ -87,13 +106,30 @@ def badge() -> str:
 @bp.post("/<int:notification_id>/read")
 @login_required
 def read(notification_id: int) -> str | Response:
-    notification = mark_read(get_notification_or_404(notification_id, current_user))
+    notification = get_notification_or_404(notification_id, current_user)
+    mark_group_read(notification)
     db.session.commit()
     if request.headers.get("HX-Request") and request.headers.get("HX-Target", "").startswith("notification-"):
-        response = Response(render_template("notifications/_item.html", notification=notification))
+        response = Response(render_template("notifications/_item.html", notification=notification,
+                                            group=group_of(notification)))
         response.headers["HX-Trigger"] = CHANGED_EVENT
         return response
     return redirect(_safe_next(url_for("notifications.index")), 303)
+
+
+@bp.get("/<int:notification_id>/open")
+@login_required
+def open_notification(notification_id: int) -> Response:
+    """Follow a notice from the bell: it and the rest of its line are read, and the page it is about opens."""
+    notification = get_notification_or_404(notification_id, current_user)
+    mark_group_read(notification)
+    db.session.commit()
+    endpoint, values = notification_target(notification)
+    try:
+        target = url_for(endpoint, **values)
+    except BuildError:  # the area the notification points to is not installed
+        target = url_for("notifications.index")
+    return redirect(target, 303)
 
 
 @bp.post("/read-all")
@@ -108,10 +144,13 @@ def read_all() -> Response:
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings() -> str | Response:
-    form = PreferencesForm(data={"email_mode": current_user.email_mode, "email": current_user.email})
+    chosen = kind_preferences(current_user)
+    form = PreferencesForm(data={"email_mode": current_user.email_mode, "email": current_user.email,
+                                 **{f"kind_{kind}": chosen.get(kind, "") for kind in KIND_LABELS}})
     if form.validate_on_submit():
+        by_kind = {kind: form[f"kind_{kind}"].data or "" for kind in KIND_LABELS}
         try:
-            update_preferences(current_user, form.email_mode.data or "", form.email.data)
+            update_preferences(current_user, form.email_mode.data or "", form.email.data, by_kind)
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -119,7 +158,7 @@ def settings() -> str | Response:
             db.session.commit()
             flash("Đã lưu cài đặt nhận thông báo.", "success")
             return redirect(url_for("notifications.settings"), 303)
-    return render_template("notifications/settings.html", form=form)
+    return render_template("notifications/settings.html", form=form, kinds=KIND_LABELS)
 
 
 @bp.get("/reports/<int:report_id>")

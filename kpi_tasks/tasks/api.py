@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.permissions import can_attach_to_update, can_give_direction
+from kpi_tasks.accounts.permissions import can_attach_to_update, can_give_direction, can_view_unacknowledged
 from kpi_tasks.api.input import Fields, api_user, iso, json_fields, page_params, query_fields
 from kpi_tasks.attachments.api import attachment_json, one_file
 from kpi_tasks.attachments.services import attach_to_update, task_attachments
@@ -43,11 +43,13 @@ from kpi_tasks.tasks.queries import (
     task_directions,
     task_flags,
     task_rows_query,
+    unacknowledged_tasks_query,
     unit_stats,
 )
 from kpi_tasks.tasks.services import (
     DEADLINE_KINDS,
     DEADLINE_UNSAID,
+    acknowledge_task,
     create_task,
     create_task_group,
     get_task_or_404,
@@ -99,6 +101,8 @@ def task_json(task: Task, status: str, due_soon: bool) -> dict:
         "completion_reported_on": iso(task.completion_reported_on),
         "completed_on": iso(task.completed_on),
         "review_note": task.review_note,
+        "acknowledged_at": iso(task.acknowledged_at),
+        "acknowledged_by_id": task.acknowledged_by_id,
         "version": task.version,
     }
 
@@ -522,6 +526,31 @@ def task_files_api(task_id: int) -> dict:
     return {"items": [attachment_json(a) for a in task_attachments(task)]}
 
 
+def acknowledge_api(task_id: int) -> dict:
+    user = api_user()
+    task = acknowledge_task(get_task_or_404(task_id, user), user)
+    db.session.commit()
+    return task_detail_json(task)
+
+
+def unacknowledged_api() -> dict:
+    """The tasks no lead unit has acknowledged after one working day (office, leaders, admin)."""
+    user = api_user()
+    if not can_view_unacknowledged(user):
+        raise PermissionDenied("Chỉ Văn phòng, lãnh đạo UBND và quản trị xem danh sách nhiệm vụ chưa tiếp nhận.")
+    fields = query_fields()
+    page, per_page = page_params(fields)
+    fields.done()
+    result = db.paginate(unacknowledged_tasks_query(user, today()), page=page, per_page=per_page, error_out=False)
+    return {
+        "items": [{**task_json(task, *task_flags(task, today(), _due_soon_days())), "given_at": iso(task.given_at)}
+                  for task in result.items],
+        "total": result.total,
+        "page": page,
+        "per_page": per_page,
+    }
+
+
 def directive_tasks_json(directive: Directive, user: User) -> list[dict]:
     """The `tasks` of a directive as the API gives it (directives/api.py): those `user` may see."""
     rows = db.session.execute(task_rows_query(user, TaskFilters(directive_id=directive.id), today(), _due_soon_days()))
@@ -559,3 +588,5 @@ def register_api(bp: Blueprint) -> None:
     bp.add_url_rule("/tasks/<int:task_id>/updates/<int:update_id>/attachments", "upload_update_file",
                     upload_update_file_api, methods=["POST"])
     bp.add_url_rule("/tasks/<int:task_id>/attachments", "task_files", task_files_api, methods=["GET"])
+    bp.add_url_rule("/tasks/<int:task_id>/acknowledge", "acknowledge_task", acknowledge_api, methods=["POST"])
+    bp.add_url_rule("/tasks/unacknowledged", "unacknowledged_tasks", unacknowledged_api, methods=["GET"])

@@ -2,8 +2,8 @@
 
 Withdrawing (a task, or a directive with all its tasks) keeps everything and takes it out of every statistic;
 handing a task to another lead unit keeps its history; deleting is for what was never real (a test entry, a
-wrong confirmation of the day) and refuses anything on which someone has already worked. Notifications of
-these events are sent by listeners registered with `tasks.services.register_correction_listener`. Withdrawing a
+wrong confirmation of the day) and refuses anything on which someone has already worked. Each tells the
+people concerned through `tasks.events` (withdrawn, reassigned). Withdrawing a
 task stays in services (`withdraw_task`, which other areas call); it is re-exported here with the rest.
 """
 
@@ -22,6 +22,8 @@ from kpi_tasks.deletion import delete_rows
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks import events
+from kpi_tasks.tasks.events import emit_logged
 from kpi_tasks.tasks.models import (
     STATE_DONE,
     STATE_WITHDRAWN,
@@ -31,7 +33,7 @@ from kpi_tasks.tasks.models import (
     TaskDirection,
     TaskGroup,
 )
-from kpi_tasks.tasks.services import check_units, check_version, reason_given, tell_listeners, withdraw_task
+from kpi_tasks.tasks.services import check_units, check_version, reason_given, withdraw_task
 from kpi_tasks.units.models import Unit
 from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
 
@@ -80,8 +82,8 @@ def reassign_lead_unit(
     after_assignees = [u.username for u in task.assignees]
     if after_assignees != before_assignees:
         changes["assignees"] = (before_assignees, after_assignees)
-    record(actor, "task", task.id, "reassign", changes, note=note)
-    tell_listeners("reassigned", task, actor)
+    logged = record(actor, "task", task.id, "reassign", changes, note=note)
+    emit_logged(events.REASSIGNED, task, actor, logged, unit_ids=(former.id,))
     return task
 
 

@@ -27,6 +27,8 @@ class TaskForm(Form):
     # Instead of one lead unit: every unit of a kind, one task each ("UBND các xã, phường"). New tasks only.
     lead_unit_kind = SelectField("Hoặc giao cho tất cả đơn vị thuộc nhóm", validate_choice=False)
     coordinating_unit_ids = SelectMultipleField("Đơn vị phối hợp", coerce=int, validate_choice=False)
+    # Lãnh đạo phụ trách: the leader who follows the task (0: none).
+    leader_id = SelectField("Lãnh đạo phụ trách", coerce=int, validate_choice=False, default=0)
     deadline_kind = RadioField(
         "Thời hạn",
         choices=options([("date", "Đến ngày"), ("working_days", "Số ngày làm việc kể từ ngày ban hành"),

@@ -27,6 +27,8 @@ from kpi_tasks.audit.services import record
 from kpi_tasks.clock import today, utcnow
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks import events
+from kpi_tasks.tasks.events import TaskEvent, emit, emit_logged
 from kpi_tasks.tasks.models import (
     EXTENSION_APPROVED,
     EXTENSION_PENDING,
@@ -192,6 +194,9 @@ def report(
     progress_action, completion_action = _REPORT_ACTIONS[words.history_prefix]
     record(actor, "task", task.id, completion_action if report_completed else progress_action,
            {**subject.history_changes(), **changes}, note=note or None)
+    if report_completed:
+        emit(TaskEvent(events.AWAITING_REVIEW, task, actor, f"update{update.id}", note=note or None,
+                       occurrence_id=update.occurrence_id))
     return update
 
 
@@ -228,7 +233,11 @@ def review(
     db.session.flush()
     if subject.occurrence is not None:
         subject.deadline_moved()
-    record(actor, "task", subject.task.id, subject.words.history_prefix + decision, changes, note=note or None)
+    logged = record(actor, "task", subject.task.id, subject.words.history_prefix + decision, changes,
+                    note=note or None)
+    if decision == "return":
+        emit_logged(events.RETURNED, subject.task, actor, logged, note=note or None,
+                    occurrence_id=subject.occurrence.id if subject.occurrence is not None else None)
     return item
 
 
@@ -463,4 +472,6 @@ def decide_extension(
     db.session.flush()
     refresh_task_deadline(task)
     record(actor, "task", task.id, f"extension_{decision}", changes, note=note or None)
+    emit(TaskEvent(events.EXTENSION_DECIDED, task, actor, f"extension{request.id}", note=note or None,
+                   user_ids=(request.requested_by_id,), occurrence_id=request.occurrence_id))
     return request

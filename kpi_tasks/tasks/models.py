@@ -44,6 +44,14 @@ task_assignees = sa.Table(
     sa.Column("assigned_at", sa.DateTime(timezone=True), default=utcnow),
 )
 
+# Theo dõi: people who follow a task (beyond its units and its leader in charge) and hear of its events.
+task_watchers = sa.Table(
+    "task_watchers",
+    db.metadata,
+    sa.Column("task_id", sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class Task(db.Model):
     __tablename__ = "tasks"
@@ -77,11 +85,17 @@ class Task(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # When the lead unit was given the task (its creation, or its hand-over to another lead unit), and when that unit
+    # confirmed it received it (tiếp nhận).
+    given_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(default=1)
 
     directive: Mapped[Directive] = relationship()
     lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id])
     leader: Mapped[User | None] = relationship(foreign_keys=[leader_id])
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
     coordinating_units: Mapped[list[Unit]] = relationship(
         secondary=task_coordinating_units, order_by=Unit.name
     )
@@ -164,6 +178,40 @@ class TaskDirection(db.Model):
     def recorded_for_leader(self) -> bool:
         """The office wrote down a leader's direction (the page says who recorded it)."""
         return self.author_id != self.given_by_id
+
+
+# Trao đổi: the thread on a task, where the office, leaders and the units on it write to one another and name a
+# unit or a person with @ (who is then told). A comment can be corrected by its author for EDIT_MINUTES after it was
+# posted, never afterwards; the history keeps both texts.
+class TaskComment(db.Model):
+    __tablename__ = "task_comments"
+
+    EDIT_MINUTES = 15
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    edited_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    task: Mapped[Task] = relationship()
+    author: Mapped[User] = relationship()
+
+    __table_args__ = (sa.Index("ix_task_comments_task_id_created_at", "task_id", "created_at"),)
+
+
+class CalendarFeed(db.Model):
+    """A user's secret address of their deadlines as an iCalendar feed (tasks/calendar_feed.py). Only the token's
+    SHA-256 is kept; making a new address revokes the old one."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class TaskGroup(db.Model):

@@ -16,6 +16,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.roles import UNIT_MANAGER, UNIT_STAFF
 from kpi_tasks.calendar.services import current_calendar
+from kpi_tasks.clock import VIETNAM
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import (
@@ -31,6 +32,7 @@ from kpi_tasks.tasks.models import (
     TaskOccurrence,
     task_assignees,
     task_coordinating_units,
+    task_watchers,
 )
 from kpi_tasks.tasks.status import (
     DONE_LATE,
@@ -124,6 +126,7 @@ class TaskFilters:
     deadline_to: dt.date | None = None
     directive_id: int | None = None
     group_id: int | None = None
+    mine: bool = False  # "Việc tôi phụ trách": tasks the user is the leader in charge of, or follows
 
 
 FILTER_ROLES = ("lead", "coordinating")
@@ -151,6 +154,7 @@ def read_task_filters(args: FilterArgs, user: User, *, own_unit_first: bool) -> 
         deadline_from=args.date("deadline_from"),
         deadline_to=args.date("deadline_to"),
         directive_id=args.integer("directive_id"),
+        mine=args.boolean("mine"),
     )
     if own_unit_first:
         if user.is_unit_user and (filters.unit_id is None or filters.role):
@@ -214,6 +218,9 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
         query = query.where(Task.directive_id == filters.directive_id)
     if filters.group_id:
         query = query.where(Task.group_id == filters.group_id)
+    if filters.mine:
+        followed = sa.exists().where(task_watchers.c.task_id == Task.id, task_watchers.c.user_id == user.id)
+        query = query.where(sa.or_(Task.leader_id == user.id, followed))
     return query.options(
         joinedload(Task.directive),  # LEFT OUTER: the tasks stay the outer loop, read in index order
         joinedload(Task.lead_unit),
@@ -686,3 +693,33 @@ def progress_updates(task: Task, occurrence: TaskOccurrence | None = None) -> li
     if occurrence is not None:
         query = query.where(ProgressUpdate.occurrence_id == occurrence.id)
     return list(db.session.scalars(query.order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())))
+
+
+def acknowledgement_cutoff(today: dt.date) -> dt.datetime:
+    """Tasks given before this moment are late to be acknowledged today: a unit has the day a task is given and
+    one working day more (given Friday: until Monday evening), so the cutoff is the start of the previous working
+    day (UTC, as stored)."""
+    previous = current_calendar().add_working_days(today, -1)
+    return dt.datetime.combine(previous, dt.time(), tzinfo=VIETNAM).astimezone(dt.UTC)
+
+
+def unacknowledged_clause(today: dt.date) -> ColumnElement[bool]:
+    """Open tracked tasks whose lead unit has not acknowledged them after one working day."""
+    return sa.and_(Task.state == STATE_OPEN, Task.acknowledged_at.is_(None),
+                   Task.given_at < acknowledgement_cutoff(today), tracked_task_clause())
+
+
+def unacknowledged_tasks_query(user: User, today: dt.date) -> sa.Select:
+    """Open tasks `user` may see that their lead unit has not acknowledged after one working day, oldest first."""
+    return (
+        sa.select(Task)
+        .where(unacknowledged_clause(today), task_visibility_clause(user))
+        .options(selectinload(Task.lead_unit), selectinload(Task.directive))
+        .order_by(Task.given_at, Task.id)
+    )
+
+
+def unacknowledged_count(user: User, today: dt.date) -> int:
+    query = sa.select(sa.func.count()).select_from(Task).where(unacknowledged_clause(today),
+                                                                task_visibility_clause(user))
+    return db.session.scalar(query) or 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
+    can_acknowledge,
     can_assign_staff,
     can_give_direction,
     can_manage_tasks,
@@ -25,6 +26,8 @@ from kpi_tasks.clock import today, utcnow
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks import events
+from kpi_tasks.tasks.events import TaskEvent, emit, emit_logged
 from kpi_tasks.tasks.models import (
     STATE_AWAITING_REVIEW,
     STATE_OPEN,
@@ -162,6 +165,7 @@ def create_task(
             **({"recurrence": (None, describe(rule_from_code(recurrence)))} if recurrence else {}),
         },
     )
+    emit(TaskEvent(events.ASSIGNED, task, actor, "created"))
     return task
 
 
@@ -201,6 +205,7 @@ def update_task(
     if errors:
         raise ValidationError("Thông tin nhiệm vụ chưa hợp lệ.", errors)
     before = _snapshot(task)
+    previous_lead_id = task.lead_unit_id
     was_recurring = task.recurrence is not None
     extended = task.effective_deadline != task.deadline and not was_recurring
     task.title, task.content, task.section = title, content, section
@@ -223,23 +228,16 @@ def update_task(
         sync_occurrences(task, generation_horizon(max(today(), task.directive.issued_on)))
     after = _snapshot(task)
     changes = {key: (old, after[key]) for key, old in before.items() if after[key] != old}
-    record(actor, "task", task.id, "update", changes)
+    if previous_lead_id != task.lead_unit_id:
+        # The new lead unit is given it now, and acknowledges it for itself.
+        task.given_at = utcnow()
+        task.acknowledged_at = task.acknowledged_by_id = None
+        db.session.flush()
+    logged = record(actor, "task", task.id, "update", changes)
+    if previous_lead_id != task.lead_unit_id:
+        # The office handed the task to another lead unit: both units hear of it.
+        emit_logged(events.REASSIGNED, task, actor, logged, unit_ids=(previous_lead_id,))
     return task
-
-
-# Called after a correction with (event, task, actor): "withdrawn" or "reassigned".
-CorrectionListener = Callable[[str, Task, User], None]
-_listeners: list[CorrectionListener] = []
-
-
-def register_correction_listener(listener: CorrectionListener) -> None:
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def tell_listeners(event: str, task: Task, actor: User) -> None:
-    for listener in _listeners:
-        listener(event, task, actor)
 
 
 def reason_given(note: str | None, what: str) -> str:
@@ -258,11 +256,26 @@ def withdraw_task(task: Task, actor: User, *, note: str | None, expected_version
     note = reason_given(note, "lý do thu hồi")
     if task.state == STATE_WITHDRAWN:
         raise ConflictError("Nhiệm vụ đã được thu hồi trước đó.")
-    record(actor, "task", task.id, "withdraw", {"state": (task.state, STATE_WITHDRAWN)}, note=note)
+    logged = record(actor, "task", task.id, "withdraw", {"state": (task.state, STATE_WITHDRAWN)}, note=note)
     task.state = STATE_WITHDRAWN
     task.updated_at = utcnow()
     db.session.flush()
-    tell_listeners("withdrawn", task, actor)
+    emit_logged(events.WITHDRAWN, task, actor, logged, note=note)
+    return task
+
+
+def acknowledge_task(task: Task, actor: User) -> Task:
+    """Tiếp nhận: the lead unit confirms it received the task. Acknowledging again changes nothing."""
+    if not can_acknowledge(actor, task):
+        raise PermissionDenied("Chỉ đơn vị chủ trì được tiếp nhận nhiệm vụ.")
+    if task.state == STATE_WITHDRAWN:
+        raise ConflictError("Nhiệm vụ đã thu hồi, không cần tiếp nhận.")
+    if task.acknowledged_at is not None:
+        return task
+    task.acknowledged_at = utcnow()
+    task.acknowledged_by_id = actor.id
+    db.session.flush()
+    record(actor, "task", task.id, "acknowledge")
     return task
 
 
@@ -277,11 +290,15 @@ def assign_staff(task: Task, actor: User, user_ids: Iterable[int]) -> Task:
             "Chỉ giao được cho chuyên viên của đơn vị mình.", {"user_ids": "Có người không thuộc đơn vị."}
         )
     before = [u.username for u in task.assignees]
+    already = {u.id for u in task.assignees}
     kept = [u for u in task.assignees if u.unit_id != actor.unit_id]
     task.assignees = kept + staff
     task.updated_at = utcnow()
     db.session.flush()
-    record(actor, "task", task.id, "update", {"assignees": (before, [u.username for u in task.assignees])})
+    logged = record(actor, "task", task.id, "update", {"assignees": (before, [u.username for u in task.assignees])})
+    handed = tuple(sorted(u.id for u in staff if u.id not in already))
+    if handed:  # only the officers newly handed the task are told
+        emit_logged(events.ASSIGNED, task, actor, logged, user_ids=handed)
     return task
 
 
@@ -442,6 +459,7 @@ def give_direction(task: Task, actor: User, *, text: str | None, given_by_id: in
     db.session.flush()
     changes = {"given_by": (None, given_by.display_name)} if given_by.id != actor.id else None
     record(actor, "task", task.id, "direction", changes, note=text)
+    emit(TaskEvent(events.DIRECTION, task, actor, f"direction{direction.id}", note=text))
     return direction
 
 

@@ -16,6 +16,7 @@ from kpi_tasks.accounts.permissions import (
     can_manage_tasks,
     can_request_extension,
     can_review,
+    can_view_unacknowledged,
 )
 from kpi_tasks.accounts.queries import active_leaders, users_of_unit
 from kpi_tasks.accounts.roles import ADMIN, LEADER, UNIT_STAFF
@@ -84,9 +85,11 @@ from kpi_tasks.tasks.queries import (
     task_flags,
     task_group,
     task_rows_query,
+    unacknowledged_tasks_query,
 )
 from kpi_tasks.tasks.services import (
     BULK_KIND_LABELS,
+    acknowledge_task,
     assign_staff,
     create_task,
     create_task_group,
@@ -127,6 +130,8 @@ def _unit_choices(form: TaskForm) -> None:
     form.lead_unit_id.choices = options([(0, "— Chọn đơn vị chủ trì —")] + [(u.id, u.name) for u in units])
     form.coordinating_unit_ids.choices = options((u.id, u.name) for u in units)
     form.lead_unit_kind.choices = options([("", "— Không (giao cho một đơn vị) —"), *BULK_KIND_LABELS.items()])
+    form.leader_id.choices = options([(0, "— Chưa giao lãnh đạo phụ trách —")]
+                                     + [(leader.id, leader.display_name) for leader in active_leaders()])
 
 
 @bp.route("/tasks/new/<int:directive_id>", methods=["GET", "POST"])
@@ -144,6 +149,7 @@ def new(directive_id: int) -> str | Response:
                 "content": form.content.data,
                 "section": form.section.data,
                 "coordinating_unit_ids": form.coordinating_unit_ids.data or [],
+                "leader_id": form.leader_id.data or None,
                 **form.deadline_values(),
             }
             if form.lead_unit_kind.data:
@@ -192,6 +198,7 @@ def edit(task_id: int) -> str | Response:
                 section=form.section.data,
                 lead_unit_id=form.lead_unit_id.data or None,
                 coordinating_unit_ids=form.coordinating_unit_ids.data or [],
+                leader_id=form.leader_id.data or None,
                 **form.deadline_values(),
             )
         except (ValidationError, ConflictError) as error:
@@ -203,6 +210,11 @@ def edit(task_id: int) -> str | Response:
             flash("Đã lưu thay đổi.", "success")
             return redirect(url_for("tasks.detail", task_id=task.id), 303)
     return render_template("tasks/form.html", form=form, directive=task.directive, task=task)
+
+
+def render_task_page(task: Task, **submitted: Any) -> str:
+    """The task page, for the views of the task's other panels (thread_views.py) that show it again."""
+    return _render_detail(task, **submitted)
 
 
 def _render_detail(task: Task, **submitted: Any) -> str:
@@ -295,6 +307,27 @@ def add_update(task_id: int) -> str | Response:
 @login_required
 def review(task_id: int) -> str | Response:
     return _review(_subject(task_id))
+
+
+@bp.post("/tasks/<int:task_id>/acknowledge")
+@login_required
+def acknowledge(task_id: int) -> Response:
+    task = get_task_or_404(task_id, current_user)
+    acknowledge_task(task, current_user)  # CSRF: checked for every POST (extensions.csrf)
+    db.session.commit()
+    flash("Đã tiếp nhận nhiệm vụ.", "success")
+    return redirect(url_for("tasks.detail", task_id=task.id), 303)
+
+
+@bp.get("/tasks/unacknowledged")
+@login_required
+def unacknowledged() -> str:
+    """The tasks no lead unit has acknowledged after one working day (the office chases them)."""
+    if not can_view_unacknowledged(current_user):
+        abort(403)
+    page = db.paginate(unacknowledged_tasks_query(current_user, today()),
+                       page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    return render_template("tasks/unacknowledged.html", page=page)
 
 
 @bp.post("/tasks/<int:task_id>/assign")

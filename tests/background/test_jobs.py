@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -93,8 +94,11 @@ def test_a_large_export_by_page_shows_progress_then_the_download(app, app_ctx, c
     assert "Tải về danh-sach-nhiem-vu-20260316.xlsx" in text
     download = fetch(client, f"{job_page}/download")
     assert len(task_rows(download.data)) == 4
-    # The notification leads to the job's page.
-    assert job_page in client.get("/notifications/").get_data(as_text=True)
+    # The notification leads to the job's page (through the bell's open link, which reads it).
+    bell = client.get("/notifications/").get_data(as_text=True)
+    opened = re.search(r'href="(/notifications/\d+/open)"', bell)
+    assert opened is not None
+    assert client.get(opened.group(1)).headers["Location"] == job_page
 
 
 def test_a_job_whose_worker_died_fails_within_a_minute_and_runs_again(app, app_ctx, client, low_threshold):

@@ -59,6 +59,10 @@ CASES = [
     ("dossiers.letter_word", "GET", "/dossiers/apology-letters/{letter}/letter.docx", None,
      codes(SEES_DOSSIER, 200, visible=SEES_DOSSIER)),
     ("dossiers.offenders", "GET", "/dossiers/repeat-offenders", None, codes(SEES_ALL, 200)),
+    # The exports list what the page lists for the same user (filtered the same way).
+    ("dossiers.late_export", "GET", "/dossiers/late.xlsx?month=2026-03", None, EVERYONE),
+    ("dossiers.letters_export", "GET", "/dossiers/apology-letters.xlsx?year=2026", None, EVERYONE),
+    ("dossiers.offenders_export", "GET", "/dossiers/repeat-offenders.xlsx?year=2026", None, codes(SEES_ALL, 200)),
     # JSON instead of the multipart file: the office gets 422 (no file), everyone else 403 first.
     ("api.import_dossiers", "POST", "/api/v1/dossiers/import", {}, codes(IMPORTS, 422)),
     # A background import is its owner's: another office user's token is not found, like an unknown one.

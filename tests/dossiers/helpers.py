@@ -123,3 +123,12 @@ def make_dossier(unit: Unit, code: str, received: dt.date, due: dt.date, resolve
     db.session.flush()
     create_apology_obligations(TODAY)
     return dossier
+
+
+def run_queued_job() -> None:
+    """Run the queued background job (an import confirmed by page or API) here, as `kpi-tasks worker` would."""
+    from flask import current_app
+
+    from kpi_tasks.jobs.worker import Worker
+
+    assert Worker(current_app._get_current_object()).run_one() is not None

@@ -15,7 +15,7 @@ from tests.factories import PASSWORD, commit, make_user
 pytestmark = pytest.mark.browser
 
 
-def test_office_uploads_checks_the_mapping_and_imports(app, page, tmp_path):
+def test_office_uploads_checks_the_mapping_and_imports(app, page, tmp_path, background_worker):
     with app.app_context():
         tp, _ = make_units()
         make_user("office", username="vanphong")
@@ -37,7 +37,7 @@ def test_office_uploads_checks_the_mapping_and_imports(app, page, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dossier-import-preview.png"), full_page=True)
     page.get_by_role("button", name="Kiểm tra toàn bộ tệp và nhập").click()
-    page.locator("#import-done").wait_for(timeout=30_000)  # the status fragment polls until the import ends
+    page.locator("#import-done").wait_for(timeout=30_000)  # the fragment polls until the worker has imported
     page.screenshot(path=str(ARTIFACTS / "dossier-import-done.png"), full_page=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Dossier)) == 7

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-import os
 import re
-import time
 from pathlib import Path
 
 import docx
 import sqlalchemy as sa
 
+from kpi_tasks.background.models import BackgroundJob
+from kpi_tasks.background.services import claim_next, enqueue, real_now
 from kpi_tasks.dossiers import background
 from kpi_tasks.dossiers.models import ISSUED, ApologyLetter, Dossier
 from kpi_tasks.extensions import db
-from tests.dossiers.helpers import D, make_dossier, make_units, row, standard_rows, write_csv, write_xlsx
+from tests.dossiers.helpers import (
+    D,
+    make_dossier,
+    make_units,
+    row,
+    run_queued_job,
+    standard_rows,
+    write_csv,
+    write_xlsx,
+)
 from tests.factories import commit, csrf_token, form_post, login, make_user
 
 
@@ -28,11 +38,11 @@ def _upload(client, path: Path) -> str:
 
 
 def _confirm(client, preview_url: str) -> str:
-    """Confirm the import, wait for its thread to end, return the status page's address."""
+    """Confirm the import, run its job as the worker would, return the status page's address."""
     response = form_post(client, preview_url, {"action": "import"}, page=preview_url)
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/status")
-    background.wait(preview_url.rstrip("/").rsplit("/", 1)[-1])
+    run_queued_job()
     return response.headers["Location"]
 
 
@@ -192,13 +202,18 @@ def test_a_running_import_polls_and_a_failed_one_says_so(app, app_ctx, client, t
     preview_url = _upload(client, write_csv(tmp_path / "a.csv", standard_rows()))
     token = preview_url.rsplit("/", 1)[-1]
     path = background.status_path(app.config["UPLOAD_FOLDER"], office.id, token)
+    job = enqueue(office, background.JOB_KIND, {"token": token})
+    db.session.commit()
+    assert claim_next("a-worker").id == job.id
     background._write_status(path, background.ImportStatus(background.RUNNING, stage="write", rows=4000,
-                                                           file_name="a.csv"))
+                                                           file_name="a.csv", job_id=job.id))
     running = client.get(preview_url + "/status", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'hx-trigger="every 2s"' in running
     assert "Đang ghi dữ liệu:</strong>\n      4.000 dòng" in running
-    an_hour_ago = time.time() - 3600
-    os.utime(path, (an_hour_ago, an_hour_ago))  # as a worker killed mid-import leaves it
+    # As a worker killed mid-import leaves it: no heartbeat for an hour.
+    db.session.execute(sa.update(BackgroundJob).where(BackgroundJob.id == job.id)
+                       .values(heartbeat_at=real_now() - dt.timedelta(hours=1)))
+    db.session.commit()
     assert "bị gián đoạn" in client.get(preview_url + "/status").get_data(as_text=True)
     path.unlink()
 

@@ -329,3 +329,58 @@ def test_a_pasted_letter_without_addressees_keeps_its_subject_apart_from_its_fir
     assert result["directive"]["subject"] == "triển khai nhiệm vụ cải cách hành chính"
     assert [task["section"] for task in result["tasks"]][:2] == ["1", "2"]
     assert result["tasks"][0]["deadline"]["date"] == "2026-03-30"
+
+
+# -- appendix tables as converters leave them -----------------------------------------------------------
+
+GROUPED_APPENDICES = "ke_hoach_phu_luc_nhom_chi_tieu.txt"
+
+
+def test_appendix_rows_grouped_under_roman_numerals_with_markup_formulas_and_a_period_header() -> None:
+    """Cells in HTML fragments, rows "I.1", "I.2" under a group row "I", a title cell that is only the
+    indicator's formula, the period in the target column's header ("Thực hiện trong năm 2023"), and three
+    appendices without a number of their own, each numbered from 1."""
+    tasks = parse_directive(_read(GROUPED_APPENDICES))["tasks"]
+    rows = [task for task in tasks if task["section"].startswith("Phụ lục")]
+    assert [(t["section"], t["lead_units"], t["deadline"]["kind"], t["deadline"]["date"]) for t in rows] == [
+        ("Phụ lục 1.I.1", ["@departments", "@communes"], "period_end", "2023-12-31"),
+        ("Phụ lục 1.I.2", ["@communes"], "period_end", "2023-12-31"),
+        ("Phụ lục 1.II.1", ["@departments"], "period_end", "2023-12-31"),
+        ("Phụ lục 2.1", [OFFICE], "date", "2023-06-30"),
+        ("Phụ lục 3.1", [CULTURE], "period_end", "2023-09-30"),
+    ]
+    assert rows[0]["text"] == "Tỷ lệ hồ sơ giải quyết đúng hạn"  # "<p>…</p>" dropped
+    # the formula-only title is read under its group's title, not as the task's name by itself
+    assert rows[1]["text"].startswith("Nhóm chỉ tiêu về thủ tục hành chính: Theo công thức (b/a).")
+    assert [(k["value"], k["direction"], k["period"]) for k in rows[0]["kpis"]] == [(98, "at_least", "2023")]
+    assert [(k["value"], k["applies_to"]) for k in rows[1]["kpis"]] == [(100, "commune")]
+
+
+COMMUNE_HEADER = "ỦY BAN NHÂN DÂN\nXÃ HÒA VANG\nSố: 12/UBND-VP\nHòa Vang, ngày 4 tháng 8 năm 2025\n"
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        # the 2025 two-tier vocabulary and its spellings
+        ("1. Văn phòng HĐND-UBND xã tổng hợp kết quả, báo cáo trước ngày 30/8/2025.",
+         [("1", ["Văn phòng HĐND và UBND xã"], "2025-08-30")]),
+        ("1. UBND các xã, phường, đặc khu báo cáo kết quả trước ngày 15/9/2025.",
+         [("1", ["@communes"], "2025-09-15")]),
+        ("1. Các sở, ban, ngành tỉnh và UBND các xã, phường, đặc khu triển khai, báo cáo trước ngày 20/8/2025.",
+         [("1", ["@departments", "@communes"], "2025-08-20")]),
+        ("1. Giao Phòng Văn hóa - Xã hội chủ trì, phối hợp Trung tâm phục vụ hành chính công xã rà soát thủ tục.",
+         [("1", ["Phòng Văn hóa - Xã hội"], None)]),
+        ("1. Ban nhân dân các ấp, khu phố tuyên truyền đến Nhân dân.", [("1", ["Ban nhân dân các ấp"], None)]),
+        # "Tất cả các cơ quan, đơn vị" at the head of a list gives its items their lead
+        ("1. Tất cả các cơ quan, đơn vị:\na) Rà soát văn bản trước ngày 30/9/2025.\nb) Báo cáo kết quả hằng tháng.",
+         [("1.a", ["@all_units"], "2025-09-30"), ("1.b", ["@all_units"], "monthly")]),
+        # a group with a word left out by the typist
+        ("1. Các quan chuyên môn thuộc UBND xã rà soát, báo cáo trước ngày 20/8/2025.",
+         [("1", ["@departments"], "2025-08-20")]),
+    ],
+)  # fmt: skip
+def test_units_in_the_words_of_the_two_tier_government(item: str, expected: list[Any]) -> None:
+    tasks = parse_directive(f"{COMMUNE_HEADER}{item}\n")["tasks"]
+    found = [(t["section"], t["lead_units"], t["deadline"]["date"] or t["deadline"]["rule"] or None) for t in tasks]
+    assert found == expected

@@ -140,6 +140,14 @@ def test_upload_shows_the_drafts_beside_the_marked_text(app_ctx, client):
     assert "drafts-3-leads" not in fields  # nothing chosen for the unknown unit
     assert "bảo đảm tỷ lệ cán bộ được tập huấn đạt tối thiểu 80%" in page
     assert "Định kỳ vào thứ Sáu hàng tuần" in page
+    # each card shows its sentence with the words that gave unit, deadline and figure marked, and a
+    # confidence; the draft whose unit is not recorded (d4) is the least sure and comes first
+    cards = re.findall(r'id="draft-(d\d)".*?Độ tin cậy (\d+)%', page, flags=re.S)
+    assert cards[0][0] == "d4"
+    assert [int(c) for _, c in cards] == sorted(int(c) for _, c in cards)
+    assert '<mark class="intake-ev intake-ev-unit" title="đơn vị">Phòng Tư pháp</mark>' in page
+    assert re.search(r'<mark class="intake-ev intake-ev-deadline" title="thời hạn">[^<]*30/4/2026</mark>', page)
+    assert '<mark class="intake-ev intake-ev-kpi" title="chỉ tiêu">' in page
 
 
 def test_pasted_text_is_escaped_and_its_offsets_survive_crlf(app_ctx, client):

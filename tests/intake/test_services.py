@@ -31,7 +31,10 @@ from kpi_tasks.intake.services import (
     title_of,
     undo_confirmation,
 )
+from kpi_tasks.kpis.models import Kpi, KpiTarget
+from kpi_tasks.kpis.services import create_kpi
 from kpi_tasks.tasks.models import Task, TaskGroup, TaskOccurrence
+from kpi_tasks.units.models import Unit
 from tests.factories import make_user
 from tests.intake.helpers import DIRECTIVE, SEED_002, demo_district, needs_seed_002
 
@@ -465,3 +468,89 @@ def test_a_confirmation_of_the_day_is_undone_and_the_draft_opens_again(app_ctx):
     assert (event.entity_id, event.note) == (directive_id, "Xác nhận nhầm văn bản")
     deleted = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "delete"))
     assert deleted == len(task_ids)
+
+
+def test_confirming_sets_the_targets_read_per_kind_and_links_them_to_the_tasks(app_ctx):
+    """An appendix row for departments and communes together: one task group per kind, and each kind's
+    figure a KPI target of that kind, linked to a task of its group and to the directive."""
+    office, _units = demo_district()
+    text = (OTHER_SHAPES / "quyet_dinh_giao_chi_tieu.txt").read_text(encoding="utf-8")
+    intake, header, drafts = _start(office, text)
+    rows = [d for d in drafts if d.section.startswith("Phụ lục")]
+    kpis_before = _count(Kpi)
+    confirmed = confirm_intake(intake, office, header, rows)
+    db.session.commit()
+    targets = db.session.scalars(
+        sa.select(KpiTarget).where(KpiTarget.directive_id == confirmed.directive.id).order_by(KpiTarget.id)
+    ).all()
+    year = str(confirmed.directive.issued_on.year)
+    assert [(t.unit_kind, t.target_value, t.kpi.direction, t.period_kind) for t in targets] == [
+        ("department", 98, "at_least", "year"), ("commune", 95, "at_least", "year"),
+        ("department", 100, "at_least", "year"), ("commune", 100, "at_least", "year"),
+        ("department", 60, "at_least", "quarter"), ("commune", 40, "at_least", "quarter"),
+        ("department", 2, "at_most", "year"), ("commune", 5, "at_most", "year"),
+    ]  # fmt: skip
+    assert targets[0].period_start.year == int(year)
+    assert (targets[4].period_start, targets[4].period_end) == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    for target in targets:
+        task = db.session.get(Task, target.task_id)
+        assert task.directive_id == confirmed.directive.id
+        assert task.lead_unit.kind == target.unit_kind  # the target's task is one of its kind's group
+    # each row's figures are one KPI: the catalogue's where its name is in the row's words, else a new one
+    # named after the row and citing the directive
+    by_row = [targets[i].kpi for i in range(0, 8, 2)]
+    assert [targets[i + 1].kpi_id for i in range(0, 8, 2)] == [kpi.id for kpi in by_row]
+    assert len({kpi.id for kpi in by_row}) == 4
+    new = [kpi for kpi in by_row if kpi.code.startswith(f"VB{confirmed.directive.id}-")]
+    assert _count(Kpi) == kpis_before + len(new)
+    assert all(confirmed.directive.number in kpi.description for kpi in new)
+    # both kinds got their tasks: the row addressed departments and communes together
+    kinds = {task.lead_unit.kind for task in confirmed.tasks if task.content.startswith("Tỷ lệ hồ sơ thủ tục")}
+    assert kinds == {"department", "commune"}
+
+
+def test_a_figure_of_a_catalogue_kpi_becomes_its_target(app_ctx):
+    office, _units = demo_district()
+    kpi = create_kpi(office, code="TTHC-DH", name="Tỷ lệ hồ sơ thủ tục hành chính giải quyết đúng hạn",
+                     measure="percent", formula="value", direction="at_least")  # fmt: skip
+    text = (OTHER_SHAPES / "quyet_dinh_giao_chi_tieu.txt").read_text(encoding="utf-8")
+    intake, header, drafts = _start(office, text)
+    first = next(d for d in drafts if d.section == "Phụ lục.1")
+    confirmed = confirm_intake(intake, office, header, [first])
+    db.session.commit()
+    targets = db.session.scalars(sa.select(KpiTarget).where(KpiTarget.kpi_id == kpi.id)).all()
+    assert sorted((t.unit_kind, t.target_value) for t in targets) == [("commune", 95), ("department", 98)]
+    assert {t.directive_id for t in targets} == {confirmed.directive.id}
+
+
+def test_an_unreadable_figure_refuses_the_draft_and_writes_nothing(app_ctx):
+    office, _units = demo_district()
+    text = (OTHER_SHAPES / "quyet_dinh_giao_chi_tieu.txt").read_text(encoding="utf-8")
+    intake, header, drafts = _start(office, text)
+    first = next(d for d in drafts if d.section == "Phụ lục.1")
+    broken = dataclasses.replace(first, targets=[{**first.targets[0], "value": 140}])  # a rate above 100%
+    db.session.commit()
+    before = (_count(Directive), _count(Kpi), _count(KpiTarget), _count(Task))
+    with pytest.raises(ValidationError) as caught:
+        confirm_intake(intake, office, header, [broken])
+    assert any(name.startswith(f"drafts.{first.key}") for name in caught.value.fields)
+    db.session.commit()  # a commit after the refusal writes nothing
+    assert (_count(Directive), _count(Kpi), _count(KpiTarget), _count(Task)) == before
+
+
+def test_villages_named_as_a_group_are_the_communes_villages(app_ctx):
+    """"Đề nghị các tổ dân phố …" (p08 of the development set): every village unit, one task each."""
+    office, units = demo_district()
+    parent = next(unit for unit in units.values() if unit.kind == "commune")
+    for number in (1, 2):
+        db.session.add(Unit(code=f"TDP{number}", name=f"Tổ dân phố {number}", name_folded=f"to dan pho {number}",
+                            kind="village", parent_id=parent.id))  # fmt: skip
+    db.session.flush()
+    text = (Path(__file__).parent / "corpus" / "p08_phucla_tb_thao_bang_ron_2019.txt").read_text(encoding="utf-8")
+    intake, header, drafts = _start(office, text)
+    first = drafts[0]
+    assert (first.leads, first.unmatched) == (["kind:village"], [])
+    header = dataclasses.replace(header, number="15/TB-UBND", issued_on=dt.date(2019, 9, 3),
+                                 issuer="UBND phường Phúc La", subject="Hết thời gian treo băng rôn")  # fmt: skip
+    confirmed = confirm_intake(intake, office, header, [first])
+    assert sorted(task.lead_unit.code for task in confirmed.tasks) == ["TDP1", "TDP2"]

@@ -18,6 +18,7 @@ RATIO_KPI = {"code": "MOI", "name": "Tỷ lệ mới", "measure": "%", "formula"
 
 CASES = [
     ("kpis.index", "GET", "/kpis/", None, EVERYONE),
+    ("kpis.targets_appendix", "GET", "/kpis/targets-appendix.xlsx?year=2026", None, EVERYONE),
     ("kpis.new", "GET", "/kpis/new", None, expect(MANAGES, 200, hidden=None)),
     ("kpis.new", "POST", "/kpis/new", {**RATIO_KPI, "measure": "percent", "aggregation": "latest"},
      expect(MANAGES, 303, hidden=None)),

@@ -27,6 +27,8 @@ CASES = [
     ("notifications.badge", "GET", "/notifications/badge", None, EVERYONE_OK),
     ("notifications.read", "POST", "/notifications/{lead_manager_notification}/read", {},
      expect(RECIPIENT_ONLY, 303, denied=404, hidden=None)),
+    ("notifications.open_notification", "GET", "/notifications/{lead_manager_notification}/open", None,
+     expect(RECIPIENT_ONLY, 303, denied=404, hidden=None)),
     ("notifications.read_all", "POST", "/notifications/read-all", {}, EVERYONE_REDIRECTED),
     ("notifications.settings", "GET", "/notifications/settings", None, EVERYONE_OK),
     ("notifications.settings", "POST", "/notifications/settings", {"email_mode": "off", "email": ""},

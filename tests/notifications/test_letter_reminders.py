@@ -24,8 +24,6 @@ from tests.dossiers.helpers import TODAY, D, make_dossier, make_units
 from tests.factories import api_headers, commit, csrf_token, login, make_user
 from tests.notifications.helpers import BASE_URL, at
 
-LETTER_PAGE = re.compile(r'href="/dossiers/apology-letters/(\d+)">([^<]+)</a>')
-
 
 @dataclass
 class Late:
@@ -71,18 +69,30 @@ def test_the_scan_links_each_reminder_to_its_own_letter_once(late):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 2
 
 
-def _shown_letters(html: str) -> dict[str, int]:
-    return {code: int(letter_id) for letter_id, code in LETTER_PAGE.findall(html)}
+OPEN_LINK = re.compile(r'href="/notifications/(\d+)/open">([^<]+)</a>')
 
 
-def test_the_centre_names_each_dossier_procedure_and_due_date_and_links_to_its_letter(late, client):
+def _shown_letters(client, html: str) -> dict[str, int]:
+    """Dossier code → the letter its line opens (through the bell's open link)."""
+    shown = {}
+    for notification_id, code in OPEN_LINK.findall(html):
+        target = client.get(f"/notifications/{notification_id}/open").headers["Location"]
+        shown[code] = int(target.rsplit("/", 1)[1])
+    return shown
+
+
+def test_the_centre_groups_a_units_letters_and_names_each_dossier_procedure_and_due_date(late, client):
     login(client, late.username)
     page = client.get("/notifications/").get_data(as_text=True)
-    fragment = client.get("/notifications/", headers={"HX-Request": "true", "HX-Target": "notification-list"})
+    # One line for the unit's letters: "Phòng Tư pháp: 2 phiếu xin lỗi đến hạn", opening onto each of them.
+    assert page.count("data-notification-id=") == 1
+    group_link = re.search(r'href="(/notifications/\?group=\d+)">Phòng Tư pháp: 2 phiếu xin lỗi đến hạn</a>', page)
+    assert group_link is not None
+    opened = client.get(group_link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    fragment = client.get(group_link.group(1), headers={"HX-Request": "true", "HX-Target": "notification-list"})
     fragment_html = fragment.get_data(as_text=True)
     assert "<html" not in fragment_html
-    for html in (page, fragment_html):
-        assert _shown_letters(html) == {code: letter_id for code, (letter_id, _p, _d) in late.letters.items()}
+    for html in (opened, fragment_html):
         for code, (_letter_id, procedure, due) in late.letters.items():
             line = re.search(rf">{code}</a> trễ hạn: phải gửi phiếu xin lỗi \(hạn ([0-9/]+)\)(.*?)</div>", html, re.S)
             assert line is not None, code
@@ -90,18 +100,26 @@ def test_the_centre_names_each_dossier_procedure_and_due_date_and_links_to_its_l
             assert f"Thủ tục: {procedure}" in line.group(2)
             assert "Đơn vị giải quyết: Phòng Tư pháp" in line.group(2)
     assert "có phiếu xin lỗi phải gửi" not in page  # the old anonymous line is gone
+    # Each line leads to its own letter's page (opening them read the group).
+    assert _shown_letters(client, opened) == {code: letter_id for code, (letter_id, _p, _d) in late.letters.items()}
+    assert db.session.scalar(sa.select(sa.func.count()).where(Notification.read_at.is_(None))) == 0
+    letter_page = client.get(f"/dossiers/apology-letters/{late.letters['TP-2603-002'][0]}")
+    assert letter_page.status_code == 200
+    assert "TP-2603-002" in letter_page.get_data(as_text=True)
 
-    # Marking one read answers with its own line, still naming its dossier.
+
+def test_marking_a_line_read_answers_with_the_line_still_naming_its_dossier(late, client):
+    login(client, late.username)
     notification_id = db.session.scalar(
         sa.select(Notification.id).where(Notification.apology_letter_id == late.letters["TP-2603-002"][0]))
     marked = client.post(f"/notifications/{notification_id}/read", data={"csrf_token": csrf_token(client, "/")},
                          headers={"HX-Request": "true", "HX-Target": f"notification-{notification_id}"})
     assert marked.status_code == 200
-    assert _shown_letters(marked.get_data(as_text=True)) == {"TP-2603-002": late.letters["TP-2603-002"][0]}
-    # And the link leads to the letter's page, which the head of the unit may open.
-    letter_page = client.get(f"/dossiers/apology-letters/{late.letters['TP-2603-002'][0]}")
-    assert letter_page.status_code == 200
-    assert "TP-2603-002" in letter_page.get_data(as_text=True)
+    body = marked.get_data(as_text=True)
+    assert ">TP-2603-002</a> trễ hạn" in body
+    assert 'data-read="1"' in body
+    # The line stood for the unit's two letters: both are read.
+    assert db.session.scalar(sa.select(sa.func.count()).where(Notification.read_at.is_(None))) == 0
 
 
 def test_the_digest_lists_each_letter_with_its_dossier_in_plain_text_and_html(late, smtp):

@@ -180,7 +180,10 @@ def test_an_apology_letter_reminder_in_the_centre(app_ctx, client):
     commit()
     login(client, user.username)
     page = client.get("/notifications/").get_data(as_text=True)
-    assert 'href="/dossiers/apology-letters?overdue=1">phiếu xin lỗi phải gửi</a> (hạn 16/03/2026)' in page
+    notification_id = db.session.scalar(sa.select(Notification.id).where(Notification.kind == "apology_due"))
+    assert f'href="/notifications/{notification_id}/open">phiếu xin lỗi phải gửi</a> (hạn 16/03/2026)' in page
+    opened = client.get(f"/notifications/{notification_id}/open")
+    assert opened.headers["Location"] == "/dossiers/apology-letters?overdue=1"
 
 
 def test_the_badge_reads_at_most_a_hundred_unread_and_says_99_plus(app_ctx, client):

@@ -1,6 +1,6 @@
-"""A gunicorn worker killed in the middle of a large import loses nothing it acknowledged before and leaves
-nothing half-written; the master's new worker carries on, and tells the import failed once its heartbeat
-stops. Runs on the suite's database (SQLite file or PostgreSQL)."""
+"""A gunicorn worker and the background worker (`kpi-tasks worker`) killed in the middle of a large import: nothing
+acknowledged before is lost and nothing is half-written; the master's new web worker carries on, and tells the
+import failed once its job's heartbeat stops. Runs on the suite's database (SQLite file or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def _dossier_file(count: int) -> bytes:
 
 
 def _import_then_kill(port: int, headers: dict[str, str], data: bytes, workers: set[int],
-                      writing: Callable[[], bool]) -> dict:
+                      writing: Callable[[dict], bool]) -> dict:
     """POST a large dossier file (answered 202: it runs in the background) and kill the workers once the import
     is seen writing to the database; the answer. Killing on an observed write (not after a delay) makes the test
     independent of how fast the machine is."""
@@ -72,7 +72,7 @@ def _import_then_kill(port: int, headers: dict[str, str], data: bytes, workers: 
     sender.start()
     try:
         sender.join(timeout=120)
-        wait_for("the import to write", writing, timeout=120, interval=0.002)
+        wait_for("the import to write", lambda: writing(answer), timeout=120, interval=0.002)
     finally:
         for pid in workers:
             os.kill(pid, signal.SIGKILL)
@@ -154,16 +154,17 @@ def test_a_killed_worker_loses_no_acknowledged_write(app, tmp_path):
         unit_id, path = unit.id, f"/api/v1/directives/{directive.id}/tasks"
 
     port = _free_port()
-    # Every API import in the background; a silent one failed after 3 s instead of 45 (the same code, sooner).
+    # Every API import in the background; a silent job failed after 3 s instead of 45 (the same code, sooner).
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "worker-kill",
            "KPI_TASKS_TODAY": FROZEN_TODAY, "KPI_TASKS_DOSSIER_API_BACKGROUND_KB": "1",
-           "KPI_TASKS_IMPORT_HEARTBEAT_SECONDS": "1", "KPI_TASKS_IMPORT_STALE_SECONDS": "3",
-           "KPI_TASKS_UPLOAD_FOLDER": str(tmp_path / "uploads")}
+           "KPI_TASKS_JOB_HEARTBEAT_SECONDS": "1", "KPI_TASKS_JOB_STALE_SECONDS": "3",
+           "KPI_TASKS_JOB_POLL_SECONDS": "1", "KPI_TASKS_UPLOAD_FOLDER": str(tmp_path / "uploads")}
     log = (tmp_path / "gunicorn.log").open("wb")
     master = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
     )
+    job_worker: subprocess.Popen | None = None
     statuses: dict[str, int | None] = {}
     try:
         wait_for("gunicorn to listen", lambda: _answers(port), timeout=60)
@@ -172,22 +173,36 @@ def test_a_killed_worker_loses_no_acknowledged_write(app, tmp_path):
             title = f"Việc trước sự cố {n}"
             statuses[title] = _post(port, path, headers, {"title": title, "lead_unit_id": unit_id})
 
-        # A large import is sent, and the worker is killed while it reads or writes it.
-        in_flight = _import_then_kill(port, headers, _dossier_file(DOSSIERS_IN_FLIGHT), first_worker,
-                                      _write_in_progress(app))
+        # A large import is sent, the background worker (started only now, so as not to slow gunicorn's start on
+        # a busy machine) takes it, and both workers are killed while it writes.
+        job_worker = subprocess.Popen([sys.executable, "-m", "kpi_tasks", "worker"], cwd=ROOT, env=env,
+                                      stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        lock_held = _write_in_progress(app)
+        imports = tmp_path / "uploads" / "dossier-imports"
+
+        def import_writes(answer: dict) -> bool:
+            """The background import is in its write stage (its status file says so) and holds the lock."""
+            statuses = list(imports.glob(f"*-{answer.get('body', {}).get('import_id')}.status.json"))
+            return bool(statuses) and json.loads(statuses[0].read_text())["stage"] == "write" and lock_held()
+
+        in_flight = _import_then_kill(port, headers, _dossier_file(DOSSIERS_IN_FLIGHT),
+                                      {*first_worker, job_worker.pid}, import_writes)
 
         wait_for("a new worker", lambda: _worker_pids(master.pid) - first_worker, timeout=60)
         for n in range(5):
             title = f"Việc sau sự cố {n}"
             body = {"title": title, "lead_unit_id": unit_id}
             statuses[title] = wait_for("the new worker", lambda b=body: _post(port, path, headers, b), timeout=60)
-        # The new worker tells the import failed once its heartbeat is stale (here 3 s, in production 45 s).
+        # The new web worker tells the import failed once its job's heartbeat is stale (here 3 s, in production 45).
         status_path = in_flight["body"]["status_url"]
         told = wait_for("the import to be told failed", lambda: _get(port, status_path, headers).get("status")
                         == "failed" and _get(port, status_path, headers), timeout=60, interval=0.2)
     finally:
         master.terminate()
         master.wait(timeout=30)
+        if job_worker is not None:
+            job_worker.kill()
+            job_worker.wait(timeout=30)
         log.close()
 
     (ARTIFACTS / "worker-kill.txt").write_text(

@@ -1,7 +1,7 @@
 """an extension approved with another date than the one asked for
 
-Revision ID: 0019_granted_deadline
-Revises: 0018_unit_tree
+Revision ID: 0023_granted_deadline
+Revises: 0022_watchers_calendar_feeds
 
 `extension_requests.granted_deadline` is the date the office or a leader granted when it differs from the
 requested one (`new_deadline` stays what the unit asked for).
@@ -9,8 +9,8 @@ requested one (`new_deadline` stays what the unit asked for).
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0019_granted_deadline'
-down_revision = '0018_unit_tree'
+revision = '0023_granted_deadline'
+down_revision = '0022_watchers_calendar_feeds'
 branch_labels = None
 depends_on = None
 

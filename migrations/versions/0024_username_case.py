@@ -1,7 +1,7 @@
 """usernames are unique whatever their case
 
-Revision ID: 0020_username_case
-Revises: 0019_granted_deadline
+Revision ID: 0024_username_case
+Revises: 0023_granted_deadline
 
 "NVAn" and "nvan" are one account: a unique index on lower(username). Accounts that already differ only in
 case keep the oldest one's name; each later one is renamed "<name>-<id>" (its password and everything else
@@ -10,8 +10,8 @@ unchanged), so that no one is locked out without a trace and the administrator c
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0020_username_case'
-down_revision = '0019_granted_deadline'
+revision = '0024_username_case'
+down_revision = '0023_granted_deadline'
 branch_labels = None
 depends_on = None
 
