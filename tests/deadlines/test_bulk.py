@@ -86,7 +86,7 @@ def test_bulk_assignment_from_the_task_form(app, client):
     communes, directive_id, _, tasks_before = _demo(app)
     login(client, "vanphong", "demo1234")
     form = client.get(f"/tasks/new/{directive_id}").get_data(as_text=True)
-    assert "UBND các xã, thị trấn" in form
+    assert "UBND các xã, phường, đặc khu" in form
 
     answer = client.post(f"/tasks/new/{directive_id}", data={
         "title": "Báo cáo kết quả số hóa hồ sơ", "lead_unit_id": "0", "lead_unit_kind": "commune",
