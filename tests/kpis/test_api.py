@@ -99,7 +99,7 @@ def test_a_task_created_through_the_api_links_its_kpi_targets(app_ctx, client):
                          json={"unit_kind": "commune", "period": "2026", "target_value": 30}).json
     directive = client.post("/api/v1/directives", headers=office, json={
         "number": "12/CT-UBND", "issued_on": "2026-03-02", "issuer": "UBND huyện", "subject": "V/v thanh toán"}).json
-    body = {"title": "Thanh toán trực tuyến tối thiểu 30%", "lead_unit_id": commune.id}
+    body = {"title": "Thanh toán trực tuyến tối thiểu 30%", "lead_unit_id": commune.id, "deadline": "2026-06-30"}
 
     unknown = client.post(f"/api/v1/directives/{directive['id']}/tasks", headers=office,
                           json={**body, "kpi_target_ids": [target["id"] + 1000]})

@@ -85,7 +85,7 @@ def test_setting_the_same_target_again_replaces_its_value(app_ctx):
 @pytest.mark.parametrize(("values", "field"), [
     ({"unit_kind": "commune", "unit_id": None, "period": "2026-Q5", "target_value": 70}, "period"),
     ({"unit_kind": None, "unit_id": None, "period": "2026", "target_value": 70}, "unit_id"),
-    ({"unit_kind": "village", "unit_id": None, "period": "2026", "target_value": 70}, "unit_kind"),
+    ({"unit_kind": "hamlet", "unit_id": None, "period": "2026", "target_value": 70}, "unit_kind"),
     ({"unit_kind": "commune", "unit_id": None, "period": "2026", "target_value": 120}, "target_value"),
     ({"unit_kind": "commune", "unit_id": None, "period": "2026", "target_value": -1}, "target_value"),
 ])
