@@ -44,7 +44,8 @@ def test_office_uploads_seed_002_reviews_and_confirms(app, page, live_server):
     assert page.locator("#intake-text mark.intake-mark").count() >= 16
     # the "chuyển đổi số" draft: its link scrolls the text to its sentence, marked
     digital = drafts.filter(has_text="chuyển đổi số vào công tác quản lý")
-    assert digital.locator("select[name$='-leads'] option:checked").all_inner_texts() == ["Phòng Văn hóa và Thông tin"]
+    chosen = digital.locator("[id$='-leads'] .form-check:has(input:checked) label").all_inner_texts()
+    assert chosen == ["Phòng Văn hóa và Thông tin"]
     key = digital.get_attribute("id").removeprefix("draft-")
     digital.get_by_role("link", name="Xem trong văn bản").click()
     page.wait_for_url(f"**#src-{key}")

@@ -171,7 +171,8 @@ def test_a_killed_worker_loses_no_acknowledged_write(app, tmp_path):
         first_worker = wait_for("the first worker", lambda: _worker_pids(master.pid), timeout=30)
         for n in range(ACKNOWLEDGED_BEFORE_KILL):
             title = f"Việc trước sự cố {n}"
-            statuses[title] = _post(port, path, headers, {"title": title, "lead_unit_id": unit_id})
+            statuses[title] = _post(port, path, headers,
+                                    {"title": title, "lead_unit_id": unit_id, "deadline_kind": "none"})
 
         # A large import is sent, the background worker (started only now, so as not to slow gunicorn's start on
         # a busy machine) takes it, and both workers are killed while it writes.
@@ -191,7 +192,7 @@ def test_a_killed_worker_loses_no_acknowledged_write(app, tmp_path):
         wait_for("a new worker", lambda: _worker_pids(master.pid) - first_worker, timeout=60)
         for n in range(5):
             title = f"Việc sau sự cố {n}"
-            body = {"title": title, "lead_unit_id": unit_id}
+            body = {"title": title, "lead_unit_id": unit_id, "deadline_kind": "none"}
             statuses[title] = wait_for("the new worker", lambda b=body: _post(port, path, headers, b), timeout=60)
         # The new web worker tells the import failed once its job's heartbeat is stale (here 3 s, in production 45).
         status_path = in_flight["body"]["status_url"]
