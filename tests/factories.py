@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask.testing import FlaskClient
 
 from kpi_tasks.accounts.models import User
@@ -128,6 +132,50 @@ def empty_database() -> None:
         else:
             for table in reversed(tables):
                 connection.execute(table.delete())
+
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """Every row of the database and every uploaded file at one moment, to come back to in milliseconds
+    instead of building a world again (the permission matrix's world takes about 2 s to build)."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    sequences: list[tuple[str, int]]
+    uploads: Path | None
+    upload_folder: Path
+
+
+def take_snapshot(keep_in: Path) -> Snapshot:
+    db.session.commit()
+    with db.engine.connect() as connection:
+        rows = {table.name: [dict(row) for row in connection.execute(table.select()).mappings()]
+                for table in db.metadata.sorted_tables}
+        sequences = []
+        if db.engine.dialect.name == "postgresql":
+            sequences = [(f"{schema}.{name}", value) for schema, name, value in connection.execute(sa.text(
+                "SELECT schemaname, sequencename, last_value FROM pg_sequences WHERE last_value IS NOT NULL"))]
+    upload_folder = Path(current_app.config["UPLOAD_FOLDER"])
+    uploads = None
+    if upload_folder.exists():
+        uploads = keep_in / "uploads"
+        shutil.rmtree(uploads, ignore_errors=True)
+        shutil.copytree(upload_folder, uploads)
+    return Snapshot({name: found for name, found in rows.items() if found}, sequences, uploads, upload_folder)
+
+
+def restore_snapshot(snapshot: Snapshot) -> None:
+    empty_database()
+    with db.engine.begin() as connection:
+        for table in db.metadata.sorted_tables:
+            if table.name in snapshot.rows:
+                connection.execute(table.insert(), snapshot.rows[table.name])
+        for name, value in snapshot.sequences:
+            connection.execute(sa.text("SELECT setval(CAST(:name AS regclass), :value, true)"),
+                               {"name": name, "value": value})
+    shutil.rmtree(snapshot.upload_folder, ignore_errors=True)
+    if snapshot.uploads is not None:
+        shutil.copytree(snapshot.uploads, snapshot.upload_folder)
 
 
 # A province of the two-tier administration, as the admin enters it on /admin/documents.

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from flask import g
 
+from kpi_tasks.accounts.models import User
+from kpi_tasks.extensions import db
 from kpi_tasks.tasks.lifecycle import post_update
 from kpi_tasks.tasks.services import assign_staff
 from tests.factories import (
@@ -27,6 +29,8 @@ from tests.factories import (
     make_task,
     make_unit,
     make_user,
+    restore_snapshot,
+    take_snapshot,
 )
 
 ROLES = ["admin", "office", "leader", "interior", "viewer", "lead_manager", "lead_staff", "other_staff",
@@ -157,9 +161,30 @@ def build_world():
     return users, values
 
 
+@pytest.fixture(scope="session")
+def world_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    return {"folder": tmp_path_factory.mktemp("world")}
+
+
+def fresh_world(store: dict[str, object]) -> tuple[dict[str, User], dict[str, object]]:
+    """The shared world as `build_world` makes it: built once per run, then restored from its snapshot (about
+    2 s to build, a few ms to restore; the matrix needs it several hundred times)."""
+    if "snapshot" not in store:
+        empty_database()
+        users, values = build_world()
+        store["user_ids"] = {role: user.id for role, user in users.items()}
+        store["values"] = {key: value for key, value in values.items() if not key.endswith("_obj")}
+        store["snapshot"] = take_snapshot(store["folder"])
+    else:
+        restore_snapshot(store["snapshot"])
+    db.session.remove()
+    users = {role: db.session.get(User, user_id) for role, user_id in store["user_ids"].items()}
+    return users, dict(store["values"])
+
+
 @pytest.fixture
-def world(app_ctx):
-    return build_world()
+def world(app_ctx, world_store):
+    return fresh_world(world_store)
 
 
 def _fill(template, values):
@@ -180,16 +205,16 @@ def _request(client, users, values, role, method, path, body):
     login(client, users[role].username)
     data = {key: str(value) for key, value in (_fill(body, values) or {}).items()}
     if method == "POST":
-        data["csrf_token"] = csrf_token(client, "/")
+        data["csrf_token"] = csrf_token(client, "/account/password")  # the cheapest page every role has
     return client.open(url, method=method, data=data if method == "POST" else None)
 
 
 @pytest.mark.parametrize(("endpoint", "method", "path", "body", "expected"), CASES,
                          ids=[f"{c[1]} {c[2]}" for c in CASES])
-def test_each_role_gets_the_expected_status(app_ctx, endpoint, method, path, body, expected):
+def test_each_role_gets_the_expected_status(app_ctx, world_store, endpoint, method, path, body, expected):
     """Every role in turn against one world; a request that changed something gets a fresh world after it, so
     each role meets the state the case was written for (a refused request must change nothing anyway)."""
-    users, values = build_world()
+    users, values = fresh_world(world_store)
     wrong = {}
     for role in ROLES:
         # The requests share the test's app context: forget the previous role's cached login.
@@ -198,8 +223,7 @@ def test_each_role_gets_the_expected_status(app_ctx, endpoint, method, path, bod
         if response.status_code != expected[role]:
             wrong[role] = (response.status_code, expected[role], response.get_data(as_text=True)[:300])
         if method != "GET" and response.status_code < 400:
-            empty_database()
-            users, values = build_world()
+            users, values = fresh_world(world_store)
     assert wrong == {}, f"{endpoint}: role → (got, expected, body)"
 
 
@@ -233,11 +257,11 @@ PAGE_FORMS = [case for case in CASES if case[1] == "POST" and not case[2].starts
 
 @pytest.mark.parametrize(("endpoint", "method", "path", "body", "expected"), PAGE_FORMS,
                          ids=[f"{c[1]} {c[2]}" for c in PAGE_FORMS])
-def test_every_page_form_refuses_a_post_without_its_csrf_token(app_ctx, endpoint, method, path, body, expected):
+def test_every_page_form_refuses_a_post_without_its_csrf_token(app_ctx, world_store, endpoint, method, path, body,
+                                                               expected):
     """CSRF on every form: the POST a role may make, sent without the form's token, is turned back with the
     Vietnamese message and writes nothing."""
-    users, values = build_world()
-    commit()
+    users, values = fresh_world(world_store)
     role = next(role for role in ROLES if expected[role] < 400)
     client = app_ctx.test_client()
     login(client, users[role].username)

@@ -3,10 +3,9 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.services import PASSWORD_METHOD
+from kpi_tasks.accounts.services import hash_password
 from kpi_tasks.clock import today
 from kpi_tasks.demo.data import COMMITTEE, COMMUNES, DEPARTMENTS, DIRECTIVES, IDENTITY, OTHER_UNITS, SIGNERS, USERS
 from kpi_tasks.demo.kpis import seed_kpis
@@ -31,7 +30,7 @@ def seed_demo() -> str:
         for code, name in rows:
             units[code] = create_unit(code, name, kind)
     users: dict[str, User] = {}
-    shared_hash = generate_password_hash(DEMO_PASSWORD, method=PASSWORD_METHOD)
+    shared_hash = hash_password(DEMO_PASSWORD)
     for username, full_name, role, unit_code in USERS:
         users[username] = create_user(username, role, DEMO_PASSWORD, unit_code=unit_code, full_name=full_name,
                                       email=f"{username}@example.vn", password_hash=shared_hash,

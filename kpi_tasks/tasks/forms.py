@@ -128,7 +128,7 @@ class AssignForm(Form):
 
 class DirectionForm(Form):
     text = TextAreaField("Nội dung chỉ đạo", validators=[DataRequired("Chưa nhập nội dung ý kiến chỉ đạo."),
-                                                          Length(max=MAX_TEXT_LENGTH)])
+                                                          Length(max=MAX_TEXT_LENGTH)], id="direction-text")
     # Only for the office (and admin): whose direction it records; 0 is their own.
     given_by_id = SelectField("Ý kiến của lãnh đạo", coerce=int, default=0)
 

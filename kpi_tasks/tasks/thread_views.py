@@ -25,8 +25,10 @@ bp = Blueprint("thread", __name__)
 
 class CommentForm(Form):
     text = TextAreaField("Ý kiến trao đổi (gõ @ và tên đăng nhập hoặc mã đơn vị để nhắc đến, ví dụ @vanphong)",
-                         validators=[DataRequired("Chưa nhập nội dung trao đổi."), Length(max=MAX_TEXT_LENGTH)])
-    attachments = MultipleFileField("Tệp đính kèm")
+                         validators=[DataRequired("Chưa nhập nội dung trao đổi."), Length(max=MAX_TEXT_LENGTH)],
+                         id="comment-text")
+    # Own ids: the task page also holds the direction and progress forms, whose fields share these names.
+    attachments = MultipleFileField("Tệp đính kèm", id="comment-attachments")
 
 
 class CommentEditForm(Form):

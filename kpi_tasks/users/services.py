@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.passwords import MIN_LENGTH, password_problem
 from kpi_tasks.accounts.roles import ADMIN, ROLES, UNIT_ROLES
-from kpi_tasks.accounts.services import PASSWORD_METHOD, get_user_by_username, revoke_tokens, set_active, set_password
+from kpi_tasks.accounts.services import get_user_by_username, hash_password, revoke_tokens, set_active, set_password
 from kpi_tasks.accounts.sessions import end_sessions
 from kpi_tasks.audit.services import record
 from kpi_tasks.errors import ValidationError
@@ -71,7 +70,7 @@ def create_user(
         unit_id=unit.id if unit else None,
         full_name=(full_name or "").strip(),
         email=email,
-        password_hash=password_hash or generate_password_hash(password, method=PASSWORD_METHOD),
+        password_hash=password_hash or hash_password(password),
     )
     db.session.add(user)
     db.session.flush()
