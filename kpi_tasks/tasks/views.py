@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
     can_assign_staff,
+    can_assign_to_unit,
     can_contribute,
     can_decide_extension,
     can_give_direction,
@@ -125,8 +126,10 @@ def index() -> str:
                            partial=partial)
 
 
-def _unit_choices(form: TaskForm) -> None:
-    units = list_units()
+def _unit_choices(form: TaskForm, committee_id: int | None, keep: Task | None = None) -> None:
+    """The units the committee `committee_id` gives tasks to (and those `keep` already has)."""
+    kept = set() if keep is None else {keep.lead_unit_id, *keep.coordinating_unit_ids}
+    units = [u for u in list_units() if can_assign_to_unit(committee_id, u) or u.id in kept]
     form.lead_unit_id.choices = options([(0, "— Chọn đơn vị chủ trì —")] + [(u.id, u.name) for u in units])
     form.coordinating_unit_ids.choices = options((u.id, u.name) for u in units)
     form.lead_unit_kind.choices = options([("", "— Không (giao cho một đơn vị) —"), *BULK_KIND_LABELS.items()])
@@ -140,8 +143,10 @@ def new(directive_id: int) -> str | Response:
     if not can_manage_tasks(current_user):
         abort(403)
     directive = get_directive_or_404(directive_id, current_user)
+    if not can_manage_tasks(current_user, directive):
+        abort(403)
     form = TaskForm()
-    _unit_choices(form)
+    _unit_choices(form, directive.committee_id)
     if form.validate_on_submit():
         try:
             values = {
@@ -178,10 +183,10 @@ def new(directive_id: int) -> str | Response:
 @login_required
 def edit(task_id: int) -> str | Response:
     task = get_task_or_404(task_id, current_user)
-    if not can_manage_tasks(current_user):
+    if not can_manage_tasks(current_user, task):
         abort(403)
     form = TaskForm(obj=task if request.method == "GET" else None)
-    _unit_choices(form)
+    _unit_choices(form, task.committee_id, keep=task)
     if request.method == "GET":
         form.coordinating_unit_ids.data = task.coordinating_unit_ids
         form.deadline_kind.data = task.deadline_kind if task.deadline_kind != "none" else "none"
@@ -274,11 +279,11 @@ def _lifecycle_forms(subject: Reportable, requests: list[ExtensionRequest], subm
     forms: dict[str, Any] = {"report_form": None, "review_form": None, "extension_form": None, "decision_forms": {}}
     if is_open and can_contribute(user, task):
         forms["report_form"] = submitted.pop("report_form", None) or report_form_class(formdata=None)
-    if item.state == STATE_AWAITING_REVIEW and can_review(user):
+    if item.state == STATE_AWAITING_REVIEW and can_review(user, task):
         forms["review_form"] = unique_ids(submitted.pop("review_form", None) or ReviewForm(formdata=None), "review")
     if is_open and subject.may_ask_extension and can_request_extension(user, task) and not pending:
         forms["extension_form"] = ExtensionRequestForm(formdata=None)
-    if can_decide_extension(user) and task.state != STATE_WITHDRAWN:
+    if can_decide_extension(user, task) and task.state != STATE_WITHDRAWN:
         forms["decision_forms"] = {r.id: unique_ids(ExtensionDecisionForm(formdata=None), f"x{r.id}")
                                    for r in requests if r.status == EXTENSION_PENDING}
     submitted.pop("report_form", None), submitted.pop("review_form", None)
@@ -349,11 +354,12 @@ def assign(task_id: int) -> Response:
 
 def correction_form(task: Task, form: CorrectionForm | None = None) -> CorrectionForm | None:
     """The task page's corrections panel, for those who manage tasks (delete: the administrator only)."""
-    if not can_manage_tasks(current_user) or task.state == STATE_WITHDRAWN:
+    if not can_manage_tasks(current_user, task) or task.state == STATE_WITHDRAWN:
         return None
     form = unique_ids(form or CorrectionForm(formdata=None), "correction")
     form.lead_unit_id.choices = options([(0, "— Chọn đơn vị —")] + [
-        (u.id, u.name) for u in list_units() if u.id != task.lead_unit_id])
+        (u.id, u.name) for u in list_units()
+        if u.id != task.lead_unit_id and can_assign_to_unit(task.committee_id, u)])
     if current_user.role != ADMIN:
         form.action.choices = [choice for choice in form.action.choices if choice.value != "delete"]
     if form.version.data is None or not form.is_submitted():
@@ -365,7 +371,7 @@ def correction_form(task: Task, form: CorrectionForm | None = None) -> Correctio
 @login_required
 def correct(task_id: int) -> str | Response:
     task = get_task_or_404(task_id, current_user)
-    if not can_manage_tasks(current_user):
+    if not can_manage_tasks(current_user, task):
         abort(403)
     form = CorrectionForm()
     correction_form(task, form)
@@ -402,7 +408,7 @@ def correct(task_id: int) -> str | Response:
 @login_required
 def withdraw_directive(directive_id: int) -> Response:
     directive = get_directive_or_404(directive_id, current_user)
-    if not can_manage_tasks(current_user):
+    if not can_manage_tasks(current_user, directive):
         abort(403)
     form = WithdrawDirectiveForm()
     if form.validate_on_submit():
@@ -438,7 +444,7 @@ def task_direction_panel(task: Task, form: DirectionForm | None = None) -> dict:
     """What templates/tasks/_directions.html shows: the task's directions and, for those who may give one on
     a task not withdrawn, the form (the one submitted, with its errors, when the page is shown again)."""
     user = current_user._get_current_object()
-    may_direct = can_give_direction(user) and task.state != STATE_WITHDRAWN
+    may_direct = can_give_direction(user, task) and task.state != STATE_WITHDRAWN
     return {"directions": task_directions(task.id), "form": direction_form(user, form) if may_direct else None}
 
 
@@ -452,7 +458,7 @@ def unit_new_directions() -> list[TaskDirection]:
 @login_required
 def add_direction(task_id: int) -> str | Response:
     task = get_task_or_404(task_id, current_user)
-    if not can_give_direction(current_user):
+    if not can_give_direction(current_user, task):
         abort(403)
     form = direction_form(current_user, DirectionForm())
     if form.validate_on_submit():
@@ -483,7 +489,8 @@ def extension_requests() -> str:
     forms = {}
     if can_decide_extension(current_user):
         for row in page.items:
-            if row.ExtensionRequest.status == EXTENSION_PENDING:
+            if (row.ExtensionRequest.status == EXTENSION_PENDING
+                    and can_decide_extension(current_user, row.ExtensionRequest.task)):
                 form = unique_ids(ExtensionDecisionForm(formdata=None), f"x{row.ExtensionRequest.id}")
                 form.back.data = "list"
                 forms[row.ExtensionRequest.id] = form
@@ -522,7 +529,7 @@ def new_extension_request(task_id: int) -> str | Response:
 @login_required
 def extension_decision(request_id: int) -> str | Response:
     extension = get_extension_request_or_404(request_id, current_user)
-    if not can_decide_extension(current_user):
+    if not can_decide_extension(current_user, extension.task):
         abort(403)
     form = unique_ids(ExtensionDecisionForm(), f"x{request_id}")
     subject = _subject(extension.task_id, extension.occurrence_id)
