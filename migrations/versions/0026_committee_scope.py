@@ -1,7 +1,7 @@
 """directives and tasks belong to a People's Committee; a task may break another one down
 
-Revision ID: 0025_committee_scope
-Revises: 0024_username_case
+Revision ID: 0026_committee_scope
+Revises: 0025_objection_lines
 
 `committee_id` names the commune committee (a unit with `is_committee`) whose own work a directive or task is; NULL
 is the root committee that runs the instance, so every row from before stays the root's. `parent_task_id` is the
@@ -10,8 +10,8 @@ task received from above that a commune's office broke this one out of.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0025_committee_scope'
-down_revision = '0024_username_case'
+revision = '0026_committee_scope'
+down_revision = '0025_objection_lines'
 branch_labels = None
 depends_on = None
 
