@@ -134,6 +134,11 @@ CASES = [
     # Breakdown: the office of the committee of the task's lead unit (the root's for the root's department).
     ("api.create_subtask", "POST", "/api/v1/tasks/{task}/subtasks",
      {"title": "Phần việc", "lead_unit_id": "{coord_unit_id}", "deadline_kind": "none"}, expect(MANAGES, 201)),
+    ("tasks.new_subtask", "GET", "/tasks/{task}/subtasks/new", None, expect(MANAGES, 200)),
+    ("tasks.new_subtask", "POST", "/tasks/{task}/subtasks/new",
+     {"title": "Phần việc", "lead_unit_id": "{coord_unit_id}", "deadline_kind": "none"}, expect(MANAGES, 303)),
+    ("tasks.new_subtask", "GET", "/tasks/{commune_received}/subtasks/new", None,
+     commune_expect(MANAGES_COMMUNE, 200)),
     ("api.create_subtask", "POST", "/api/v1/tasks/{commune_received}/subtasks",
      {"title": "Phần việc", "lead_unit_id": "{commune_unit_id}", "deadline_kind": "none"},
      commune_expect(MANAGES_COMMUNE, 201)),

@@ -11,13 +11,16 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
     can_assign_staff,
     can_assign_to_unit,
+    can_break_down,
     can_contribute,
     can_decide_extension,
     can_give_direction,
     can_manage_tasks,
     can_request_extension,
     can_review,
+    can_view_task,
     can_view_unacknowledged,
+    unit_committee_id,
 )
 from kpi_tasks.accounts.queries import active_leaders, users_of_unit
 from kpi_tasks.accounts.roles import ADMIN, LEADER, UNIT_STAFF
@@ -81,6 +84,8 @@ from kpi_tasks.tasks.queries import (
     occurrence_rows_query,
     progress_updates,
     read_task_filters,
+    subtask_rows,
+    subtask_summary,
     task_directions,
     task_extension_requests,
     task_flags,
@@ -92,6 +97,7 @@ from kpi_tasks.tasks.services import (
     BULK_KIND_LABELS,
     acknowledge_task,
     assign_staff,
+    break_down,
     create_task,
     create_task_group,
     get_group_or_404,
@@ -179,6 +185,41 @@ def new(directive_id: int) -> str | Response:
     return render_template("tasks/form.html", form=form, directive=directive, task=None)
 
 
+@bp.route("/tasks/<int:task_id>/subtasks/new", methods=["GET", "POST"])
+@login_required
+def new_subtask(task_id: int) -> str | Response:
+    """Giao tiếp: the office of the committee that received the task gives its parts to its own units."""
+    parent = get_task_or_404(task_id, current_user)
+    if not can_break_down(current_user, parent):
+        abort(403)
+    form = TaskForm()
+    _unit_choices(form, unit_committee_id(parent.lead_unit))
+    form.lead_unit_kind.choices = options([("", "— Không (giao cho một đơn vị) —")])
+    if request.method == "GET":
+        form.title.data = parent.title
+        if parent.effective_deadline is not None:
+            form.deadline_kind.data, form.deadline.data = "date", parent.effective_deadline
+    if form.validate_on_submit():
+        try:
+            subtask = break_down(
+                parent, current_user, title=form.title.data or "", content=form.content.data,
+                section=form.section.data, lead_unit_id=form.lead_unit_id.data or None,
+                coordinating_unit_ids=form.coordinating_unit_ids.data or [], leader_id=form.leader_id.data or None,
+                **form.deadline_values(),
+            )
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            parent = get_task_or_404(task_id, current_user)
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Đã giao “{subtask.title}” cho {subtask.lead_unit.name}.", "success")
+            if request.form.get("then") == "another":
+                return redirect(url_for("tasks.new_subtask", task_id=parent.id), 303)
+            return redirect(url_for("tasks.detail", task_id=parent.id) + "#breakdown", 303)
+    return render_template("tasks/form.html", form=form, directive=parent.directive, task=None, parent=parent)
+
+
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(task_id: int) -> str | Response:
@@ -238,6 +279,10 @@ def _render_detail(task: Task, **submitted: Any) -> str:
     return render_template(
         "tasks/detail.html",
         task=task,
+        breakdown=subtask_summary(task, today()),
+        subtasks=subtask_rows(task, today(), _due_soon_days()),
+        may_break_down=can_break_down(current_user, task) and task.state in (STATE_OPEN, STATE_AWAITING_REVIEW),
+        parent_visible=task.parent_task is not None and can_view_task(current_user, task.parent_task),
         status=status,
         due_soon=due_soon,
         updates=progress_updates(task),

@@ -5,10 +5,11 @@ and A gives no task outside its own units."""
 from __future__ import annotations
 
 import pytest
+from flask import g
 
 from kpi_tasks.units.models import Unit
 from kpi_tasks.units.services import create_unit
-from tests.factories import api_headers, commit, login, make_user
+from tests.factories import api_headers, commit, csrf_token, login, make_user
 
 
 @pytest.fixture
@@ -151,3 +152,34 @@ def test_the_commune_leader_and_the_province_leader_direct_their_own_committees_
     assert client.post(f"/api/v1/tasks/{task_id}/directions", headers=h["province_leader"],
                        json={"text": "Khẩn trương."}).status_code == 403
     assert client.get(f"/api/v1/tasks/{task_id}", headers=h["province_leader"]).status_code == 200
+
+
+def test_the_commune_office_breaks_a_task_down_on_its_page_and_the_province_sees_the_progress(client, province):
+    units, h = province
+    directive = _directive(client, h["province"], "20/KH-UBND")
+    task_id = client.post(f"/api/v1/directives/{directive}/tasks", headers=h["province"],
+                          json=_task(units, "a", title="Rà soát hồ sơ đất đai")).json["id"]
+    login(client, "vp_tinhkhe")
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "Giao tiếp cho các đơn vị của Xã Tịnh Khê" in page
+    form = client.get(f"/tasks/{task_id}/subtasks/new").get_data(as_text=True)
+    assert "Phòng Kinh tế xã Tịnh Khê" in form
+    assert "Sở Tư pháp" not in form
+    assert "Tịnh Hòa" not in form
+    token = csrf_token(client, f"/tasks/{task_id}/subtasks/new")
+    refused = client.post(f"/tasks/{task_id}/subtasks/new", data={
+        "csrf_token": token, "title": "Phần của Sở", "lead_unit_id": str(units["so"].id), "deadline_kind": "none"})
+    assert refused.status_code == 200
+    assert "không thuộc phạm vi giao việc" in refused.get_data(as_text=True)
+    assert "Phần của Sở" in refused.get_data(as_text=True)  # what was typed is kept
+    made = client.post(f"/tasks/{task_id}/subtasks/new", data={
+        "csrf_token": token, "title": "Rà soát tại Phòng Kinh tế", "lead_unit_id": str(units["a_kt"].id),
+        "deadline_kind": "date", "deadline": "20/04/2026"})
+    assert made.status_code == 303
+    client = client.application.test_client()
+    vars(g).clear()  # the requests share the test's app context: forget the cached login
+    login(client, "vp_tinh")
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "Hoàn thành 0/1" in page
+    assert "Rà soát tại Phòng Kinh tế" in page
+    assert "Giao tiếp cho các đơn vị của" not in page  # the province reads, does not break down
