@@ -57,7 +57,7 @@ def test_every_demo_login_opens_its_home_page(app):
     with app.app_context():
         seed_demo()
         commit()
-        # Bưu điện only coordinates on another unit's overdue task: that lateness is not scored against it.
+        # Bưu điện tỉnh only coordinates on another unit's overdue task: that lateness is not scored against it.
         post = db.session.scalar(sa.select(Unit).where(Unit.code == "BUUDIEN"))
         (result,) = compute_draft(today().year, unit_id=post.id).units
         assert result.score != 0
@@ -79,18 +79,18 @@ def test_the_demo_units_see_what_is_new_and_what_was_sent_back(app):
         seed_demo()
         commit()
     culture = app.test_client()
-    login(culture, "vhtt.truongphong", DEMO_PASSWORD)
+    login(culture, "vhtt.giamdoc", DEMO_PASSWORD)
     page = culture.get("/").get_data(as_text=True)
     new = page.split('id="new-tasks"', 1)[1].split("<h2", 1)[0]
-    # the directive issued two days ago, led or coordinated by Phòng Văn hóa và Thông tin; nothing older
-    assert "Tuyên truyền kết quả khảo sát trên Trang thông tin điện tử huyện" in new
+    # the directive issued two days ago, led or coordinated by Sở Văn hóa, Thể thao và Du lịch; nothing older
+    assert "Tuyên truyền kết quả khảo sát trên Cổng thông tin điện tử tỉnh" in new
     assert "Tổ chức khảo sát mức độ hài lòng của người dân tại Bộ phận Một cửa" in new
     assert new.count("/tasks/") == 2
     officer = app.test_client()
     login(officer, "vhtt.chuyenvien", DEMO_PASSWORD)
     assert 'id="new-tasks"' not in officer.get("/").get_data(as_text=True)  # handed tasks the day they came
     social = app.test_client()
-    login(social, "ldtbxh.lanhdao", DEMO_PASSWORD)
+    login(social, "yt.lanhdao", DEMO_PASSWORD)
     page = social.get("/").get_data(as_text=True)
     returned = page.split('id="returned"', 1)[1].split("<h2", 1)[0]
     assert "Triển khai tiếp nhận hồ sơ bảo trợ xã hội trực tuyến" in returned

@@ -28,36 +28,36 @@ SIGNERS = {
 }
 
 DEPARTMENTS = [
-    ("VP", "Văn phòng HĐND và UBND huyện"),
-    ("NV", "Phòng Nội vụ"),
-    ("TP", "Phòng Tư pháp"),
-    ("TCKH", "Phòng Tài chính - Kế hoạch"),
-    ("VHTT", "Phòng Văn hóa và Thông tin"),
-    ("KTHT", "Phòng Kinh tế và Hạ tầng"),
-    ("TNMT", "Phòng Tài nguyên và Môi trường"),
-    ("GDDT", "Phòng Giáo dục và Đào tạo"),
-    ("YT", "Phòng Y tế"),
-    ("LDTBXH", "Phòng Lao động - Thương binh và Xã hội"),
-    ("NNPTNT", "Phòng Nông nghiệp và Phát triển nông thôn"),
-    ("TTR", "Thanh tra huyện"),
+    ("VP", "Văn phòng UBND tỉnh"),
+    ("NV", "Sở Nội vụ"),
+    ("TP", "Sở Tư pháp"),
+    ("TCKH", "Sở Tài chính"),
+    ("VHTT", "Sở Văn hóa, Thể thao và Du lịch"),
+    ("KTHT", "Sở Xây dựng"),
+    ("TNMT", "Sở Nông nghiệp và Môi trường"),
+    ("GDDT", "Sở Giáo dục và Đào tạo"),
+    ("YT", "Sở Y tế"),
+    ("LDTBXH", "Sở Khoa học và Công nghệ"),
+    ("NNPTNT", "Sở Công Thương"),
+    ("TTR", "Thanh tra tỉnh"),
 ]
 COMMUNES = [
-    ("CHAUO", "UBND thị trấn Châu Ổ"),
-    ("BTHANH", "UBND xã Bình Thạnh"),
-    ("BCHANH", "UBND xã Bình Chánh"),
-    ("BDUONG", "UBND xã Bình Dương"),
-    ("BDONG", "UBND xã Bình Đông"),
-    ("BTRI", "UBND xã Bình Trị"),
-    ("BHAI", "UBND xã Bình Hải"),
-    ("BHOA", "UBND xã Bình Hòa"),
-    ("BPHUOC", "UBND xã Bình Phước"),
-    ("BTRUNG", "UBND xã Bình Trung"),
+    ("CHAUO", "UBND xã Bình Sơn"),
+    ("BTHANH", "UBND xã Vạn Tường"),
+    ("BCHANH", "UBND xã Bình Chương"),
+    ("BDUONG", "UBND xã Đông Sơn"),
+    ("BDONG", "UBND xã Bình Minh"),
+    ("BTRI", "UBND xã Tịnh Khê"),
+    ("BHAI", "UBND xã Sơn Tịnh"),
+    ("BHOA", "UBND phường Trương Quang Trọng"),
+    ("BPHUOC", "UBND phường Cẩm Thành"),
+    ("BTRUNG", "UBND đặc khu Lý Sơn"),
 ]
 OTHER_UNITS = [
-    ("MOTCUA", "Bộ phận Một cửa huyện"),
-    ("CNDKDD", "Chi nhánh Văn phòng Đăng ký đất đai huyện"),
-    ("DOAN", "Đoàn TNCS Hồ Chí Minh huyện"),
-    ("BUUDIEN", "Bưu điện huyện"),
+    ("MOTCUA", "Trung tâm Phục vụ hành chính công tỉnh"),
+    ("CNDKDD", "Văn phòng Đăng ký đất đai tỉnh"),
+    ("DOAN", "Tỉnh Đoàn Quảng Ngãi"),
+    ("BUUDIEN", "Bưu điện tỉnh Quảng Ngãi"),
 ]
 
 # (username, full name, role, unit code or None)
@@ -66,15 +66,15 @@ USERS = [
     ("vanphong", "Nguyễn Thị Lan (Văn phòng)", "office", "VP"),
     ("chutich", "Trần Văn Hùng (Chủ tịch UBND tỉnh)", "leader", None),
     ("phochutich", "Lê Minh Tuấn (Phó Chủ tịch UBND tỉnh)", "leader", None),
-    ("noivu", "Phạm Thị Hoa (Phòng Nội vụ)", "interior", "NV"),
-    ("thanhtra", "Võ Văn Nam (Thanh tra)", "viewer", None),
-    ("vhtt.truongphong", "Đỗ Quốc Bảo (Trưởng phòng VH-TT)", "unit_manager", "VHTT"),
-    ("vhtt.chuyenvien", "Huỳnh Thị Mai (Chuyên viên VH-TT)", "unit_staff", "VHTT"),
-    ("tuphap.truongphong", "Ngô Văn Dũng (Trưởng phòng Tư pháp)", "unit_manager", "TP"),
-    ("ktht.truongphong", "Bùi Văn Sơn (Trưởng phòng KT-HT)", "unit_manager", "KTHT"),
-    ("chauo.chutich", "Phan Văn Lực (Chủ tịch UBND TT Châu Ổ)", "unit_manager", "CHAUO"),
-    ("chauo.congchuc", "Đặng Thị Thu (Công chức Văn phòng - Thống kê)", "unit_staff", "CHAUO"),
-    ("binhthanh.chutich", "Lý Văn Phú (Chủ tịch UBND xã Bình Thạnh)", "unit_manager", "BTHANH"),
+    ("noivu", "Phạm Thị Hoa (Sở Nội vụ)", "interior", "NV"),
+    ("thanhtra", "Võ Văn Nam (Thanh tra tỉnh)", "viewer", None),
+    ("vhtt.giamdoc", "Đỗ Quốc Bảo (Giám đốc Sở VH-TT-DL)", "unit_manager", "VHTT"),
+    ("vhtt.chuyenvien", "Huỳnh Thị Mai (Chuyên viên Sở VH-TT-DL)", "unit_staff", "VHTT"),
+    ("tuphap.giamdoc", "Ngô Văn Dũng (Giám đốc Sở Tư pháp)", "unit_manager", "TP"),
+    ("xaydung.giamdoc", "Bùi Văn Sơn (Giám đốc Sở Xây dựng)", "unit_manager", "KTHT"),
+    ("binhson.chutich", "Phan Văn Lực (Chủ tịch UBND xã Bình Sơn)", "unit_manager", "CHAUO"),
+    ("binhson.congchuc", "Đặng Thị Thu (Công chức Văn phòng - Thống kê xã Bình Sơn)", "unit_staff", "CHAUO"),
+    ("vantuong.chutich", "Lý Văn Phú (Chủ tịch UBND xã Vạn Tường)", "unit_manager", "BTHANH"),
 ]
 
 # Outcome codes used below: how the demo plays each task forward.
@@ -98,10 +98,10 @@ DIRECTIVES = [
              "Tỷ lệ hồ sơ trực tuyến mức độ 3, 4 trên tổng số hồ sơ đạt trên 50%.", "KTHT", ["VHTT"], -20,
              "done_late"),
             ("2", "Tăng cường cung cấp dịch vụ chứng thực bản sao điện tử từ bản chính",
-             "Phòng Tư pháp và UBND các xã, thị trấn tăng cường cung cấp dịch vụ chứng thực bản sao điện tử.",
+             "Sở Tư pháp và UBND các xã, phường, đặc khu tăng cường cung cấp dịch vụ chứng thực bản sao điện tử.",
              "TP", ["CHAUO", "BTHANH"], -30, "done_on_time"),
             ("2", "Tổng hợp, báo cáo hàng tháng kết quả thực hiện dịch vụ công trực tuyến",
-             "Theo dõi, đôn đốc và định kỳ hàng tháng tổng hợp, báo cáo UBND huyện.", "VP", [], 2, "in_progress"),
+             "Theo dõi, đôn đốc và định kỳ hàng tháng tổng hợp, báo cáo UBND tỉnh.", "VP", [], 2, "in_progress"),
         ],
     },
     {
@@ -110,7 +110,7 @@ DIRECTIVES = [
         "issued_days_ago": 45,
         "signer": "Lê Minh Tuấn",
         "subject": "V/v tiếp tục triển khai thực hiện các biện pháp nâng cao chất lượng giải quyết hồ sơ thủ tục "
-                   "hành chính cho công dân, tổ chức trên địa bàn huyện",
+                   "hành chính cho công dân, tổ chức trên địa bàn tỉnh",
         "tasks": [
             ("1", "Chấm dứt tiếp nhận trực tiếp hồ sơ TTHC tại cơ quan không qua Bộ phận Một cửa",
              "Chỉ đạo, quán triệt đội ngũ CBCCVC chấm dứt tình trạng tiếp nhận trực tiếp hồ sơ TTHC tại cơ quan, "
@@ -125,7 +125,7 @@ DIRECTIVES = [
              "Tăng cường phối hợp với các cơ quan trong việc tiếp nhận hồ sơ và trả kết quả qua BCCI.", "BUUDIEN",
              ["MOTCUA", "CHAUO"], -8, "awaiting"),
             ("6", "Tham mưu dự toán kinh phí tuyên truyền cải cách hành chính",
-             "Chủ trì, phối hợp Phòng Tài chính - Kế hoạch tham mưu UBND huyện dự toán kinh phí.", "VHTT",
+             "Chủ trì, phối hợp Sở Tài chính tham mưu UBND tỉnh dự toán kinh phí.", "VHTT",
              ["TCKH"], 5, "in_progress"),
         ],
     },
@@ -135,11 +135,11 @@ DIRECTIVES = [
         "issued_days_ago": 30,
         "signer": "Trần Văn Hùng",
         "subject": "V/v đẩy mạnh thực hiện các biện pháp nâng cao công tác cải cách thủ tục hành chính trên địa "
-                   "bàn huyện",
+                   "bàn tỉnh",
         "tasks": [
             ("2.1", "Cập nhật nhiệm vụ vào Phần mềm và báo cáo Chủ tịch trước phiên họp thường kỳ",
-             "Cập nhật tất cả nhiệm vụ do UBND huyện giao vào Phần mềm ngay sau khi phát hành văn bản; báo cáo "
-             "Chủ tịch UBND huyện trước 01 ngày tổ chức phiên họp thường kỳ hàng tháng.", "VP", [], None,
+             "Cập nhật tất cả nhiệm vụ do UBND tỉnh giao vào Phần mềm ngay sau khi phát hành văn bản; báo cáo "
+             "Chủ tịch UBND tỉnh trước 01 ngày tổ chức phiên họp thường kỳ hàng tháng.", "VP", [], None,
              "ongoing"),
             ("2.1", "Chấm điểm thi đua từ số liệu thống kê của Phần mềm",
              "Sử dụng số liệu thống kê trích xuất từ Phần mềm làm cơ sở đánh giá, xếp loại thi đua cuối năm.",

@@ -1,4 +1,5 @@
-"""Demo KPIs: the targets of seed 000 (UBND huyện Tây Sơn, 2021) with a few months of figures per unit."""
+"""Demo KPIs: the targets of seed 000 (a district's plan of 2021, as a province sets them today) with a few months of
+figures per unit."""
 
 from __future__ import annotations
 

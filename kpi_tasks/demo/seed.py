@@ -9,7 +9,7 @@ from kpi_tasks.accounts.services import hash_password
 from kpi_tasks.clock import today
 from kpi_tasks.demo.data import COMMITTEE, COMMUNES, DEPARTMENTS, DIRECTIVES, IDENTITY, OTHER_UNITS, SIGNERS, USERS
 from kpi_tasks.demo.kpis import seed_kpis
-from kpi_tasks.demo.story import District, play_task, seed_story
+from kpi_tasks.demo.story import Demo, play_task, seed_story
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import create_directive
 from kpi_tasks.documents.identity import save_identity
@@ -24,7 +24,7 @@ DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented password of the demo a
 
 
 def seed_demo() -> str:
-    """Load the demo district into an empty database; returns a summary with the demo logins."""
+    """Load the demo province into an empty database; returns a summary with the demo logins."""
     units = {}
     for kind, rows in (("department", DEPARTMENTS), ("commune", COMMUNES), ("other", OTHER_UNITS)):
         for code, name in rows:
@@ -77,7 +77,7 @@ def seed_demo() -> str:
                 assign_staff(task, lead_manager, [staff[task.lead_unit_id].id])
             play_task(task, outcome, lead_manager or admin, office, day)
     seed_kpis(units, office, day)
-    seed_story(District(units, users, day, COMMITTEE), directives["1035/UBND-TTHC"])
+    seed_story(Demo(units, users, day, COMMITTEE), directives["1035/UBND-TTHC"])
     _seed_scoring_rule(users, day)
     directive_count = db.session.scalar(sa.select(sa.func.count()).select_from(Directive))
     task_count = db.session.scalar(sa.select(sa.func.count()).select_from(Task))
@@ -88,7 +88,7 @@ def seed_demo() -> str:
 
 
 def demo_loaded() -> bool:
-    """Whether this database holds the demo district (its office clerk's account is there)."""
+    """Whether this database holds the demo (its office clerk's account is there)."""
     return db.session.scalar(sa.select(User.id).where(User.username == "vanphong")) is not None
 
 
