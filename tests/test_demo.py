@@ -22,6 +22,7 @@ from kpi_tasks.notifications.models import Notification
 from kpi_tasks.scoring.services import compute_draft
 from kpi_tasks.tasks.models import ExtensionRequest, Task, TaskOccurrence
 from kpi_tasks.tasks.status import STATUSES, status_expression
+from kpi_tasks.units.catalogue import import_province_units
 from kpi_tasks.units.models import Unit
 from tests.factories import commit, login
 
@@ -95,3 +96,9 @@ def test_the_demo_units_see_what_is_new_and_what_was_sent_back(app):
     returned = page.split('id="returned"', 1)[1].split("<h2", 1)[0]
     assert "Triển khai tiếp nhận hồ sơ bảo trợ xã hội trực tuyến" in returned
     assert "Đề nghị bổ sung số hồ sơ bảo trợ xã hội" in returned
+
+
+def test_the_demos_communes_are_the_catalogues_so_importing_the_province_adds_only_the_others(app, app_ctx):
+    seed_demo()
+    summary = import_province_units("Quảng Ngãi")
+    assert (summary.communes, len(summary.created), summary.renamed) == (96, 86, [])

@@ -41,17 +41,19 @@ DEPARTMENTS = [
     ("NNPTNT", "Sở Công Thương"),
     ("TTR", "Thanh tra tỉnh"),
 ]
+# Ten of the province's communes and wards as the 2025 catalogue has them (official code, name), with the prefix of
+# their demo logins (`<prefix>.lanhdao`); `kpi-tasks import-units --province "Quảng Ngãi"` finds them again.
 COMMUNES = [
-    ("CHAUO", "UBND xã Bình Sơn"),
-    ("BTHANH", "UBND xã Vạn Tường"),
-    ("BCHANH", "UBND xã Bình Chương"),
-    ("BDUONG", "UBND xã Đông Sơn"),
-    ("BDONG", "UBND xã Bình Minh"),
-    ("BTRI", "UBND xã Tịnh Khê"),
-    ("BHAI", "UBND xã Sơn Tịnh"),
-    ("BHOA", "UBND phường Trương Quang Trọng"),
-    ("BPHUOC", "UBND phường Cẩm Thành"),
-    ("BTRUNG", "UBND đặc khu Lý Sơn"),
+    ("21040", "Xã Bình Sơn", "binhson"),
+    ("21061", "Xã Vạn Tường", "vantuong"),
+    ("21100", "Xã Bình Chương", "binhchuong"),
+    ("21109", "Xã Đông Sơn", "dongson"),
+    ("21085", "Xã Bình Minh", "binhminh"),
+    ("21211", "Xã Tịnh Khê", "tinhkhe"),
+    ("21220", "Xã Sơn Tịnh", "sontinh"),
+    ("21172", "Phường Trương Quang Trọng", "truongquangtrong"),
+    ("21025", "Phường Cẩm Thành", "camthanh"),
+    ("21548", "Đặc khu Lý Sơn", "lyson"),
 ]
 OTHER_UNITS = [
     ("MOTCUA", "Trung tâm Phục vụ hành chính công tỉnh"),
@@ -72,9 +74,9 @@ USERS = [
     ("vhtt.chuyenvien", "Huỳnh Thị Mai (Chuyên viên Sở VH-TT-DL)", "unit_staff", "VHTT"),
     ("tuphap.giamdoc", "Ngô Văn Dũng (Giám đốc Sở Tư pháp)", "unit_manager", "TP"),
     ("xaydung.giamdoc", "Bùi Văn Sơn (Giám đốc Sở Xây dựng)", "unit_manager", "KTHT"),
-    ("binhson.chutich", "Phan Văn Lực (Chủ tịch UBND xã Bình Sơn)", "unit_manager", "CHAUO"),
-    ("binhson.congchuc", "Đặng Thị Thu (Công chức Văn phòng - Thống kê xã Bình Sơn)", "unit_staff", "CHAUO"),
-    ("vantuong.chutich", "Lý Văn Phú (Chủ tịch UBND xã Vạn Tường)", "unit_manager", "BTHANH"),
+    ("binhson.chutich", "Phan Văn Lực (Chủ tịch UBND xã Bình Sơn)", "unit_manager", "21040"),
+    ("binhson.congchuc", "Đặng Thị Thu (Công chức Văn phòng - Thống kê xã Bình Sơn)", "unit_staff", "21040"),
+    ("vantuong.chutich", "Lý Văn Phú (Chủ tịch UBND xã Vạn Tường)", "unit_manager", "21061"),
 ]
 
 # Outcome codes used below: how the demo plays each task forward.
@@ -99,7 +101,7 @@ DIRECTIVES = [
              "done_late"),
             ("2", "Tăng cường cung cấp dịch vụ chứng thực bản sao điện tử từ bản chính",
              "Sở Tư pháp và UBND các xã, phường, đặc khu tăng cường cung cấp dịch vụ chứng thực bản sao điện tử.",
-             "TP", ["CHAUO", "BTHANH"], -30, "done_on_time"),
+             "TP", ["21040", "21061"], -30, "done_on_time"),
             ("2", "Tổng hợp, báo cáo hàng tháng kết quả thực hiện dịch vụ công trực tuyến",
              "Theo dõi, đôn đốc và định kỳ hàng tháng tổng hợp, báo cáo UBND tỉnh.", "VP", [], 2, "in_progress"),
         ],
@@ -114,16 +116,16 @@ DIRECTIVES = [
         "tasks": [
             ("1", "Chấm dứt tiếp nhận trực tiếp hồ sơ TTHC tại cơ quan không qua Bộ phận Một cửa",
              "Chỉ đạo, quán triệt đội ngũ CBCCVC chấm dứt tình trạng tiếp nhận trực tiếp hồ sơ TTHC tại cơ quan, "
-             "đơn vị mà không thông qua Bộ phận Một cửa.", "CHAUO", [], 1, "in_progress"),
+             "đơn vị mà không thông qua Bộ phận Một cửa.", "21040", [], 1, "in_progress"),
             ("2", "Gửi Phiếu xin lỗi và hẹn lại ngày trả kết quả đối với hồ sơ trễ hạn",
              "Thường xuyên theo dõi, kiểm tra, đôn đốc; hồ sơ trễ hạn phải có Phiếu xin lỗi theo Nghị định "
-             "61/2018/NĐ-CP.", "BTHANH", [], -3, "overdue"),
+             "61/2018/NĐ-CP.", "21061", [], -3, "overdue"),
             ("4", "Tuyên truyền dịch vụ công trực tuyến đến đoàn viên thanh niên",
              "Tăng cường quán triệt, thông tin tuyên truyền đến cán bộ Đoàn, đoàn viên thanh niên.", "DOAN", [],
              10, "in_progress"),
             ("5", "Phối hợp tiếp nhận hồ sơ và trả kết quả qua dịch vụ bưu chính công ích",
              "Tăng cường phối hợp với các cơ quan trong việc tiếp nhận hồ sơ và trả kết quả qua BCCI.", "BUUDIEN",
-             ["MOTCUA", "CHAUO"], -8, "awaiting"),
+             ["MOTCUA", "21040"], -8, "awaiting"),
             ("6", "Tham mưu dự toán kinh phí tuyên truyền cải cách hành chính",
              "Chủ trì, phối hợp Sở Tài chính tham mưu UBND tỉnh dự toán kinh phí.", "VHTT",
              ["TCKH"], 5, "in_progress"),
@@ -146,7 +148,7 @@ DIRECTIVES = [
              "NV", ["VP"], 40, "in_progress"),
             ("2.4", "Ứng dụng chuyển đổi số vào hoạt động của Tổ công nghệ số cộng đồng",
              "Triển khai các giải pháp đẩy mạnh ứng dụng chuyển đổi số; hoàn thành và báo cáo trong quý.",
-             "VHTT", ["CHAUO", "BTHANH"], 3, "in_progress"),
+             "VHTT", ["21040", "21061"], 3, "in_progress"),
             ("3", "Kiểm tra, đôn đốc việc thực hiện các nhiệm vụ tại Công văn",
              "Làm đầu mối kiểm tra, theo dõi đôn đốc việc thực hiện các nhiệm vụ.", "VP", [], -2, "awaiting"),
         ],

@@ -26,7 +26,7 @@ DEMO_KPIS = [
      "above", {"department": 25, "commune": 25}, None),
 ]
 # One commune held to a higher digital-signing target than the communes' 70%.
-OVERRIDE = ("KYSO", "BHAI", 80)
+OVERRIDE = ("KYSO", "21220", 80)
 MONTHS = 3
 
 

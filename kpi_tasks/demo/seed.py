@@ -26,9 +26,11 @@ DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented password of the demo a
 def seed_demo() -> str:
     """Load the demo province into an empty database; returns a summary with the demo logins."""
     units = {}
+    login_prefixes = {}
     for kind, rows in (("department", DEPARTMENTS), ("commune", COMMUNES), ("other", OTHER_UNITS)):
-        for code, name in rows:
+        for code, name, *prefix in rows:
             units[code] = create_unit(code, name, kind)
+            login_prefixes[code] = prefix[0] if prefix else code.lower()
     users: dict[str, User] = {}
     shared_hash = hash_password(DEMO_PASSWORD)
     for username, full_name, role, unit_code in USERS:
@@ -38,7 +40,7 @@ def seed_demo() -> str:
     managed = {code for _u, _n, role, code in USERS if role == "unit_manager"}
     for code, unit in units.items():
         if code not in managed:
-            username = f"{code.lower()}.lanhdao"
+            username = f"{login_prefixes[code]}.lanhdao"
             users[username] = create_user(username, "unit_manager", DEMO_PASSWORD, unit_code=code,
                                           full_name=f"Lãnh đạo {unit.name}", email=f"{username}@example.vn",
                                           password_hash=shared_hash, check_strength=False)
@@ -96,7 +98,8 @@ def demo_logins() -> str:
     """The demo accounts, as `make run` prints them."""
     logins = "\n".join(f"  {u:<20} {r:<13} {c or ''}" for u, _n, r, c in USERS)
     return (f"Tài khoản mẫu (tên đăng nhập, vai trò, đơn vị):\n{logins}\n"
-            f"  <mã đơn vị>.lanhdao  unit_manager  mọi đơn vị khác (ví dụ tnmt.lanhdao, bhoa.lanhdao)")
+            "  <mã đơn vị>.lanhdao  unit_manager  mọi đơn vị khác (ví dụ tnmt.lanhdao; xã, phường theo tên: "
+            "lyson.lanhdao)")
 
 
 def _seed_scoring_rule(users: dict[str, User], day: dt.date) -> None:

@@ -61,12 +61,12 @@ PLAN_TASKS = [
     ("Triển khai tiêm chủng, khám chữa bệnh bằng căn cước công dân", "YT", ["VHTT"]),
     ("Hướng dẫn hộ kinh doanh đăng ký, nộp hồ sơ trên sàn thương mại điện tử", "NNPTNT", ["MOTCUA"]),
     ("Thanh tra việc giải quyết khiếu nại, tố cáo về đất đai", "TTR", ["TNMT"]),
-    ("Rà soát quy trình nội bộ giải quyết thủ tục hành chính cấp xã", "CHAUO", ["TP"]),
-    ("Vận hành Tổ công nghệ số cộng đồng", "BTHANH", ["VHTT"]),
-    ("Số hóa sổ hộ tịch lưu trữ tại xã", "BCHANH", ["TP"]),
-    ("Công khai kết quả giải quyết hồ sơ trên bảng điện tử", "BDUONG", []),
-    ("Hướng dẫn người dân nộp hồ sơ trực tuyến tại nhà văn hóa thôn", "BHAI", ["DOAN"]),
-    ("Xử lý dứt điểm hồ sơ đất đai trễ hạn", "BHOA", ["CNDKDD"]),
+    ("Rà soát quy trình nội bộ giải quyết thủ tục hành chính cấp xã", "21040", ["TP"]),
+    ("Vận hành Tổ công nghệ số cộng đồng", "21061", ["VHTT"]),
+    ("Số hóa sổ hộ tịch lưu trữ tại xã", "21100", ["TP"]),
+    ("Công khai kết quả giải quyết hồ sơ trên bảng điện tử", "21109", []),
+    ("Hướng dẫn người dân nộp hồ sơ trực tuyến tại nhà văn hóa thôn", "21220", ["DOAN"]),
+    ("Xử lý dứt điểm hồ sơ đất đai trễ hạn", "21172", ["CNDKDD"]),
     ("Tăng tỷ lệ thanh toán không dùng tiền mặt trong thu phí, lệ phí", "TCKH", ["BUUDIEN"]),
 ]
 # How each plan task ends, by its position (cycled): most on time, some late, a few still open past the deadline.
@@ -92,7 +92,7 @@ RECURRING = [
 
 # Dossiers: the units that handle them, how many a month, and every how-many-th one runs late (0: none).
 DOSSIER_UNITS = [("TP", 14, 9), ("TNMT", 12, 4), ("LDTBXH", 10, 0), ("KTHT", 8, 5), ("MOTCUA", 16, 0),
-                 ("CHAUO", 12, 6), ("BTHANH", 10, 3), ("BCHANH", 8, 0), ("BHOA", 8, 4)]
+                 ("21040", 12, 6), ("21061", 10, 3), ("21100", 8, 0), ("21172", 8, 4)]
 PROCEDURES = [("Chứng thực bản sao từ bản chính", "Chứng thực"), ("Đăng ký khai sinh", "Hộ tịch"),
               ("Cấp giấy chứng nhận quyền sử dụng đất lần đầu", "Đất đai"),
               ("Cấp giấy phép xây dựng nhà ở riêng lẻ", "Xây dựng"),
@@ -249,7 +249,7 @@ FRESH_SUBJECT = ("V/v triển khai các giải pháp nâng cao Chỉ số hài l
                  "quan hành chính")
 FRESH_TASKS = [  # (section, title, lead, coordinating, days to the deadline)
     ("1", "Tổ chức khảo sát mức độ hài lòng của người dân tại Bộ phận Một cửa", "TP", ["VHTT"], 25),
-    ("2", "Niêm yết số điện thoại đường dây nóng tiếp nhận phản ánh tại trụ sở UBND xã", "CHAUO", [], 10),
+    ("2", "Niêm yết số điện thoại đường dây nóng tiếp nhận phản ánh tại trụ sở UBND xã", "21040", [], 10),
     ("3", "Tuyên truyền kết quả khảo sát trên Cổng thông tin điện tử tỉnh", "VHTT", ["TP"], 30),
 ]
 RETURNED_TITLE = "Triển khai tiếp nhận hồ sơ bảo trợ xã hội trực tuyến"
@@ -323,7 +323,7 @@ def _seed_dossiers(demo: Demo) -> None:
                 procedure, field = PROCEDURES[(serial + unit_index) % len(PROCEDURES)]
                 due = calendar.add_working_days(received, 3 + serial % 5)
                 # The repeat-late units are late every month; one unit only in the oldest month.
-                late = late_every and n % late_every == 1 and (code != "BHOA" or month == 0)
+                late = late_every and n % late_every == 1 and (code != "21172" or month == 0)
                 resolved = calendar.add_working_days(due, 2) if late else calendar.add_working_days(received, 2)
                 if resolved >= demo.day:
                     resolved = None  # still being handled (and overdue when its due date has passed)
