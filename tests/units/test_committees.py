@@ -70,6 +70,16 @@ def test_a_province_task_is_broken_down_by_the_commune_and_its_progress_rolls_up
     reported = client.post(f"/api/v1/tasks/{subtasks[0]}/updates", headers=h["a_kt"],
                            json={"progress_percent": 100, "note": "Đã xong", "report_completed": True})
     assert reported.status_code == 201, reported.json
+    # Only the commune's own office is asked to confirm; the province's and commune B's hear nothing of it.
+    def waiting(name):
+        notices = client.get("/api/v1/notifications", headers=h[name]).json["items"]
+        return [n["task_id"] for n in notices if n["kind"] == "awaiting_review"]
+    assert waiting("a_office") == [subtasks[0]]
+    assert waiting("province") == waiting("b_office") == []
+    # The commune's office was told of the task given to its commune, as a unit's head would be.
+    assigned = [n["task_id"] for n in client.get("/api/v1/notifications", headers=h["a_office"]).json["items"]
+                if n["kind"] == "assigned"]
+    assert task_id in assigned
     # The province reads the commune's breakdown but does not confirm in the commune's place.
     assert client.post(f"/api/v1/tasks/{subtasks[0]}/review", headers=h["province"],
                        json={"decision": "approve"}).status_code == 403
