@@ -333,3 +333,27 @@ def store_apart(wait_ms: int | None = None) -> Iterator[FileStore]:
         finally:
             if sqlite and wait_ms is not None:
                 connection.exec_driver_sql("PRAGMA busy_timeout = 5000")
+
+
+def copy_folder_to_database(folder: Path) -> tuple[int, int]:
+    """Copy every file of a folder store into the database store (moving an installation to several hosts);
+    (files copied, bytes). Each file is committed on its own; one already there with the same size is skipped, so
+    an interrupted run is simply run again. Heartbeat files (.alive) and half-written ones (.part) stay behind;
+    the folder itself is left as it is."""
+    target = DatabaseStore(lambda: db.session.connection(), db.engine)
+    copied = size = 0
+    for path in sorted(folder.rglob("*")):
+        key = path.relative_to(folder).as_posix()
+        if not path.is_file() or path.name.endswith((".alive", ".part")):
+            continue
+        try:
+            check_key(key)
+        except FileNotFoundError:
+            continue  # not a name the application writes
+        if target.size(key) == path.stat().st_size:
+            continue
+        with path.open("rb") as source:
+            size += target.put(key, source)
+        db.session.commit()
+        copied += 1
+    return copied, size

@@ -93,3 +93,26 @@ def test_the_database_store_follows_the_transaction_and_store_apart_commits_at_o
         assert b"".join(kept.chunks("committed")) == b"y"
     finally:
         app.config["FILE_STORE"] = "folder"
+
+
+def test_a_folder_installation_moves_its_files_into_the_database_once(app, app_ctx, tmp_path):
+    folder = LocalStore(tmp_path / "old-uploads")
+    folder.put("3f" * 16, b"an attachment")
+    folder.put("jobs/" + "ab" * 16, b"a result")
+    (tmp_path / "old-uploads" / "jobs" / "7.alive").touch()
+    runner = app.test_cli_runner()
+    kept = app.config["UPLOAD_FOLDER"]
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "old-uploads")
+    try:
+        first = runner.invoke(args=["move-files-to-database"])
+        again = runner.invoke(args=["move-files-to-database"])
+    finally:
+        app.config["UPLOAD_FOLDER"] = kept
+    assert first.exit_code == 0, first.output
+    assert "Đã chép 2 tệp (21 byte)" in first.output
+    assert "Đã chép 0 tệp" in again.output  # run again: nothing copied twice
+    shared = DatabaseStore(lambda: db.session.connection(), db.engine)
+    with shared.open("jobs/" + "ab" * 16) as handle:
+        assert handle.read() == b"a result"
+    assert not shared.exists("jobs/7.alive")
+    assert folder.exists("3f" * 16)  # the folder is left as it was
