@@ -46,7 +46,7 @@ test: install
 bench: install
 	$(BIN)/python bench/run.py
 
-# 50 simulated users for 60 s against gunicorn (2 workers) on PostgreSQL at 127.0.0.1.
+# Open-loop load (fixed arrival rates, the working-hours mix) against gunicorn (2 workers) on PostgreSQL at 127.0.0.1.
 load: install
 	$(BIN)/python bench/load.py
 

@@ -1,7 +1,12 @@
-"""`make load`: gunicorn with 2 workers on PostgreSQL, 50 simulated users for 60 s, against 127.0.0.1 only.
+"""`make load`: an open-loop load against gunicorn (2 workers) on PostgreSQL, on 127.0.0.1 only.
 
-Each simulated user logs in (office, leaders, unit managers), then loops over the pages and API calls its
-role uses, with a bounded number of requests and a bounded time. Reports throughput, p50/p95/p99, errors.
+300 users are signed in first (every unit's manager, the office, the leader, Interior; some on two devices).
+Then requests arrive at fixed rates (5, 10, 20, 40 a second by default, each rate for a fixed time) whatever
+the server's speed, as a working day's users do: each arrival is one step of the working-hours mix (home, a
+filtered list, a task page, a progress update, the leader's dashboard, the statistics API) by a user who
+would take it. A request's latency runs from its scheduled arrival, so time spent waiting for a free client
+counts too (no coordinated omission). Reports, per rate, p50/p95/p99 and errors, and the first rate whose
+p95 passes 300 ms.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -19,24 +25,27 @@ import sys
 import threading
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import BENCH_PASSWORD, BENCH_TODAY  # noqa: E402
-from bench.run import PG_ADMIN_URL, prepare  # noqa: E402
+from bench.run import PG_ADMIN_URL, _app, prepare  # noqa: E402
 from kpi_tasks.accounts.models import User  # noqa: E402
 from kpi_tasks.accounts.services import create_token  # noqa: E402
 from kpi_tasks.extensions import db  # noqa: E402
+from kpi_tasks.tasks.models import Task  # noqa: E402
 
 LOAD_DB = "kpi_load"
 HOST = "127.0.0.1"
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
-MAX_REQUESTS_PER_USER = 5000
+P95_BOUND_MS = 300.0
 
 
 @dataclass
@@ -82,35 +91,6 @@ class Browser:
             raise RuntimeError(f"login of {username} answered {status}")
 
 
-def _pages(role: str, index: int, tasks: int) -> list[str]:
-    task_id = 1 + (index * 7919) % tasks
-    common = ["/", "/tasks/?status=overdue", f"/tasks/{task_id}", "/tasks/?q=chuyen+doi+so"]
-    if role == "unit_manager":
-        return ["/", "/tasks/", "/tasks/?status=overdue"]
-    return [*common, f"/api/v1/stats/units?from={BENCH_TODAY.year}-01-01&to={BENCH_TODAY.year}-12-31"]
-
-
-def simulate(port: int, username: str, role: str, index: int, tasks: int, deadline: float,
-             results: Results, token: str | None) -> None:
-    api_headers = {"Authorization": f"Bearer {token}"} if token else {}
-    browser = Browser(port)
-    browser.login(username)
-    pages = _pages(role, index, tasks)
-    for count in range(MAX_REQUESTS_PER_USER):
-        if time.monotonic() >= deadline:
-            return
-        path = pages[count % len(pages)]
-        started = time.perf_counter()
-        try:
-            status, _ = browser.request("GET", path, headers=api_headers if path.startswith("/api/") else None)
-            error = None if status == 200 else f"{status} {path}"
-        except (OSError, http.client.HTTPException) as exc:
-            error = f"{type(exc).__name__} {path}"
-            browser = Browser(port)
-            browser.login(username)
-        results.add(time.perf_counter() - started, error, _page_name(path))
-
-
 def _page_name(path: str) -> str:
     """A path without its ids, so that every user's task page counts as one page."""
     return re.sub(r"/\d+(?=/|$)", "/{id}", path)
@@ -138,12 +118,174 @@ def _wait_until_up(port: int, limit: float = 30.0) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
+@dataclass(frozen=True)
+class Step:
+    """One kind of request of the working-hours mix, its share of arrivals and who makes it."""
+
+    name: str
+    share: float
+    roles: tuple[str, ...]
+
+
+MIX = [
+    Step("home", 0.25, ("unit_manager", "office", "leader")),
+    Step("filtered list", 0.20, ("unit_manager", "office")),
+    Step("task page", 0.25, ("unit_manager", "office", "leader")),
+    Step("progress update", 0.10, ("unit_manager",)),
+    Step("dashboard", 0.10, ("leader", "interior")),
+    Step("stats API", 0.10, ("office", "interior")),
+]
+
+
+@dataclass
+class Session:
+    username: str
+    role: str
+    cookie: str
+    token: str
+    unit_id: int | None
+
+
+def _sign_in(port: int, username: str) -> str:
+    browser = Browser(port)
+    browser.login(username)
+    return browser.cookie
+
+
+def _one_request(port: int, session: Session, step: str, tasks_of_unit: dict[int, list[int]], all_tasks: int,
+                 rng: random.Random) -> tuple[str, str, dict[str, str], bytes | None]:
+    """Method, path, headers and body of one step for this user."""
+    cookie = {"Cookie": session.cookie}
+    own = tasks_of_unit.get(session.unit_id or 0) or [1 + rng.randrange(all_tasks)]
+    if step == "home":
+        return "GET", "/", cookie, None
+    if step == "filtered list":
+        status = rng.choice(["overdue", "in_progress", "awaiting_review"])
+        return "GET", f"/tasks/?status={status}", cookie, None
+    if step == "task page":
+        task_id = rng.choice(own) if session.role == "unit_manager" else 1 + rng.randrange(all_tasks)
+        return "GET", f"/tasks/{task_id}", cookie, None
+    if step == "progress update":
+        body = json.dumps({"progress_percent": rng.randrange(10, 90), "note": "Cập nhật tiến độ (tải thử)"})
+        headers = {"Authorization": f"Bearer {session.token}", "Content-Type": "application/json"}
+        return "POST", f"/api/v1/tasks/{rng.choice(own)}/updates", headers, body.encode()
+    if step == "dashboard":
+        return "GET", f"/reports/?from={BENCH_TODAY.year}-01-01&to={BENCH_TODAY.isoformat()}", cookie, None
+    headers = {"Authorization": f"Bearer {session.token}"}
+    return "GET", f"/api/v1/stats/units?from={BENCH_TODAY.year}-01-01&to={BENCH_TODAY.isoformat()}", headers, None
+
+
+def _send(port: int, method: str, path: str, headers: dict[str, str], body: bytes | None) -> int:
+    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def run_rate(port: int, rate: float, seconds: float, sessions: list[Session], tasks_of_unit: dict[int, list[int]],
+             all_tasks: int, seed: int) -> dict[str, object]:
+    """Arrivals every 1/rate s for `seconds`, each sent by a pool big enough never to hold an arrival back."""
+    rng = random.Random(seed)  # noqa: S311 - a reproducible mix, not secrets
+    by_role: dict[str, list[Session]] = {}
+    for session in sessions:
+        by_role.setdefault(session.role, []).append(session)
+    results = Results()
+    planned = []
+    for number in range(int(rate * seconds)):
+        step = rng.choices(MIX, weights=[each.share for each in MIX])[0]
+        role = rng.choice([role for role in step.roles if by_role.get(role)])
+        session = rng.choice(by_role[role])
+        planned.append((number / rate, step.name, _one_request(port, session, step.name, tasks_of_unit,
+                                                               all_tasks, rng)))
+    expected = {"POST": 201}
+
+    def fire(scheduled: float, step: str, request: tuple[str, str, dict[str, str], bytes | None]) -> None:
+        method, path, headers, body = request
+        try:
+            status = _send(port, method, path, headers, body)
+            error = None if status == expected.get(method, 200) else f"{status} {method} {path}"
+        except (OSError, http.client.HTTPException) as exc:
+            error = f"{type(exc).__name__} {method} {path}"
+        results.add(time.monotonic() - scheduled, error, step)
+
+    with ThreadPoolExecutor(max_workers=256) as pool:
+        start = time.monotonic() + 0.5
+        for offset, step, request in planned:
+            scheduled = start + offset
+            delay = scheduled - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(fire, scheduled, step, request)
+    latencies = results.latencies
+    return {
+        "rate": rate, "requests": len(latencies), "p50_ms": round(_percentile(latencies, 0.5), 1),
+        "p95_ms": round(_percentile(latencies, 0.95), 1), "p99_ms": round(_percentile(latencies, 0.99), 1),
+        "mean_ms": round(statistics.mean(latencies) * 1000, 1), "errors": len(results.errors),
+        "first_errors": results.errors[:3],
+        "steps": {name: {"requests": len(values), "p50_ms": round(_percentile(values, 0.5), 1),
+                         "p95_ms": round(_percentile(values, 0.95), 1)}
+                  for name, values in sorted(results.by_page.items())},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=60.0)
-    parser.add_argument("--tasks", type=int, default=20_000)
+    parser.add_argument("--rates", default="5,10,20,40", help="arrivals per second, comma-separated")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long each rate runs")
+    parser.add_argument("--sessions", type=int, default=300, help="users signed in before the load")
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--reuse", action="store_true", help="keep the data of the previous run of this size")
     args = parser.parse_args()
+    url = _load_database()
+    app = _data(url, args.tasks, args.reuse)
+    with app.app_context():
+        users = list(db.session.execute(sa.select(User.username, User.role, User.unit_id).order_by(User.id)))
+        tokens = {}
+        for user in db.session.scalars(sa.select(User)):
+            tokens[user.username] = create_token(user)
+        db.session.commit()
+        tasks_of_unit: dict[int, list[int]] = {}
+        for task_id, unit_id in db.session.execute(sa.select(Task.id, Task.lead_unit_id).where(
+                Task.completed_on.is_(None)).order_by(Task.id)):
+            tasks_of_unit.setdefault(unit_id, []).append(task_id)
+        all_tasks = db.session.scalar(sa.select(sa.func.max(Task.id))) or 1
+        db.engine.dispose()
+
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-test", "KPI_TASKS_TODAY": BENCH_TODAY.isoformat()}
+    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--threads", "4",
+         "--bind", f"{HOST}:{port}", "--chdir", str(ROOT), "wsgi:app"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_until_up(port)
+        sessions = []
+        for index in range(args.sessions):
+            username, role, unit_id = users[index % len(users)]
+            sessions.append(Session(username, role, _sign_in(port, username), tokens[username], unit_id))
+        print(f"{len(sessions)} sessions signed in; {args.tasks:,} tasks; gunicorn {args.workers} workers × 4 threads",
+              flush=True)
+        rows = []
+        for number, rate in enumerate(float(each) for each in args.rates.split(",")):
+            row = run_rate(port, rate, args.seconds, sessions, tasks_of_unit, all_tasks, seed=number)
+            rows.append(row)
+            print(f"{rate:>5g}/s  {row['requests']:>6} requests  p50 {row['p50_ms']:>8.1f} ms  "
+                  f"p95 {row['p95_ms']:>8.1f} ms  p99 {row['p99_ms']:>8.1f} ms  errors {row['errors']}", flush=True)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    crossing = next((row["rate"] for row in rows if float(row["p95_ms"]) > P95_BOUND_MS), None)  # type: ignore[arg-type]
+    print(json.dumps({"rates": rows, "p95_passes_300_ms_at": crossing}, ensure_ascii=False, indent=2))
+    if any(row["errors"] for row in rows):
+        sys.exit(1)
+
+
+def _load_database() -> str:
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -153,56 +295,22 @@ def main() -> None:
         sys.exit("PostgreSQL is not reachable on 127.0.0.1:5432; the load test needs it.")
     finally:
         admin.dispose()
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{LOAD_DB}"
-    app = prepare(url, args.tasks)
-    with app.app_context():
-        tokens = {}
-        for username in ("office", "leader", "interior"):
-            user = db.session.scalar(sa.select(User).where(User.username == username))
-            tokens[username] = create_token(user)
-        db.session.commit()
-        db.engine.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{LOAD_DB}"
 
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-test", "KPI_TASKS_TODAY": BENCH_TODAY.isoformat()}
-    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--threads", "4",
-         "--bind", f"{HOST}:{port}", "--chdir", str(ROOT), "wsgi:app"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait_until_up(port)
-        results = Results()
-        roles = ["office", "leader", "interior"] + ["unit_manager"] * (args.users - 3)
-        threads = []
-        deadline = time.monotonic() + args.duration
-        started = time.perf_counter()
-        for index, role in enumerate(roles[: args.users]):
-            username = role if role != "unit_manager" else f"manager{index + 1}"
-            thread = threading.Thread(target=simulate, args=(port, username, role, index, args.tasks, deadline,
-                                                             results, tokens.get(username)), daemon=True)
-            thread.start()
-            threads.append(thread)
-        for thread in threads:
-            thread.join(timeout=args.duration + 60)
-        elapsed = time.perf_counter() - started
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-    latencies = results.latencies
-    summary = {
-        "users": args.users, "duration_s": round(elapsed, 1), "requests": len(latencies),
-        "throughput_rps": round(len(latencies) / elapsed, 1), "p50_ms": round(_percentile(latencies, 0.5), 1),
-        "p95_ms": round(_percentile(latencies, 0.95), 1), "p99_ms": round(_percentile(latencies, 0.99), 1),
-        "mean_ms": round(statistics.mean(latencies) * 1000, 1), "errors": len(results.errors),
-        "first_errors": results.errors[:5],
-        # Where the time goes: each page's count and p50/p95 (ms), slowest p50 first.
-        "pages": {page: {"requests": len(values), "p50_ms": round(_percentile(values, 0.5), 1),
-                         "p95_ms": round(_percentile(values, 0.95), 1)}
-                  for page, values in sorted(results.by_page.items(), key=lambda item: -_percentile(item[1], 0.5))},
-    }
-    print(json.dumps(summary, ensure_ascii=False, indent=2))
-    if results.errors:
-        sys.exit(1)
+
+def _data(url: str, tasks: int, reuse: bool) -> Flask:
+    """The generated data set; with `reuse`, the one already there when it has this many tasks."""
+    if reuse:
+        app = _app(url)
+        with app.app_context():
+            try:
+                count = db.session.scalar(sa.select(sa.func.count()).select_from(Task))
+            except sa.exc.ProgrammingError:
+                count = None
+            db.session.remove()
+        if count == tasks:
+            return app
+    return prepare(url, tasks)
 
 
 if __name__ == "__main__":

@@ -283,28 +283,64 @@ def repeat_late_months(unit_id: int, year: int, today: dt.date | None = None) ->
 
 
 def repeat_late_month_counts(period_start: dt.date, period_end: dt.date) -> dict[int, int]:
-    """{unit_id: months of the period in a run of 2+ consecutive late months} (scoring/sources.py).
+    """{unit_id: months of the period in a run of 2+ consecutive late months}: the count of `repeat_late_month_items`.
 
     A run may start before the period or end after it (December–January counts January in the new year);
     only the dossiers due from the month before the period to the month after it are read.
     """
+    return {unit_id: len(months) for unit_id, months in repeat_late_month_items(period_start, period_end).items()}
+
+
+def repeat_late_month_items(period_start: dt.date, period_end: dt.date) -> dict[int, list[dict]]:
+    """{unit_id: [{"ref": "yyyy-mm", "month": "yyyy-mm-01", "late_dossiers": n}, …]}: the months counted by
+    `repeat_late_month_counts`, in order, with the number of late dossiers due in each (scoring lists them)."""
     months = (index_of(period_start), index_of(period_end))
     runs_sq = _run_months_query(clock_today(), months=months).subquery()
-    rows = db.session.execute(sa.select(runs_sq.c.unit_id, sa.func.count()).group_by(runs_sq.c.unit_id))
-    return {int(unit_id): int(count) for unit_id, count in rows}
+    rows = db.session.execute(sa.select(runs_sq.c.unit_id, runs_sq.c.month_index, runs_sq.c.late_count)
+                              .order_by(runs_sq.c.unit_id, runs_sq.c.month_index))
+    items: dict[int, list[dict]] = {}
+    for unit_id, index, late_count in rows:
+        first = month_start(int(index))
+        items.setdefault(int(unit_id), []).append(
+            {"ref": f"{first:%Y-%m}", "month": first.isoformat(), "late_dossiers": int(late_count)})
+    return items
+
+
+def _late_letters(period_start: dt.date, period_end: dt.date, as_of: dt.date) -> ColumnElement[bool]:
+    return sa.and_(ApologyLetter.due_by >= period_start, ApologyLetter.due_by <= period_end,
+                   ApologyLetter.due_by < as_of,
+                   sa.or_(ApologyLetter.issued_on.is_(None), ApologyLetter.issued_on > ApologyLetter.due_by))
 
 
 def late_apology_letter_counts(period_start: dt.date, period_end: dt.date, as_of: dt.date) -> dict[int, int]:
     """{unit_id: obligations due within the period and before `as_of` that were issued after their due
-    date or are not issued yet} (scoring/sources.py)."""
+    date or are not issued yet}: the count of `late_apology_letter_items`."""
     rows = db.session.execute(
         sa.select(ApologyLetter.unit_id, sa.func.count())
-        .where(ApologyLetter.due_by >= period_start, ApologyLetter.due_by <= period_end,
-               ApologyLetter.due_by < as_of,
-               sa.or_(ApologyLetter.issued_on.is_(None), ApologyLetter.issued_on > ApologyLetter.due_by))
+        .where(_late_letters(period_start, period_end, as_of))
         .group_by(ApologyLetter.unit_id)
     )
     return {int(unit_id): int(count) for unit_id, count in rows}
+
+
+def late_apology_letter_items(period_start: dt.date, period_end: dt.date, as_of: dt.date) -> dict[int, list[dict]]:
+    """{unit_id: [{"ref", "letter_id", "dossier_id", "dossier_code", "due_by", "issued_on"}, …]}: the
+    obligations counted by `late_apology_letter_counts`, by due date (scoring lists them; ISO dates,
+    `issued_on` None while the letter is not sent)."""
+    rows = db.session.execute(
+        sa.select(ApologyLetter.unit_id, ApologyLetter.id, ApologyLetter.dossier_id, Dossier.code,
+                  ApologyLetter.due_by, ApologyLetter.issued_on)
+        .join(Dossier, Dossier.id == ApologyLetter.dossier_id)
+        .where(_late_letters(period_start, period_end, as_of))
+        .order_by(ApologyLetter.unit_id, ApologyLetter.due_by, ApologyLetter.id)
+    )
+    items: dict[int, list[dict]] = {}
+    for unit_id, letter_id, dossier_id, code, due_by, issued_on in rows:
+        items.setdefault(int(unit_id), []).append({
+            "ref": str(letter_id), "letter_id": letter_id, "dossier_id": dossier_id, "dossier_code": code,
+            "due_by": due_by.isoformat(), "issued_on": issued_on.isoformat() if issued_on else None,
+        })
+    return items
 
 
 def overdue_letters(today: dt.date) -> sa.Select:

@@ -29,16 +29,15 @@ DEADLINE_KIND_LABELS = {
     "period": "Đến hết kỳ (tháng, quý, năm)",
     "recurring": "Định kỳ",
 }
-# Rule codes offered as suggestions beside the free code field (calendar/recurrence.py reads them all).
-RECURRENCE_EXAMPLES = {
-    "weekly:fri": "Thứ Sáu hàng tuần",
-    "monthly": "Ngày cuối cùng hàng tháng",
-    "monthly:day25": "Ngày 25 hàng tháng",
-    "monthly:day-1-before-meeting": "Trước 01 ngày phiên họp thường kỳ hàng tháng",
-    "quarterly": "Ngày cuối cùng của quý",
-    "quarterly:day25-last-month": "Ngày 25 tháng cuối quý",
-    "yearly": "Ngày 31/12 hàng năm",
-}
+# The rules a clerk picks from, in words (calendar/recurrence.py reads the codes); a draft whose rule is not
+# among them keeps it as one more choice.
+RECURRENCE_CHOICES = (
+    *(f"weekly:{day}" for day in ("mon", "tue", "wed", "thu", "fri")),
+    "monthly", *(f"monthly:day{day}" for day in (5, 10, 15, 20, 25)),
+    *(f"monthly:day-{days}-before-meeting" for days in (1, 2, 3, 5)),
+    "quarterly", *(f"quarterly:day{day}-last-month" for day in (15, 20, 25)),
+    "yearly", "yearly:12-15",
+)
 
 
 class WholeNumberField(IntegerField):
@@ -78,7 +77,7 @@ class DraftForm(SubForm):
         "Số ngày làm việc", validators=[Optional(), NumberRange(1, 1000, "Từ 1 đến 1000 ngày.")]
     )
     period = StringField("Kỳ", validators=[Optional(), Length(max=10, message="Ghi dạng 2024, 2024-Q1, 2024-03.")])
-    recurrence = StringField("Mã định kỳ", validators=[Optional(), Length(max=120, message="Tối đa 120 ký tự.")])
+    recurrence = SelectField("Chu kỳ", validate_choice=False)
 
     def edits(self) -> dict[str, Any]:
         """The clerk's values, as `DraftValues.with_edits` takes them."""

@@ -18,7 +18,7 @@ from kpi_tasks.accounts.permissions import can_use_intake
 from kpi_tasks.errors import ConflictError, DomainError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version
-from kpi_tasks.intake.forms import DEADLINE_KIND_LABELS, RECURRENCE_EXAMPLES, ReviewForm, UploadForm, review_data
+from kpi_tasks.intake.forms import DEADLINE_KIND_LABELS, RECURRENCE_CHOICES, ReviewForm, UploadForm, review_data
 from kpi_tasks.intake.highlight import confidence_class, marked_sentence, marked_source
 from kpi_tasks.intake.models import IntakeDraft
 from kpi_tasks.intake.services import (
@@ -134,7 +134,6 @@ def review(intake_id: int) -> str | Response:
         invalid=_invalid_entries(entries, draft_messages),
         kept=sum(not draft.dropped for draft in drafts),
         recurrence_label=recurrence_label,
-        recurrence_examples=RECURRENCE_EXAMPLES,
         deadline_kind_labels=DEADLINE_KIND_LABELS,
     )
 
@@ -209,9 +208,21 @@ def _set_choices(form: ReviewForm, units: list[Unit]) -> None:
         for kind in UNIT_KINDS
         for unit in by_kind[kind]
     ]
+    rules = [(code, recurrence_label(code)) for code in RECURRENCE_CHOICES]
     for entry in form.drafts:
         entry.form.leads.choices = leads
         entry.form.coordinating_unit_ids.choices = coordinating
+        entry.form.recurrence.choices = _recurrence_choices(rules, entry.form.recurrence.data)
+
+
+def _recurrence_choices(rules: list[tuple[str, str]], current: str | None) -> list[tuple[str, str]]:
+    """The rules in words; the draft's own rule (read from the document, or kept from an earlier save) first
+    when it is not a usual one, so nothing read is lost and no code is shown."""
+    choices = [("", "— Chọn chu kỳ —")]
+    current = (current or "").strip()
+    if current and current not in dict(rules):
+        choices.append((current, recurrence_label(current) or f"Chu kỳ đọc được chưa hợp lệ ({current}): chọn lại"))
+    return choices + rules
 
 
 @bp.post("/<int:intake_id>/discard")

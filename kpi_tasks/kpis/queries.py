@@ -308,16 +308,30 @@ def _applicable_targets(period_start: dt.date, period_end: dt.date, unit_id: int
 def targets_met_share_by_unit(
     period_start: dt.date, period_end: dt.date, unit_id: int | None = None
 ) -> dict[int, tuple[int, int]]:
-    """{unit_id: (targets met, targets applicable)} for every unit (or only `unit_id`), in one statement.
+    """{unit_id: (targets met, targets applicable)} for every unit (or only `unit_id`), in one statement:
+    the counts of `target_items_by_unit`; units without a target are (0, 0)."""
+    return {
+        unit: (sum(1 for item in items if item["met"]), len(items))
+        for unit, items in target_items_by_unit(period_start, period_end, unit_id).items()
+    }
 
-    The figures of `targets_met_share`: each applicable target (see `_applicable_targets`) with the unit's
-    counted figure for the target's period, aggregated in SQL per (unit, target); units without a target
-    are (0, 0).
+
+def target_items_by_unit(
+    period_start: dt.date, period_end: dt.date, unit_id: int | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """{unit_id: [target, …]}: each applicable target (see `_applicable_targets`) with the unit's counted
+    figure for the target's period, aggregated in SQL per (unit, target), in one statement. Every unit
+    (or only `unit_id`) is a key; a unit without a target has an empty list.
+
+    A target: {"ref", "target_id", "kpi_id", "kpi_code", "kpi_name", "period_start", "period_end" (ISO),
+    "target_value", "actual_value" (None: no figure), "met"}. A target without a figure is not met: a
+    unit that does not report has not shown the result. This is what scoring's breakdown lists.
     """
     u, t, k, m = aliased(Unit), aliased(KpiTarget), aliased(Kpi), aliased(KpiMeasurement)
     pairs = _applicable_targets(period_start, period_end, unit_id)
     query = (
-        sa.select(u.id.label("unit_id"), t.id.label("target_id"), t.target_value, k.formula, k.direction,
+        sa.select(u.id.label("unit_id"), t.id.label("target_id"), t.target_value, t.period_start, t.period_end,
+                  k.id.label("kpi_id"), k.code, k.name, k.formula, k.direction,
                   _big_sum(m.numerator).label("numerator"), _big_sum(m.denominator).label("denominator"),
                   sa.func.sum(m.value).label("value"))
         .select_from(u)
@@ -326,18 +340,27 @@ def targets_met_share_by_unit(
         .outerjoin(k, k.id == t.kpi_id)
         .outerjoin(m, sa.and_(m.kpi_id == t.kpi_id, m.unit_id == u.id,
                               counted_clause(m, k.aggregation, t.period_start, t.period_end)))
-        .group_by(u.id, t.id, t.target_value, k.formula, k.direction)
+        .group_by(u.id, t.id, t.target_value, t.period_start, t.period_end, k.id, k.code, k.name, k.formula,
+                  k.direction)
+        .order_by(u.id, k.code, t.period_start, t.id)
     )
     if unit_id is not None:
         query = query.where(u.id == unit_id)
-    shares: dict[int, tuple[int, int]] = {}
+    items: dict[int, list[dict[str, Any]]] = {}
     for row in db.session.execute(query).mappings():
-        met, total = shares.get(row["unit_id"], (0, 0))
-        if row["target_id"] is not None:
-            exact = actual_fraction(row["formula"], row["numerator"], row["denominator"], row["value"])
-            met, total = met + bool(is_met(row["direction"], exact, row["target_value"])), total + 1
-        shares[row["unit_id"]] = (met, total)
-    return shares
+        of_unit = items.setdefault(row["unit_id"], [])
+        if row["target_id"] is None:
+            continue
+        exact = actual_fraction(row["formula"], row["numerator"], row["denominator"], row["value"])
+        of_unit.append({
+            "ref": str(row["target_id"]), "target_id": row["target_id"], "kpi_id": row["kpi_id"],
+            "kpi_code": row["code"], "kpi_name": row["name"],
+            "period_start": row["period_start"].isoformat(), "period_end": row["period_end"].isoformat(),
+            "target_value": row["target_value"],
+            "actual_value": None if exact is None else round(float(exact), 2),
+            "met": bool(is_met(row["direction"], exact, row["target_value"])),
+        })
+    return items
 
 
 @dataclass

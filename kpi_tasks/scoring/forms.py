@@ -55,6 +55,8 @@ class PublishForm(Form):
     period_end = HiddenField()
     reason = TextAreaField("Lý do (bắt buộc khi ban hành phiên bản thay thế)",
                            validators=[Optional(), Length(max=20000)])
+    # Asked only when the period has not ended (the page words the label with the dates).
+    unfinished_confirmed = BooleanField("Tôi xác nhận công bố khi kỳ đánh giá chưa kết thúc")
 
 
 class ObjectionForm(Form):
@@ -66,5 +68,6 @@ class DecisionForm(Form):
         "Ý kiến", choices=options([("accept", "Chấp nhận"), ("reject", "Không chấp nhận")]),
         validators=[Optional()], validate_choice=False,
     )
-    exclude = BooleanField("Khi chấp nhận: loại nhiệm vụ này khỏi kết quả chấm điểm của đơn vị", default=True)
+    exclude = BooleanField("Khi chấp nhận: loại nhiệm vụ (hoặc mục) này khỏi kết quả chấm điểm của đơn vị",
+                           default=True)
     note = TextAreaField("Ý kiến xem xét", validators=[Optional(), Length(max=20000)])

@@ -12,6 +12,9 @@ from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.units.models import Unit
 
+SUBJECT_TASK = "task"
+SUBJECT_KPI = "kpi"
+
 OBJECTION_PENDING = "pending"
 OBJECTION_ACCEPTED = "accepted"
 OBJECTION_REJECTED = "rejected"
@@ -92,9 +95,11 @@ class UnitScore(db.Model):
 
 
 class ScoreObjection(db.Model):
-    """A unit's objection to one task counted in its scoring of a year, and the office's decision.
+    """A unit's objection to one line of its scoring of a year (a task, a KPI target, an apology letter,
+    a repeat-late month, or a whole KPI or penalty line), and the office's decision.
 
-    An accepted objection with `exclude` removes the task from that unit's next computations of the year.
+    An accepted objection with `exclude` removes what it names from that unit's next computations of the
+    year: the task (with its occurrences), the KPI target, the letter, the month, or every item of the line.
     """
 
     __tablename__ = "score_objections"
@@ -102,7 +107,14 @@ class ScoreObjection(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(index=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    # Which line: SUBJECT_TASK, "kpi", or a penalty code (scoring/rules.py PENALTIES).
+    subject: Mapped[str] = mapped_column(sa.String(40), default=SUBJECT_TASK, server_default=SUBJECT_TASK)
+    # Set for a task objection only.
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    # The item of a KPI or penalty line (its "ref" in the breakdown); None: the whole line.
+    item_ref: Mapped[str | None] = mapped_column(sa.String(40))
+    # How the item read when the unit objected, so the office reads it without the breakdown.
+    item_label: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     # The published version the unit objected to; None when it objected to the draft.
     scoring_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scorings.id"))
     # How the task was counted when the unit objected (e.g. "overdue / lead").
@@ -117,7 +129,7 @@ class ScoreObjection(db.Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     unit: Mapped[Unit] = relationship()
-    task: Mapped[Task] = relationship()
+    task: Mapped[Task | None] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 

@@ -30,7 +30,15 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring import sources
-from kpi_tasks.scoring.models import OBJECTION_ACCEPTED, ScoreObjection, ScoreRule, Scoring, UnitScore
+from kpi_tasks.scoring.models import (
+    OBJECTION_ACCEPTED,
+    SUBJECT_KPI,
+    SUBJECT_TASK,
+    ScoreObjection,
+    ScoreRule,
+    Scoring,
+    UnitScore,
+)
 from kpi_tasks.scoring.rules import (
     AWAITING_REVIEW,
     COORDINATING,
@@ -240,10 +248,29 @@ def _exclusions(year: int) -> sa.Subquery:
             ScoreObjection.year == year,
             ScoreObjection.status == OBJECTION_ACCEPTED,
             ScoreObjection.exclude.is_(True),
+            ScoreObjection.subject == SUBJECT_TASK,
         )
         .distinct()
         .subquery("exclusion")
     )
+
+
+Exclusions = frozenset[tuple[str, str | None]] | set[tuple[str, str | None]]
+
+
+def line_exclusions(year: int, unit_id: int | None = None) -> dict[int, set[tuple[str, str | None]]]:
+    """{unit_id: {(line, item ref or None for the whole line)}} removed from the year's KPI and penalty
+    lines by accepted objections (task exclusions are applied in SQL, `_exclusions`)."""
+    query = sa.select(ScoreObjection.unit_id, ScoreObjection.subject, ScoreObjection.item_ref).where(
+        ScoreObjection.year == year, ScoreObjection.status == OBJECTION_ACCEPTED,
+        ScoreObjection.exclude.is_(True), ScoreObjection.subject != SUBJECT_TASK,
+    )
+    if unit_id is not None:
+        query = query.where(ScoreObjection.unit_id == unit_id)
+    found: dict[int, set[tuple[str, str | None]]] = {}
+    for unit, subject, ref in db.session.execute(query):
+        found.setdefault(unit, set()).add((subject, ref))
+    return found
 
 
 def outcome_counts_query(period: Period, unit_id: int | None = None) -> sa.Select:
@@ -332,12 +359,24 @@ def _plain(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _marked(items: list[dict[str, Any]] | None, line: str, excluded: Exclusions) -> list[dict[str, Any]]:
+    """A source's items with "excluded" set on each: True when an accepted objection removed that item or
+    its whole line (a copy: the source's dicts are not changed)."""
+    whole = (line, None) in excluded
+    return [{**item, "excluded": whole or (line, item["ref"]) in excluded} for item in items or []]
+
+
+def _counted(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [item for item in items if not item["excluded"]]
+
+
 def score_unit(
     counts: Counts,
     settings: dict[str, Any],
-    kpi_share: tuple[int, int] | None,
-    penalty_counts: dict[str, int | None],
+    kpi_items: list[dict[str, Any]] | None,
+    penalty_items: dict[str, list[dict[str, Any]] | None],
     kpi_available: bool,
+    excluded: Exclusions = frozenset(),
 ) -> tuple[Decimal | None, dict[str, Any]]:
     """The rule's arithmetic for one unit, from its counts: (score, breakdown).
 
@@ -346,7 +385,14 @@ def score_unit(
     component: targets met ÷ targets. A component without data hands its points to the others (points
     rescaled to 100), so a unit is not marked down for a source that is missing. Penalties are
     subtracted, each up to its cap; the score stays in 0–100.
+
+    The KPI line and each penalty line list their items (targets, apology letters, months); an item that
+    an accepted objection removed (`excluded`: (line, ref), or (line, None) for the whole line) is listed
+    with "excluded": true and not counted.
     """
+    kpi_listed = _marked(kpi_items, SUBJECT_KPI, excluded)
+    kpi_share = None if kpi_items is None else (
+        sum(1 for item in _counted(kpi_listed) if item["met"]), len(_counted(kpi_listed)))
     spared = set() if coordinating_lateness(settings) else {(COORDINATING, OVERDUE), (COORDINATING, DONE_LATE)}
     weighed = Decimal(0)
     earned = Decimal(0)
@@ -392,12 +438,14 @@ def score_unit(
     penalty_total = Decimal(0)
     for code in PENALTIES:
         per_item_key, cap_key = PENALTY_SETTING[code]
-        count = penalty_counts.get(code)
+        listed_items = _marked(penalty_items.get(code), code, excluded)
+        count = None if penalty_items.get(code) is None else len(_counted(listed_items))
         points = min(Decimal(count or 0) * number(settings, per_item_key), number(settings, cap_key))
         penalty_total += points
         penalties.append({
             "code": code, "status": OK if count is not None else NO_SOURCE, "count": count or 0,
             "per_item": settings[per_item_key], "cap": settings[cap_key], "points": _cents(points),
+            "items": listed_items,
         })
 
     score = None
@@ -433,6 +481,7 @@ def score_unit(
             "applied_points": _cents(kpi_max * scale) if kpi_rate is not None else 0,
             "rate": _cents(kpi_rate * HUNDRED) if kpi_rate is not None else None,
             "points": _cents(kpi_points),
+            "items": kpi_listed,
         },
         "penalties": penalties,
         "penalty_points": _cents(penalty_total),
@@ -451,22 +500,23 @@ def compute_scoring(
     unit_query = sa.select(Unit).where(Unit.active.is_(True) if unit_id is None else Unit.id == unit_id)
     units = list(db.session.scalars(unit_query))
     counts = outcome_counts(period, unit_id)
-    kpi = sources.kpi_shares([unit.id for unit in units], period.start, period.end)
+    kpi = sources.kpi_items([unit.id for unit in units], period.start, period.end)
     letters = sources.late_apology_letters(period.start, period.end, period.as_of)
     months = sources.repeat_late_months(period.start, period.end)
+    exclusions = line_exclusions(period.year, unit_id)
     result = ScoringResult(
         period=period, settings=settings, rule=rule,
         sources={"kpi": kpi is not None, LATE_APOLOGY_LETTERS: letters is not None,
                  REPEAT_LATE_MONTHS: months is not None},
     )
     for unit in units:
-        penalty_counts = {
-            LATE_APOLOGY_LETTERS: None if letters is None else letters.get(unit.id, 0),
-            REPEAT_LATE_MONTHS: None if months is None else months.get(unit.id, 0),
+        penalty_items = {
+            LATE_APOLOGY_LETTERS: None if letters is None else letters.get(unit.id, []),
+            REPEAT_LATE_MONTHS: None if months is None else months.get(unit.id, []),
         }
         score, breakdown = score_unit(
-            counts.get(unit.id, {}), settings, None if kpi is None else kpi.get(unit.id), penalty_counts,
-            kpi_available=kpi is not None,
+            counts.get(unit.id, {}), settings, None if kpi is None else kpi.get(unit.id, []), penalty_items,
+            kpi_available=kpi is not None, excluded=exclusions.get(unit.id, frozenset()),
         )
         result.units.append(UnitResult(
             unit_id=unit.id, unit_code=unit.code, unit_name=unit.name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,10 +15,12 @@ from kpi_tasks.audit.services import record
 from kpi_tasks.clock import today, utcnow
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.scoring.lines import LINES, item_label, line_items, whole_line_label
 from kpi_tasks.scoring.models import (
     OBJECTION_ACCEPTED,
     OBJECTION_PENDING,
     OBJECTION_REJECTED,
+    SUBJECT_TASK,
     ScoreObjection,
     ScoreRule,
     Scoring,
@@ -62,6 +65,17 @@ def scoring_period(year: int, start: dt.date | None = None, end: dt.date | None 
     if errors:
         raise ValidationError("Kỳ chấm điểm chưa hợp lệ.", errors)
     return period
+
+
+def period_unfinished(period: Period) -> bool:
+    """The period has not ended: its last day is today or later."""
+    return period.as_of <= period.end
+
+
+def unfinished_warning(period: Period) -> str:
+    return (f"Kỳ đánh giá {format_date(period.start)}–{format_date(period.end)} chưa kết thúc (hôm nay "
+            f"{format_date(period.as_of)}): nhiệm vụ đến hạn sau hôm nay chưa được tính. Phải xác nhận công bố "
+            "kết quả tạm tính khi kỳ chưa kết thúc.")
 
 
 def current_rule(year: int) -> tuple[ScoreRule | None, dict[str, Any]]:
@@ -153,11 +167,14 @@ def publish_scoring(
     expected_digest: str | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    unfinished_confirmed: bool = False,
 ) -> Scoring:
     """Compute the year's scoring now and freeze it as the next version.
 
     `expected_digest` (sent by the page) guards against publishing other figures than the ones the
-    user reviewed. A second version needs a reason; the earlier versions stay as they were.
+    user reviewed. A second version needs a reason; the earlier versions stay as they were. A period
+    that has not ended (today on or before its last day: tasks still to fall due are left out) is
+    published only with `unfinished_confirmed`, which the confirmation page asks for in words.
     """
     if not can_manage_scoring(actor):
         raise PermissionDenied("Chỉ Phòng Nội vụ (hoặc quản trị) được công bố kết quả chấm điểm.")
@@ -165,6 +182,9 @@ def publish_scoring(
     previous = latest_scoring(year)
     errors: dict[str, str] = {}
     reason = check_text(errors, "reason", reason, "lý do", max_length=MAX_TEXT_LENGTH)
+    if period_unfinished(period) and not unfinished_confirmed:
+        errors["unfinished_confirmed"] = (f"Kỳ đánh giá chưa kết thúc (đến hết ngày {format_date(period.end)}): "
+                                          "đánh dấu ô này nếu vẫn công bố kết quả tạm tính.")
     if previous is not None and not reason:
         errors["reason"] = (
             f"Năm {year} đã công bố phiên bản {previous.version}; "
@@ -214,19 +234,63 @@ def get_scoring_or_404(scoring_id: int) -> Scoring:
 # --- objections ------------------------------------------------------------------------------------
 
 
-def counted_tasks(year: int, unit_id: int, scoring: Scoring | None) -> dict[int, str]:
-    """The tasks named in the unit's breakdown: of a published version, else of today's draft."""
+def unit_breakdown(year: int, unit_id: int, scoring: Scoring | None) -> dict[str, Any] | None:
+    """The unit's breakdown: of a published version, else of today's draft."""
     if scoring is not None:
         units = published_units(scoring, unit_id)
-        return breakdown_task_ids(units[0].breakdown) if units else {}
+        return units[0].breakdown if units else None
     unit = compute_draft(year, unit_id=unit_id).unit(unit_id)
-    return breakdown_task_ids(unit.breakdown) if unit else {}
+    return unit.breakdown if unit else None
+
+
+def counted_tasks(year: int, unit_id: int, scoring: Scoring | None) -> dict[int, str]:
+    """The tasks named in the unit's breakdown: of a published version, else of today's draft."""
+    breakdown = unit_breakdown(year, unit_id, scoring)
+    return breakdown_task_ids(breakdown) if breakdown else {}
+
+
+@dataclass(frozen=True)
+class ObjectionSubject:
+    """What an objection names, checked against the unit's breakdown."""
+
+    subject: str
+    task_id: int | None
+    item_ref: str | None
+    label: str
+    counted_as: str
+
+
+def objection_subject(
+    year: int, unit_id: int, scoring: Scoring | None, *, subject: str = SUBJECT_TASK, task_id: int | None = None,
+    item_ref: str | None = None,
+) -> ObjectionSubject:
+    """The line (and item) an objection names, as the unit's breakdown counts it; NotFound when the
+    breakdown does not count it (another unit's task, an item not listed, a line without data)."""
+    breakdown = unit_breakdown(year, unit_id, scoring)
+    if breakdown is None:
+        raise NotFound("Đơn vị không có trong kết quả chấm điểm.")
+    if subject == SUBJECT_TASK:
+        counted = breakdown_task_ids(breakdown)
+        if task_id is None or task_id not in counted:
+            raise NotFound("Nhiệm vụ này không có trong kết quả chấm điểm của đơn vị.")
+        return ObjectionSubject(SUBJECT_TASK, task_id, None, "", counted[task_id])
+    items = line_items(breakdown, subject) if subject in LINES else None
+    if not items:
+        raise NotFound("Dòng này không có mục nào trong kết quả chấm điểm của đơn vị.")
+    if item_ref is None:
+        return ObjectionSubject(subject, None, None, whole_line_label(subject, items), f"{subject}/line")
+    item = next((item for item in items if item["ref"] == item_ref), None)
+    if item is None:
+        raise NotFound("Mục này không có trong kết quả chấm điểm của đơn vị.")
+    return ObjectionSubject(subject, None, item_ref, item_label(subject, item), f"{subject}/item")
 
 
 def create_objection(
-    actor: User, *, year: int, task_id: int | None, reason: str | None, scoring_id: int | None = None
+    actor: User, *, year: int, task_id: int | None = None, reason: str | None, scoring_id: int | None = None,
+    subject: str = SUBJECT_TASK, item_ref: str | None = None,
 ) -> ScoreObjection:
-    """The head of a unit objects to one task counted in the unit's scoring, with a reason."""
+    """The head of a unit objects to one line of the unit's scoring, with a reason: a counted task, a KPI
+    target, an apology letter or a month of a penalty, or a whole KPI or penalty line (`item_ref` None)."""
     if not can_object_to_score(actor):
         raise PermissionDenied("Chỉ lãnh đạo đơn vị được đề nghị xem xét kết quả chấm điểm của đơn vị mình.")
     check_year(year)
@@ -235,31 +299,39 @@ def create_objection(
     scoring = get_scoring_or_404(scoring_id) if scoring_id is not None else None
     if scoring is not None and scoring.year != year:
         raise NotFound("Không tìm thấy kết quả chấm điểm.")
-    counted = counted_tasks(year, unit_id, scoring)
-    if task_id is None or task_id not in counted:
-        raise NotFound("Nhiệm vụ này không có trong kết quả chấm điểm của đơn vị.")
+    named = objection_subject(year, unit_id, scoring, subject=subject, task_id=task_id, item_ref=item_ref)
     errors: dict[str, str] = {}
     reason = check_text(errors, "reason", reason, "lý do đề nghị", required=True, max_length=MAX_TEXT_LENGTH)
     if errors:
         raise ValidationError("Đề nghị xem xét chưa hợp lệ.", errors)
+    same = (ScoreObjection.task_id == named.task_id if named.subject == SUBJECT_TASK
+            else ScoreObjection.item_ref.is_(None) if named.item_ref is None
+            else ScoreObjection.item_ref == named.item_ref)
     open_objection = db.session.scalar(
         sa.select(ScoreObjection).where(
-            ScoreObjection.year == year, ScoreObjection.unit_id == unit_id, ScoreObjection.task_id == task_id,
-            ScoreObjection.status.in_((OBJECTION_PENDING, OBJECTION_ACCEPTED)),
+            ScoreObjection.year == year, ScoreObjection.unit_id == unit_id, ScoreObjection.subject == named.subject,
+            same, ScoreObjection.status.in_((OBJECTION_PENDING, OBJECTION_ACCEPTED)),
         ).limit(1)
     )
     if open_objection is not None:
+        what = "nhiệm vụ này" if named.subject == SUBJECT_TASK else "mục này"
         raise ConflictError(
-            f"Đơn vị đã đề nghị xem xét nhiệm vụ này (trạng thái: {open_objection.status_label.lower()})."
+            f"Đơn vị đã đề nghị xem xét {what} (trạng thái: {open_objection.status_label.lower()})."
         )
     objection = ScoreObjection(
-        year=year, unit_id=unit_id, task_id=task_id, scoring_id=scoring.id if scoring else None,
-        counted_as=counted[task_id], reason=reason, status=OBJECTION_PENDING, created_by_id=actor.id,
+        year=year, unit_id=unit_id, subject=named.subject, task_id=named.task_id, item_ref=named.item_ref,
+        item_label=named.label[:500], scoring_id=scoring.id if scoring else None, counted_as=named.counted_as,
+        reason=reason, status=OBJECTION_PENDING, created_by_id=actor.id,
     )
     db.session.add(objection)
     db.session.flush()
-    record(actor, "score_objection", objection.id, "score_objection",
-           {"task_id": (None, task_id), "counted_as": (None, objection.counted_as)}, note=reason)
+    changes: dict[str, tuple[Any, Any]] = {"counted_as": (None, objection.counted_as)}
+    if named.task_id is not None:
+        changes["task_id"] = (None, named.task_id)
+    else:
+        changes["subject"] = (None, named.subject)
+        changes["item"] = (None, named.label)
+    record(actor, "score_objection", objection.id, "score_objection", changes, note=reason)
     return objection
 
 

@@ -1,19 +1,21 @@
 """Data that scoring reads from other areas, when those areas exist.
 
-Each source answers for all units at once (or per unit, for the KPI function the KPI area exposes) and
-returns None when the area or its function is not installed, so the breakdown can say "no source"
-instead of silently counting zero. The contracts:
+Each source answers for all units at once with the items behind each figure (so that every line of a
+breakdown names what it counted), and returns None when the area or its function is not installed, so
+the breakdown can say "no source" instead of silently counting zero. The contracts:
 
-- KPI component: `kpi_tasks.kpis.queries.targets_met_share(unit_id, period_start, period_end)
-  -> (met, total)`: of the unit's KPI targets for periods within the dates, how many were met. If the
-  KPI area also offers `targets_met_share_by_unit(period_start, period_end) -> {unit_id: (met, total)}`,
-  that one call is used instead of one call per unit.
+- KPI component: `kpi_tasks.kpis.queries.target_items_by_unit(period_start, period_end)
+  -> {unit_id: [target, …]}`: the unit's applicable KPI targets for periods within the dates, each with
+  "ref" (the target's id as text) and "met" (and what a page shows: KPI, period, target, figure).
 - Penalties (dossiers area):
-  `kpi_tasks.dossiers.queries.late_apology_letter_counts(period_start, period_end, as_of)
-  -> {unit_id: n}`: apology-letter obligations due within the period and by `as_of` that were issued
-  after their due date or are still not issued;
-  `kpi_tasks.dossiers.queries.repeat_late_month_counts(period_start, period_end) -> {unit_id: n}`:
-  months of the period that belong to a run of 2 or more consecutive months with late dossiers.
+  `kpi_tasks.dossiers.queries.late_apology_letter_items(period_start, period_end, as_of)
+  -> {unit_id: [letter, …]}`: apology-letter obligations due within the period and by `as_of` that were
+  issued after their due date or are still not issued ("ref": the letter's id);
+  `kpi_tasks.dossiers.queries.repeat_late_month_items(period_start, period_end) -> {unit_id: [month, …]}`:
+  months of the period that belong to a run of 2 or more consecutive months with late dossiers
+  ("ref": "yyyy-mm").
+
+Every item has a "ref", unique within its line, by which an objection names it.
 """
 
 from __future__ import annotations
@@ -42,34 +44,23 @@ def _function(module_name: str, name: str) -> Callable[..., Any] | None:
     return function if callable(function) else None
 
 
-def kpi_shares(
-    unit_ids: Iterable[int], period_start: dt.date, period_end: dt.date
-) -> dict[int, tuple[int, int]] | None:
-    """(met, total) KPI targets per unit, or None when the KPI area does not provide them."""
-    by_unit = _function(KPI_MODULE, "targets_met_share_by_unit")
-    if by_unit is not None:
-        wanted = set(unit_ids)
-        return {int(unit_id): (int(met or 0), int(total or 0))
-                for unit_id, (met, total) in by_unit(period_start, period_end).items() if unit_id in wanted}
-    function = _function(KPI_MODULE, "targets_met_share")
+def kpi_items(unit_ids: Iterable[int], period_start: dt.date, period_end: dt.date
+              ) -> dict[int, list[dict[str, Any]]] | None:
+    """The KPI targets of each unit (every unit of `unit_ids` a key), or None when the KPI area does not
+    provide them."""
+    function = _function(KPI_MODULE, "target_items_by_unit")
     if function is None:
         return None
-    shares = {}
-    for unit_id in unit_ids:
-        met, total = function(unit_id, period_start, period_end)
-        shares[unit_id] = (int(met or 0), int(total or 0))
-    return shares
+    found = function(period_start, period_end)
+    return {unit_id: list(found.get(unit_id, [])) for unit_id in unit_ids}
 
 
-def late_apology_letters(period_start: dt.date, period_end: dt.date, as_of: dt.date) -> dict[int, int] | None:
-    function = _function(DOSSIER_MODULE, "late_apology_letter_counts")
-    if function is None:
-        return None
-    return {int(unit_id): int(count) for unit_id, count in function(period_start, period_end, as_of).items()}
+def late_apology_letters(period_start: dt.date, period_end: dt.date, as_of: dt.date
+                         ) -> dict[int, list[dict[str, Any]]] | None:
+    function = _function(DOSSIER_MODULE, "late_apology_letter_items")
+    return None if function is None else function(period_start, period_end, as_of)
 
 
-def repeat_late_months(period_start: dt.date, period_end: dt.date) -> dict[int, int] | None:
-    function = _function(DOSSIER_MODULE, "repeat_late_month_counts")
-    if function is None:
-        return None
-    return {int(unit_id): int(count) for unit_id, count in function(period_start, period_end).items()}
+def repeat_late_months(period_start: dt.date, period_end: dt.date) -> dict[int, list[dict[str, Any]]] | None:
+    function = _function(DOSSIER_MODULE, "repeat_late_month_items")
+    return None if function is None else function(period_start, period_end)

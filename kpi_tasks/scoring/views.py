@@ -22,7 +22,14 @@ from kpi_tasks.scoring.appendix import write_appendix_docx
 from kpi_tasks.scoring.excel import scoring_workbook
 from kpi_tasks.scoring.forms import DecisionForm, ObjectionForm, PublishForm, RuleForm
 from kpi_tasks.scoring.jobs import DRAFT, draft_is_large, draft_label, draft_params
-from kpi_tasks.scoring.models import OBJECTION_PENDING, OBJECTION_STATUS_LABELS, OBJECTION_STATUSES, Scoring
+from kpi_tasks.scoring.lines import LINE_LABELS, item_label, period_code, period_label
+from kpi_tasks.scoring.models import (
+    OBJECTION_PENDING,
+    OBJECTION_STATUS_LABELS,
+    OBJECTION_STATUSES,
+    SUBJECT_TASK,
+    Scoring,
+)
 from kpi_tasks.scoring.queries import (
     ScoringResult,
     breakdown_task_ids,
@@ -50,17 +57,19 @@ from kpi_tasks.scoring.services import (
     MIN_YEAR,
     check_year,
     compute_draft,
-    counted_tasks,
     create_objection,
     current_rule,
     decide_objection,
     get_objection_or_404,
     get_scoring_or_404,
+    objection_subject,
+    period_unfinished,
     publish_scoring,
     save_rule,
     task_or_none,
+    unfinished_warning,
 )
-from kpi_tasks.text import parse_user_date
+from kpi_tasks.text import format_date, parse_user_date
 
 bp = Blueprint("scoring", __name__, url_prefix="/scoring")
 OBJECTIONS_PER_PAGE = 30
@@ -74,8 +83,14 @@ def _labels() -> dict:
     return {
         "OUTCOME_LABELS": OUTCOME_LABELS, "ROLE_LABELS": ROLE_LABELS, "PENALTY_LABELS": PENALTY_LABELS,
         "SCORED_OUTCOMES": SCORED_OUTCOMES, "OBJECTION_STATUS_LABELS": OBJECTION_STATUS_LABELS,
-        "occurrence_groups": occurrence_groups,
+        "occurrence_groups": occurrence_groups, "LINE_LABELS": LINE_LABELS, "item_label": item_label,
+        "target_period": lambda item: period_code(*_target_dates(item)),
+        "target_period_label": lambda item: period_label(*_target_dates(item)),
     }
+
+
+def _target_dates(item: dict) -> tuple[dt.date, dt.date]:
+    return dt.date.fromisoformat(item["period_start"]), dt.date.fromisoformat(item["period_end"])
 
 
 def _year_arg() -> int:
@@ -132,6 +147,7 @@ def draft(year: int) -> str:
         "scoring/draft.html", year=year, result=result, latest=latest_scoring(year),
         period_args=_period_query(result), can_manage=can_manage_scoring(current_user),
         awaiting=sum(unit.breakdown["awaiting_review"]["count"] for unit in result.units),
+        unfinished=period_unfinished(result.period),
     )
 
 
@@ -165,12 +181,19 @@ def _publication_summary(year: int, result: ScoringResult) -> PublicationSummary
 
 def _render_confirmation(year: int, result: ScoringResult, form: PublishForm) -> str:
     summary = _publication_summary(year, result)
+    period = result.period
+    form.unfinished_confirmed.label.text = (
+        f"Tôi biết kỳ đánh giá đến hết ngày {format_date(period.end)} mới kết thúc và vẫn công bố kết quả tạm "
+        f"tính đến ngày {format_date(period.as_of)}"
+    )
     form.reason.label.text = (
         f"Lý do ban hành phiên bản thay thế phiên bản {summary.previous.version} (bắt buộc)" if summary.previous
         else "Ghi chú (không bắt buộc)"
     )
+    unfinished = period_unfinished(period)
     return render_template("scoring/publish.html", year=year, result=result, summary=summary, form=form,
-                           period_args=_period_query(result))
+                           period_args=_period_query(result), unfinished=unfinished,
+                           unfinished_warning=unfinished_warning(period) if unfinished else "")
 
 
 def _back_to_draft(year: int, start: dt.date | None, end: dt.date | None, message: str) -> Response:
@@ -217,7 +240,7 @@ def publish(year: int) -> str | Response:
     if form.validate_on_submit():
         try:
             scoring = publish_scoring(year, current_user, reason=form.reason.data, expected_digest=form.digest.data,
-                                      start=start, end=end)
+                                      start=start, end=end, unfinished_confirmed=bool(form.unfinished_confirmed.data))
         except ConflictError as error:
             db.session.rollback()
             return _back_to_draft(year, start, end, error.message)
@@ -391,15 +414,22 @@ def objections() -> str:
 @bp.route("/<int:year>/objections/new", methods=["GET", "POST"])
 @login_required
 def new_objection(year: int) -> str | Response:
+    """An objection to one line of the unit's scoring: `task_id` for a task; else `line` (kpi or a penalty
+    code) with `item` (the item's ref) or without it for the whole line."""
     if not can_object_to_score(current_user):
         abort(403)
     task_id = request.args.get("task_id", type=int)
     scoring_id = request.args.get("scoring_id", type=int)
+    line = request.args.get("line") or SUBJECT_TASK
+    item_ref = request.args.get("item") or None
+    # Load, check: what is not in the unit's breakdown is reported missing before the form is shown.
+    scoring = get_scoring_or_404(scoring_id) if scoring_id is not None else None
+    named = objection_subject(year, current_user.unit_id, scoring, subject=line, task_id=task_id, item_ref=item_ref)
     form = ObjectionForm()
     if form.validate_on_submit():
         try:
             create_objection(current_user, year=year, task_id=task_id, reason=form.reason.data,
-                             scoring_id=scoring_id)
+                             scoring_id=scoring_id, subject=line, item_ref=item_ref)
         except (ValidationError, ConflictError) as error:
             db.session.rollback()
             show_errors(form, error)
@@ -407,13 +437,8 @@ def new_objection(year: int) -> str | Response:
             db.session.commit()
             flash("Đã gửi đề nghị xem xét tới Văn phòng HĐND và UBND.", "success")
             return redirect(url_for("scoring.objections", year=year), 303)
-    else:
-        # Load, check: a task not in the unit's breakdown is reported missing before the form is shown.
-        scoring = get_scoring_or_404(scoring_id) if scoring_id is not None else None
-        if task_id not in counted_tasks(year, current_user.unit_id, scoring):
-            raise NotFound("Nhiệm vụ này không có trong kết quả chấm điểm của đơn vị.")
-    return render_template("scoring/objection_form.html", year=year, form=form, task=task_or_none(task_id),
-                           scoring_id=scoring_id)
+    return render_template("scoring/objection_form.html", year=year, form=form, task=task_or_none(named.task_id),
+                           named=named, scoring_id=scoring_id)
 
 
 @bp.route("/objections/<int:objection_id>/decision", methods=["GET", "POST"])

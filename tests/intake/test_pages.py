@@ -331,3 +331,31 @@ def test_an_upload_beyond_the_size_limit_is_refused(app, app_ctx, client, monkey
     assert response.status_code == 413
     assert "Tệp hoặc nội dung gửi lên quá lớn." in response.get_data(as_text=True)
     assert _count(IntakeDraft) == 0
+
+
+def test_the_review_reads_rules_and_kpis_in_words_not_codes(app_ctx, client):
+    """Seed 002 has a monthly rule tied to the meeting and a quarterly one; the appendix test file has a KPI
+    whose title cell is only its formula ("… Trong đó: …")."""
+    from pathlib import Path
+
+    _setup(client)
+    seed = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "002_3cfa09f7ef27d9c3.txt"
+    response = _upload(client, seed.read_bytes(), "002.txt")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    fields = form_fields(page)
+    chosen = {value for name, values in fields.items() if name.endswith("-recurrence") for value in values}
+    assert {"monthly:day-1-before-meeting", "quarterly:day25-last-month"} <= chosen
+    # The codes are the options' values only; what the clerk reads is the rule in words.
+    visible = re.sub(r'value="[^"]*"', "", page)
+    for code in chosen - {""}:
+        assert code not in visible
+    assert re.search(r'<option selected value="monthly:day-1-before-meeting">Trước 01 ngày tổ chức phiên họp '
+                     r"thường kỳ hàng tháng</option>", page)
+    assert '<option selected value="quarterly:day25-last-month">Ngày 25 tháng cuối quý</option>' in page
+
+    appendix = Path(__file__).parent / "directives" / "ke_hoach_phu_luc_nhom_chi_tieu.txt"
+    response = _upload(client, appendix.read_bytes(), "phu-luc.txt")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    kpis = re.findall(r'<ul class="mb-0 intake-kpis">(.*?)</ul>', page, flags=re.S)
+    assert kpis
+    assert all("::" not in item for item in kpis)

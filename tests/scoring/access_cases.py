@@ -72,7 +72,7 @@ def setup(users: dict, values: dict) -> None:
                   title=f"Nhiệm vụ đã đến hạn {n}")
         for n in (1, 2)
     ]
-    scoring = publish_scoring(2026, users["interior"])
+    scoring = publish_scoring(2026, users["interior"], unfinished_confirmed=True)
     objection = create_objection(users["lead_manager"], year=2026, task_id=counted[1].id,
                                  reason="Nhiệm vụ đã được lùi thời hạn")
     values.update(score_task=counted[0].id, scoring=scoring.id, score_objection=objection.id,

@@ -36,7 +36,7 @@ def test_scores_api_gives_the_draft_then_the_published_version(client, district)
     assert {line["outcome"] for line in a["breakdown"]["tasks"]["lines"]} == {
         "done_on_time", "extended_on_time", "done_late", "overdue"}
 
-    scoring = publish_scoring(2026, district.interior)
+    scoring = publish_scoring(2026, district.interior, unfinished_confirmed=True)
     commit()
     finish(district.tasks["a5"], district.tasks["a5"].deadline, district.admin, district.office)
     commit()

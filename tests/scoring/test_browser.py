@@ -35,6 +35,11 @@ def test_interior_publishes_and_downloads_the_appendix(app, page):
     assert page.locator('[data-summary="units"]').inner_text() == "5"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "scoring-publish-confirmation.png"), full_page=True)
+    # 16/03/2026: the year is not over. Publishing without ticking the confirmation is refused.
+    assert page.locator("#unfinished-warning").is_visible()
+    page.get_by_role("button", name="Xác nhận công bố").click()
+    page.get_by_text("đánh dấu ô này nếu vẫn công bố kết quả tạm tính").wait_for()
+    page.get_by_label("Tôi biết kỳ đánh giá đến hết ngày 31/12/2026 mới kết thúc").check()
     page.get_by_role("button", name="Xác nhận công bố").click()
     page.get_by_text("Đã công bố kết quả chấm điểm năm 2026, phiên bản 1.").wait_for()
     page.screenshot(path=str(ARTIFACTS / "scoring-published.png"), full_page=True)

@@ -46,3 +46,29 @@ def test_targets_met_share_is_the_kpi_component(district):
     unit_a = result.unit(district.units["A"].id)
     assert unit_a.breakdown["kpi"]["status"] == "no_data"
     assert unit_a.score == round(100 * 4.2 / 6.6, 2)
+
+
+def test_the_kpi_line_lists_its_targets_and_an_accepted_objection_removes_one(district):
+    from kpi_tasks.extensions import db
+    from kpi_tasks.scoring.services import create_objection, decide_objection
+    from tests.factories import make_user
+
+    e_id = district.units["E"].id
+    items = compute_draft(2026).unit(e_id).breakdown["kpi"]["items"]
+    assert [(item["kpi_code"], item["target_value"], item["actual_value"], item["met"], item["excluded"])
+            for item in items] == [("DVC", 50, 60, True, False), ("KYSO", 90, 80, False, False)]
+    assert {(item["period_start"], item["period_end"]) for item in items} == {("2026-01-01", "2026-12-31")}
+    signing = items[1]
+    manager = make_user("unit_manager", district.units["E"])
+    objection = create_objection(manager, year=2026, subject="kpi", item_ref=signing["ref"],
+                                 reason="Chỉ tiêu ký số giao nhầm cho đơn vị")
+    assert objection.task_id is None
+    assert objection.item_label == "KYSO – Tỷ lệ văn bản ký số, năm 2026: chỉ tiêu 90, thực hiện 80 (chưa đạt)"
+    decide_objection(objection, district.office, decision="accept", note="Đúng, giao nhầm", exclude=True)
+    db.session.commit()
+    kpi = compute_draft(2026).unit(e_id).breakdown["kpi"]
+    # The target is still listed, marked excluded, and no longer counted: 1 of 1 met.
+    assert [item["excluded"] for item in kpi["items"]] == [False, True]
+    assert (kpi["met"], kpi["total"], kpi["points"]) == (1, 1, 20)
+    # D's own target is untouched by E's objection.
+    assert compute_draft(2026).unit(district.units["D"].id).breakdown["kpi"]["total"] == 1

@@ -20,7 +20,7 @@ def district(app_ctx):
 
 
 def test_an_accepted_exclusion_changes_the_next_draft_not_the_published_version(district):
-    published = publish_scoring(2026, district.interior)
+    published = publish_scoring(2026, district.interior, unfinished_confirmed=True)
     a_id, a5 = district.units["A"].id, district.tasks["a5"].id
     objection = create_objection(district.manager, year=2026, task_id=a5, scoring_id=published.id,
                                  reason="Nhiệm vụ a5 đã được Chủ tịch cho dừng tại cuộc họp ngày 05/03")

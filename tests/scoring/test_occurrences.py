@@ -227,7 +227,7 @@ def test_the_breakdown_page_names_each_occurrence_with_a_link(app, client, weekl
 
 
 def test_a_version_published_before_occurrences_were_counted_still_renders(app, client, weekly):
-    scoring = publish_scoring(2026, make_user("interior"))
+    scoring = publish_scoring(2026, make_user("interior"), unfinished_confirmed=True)
     # Rewrite the stored rows as the earlier computation stored them: no occurrences, no counting marker.
     for row in db.session.scalars(sa.select(UnitScore).where(UnitScore.scoring_id == scoring.id)):
         breakdown = {**row.breakdown, "tasks": {**row.breakdown["tasks"]}}

@@ -65,10 +65,16 @@ def test_interior_publishes_the_draft_it_reviewed_and_a_change_needs_a_new_versi
     assert confirmation.status_code == 200
     confirm_page = confirmation.get_data(as_text=True)
     assert db.session.query(Scoring).count() == 0  # opening the confirmation publishes nothing
-    published = post(client, "/scoring/2026/publish", {"digest": hidden(confirm_page, "digest"), "reason": "",
-                                                        "period_start": hidden(confirm_page, "period_start"),
-                                                        "period_end": hidden(confirm_page, "period_end")},
-                     "/scoring/2026/draft")
+    # 16/03/2026: the year has not ended. The page says so, and publishing needs the box ticked.
+    assert 'id="unfinished-warning"' in confirm_page
+    assert "Kỳ đánh giá 01/01/2026–31/12/2026 chưa kết thúc (hôm nay 16/03/2026)" in confirm_page
+    fields = {"digest": hidden(confirm_page, "digest"), "reason": "",
+              "period_start": hidden(confirm_page, "period_start"), "period_end": hidden(confirm_page, "period_end")}
+    unticked = post(client, "/scoring/2026/publish", fields, "/scoring/2026/draft")
+    assert unticked.status_code == 200
+    assert "đánh dấu ô này nếu vẫn công bố kết quả tạm tính" in unticked.get_data(as_text=True)
+    assert db.session.query(Scoring).count() == 0
+    published = post(client, "/scoring/2026/publish", {**fields, "unfinished_confirmed": "y"}, "/scoring/2026/draft")
     assert published.status_code == 303
     version_page = client.get(published.headers["Location"]).get_data(as_text=True)
     assert "phiên bản 1" in version_page
@@ -91,12 +97,13 @@ def test_interior_publishes_the_draft_it_reviewed_and_a_change_needs_a_new_versi
     # Without a reason, a second version is refused on the confirmation page, with the reason's message.
     confirm_page = confirmation_of(client, draft).get_data(as_text=True)
     assert "Lý do ban hành phiên bản thay thế phiên bản 1 (bắt buộc)" in confirm_page
-    no_reason = post(client, "/scoring/2026/publish", {"digest": hidden(draft, "digest"), "reason": ""})
+    no_reason = post(client, "/scoring/2026/publish", {"digest": hidden(draft, "digest"), "reason": "",
+                                                       "unfinished_confirmed": "y"})
     assert no_reason.status_code == 200
     assert "phải nêu lý do ban hành phiên bản thay thế" in no_reason.get_data(as_text=True)
     assert 'id="publish-form"' in no_reason.get_data(as_text=True)
     assert db.session.query(Scoring).count() == 1
-    second = post(client, "/scoring/2026/publish", {"digest": hidden(draft, "digest"),
+    second = post(client, "/scoring/2026/publish", {"digest": hidden(draft, "digest"), "unfinished_confirmed": "y",
                                                     "reason": "A hoàn thành nhiệm vụ a5"})
     assert second.status_code == 303
     index = client.get("/scoring/?year=2026").get_data(as_text=True)
@@ -161,6 +168,7 @@ def test_a_period_draft_is_confirmed_and_published_for_that_period(client, distr
     assert confirmation.status_code == 200
     page = confirmation.get_data(as_text=True)
     assert "01/01/2026–28/02/2026" in page
+    assert 'id="unfinished-warning"' not in page  # that period ended before 16/03/2026: nothing to confirm
     published = post(client, "/scoring/2026/publish", {"digest": hidden(page, "digest"), "reason": "",
                                                         "period_start": hidden(page, "period_start"),
                                                         "period_end": hidden(page, "period_end")})

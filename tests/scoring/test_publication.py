@@ -29,7 +29,7 @@ def frozen(scoring):
 
 def test_published_results_do_not_follow_the_data_a_new_version_does(district):
     draft = compute_draft(2026)
-    first = publish_scoring(2026, district.interior, expected_digest=draft.digest)
+    first = publish_scoring(2026, district.interior, expected_digest=draft.digest, unfinished_confirmed=True)
     db.session.commit()
     before = frozen(first)
     a_id = district.units["A"].id
@@ -44,9 +44,10 @@ def test_published_results_do_not_follow_the_data_a_new_version_does(district):
     assert compute_draft(2026).unit(a_id).score == a_now
 
     with pytest.raises(ValidationError) as missing_reason:
-        publish_scoring(2026, district.interior)
+        publish_scoring(2026, district.interior, unfinished_confirmed=True)
     assert "reason" in missing_reason.value.fields
-    second = publish_scoring(2026, district.interior, reason="Đơn vị A hoàn thành nhiệm vụ a5 ngày 16/03/2026")
+    second = publish_scoring(2026, district.interior, reason="Đơn vị A hoàn thành nhiệm vụ a5 ngày 16/03/2026",
+                             unfinished_confirmed=True)
     db.session.commit()
     assert (first.version, second.version) == (1, 2)
     assert frozen(second)["A"][0] == a_now
@@ -58,11 +59,24 @@ def test_published_results_do_not_follow_the_data_a_new_version_does(district):
     assert history("scoring", second.id)[0].note.startswith("Đơn vị A")
 
 
+def test_a_period_that_has_not_ended_is_published_only_when_confirmed(district):
+    # 16/03/2026: the year 2026 runs until 31/12; tasks due after today are not counted yet.
+    with pytest.raises(ValidationError) as unconfirmed:
+        publish_scoring(2026, district.interior)
+    assert "chưa kết thúc" in unconfirmed.value.fields["unfinished_confirmed"]
+    assert latest_scoring(2026) is None
+    assert publish_scoring(2026, district.interior, unfinished_confirmed=True).version == 1
+    # A period that has ended (2025) needs none; the first quarter of 2026 ends on 31/03, after today: it does.
+    assert publish_scoring(2025, district.interior).version == 1
+    with pytest.raises(ValidationError):
+        publish_scoring(2026, district.interior, reason="Quý I", start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
+
+
 def test_publishing_checks_the_figures_the_user_looked_at(district):
     seen = compute_draft(2026).digest
     finish(district.tasks["a5"], dt.date(2026, 3, 16), district.admin, district.office)
     with pytest.raises(ConflictError):
-        publish_scoring(2026, district.interior, expected_digest=seen)
+        publish_scoring(2026, district.interior, expected_digest=seen, unfinished_confirmed=True)
     assert latest_scoring(2026) is None
 
 
@@ -70,10 +84,10 @@ def test_only_interior_or_admin_publish_and_edit_rules(district):
     for role in ("office", "leader", "viewer"):
         user = make_user(role)
         with pytest.raises(PermissionDenied):
-            publish_scoring(2026, user)
+            publish_scoring(2026, user, unfinished_confirmed=True)
         with pytest.raises(PermissionDenied):
             save_rule(2026, user, default_settings())
-    assert publish_scoring(2026, district.admin).version == 1
+    assert publish_scoring(2026, district.admin, unfinished_confirmed=True).version == 1
 
 
 def test_a_rule_is_edited_in_place_until_a_published_scoring_uses_it(district):
@@ -84,7 +98,7 @@ def test_a_rule_is_edited_in_place_until_a_published_scoring_uses_it(district):
     assert same.id == first.id
     assert same.version == 1
     assert same.settings["share_done_late"] == 40
-    scoring = publish_scoring(2026, district.interior)
+    scoring = publish_scoring(2026, district.interior, unfinished_confirmed=True)
     assert scoring.rule_id == first.id
     settings["share_done_late"] = 60
     second = save_rule(2026, district.interior, settings, "Năm sau nới tỷ lệ")
@@ -102,7 +116,7 @@ def test_a_rule_is_edited_in_place_until_a_published_scoring_uses_it(district):
 
 
 def test_publishing_without_a_saved_rule_stores_the_default_as_version_one(district):
-    scoring = publish_scoring(2026, district.interior)
+    scoring = publish_scoring(2026, district.interior, unfinished_confirmed=True)
     assert scoring.rule.version == 1
     assert scoring.rule.settings == default_settings()
     assert db.session.query(UnitScore).filter_by(scoring_id=scoring.id).count() == 5

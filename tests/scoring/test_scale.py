@@ -129,7 +129,7 @@ def test_query_count_does_not_grow_with_the_number_of_tasks(app_ctx):
     assert scored_counts(result_large) == {k: small[k] + large[k] for k in ("done_on_time", "done_late", "overdue")}
     # Publishing stores all units' rows in one statement, whatever the number of tasks.
     with counted_queries() as publishing:
-        publish_scoring(2026, make_user("interior"))
+        publish_scoring(2026, make_user("interior"), unfinished_confirmed=True)
     inserts = [s for s in publishing if s.lstrip().upper().startswith("INSERT INTO UNIT_SCORES")]
     assert len(inserts) == 1
 
