@@ -1,7 +1,7 @@
 """the database file store: files every app host shares (KPI_TASKS_FILE_STORE=database)
 
-Revision ID: 0025_stored_files
-Revises: 0024_username_case
+Revision ID: 0026_stored_files
+Revises: 0025_objection_lines
 
 A file is a row of stored_files (its key, the path it would have under UPLOAD_FOLDER) and its content in pieces of
 1 MiB in stored_file_chunks. Empty on an installation that keeps its files in the folder (the default).
@@ -9,8 +9,8 @@ A file is a row of stored_files (its key, the path it would have under UPLOAD_FO
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0025_stored_files'
-down_revision = '0024_username_case'
+revision = '0026_stored_files'
+down_revision = '0025_objection_lines'
 branch_labels = None
 depends_on = None
 
