@@ -1,7 +1,7 @@
 """the database file store: files every app host shares (KPI_TASKS_FILE_STORE=database)
 
-Revision ID: 0026_stored_files
-Revises: 0025_objection_lines
+Revision ID: 0027_stored_files
+Revises: 0026_committee_scope
 
 A file is a row of stored_files (its key, the path it would have under UPLOAD_FOLDER) and its content in pieces of
 1 MiB in stored_file_chunks. Empty on an installation that keeps its files in the folder (the default).
@@ -9,8 +9,8 @@ A file is a row of stored_files (its key, the path it would have under UPLOAD_FO
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0026_stored_files'
-down_revision = '0025_objection_lines'
+revision = '0027_stored_files'
+down_revision = '0026_committee_scope'
 branch_labels = None
 depends_on = None
 
