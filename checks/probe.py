@@ -280,7 +280,7 @@ def _probes(server: Server, base: str, env: dict[str, str], engine: sa.Engine,
 
     def zip_bomb_kpi() -> str:
         manager = Browser(base, "10.0.1.1")
-        expect(manager.login("vhtt.truongphong") == 302, "login")
+        expect(manager.login("vhtt.giamdoc") == 302, "login")
         kpi_id = ask("SELECT min(id) FROM kpis")
         before = {pid: _peak_rss(pid) for pid in server.workers()}
         answer = manager.post_form(f"/kpis/{kpi_id}/import", {}, f"/kpis/{kpi_id}/import",
@@ -485,12 +485,12 @@ def _probes(server: Server, base: str, env: dict[str, str], engine: sa.Engine,
 
     def named_account_known_browser() -> str:
         owner = Browser(base, "198.51.100.8")
-        expect(owner.login("tuphap.truongphong") == 302, "login")
+        expect(owner.login("tuphap.giamdoc") == 302, "login")
         owner.post_form("/logout", {})
         attacker = Browser(base, "203.0.113.67")
         for _ in range(5):
-            attacker.login("tuphap.truongphong", "doan-bua")
-        expect(owner.login("tuphap.truongphong") == 302, "the owner's known browser is locked out")
+            attacker.login("tuphap.giamdoc", "doan-bua")
+        expect(owner.login("tuphap.giamdoc") == 302, "the owner's known browser is locked out")
         return "owner signs in from the known browser"
 
     probe("5 wrong passwords for an account do not lock its owner's known browser out",
@@ -504,7 +504,7 @@ def _probes(server: Server, base: str, env: dict[str, str], engine: sa.Engine,
             browser = Browser(base, f"192.0.2.{n + 10}")
             token = browser.token()
             barrier.wait(timeout=30)
-            codes.append(browser.go("POST", "/login", data={"username": "ktht.truongphong",
+            codes.append(browser.go("POST", "/login", data={"username": "xaydung.giamdoc",
                                                             "password": f"doan-{n}", "csrf_token": token}).status_code)
 
         threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
@@ -520,7 +520,7 @@ def _probes(server: Server, base: str, env: dict[str, str], engine: sa.Engine,
 
     def weak_passwords() -> str:
         browser = Browser(base, "10.0.7.1")
-        expect(browser.login("binhthanh.chutich") == 302, "login")
+        expect(browser.login("vantuong.chutich") == 302, "login")
         refused = []
         for weak in ("12345678", "password", "matkhau123"):
             answer = browser.post_form("/account/password", {"current_password": DEMO_PASSWORD, "password": weak,
@@ -542,7 +542,7 @@ def _probes(server: Server, base: str, env: dict[str, str], engine: sa.Engine,
         expect(created.status_code == 201, f"task: {created.status_code} {created.text[:200]}")
         task_id = created.json()["id"]
         manager = Browser(base, "10.0.8.1")
-        expect(manager.login("vhtt.truongphong") == 302, "login")
+        expect(manager.login("vhtt.giamdoc") == 302, "login")
         manager.post_form(f"/tasks/{task_id}/milestones", {"step": HYPERLINK, "due_on": "", "note": COMMAND},
                           f"/tasks/{task_id}")
         office = Browser(base, "10.0.8.2")

@@ -22,6 +22,7 @@ from kpi_tasks.notifications.models import Notification
 from kpi_tasks.scoring.services import compute_draft
 from kpi_tasks.tasks.models import ExtensionRequest, Task, TaskOccurrence
 from kpi_tasks.tasks.status import STATUSES, status_expression
+from kpi_tasks.units.catalogue import import_province_units
 from kpi_tasks.units.models import Unit
 from tests.factories import commit, login
 
@@ -57,7 +58,7 @@ def test_every_demo_login_opens_its_home_page(app):
     with app.app_context():
         seed_demo()
         commit()
-        # Bưu điện only coordinates on another unit's overdue task: that lateness is not scored against it.
+        # Bưu điện tỉnh only coordinates on another unit's overdue task: that lateness is not scored against it.
         post = db.session.scalar(sa.select(Unit).where(Unit.code == "BUUDIEN"))
         (result,) = compute_draft(today().year, unit_id=post.id).units
         assert result.score != 0
@@ -79,19 +80,25 @@ def test_the_demo_units_see_what_is_new_and_what_was_sent_back(app):
         seed_demo()
         commit()
     culture = app.test_client()
-    login(culture, "vhtt.truongphong", DEMO_PASSWORD)
+    login(culture, "vhtt.giamdoc", DEMO_PASSWORD)
     page = culture.get("/").get_data(as_text=True)
     new = page.split('id="new-tasks"', 1)[1].split("<h2", 1)[0]
-    # the directive issued two days ago, led or coordinated by Phòng Văn hóa và Thông tin; nothing older
-    assert "Tuyên truyền kết quả khảo sát trên Trang thông tin điện tử huyện" in new
+    # the directive issued two days ago, led or coordinated by Sở Văn hóa, Thể thao và Du lịch; nothing older
+    assert "Tuyên truyền kết quả khảo sát trên Cổng thông tin điện tử tỉnh" in new
     assert "Tổ chức khảo sát mức độ hài lòng của người dân tại Bộ phận Một cửa" in new
     assert new.count("/tasks/") == 2
     officer = app.test_client()
     login(officer, "vhtt.chuyenvien", DEMO_PASSWORD)
     assert 'id="new-tasks"' not in officer.get("/").get_data(as_text=True)  # handed tasks the day they came
     social = app.test_client()
-    login(social, "ldtbxh.lanhdao", DEMO_PASSWORD)
+    login(social, "yt.lanhdao", DEMO_PASSWORD)
     page = social.get("/").get_data(as_text=True)
     returned = page.split('id="returned"', 1)[1].split("<h2", 1)[0]
     assert "Triển khai tiếp nhận hồ sơ bảo trợ xã hội trực tuyến" in returned
     assert "Đề nghị bổ sung số hồ sơ bảo trợ xã hội" in returned
+
+
+def test_the_demos_communes_are_the_catalogues_so_importing_the_province_adds_only_the_others(app, app_ctx):
+    seed_demo()
+    summary = import_province_units("Quảng Ngãi")
+    assert (summary.communes, len(summary.created), summary.renamed) == (96, 86, [])

@@ -1,1 +1,1 @@
-"""A believable demo district: units, users for every role, and the seed directives with their tasks."""
+"""A believable demo province: units, users for every role, and the seed directives with their tasks."""

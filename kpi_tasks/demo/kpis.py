@@ -1,4 +1,5 @@
-"""Demo KPIs: the targets of seed 000 (UBND huyện Tây Sơn, 2021) with a few months of figures per unit."""
+"""Demo KPIs: the targets of seed 000 (a district's plan of 2021, as a province sets them today) with a few months of
+figures per unit."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ DEMO_KPIS = [
      "above", {"department": 25, "commune": 25}, None),
 ]
 # One commune held to a higher digital-signing target than the communes' 70%.
-OVERRIDE = ("KYSO", "BHAI", 80)
+OVERRIDE = ("KYSO", "21220", 80)
 MONTHS = 3
 
 

@@ -9,7 +9,7 @@ from kpi_tasks.accounts.services import hash_password
 from kpi_tasks.clock import today
 from kpi_tasks.demo.data import COMMITTEE, COMMUNES, DEPARTMENTS, DIRECTIVES, IDENTITY, OTHER_UNITS, SIGNERS, USERS
 from kpi_tasks.demo.kpis import seed_kpis
-from kpi_tasks.demo.story import District, play_task, seed_story
+from kpi_tasks.demo.story import Demo, play_task, seed_story
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import create_directive
 from kpi_tasks.documents.identity import save_identity
@@ -24,11 +24,13 @@ DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented password of the demo a
 
 
 def seed_demo() -> str:
-    """Load the demo district into an empty database; returns a summary with the demo logins."""
+    """Load the demo province into an empty database; returns a summary with the demo logins."""
     units = {}
+    login_prefixes = {}
     for kind, rows in (("department", DEPARTMENTS), ("commune", COMMUNES), ("other", OTHER_UNITS)):
-        for code, name in rows:
+        for code, name, *prefix in rows:
             units[code] = create_unit(code, name, kind)
+            login_prefixes[code] = prefix[0] if prefix else code.lower()
     users: dict[str, User] = {}
     shared_hash = hash_password(DEMO_PASSWORD)
     for username, full_name, role, unit_code in USERS:
@@ -38,7 +40,7 @@ def seed_demo() -> str:
     managed = {code for _u, _n, role, code in USERS if role == "unit_manager"}
     for code, unit in units.items():
         if code not in managed:
-            username = f"{code.lower()}.lanhdao"
+            username = f"{login_prefixes[code]}.lanhdao"
             users[username] = create_user(username, "unit_manager", DEMO_PASSWORD, unit_code=code,
                                           full_name=f"Lãnh đạo {unit.name}", email=f"{username}@example.vn",
                                           password_hash=shared_hash, check_strength=False)
@@ -77,7 +79,7 @@ def seed_demo() -> str:
                 assign_staff(task, lead_manager, [staff[task.lead_unit_id].id])
             play_task(task, outcome, lead_manager or admin, office, day)
     seed_kpis(units, office, day)
-    seed_story(District(units, users, day, COMMITTEE), directives["1035/UBND-TTHC"])
+    seed_story(Demo(units, users, day, COMMITTEE), directives["1035/UBND-TTHC"])
     _seed_scoring_rule(users, day)
     directive_count = db.session.scalar(sa.select(sa.func.count()).select_from(Directive))
     task_count = db.session.scalar(sa.select(sa.func.count()).select_from(Task))
@@ -88,7 +90,7 @@ def seed_demo() -> str:
 
 
 def demo_loaded() -> bool:
-    """Whether this database holds the demo district (its office clerk's account is there)."""
+    """Whether this database holds the demo (its office clerk's account is there)."""
     return db.session.scalar(sa.select(User.id).where(User.username == "vanphong")) is not None
 
 
@@ -96,7 +98,8 @@ def demo_logins() -> str:
     """The demo accounts, as `make run` prints them."""
     logins = "\n".join(f"  {u:<20} {r:<13} {c or ''}" for u, _n, r, c in USERS)
     return (f"Tài khoản mẫu (tên đăng nhập, vai trò, đơn vị):\n{logins}\n"
-            f"  <mã đơn vị>.lanhdao  unit_manager  mọi đơn vị khác (ví dụ tnmt.lanhdao, bhoa.lanhdao)")
+            "  <mã đơn vị>.lanhdao  unit_manager  mọi đơn vị khác (ví dụ tnmt.lanhdao; xã, phường theo tên: "
+            "lyson.lanhdao)")
 
 
 def _seed_scoring_rule(users: dict[str, User], day: dt.date) -> None:

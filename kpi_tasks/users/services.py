@@ -35,9 +35,9 @@ def create_user(
     check_strength: bool = True,
 ) -> User:
     """Add a user. `password_hash`, the hash of `password` made earlier, spares the deliberately slow hashing
-    when many accounts share one password (the demo district's). With an `actor` (the admin's page) the creation
+    when many accounts share one password (the demo's). With an `actor` (the admin's page) the creation
     is written to the change log. `check_strength=False` skips the password policy (accounts/passwords.py)
-    beyond its length: only for the demo district, whose documented password is deliberately simple."""
+    beyond its length: only for the demo, whose documented password is deliberately simple."""
     errors: dict[str, str] = {}
     username = (username or "").strip()
     if not username or len(username) > 80:

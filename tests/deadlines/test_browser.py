@@ -22,7 +22,7 @@ D = dt.date
 def test_unit_reports_an_occurrence_with_a_file(app, page, tmp_path):
     with app.app_context():
         unit = make_unit("UBND thị trấn Châu Ổ", kind="commune", code="CHAUO")
-        make_user("unit_manager", unit, username="chauo.chutich")
+        make_user("unit_manager", unit, username="binhson.chutich")
         task = make_task(unit, directive=make_directive(issued_on=D(2026, 3, 2)), deadline=None,
                          recurrence="weekly:fri;until=2026-03-31", title="Thống kê tỷ lệ số hóa hồ sơ")
         add_milestone(task, make_user("office"), step="Rà soát hồ sơ tồn", due_on=D(2026, 3, 20))
@@ -32,7 +32,7 @@ def test_unit_reports_an_occurrence_with_a_file(app, page, tmp_path):
     scan.write_bytes(PDF)
 
     page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("chauo.chutich")
+    page.get_by_label("Tên đăng nhập").fill("binhson.chutich")
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url("**/")

@@ -28,7 +28,7 @@ def _demo(app):
     return communes, directive_id, headers, tasks_before
 
 
-def test_bulk_assignment_to_all_communes_of_the_demo_district_in_one_request(app, client):
+def test_bulk_assignment_to_all_communes_of_the_demo_province_in_one_request(app, client):
     communes, directive_id, headers, tasks_before = _demo(app)
     assert len(communes) == 10
 
@@ -49,16 +49,16 @@ def test_bulk_assignment_to_all_communes_of_the_demo_district_in_one_request(app
         assert (group.unit_kind, group.directive_id) == ("commune", directive_id)
 
     # Each commune's copy is its own task: one commune's progress leaves the others untouched.
-    chau_o = next(item for item in body["items"] if communes[item["lead_unit_id"]] == "UBND thị trấn Châu Ổ")
+    binh_son = next(item for item in body["items"] if communes[item["lead_unit_id"]] == "Xã Bình Sơn")
     with app.app_context():
-        manager = db.session.scalar(sa.select(User).where(User.username == "chauo.chutich"))
+        manager = db.session.scalar(sa.select(User).where(User.username == "binhson.chutich"))
         manager_headers = api_headers(manager)
-    update = client.post(f"/api/v1/tasks/{chau_o['id']}/updates", headers=manager_headers,
+    update = client.post(f"/api/v1/tasks/{binh_son['id']}/updates", headers=manager_headers,
                          json={"progress_percent": 60, "note": "Đã rà soát 60%"})
     assert update.status_code == 201
     listed = client.get(f"/api/v1/tasks?directive_id={directive_id}&per_page=200", headers=headers).json["items"]
     progress = {item["lead_unit_id"]: item["progress_percent"] for item in listed if item["group_id"]}
-    assert progress[chau_o["lead_unit_id"]] == 60
+    assert progress[binh_son["lead_unit_id"]] == 60
     assert sorted(progress.values()).count(0) == len(communes) - 1
 
 

@@ -19,7 +19,7 @@ def test_office_uploads_checks_the_mapping_and_imports(app, page, tmp_path, back
     with app.app_context():
         tp, _ = make_units()
         make_user("office", username="vanphong")
-        make_user("unit_manager", tp, username="tuphap.truongphong")
+        make_user("unit_manager", tp, username="tuphap.giamdoc")
         commit()
     export = write_xlsx(tmp_path / "ho-so-thang-3.xlsx", standard_rows())
 
@@ -47,7 +47,7 @@ def test_office_uploads_checks_the_mapping_and_imports(app, page, tmp_path, back
     page.locator("nav .nav-user summary").click()  # the account menu
     page.get_by_role("button", name="Đăng xuất").click()
     page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("tuphap.truongphong")
+    page.get_by_label("Tên đăng nhập").fill("tuphap.giamdoc")
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url("**/")

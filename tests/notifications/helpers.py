@@ -50,7 +50,7 @@ def build_world() -> World:
     lead = make_unit("Phòng Văn hóa và Thông tin", code="VHTT")
     coord = make_unit("Phòng Tư pháp", code="TP")
     users = {
-        "lead_manager": make_user("unit_manager", lead, "vhtt.truongphong"),
+        "lead_manager": make_user("unit_manager", lead, "vhtt.giamdoc"),
         "lead_staff": make_user("unit_staff", lead, "vhtt.chuyenvien"),
         "idle_staff": make_user("unit_staff", lead, "vhtt.chuyenvien2"),
         "coord_manager": make_user("unit_manager", coord, "tp.truongphong"),

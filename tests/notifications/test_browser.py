@@ -25,7 +25,7 @@ def test_badge_open_and_mark_read(app, page):
         db.session.remove()
 
     page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("vhtt.truongphong")
+    page.get_by_label("Tên đăng nhập").fill("vhtt.giamdoc")
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url("**/")

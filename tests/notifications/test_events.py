@@ -45,11 +45,11 @@ def _office() -> Office:
              "coord": make_unit("Phòng Tư pháp", code="TP"),
              "other": make_unit("UBND xã Châu Ổ", kind="commune", code="CHAUO")}
     users = {
-        "lead_manager": make_user("unit_manager", units["lead"], "vhtt.truongphong"),
+        "lead_manager": make_user("unit_manager", units["lead"], "vhtt.giamdoc"),
         "lead_staff": make_user("unit_staff", units["lead"], "vhtt.chuyenvien"),
         "idle_staff": make_user("unit_staff", units["lead"], "vhtt.chuyenvien2"),
         "coord_manager": make_user("unit_manager", units["coord"], "tp.truongphong"),
-        "other_manager": make_user("unit_manager", units["other"], "chauo.chutich"),
+        "other_manager": make_user("unit_manager", units["other"], "binhson.chutich"),
         "office1": make_user("office", None, "vanphong"),
         "office2": make_user("office", None, "vanphong2"),
         "leader": make_user("leader", None, "phochutich"),
@@ -209,7 +209,7 @@ def test_the_bell_groups_by_task_and_kind_and_opening_a_line_reads_it(app_ctx, c
     for text in ("Báo cáo trước ngày 20/3.", "Phối hợp với Phòng Tư pháp."):
         give_direction(office.task, leader, text=text)  # type: ignore[arg-type]
     commit()
-    login(client, "vhtt.truongphong")
+    login(client, "vhtt.giamdoc")
     page = client.get("/notifications/").get_data(as_text=True)
     assert page.count("data-notification-id=") == 1
     assert "Số hóa hồ sơ thủ tục hành chính: 2 ý kiến chỉ đạo" in page
@@ -257,7 +257,7 @@ def test_another_channel_is_one_class_plugged_in(app_ctx, client, smtp, monkeypa
     assert sorted(_Noticeboard.letters) == [
         ("phochutich", "Nhắc việc ngày 16/03/2026: 1 việc mới"),
         ("vhtt.chuyenvien", "Nhắc việc ngày 16/03/2026: 1 việc mới"),
-        ("vhtt.truongphong", "[Ý kiến chỉ đạo] Số hóa hồ sơ thủ tục hành chính"),
+        ("vhtt.giamdoc", "[Ý kiến chỉ đạo] Số hóa hồ sơ thủ tục hành chính"),
     ]
     assert smtp.messages == []  # nothing went by e-mail
 

@@ -27,20 +27,20 @@ def _sign_in(page, username: str) -> None:
 def test_handed_over_seen_in_the_bell_answered_in_the_thread_seen_by_the_office(app, page):
     with app.app_context():
         commune = make_unit("UBND xã Châu Ổ", kind="commune", code="CHAUO")
-        make_user("unit_manager", commune, "chauo.chutich")
-        make_user("unit_staff", commune, "chauo.congchuc").full_name = "Trần Thị Bình"
+        make_user("unit_manager", commune, "binhson.chutich")
+        make_user("unit_staff", commune, "binhson.congchuc").full_name = "Trần Thị Bình"
         make_user("office", None, "vanphong")
         task_id = make_task(commune, title=TITLE).id
         commit()
         db.session.remove()
 
-    _sign_in(page, "chauo.chutich")
+    _sign_in(page, "binhson.chutich")
     page.goto(f"/tasks/{task_id}")
     page.get_by_role("group", name="Giao cho chuyên viên").get_by_label("Trần Thị Bình").check()
     page.locator("form[action$='/assign']").get_by_role("button", name="Lưu").click()
     page.get_by_text("Đã giao việc cho chuyên viên.").wait_for()
 
-    _sign_in(page, "chauo.congchuc")
+    _sign_in(page, "binhson.congchuc")
     assert page.locator("#notification-badge [data-unread]").inner_text() == "1"
     page.locator("#notification-badge").click()
     line = page.locator("[data-kind='assigned']")

@@ -38,7 +38,7 @@ class Late:
 def late(app_ctx) -> Late:
     tp, _bt = make_units()
     manager = make_user("unit_manager", tp)
-    manager.email = "tuphap.truongphong@ubnd.example.vn"
+    manager.email = "tuphap.giamdoc@ubnd.example.vn"
     make_dossier(tp, "TP-2603-001", D(2026, 3, 2), D(2026, 3, 10), procedure="Đăng ký khai sinh")
     make_dossier(tp, "TP-2603-002", D(2026, 3, 2), D(2026, 3, 12), procedure="Chứng thực chữ ký")
     make_dossier(tp, "TP-2603-003", D(2026, 3, 9), D(2026, 3, 20), procedure="Đăng ký kết hôn")  # not late

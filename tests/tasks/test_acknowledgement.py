@@ -23,7 +23,7 @@ FRIDAY, MONDAY, TUESDAY = "2026-03-13", "2026-03-16", "2026-03-17"
 def _given_on_friday(monkeypatch):
     monkeypatch.setenv("KPI_TASKS_TODAY", FRIDAY)
     unit = make_unit("UBND xã Châu Ổ", kind="commune", code="CHAUO")
-    manager = make_user("unit_manager", unit, "chauo.chutich")
+    manager = make_user("unit_manager", unit, "binhson.chutich")
     office = make_user("office", None, "vanphong")
     task = make_task(unit, title="Rà soát hộ nghèo năm 2026")
     commit()

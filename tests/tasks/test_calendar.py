@@ -19,7 +19,7 @@ def _world():
     commune = make_unit("UBND xã Châu Ổ", kind="commune", code="CHAUO")
     other = make_unit("Phòng Tư pháp", code="TP")
     users = {
-        "manager": make_user("unit_manager", commune, "chauo.chutich"),
+        "manager": make_user("unit_manager", commune, "binhson.chutich"),
         "leader": make_user("leader", None, "phochutich"),
         "chair": make_user("leader", None, "chutich"),
         "office": make_user("office", None, "vanphong"),

@@ -21,7 +21,7 @@ def _world():
     coord = make_unit("Phòng Tư pháp", code="TP")
     stranger = make_unit("Phòng Y tế", code="YT")
     users = {
-        "manager": make_user("unit_manager", commune, "chauo.chutich"),
+        "manager": make_user("unit_manager", commune, "binhson.chutich"),
         "coord": make_user("unit_manager", coord, "tp.truongphong"),
         "stranger": make_user("unit_manager", stranger, "yt.truongphong"),
         "office": make_user("office", None, "vanphong"),

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 def test_unit_staff_logs_in_and_posts_an_update(app, page):
     with app.app_context():
         unit = make_unit("Phòng Văn hóa và Thông tin", code="VHTT")
-        manager = make_user("unit_manager", unit, username="vhtt.truongphong")
+        manager = make_user("unit_manager", unit, username="vhtt.giamdoc")
         make_user("unit_staff", unit, username="vhtt.chuyenvien")
         task = make_task(unit, title="Ứng dụng chuyển đổi số", deadline=dt.date(2026, 3, 18))
         staff = db.session.scalar(sa.select(type(manager)).where(type(manager).username == "vhtt.chuyenvien"))

@@ -16,7 +16,7 @@ from tests.web.crawler import Summary, crawl
 pytestmark = pytest.mark.browser
 
 # One user of every role of the demo (a commune's chairman and officer for the unit roles).
-USERS = ["admin", "vanphong", "chutich", "noivu", "thanhtra", "chauo.chutich", "chauo.congchuc"]
+USERS = ["admin", "vanphong", "chutich", "noivu", "thanhtra", "binhson.chutich", "binhson.congchuc"]
 
 
 def test_every_page_link_and_download_works_for_every_role_at_both_widths(app, browser, live_server, capsys,

@@ -40,7 +40,7 @@ def test_the_history_names_the_assigned_officer_and_the_leader_by_full_name(app,
     with app.app_context():
         unit = make_unit("Phòng Văn hóa và Thông tin", code="VHTT")
         office = make_user("office", username="vanphong")
-        manager = create_user("vhtt.truongphong", "unit_manager", PASSWORD, unit_code="VHTT",
+        manager = create_user("vhtt.giamdoc", "unit_manager", PASSWORD, unit_code="VHTT",
                               full_name="Trần Văn Bình")
         staff = create_user("vhtt.chuyenvien", "unit_staff", PASSWORD, unit_code="VHTT",
                             full_name="Nguyễn Thị Hương")

@@ -13,7 +13,7 @@ def test_on_a_phone_the_menu_folds_and_wide_tables_scroll_in_their_box(app, page
     with app.app_context():
         unit = make_unit("Phòng Văn hóa và Thông tin", code="VHTT")
         make_user("admin", username="quantri")
-        for name in ("vhtt.truongphong", "vhtt.chuyenvien.nguyenthithanhhuong", "tuphap.truongphong"):
+        for name in ("vhtt.giamdoc", "vhtt.chuyenvien.nguyenthithanhhuong", "tuphap.giamdoc"):
             make_user("unit_manager", unit, username=name)
         commit()
     page.set_viewport_size({"width": 390, "height": 844})
