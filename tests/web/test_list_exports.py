@@ -57,13 +57,13 @@ def demo(app_ctx):
 
 @pytest.mark.parametrize(("username", "path", "title", "filter_words"), [
     ("vanphong", "/tasks/?status=overdue", "Danh sách nhiệm vụ", "Trạng thái: Đang thực hiện quá hạn"),
-    ("tuphap.truongphong", "/tasks/?q=ho+so", "Việc của đơn vị", "Tìm: “ho so”"),
+    ("tuphap.giamdoc", "/tasks/?q=ho+so", "Việc của đơn vị", "Tìm: “ho so”"),
     ("vanphong", "/directives/?q=ubnd-vp", "Danh sách văn bản chỉ đạo", "Bộ lọc: Tìm: “ubnd-vp”"),
     ("vanphong", "/extension-requests?status=all", "Danh sách đề nghị gia hạn", "Bộ lọc: Không lọc (tất cả)"),
     ("vanphong", "/dossiers/?status=resolved_late", "Danh sách hồ sơ thủ tục hành chính",
      "Bộ lọc: Tình trạng: Đã giải quyết quá hạn"),
-    ("tuphap.truongphong", "/dossiers/apology-letters", "Danh sách phiếu xin lỗi và hẹn lại ngày trả kết quả",
-     "Bộ lọc: Tình trạng: Chưa gửi phiếu; Đơn vị: Phòng Tư pháp"),
+    ("tuphap.giamdoc", "/dossiers/apology-letters", "Danh sách phiếu xin lỗi và hẹn lại ngày trả kết quả",
+     "Bộ lọc: Tình trạng: Chưa gửi phiếu; Đơn vị: Sở Tư pháp"),
     ("vanphong", "/kpis/", "Danh mục chỉ tiêu", "Bộ lọc: Không lọc (tất cả)"),
 ])
 def test_a_list_exports_and_prints_what_it_shows(client, demo, username, path, title, filter_words):
@@ -80,7 +80,7 @@ def test_a_list_exports_and_prints_what_it_shows(client, demo, username, path, t
 
 
 def test_a_units_kpis_export_the_period_the_page_shows(client, demo):
-    login(client, "tuphap.truongphong", DEMO_PASSWORD)
+    login(client, "tuphap.giamdoc", DEMO_PASSWORD)
     unit = Unit.query.filter_by(code="TP").one()
     page = client.get(f"/kpis/units/{unit.id}?period=2026").get_data(as_text=True)
     assert "Kỳ: Năm 2026" in _printed_filters(page)
