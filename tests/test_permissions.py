@@ -18,7 +18,7 @@ from flask import g
 from kpi_tasks.accounts.models import User
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.lifecycle import post_update
-from kpi_tasks.tasks.services import assign_staff
+from kpi_tasks.tasks.services import assign_staff, create_task
 from tests.factories import (
     api_headers,
     commit,
@@ -33,14 +33,21 @@ from tests.factories import (
     take_snapshot,
 )
 
+# The committee dimension: `commune_office` is the office of commune B, a People's Committee of its own (with its
+# own department) inside the root's tree. The world's directive and tasks are the root's own work.
 ROLES = ["admin", "office", "leader", "interior", "viewer", "lead_manager", "lead_staff", "other_staff",
-         "coord_manager", "stranger_manager"]
+         "coord_manager", "stranger_manager", "commune_office"]
 SEES_TASK = {"admin", "office", "leader", "interior", "viewer", "lead_manager", "lead_staff", "coord_manager"}
 MANAGES = {"admin", "office"}
 
 
-def expect(allowed: set[str], ok: int, denied: int = 403, hidden: int | None = 404) -> dict[str, int]:
-    """Status per role: `ok` for allowed roles, 404 for roles that cannot see the task, else `denied`."""
+def expect(allowed: set[str], ok: int, denied: int = 403, hidden: int | None = 404,
+           commune: int | None = None) -> dict[str, int]:
+    """Status per role: `ok` for allowed roles, 404 for roles that cannot see the task, else `denied`.
+
+    The commune's office, unless `commune` says otherwise: does in its own committee what the root's office may
+    do on a route about no object (`hidden` None: a list, a new directive), never sees the root's tasks (404),
+    and is refused the rest."""
     codes = {}
     for role in ROLES:
         if role in allowed:
@@ -49,7 +56,21 @@ def expect(allowed: set[str], ok: int, denied: int = 403, hidden: int | None = 4
             codes[role] = hidden
         else:
             codes[role] = denied
+    if commune is not None:
+        codes["commune_office"] = commune
+    elif "commune_office" not in allowed:
+        codes["commune_office"] = ok if "office" in allowed and hidden is None else hidden or denied
     return codes
+
+
+# Cases on commune B's own directive and task: the root's staff read them, only B's office (and the admin) change
+# them; the root's unit users never see them.
+SEES_COMMUNE_TASK = {"admin", "office", "leader", "interior", "viewer", "commune_office"}
+MANAGES_COMMUNE = {"admin", "commune_office"}
+
+
+def commune_expect(allowed: set[str], ok: int) -> dict[str, int]:
+    return {role: ok if role in allowed else 403 if role in SEES_COMMUNE_TASK else 404 for role in ROLES}
 
 
 EVERYONE = dict.fromkeys(ROLES, 200)
@@ -66,16 +87,17 @@ CASES = [
     ("directives.new", "POST", "/directives/new",
      {"number": "9/UBND", "kind": "cong_van", "issued_on": "2026-03-02", "issuer": "UBND", "subject": "V/v",
       "parent_id": "0"}, expect(MANAGES, 303, hidden=None)),
-    ("directives.edit", "GET", "/directives/{directive}/edit", None, expect(MANAGES, 200, hidden=None)),
+    ("directives.edit", "GET", "/directives/{directive}/edit", None, expect(MANAGES, 200, hidden=None, commune=403)),
     ("directives.edit", "POST", "/directives/{directive}/edit",
      {"number": "9/UBND", "kind": "cong_van", "issued_on": "2026-03-02", "issuer": "UBND", "subject": "V/v sửa",
-      "parent_id": "0", "version": "{directive_version}"}, expect(MANAGES, 303, hidden=None)),
-    ("tasks.new", "GET", "/tasks/new/{directive}", None, expect(MANAGES, 200, hidden=None)),
+      "parent_id": "0", "version": "{directive_version}"}, expect(MANAGES, 303, hidden=None, commune=403)),
+    ("tasks.new", "GET", "/tasks/new/{directive}", None, expect(MANAGES, 200, hidden=None, commune=403)),
     ("tasks.new", "POST", "/tasks/new/{directive}",
      {"title": "Việc mới", "lead_unit_id": "{lead}", "deadline_kind": "date", "deadline": "2026-03-30"},
-     expect(MANAGES, 303, hidden=None)),
+     expect(MANAGES, 303, hidden=None, commune=403)),
     ("tasks.detail", "GET", "/tasks/{task}", None, expect(SEES_TASK, 200)),
     ("tasks.edit", "GET", "/tasks/{task}/edit", None, expect(MANAGES, 200)),
+    ("tasks.edit", "GET", "/tasks/{commune_task}/edit", None, commune_expect(MANAGES_COMMUNE, 200)),
     ("tasks.edit", "POST", "/tasks/{task}/edit",
      {"title": "Sửa tên", "lead_unit_id": "{lead}", "deadline_kind": "date", "deadline": "2026-03-30",
       "version": "{task_version}"}, expect(MANAGES, 303)),
@@ -98,9 +120,10 @@ CASES = [
      expect(MANAGES, 201, hidden=None)),
     ("api.directive", "GET", "/api/v1/directives/{directive}", None, EVERYONE),
     ("api.update_directive", "PATCH", "/api/v1/directives/{directive}",
-     {"subject": "V/v sửa", "version": "{directive_version}"}, expect(MANAGES, 200, hidden=None)),
+     {"subject": "V/v sửa", "version": "{directive_version}"}, expect(MANAGES, 200, hidden=None, commune=403)),
     ("api.create_task", "POST", "/api/v1/directives/{directive}/tasks",
-     {"title": "Việc", "lead_unit_id": "{lead}", "deadline_kind": "none"}, expect(MANAGES, 201, hidden=None)),
+     {"title": "Việc", "lead_unit_id": "{lead}", "deadline_kind": "none"},
+     expect(MANAGES, 201, hidden=None, commune=403)),
     ("api.tasks", "GET", "/api/v1/tasks", None, EVERYONE),
     ("api.task", "GET", "/api/v1/tasks/{task}", None, expect(SEES_TASK, 200)),
     ("api.update_task", "PATCH", "/api/v1/tasks/{task}",
@@ -109,6 +132,31 @@ CASES = [
      expect(CONTRIBUTORS, 201)),
     ("api.review_task", "POST", "/api/v1/tasks/{awaiting}/review", {"decision": "approve"}, expect(MANAGES, 200)),
     ("api.unit_stats", "GET", "/api/v1/stats/units", None, EVERYONE),
+    # Breakdown: the office of the committee of the task's lead unit (the root's for the root's department).
+    ("api.create_subtask", "POST", "/api/v1/tasks/{task}/subtasks",
+     {"title": "Phần việc", "lead_unit_id": "{coord_unit_id}", "deadline_kind": "none"}, expect(MANAGES, 201)),
+    ("tasks.new_subtask", "GET", "/tasks/{task}/subtasks/new", None, expect(MANAGES, 200)),
+    ("tasks.new_subtask", "POST", "/tasks/{task}/subtasks/new",
+     {"title": "Phần việc", "lead_unit_id": "{coord_unit_id}", "deadline_kind": "none"}, expect(MANAGES, 303)),
+    ("tasks.new_subtask", "GET", "/tasks/{commune_received}/subtasks/new", None,
+     commune_expect(MANAGES_COMMUNE, 200)),
+    ("api.create_subtask", "POST", "/api/v1/tasks/{commune_received}/subtasks",
+     {"title": "Phần việc", "lead_unit_id": "{commune_unit_id}", "deadline_kind": "none"},
+     commune_expect(MANAGES_COMMUNE, 201)),
+    # Commune B's own work: read by the root's staff, changed by B's office alone, missing to the root's units.
+    ("api.task", "GET", "/api/v1/tasks/{commune_task}", None, commune_expect(SEES_COMMUNE_TASK, 200)),
+    ("tasks.detail", "GET", "/tasks/{commune_task}", None, commune_expect(SEES_COMMUNE_TASK, 200)),
+    ("api.directive", "GET", "/api/v1/directives/{commune_directive}", None, commune_expect(SEES_COMMUNE_TASK, 200)),
+    ("api.update_task", "PATCH", "/api/v1/tasks/{commune_task}",
+     {"title": "Sửa", "lead_unit_id": "{commune_unit_id}", "version": "{commune_task_version}"},
+     commune_expect(MANAGES_COMMUNE, 200)),
+    ("api.create_task", "POST", "/api/v1/directives/{commune_directive}/tasks",
+     {"title": "Việc", "lead_unit_id": "{commune_unit_id}", "deadline_kind": "none"},
+     commune_expect(MANAGES_COMMUNE, 201)),
+    ("api.review_task", "POST", "/api/v1/tasks/{commune_awaiting}/review", {"decision": "approve"},
+     commune_expect(MANAGES_COMMUNE, 200)),
+    ("api.post_direction", "POST", "/api/v1/tasks/{commune_task}/directions", {"text": "Khẩn trương."},
+     commune_expect(MANAGES_COMMUNE, 201)),
     ("api.openapi", "GET", "/api/v1/openapi.json", None, EVERYONE),
 ]
 AREA_MODULES = [
@@ -131,15 +179,19 @@ UNRESTRICTED = {
 def build_world():
     """Units, users of every role, a directive and two tasks, plus every area's objects."""
     from kpi_tasks.calendar.services import record_calendar_day
+    from kpi_tasks.units.services import create_unit
 
     lead, coord = make_unit("Phòng A", code="A"), make_unit("Phòng B", code="B")
     stranger = make_unit("Phòng C", code="C")
+    commune = create_unit("XB", "Xã B", "commune", is_committee=True)
+    commune_unit = create_unit("XB-KT", "Phòng Kinh tế xã B", "department", commune.id)
     users = {
         "admin": make_user("admin"), "office": make_user("office"), "leader": make_user("leader"),
         "interior": make_user("interior"), "viewer": make_user("viewer"),
         "lead_manager": make_user("unit_manager", lead), "lead_staff": make_user("unit_staff", lead),
         "other_staff": make_user("unit_staff", lead), "coord_manager": make_user("unit_manager", coord),
         "stranger_manager": make_user("unit_manager", stranger),
+        "commune_office": make_user("office", commune),
     }
     directive = make_directive(users["office"], issued_on=dt.date(2026, 3, 2))
     task = make_task(lead, directive=directive, coordinating=[coord], deadline=dt.date(2026, 3, 30))
@@ -148,12 +200,24 @@ def build_world():
         assign_staff(each, users["lead_manager"], [users["lead_staff"].id])
     post_update(awaiting, users["lead_manager"], progress_percent=None, note="Xong", report_completed=True)
     calendar_day = record_calendar_day(dt.date(2026, 5, 9), "working_day", "Làm bù")
+    # Commune B's own directive and tasks, and a task the root gave B.
+    commune_directive = make_directive(users["commune_office"], issued_on=dt.date(2026, 3, 2))
+    commune_task = create_task(commune_directive, users["commune_office"], title="Việc của xã B",
+                               lead_unit_id=commune_unit.id, deadline=dt.date(2026, 3, 30))
+    commune_awaiting = create_task(commune_directive, users["commune_office"], title="Việc xã B chờ xác nhận",
+                                   lead_unit_id=commune_unit.id, deadline=dt.date(2026, 3, 30))
+    commune_manager = make_user("unit_manager", commune_unit)
+    post_update(commune_awaiting, commune_manager, progress_percent=None, note="Xong", report_completed=True)
+    commune_received = make_task(commune, directive=directive, deadline=dt.date(2026, 3, 30))
     values = {
         "directive": directive.id, "task": task.id, "awaiting": awaiting.id, "lead": lead.id,
         "task_version": task.version, "awaiting_version": awaiting.version, "calendar_day": calendar_day.id,
         "lead_staff_id": users["lead_staff"].id, "lead_unit_id": lead.id, "coord_unit_id": coord.id,
         "stranger_unit_id": stranger.id, "directive_version": directive.version,
         "task_obj": task, "awaiting_obj": awaiting, "directive_obj": directive,
+        "commune_directive": commune_directive.id, "commune_task": commune_task.id,
+        "commune_task_version": commune_task.version, "commune_awaiting": commune_awaiting.id,
+        "commune_received": commune_received.id, "commune_unit_id": commune_unit.id,
     }
     for module in AREA_MODULES:
         if hasattr(module, "setup"):

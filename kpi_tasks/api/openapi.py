@@ -175,7 +175,9 @@ SCHEMAS["TaskDetail"] = {
               "updates": {"type": "array", "items": _ref("ProgressUpdate")},
               "kpi_target_ids": {"type": "array", "items": INT},
               "directions": {"type": "array", "items": _ref("Direction"),
-                             "description": "Ý kiến chỉ đạo, newest first"}},
+                             "description": "Ý kiến chỉ đạo, newest first"},
+              "subtasks": {"allOf": [_ref("SubtaskSummary")], "description": (
+                  "the breakdown of this task by the committee that received it, by status (withdrawn left out)")}},
              ["history"]),
     ]
 }
@@ -302,7 +304,16 @@ SCHEMAS["TaskInput"]["properties"]["deadline_kind"] = _nullable({
     "description": "required as none for a task without any deadline field (a standing task)"})
 SCHEMAS["TaskInput"]["required"] = ["title"]  # and lead_unit_id or lead_unit_kind
 SCHEMAS["Task"]["properties"].update(
-    {"deadline_period": _nullable(STR), "recurrence": _nullable(STR), "group_id": _nullable(INT)}
+    {"deadline_period": _nullable(STR), "recurrence": _nullable(STR), "group_id": _nullable(INT),
+     "parent_task_id": _nullable({"type": "integer",
+                                  "description": "the task received from above that this one breaks down"}),
+     "committee_id": _nullable({"type": "integer", "description": (
+         "the commune committee (unit) whose own task this is; null: the root committee's")})}
+)
+SCHEMAS["SubtaskSummary"] = _obj(
+    {"total": INT, "in_progress": INT, "overdue": INT, "awaiting_review": INT, "done_on_time": INT,
+     "done_late": INT, "ongoing": INT},
+    ["total", "in_progress", "overdue", "awaiting_review", "done_on_time", "done_late"],
 )
 SCHEMAS["ProgressUpdate"]["properties"]["occurrence_id"] = _nullable(INT)
 SCHEMAS["UnitStats"]["properties"]["extended"] = INT
@@ -661,6 +672,13 @@ def _paths() -> dict[str, Any]:
                          **_answer("201", {"anyOf": [_ref("TaskDetail"), _ref("TaskGroupCreated")]},
                                    "Created (a group of tasks when lead_unit_kind was given)"),
                          **_errors("400", "403", "404", "422")}},
+        },
+        "/tasks/{id}/subtasks": {
+            "post": {"summary": ("Giao tiếp nhiệm vụ cho các đơn vị của cấp nhận (office của UBND mà đơn vị chủ trì "
+                                 "thuộc về); chỉ đơn vị của cấp đó"), "parameters": [_id_param()],
+                     "requestBody": _json_body(_ref("TaskInput")), "responses": {
+                         **_answer("201", _ref("TaskDetail"), "Created (parent_task_id: the task broken down)"),
+                         **_errors("400", "403", "404", "409", "422")}},
         },
         "/tasks": {
             "get": {"summary": "Danh sách nhiệm vụ", "parameters": [*TASK_FILTERS, *PAGE_PARAMS], "responses": {

@@ -37,6 +37,9 @@ class Directive(db.Model):
     # Confidential documents are recorded but their tasks are not tracked here.
     confidential: Mapped[bool] = mapped_column(default=False)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directives.id"))
+    # The commune committee (a unit with `is_committee`) whose own directive this is; NULL: the root committee's.
+    # Set from the office user who entered it (accounts/permissions.py committee_id_of).
+    committee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)

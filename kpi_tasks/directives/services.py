@@ -15,6 +15,8 @@ from kpi_tasks.accounts.permissions import (
     CONFIDENTIAL_READER_ROLES,
     can_manage_tasks,
     can_view_directive,
+    committee_id_of,
+    directive_visibility_clause,
 )
 from kpi_tasks.audit.services import record
 from kpi_tasks.clock import today
@@ -200,6 +202,7 @@ def create_directive(
         subject_folded=fold(f"{values['number']} {values['subject']}"),
         number_key=uniqueness_key(values["number"], values["issuer"], values["issued_on"]),
         confidential=bool(confidential),
+        committee_id=committee_id_of(actor),
         created_by_id=actor.id,
     )
     db.session.add(directive)
@@ -237,7 +240,7 @@ def update_directive(
 ) -> dict[str, Any]:
     """The office corrects what it typed. A new date of issue moves the deadlines counted in working days from
     it (a task with an approved extension keeps its extended deadline). Returns the changes logged."""
-    if not can_manage_tasks(actor):
+    if not can_manage_tasks(actor, directive):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được sửa văn bản chỉ đạo.")
     if expected_version is not None and expected_version != directive.version:
         raise ConflictError(
@@ -282,7 +285,8 @@ def get_directive_or_404(directive_id: int, user: User) -> Directive:
 
 
 def list_directives_query(user: User, q: str | None = None) -> sa.Select:
-    query = sa.select(Directive).order_by(Directive.issued_on.desc(), Directive.id.desc())
+    query = (sa.select(Directive).where(directive_visibility_clause(user, Directive.committee_id))
+             .order_by(Directive.issued_on.desc(), Directive.id.desc()))
     if user.role not in CONFIDENTIAL_READER_ROLES:
         query = query.where(Directive.confidential.is_(False))
     for word in fold(q or "").split():  # the subject's words, or the number and symbol ("287/UBND-VP")

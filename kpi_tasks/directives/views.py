@@ -112,7 +112,7 @@ def new() -> str | Response:
 @login_required
 def edit(directive_id: int) -> str | Response:
     directive = get_directive_or_404(directive_id, current_user)
-    if not can_manage_tasks(current_user):
+    if not can_manage_tasks(current_user, directive):
         abort(403)
     form = DirectiveForm(obj=directive if request.method == "GET" else None)
     _parent_choices(form, directive)

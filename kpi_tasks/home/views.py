@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
-from kpi_tasks.accounts.permissions import can_decide_extension, can_view_unacknowledged
+from kpi_tasks.accounts.permissions import can_decide_extension, can_view_unacknowledged, committee_id_of
 from kpi_tasks.accounts.roles import LEADER
 from kpi_tasks.clock import today, utcnow
 from kpi_tasks.extensions import db
@@ -57,7 +57,7 @@ def index() -> str:
             stats=unit_stats(day, period.start, period.end, unit_id=user.unit_id),
             period=period,
         )
-    stats = unit_stats(day, period.start, period.end)
+    stats = unit_stats(day, period.start, period.end, level=committee_id_of(user))
     return render_template(
         "home/overview.html",
         stats=stats,

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import committee_id_of
 from kpi_tasks.accounts.roles import OFFICE, UNIT_MANAGER
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.services import add_notifications
@@ -20,18 +21,24 @@ from kpi_tasks.tasks import events
 from kpi_tasks.tasks.events import TaskEvent
 from kpi_tasks.tasks.following import followers
 from kpi_tasks.tasks.models import Task
+from kpi_tasks.units.models import Unit
 
 
 def unit_managers(unit_ids: Iterable[int]) -> set[int]:
+    """The heads of these units; for a commune given a task (a committee unit), its office, which answers for it."""
     wanted = sorted(set(unit_ids))
     if not wanted:
         return set()
+    committees = sa.select(Unit.id).where(Unit.id.in_(wanted), Unit.is_committee.is_(True))
     return set(db.session.scalars(sa.select(User.id).where(
-        User.unit_id.in_(wanted), User.role == UNIT_MANAGER, User.active.is_(True))))
+        User.unit_id.in_(wanted), User.active.is_(True),
+        sa.or_(User.role == UNIT_MANAGER, sa.and_(User.role == OFFICE, User.unit_id.in_(committees))))))
 
 
-def office_users() -> set[int]:
-    return set(db.session.scalars(sa.select(User.id).where(User.role == OFFICE, User.active.is_(True))))
+def office_users(committee_id: int | None) -> set[int]:
+    """The office of the committee whose own task it is (the one that confirms it)."""
+    users = db.session.scalars(sa.select(User).where(User.role == OFFICE, User.active.is_(True)))
+    return {user.id for user in users if committee_id_of(user) == committee_id}
 
 
 def _assignees(task: Task, unit_ids: Iterable[int]) -> set[int]:
@@ -66,7 +73,7 @@ def recipients(event: TaskEvent) -> set[int]:
     elif kind == events.EXTENSION_DECIDED:
         ids = unit_managers([lead]) | _active(event.user_ids)
     elif kind == events.AWAITING_REVIEW:
-        ids = office_users()
+        ids = office_users(task.committee_id)
     elif kind == events.REASSIGNED:
         # The new lead unit takes it over; the units named (the former lead unit) learn it left them.
         ids = unit_managers([lead, *event.unit_ids]) | _assignees(task, [lead])

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.permissions import can_read_notification
+from kpi_tasks.accounts.permissions import can_read_notification, committee_id_of
 from kpi_tasks.accounts.roles import OFFICE, UNIT_MANAGER
 from kpi_tasks.audit.services import record
 from kpi_tasks.background.models import DONE, BackgroundJob
@@ -247,13 +247,14 @@ class _Recipients:
     managers_by_unit: dict[int, list[int]]
     coordinating_by_task: dict[int, list[int]]
     assignees_by_task: dict[int, list[tuple[int, int | None]]]
-    office: list[int]
+    office: dict[int | None, list[int]]  # by committee (None: the root's office)
     active_leaders: set[int]
+    committee_by_task: dict[int, int | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, subjects: Sequence[Subject]) -> _Recipients:
         if not subjects:
-            return cls({}, {}, {}, [], set())
+            return cls({}, {}, {}, {}, set())
         task_ids = sorted({s.task_id for s in subjects})
         coordinating: dict[int, list[int]] = defaultdict(list)
         assignees: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
@@ -276,12 +277,20 @@ class _Recipients:
             )
         ):
             managers[unit_id].append(user_id)
-        office = list(db.session.scalars(sa.select(User.id).where(User.role == OFFICE, User.active.is_(True))))
+        # The office hears of the late tasks of its own committee; a commune's office answers for the tasks given
+        # to the commune itself as its managers would (accounts/permissions.py is_lead_unit_user).
+        office: dict[int | None, list[int]] = defaultdict(list)
+        for user in db.session.scalars(sa.select(User).where(User.role == OFFICE, User.active.is_(True))):
+            office[committee_id_of(user)].append(user.id)
+            if user.unit is not None and user.unit.is_committee:
+                managers[user.unit.id].append(user.id)
+        committee_by_task = dict(db.session.execute(
+            sa.select(Task.id, Task.committee_id).where(in_ids(Task.id, task_ids))).all())
         leader_ids = {s.leader_id for s in subjects if s.leader_id}
         leaders = set(db.session.scalars(
             sa.select(User.id).where(User.id.in_(leader_ids), User.active.is_(True))
         )) if leader_ids else set()
-        return cls(dict(managers), dict(coordinating), dict(assignees), office, leaders)
+        return cls(dict(managers), dict(coordinating), dict(assignees), dict(office), leaders, committee_by_task)
 
     def due_soon(self, subject: Subject) -> set[int]:
         ids = set(self.managers_by_unit.get(subject.lead_unit_id, []))
@@ -297,7 +306,7 @@ class _Recipients:
             user_id for user_id, unit_id in self.assignees_by_task.get(subject.task_id, [])
             if unit_id == subject.lead_unit_id
         )
-        ids.update(self.office)
+        ids.update(self.office.get(self.committee_by_task.get(subject.task_id), []))
         if escalate and subject.leader_id in self.active_leaders:
             ids.add(subject.leader_id)
         return ids

@@ -8,7 +8,7 @@ import datetime as dt
 from flask import Blueprint, current_app
 from werkzeug.wrappers import Response
 
-from kpi_tasks.accounts.permissions import can_view_monthly_report
+from kpi_tasks.accounts.permissions import can_view_monthly_report, committee_id_of
 from kpi_tasks.api.input import Fields, api_user, query_fields
 from kpi_tasks.background.api import started_api
 from kpi_tasks.background.services import enqueue
@@ -82,11 +82,11 @@ def units_xlsx_api() -> Response:
     period = make_period(date_from, date_to, day)
     user = api_user()
     if period_is_large(user, period.start, period.end, day):
-        job = enqueue(user, UNIT_STATS, unit_stats_params(period, day),
+        job = enqueue(user, UNIT_STATS, unit_stats_params(period, day, level=committee_id_of(user)),
                       f"Xuất Excel thống kê theo đơn vị, {period.label}")
         db.session.commit()
         return started_api(job)
-    ranked = rank_units(unit_stats(day, period.start, period.end))
+    ranked = rank_units(unit_stats(day, period.start, period.end, level=committee_id_of(user)))
     issuer = current_identity().issuing_body
     return send_generated(lambda target: write_unit_stats(target, ranked, period, issuer=issuer, today=day),
                      XLSX_MIME, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx")

@@ -104,15 +104,17 @@ def run_task_list(context: JobContext, params: dict[str, Any]) -> None:
 # --- per-unit statistics ------------------------------------------------------------------------------------
 
 
-def unit_stats_params(period: ReportPeriod, today: dt.date, *, pdf: bool = False) -> dict:
-    return {"from": _iso(period.start), "to": _iso(period.end), "today": today.isoformat(), "pdf": pdf}
+def unit_stats_params(period: ReportPeriod, today: dt.date, *, pdf: bool = False, level: int | None = None) -> dict:
+    """`level`: the committee whose own statistics are exported (None: the root's)."""
+    return {"from": _iso(period.start), "to": _iso(period.end), "today": today.isoformat(), "pdf": pdf,
+            "level": level}
 
 
 def run_unit_stats(context: JobContext, params: dict[str, Any]) -> None:
     day = dt.date.fromisoformat(params["today"])
     period = make_period(_date(params.get("from")), _date(params.get("to")), day)
     context.progress(0, 1)
-    ranked = rank_units(unit_stats(day, period.start, period.end))
+    ranked = rank_units(unit_stats(day, period.start, period.end, level=params.get("level")))
     issuer = current_identity().issuing_body
     write_job_result(context, lambda target: write_unit_stats(target, ranked, period, issuer=issuer, today=day),
                      XLSX_MIME, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx", params.get("pdf", False))

@@ -25,10 +25,13 @@ from kpi_tasks.kpis.queries import progress
 from kpi_tasks.kpis.services import list_kpis
 from kpi_tasks.tasks.models import EXTENSION_PENDING, ExtensionRequest, Task, TaskOccurrence, task_coordinating_units
 from kpi_tasks.tasks.queries import (
+    ALL_LEVELS,
     OCCURRENCE_COLUMNS,
     FilterArgs,
+    Level,
     TaskFilters,
     due_soon_until,
+    level_clause,
     occurrence_has_begun,
     period_clause,
     read_task_filters,
@@ -396,10 +399,10 @@ def trend_months(period: ReportPeriod, today: dt.date) -> tuple[dt.date, dt.date
 
 
 def completion_trend(today: dt.date, first_month: dt.date, last_month: dt.date,
-                     unit_id: int | None = None) -> list[MonthPoint]:
+                     unit_id: int | None = None, level: Level = ALL_LEVELS) -> list[MonthPoint]:
     """Tasks (and occurrences) completed each month, on time and late, every month listed; the same rows
-    the statistics count, grouped by month of completion."""
-    base = _all_tasks_query()
+    the statistics count, grouped by month of completion (of one committee's own tasks with `level`)."""
+    base = _all_tasks_query().where(level_clause(level))
     if unit_id is not None:
         base = base.where(Task.lead_unit_id == unit_id)
     last_day = period_end("month", last_month.year, last_month.month)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import placement_committee_id
 from kpi_tasks.documents.context import base_context, table
 from kpi_tasks.documents.identity import Identity
 from kpi_tasks.documents.kinds import UNIT_REPORT
@@ -41,7 +42,7 @@ class UnitReport:
 def unit_report(user: User, unit: Unit, period: ReportPeriod, today: dt.date, identity: Identity,
                 due_soon_days: int) -> UnitReport:
     """The figures of `unit` over `period` as `user` may read them (the unit's dashboard, in full)."""
-    stats = unit_stats(today, period.start, period.end)
+    stats = unit_stats(today, period.start, period.end, level=placement_committee_id(unit))
     ranked = next((items for kind, items in rank_by_kind(stats) if kind == unit.kind), [])
     mine = next((item for item in ranked if item["unit_id"] == unit.id), None)
 

@@ -17,6 +17,8 @@ from kpi_tasks.accounts.permissions import (
     can_view_leader_dashboard,
     can_view_monthly_report,
     can_view_unit_dashboard,
+    committee_id_of,
+    placement_committee_id,
 )
 from kpi_tasks.background.services import enqueue
 from kpi_tasks.background.views import started_page
@@ -69,7 +71,7 @@ from kpi_tasks.reports.queries import (
 )
 from kpi_tasks.reports.unit_report import unit_report, write_unit_docx
 from kpi_tasks.tasks.models import EXTENSION_STATUS_LABELS
-from kpi_tasks.tasks.queries import TaskFilters, status_totals, unit_stats
+from kpi_tasks.tasks.queries import ALL_LEVELS, Level, TaskFilters, status_totals, unit_stats
 from kpi_tasks.tasks.status import (
     AWAITING_REVIEW,
     DONE_LATE,
@@ -157,8 +159,9 @@ def trend_url(point: Any, status: str, unit_id: int | None = None) -> str:
                    completed_to=point.end.isoformat(), **unit_args)
 
 
-def _trend_chart(period: ReportPeriod, unit_id: int | None = None) -> tuple[Any, list[Any]]:
-    points = completion_trend(today(), *trend_months(period, today()), unit_id=unit_id)
+def _trend_chart(period: ReportPeriod, unit_id: int | None = None,
+                 level: Level = ALL_LEVELS) -> tuple[Any, list[Any]]:
+    points = completion_trend(today(), *trend_months(period, today()), unit_id=unit_id, level=level)
 
     def hrefs(status: str) -> list[str | None]:
         return [trend_url(point, status, unit_id) for point in points]
@@ -187,10 +190,12 @@ def index() -> str:
     if not can_view_leader_dashboard(user):
         abort(403)
     period = _period_from_args()
-    stats = unit_stats(today(), period.start, period.end)
+    # Each committee's dashboard counts its own tasks for its own units (the province's: not the communes' own).
+    level = committee_id_of(user)
+    stats = unit_stats(today(), period.start, period.end, level=level)
     ranked = rank_units(stats)
     ranking_chart, ranking_cut = _ranking_chart(ranked, period)
-    trend_chart, trend = _trend_chart(period)
+    trend_chart, trend = _trend_chart(period, level=level)
     return render_template(
         "reports/dashboard.html",
         period=period,
@@ -227,7 +232,8 @@ def _unit_dashboard(user: User, unit: Unit | None) -> str:
     if unit is None:
         abort(404)
     period = _period_from_args()
-    ranked = rank_units(unit_stats(today(), period.start, period.end))
+    # A unit is ranked among the units of the committee that gives it tasks, on that committee's tasks.
+    ranked = rank_units(unit_stats(today(), period.start, period.end, level=placement_committee_id(unit)))
     mine = next((item for item in ranked if item["unit_id"] == unit.id), None)
     figures = mine or dict.fromkeys(["assigned", *FIGURE_STATUSES], 0) | {"on_time_rate": None}
     # A multiple of 4, so that the grid lines at quarters of the axis fall on whole numbers of tasks.
@@ -313,11 +319,11 @@ def units_xlsx() -> Response:
     day = today()
     user: User = current_user._get_current_object()
     if period_is_large(user, period.start, period.end, day):
-        job = enqueue(user, UNIT_STATS, unit_stats_params(period, day, pdf=wants_pdf()),
+        job = enqueue(user, UNIT_STATS, unit_stats_params(period, day, pdf=wants_pdf(), level=committee_id_of(user)),
                       f"Xuất Excel thống kê theo đơn vị, {period.label}")
         db.session.commit()
         return started_page(job)
-    ranked = rank_units(unit_stats(day, period.start, period.end))
+    ranked = rank_units(unit_stats(day, period.start, period.end, level=committee_id_of(user)))
     return send_document(lambda target: write_unit_stats(target, ranked, period, issuer=_issuer(), today=day),
                      XLSX_MIME, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx")
 

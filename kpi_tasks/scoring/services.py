@@ -10,7 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.permissions import can_decide_score_objection, can_manage_scoring, can_object_to_score
+from kpi_tasks.accounts.permissions import (
+    can_decide_score_objection,
+    can_manage_scoring,
+    can_object_to_score,
+    oversees_unit,
+)
 from kpi_tasks.audit.services import record
 from kpi_tasks.clock import today, utcnow
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
@@ -364,9 +369,10 @@ def decide_objection(
 
 
 def get_objection_or_404(objection_id: int, user: User) -> ScoreObjection:
-    """An objection its unit or a see-all role may read; another unit's is reported missing."""
+    """An objection its unit or the staff overseeing that unit may read; another unit's (another commune's) is
+    reported missing."""
     objection = db.session.get(ScoreObjection, objection_id)
-    if objection is None or (not user.sees_all and user.unit_id != objection.unit_id):
+    if objection is None or (not oversees_unit(user, objection.unit_id) and user.unit_id != objection.unit_id):
         raise NotFound("Không tìm thấy đề nghị xem xét.")
     return objection
 

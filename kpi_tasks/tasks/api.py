@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.permissions import can_attach_to_update, can_give_direction, can_view_unacknowledged
+from kpi_tasks.accounts.permissions import (
+    can_attach_to_update,
+    can_break_down,
+    can_give_direction,
+    can_view_unacknowledged,
+    committee_id_of,
+)
 from kpi_tasks.api.input import Fields, api_user, iso, json_fields, page_params, query_fields
 from kpi_tasks.attachments.api import attachment_json, one_file
 from kpi_tasks.attachments.services import attach_to_update, task_attachments
@@ -40,6 +46,7 @@ from kpi_tasks.tasks.queries import (
     occurrence_rows_query,
     progress_updates,
     read_task_filters,
+    subtask_summary,
     task_directions,
     task_flags,
     task_rows_query,
@@ -50,6 +57,7 @@ from kpi_tasks.tasks.services import (
     DEADLINE_KINDS,
     DEADLINE_UNSAID,
     acknowledge_task,
+    break_down,
     create_task,
     create_task_group,
     get_task_or_404,
@@ -103,6 +111,8 @@ def task_json(task: Task, status: str, due_soon: bool) -> dict:
         "review_note": task.review_note,
         "acknowledged_at": iso(task.acknowledged_at),
         "acknowledged_by_id": task.acknowledged_by_id,
+        "parent_task_id": task.parent_task_id,
+        "committee_id": task.committee_id,
         "version": task.version,
     }
 
@@ -141,6 +151,7 @@ def task_detail_json(task: Task) -> dict:
         "updates": [update_json(update) for update in progress_updates(task)],
         "kpi_target_ids": _target_links[0].of_task(task.id) if _target_links else [],
         "directions": directions_json(task.id),
+        "subtasks": subtask_summary(task, today()),
     }
 
 
@@ -198,6 +209,24 @@ def create_task_api(directive_id: int) -> tuple[dict, int]:
         _target_links[0].link(task, kpi_target_ids, user)
     db.session.commit()
     return task_detail_json(task), 201
+
+
+def create_subtask_api(task_id: int) -> tuple[dict, int]:
+    """The lead committee's office breaks a task it received down into its own tasks (API.md)."""
+    user = api_user()
+    task = get_task_or_404(task_id, user)
+    if not can_break_down(user, task):
+        raise PermissionDenied("Chỉ Văn phòng của cấp nhận nhiệm vụ được giao tiếp nhiệm vụ cho các đơn vị của mình.")
+    fields = json_fields()
+    values = _task_values(fields)
+    values["deadline_kind"] = values["deadline_kind"] or DEADLINE_UNSAID
+    kpi_target_ids = fields.int_list("kpi_target_ids")
+    fields.done()
+    subtask = break_down(task, user, **values)
+    if kpi_target_ids:
+        _target_links[0].link(subtask, kpi_target_ids, user)
+    db.session.commit()
+    return task_detail_json(subtask), 201
 
 
 def list_tasks_api() -> dict:
@@ -342,7 +371,8 @@ def unit_stats_api() -> dict:
     date_from, date_to = fields.date("from"), fields.date("to")
     unit_id = fields.integer("unit_id")
     fields.done()
-    items = unit_stats(today(), date_from, date_to, unit_id=unit_id)
+    # Each committee's statistics count its own tasks and units (the root's: the province's own work).
+    items = unit_stats(today(), date_from, date_to, unit_id=unit_id, level=committee_id_of(api_user()))
     return {
         "items": [
             {key: item[key] for key in ("unit_id", "unit_code", "unit_name", "assigned", "in_progress",
@@ -375,7 +405,7 @@ def post_direction_api(task_id: int) -> tuple[dict, int]:
     """Leaders, the office (optionally for a leader: `given_by_id`) and admin; 404 for a task not visible."""
     user = api_user()
     task = get_task_or_404(task_id, user)
-    if not can_give_direction(user):
+    if not can_give_direction(user, task):
         raise PermissionDenied("Chỉ lãnh đạo UBND và Văn phòng HĐND và UBND được ghi ý kiến chỉ đạo.")
     fields = json_fields()
     text = fields.text("text", required=True)
@@ -560,6 +590,7 @@ def directive_tasks_json(directive: Directive, user: User) -> list[dict]:
 def register_api(bp: Blueprint) -> None:
     bp.add_url_rule("/directives/<int:directive_id>/tasks", "create_task", create_task_api, methods=["POST"])
     bp.add_url_rule("/tasks", "tasks", list_tasks_api, methods=["GET"])
+    bp.add_url_rule("/tasks/<int:task_id>/subtasks", "create_subtask", create_subtask_api, methods=["POST"])
     bp.add_url_rule("/tasks/<int:task_id>", "task", get_task_api, methods=["GET"])
     bp.add_url_rule("/tasks/<int:task_id>", "update_task", update_task_api, methods=["PATCH"])
     bp.add_url_rule("/tasks/<int:task_id>", "delete_task", delete_task_api, methods=["DELETE"])

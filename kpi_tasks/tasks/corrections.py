@@ -40,7 +40,7 @@ from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
 
 def withdraw_directive(directive: Directive, actor: User, *, note: str | None) -> list[Task]:
     """Withdraw every task of the directive still tracked (a directive annulled or entered by mistake)."""
-    if not can_manage_tasks(actor):
+    if not can_manage_tasks(actor, directive):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được thu hồi văn bản.")
     note = reason_given(note, "lý do thu hồi")
     tasks = list(db.session.scalars(
@@ -58,14 +58,14 @@ def reassign_lead_unit(
 ) -> Task:
     """Hand the task to another lead unit: reports, extensions and history stay with the task; the former unit's
     officers stop answering for it; a unit that coordinated and now leads no longer coordinates."""
-    if not can_manage_tasks(actor):
+    if not can_manage_tasks(actor, task):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được chuyển đơn vị chủ trì.")
     check_version(task, expected_version)
     if task.state in (STATE_WITHDRAWN, STATE_DONE):
         raise ConflictError("Chỉ chuyển đơn vị chủ trì của nhiệm vụ đang theo dõi, chưa hoàn thành.")
     errors: dict[str, str] = {}
     coordinating = [unit.id for unit in task.coordinating_units if unit.id != lead_unit_id]
-    lead_unit, _ = check_units(errors, lead_unit_id, coordinating, task)
+    lead_unit, _ = check_units(errors, lead_unit_id, coordinating, task, committee_id=task.committee_id)
     if not errors and lead_unit.id == task.lead_unit_id:
         errors["lead_unit_id"] = "Đơn vị mới trùng với đơn vị chủ trì hiện tại."
     note = check_text(errors, "note", note, "lý do chuyển", required=True, max_length=MAX_TEXT_LENGTH)

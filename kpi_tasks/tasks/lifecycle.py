@@ -204,7 +204,7 @@ def review(
     subject: Reportable, actor: User, *, decision: str, note: str | None = None, expected_version: int | None = None
 ) -> Task | TaskOccurrence:
     """The office confirms a reported completion (→ done on time / late) or returns it with a note."""
-    if not can_review(actor):
+    if not can_review(actor, subject.task):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được xác nhận kết quả.")
     subject.check_version(expected_version)
     errors: dict[str, str] = {}
@@ -430,7 +430,7 @@ def decide_extension(
 
     The task's original deadline is never changed; a rejection changes nothing but the request.
     """
-    if not can_decide_extension(actor):
+    if not can_decide_extension(actor, request.task):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND hoặc lãnh đạo UBND được quyết định gia hạn.")
     errors: dict[str, str] = {}
     note = check_text(errors, "note", note, "ý kiến", max_length=MAX_TEXT_LENGTH)

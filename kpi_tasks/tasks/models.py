@@ -90,9 +90,15 @@ class Task(db.Model):
     given_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Whose own work the task is: the commune committee (a unit with `is_committee`) that gave it, NULL for the
+    # root committee. Its directive's committee, or for a breakdown the committee of the parent task's lead unit.
+    committee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    # The task received from above that this one breaks down (POST /tasks/{id}/subtasks).
+    parent_task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     directive: Mapped[Directive] = relationship()
+    parent_task: Mapped[Task | None] = relationship(remote_side=[id], foreign_keys=[parent_task_id])
     lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id])
     leader: Mapped[User | None] = relationship(foreign_keys=[leader_id])
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])

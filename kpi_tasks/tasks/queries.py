@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.permissions import committee_id_of, committee_unit_ids, placement_committee_id
 from kpi_tasks.accounts.roles import UNIT_MANAGER, UNIT_STAFF
 from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.clock import VIETNAM
@@ -100,10 +101,22 @@ def _compile_id_in_postgresql(element: _IdIn, compiler: SQLCompiler, **kw: Any) 
     return compiler.process(element.column == sa.any_(ids), **kw)
 
 
+def units_involvement_clause(unit_ids: list[int]) -> ColumnElement[bool]:
+    """Tasks that one of `unit_ids` leads or coordinates (a committee's tree: a few dozen units)."""
+    led = sa.select(Task.id).where(Task.lead_unit_id.in_(unit_ids)).correlate(None)
+    coordinated = (sa.select(task_coordinating_units.c.task_id)
+                   .where(task_coordinating_units.c.unit_id.in_(unit_ids)).correlate(None))
+    return _IdIn(Task.id, sa.union(led, coordinated))
+
+
 def task_visibility_clause(user: User) -> ColumnElement[bool]:
     """WHERE clause restricting a task query to what `user` may see."""
     if user.sees_all:
-        return sa.true()
+        committee_id = committee_id_of(user)
+        if committee_id is None:
+            return sa.true()
+        # A commune's staff: its own work, and what was given to its units from above.
+        return sa.or_(Task.committee_id == committee_id, units_involvement_clause(committee_unit_ids(committee_id)))
     if user.role not in (UNIT_MANAGER, UNIT_STAFF) or user.unit_id is None:
         return sa.false()
     clause = unit_involvement_clause(user.unit_id)
@@ -215,7 +228,8 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
     if filters.deadline_to:
         query = query.where(Task.effective_deadline <= filters.deadline_to)
     if filters.directive_id:
-        query = query.where(Task.directive_id == filters.directive_id)
+        # A directive's own tasks: a commune's breakdown of one of them is found on that task (its subtasks).
+        query = query.where(Task.directive_id == filters.directive_id, Task.parent_task_id.is_(None))
     if filters.group_id:
         query = query.where(Task.group_id == filters.group_id)
     if filters.mine:
@@ -249,7 +263,8 @@ def directive_task_counts(user: User, directive_ids: list[int], today: dt.date) 
         return {}
     rows = db.session.execute(
         sa.select(Task.directive_id, *counts_columns(today))
-        .where(Task.directive_id.in_(directive_ids), tracked_task_clause(), task_visibility_clause(user))
+        .where(Task.directive_id.in_(directive_ids), Task.parent_task_id.is_(None), tracked_task_clause(),
+               task_visibility_clause(user))
         .group_by(Task.directive_id)
     ).mappings()
     return {row["directive_id"]: {code: int(row[code]) for code in STATUSES} for row in rows}
@@ -324,8 +339,48 @@ def period_clause(
     return sa.or_(within(columns.deadline), within(columns.completed_on), standing)
 
 
+class _AllLevels:
+    """`unit_stats` over every committee's tasks and units (the default, for callers with no user)."""
+
+
+ALL_LEVELS = _AllLevels()
+Level = int | None | _AllLevels
+
+
+def level_clause(level: Level) -> ColumnElement[bool]:
+    """The tasks that are the own work of the committee `level` (None: the root's)."""
+    if isinstance(level, _AllLevels):
+        return sa.true()
+    return Task.committee_id.is_(None) if level is None else Task.committee_id == level
+
+
+def level_unit_ids(level: int | None) -> list[int]:
+    """The active units the committee `level` gives tasks to: the ones its statistics list."""
+    return [unit.id for unit in list_units() if placement_committee_id(unit) == level]
+
+
+def subtask_summary(task: Task, today: dt.date) -> dict[str, int]:
+    """The breakdown of `task` (its subtasks, withdrawn ones left out) by status, in one aggregate."""
+    row = db.session.execute(
+        sa.select(*counts_columns(today)).where(Task.parent_task_id == task.id, tracked_task_clause())
+    ).mappings().one()
+    figures = {code: int(row[code] or 0) for code in STATUSES if code != WITHDRAWN}
+    return {"total": sum(figures.values()), **figures}
+
+
+def subtask_rows(task: Task, today: dt.date, due_soon_days: int) -> list[Any]:
+    """The subtasks of `task` with their status, by deadline (the breakdown on the task's page)."""
+    soon = due_soon_predicate(today, due_soon_until(today, due_soon_days))
+    query = (sa.select(Task, status_expression(today).label("status"), soon.label("due_soon"))
+             .where(Task.parent_task_id == task.id, tracked_task_clause())
+             .options(joinedload(Task.lead_unit))
+             .order_by(Task.effective_deadline.is_(None), Task.effective_deadline, Task.id))
+    return list(db.session.execute(query))
+
+
 def unit_stats(
-    today: dt.date, date_from: dt.date | None = None, date_to: dt.date | None = None, unit_id: int | None = None
+    today: dt.date, date_from: dt.date | None = None, date_to: dt.date | None = None, unit_id: int | None = None,
+    level: Level = ALL_LEVELS,
 ) -> list[dict]:
     """Counts by status per lead unit, every active unit listed, worst first.
 
@@ -334,9 +389,12 @@ def unit_stats(
 
     A recurring task counts through its occurrences that have begun (each with its own status), not
     itself. `extended` counts the tasks (and occurrences) with an approved extension.
+
+    `level` keeps to one committee's own tasks and units (committee_id_of the user asking): each level's
+    statistics count that level's work, a commune's breakdown is not counted again in the province's.
     """
     items = []
-    for row in db_rows(unit_stats_query(today, date_from, date_to, unit_id)):
+    for row in db_rows(unit_stats_query(today, date_from, date_to, unit_id, level)):
         figures = {code: int(row[code] or 0) for code in STATUSES}
         assigned = sum(n for code, n in figures.items() if code != WITHDRAWN)
         due = figures[DONE_ON_TIME] + figures[DONE_LATE] + figures[OVERDUE]
@@ -357,11 +415,14 @@ def unit_stats(
 
 
 def unit_stats_query(
-    today: dt.date, date_from: dt.date | None = None, date_to: dt.date | None = None, unit_id: int | None = None
+    today: dt.date, date_from: dt.date | None = None, date_to: dt.date | None = None, unit_id: int | None = None,
+    level: Level = ALL_LEVELS,
 ) -> sa.Select:
     """The one statement behind `unit_stats`: per active unit, its counts by status and of extended tasks."""
     # One unit's figures (a unit's home page) read that unit's entries of the index, not every unit's.
-    of_unit = () if unit_id is None else (Task.lead_unit_id == unit_id,)
+    of_unit: tuple[ColumnElement[bool], ...] = () if unit_id is None else (Task.lead_unit_id == unit_id,)
+    if not isinstance(level, _AllLevels):
+        of_unit = (*of_unit, level_clause(level))
     counted_tasks = (tracked_task_clause(), Task.recurrence.is_(None), period_clause(date_from, date_to), *of_unit)
     # One pass over ix_tasks_unit_counts, which holds every column read here: no table row is read.
     task_counts = (
@@ -401,6 +462,8 @@ def unit_stats_query(
     )
     if unit_id is not None:
         query = query.where(Unit.id == unit_id)
+    elif not isinstance(level, _AllLevels):
+        query = query.where(Unit.id.in_(level_unit_ids(level)))
     return query
 
 

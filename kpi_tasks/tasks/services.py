@@ -13,9 +13,12 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
     can_acknowledge,
     can_assign_staff,
+    can_assign_to_unit,
+    can_break_down,
     can_give_direction,
     can_manage_tasks,
     can_view_task,
+    unit_committee_id,
 )
 from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
 from kpi_tasks.audit.services import record
@@ -30,6 +33,7 @@ from kpi_tasks.tasks import events
 from kpi_tasks.tasks.events import TaskEvent, emit, emit_logged
 from kpi_tasks.tasks.models import (
     STATE_AWAITING_REVIEW,
+    STATE_DONE,
     STATE_OPEN,
     STATE_WITHDRAWN,
     ProgressUpdate,
@@ -111,8 +115,12 @@ def create_task(
     recurrence: str | None = None,
     group_id: int | None = None,
     deadline_kind: str | None = None,
+    parent_task: Task | None = None,
 ) -> Task:
-    if not can_manage_tasks(actor):
+    """A task of `directive` for its committee's units; with `parent_task`, a breakdown of that task received
+    from above, for the units of the committee its lead unit belongs to (the caller checked the actor may)."""
+    committee_id = unit_committee_id(parent_task.lead_unit) if parent_task is not None else directive.committee_id
+    if parent_task is None and not can_manage_tasks(actor, directive):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được giao nhiệm vụ.")
     if directive.confidential:
         raise ValidationError(
@@ -123,7 +131,8 @@ def create_task(
     title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
     content = check_text(errors, "content", content, "nội dung", max_length=MAX_TEXT_LENGTH)
     section = check_text(errors, "section", section, "mục", max_length=40) or None
-    lead_unit, coordinating_units = check_units(errors, lead_unit_id, coordinating_unit_ids)
+    lead_unit, coordinating_units = check_units(errors, lead_unit_id, coordinating_unit_ids,
+                                                committee_id=committee_id)
     deadline_kind, deadline, deadline_period, recurrence = _check_deadline(
         errors, directive, deadline, deadline_working_days, deadline_period, recurrence, deadline_kind
     )
@@ -145,6 +154,8 @@ def create_task(
         recurrence=recurrence,
         group_id=group_id,
         effective_deadline=deadline,
+        committee_id=committee_id,
+        parent_task_id=parent_task.id if parent_task is not None else None,
         created_by_id=actor.id,
     )
     task.coordinating_units = coordinating_units
@@ -169,6 +180,20 @@ def create_task(
     return task
 
 
+def break_down(task: Task, actor: User, **values: Any) -> Task:
+    """Giao tiếp: the committee that received `task` (its lead unit's committee: a commune given a province task)
+    makes it one of its own tasks for its departments and villages. The subtask is the commune's own work; the
+    province reads its progress on the task (queries.subtask_summary) and the commune still reports the task
+    itself. The caller has checked that `actor` sees `task`."""
+    if not can_break_down(actor, task):
+        raise PermissionDenied("Chỉ Văn phòng của cấp nhận nhiệm vụ được giao tiếp nhiệm vụ cho các đơn vị của mình.")
+    if task.state in (STATE_WITHDRAWN, STATE_DONE):
+        raise ConflictError("Chỉ giao tiếp nhiệm vụ đang theo dõi, chưa hoàn thành.")
+    if task.directive.confidential:
+        raise NotFound("Không tìm thấy nhiệm vụ hoặc bạn không có quyền xem.")
+    return create_task(task.directive, actor, parent_task=task, **values)
+
+
 def update_task(
     task: Task,
     actor: User,
@@ -190,14 +215,15 @@ def update_task(
 
     Changing a recurring task's rule regenerates the occurrences no one has reported on yet.
     """
-    if not can_manage_tasks(actor):
+    if not can_manage_tasks(actor, task):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được sửa nhiệm vụ.")
     check_version(task, expected_version)
     errors: dict[str, str] = {}
     title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
     content = check_text(errors, "content", content, "nội dung", max_length=MAX_TEXT_LENGTH)
     section = check_text(errors, "section", section, "mục", max_length=40) or None
-    lead_unit, coordinating_units = check_units(errors, lead_unit_id, coordinating_unit_ids, task)
+    lead_unit, coordinating_units = check_units(errors, lead_unit_id, coordinating_unit_ids, task,
+                                                committee_id=task.committee_id)
     deadline_kind, deadline, deadline_period, recurrence = _check_deadline(
         errors, task.directive, deadline, deadline_working_days, deadline_period, recurrence, deadline_kind
     )
@@ -250,7 +276,7 @@ def reason_given(note: str | None, what: str) -> str:
 
 def withdraw_task(task: Task, actor: User, *, note: str | None, expected_version: int | None = None) -> Task:
     """The office takes a task out of tracking and of every statistic; its history and reports are kept."""
-    if not can_manage_tasks(actor):
+    if not can_manage_tasks(actor, task):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được thu hồi nhiệm vụ.")
     check_version(task, expected_version)
     note = reason_given(note, "lý do thu hồi")
@@ -307,8 +333,11 @@ def check_units(
     lead_unit_id: int | None,
     coordinating_unit_ids: Iterable[int],
     task: Task | None = None,
+    *,
+    committee_id: int | None = None,
 ) -> tuple[Unit, list[Unit]]:
-    """The lead and coordinating units exist and are active; a unit that stopped working keeps the tasks it
+    """The lead and coordinating units exist, are active and are the units of the committee `committee_id` (None:
+    the root's), which gives no task to another committee's units; a unit that stopped working keeps the tasks it
     already had (`task`'s own units), so that the office can still edit them, but gets no new ones."""
     kept = set() if task is None else {task.lead_unit_id, *task.coordinating_unit_ids}
     lead_unit = db.session.get(Unit, lead_unit_id) if lead_unit_id else None
@@ -318,6 +347,8 @@ def check_units(
         errors["lead_unit_id"] = f"Đơn vị chủ trì (mã số {lead_unit_id}) không tồn tại."
     elif not lead_unit.active and lead_unit.id not in kept:
         errors["lead_unit_id"] = f"Đơn vị chủ trì “{lead_unit.name}” đã ngừng hoạt động."
+    elif not can_assign_to_unit(committee_id, lead_unit) and lead_unit.id not in kept:
+        errors["lead_unit_id"] = _outside_message(lead_unit, committee_id)
     wanted = {int(unit_id) for unit_id in coordinating_unit_ids}
     coordinating = list(db.session.scalars(sa.select(Unit).where(Unit.id.in_(wanted)))) if wanted else []
     missing = wanted - {u.id for u in coordinating}
@@ -328,9 +359,18 @@ def check_units(
         )
     elif stopped:
         errors["coordinating_unit_ids"] = "Đơn vị phối hợp đã ngừng hoạt động: " + ", ".join(sorted(stopped)) + "."
+    elif outside := [u for u in coordinating if not can_assign_to_unit(committee_id, u) and u.id not in kept]:
+        errors["coordinating_unit_ids"] = _outside_message(outside[0], committee_id)
     elif lead_unit_id in wanted:
         errors["coordinating_unit_ids"] = "Đơn vị chủ trì không đồng thời là đơn vị phối hợp."
     return lead_unit, coordinating  # type: ignore[return-value]  # errors are raised before use
+
+
+def _outside_message(unit: Unit, committee_id: int | None) -> str:
+    committee = db.session.get(Unit, committee_id) if committee_id is not None else None
+    whose = f"của {committee.name}" if committee is not None else "trực thuộc UBND"
+    return (f"Đơn vị “{unit.name}” không thuộc phạm vi giao việc {whose}: chỉ giao cho các cơ quan, đơn vị "
+            f"trực thuộc cấp mình.")
 
 
 def _check_deadline(
@@ -437,7 +477,7 @@ def give_direction(task: Task, actor: User, *, text: str | None, given_by_id: in
     A leader's direction is their own. The office or the admin may name the leader who gave it; without a
     name the direction is theirs.
     """
-    if not can_give_direction(actor):
+    if not can_give_direction(actor, task):
         raise PermissionDenied("Chỉ lãnh đạo UBND và Văn phòng HĐND và UBND được ghi ý kiến chỉ đạo.")
     if task.state == STATE_WITHDRAWN:
         raise ConflictError("Nhiệm vụ đã thu hồi, không ghi ý kiến chỉ đạo.")
@@ -475,16 +515,17 @@ def create_task_group(
     coordinating_unit_ids: Iterable[int] = (),
     **task_values: Any,
 ) -> tuple[TaskGroup, list[Task]]:
-    """"Giao UBND các xã, phường …": one task per active unit of `unit_kind`, each tracked on its own,
-    grouped under the instruction. All or nothing: one invalid value refuses the whole group."""
-    if not can_manage_tasks(actor):
+    """"Giao UBND các xã, phường …": one task per active unit of `unit_kind` of the directive's committee, each
+    tracked on its own, grouped under the instruction. All or nothing: one invalid value refuses the whole group."""
+    if not can_manage_tasks(actor, directive):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được giao nhiệm vụ.")
     errors: dict[str, str] = {}
     title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
     if unit_kind not in UNIT_KINDS:
         errors["lead_unit_kind"] = ("Loại đơn vị phải là commune (xã, phường, đặc khu), department (cơ quan chuyên "
                                     "môn), village (thôn, tổ dân phố) hoặc other.")
-    units = list_units(kind=unit_kind) if unit_kind in UNIT_KINDS else []
+    units = [unit for unit in (list_units(kind=unit_kind) if unit_kind in UNIT_KINDS else [])
+             if can_assign_to_unit(directive.committee_id, unit)]
     if unit_kind in UNIT_KINDS and not units:
         errors["lead_unit_kind"] = f"Chưa có đơn vị nào thuộc nhóm “{BULK_KIND_LABELS[unit_kind]}”."
     if errors:

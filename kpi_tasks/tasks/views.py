@@ -11,13 +11,17 @@ from werkzeug.wrappers import Response
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
     can_assign_staff,
+    can_assign_to_unit,
+    can_break_down,
     can_contribute,
     can_decide_extension,
     can_give_direction,
     can_manage_tasks,
     can_request_extension,
     can_review,
+    can_view_task,
     can_view_unacknowledged,
+    unit_committee_id,
 )
 from kpi_tasks.accounts.queries import active_leaders, users_of_unit
 from kpi_tasks.accounts.roles import ADMIN, LEADER, UNIT_STAFF
@@ -87,6 +91,8 @@ from kpi_tasks.tasks.queries import (
     occurrence_rows_query,
     progress_updates,
     read_task_filters,
+    subtask_rows,
+    subtask_summary,
     task_directions,
     task_extension_requests,
     task_flags,
@@ -98,6 +104,7 @@ from kpi_tasks.tasks.services import (
     BULK_KIND_LABELS,
     acknowledge_task,
     assign_staff,
+    break_down,
     create_task,
     create_task_group,
     get_group_or_404,
@@ -141,8 +148,10 @@ def _list_name(user: User) -> str:
     return "Việc của đơn vị" if user.is_unit_user else "Danh sách nhiệm vụ"
 
 
-def _unit_choices(form: TaskForm) -> None:
-    units = list_units()
+def _unit_choices(form: TaskForm, committee_id: int | None, keep: Task | None = None) -> None:
+    """The units the committee `committee_id` gives tasks to (and those `keep` already has)."""
+    kept = set() if keep is None else {keep.lead_unit_id, *keep.coordinating_unit_ids}
+    units = [u for u in list_units() if can_assign_to_unit(committee_id, u) or u.id in kept]
     form.lead_unit_id.choices = options([(0, "— Chọn đơn vị chủ trì —")] + [(u.id, u.name) for u in units])
     form.coordinating_unit_ids.choices = options((u.id, u.name) for u in units)
     form.lead_unit_kind.choices = options([("", "— Không (giao cho một đơn vị) —"), *BULK_KIND_LABELS.items()])
@@ -156,8 +165,10 @@ def new(directive_id: int) -> str | Response:
     if not can_manage_tasks(current_user):
         abort(403)
     directive = get_directive_or_404(directive_id, current_user)
+    if not can_manage_tasks(current_user, directive):
+        abort(403)
     form = TaskForm()
-    _unit_choices(form)
+    _unit_choices(form, directive.committee_id)
     if form.validate_on_submit():
         try:
             values = {
@@ -190,14 +201,49 @@ def new(directive_id: int) -> str | Response:
     return render_template("tasks/form.html", form=form, directive=directive, task=None)
 
 
+@bp.route("/tasks/<int:task_id>/subtasks/new", methods=["GET", "POST"])
+@login_required
+def new_subtask(task_id: int) -> str | Response:
+    """Giao tiếp: the office of the committee that received the task gives its parts to its own units."""
+    parent = get_task_or_404(task_id, current_user)
+    if not can_break_down(current_user, parent):
+        abort(403)
+    form = TaskForm()
+    _unit_choices(form, unit_committee_id(parent.lead_unit))
+    form.lead_unit_kind.choices = options([("", "— Không (giao cho một đơn vị) —")])
+    if request.method == "GET":
+        form.title.data = parent.title
+        if parent.effective_deadline is not None:
+            form.deadline_kind.data, form.deadline.data = "date", parent.effective_deadline
+    if form.validate_on_submit():
+        try:
+            subtask = break_down(
+                parent, current_user, title=form.title.data or "", content=form.content.data,
+                section=form.section.data, lead_unit_id=form.lead_unit_id.data or None,
+                coordinating_unit_ids=form.coordinating_unit_ids.data or [], leader_id=form.leader_id.data or None,
+                **form.deadline_values(),
+            )
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            parent = get_task_or_404(task_id, current_user)
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Đã giao “{subtask.title}” cho {subtask.lead_unit.name}.", "success")
+            if request.form.get("then") == "another":
+                return redirect(url_for("tasks.new_subtask", task_id=parent.id), 303)
+            return redirect(url_for("tasks.detail", task_id=parent.id) + "#breakdown", 303)
+    return render_template("tasks/form.html", form=form, directive=parent.directive, task=None, parent=parent)
+
+
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(task_id: int) -> str | Response:
     task = get_task_or_404(task_id, current_user)
-    if not can_manage_tasks(current_user):
+    if not can_manage_tasks(current_user, task):
         abort(403)
     form = TaskForm(obj=task if request.method == "GET" else None)
-    _unit_choices(form)
+    _unit_choices(form, task.committee_id, keep=task)
     if request.method == "GET":
         form.coordinating_unit_ids.data = task.coordinating_unit_ids
         form.deadline_kind.data = task.deadline_kind if task.deadline_kind != "none" else "none"
@@ -249,6 +295,10 @@ def _render_detail(task: Task, **submitted: Any) -> str:
     return render_template(
         "tasks/detail.html",
         task=task,
+        breakdown=subtask_summary(task, today()),
+        subtasks=subtask_rows(task, today(), _due_soon_days()),
+        may_break_down=can_break_down(current_user, task) and task.state in (STATE_OPEN, STATE_AWAITING_REVIEW),
+        parent_visible=task.parent_task is not None and can_view_task(current_user, task.parent_task),
         status=status,
         due_soon=due_soon,
         updates=progress_updates(task),
@@ -290,11 +340,11 @@ def _lifecycle_forms(subject: Reportable, requests: list[ExtensionRequest], subm
     forms: dict[str, Any] = {"report_form": None, "review_form": None, "extension_form": None, "decision_forms": {}}
     if is_open and can_contribute(user, task):
         forms["report_form"] = submitted.pop("report_form", None) or report_form_class(formdata=None)
-    if item.state == STATE_AWAITING_REVIEW and can_review(user):
+    if item.state == STATE_AWAITING_REVIEW and can_review(user, task):
         forms["review_form"] = unique_ids(submitted.pop("review_form", None) or ReviewForm(formdata=None), "review")
     if is_open and subject.may_ask_extension and can_request_extension(user, task) and not pending:
         forms["extension_form"] = ExtensionRequestForm(formdata=None)
-    if can_decide_extension(user) and task.state != STATE_WITHDRAWN:
+    if can_decide_extension(user, task) and task.state != STATE_WITHDRAWN:
         forms["decision_forms"] = {r.id: unique_ids(ExtensionDecisionForm(formdata=None), f"x{r.id}")
                                    for r in requests if r.status == EXTENSION_PENDING}
     submitted.pop("report_form", None), submitted.pop("review_form", None)
@@ -365,11 +415,12 @@ def assign(task_id: int) -> Response:
 
 def correction_form(task: Task, form: CorrectionForm | None = None) -> CorrectionForm | None:
     """The task page's corrections panel, for those who manage tasks (delete: the administrator only)."""
-    if not can_manage_tasks(current_user) or task.state == STATE_WITHDRAWN:
+    if not can_manage_tasks(current_user, task) or task.state == STATE_WITHDRAWN:
         return None
     form = unique_ids(form or CorrectionForm(formdata=None), "correction")
     form.lead_unit_id.choices = options([(0, "— Chọn đơn vị —")] + [
-        (u.id, u.name) for u in list_units() if u.id != task.lead_unit_id])
+        (u.id, u.name) for u in list_units()
+        if u.id != task.lead_unit_id and can_assign_to_unit(task.committee_id, u)])
     if current_user.role != ADMIN:
         form.action.choices = [choice for choice in form.action.choices if choice.value != "delete"]
     if form.version.data is None or not form.is_submitted():
@@ -381,7 +432,7 @@ def correction_form(task: Task, form: CorrectionForm | None = None) -> Correctio
 @login_required
 def correct(task_id: int) -> str | Response:
     task = get_task_or_404(task_id, current_user)
-    if not can_manage_tasks(current_user):
+    if not can_manage_tasks(current_user, task):
         abort(403)
     form = CorrectionForm()
     correction_form(task, form)
@@ -418,7 +469,7 @@ def correct(task_id: int) -> str | Response:
 @login_required
 def withdraw_directive(directive_id: int) -> Response:
     directive = get_directive_or_404(directive_id, current_user)
-    if not can_manage_tasks(current_user):
+    if not can_manage_tasks(current_user, directive):
         abort(403)
     form = WithdrawDirectiveForm()
     if form.validate_on_submit():
@@ -454,7 +505,7 @@ def task_direction_panel(task: Task, form: DirectionForm | None = None) -> dict:
     """What templates/tasks/_directions.html shows: the task's directions and, for those who may give one on
     a task not withdrawn, the form (the one submitted, with its errors, when the page is shown again)."""
     user = current_user._get_current_object()
-    may_direct = can_give_direction(user) and task.state != STATE_WITHDRAWN
+    may_direct = can_give_direction(user, task) and task.state != STATE_WITHDRAWN
     return {"directions": task_directions(task.id), "form": direction_form(user, form) if may_direct else None}
 
 
@@ -468,7 +519,7 @@ def unit_new_directions() -> list[TaskDirection]:
 @login_required
 def add_direction(task_id: int) -> str | Response:
     task = get_task_or_404(task_id, current_user)
-    if not can_give_direction(current_user):
+    if not can_give_direction(current_user, task):
         abort(403)
     form = direction_form(current_user, DirectionForm())
     if form.validate_on_submit():
@@ -498,7 +549,8 @@ def extension_requests() -> str:
     forms = {}
     if can_decide_extension(current_user):
         for row in page.items:
-            if row.ExtensionRequest.status == EXTENSION_PENDING:
+            if (row.ExtensionRequest.status == EXTENSION_PENDING
+                    and can_decide_extension(current_user, row.ExtensionRequest.task)):
                 form = unique_ids(ExtensionDecisionForm(formdata=None), f"x{row.ExtensionRequest.id}")
                 form.back.data = "list"
                 forms[row.ExtensionRequest.id] = form
@@ -587,7 +639,7 @@ def new_extension_request(task_id: int) -> str | Response:
 @login_required
 def extension_decision(request_id: int) -> str | Response:
     extension = get_extension_request_or_404(request_id, current_user)
-    if not can_decide_extension(current_user):
+    if not can_decide_extension(current_user, extension.task):
         abort(403)
     form = unique_ids(ExtensionDecisionForm(), f"x{request_id}")
     subject = _subject(extension.task_id, extension.occurrence_id)

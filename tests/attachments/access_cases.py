@@ -16,10 +16,10 @@ CASES = [
     ("directives.files", "GET", "/directives/{directive}/attachments", None, EVERYONE),
     # Without a file the page comes back with the error (200); the role check comes first.
     ("directives.files", "POST", "/directives/{directive}/attachments", {},
-     expect(MANAGES, 200, hidden=None)),
+     expect(MANAGES, 200, hidden=None, commune=403)),
     ("api.directive_files", "GET", "/api/v1/directives/{directive}/attachments", None, EVERYONE),
     ("api.upload_directive_file", "POST", "/api/v1/directives/{directive}/attachments", {},
-     expect(MANAGES, 422, hidden=None)),
+     expect(MANAGES, 422, hidden=None, commune=403)),
     ("api.task_files", "GET", "/api/v1/tasks/{task}/attachments", None, expect(SEES_TASK, 200)),
     ("api.upload_update_file", "POST", "/api/v1/tasks/{task}/updates/{update}/attachments", {},
      expect(UPDATE_UNIT, 422)),

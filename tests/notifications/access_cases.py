@@ -33,8 +33,9 @@ CASES = [
     ("notifications.settings", "GET", "/notifications/settings", None, EVERYONE_OK),
     ("notifications.settings", "POST", "/notifications/settings", {"email_mode": "off", "email": ""},
      EVERYONE_REDIRECTED),
+    # The scheduled report covers every unit of the instance: the root's staff, not a commune's office.
     ("notifications.report", "GET", "/notifications/reports/{scheduled_report}", None,
-     expect(SEES_ALL, 200, hidden=None)),
+     expect(SEES_ALL, 200, hidden=None, commune=403)),
     ("jobs.index", "GET", "/admin/jobs/", None, expect(ADMIN_ONLY, 200, hidden=None)),
     ("jobs.run_now", "POST", "/admin/jobs/scan/run", {}, expect(ADMIN_ONLY, 303, hidden=None)),
     ("jobs.retry_failed_mail", "POST", "/admin/jobs/failed-mail/retry", {}, expect(ADMIN_ONLY, 303, hidden=None)),

@@ -13,9 +13,8 @@ from kpi_tasks.scoring.rules import DEFAULT_SETTINGS, NUMBER_KEYS
 from kpi_tasks.scoring.services import create_objection, publish_scoring
 from kpi_tasks.units.models import Unit
 from tests.factories import make_task
+from tests.test_permissions import ROLES
 
-ROLES = ["admin", "office", "leader", "interior", "viewer", "lead_manager", "lead_staff", "other_staff",
-         "coord_manager", "stranger_manager"]
 EVERYONE = dict.fromkeys(ROLES, 200)
 
 
@@ -53,12 +52,13 @@ CASES = [
     ("scoring.new_objection", "POST", "/scoring/2026/objections/new?task_id={score_task}",
      {"reason": "Đơn vị đã hoàn thành, chờ cập nhật"},
      only({"lead_manager": 303, "coord_manager": 303}, stranger_manager=404)),
-    # The objection belongs to unit A: another unit does not see it (404); A's users see it but cannot decide.
+    # The objection belongs to unit A: another unit does not see it (404), nor a commune's office (A is not its
+    # unit); A's users see it but cannot decide.
     ("scoring.decide", "GET", "/scoring/objections/{score_objection}/decision", None,
-     only({"admin": 200, "office": 200}, coord_manager=404, stranger_manager=404)),
+     only({"admin": 200, "office": 200}, coord_manager=404, stranger_manager=404, commune_office=404)),
     ("scoring.decide", "POST", "/scoring/objections/{score_objection}/decision",
      {"decision": "accept", "note": "Đồng ý loại khỏi chấm điểm", "exclude": "y"},
-     only({"admin": 303, "office": 303}, coord_manager=404, stranger_manager=404)),
+     only({"admin": 303, "office": 303}, coord_manager=404, stranger_manager=404, commune_office=404)),
     ("api.scores", "GET", "/api/v1/scores?year=2026", None, EVERYONE),
 ]
 
