@@ -14,6 +14,7 @@ from kpi_tasks import web
 from kpi_tasks.cli import register_commands
 from kpi_tasks.config import engine_options, load_config
 from kpi_tasks.extensions import bootstrap, csrf, db, htmx, login_manager, migrate, use_wal_on_sqlite
+from kpi_tasks.storage import check_setting as check_file_store
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # Only the headers the proxy sets itself: X-Forwarded-For is appended to, X-Forwarded-Proto overwritten.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
+    check_file_store(app)
     db.init_app(app)
     with app.app_context():
         use_wal_on_sqlite(db.engine)

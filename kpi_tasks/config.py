@@ -40,6 +40,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         # Uploaded files live here, never under static/.
         "UPLOAD_FOLDER": os.environ.get("KPI_TASKS_UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
+        # Where files are kept (storage/): "folder" (UPLOAD_FOLDER, one machine) or "database" (the database every
+        # app host shares: attachments, dossier files waiting for confirmation, background jobs' results).
+        "FILE_STORE": os.environ.get("KPI_TASKS_FILE_STORE") or "folder",
         # A request body above this size is refused with 413 before any parsing.
         "MAX_CONTENT_LENGTH": _int("KPI_TASKS_MAX_UPLOAD_MB", 20) * 1024 * 1024,
         # Largest accepted attached file (PDF, Word, Excel, PNG, JPEG, checked by content); above it: 413.

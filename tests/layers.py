@@ -19,7 +19,7 @@ PACKAGE = "kpi_tasks"
 # Bottom first. The kernel's modules may import one another (they form no cycle: test_layers.py checks it).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("kernel", ("config", "clock", "errors", "extensions", "text", "validation", "forms", "pagination", "backup",
-                "spreadsheets", "deletion")),
+                "spreadsheets", "deletion", "storage")),
     ("audit log", ("audit",)),
     ("accounts and the access policy", ("accounts",)),
     ("API plumbing", ("api",)),

@@ -1,5 +1,6 @@
-"""Receiving, storing and finding attachments. Files are written under random names in UPLOAD_FOLDER;
-a file written in a transaction that does not commit is removed again, so nothing is left half-saved."""
+"""Receiving, storing and finding attachments. Files are written under random names in the file store (storage/:
+UPLOAD_FOLDER, or the database every app host shares); a file written in a transaction that does not commit is
+removed again, so nothing is left half-saved."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ from kpi_tasks.attachments.models import Attachment
 from kpi_tasks.audit.services import record
 from kpi_tasks.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.storage import FileStore, file_store
 
 if TYPE_CHECKING:  # files belong to directives and tasks, the packages above that keep them
     from kpi_tasks.accounts.models import User
@@ -89,25 +90,19 @@ def read_uploads(files: Iterable[FileLike | None], max_bytes: int | None = None)
     return [read_upload(file, max_bytes) for file in chosen]
 
 
-def upload_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
-
-
-def attachment_path(attachment: Attachment) -> Path:
-    """Where the file lives. The stored name is checked again, so no value can point outside the folder."""
+def attachment_key(attachment: Attachment) -> str:
+    """The file's key in the store. The stored name is checked again, so no value can point outside it."""
     if not _STORED_NAME.fullmatch(attachment.stored_name):
         raise NotFound("Không tìm thấy tệp đính kèm.")
-    return upload_folder() / attachment.stored_name
+    return attachment.stored_name
 
 
 def _store(upload: Upload, actor: User, **owner: int | None) -> Attachment:
-    folder = upload_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    stored_name = secrets.token_hex(16)
-    path = folder / stored_name
-    with path.open("xb") as handle:  # "x": never overwrite, even on a (practically impossible) name clash
-        handle.write(upload.data)
-    db.session.info.setdefault(_NEW_FILES, []).append(path)
+    store = file_store()
+    stored_name = secrets.token_hex(16)  # 128 random bits: no two files ever get the same name
+    store.put(stored_name, upload.data)
+    if not store.transactional:  # the database's own rollback takes its rows along; a folder's files need help
+        db.session.info.setdefault(_NEW_FILES, []).append((store, stored_name))
     attachment = Attachment(
         original_name=upload.name,
         stored_name=stored_name,
@@ -132,8 +127,9 @@ def _drop_uncommitted_files(session: Session, transaction: SessionTransaction) -
     """A transaction that ends without commit (rollback, close) takes its new files with it."""
     if transaction.parent is not None or transaction.nested:
         return
-    for path in session.info.pop(_NEW_FILES, []):
-        path.unlink(missing_ok=True)
+    store: FileStore
+    for store, key in session.info.pop(_NEW_FILES, []):
+        store.delete(key)
 
 
 def attach_to_directive(directive: Directive, actor: User, uploads: list[Upload]) -> list[Attachment]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint
@@ -13,22 +11,13 @@ from werkzeug.wrappers import Response
 
 from kpi_tasks.attachments.models import Attachment
 from kpi_tasks.attachments.services import (
-    attachment_path,
+    attachment_key,
     get_attachment_or_404,
 )
 from kpi_tasks.errors import NotFound
+from kpi_tasks.storage import FileStore, file_store
 
 bp = Blueprint("attachments", __name__)
-
-
-CHUNK = 64 * 1024
-
-
-def _chunks(path: Path) -> Iterator[bytes]:
-    # The file is opened only while the answer is sent, and closed even if the client stops reading.
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            yield chunk
 
 
 def content_disposition(name: str) -> str:
@@ -39,16 +28,21 @@ def content_disposition(name: str) -> str:
 
 def send_attachment(attachment: Attachment) -> Response:
     """The stored file as a download (never rendered inline), under its original name."""
-    path = attachment_path(attachment)
-    if not path.is_file():
+    store = file_store()
+    key = attachment_key(attachment)
+    if not store.exists(key):
         raise NotFound("Tệp đính kèm không còn trên máy chủ; vui lòng báo quản trị hệ thống.")
-    return send_stored_file(path, attachment.content_type, attachment.original_name)
+    return send_stored_file(store, key, attachment.content_type, attachment.original_name)
 
 
-def send_stored_file(path: Path, mimetype: str, name: str) -> Response:
-    """A file stored under a random name (an attachment, a background job's result) as a download named `name`."""
-    response = Response(_chunks(path), mimetype=mimetype, direct_passthrough=True)
-    response.headers["Content-Length"] = str(path.stat().st_size)
+def send_stored_file(store: FileStore, key: str, mimetype: str, name: str) -> Response:
+    """A file stored under a random name (an attachment, a background job's result) as a download named `name`.
+    It is read piece by piece only while the answer is sent, and let go even if the client stops reading."""
+    size = store.size(key)
+    if size is None:
+        raise NotFound("Tệp không còn trên máy chủ; vui lòng báo quản trị hệ thống.")
+    response = Response(store.chunks(key), mimetype=mimetype, direct_passthrough=True)
+    response.headers["Content-Length"] = str(size)
     response.headers["Content-Disposition"] = content_disposition(name)
     response.headers["Cache-Control"] = "private, no-store"
     return response

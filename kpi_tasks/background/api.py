@@ -8,9 +8,10 @@ from flask import Blueprint, Response, jsonify, url_for
 from kpi_tasks.api.input import api_user, iso
 from kpi_tasks.attachments.views import send_stored_file
 from kpi_tasks.background.models import BackgroundJob
-from kpi_tasks.background.services import get_job_for, rerun, result_path
+from kpi_tasks.background.services import get_job_for, rerun, stored_result
 from kpi_tasks.errors import NotFound
 from kpi_tasks.extensions import db
+from kpi_tasks.storage import file_store
 
 
 def started_api(job: BackgroundJob) -> Response:
@@ -25,7 +26,7 @@ def job_json(job: BackgroundJob) -> dict:
     answer: dict = {"id": job.id, "kind": job.kind, "label": job.label, "status": job.status, "done": job.done,
                     "total": job.total, "created_at": iso(job.created_at), "finished_at": iso(job.finished_at),
                     "expires_at": iso(job.expires_at)}
-    if result_path(job) is not None:
+    if stored_result(job) is not None:
         answer["download_url"] = url_for("api.job_download", job_id=job.id)
     if job.message:
         answer["message"] = job.message
@@ -40,10 +41,11 @@ def job_status_api(job_id: int) -> dict:
 
 def job_download_api(job_id: int) -> Response:
     job = get_job_for(job_id, api_user())
-    path = result_path(job)
-    if path is None:
+    key = stored_result(job)
+    if key is None:
         raise NotFound("Tác vụ chưa có kết quả, hoặc kết quả đã hết hạn lưu.")
-    return send_stored_file(path, job.result_mime or "application/octet-stream", job.result_name or path.name)
+    return send_stored_file(file_store(), key, job.result_mime or "application/octet-stream",
+                            job.result_name or "ket-qua")
 
 
 def job_rerun_api(job_id: int) -> Response:

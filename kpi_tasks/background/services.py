@@ -29,6 +29,7 @@ from kpi_tasks.accounts.permissions import can_view_background_job
 from kpi_tasks.background.models import DONE, FAILED, QUEUED, RUNNING, BackgroundJob
 from kpi_tasks.errors import NotFound, ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.storage import FileStore, file_store
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +60,11 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
 class JobContext:
     """What a job kind's function gets besides its parameters: progress reporting and its result file."""
 
-    def __init__(self, job_id: int, owner_id: int, params: dict[str, Any], results_folder: Path) -> None:
+    def __init__(self, job_id: int, owner_id: int, params: dict[str, Any], store: FileStore) -> None:
         self.job_id = job_id
         self.owner_id = owner_id
         self.params = params
-        self.results_folder = results_folder
+        self.store = store
         self.message: str | None = None
         self.result_file: str | None = None
         self.result_name: str | None = None
@@ -81,18 +82,13 @@ class JobContext:
 
     @contextlib.contextmanager
     def output(self, name: str, mimetype: str) -> Iterator[IO[bytes]]:
-        """The result file to write, sent later as `name`. Kept only if the block ends without an error."""
-        self.results_folder.mkdir(parents=True, exist_ok=True)
+        """The result file to write, sent later as `name`. Kept only if the block ends without an error (and, in
+        the database store, with the job's transaction)."""
         stored = secrets.token_hex(16)
-        path = self.results_folder / stored
-        try:
-            with path.open("wb") as target:
-                yield target
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+        with self.store.writing(result_key(stored)) as target:
+            yield target
         self.result_file, self.result_name, self.result_mime = stored, name, mimetype
-        self.result_size = path.stat().st_size
+        self.result_size = self.store.size(result_key(stored))
 
 
 @dataclass(frozen=True)
@@ -163,15 +159,24 @@ def jobs_of(user: User, limit: int = 20) -> list[BackgroundJob]:
     ))
 
 
-def result_path(job: BackgroundJob) -> Path | None:
-    """The stored result of a finished job, if it is still there (results expire)."""
+def result_key(stored: str) -> str:
+    """The key of a result file in the file store (storage/): under jobs/ as it always was in UPLOAD_FOLDER."""
+    return f"{RESULTS_FOLDER}/{stored}"
+
+
+def stored_result(job: BackgroundJob) -> str | None:
+    """The key of a finished job's stored result, if it is still there (results expire)."""
     if job.status != DONE or not job.result_file:
         return None
-    path = results_folder() / job.result_file
-    return path if path.is_file() else None
+    key = result_key(job.result_file)
+    try:
+        return key if file_store().exists(key) else None
+    except FileNotFoundError:  # a value no key can have
+        return None
 
 
 def results_folder() -> Path:
+    """This machine's folder of job files: the results in the folder store, and always the `.alive` files."""
     return Path(current_app.config["UPLOAD_FOLDER"]) / RESULTS_FOLDER
 
 
@@ -191,7 +196,9 @@ def _stale_after() -> dt.timedelta:
 
 def alive_path(job_id: int) -> Path:
     """A file the worker touches with each heartbeat: on SQLite a long import's write transaction keeps every
-    other connection from writing, the heartbeat's included, but not from touching a file."""
+    other connection from writing, the heartbeat's included, but not from touching a file. It stays on this
+    machine's disk whatever the file store: it only helps where the web process and the worker share a disk (one
+    machine, SQLite); on PostgreSQL, with hosts apart, the heartbeat recorded in the job's row carries it."""
     return results_folder() / f"{job_id}.alive"
 
 
@@ -319,9 +326,10 @@ def purge_expired_results(now: dt.datetime | None = None) -> int:
     jobs = list(db.session.scalars(
         sa.select(BackgroundJob).where(BackgroundJob.expires_at < now, BackgroundJob.result_file.is_not(None))
     ))
-    folder = results_folder()
+    store = file_store()
     for job in jobs:
-        (folder / job.result_file).unlink(missing_ok=True)  # type: ignore[operator]
+        with contextlib.suppress(FileNotFoundError):
+            store.delete(result_key(job.result_file))  # type: ignore[arg-type]
         job.result_file = None
     db.session.commit()
     return len(jobs)
@@ -337,7 +345,7 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run_claimed(job: BackgroundJob, results: Path | None = None) -> Outcome:
+def run_claimed(job: BackgroundJob) -> Outcome:
     """Run a claimed job's kind in this process, in one transaction: committed if it ends well, rolled back
     otherwise; then mark the job done or failed."""
     job_id, owner_id, kind, params = job.id, job.owner_id, job.kind, job.params
@@ -345,7 +353,7 @@ def run_claimed(job: BackgroundJob, results: Path | None = None) -> Outcome:
     if spec is None:
         fail(job_id, UNKNOWN_KIND)
         return Outcome(job_id, FAILED, UNKNOWN_KIND)
-    context = JobContext(job_id, owner_id, params, results or results_folder())
+    context = JobContext(job_id, owner_id, params, file_store())
     try:
         spec.run(context, params)
         db.session.commit()
@@ -355,8 +363,8 @@ def run_claimed(job: BackgroundJob, results: Path | None = None) -> Outcome:
         if not isinstance(message, str):
             log.exception("background job %s (%s) failed", job_id, kind)
             message = CRASHED
-        if context.result_file:
-            (context.results_folder / context.result_file).unlink(missing_ok=True)
+        if context.result_file:  # the database store's rollback took it already; a folder's file is removed
+            context.store.delete(result_key(context.result_file))
         fail(job_id, message)
         return Outcome(job_id, FAILED, message)
     complete(job_id, context)

@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response
 
 from kpi_tasks.attachments.views import send_stored_file
 from kpi_tasks.background.models import BackgroundJob
-from kpi_tasks.background.services import get_job_for, jobs_of, rerun, result_path
+from kpi_tasks.background.services import get_job_for, jobs_of, rerun, stored_result
 from kpi_tasks.errors import DomainError, NotFound
 from kpi_tasks.extensions import db
+from kpi_tasks.storage import file_store
 
 bp = Blueprint("background", __name__, url_prefix="/jobs")
 
@@ -41,7 +42,7 @@ def index() -> str:
 def status(job_id: int) -> str:
     job = _job_or_404(job_id)
     db.session.commit()  # a stale job found failed here is recorded so
-    has_result = result_path(job) is not None
+    has_result = stored_result(job) is not None
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "job-status":
         return render_template("background/_status.html", job=job, has_result=has_result)
     return render_template("background/status.html", job=job, has_result=has_result)
@@ -51,10 +52,11 @@ def status(job_id: int) -> str:
 @login_required
 def download(job_id: int) -> Response:
     job = _job_or_404(job_id)
-    path = result_path(job)
-    if path is None:
+    key = stored_result(job)
+    if key is None:
         abort(404)
-    return send_stored_file(path, job.result_mime or "application/octet-stream", job.result_name or path.name)
+    return send_stored_file(file_store(), key, job.result_mime or "application/octet-stream",
+                            job.result_name or "ket-qua")
 
 
 @bp.post("/<int:job_id>/rerun")

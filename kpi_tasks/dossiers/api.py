@@ -30,6 +30,7 @@ from kpi_tasks.dossiers.services import get_letter_or_404, import_dossiers, reco
 from kpi_tasks.errors import NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.pagination import paginate_rows
+from kpi_tasks.storage import file_store
 
 
 def letter_json(letter: ApologyLetter, dossier_code: str | None = None) -> dict:
@@ -63,14 +64,15 @@ def import_api() -> Response | tuple[dict, int]:
     if upload is None or not upload.filename:
         raise ValidationError("Chưa gửi tệp (trường multipart “file”, .xlsx hoặc .csv).",
                               {"file": "Chưa gửi tệp."})
-    base = current_app.config["UPLOAD_FOLDER"]
+    store = file_store()
     try:
-        stored = importing.store_upload(base, user.id, upload.stream, upload.filename)
+        stored = importing.store_upload(store, user.id, upload.stream, upload.filename)
     except importing.FileRefused as error:
+        db.session.rollback()
         return _rejected(error.rejected, error.message, error.fields)
     finally:
         upload.close()  # werkzeug spooled a large upload to a temporary file: copied now, let it go
-    if stored.path.stat().st_size > current_app.config["DOSSIER_API_BACKGROUND_BYTES"]:
+    if stored.size > current_app.config["DOSSIER_API_BACKGROUND_BYTES"]:
         job = start_import(stored, user)
         db.session.commit()
         url = url_for("api.dossier_import_status", import_id=stored.token)
@@ -78,12 +80,16 @@ def import_api() -> Response | tuple[dict, int]:
         response.status_code, response.headers["Location"] = 202, url
         return response
     try:
-        outcome = import_dossiers(stored.path, user, file_name=stored.file_name, kind=stored.kind)
-    except importing.DossierImportRejected as error:
+        with store.local_path(stored.key) as path:
+            outcome = import_dossiers(path, user, file_name=stored.file_name, kind=stored.kind)
+    except BaseException as error:  # nothing written, and the upload goes (a folder's file is removed here)
         db.session.rollback()
-        return _rejected(error.rejected, error.message, error.fields)
-    finally:
-        importing.discard_upload(stored)
+        importing.discard_upload(store, stored)
+        db.session.commit()
+        if isinstance(error, importing.DossierImportRejected):
+            return _rejected(error.rejected, error.message, error.fields)
+        raise
+    importing.discard_upload(store, stored)
     db.session.commit()
     return {
         "imported": outcome.imported,
@@ -124,11 +130,11 @@ def import_status_api(import_id: str) -> dict:
         return {"import_id": record.id, "status": "done", "imported": record.rows, "rejected": [],
                 "created": record.created, "updated": record.updated, "unchanged": record.unchanged,
                 "obligations_created": record.obligations_created}
-    base = current_app.config["UPLOAD_FOLDER"]
-    status = read_status(base, user.id, import_id)
+    store = file_store()
+    status = read_status(store, user.id, import_id)
     if status is None:
         raise NotFound("Không có lần nhập này (hoặc đã quá 24 giờ).")
-    rejected = first_rejected(base, user.id, import_id, REJECTED_LISTED) if status.state == REJECTED else []
+    rejected = first_rejected(store, user.id, import_id, REJECTED_LISTED) if status.state == REJECTED else []
     answer: dict = {"import_id": import_id, "status": API_STATES[status.state],
                     "imported": (status.figures or {}).get("imported", 0) if status.state == DONE else 0,
                     "rejected": [{"row": item.row, "message": item.message} for item in rejected],

@@ -3,11 +3,12 @@ year's export takes minutes, more than a web worker may hold a request (gunicorn
 should stare at a spinning tab.
 
 The confirmation queues a background job (background/, kind `dossier_import`) and keeps a small status file beside
-the upload (state, stage, rows so far, then the outcome: figures or the refused rows). `kpi-tasks worker` runs the
-same `import_dossiers` in its own transaction (all or nothing as ever: a crash or a killed worker writes nothing)
-and writes the status file as it goes. The status page and `GET /api/v1/dossiers/imports/{id}` read the file, and
-the job record for whether its worker is alive: a job whose heartbeat stopped is failed within a minute
-(background.services), and so is its import, nothing written.
+the upload in the file store (state, stage, rows so far, then the outcome: figures or the refused rows).
+`kpi-tasks worker` runs the same `import_dossiers` in its own transaction (all or nothing as ever: a crash or a
+killed worker writes nothing) and writes the status file as it goes, committed apart from the import's transaction
+(storage.store_apart) so that any host sees it at once. The status page and `GET /api/v1/dossiers/imports/{id}`
+read the file, and the job record for whether its worker is alive: a job whose heartbeat stopped is failed within
+a minute (background.services), and so is its import, nothing written.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ import csv
 import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from flask import current_app
+import sqlalchemy as sa
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.background.models import FAILED as JOB_FAILED
@@ -30,6 +30,7 @@ from kpi_tasks.dossiers.services import import_dossiers
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.spreadsheets.reader import csv_rows
+from kpi_tasks.storage import FileStore, file_store, store_apart
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ REJECTED = "rejected"
 FAILED = "failed"
 INTERRUPTED = "Lần nhập bị gián đoạn (máy chủ khởi động lại); chưa có hồ sơ nào được ghi. Vui lòng nhập lại."
 JOB_KIND = "dossier_import"
+# SQLite with the database file store: the import's own write transaction holds the lock while it writes; a
+# progress line waits this long for it, then waits for the next one (the job's page shows the job's own figures).
+PROGRESS_WAIT_MS = 100
 
 
 @dataclass
@@ -58,16 +62,16 @@ class ImportStatus:
         return self.state not in (QUEUED, RUNNING)
 
 
-def status_path(base: str | Path, owner_id: int, token: str) -> Path | None:
-    path = importing.rejected_path(base, owner_id, token)  # validates the token
-    return None if path is None else path.with_name(f"{owner_id}-{token}.status.json")
+def status_key(owner_id: int, token: str) -> str | None:
+    return importing.pending_key(owner_id, token, ".status.json")  # validates the token
 
 
-def read_status(base: str | Path, owner_id: int, token: str) -> ImportStatus | None:
-    path = status_path(base, owner_id, token)
-    if path is None or not path.exists():
+def read_status(store: FileStore, owner_id: int, token: str) -> ImportStatus | None:
+    key = status_key(owner_id, token)
+    if key is None or not store.exists(key):
         return None
-    status = ImportStatus(**json.loads(path.read_text(encoding="utf-8")))
+    with store.open(key) as handle:
+        status = ImportStatus(**json.loads(handle.read().decode("utf-8")))
     if status.finished:
         return status
     # A status without its job was written by a version that imported in the web process, which ended at the
@@ -77,34 +81,44 @@ def read_status(base: str | Path, owner_id: int, token: str) -> ImportStatus | N
     if dead:
         # Its worker ended without a final word, and its transaction was never committed.
         status.state, status.message = FAILED, INTERRUPTED
-        _write_status(path, status)
+        with store_apart() as apart:
+            _write_status(apart, key, status)
     return status
 
 
-def _write_status(path: Path, status: ImportStatus) -> None:
-    # Written whole, then renamed: a reader never sees half a file.
-    partial = path.with_suffix(".part")
-    partial.write_text(json.dumps(status.__dict__), encoding="utf-8")
-    partial.replace(path)
+def _write_status(store: FileStore, key: str, status: ImportStatus) -> None:
+    # Written whole (the folder store writes beside, then renames): a reader never sees half a file.
+    store.put(key, json.dumps(status.__dict__).encode("utf-8"))
+
+
+def _write_status_apart(key: str, status: ImportStatus, final: bool) -> None:
+    """The worker's status lines, committed at once whatever becomes of the import's transaction."""
+    try:
+        with store_apart(None if final else PROGRESS_WAIT_MS) as store:
+            _write_status(store, key, status)
+    except sa.exc.OperationalError:
+        if final or db.engine.dialect.name != "sqlite":
+            raise
+        log.debug("progress of import %s not recorded: the database is locked by the import itself", key)
 
 
 def start_import(stored: importing.StoredUpload, owner: User) -> BackgroundJob:
     """Queue the import of a previewed upload for the worker (flushed; the caller commits); its progress goes
-    to the status file."""
-    path = status_path(current_app.config["UPLOAD_FOLDER"], owner.id, stored.token)
-    assert path is not None  # the token of a stored upload is valid
+    to the status file (written with the job: both are there once the caller commits)."""
+    key = status_key(owner.id, stored.token)
+    assert key is not None  # the token of a stored upload is valid
     job = enqueue(owner, JOB_KIND, {"token": stored.token}, f"Nhập hồ sơ TTHC từ tệp “{stored.file_name}”"[:200])
-    _write_status(path, ImportStatus(QUEUED, file_name=stored.file_name, job_id=job.id))
+    _write_status(file_store(), key, ImportStatus(QUEUED, file_name=stored.file_name, job_id=job.id))
     return job
 
 
 def run_import(context: JobContext, params: dict[str, Any]) -> None:
     """The worker's side: import the stored upload, writing the status file as the import goes."""
-    base = current_app.config["UPLOAD_FOLDER"]
+    store = file_store()
     token = params["token"]
-    path = status_path(base, context.owner_id, token)
-    stored = importing.stored_upload(base, context.owner_id, token)
-    if path is None or stored is None:
+    key = status_key(context.owner_id, token)
+    stored = importing.stored_upload(store, context.owner_id, token)
+    if key is None or stored is None:
         raise ValidationError("Tệp tải lên không còn (đã hủy hoặc quá 24 giờ). Vui lòng tải tệp lên lại.")
     status = ImportStatus(RUNNING, file_name=stored.file_name, job_id=context.job_id)
     checked = 0
@@ -112,7 +126,7 @@ def run_import(context: JobContext, params: dict[str, Any]) -> None:
     def progress(stage: str, rows: int) -> None:
         nonlocal checked
         status.stage, status.rows = stage, rows
-        _write_status(path, status)
+        _write_status_apart(key, status, final=False)
         if stage == "validate":
             checked = rows
             context.progress(rows)
@@ -120,10 +134,10 @@ def run_import(context: JobContext, params: dict[str, Any]) -> None:
             context.progress(rows, checked)
 
     try:
-        _write_status(path, status)
+        _write_status_apart(key, status, final=False)
         user = db.session.get(User, context.owner_id)
-        outcome = import_dossiers(stored.path, user, file_name=stored.file_name, kind=stored.kind,
-                                  progress=progress)
+        with store.local_path(stored.key) as path:
+            outcome = import_dossiers(path, user, file_name=stored.file_name, kind=stored.kind, progress=progress)
         db.session.commit()
         status.state, status.stage, status.rows = DONE, "write", outcome.imported
         status.figures = _figures(outcome)
@@ -132,9 +146,10 @@ def run_import(context: JobContext, params: dict[str, Any]) -> None:
         context.progress(outcome.imported, outcome.imported)
     except importing.DossierImportRejected as error:
         db.session.rollback()
-        rejected = importing.rejected_path(base, context.owner_id, token)
+        rejected = importing.pending_key(context.owner_id, token, ".rejected.csv")
         if rejected is not None:
-            importing.write_rejected(rejected, error.rejected)
+            with store_apart() as apart, apart.writing(rejected) as target:
+                importing.write_rejected(target, error.rejected)
         status.state, status.message, status.rejected_total = REJECTED, error.message, len(error.rejected)
         raise  # the job fails with the refusal's message
     except BaseException:  # the status file must always say how it ended; the job's error is the worker's to log
@@ -144,8 +159,10 @@ def run_import(context: JobContext, params: dict[str, Any]) -> None:
                           "quản trị hệ thống.")
         raise
     finally:
-        importing.discard_upload(stored)
-        _write_status(path, status)
+        # Apart: the job's transaction may be rolled back after this, and the upload must go all the same.
+        with store_apart() as apart:
+            importing.discard_upload(apart, stored)
+        _write_status_apart(key, status, final=True)
 
 
 def _figures(outcome: Any) -> dict[str, int]:
@@ -154,13 +171,13 @@ def _figures(outcome: Any) -> dict[str, int]:
             "measurements": outcome.measurements}
 
 
-def first_rejected(base: str | Path, owner_id: int, token: str, limit: int) -> list[importing.Rejection]:
+def first_rejected(store: FileStore, owner_id: int, token: str, limit: int) -> list[importing.Rejection]:
     """The first `limit` rows of a refused import's list, for the page (the whole list is a download)."""
-    path = importing.rejected_path(base, owner_id, token)
-    if path is None or not path.exists():
+    key = importing.pending_key(owner_id, token, ".rejected.csv")
+    if key is None or not store.exists(key):
         return []
     shown = []
-    with csv_rows(path, encoding="utf-8-sig", dialect=csv.excel) as rows:  # our own file
+    with store.local_path(key) as path, csv_rows(path, encoding="utf-8-sig", dialect=csv.excel) as rows:
         for number, (row_number, message) in rows:
             if number == 1:  # the header
                 continue

@@ -46,6 +46,7 @@ from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.spreadsheets.cells import csv_field
 from kpi_tasks.spreadsheets.reader import SpreadsheetRefused, csv_rows, xlsx_rows
+from kpi_tasks.storage import FileStore
 from kpi_tasks.text import fold, format_date
 from kpi_tasks.units.models import Unit
 
@@ -627,18 +628,10 @@ def _write_batch(batch: list[dict[str, Any]], result: WriteResult) -> None:
     result.updated += len(changed_rows)
 
 
-def read_upload(stream: io.BufferedIOBase | Any, destination: Path) -> Path:
-    """Copy an uploaded file to `destination` in chunks (an upload may be tens of megabytes)."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    with destination.open("wb") as out:
-        while chunk := stream.read(1 << 20):
-            out.write(chunk)
-    return destination
-
-
 # ------------------------------------------------------------------------------------- pending uploads
-# Between the upload and the confirmation the file waits in the instance folder (UPLOAD_FOLDER, never under
-# static/), named by its owner's id and a random token: another user cannot confirm, see or guess it.
+# Between the upload and the confirmation the file waits in the file store (storage/: UPLOAD_FOLDER, never under
+# static/, or the database every app host shares, so that the preview on one host and the confirmation on another
+# find it), named by its owner's id and a random token: another user cannot confirm, see or guess it.
 
 UPLOAD_SUBFOLDER = "dossier-imports"
 UPLOAD_MAX_AGE = dt.timedelta(hours=24)
@@ -647,68 +640,62 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 @dataclass
 class StoredUpload:
-    path: Path
+    key: str
     file_name: str
     kind: str
     token: str
+    size: int = 0
 
 
-def upload_folder(base: str | Path) -> Path:
-    return Path(base) / UPLOAD_SUBFOLDER
+def pending_key(owner_id: int, token: str, suffix: str) -> str | None:
+    """The key of one of a pending import's files (".upload", ".json", ".status.json", ".rejected.csv"); None
+    for a token that is not one of ours."""
+    if not _TOKEN.match(token):
+        return None
+    return f"{UPLOAD_SUBFOLDER}/{owner_id}-{token}{suffix}"
 
 
-def store_upload(base: str | Path, owner_id: int, stream: Any, file_name: str) -> StoredUpload:
-    """Save an upload for its preview; refuses a file that is neither .xlsx nor .csv."""
-    folder = upload_folder(base)
-    _remove_stale(folder)
+def store_upload(store: FileStore, owner_id: int, stream: Any, file_name: str) -> StoredUpload:
+    """Save an upload for its preview; refuses a file that is neither .xlsx nor .csv. In the database store the
+    file is kept when the caller commits."""
+    store.delete_older_than(UPLOAD_SUBFOLDER, utcnow() - UPLOAD_MAX_AGE)
     token = secrets.token_hex(16)
-    path = read_upload(stream, folder / f"{owner_id}-{token}.upload")
+    key = f"{UPLOAD_SUBFOLDER}/{owner_id}-{token}.upload"
+    size = store.put(key, stream)
     try:
-        kind = detect_kind(path, file_name)
+        with store.local_path(key) as path:
+            kind = detect_kind(path, file_name)
     except FileRefused:
-        path.unlink(missing_ok=True)
+        store.delete(key)
         raise
     meta = {"file_name": Path(file_name or "tep").name[:SHORT_TEXT_MAX], "kind": kind}
-    (folder / f"{owner_id}-{token}.json").write_text(json.dumps(meta), encoding="utf-8")
-    return StoredUpload(path, meta["file_name"], kind, token)
+    store.put(f"{UPLOAD_SUBFOLDER}/{owner_id}-{token}.json", json.dumps(meta).encode("utf-8"))
+    return StoredUpload(key, meta["file_name"], kind, token, size)
 
 
-def stored_upload(base: str | Path, owner_id: int, token: str) -> StoredUpload | None:
-    if not _TOKEN.match(token):
+def stored_upload(store: FileStore, owner_id: int, token: str) -> StoredUpload | None:
+    key, meta_key = pending_key(owner_id, token, ".upload"), pending_key(owner_id, token, ".json")
+    if key is None or meta_key is None:
         return None
-    folder = upload_folder(base)
-    path, meta_path = folder / f"{owner_id}-{token}.upload", folder / f"{owner_id}-{token}.json"
-    if not path.exists() or not meta_path.exists():
+    size = store.size(key)
+    if size is None or not store.exists(meta_key):
         return None
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    return StoredUpload(path, meta["file_name"], meta["kind"], token)
+    with store.open(meta_key) as handle:
+        meta = json.loads(handle.read().decode("utf-8"))
+    return StoredUpload(key, meta["file_name"], meta["kind"], token, size)
 
 
-def discard_upload(upload: StoredUpload) -> None:
-    upload.path.unlink(missing_ok=True)
-    upload.path.with_suffix(".json").unlink(missing_ok=True)
+def discard_upload(store: FileStore, upload: StoredUpload) -> None:
+    store.delete(upload.key)
+    store.delete(upload.key.removesuffix(".upload") + ".json")
 
 
-def rejected_path(base: str | Path, owner_id: int, token: str) -> Path | None:
-    """Where the full list of a refused file's rows is kept (the page shows the first ones)."""
-    if not _TOKEN.match(token):
-        return None
-    return upload_folder(base) / f"{owner_id}-{token}.rejected.csv"
-
-
-def write_rejected(path: Path, rejected: list[Rejection]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(["Dòng", "Lý do"])
-        for item in rejected:
-            out.writerow([item.row, csv_field(item.message)])
-
-
-def _remove_stale(folder: Path) -> None:
-    if not folder.exists():
-        return
-    limit = (utcnow() - UPLOAD_MAX_AGE).timestamp()
-    for path in folder.iterdir():
-        if path.is_file() and path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
+def write_rejected(target: IO[bytes], rejected: list[Rejection]) -> None:
+    """The full list of a refused file's rows, as CSV (the page shows the first ones)."""
+    handle = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
+    out = csv.writer(handle)
+    out.writerow(["Dòng", "Lý do"])
+    for item in rejected:
+        out.writerow([item.row, csv_field(item.message)])
+    handle.flush()
+    handle.detach()  # the caller's file stays open

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -25,6 +24,7 @@ from kpi_tasks.accounts.permissions import (
     can_record_apology_letter,
     can_view_repeat_offenders,
 )
+from kpi_tasks.attachments.views import send_stored_file
 from kpi_tasks.audit.services import history
 from kpi_tasks.clock import today
 from kpi_tasks.documents.downloads import XLSX_MIME, send_bytes, send_document
@@ -70,6 +70,7 @@ from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, show_errors
 from kpi_tasks.pagination import paginate_rows
+from kpi_tasks.storage import file_store
 from kpi_tasks.units.models import Unit
 from kpi_tasks.units.services import list_units
 
@@ -93,10 +94,6 @@ def _labels() -> dict[str, Any]:
         "status": DOSSIER_STATUS_LABELS, "status_css": DOSSIER_STATUS_CSS, "channel": CHANNEL_LABELS,
         "letter_status": LETTER_STATUS_LABELS, "letter_css": LETTER_STATUS_CSS,
     }}
-
-
-def _upload_base() -> str:
-    return current_app.config["UPLOAD_FOLDER"]
 
 
 def _month_arg(raw: str | None) -> dt.date | None:
@@ -196,11 +193,13 @@ def upload() -> str | Response:
     form = UploadForm()
     if form.validate_on_submit():
         try:
-            stored = importing.store_upload(_upload_base(), current_user.id, form.file.data.stream,
+            stored = importing.store_upload(file_store(), current_user.id, form.file.data.stream,
                                             form.file.data.filename or "")
         except importing.FileRefused as error:
+            db.session.rollback()
             show_errors(form, error)
         else:
+            db.session.commit()  # the database store keeps it for the preview, on whichever host serves it
             return redirect(url_for("dossiers.preview", token=stored.token), 303)
     return render_template("dossiers/upload.html", form=form, imports=recent_imports(),
                            days_before=letter_days_before(),
@@ -212,15 +211,17 @@ def upload() -> str | Response:
 def preview(token: str) -> str | Response:
     if not can_import_dossiers(current_user):
         abort(403)
-    if read_status(_upload_base(), current_user.id, token) is not None:  # confirmed already
+    store = file_store()
+    if read_status(store, current_user.id, token) is not None:  # confirmed already
         return redirect(url_for("dossiers.import_status", token=token), 303)
-    stored = importing.stored_upload(_upload_base(), current_user.id, token)
+    stored = importing.stored_upload(store, current_user.id, token)
     if stored is None:
         flash("Tệp tải lên không còn (đã hủy hoặc quá 24 giờ). Vui lòng tải tệp lên lại.", "warning")
         return redirect(url_for("dossiers.upload"), 303)
     form = ConfirmForm()
     if request.method == "POST" and request.form.get("action") == "cancel" and form.validate_on_submit():
-        importing.discard_upload(stored)
+        importing.discard_upload(store, stored)
+        db.session.commit()
         flash("Đã hủy tệp tải lên; chưa có hồ sơ nào được ghi.", "info")
         return redirect(url_for("dossiers.upload"), 303)
     if form.validate_on_submit():
@@ -228,9 +229,11 @@ def preview(token: str) -> str | Response:
         db.session.commit()
         return redirect(url_for("dossiers.import_status", token=token), 303)
     try:
-        shown = importing.preview(stored.path, stored.kind)
+        with store.local_path(stored.key) as path:
+            shown = importing.preview(path, stored.kind)
     except importing.FileRefused as error:
-        importing.discard_upload(stored)
+        importing.discard_upload(store, stored)
+        db.session.commit()
         flash(error.message, "danger")
         return redirect(url_for("dossiers.upload"), 303)
     return render_template("dossiers/preview.html", form=form, preview=shown, stored=stored,
@@ -243,11 +246,11 @@ def import_status(token: str) -> str | Response:
     """Where a confirmed import reports; the fragment polls itself (htmx) until the import has ended."""
     if not can_import_dossiers(current_user):
         abort(403)
-    status = read_status(_upload_base(), current_user.id, token)
+    status = read_status(file_store(), current_user.id, token)
     if status is None:
         flash("Không có lần nhập nào như vậy (hoặc đã quá 24 giờ).", "warning")
         return redirect(url_for("dossiers.upload"), 303)
-    rejected = first_rejected(_upload_base(), current_user.id, token, REJECTED_SHOWN) if status.state == REJECTED \
+    rejected = first_rejected(file_store(), current_user.id, token, REJECTED_SHOWN) if status.state == REJECTED \
         else []
     template = "dossiers/_import_status.html" if request.headers.get("HX-Request") else "dossiers/import_status.html"
     return render_template(template, status=status, token=token, rejected=rejected)
@@ -258,10 +261,11 @@ def import_status(token: str) -> str | Response:
 def rejected_csv(token: str) -> Response:
     if not can_import_dossiers(current_user):
         abort(403)
-    path = importing.rejected_path(_upload_base(), current_user.id, token)
-    if path is None or not path.exists():
+    key = importing.pending_key(current_user.id, token, ".rejected.csv")
+    store = file_store()
+    if key is None or not store.exists(key):
         abort(404)
-    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="cac-dong-bi-tu-choi.csv")
+    return send_stored_file(store, key, "text/csv", "cac-dong-bi-tu-choi.csv")
 
 
 # --------------------------------------------------------------------------------------- apology letters

@@ -3,24 +3,28 @@ stored under random names in the upload folder, served only to those who may see
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.attachments.models import Attachment
 from kpi_tasks.attachments.services import (
     FileTooLarge,
     attach_to_update,
-    attachment_path,
+    attachment_key,
     read_upload,
     read_uploads,
 )
 from kpi_tasks.errors import NotFound, PermissionDenied
 from kpi_tasks.extensions import db
+from kpi_tasks.storage import file_store
+from kpi_tasks.storage.models import StoredFile
 from kpi_tasks.tasks.lifecycle import post_update
 from kpi_tasks.tasks.models import ProgressUpdate, Task
 from tests.attachments.helpers import DOCX, EXE, PDF, PNG, upload
@@ -28,8 +32,11 @@ from tests.factories import api_headers, commit, csrf_token, login, make_directi
 
 
 def _stored_files(app) -> set[str]:
+    """The files in the store (the folder, or the database store's rows as this session sees them)."""
     folder = Path(app.config["UPLOAD_FOLDER"])
-    return {path.name for path in folder.iterdir()} if folder.exists() else set()
+    in_folder = {path.name for path in folder.iterdir()} if folder.exists() else set()
+    with contextlib.nullcontext() if has_app_context() else app.app_context():  # this session's view, if any
+        return in_folder | set(db.session.scalars(sa.select(StoredFile.key)))
 
 
 def _user(username: str) -> User:
@@ -93,7 +100,8 @@ def test_a_permitted_file_is_downloadable_by_the_tasks_units_and_the_office_and_
         assert (attachment.kind, attachment.size, attachment.task_id) == ("pdf", len(PDF), world["task"])
         assert attachment.sha256 == hashlib.sha256(PDF).hexdigest()
         assert attachment.stored_name != attachment.original_name
-        assert Path(app.config["UPLOAD_FOLDER"], attachment.stored_name).read_bytes() == PDF
+        with file_store().open(attachment.stored_name) as stored:
+            assert stored.read() == PDF
         attachment_id = attachment.id
     assert f'href="/attachments/{attachment_id}"' in client.get(f"/tasks/{world['task']}").get_data(as_text=True)
 
@@ -210,7 +218,7 @@ def test_access_and_paths_cannot_be_forged(app, app_ctx, world):
     attachment = attach_to_update(update, task, users["binhthanh"], [read_upload(upload("a.pdf", PDF))])[0]
     attachment.stored_name = "../../kpi_tasks.sqlite3"
     with pytest.raises(NotFound):
-        attachment_path(attachment)
+        attachment_key(attachment)
     db.session.rollback()
     with pytest.raises(FileTooLarge):
         read_upload(upload("a.pdf", PDF), max_bytes=10)

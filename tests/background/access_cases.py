@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from kpi_tasks.background.models import DONE, FAILED, BackgroundJob
-from kpi_tasks.background.services import results_folder
+from kpi_tasks.background.services import result_key
 from kpi_tasks.extensions import db
+from kpi_tasks.storage import file_store
 from tests.test_permissions import ROLES
 
 EVERYONE = dict.fromkeys(ROLES, 200)
@@ -19,9 +20,7 @@ def owner_or_admin(ok: int) -> dict[str, int]:
 
 
 def setup(users: dict, values: dict) -> None:
-    folder = results_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "access-case-result").write_bytes(b"PK result")
+    file_store().put(result_key("access-case-result"), b"PK result")
     now = dt.datetime.now(dt.UTC)
     done = BackgroundJob(owner_id=users["office"].id, kind="report_task_list", label="Xuất", params_json="{}",
                          status=DONE, done=1, total=1, result_file="access-case-result", result_name="ket-qua.xlsx",

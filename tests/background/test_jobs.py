@@ -17,6 +17,7 @@ from kpi_tasks.background.models import DONE, FAILED, QUEUED, RUNNING, Backgroun
 from kpi_tasks.extensions import db
 from kpi_tasks.jobs.worker import Worker
 from kpi_tasks.notifications.models import Notification
+from kpi_tasks.storage import file_store
 from tests.background.helpers import fetch, make_tasks, task_rows
 from tests.factories import api_headers, login, make_user
 
@@ -135,13 +136,13 @@ def test_results_expire_after_seven_days(app, app_ctx, client, low_threshold):
     job_id = client.get(EXPORT, headers=headers).json["job_id"]
     Worker(app).run_one()
     job = _job(job_id)
-    stored = services.results_folder() / job.result_file
+    stored = services.result_key(job.result_file)
     finished = services.aware(job.finished_at)
     assert services.aware(job.expires_at) == finished + dt.timedelta(days=7)
     assert services.purge_expired_results(now=finished + dt.timedelta(days=6)) == 0
-    assert stored.exists()
+    assert file_store().exists(stored)
     assert services.purge_expired_results(now=finished + dt.timedelta(days=7, seconds=1)) == 1
-    assert not stored.exists()
+    assert not file_store().exists(stored)
     answer = client.get(f"/api/v1/jobs/{job_id}", headers=headers).json
     assert answer["status"] == DONE
     assert "download_url" not in answer

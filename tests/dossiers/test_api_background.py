@@ -17,6 +17,7 @@ from kpi_tasks.background.services import claim_next, real_now
 from kpi_tasks.dossiers import importing
 from kpi_tasks.dossiers.models import Dossier
 from kpi_tasks.extensions import db
+from kpi_tasks.storage import file_store
 from tests.dossiers.helpers import D, make_units, row, run_queued_job, standard_rows, write_csv
 from tests.factories import api_headers, make_user
 
@@ -106,7 +107,8 @@ def test_an_import_whose_worker_died_is_failed_within_a_minute(app_ctx, client, 
     assert stale < 60
     assert _count() == 0
     # Its upload waits for the 24-hour clean-up; this test's goes now (other tests count the folder's files).
-    importing.discard_upload(importing.stored_upload(app_ctx.config["UPLOAD_FOLDER"], job.owner_id, import_id))
+    importing.discard_upload(file_store(), importing.stored_upload(file_store(), job.owner_id, import_id))
+    db.session.commit()
 
 
 def _year_of_dossiers(path: Path, rows: int) -> Path:

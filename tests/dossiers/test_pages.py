@@ -15,6 +15,8 @@ from kpi_tasks.background.services import claim_next, enqueue, real_now
 from kpi_tasks.dossiers import background
 from kpi_tasks.dossiers.models import ISSUED, ApologyLetter, Dossier
 from kpi_tasks.extensions import db
+from kpi_tasks.storage import file_store
+from kpi_tasks.storage.models import StoredFile
 from tests.dossiers.helpers import (
     D,
     make_dossier,
@@ -26,6 +28,12 @@ from tests.dossiers.helpers import (
     write_xlsx,
 )
 from tests.factories import commit, csrf_token, form_post, login, make_user
+
+
+def _pending_uploads(app) -> list[str]:
+    """The dossier files waiting for their confirmation, in the folder or in the database store."""
+    in_folder = [str(path) for path in Path(app.config["UPLOAD_FOLDER"]).rglob("*.upload")]
+    return in_folder + list(db.session.scalars(sa.select(StoredFile.key).where(StoredFile.key.like("%.upload"))))
 
 
 def _upload(client, path: Path) -> str:
@@ -54,7 +62,7 @@ def test_office_uploads_sees_the_mapping_and_first_rows_then_confirms(app, app_c
     path = write_xlsx(tmp_path / "xuat-tu-mot-cua.xlsx", standard_rows())
 
     preview_url = _upload(client, path)
-    stored = list(Path(app.config["UPLOAD_FOLDER"]).rglob("*.upload"))
+    stored = _pending_uploads(app)
     assert len(stored) == 1
     assert "static" not in str(stored[0])
     page = client.get(preview_url).get_data(as_text=True)
@@ -70,7 +78,7 @@ def test_office_uploads_sees_the_mapping_and_first_rows_then_confirms(app, app_c
     status_url = _confirm(client, preview_url)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Dossier)) == 7
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApologyLetter)) == 3
-    assert list(Path(app.config["UPLOAD_FOLDER"]).rglob("*.upload")) == []
+    assert _pending_uploads(app) == []
     follow = client.get(status_url).get_data(as_text=True)
     assert "Đã nhập 7 hồ sơ: 7 mới" in follow
     fragment = client.get(status_url, headers={"HX-Request": "true"}).get_data(as_text=True)
@@ -201,12 +209,13 @@ def test_a_running_import_polls_and_a_failed_one_says_so(app, app_ctx, client, t
     login(client, office.username)
     preview_url = _upload(client, write_csv(tmp_path / "a.csv", standard_rows()))
     token = preview_url.rsplit("/", 1)[-1]
-    path = background.status_path(app.config["UPLOAD_FOLDER"], office.id, token)
+    key = background.status_key(office.id, token)
     job = enqueue(office, background.JOB_KIND, {"token": token})
     db.session.commit()
     assert claim_next("a-worker").id == job.id
-    background._write_status(path, background.ImportStatus(background.RUNNING, stage="write", rows=4000,
-                                                           file_name="a.csv", job_id=job.id))
+    background._write_status(file_store(), key, background.ImportStatus(background.RUNNING, stage="write",
+                                                                        rows=4000, file_name="a.csv", job_id=job.id))
+    db.session.commit()
     running = client.get(preview_url + "/status", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'hx-trigger="every 2s"' in running
     assert "Đang ghi dữ liệu:</strong>\n      4.000 dòng" in running
@@ -215,7 +224,8 @@ def test_a_running_import_polls_and_a_failed_one_says_so(app, app_ctx, client, t
                        .values(heartbeat_at=real_now() - dt.timedelta(hours=1)))
     db.session.commit()
     assert "bị gián đoạn" in client.get(preview_url + "/status").get_data(as_text=True)
-    path.unlink()
+    file_store().delete(key)
+    db.session.commit()
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("database went away")

@@ -179,12 +179,12 @@ def test_a_killed_worker_loses_no_acknowledged_write(app, tmp_path):
         job_worker = subprocess.Popen([sys.executable, "-m", "kpi_tasks", "worker"], cwd=ROOT, env=env,
                                       stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         lock_held = _write_in_progress(app)
-        imports = tmp_path / "uploads" / "dossier-imports"
 
         def import_writes(answer: dict) -> bool:
-            """The background import is in its write stage (its status file says so) and holds the lock."""
-            statuses = list(imports.glob(f"*-{answer.get('body', {}).get('import_id')}.status.json"))
-            return bool(statuses) and json.loads(statuses[0].read_text())["stage"] == "write" and lock_held()
+            """The background import is in its write stage (its status, in the file store, says so) and holds the
+            lock."""
+            status_url = answer.get("body", {}).get("status_url")
+            return bool(status_url) and _get(port, status_url, headers).get("stage") == "write" and lock_held()
 
         in_flight = _import_then_kill(port, headers, _dossier_file(DOSSIERS_IN_FLIGHT),
                                       {*first_worker, job_worker.pid}, import_writes)

@@ -83,7 +83,8 @@ def test_csv_fields_that_a_spreadsheet_would_run_get_an_apostrophe():
 
 def test_the_rejected_rows_file_neutralises_formulas(tmp_path):
     path = tmp_path / "rejected.csv"
-    write_rejected(path, [Rejection(3, "=HYPERLINK(\"http://x\")"), Rejection(4, "Dòng 4: thiếu mã hồ sơ.")])
+    with path.open("wb") as target:
+        write_rejected(target, [Rejection(3, "=HYPERLINK(\"http://x\")"), Rejection(4, "Dòng 4: thiếu mã hồ sơ.")])
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[1] == ["3", "'=HYPERLINK(\"http://x\")"]
     assert rows[2] == ["4", "Dòng 4: thiếu mã hồ sơ."]
