@@ -157,6 +157,20 @@ CASES = [
      commune_expect(MANAGES_COMMUNE, 200)),
     ("api.post_direction", "POST", "/api/v1/tasks/{commune_task}/directions", {"text": "Khẩn trương."},
      commune_expect(MANAGES_COMMUNE, 201)),
+    ("directives.detail", "GET", "/directives/{commune_directive}", None, commune_expect(SEES_COMMUNE_TASK, 200)),
+    ("api.withdraw_task", "POST", "/api/v1/tasks/{commune_task}/withdraw", {"note": "Nhập nhầm"},
+     commune_expect(MANAGES_COMMUNE, 200)),
+    ("api.reassign_task", "POST", "/api/v1/tasks/{commune_task}/reassign",
+     {"lead_unit_id": "{commune_village_id}", "note": "Đúng địa bàn"}, commune_expect(MANAGES_COMMUNE, 200)),
+    ("api.post_comment", "POST", "/api/v1/tasks/{commune_task}/comments", {"text": "Đề nghị khẩn trương."},
+     commune_expect(MANAGES_COMMUNE, 201)),
+    ("api.post_update", "POST", "/api/v1/tasks/{commune_task}/updates", {"progress_percent": 50, "note": "x"},
+     commune_expect({"admin"}, 201)),
+    ("tasks.withdraw_directive", "POST", "/directives/{commune_directive}/withdraw", {"note": "Văn bản bị hủy"},
+     commune_expect(MANAGES_COMMUNE, 303)),
+    # A commune's unit: its figures are read by the root's staff and by the commune's own office.
+    ("reports.unit_dashboard", "GET", "/reports/units/{commune_unit_id}", None,
+     {role: 200 if role in SEES_COMMUNE_TASK else 403 for role in ROLES}),
     ("api.openapi", "GET", "/api/v1/openapi.json", None, EVERYONE),
 ]
 AREA_MODULES = [
@@ -185,6 +199,7 @@ def build_world():
     stranger = make_unit("Phòng C", code="C")
     commune = create_unit("XB", "Xã B", "commune", is_committee=True)
     commune_unit = create_unit("XB-KT", "Phòng Kinh tế xã B", "department", commune.id)
+    commune_village = create_unit("XB-T1", "Thôn 1 xã B", "village", commune.id)
     users = {
         "admin": make_user("admin"), "office": make_user("office"), "leader": make_user("leader"),
         "interior": make_user("interior"), "viewer": make_user("viewer"),
@@ -218,6 +233,7 @@ def build_world():
         "commune_directive": commune_directive.id, "commune_task": commune_task.id,
         "commune_task_version": commune_task.version, "commune_awaiting": commune_awaiting.id,
         "commune_received": commune_received.id, "commune_unit_id": commune_unit.id,
+        "commune_village_id": commune_village.id,
     }
     for module in AREA_MODULES:
         if hasattr(module, "setup"):

@@ -260,9 +260,10 @@ def can_enter_kpi_measurements(user: User) -> bool:
 
 
 def can_enter_kpi_measurement(user: User, unit_id: int) -> bool:
-    """Enter or import a figure for `unit_id`: the office for every unit, a unit only for itself."""
+    """Enter or import a figure for `unit_id`: the office for every unit of its committee's tree, a unit only for
+    itself."""
     if user.role in KPI_MANAGER_ROLES:
-        return True
+        return user.role == ADMIN or oversees_unit(user, unit_id)
     return user.is_unit_user and user.unit_id is not None and user.unit_id == unit_id
 
 
@@ -345,7 +346,7 @@ def can_import_dossiers(user: User) -> bool:
 def can_record_apology_letter(user: User, unit_id: int) -> bool:
     """Record (or correct) the apology letter of a dossier handled by `unit_id`."""
     if user.role in DOSSIER_MANAGER_ROLES:
-        return True
+        return user.role == ADMIN or oversees_unit(user, unit_id)
     return user.is_unit_user and user.unit_id is not None and user.unit_id == unit_id
 
 

@@ -79,9 +79,9 @@ def seed_demo() -> str:
             if lead_manager and task.lead_unit_id in staff:
                 assign_staff(task, lead_manager, [staff[task.lead_unit_id].id])
             play_task(task, outcome, lead_manager or admin, office, day)
+    seed_commune(units, users, day, shared_hash, DEMO_PASSWORD)
     seed_kpis(units, office, day)
     seed_story(Demo(units, users, day, COMMITTEE), directives["1035/UBND-TTHC"])
-    seed_commune(units, users, day, shared_hash, DEMO_PASSWORD)
     _seed_scoring_rule(users, day)
     directive_count = db.session.scalar(sa.select(sa.func.count()).select_from(Directive))
     task_count = db.session.scalar(sa.select(sa.func.count()).select_from(Task))

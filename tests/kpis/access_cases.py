@@ -16,6 +16,7 @@ ENTERS_FOR_LEAD = {"admin", "office", "lead_manager", "lead_staff", "other_staff
 
 RATIO_KPI = {"code": "MOI", "name": "Tỷ lệ mới", "measure": "%", "formula": "ratio", "direction": "at_least"}
 
+# A commune's office enters figures for its own commune's units, not for the root's (unit A): 403.
 CASES = [
     ("kpis.index", "GET", "/kpis/", None, EVERYONE),
     ("kpis.index_export", "GET", "/kpis/list.xlsx", None, EVERYONE),
@@ -31,7 +32,7 @@ CASES = [
     ("kpis.measurements", "GET", "/kpis/{kpi}/measurements", None, expect(ENTERS, 200, hidden=None)),
     ("kpis.measurements", "POST", "/kpis/{kpi}/measurements",
      {"unit_id": "{lead}", "period_end": "2026-03-31", "numerator": "5", "denominator": "10"},
-     expect(ENTERS_FOR_LEAD, 303, hidden=None)),
+     expect(ENTERS_FOR_LEAD, 303, hidden=None, commune=403)),
     ("kpis.measurement_template", "GET", "/kpis/{kpi}/import/template.xlsx", None, expect(ENTERS, 200, hidden=None)),
     ("kpis.import_measurements_page", "GET", "/kpis/{kpi}/import", None, expect(ENTERS, 200, hidden=None)),
     # Without a file the form comes back with its error (200); the file flows are in test_import.py.
@@ -52,7 +53,7 @@ CASES = [
     ("api.kpi_measurements", "GET", "/api/v1/kpis/{kpi}/measurements", None, EVERYONE),
     ("api.create_kpi_measurement", "POST", "/api/v1/kpis/{kpi}/measurements",
      {"unit_id": "{lead}", "period_end": "2026-03-31", "numerator": 5, "denominator": 10},
-     expect(ENTERS_FOR_LEAD, 201, hidden=None)),
+     expect(ENTERS_FOR_LEAD, 201, hidden=None, commune=403)),
     ("api.kpi_progress", "GET", "/api/v1/kpis/{kpi}/progress?period=2026-Q1", None, EVERYONE),
 ]
 
