@@ -48,6 +48,7 @@ from kpi_tasks.directives.api import register_directive_tasks
 from kpi_tasks.directives.models import DIRECTIVE_KINDS
 from kpi_tasks.directives.services import IssueDateFollower, register_issue_date_follower
 from kpi_tasks.directives.views import bp as directives_bp
+from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.documents.views import bp as documents_bp
 from kpi_tasks.dossiers.api import register_api as register_dossiers
 from kpi_tasks.dossiers.background import register_jobs as register_dossier_jobs
@@ -215,6 +216,8 @@ def init_app(app: Flask) -> None:
         FIELD_LABELS=FIELD_LABELS,
         perm=permissions,
         today=clock.today,
+        # The committee's name for a printed list's title block (templates/_macros.html print_title).
+        document_issuer=lambda: current_identity().issuing_body,
         unreadable_date_arg=unreadable_date_arg,
         device_label=device_label,
     )

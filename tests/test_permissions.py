@@ -81,6 +81,7 @@ CASES = [
     ("home.index", "GET", "/", None, EVERYONE),
     ("tasks.index", "GET", "/tasks/", None, EVERYONE),
     ("directives.index", "GET", "/directives/", None, EVERYONE),
+    ("directives.export", "GET", "/directives/export.xlsx?q=ubnd", None, EVERYONE),
     ("directives.detail", "GET", "/directives/{directive}", None, EVERYONE),
     ("directives.new", "GET", "/directives/new", None, expect(MANAGES, 200, hidden=None)),
     ("directives.new", "POST", "/directives/new",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from kpi_tasks.accounts.permissions import can_attach_to_directive, can_manage_t
 from kpi_tasks.attachments.forms import UploadForm
 from kpi_tasks.attachments.services import FileTooLarge, attach_to_directive, directive_attachments, read_uploads
 from kpi_tasks.audit.services import ACTION_LABELS, history
+from kpi_tasks.clock import today
 from kpi_tasks.directives.forms import DirectiveForm
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import (
@@ -21,7 +22,10 @@ from kpi_tasks.directives.services import (
     list_directives_query,
     update_directive,
 )
+from kpi_tasks.documents.appendix import DATE, INT, WRAP, XLSX_MIME, Column, count_rows
+from kpi_tasks.documents.downloads import send_document
 from kpi_tasks.documents.identity import current_identity
+from kpi_tasks.documents.lists import filter_line, write_list
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, options, show_errors
@@ -38,7 +42,52 @@ def index() -> str:
     page = db.paginate(list_directives_query(current_user, q), page=request.args.get("page", 1, type=int),
                        per_page=30, error_out=False)
     # Each directive's task counts come from tasks' template global `directive_task_counts`.
-    return render_template("directives/list.html", page=page, q=q)
+    return render_template("directives/list.html", page=page, q=q, export_filters=_directive_filters(q))
+
+
+EXPORT_BATCH = 500
+DIRECTIVE_COLUMNS = [
+    Column("Số, ký hiệu", 18, WRAP),
+    Column("Ngày ban hành", 12, DATE),
+    Column("Trích yếu", 50, WRAP, count_rows(), "format:#,##0 \"văn bản\""),
+    Column("Cơ quan ban hành", 22, WRAP),
+    Column("Số nhiệm vụ", 10, INT, "sum"),
+    Column("Quá hạn", 9, INT, "sum"),
+    Column("Chờ xác nhận", 10, INT, "sum"),
+    Column("Đã hoàn thành", 10, INT, "sum"),
+]
+
+
+def _directive_filters(q: str) -> str:
+    return filter_line([f"Tìm: “{q.strip()}”" if q.strip() else ""])
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export() -> Response:
+    """The directive list as the page shows it (the same search, the tasks the user may see)."""
+    from kpi_tasks.tasks.queries import directive_task_counts
+
+    q, day, user = request.args.get("q", ""), today(), current_user._get_current_object()
+
+    def rows() -> Iterator[list]:
+        directives = list(db.session.scalars(list_directives_query(user, q)))
+        for start in range(0, len(directives), EXPORT_BATCH):
+            batch = directives[start:start + EXPORT_BATCH]
+            counts = directive_task_counts(user, [directive.id for directive in batch], day)
+            for directive in batch:
+                c = counts.get(directive.id, {})
+                given = sum(c.values()) - c.get("withdrawn", 0)
+                number = directive.number + (" (Mật)" if directive.confidential else "")
+                yield [number, directive.issued_on, directive.subject, directive.issuer, given, c.get("overdue", 0),
+                       c.get("awaiting_review", 0), c.get("done_on_time", 0) + c.get("done_late", 0)]
+
+    return send_document(
+        lambda target: write_list(target, rows(), title="Danh sách văn bản chỉ đạo", filters=_directive_filters(q),
+                                  columns=DIRECTIVE_COLUMNS, identity=current_identity(), today=day,
+                                  empty="Không có văn bản nào theo bộ lọc đã chọn.", sheet_name="Văn bản chỉ đạo"),
+        XLSX_MIME, f"danh-sach-van-ban-chi-dao-{day:%Y%m%d}.xlsx",
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

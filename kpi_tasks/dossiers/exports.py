@@ -25,7 +25,7 @@ from kpi_tasks.documents.appendix import (
     count_rows,
 )
 from kpi_tasks.documents.identity import Identity
-from kpi_tasks.dossiers.models import LETTER_STATUS_LABELS, ApologyLetter, Dossier
+from kpi_tasks.dossiers.models import CHANNEL_LABELS, LETTER_STATUS_LABELS, ApologyLetter, Dossier
 from kpi_tasks.dossiers.queries import (
     DOSSIER_STATUS_LABELS,
     RepeatOffender,
@@ -202,3 +202,44 @@ def write_repeat_offenders(target: IO[bytes], offenders: list[RepeatOffender], y
             sheet.note(f"Không có đơn vị nào có hồ sơ trễ hạn 02 tháng liên tiếp trở lên trong năm {year}.")
         sheet.finish()
     return sheet.rows
+
+
+# --- the lists as their pages show them -------------------------------------------------------------------
+
+DOSSIER_LIST_COLUMNS = [
+    Column("Mã hồ sơ", 26, WRAP),
+    Column("Tên thủ tục hành chính", 38, WRAP, count_rows(), DOSSIER_COUNT),
+    Column("Người nộp", 20, WRAP),
+    Column("Đơn vị xử lý", 24, WRAP),
+    Column("Ngày tiếp nhận", 12, DATE),
+    Column("Ngày hẹn trả", 12, DATE),
+    Column("Ngày trả kết quả", 12, DATE),
+    Column("Kênh nộp", 12, WRAP),
+    Column("Tình trạng", 18, WRAP),
+    Column("Phiếu xin lỗi", 16, WRAP),
+]
+LETTER_LIST_COLUMNS = [
+    Column("Mã hồ sơ", 26, WRAP),
+    Column("Tên thủ tục hành chính", 36, WRAP, count_rows(), DOSSIER_COUNT),
+    Column("Người nộp", 20, WRAP),
+    Column("Đơn vị", 24, WRAP),
+    Column("Hạn gửi phiếu", 12, DATE),
+    Column("Tình trạng", 16, WRAP),
+    Column("Ngày gửi phiếu", 12, DATE),
+    Column("Ngày hẹn trả lại", 12, DATE),
+]
+
+
+def dossier_list_values(row: Any) -> list[Any]:
+    """A row of dossiers.queries.dossier_rows_query as the list page shows it."""
+    dossier = row.Dossier
+    return [dossier.code, dossier.procedure, dossier.applicant or "", row.unit_name, dossier.received_on,
+            dossier.effective_due_on, dossier.resolved_on, CHANNEL_LABELS.get(dossier.channel or "", ""),
+            DOSSIER_STATUS_LABELS[row.status], LETTER_STATUS_LABELS.get(row.letter_status or "", "")]
+
+
+def letter_list_values(row: Any) -> list[Any]:
+    """A row of dossiers.queries.letter_rows_query as the list page shows it."""
+    letter = row.ApologyLetter
+    return [row.dossier_code, row.procedure or "", row.applicant or "", row.unit_name, letter.due_by,
+            letter.status_label, letter.issued_on, letter.new_appointment_on]

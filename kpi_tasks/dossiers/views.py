@@ -29,9 +29,19 @@ from kpi_tasks.audit.services import history
 from kpi_tasks.clock import today
 from kpi_tasks.documents.downloads import XLSX_MIME, send_bytes, send_document
 from kpi_tasks.documents.identity import current_identity
+from kpi_tasks.documents.lists import filter_line, write_list
 from kpi_tasks.dossiers import importing
 from kpi_tasks.dossiers.background import REJECTED, first_rejected, read_status, start_import
-from kpi_tasks.dossiers.exports import export_late_dossiers, write_letter_register, write_repeat_offenders
+from kpi_tasks.dossiers.exports import (
+    DOSSIER_LIST_COLUMNS,
+    LETTER_LIST_COLUMNS,
+    STREAM_BATCH,
+    dossier_list_values,
+    export_late_dossiers,
+    letter_list_values,
+    write_letter_register,
+    write_repeat_offenders,
+)
 from kpi_tasks.dossiers.forms import ConfirmForm, LetterForm, UploadForm
 from kpi_tasks.dossiers.letters import DOCX_MIME, letter_context, letter_docx
 from kpi_tasks.dossiers.models import CHANNEL_LABELS, LETTER_STATUS_CSS, LETTER_STATUS_LABELS, LETTER_STATUSES
@@ -61,6 +71,7 @@ from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, show_errors
 from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.storage import file_store
+from kpi_tasks.units.models import Unit
 from kpi_tasks.units.services import list_units
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
@@ -96,17 +107,51 @@ def _month_arg(raw: str | None) -> dt.date | None:
         return None
 
 
-@bp.get("/")
-@login_required
-def index() -> str:
+def _dossier_filters() -> DossierFilters:
+    """The dossier list's filters from the query string (a unit's users see their unit's dossiers)."""
     args = request.args
-    unit_id = current_user.unit_id if current_user.is_unit_user else args.get("unit_id", type=int)
-    filters = DossierFilters(
-        unit_id=unit_id,
+    return DossierFilters(
+        unit_id=current_user.unit_id if current_user.is_unit_user else args.get("unit_id", type=int),
         status=args.get("status") if args.get("status") in DOSSIER_STATUSES else None,
         q=(args.get("q") or "").strip()[:100] or None,
         month=_month_arg(args.get("month")),
     )
+
+
+def _unit_name(unit_id: int | None) -> str:
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    return unit.name if unit else ""
+
+
+def _dossier_filter_line(filters: DossierFilters) -> str:
+    return filter_line([
+        f"Tìm: “{filters.q}”" if filters.q else "",
+        f"Tình trạng: {DOSSIER_STATUS_LABELS[filters.status]}" if filters.status else "",
+        f"Đơn vị xử lý: {_unit_name(filters.unit_id)}" if filters.unit_id else "",
+        f"Tháng hẹn trả: {filters.month:%m/%Y}" if filters.month else "",
+    ])
+
+
+@bp.get("/list.xlsx")
+@login_required
+def list_export() -> Response:
+    """The dossier list as the page shows it: the same filters, the dossiers the user may see."""
+    filters, day = _dossier_filters(), today()
+    query = dossier_rows_query(current_user, filters, day).execution_options(yield_per=STREAM_BATCH)
+    return send_document(
+        lambda target: write_list(target, (dossier_list_values(row) for row in db.session.execute(query)),
+                                  title="Danh sách hồ sơ thủ tục hành chính", filters=_dossier_filter_line(filters),
+                                  columns=DOSSIER_LIST_COLUMNS, identity=current_identity(), today=day,
+                                  empty="Không có hồ sơ nào theo bộ lọc đã chọn.", sheet_name="Hồ sơ TTHC"),
+        XLSX_MIME, f"danh-sach-ho-so-{day:%Y%m%d}.xlsx",
+    )
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    args = request.args
+    filters = _dossier_filters()
     page = paginate_rows(dossier_rows_query(current_user, filters, today()), args.get("page", 1, type=int), PER_PAGE)
     # the pager's links keep the filters in force, not a bad month that was dropped
     page_args = {key: value for key, value in args.items()
@@ -114,6 +159,7 @@ def index() -> str:
     return render_template("dossiers/index.html", page=page, filters=filters, page_args=page_args,
                            units=[] if current_user.is_unit_user else list_units(),
                            month=filters.month.strftime("%Y-%m") if filters.month else "",
+                           export_filters=_dossier_filter_line(filters),
                            late_month=(filters.month or today().replace(day=1)).strftime("%Y-%m"))
 
 
@@ -224,11 +270,9 @@ def rejected_csv(token: str) -> Response:
 
 # --------------------------------------------------------------------------------------- apology letters
 
-@bp.get("/apology-letters")
-@login_required
-def letters() -> str:
+def _letter_filters() -> tuple[str | None, int | None, bool]:
+    """(status, unit_id, overdue only) of the apology-letter list, from the query string."""
     args = request.args
-    day = today()
     status = args.get("status") if args.get("status") in LETTER_STATUSES else None
     overdue_only = args.get("overdue") == "1"
     if current_user.is_unit_user:
@@ -238,6 +282,40 @@ def letters() -> str:
             status = "pending"
     else:
         unit_id = args.get("unit_id", type=int)
+    return status, unit_id, overdue_only
+
+
+def _letter_filter_line(status: str | None, unit_id: int | None, overdue_only: bool) -> str:
+    return filter_line([
+        f"Tình trạng: {LETTER_STATUS_LABELS[status]}" if status else "",
+        f"Đơn vị: {_unit_name(unit_id)}" if unit_id else "",
+        "Chỉ phiếu quá hạn gửi" if overdue_only else "",
+    ])
+
+
+@bp.get("/apology-letters/list.xlsx")
+@login_required
+def letters_list_export() -> Response:
+    """The apology-letter list as the page shows it: the same filters, the letters the user may see."""
+    status, unit_id, overdue_only = _letter_filters()
+    day = today()
+    query = letter_rows_query(current_user, day, status=status, unit_id=unit_id, overdue_only=overdue_only)
+    return send_document(
+        lambda target: write_list(target, (letter_list_values(row) for row in db.session.execute(query)),
+                                  title="Danh sách phiếu xin lỗi và hẹn lại ngày trả kết quả",
+                                  filters=_letter_filter_line(status, unit_id, overdue_only),
+                                  columns=LETTER_LIST_COLUMNS, identity=current_identity(), today=day,
+                                  empty="Không có phiếu nào theo bộ lọc đã chọn.", sheet_name="Phiếu xin lỗi"),
+        XLSX_MIME, f"danh-sach-phieu-xin-loi-{day:%Y%m%d}.xlsx",
+    )
+
+
+@bp.get("/apology-letters")
+@login_required
+def letters() -> str:
+    args = request.args
+    day = today()
+    status, unit_id, overdue_only = _letter_filters()
     page = paginate_rows(letter_rows_query(current_user, day, status=status, unit_id=unit_id,
                                            overdue_only=overdue_only),
                          args.get("page", 1, type=int), PER_PAGE)
@@ -246,7 +324,8 @@ def letters() -> str:
     at_risk = at_risk_count(current_user.unit_id, day, letter_horizon(day)) if current_user.is_unit_user else 0
     return render_template("dossiers/letters.html", page=page, page_args=page_args, status=status, year=day.year,
                            unit_id=unit_id, overdue_only=overdue_only, summary=summary,
-                           units=[] if current_user.is_unit_user else list_units(), at_risk=at_risk)
+                           units=[] if current_user.is_unit_user else list_units(), at_risk=at_risk,
+                           export_filters=_letter_filter_line(status, unit_id, overdue_only))
 
 
 @bp.route("/apology-letters/<int:letter_id>", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,8 +20,10 @@ from kpi_tasks.accounts.permissions import (
     can_set_kpi_targets,
 )
 from kpi_tasks.clock import today
+from kpi_tasks.documents.appendix import CENTER, DATE, INT, KPI_COUNT, WRAP, Column, count_rows
 from kpi_tasks.documents.downloads import XLSX_MIME, send_bytes, send_document
 from kpi_tasks.documents.identity import current_identity
+from kpi_tasks.documents.lists import filter_line, write_list
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import options, show_errors
@@ -57,7 +59,7 @@ from kpi_tasks.kpis.services import (
 from kpi_tasks.kpis.values import NotANumber, parse_number
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.tasks.services import get_task_or_404
-from kpi_tasks.text import format_date, parse_user_date
+from kpi_tasks.text import format_date, format_number, parse_user_date
 from kpi_tasks.units.models import UNIT_KIND_LABELS, UNIT_KINDS, Unit
 from kpi_tasks.units.services import list_units
 
@@ -98,7 +100,97 @@ def _issuer() -> str:
 @bp.get("/")
 @login_required
 def index() -> str:
-    return render_template("kpis/index.html", rows=kpi_list_rows(), appendix_year=today().year)
+    return render_template("kpis/index.html", rows=kpi_list_rows(), appendix_year=today().year,
+                           export_filters=filter_line([]))
+
+
+KPI_LIST_COLUMNS = [
+    Column("Mã", 16, WRAP),
+    Column("Tên chỉ tiêu", 46, WRAP, count_rows(), KPI_COUNT),
+    Column("Cách tính", 30, WRAP),
+    Column("Yêu cầu", 14, WRAP),
+    Column("Số mức đã giao", 10, INT, "sum"),
+    # Units reporting one KPI and another are mostly the same units: no total.
+    Column("Đơn vị có số liệu", 10, INT),
+    Column("Số liệu mới nhất", 12, DATE),
+    Column("Đang theo dõi", 10, CENTER),
+]
+UNIT_KPI_COLUMNS = [
+    Column("Chỉ tiêu", 46, WRAP),
+    Column("Tử số", 12, INT),
+    Column("Mẫu số", 12, INT),
+    Column("Kết quả", 14, CENTER),
+    Column("Chỉ tiêu giao", 14, CENTER),
+    # The total row's label covers the first column: the number of KPIs is written here.
+    Column("Đánh giá", 16, CENTER, count_rows(), KPI_COUNT),
+    Column("Số liệu đến ngày", 12, DATE),
+]
+
+
+@bp.get("/list.xlsx")
+@login_required
+def index_export() -> Response:
+    """The KPI catalogue as the page lists it."""
+    day = today()
+
+    def rows() -> Iterator[list]:
+        for kpi, targets, latest, units in kpi_list_rows():
+            how = (f"{kpi.numerator_label} / {kpi.denominator_label}" if kpi.is_ratio
+                   else MEASURE_LABELS.get(kpi.measure, kpi.measure))
+            yield [kpi.code, kpi.name, how, DIRECTION_LABELS.get(kpi.direction, kpi.direction), targets, units, latest,
+                   "Có" if kpi.active else "Không"]
+
+    return send_document(
+        lambda target: write_list(target, rows(), title="Danh mục chỉ tiêu", filters=filter_line([]),
+                                  columns=KPI_LIST_COLUMNS, identity=current_identity(), today=day,
+                                  empty="Chưa có chỉ tiêu nào.", sheet_name="Danh mục chỉ tiêu"),
+        XLSX_MIME, f"danh-muc-chi-tieu-{day:%Y%m%d}.xlsx",
+    )
+
+
+def _figure(kpi: Kpi, value: float | None) -> str:
+    """A KPI's value as the pages write it: "65,54%", "1.200 đ", "12"."""
+    if value is None:
+        return ""
+    if kpi.is_rate:
+        return format_number(value, 2) + "%"
+    if kpi.measure == "vnd":
+        return format_number(value) + " đ"
+    return format_number(value, 0 if value == round(value) else 2)
+
+
+def _target_text(row: Any) -> str:
+    if row.target_value is None:
+        return ""
+    return f"{DIRECTION_SIGNS[row.kpi.direction]} {_figure(row.kpi, row.target_value)}"
+
+
+def _verdict(row: Any) -> str:
+    if row.as_of is None:
+        return "Chưa có số liệu"
+    if row.target_value is None:
+        return "Chưa giao"
+    return "Không phát sinh" if row.met is None else ("Đạt" if row.met else "Chưa đạt")
+
+
+@bp.get("/units/<int:unit_id>.xlsx")
+@login_required
+def unit_export(unit_id: int) -> Response:
+    """A unit's KPIs for the period its page shows."""
+    unit_obj = db.session.get(Unit, unit_id)
+    if unit_obj is None:
+        abort(404)
+    period, day = _period_arg(), today()
+    rows = [[row.kpi.name, row.numerator if row.kpi.is_ratio else None, row.denominator if row.kpi.is_ratio else None,
+             _figure(row.kpi, row.actual_value), _target_text(row), _verdict(row), row.as_of]
+            for row in unit_overview(unit_obj, period)]
+    return send_document(
+        lambda target: write_list(target, rows, title=f"Kết quả thực hiện chỉ tiêu của {unit_obj.name}",
+                                  filters=filter_line([f"Kỳ: {period.label}"]), columns=UNIT_KPI_COLUMNS,
+                                  identity=current_identity(), today=day, empty="Chưa có chỉ tiêu nào.",
+                                  sheet_name="Chỉ tiêu của đơn vị"),
+        XLSX_MIME, f"chi-tieu-{unit_obj.code.lower()}-{period.code}.xlsx",
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -366,7 +458,8 @@ def unit(unit_id: int) -> str:
     period = _period_arg()
     rows = unit_overview(unit_obj, period)
     charts = {row.kpi.id: line_chart(row.trend, row.target_value, row.kpi.is_rate) for row in rows if row.trend}
-    return render_template("kpis/unit.html", unit=unit_obj, period=period, rows=rows, charts=charts)
+    return render_template("kpis/unit.html", unit=unit_obj, period=period, rows=rows, charts=charts,
+                           export_filters=filter_line([f"Kỳ: {period.label}"]))
 
 
 @bp.route("/tasks/<int:task_id>/targets", methods=["GET", "POST"])

@@ -98,8 +98,8 @@ def task_values(row: Any) -> list[Any]:
     ]
 
 
-def describe_filters(filters: ReportFilters) -> str:
-    """The filters of an export in words, printed in the title block."""
+def describe_filters(filters: ReportFilters, blank: str = "Tất cả nhiệm vụ") -> str:
+    """The filters of an export in words, printed in the title block (`blank` when there are none)."""
     t = filters.tasks
     parts = []
     if filters.period_from or filters.period_to:
@@ -112,6 +112,8 @@ def describe_filters(filters: ReportFilters) -> str:
         parts.append("Đơn vị: " + (unit.name if unit else str(t.unit_id)) + role)
     if t.due_soon:
         parts.append("Sắp đến hạn")
+    if t.mine:
+        parts.append("Nhiệm vụ tôi phụ trách hoặc theo dõi")
     if t.q:
         parts.append(f"Tìm: “{t.q}”")
     if t.deadline_from or t.deadline_to:
@@ -121,7 +123,7 @@ def describe_filters(filters: ReportFilters) -> str:
     if t.directive_id:
         directive = db.session.get(Directive, t.directive_id)
         parts.append("Văn bản " + (directive.number if directive else f"mã {t.directive_id}"))
-    return "; ".join(parts) if parts else "Tất cả nhiệm vụ"
+    return "; ".join(parts) if parts else blank
 
 
 def write_task_list(target: IO[bytes], rows: Iterable[Any], *, issuer: str, description: str,

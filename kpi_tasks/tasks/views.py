@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from kpi_tasks.accounts.permissions import (
     can_review,
     can_view_task,
     can_view_unacknowledged,
+    committee_id_of,
     unit_committee_id,
 )
 from kpi_tasks.accounts.queries import active_leaders, users_of_unit
@@ -36,10 +38,16 @@ from kpi_tasks.calendar.recurrence import describe
 from kpi_tasks.clock import today
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import get_directive_or_404
+from kpi_tasks.documents.appendix import DATE, REQUEST_COUNT, WRAP, XLSX_MIME, Column, count_rows
+from kpi_tasks.documents.downloads import send_document
+from kpi_tasks.documents.identity import current_identity
+from kpi_tasks.documents.lists import filter_line, write_list
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import PageArgs, form_version, options, show_errors, unique_ids
 from kpi_tasks.pagination import paginate_rows
+from kpi_tasks.reports.excel import describe_filters, local_date
+from kpi_tasks.reports.queries import ReportFilters
 from kpi_tasks.tasks import corrections, lifecycle
 from kpi_tasks.tasks.forms import (
     AssignForm,
@@ -128,8 +136,17 @@ def index() -> str:
     template = "tasks/_rows.html" if partial else "tasks/list.html"
     page_args = {key: value for key, value in request.args.items() if key != "page"}
     # A partial (the filters changed) replaces only the rows: it carries the filters' messages itself.
+    # The list's downloads are the report list's (reports.tasks_xlsx): the same filters read the same rows.
     return render_template(template, page=page, page_args=page_args, filters=filters, units=list_units(),
-                           partial=partial)
+                           partial=partial, export_title=_list_name(current_user),
+                           export_filters=filter_line([describe_filters(ReportFilters(tasks=filters), blank="")]))
+
+
+def _list_name(user: User) -> str:
+    """The task list's title (as templates/tasks/list.html names it)."""
+    if user.role == UNIT_STAFF:
+        return "Việc được giao"
+    return "Việc của đơn vị" if user.is_unit_user else "Danh sách nhiệm vụ"
 
 
 def _unit_choices(form: TaskForm, committee_id: int | None, keep: Task | None = None) -> None:
@@ -140,7 +157,8 @@ def _unit_choices(form: TaskForm, committee_id: int | None, keep: Task | None = 
     form.coordinating_unit_ids.choices = options((u.id, u.name) for u in units)
     form.lead_unit_kind.choices = options([("", "— Không (giao cho một đơn vị) —"), *BULK_KIND_LABELS.items()])
     form.leader_id.choices = options([(0, "— Chưa giao lãnh đạo phụ trách —")]
-                                     + [(leader.id, leader.display_name) for leader in active_leaders()])
+                                     + [(leader.id, leader.display_name) for leader in active_leaders()
+                                        if committee_id_of(leader) == committee_id])
 
 
 @bp.route("/tasks/new/<int:directive_id>", methods=["GET", "POST"])
@@ -526,8 +544,7 @@ def add_direction(task_id: int) -> str | Response:
 @bp.get("/extension-requests")
 @login_required
 def extension_requests() -> str:
-    status = request.args.get("status", EXTENSION_PENDING)
-    status = status if status in EXTENSION_STATUSES else None
+    status = _extension_status_arg()
     page = paginate_rows(
         extension_requests_query(current_user, status), request.args.get("page", 1, type=int), PER_PAGE
     )
@@ -545,6 +562,56 @@ def extension_requests() -> str:
         status=status,
         status_labels=EXTENSION_STATUS_LABELS,
         decision_forms=forms,
+        export_filters=_extension_filters(status),
+    )
+
+
+EXTENSION_COLUMNS = [
+    Column("Nhiệm vụ", 34, WRAP),
+    Column("Kỳ báo cáo", 11, DATE),
+    Column("Đơn vị chủ trì", 20, WRAP, count_rows(), REQUEST_COUNT),
+    Column("Hạn hiện tại", 11, DATE),
+    Column("Hạn đề nghị", 11, DATE),
+    Column("Hạn được duyệt", 11, DATE),
+    Column("Lý do", 28, WRAP),
+    Column("Ngày đề nghị", 11, DATE),
+    Column("Người đề nghị", 20, WRAP),
+    Column("Kết quả", 12, WRAP),
+    Column("Ý kiến", 24, WRAP),
+]
+
+
+def _extension_status_arg() -> str | None:
+    """The list's status filter: pending unless another (or "all") is asked for."""
+    status = request.args.get("status", EXTENSION_PENDING)
+    return status if status in EXTENSION_STATUSES else None
+
+
+def _extension_filters(status: str | None) -> str:
+    return filter_line([f"Kết quả: {EXTENSION_STATUS_LABELS[status]}" if status else ""])
+
+
+@bp.get("/extension-requests.xlsx")
+@login_required
+def extension_requests_xlsx() -> Response:
+    """The extension requests as the list shows them (the same status filter, the tasks the user may see)."""
+    status, day = _extension_status_arg(), today()
+    query = extension_requests_query(current_user, status)
+
+    def rows() -> Iterator[list]:
+        for row in db.session.execute(query):
+            item = row.ExtensionRequest
+            yield [item.task.title, item.occurrence.due_on if item.occurrence else None, item.unit.name,
+                   item.previous_deadline, item.new_deadline, item.granted_deadline, item.reason,
+                   local_date(item.created_at), item.requested_by.display_name, item.status_label,
+                   item.decision_note or ""]
+
+    return send_document(
+        lambda target: write_list(target, rows(), title="Danh sách đề nghị gia hạn", filters=_extension_filters(status),
+                                  columns=EXTENSION_COLUMNS, identity=current_identity(), today=day,
+                                  empty="Không có đề nghị gia hạn nào theo bộ lọc đã chọn.",
+                                  sheet_name="Đề nghị gia hạn"),
+        XLSX_MIME, f"de-nghi-gia-han-{day:%Y%m%d}.xlsx",
     )
 
 

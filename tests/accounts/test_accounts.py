@@ -57,3 +57,17 @@ def test_admin_creates_a_user_through_the_page(app, client):
     bad = client.post("/admin/users", data={"username": "x", "role": "unit_staff", "unit_code": "",
                                             "password": "ngan", "csrf_token": csrf_token(client, "/admin/users")})
     assert "Người dùng của đơn vị phải thuộc một đơn vị." in bad.get_data(as_text=True)
+
+
+def test_passwords_are_hashed_at_the_librarys_recommended_scrypt_parameters(monkeypatch):
+    """The suite hashes cheaply (tests/conftest.py); the product keeps werkzeug's own scrypt parameters, which
+    cost about 0.1 s a sign-in on the 2-core machine (README, Security): neither weaker nor, unmeasured, dearer."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    from kpi_tasks.accounts import services as account_services
+
+    monkeypatch.undo()  # the product's method, not the suite's cheap one
+    made = generate_password_hash("lua-chin-vang-dong-2026", method=account_services.PASSWORD_METHOD)
+    recommended = generate_password_hash("lua-chin-vang-dong-2026")  # werkzeug's default method and parameters
+    assert made.split("$")[0] == recommended.split("$")[0] == "scrypt:32768:8:1"
+    assert check_password_hash(made, "lua-chin-vang-dong-2026")

@@ -22,6 +22,7 @@ MILESTONE = "/tasks/{task}/milestones/{milestone}"
 
 CASES = [
     ("tasks.extension_requests", "GET", "/extension-requests", None, EVERYONE),
+    ("tasks.extension_requests_xlsx", "GET", "/extension-requests.xlsx?status=all", None, EVERYONE),
     ("tasks.new_extension_request", "POST", "/tasks/{ext_task}/extension-requests",
      {"new_deadline": "2026-04-30", "reason": "Chờ số liệu của các xã"}, expect(LEAD_UNIT, 303)),
     ("tasks.extension_decision", "POST", "/extension-requests/{extension}/decision", {"decision": "approve"},

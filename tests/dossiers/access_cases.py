@@ -41,6 +41,7 @@ LETTER = {"issued_on": "2026-03-16", "new_appointment_on": "2026-03-25", "reason
 
 CASES = [
     ("dossiers.index", "GET", "/dossiers/", None, EVERYONE),
+    ("dossiers.list_export", "GET", "/dossiers/list.xlsx?status=overdue", None, EVERYONE),
     ("dossiers.detail", "GET", "/dossiers/{dossier}", None, codes(SEES_DOSSIER, 200, visible=SEES_DOSSIER)),
     ("dossiers.upload", "GET", "/dossiers/import", None, codes(IMPORTS, 200)),
     # Without a file the form is shown again (200); others are refused before it is read.
@@ -50,6 +51,7 @@ CASES = [
     ("dossiers.import_status", "GET", f"/dossiers/import/{NO_UPLOAD}/status", None, codes(IMPORTS, 303)),
     ("dossiers.rejected_csv", "GET", f"/dossiers/import/{NO_UPLOAD}/rejected.csv", None, codes(IMPORTS, 404)),
     ("dossiers.letters", "GET", "/dossiers/apology-letters", None, EVERYONE),
+    ("dossiers.letters_list_export", "GET", "/dossiers/apology-letters/list.xlsx?overdue=1", None, EVERYONE),
     ("dossiers.letter", "GET", "/dossiers/apology-letters/{letter}", None,
      codes(SEES_DOSSIER, 200, visible=SEES_DOSSIER)),
     ("dossiers.letter", "POST", "/dossiers/apology-letters/{letter}", {**LETTER, "version": "{letter_version}"},

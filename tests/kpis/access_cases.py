@@ -18,6 +18,7 @@ RATIO_KPI = {"code": "MOI", "name": "Tỷ lệ mới", "measure": "%", "formula"
 
 CASES = [
     ("kpis.index", "GET", "/kpis/", None, EVERYONE),
+    ("kpis.index_export", "GET", "/kpis/list.xlsx", None, EVERYONE),
     ("kpis.targets_appendix", "GET", "/kpis/targets-appendix.xlsx?year=2026", None, EVERYONE),
     ("kpis.new", "GET", "/kpis/new", None, expect(MANAGES, 200, hidden=None)),
     ("kpis.new", "POST", "/kpis/new", {**RATIO_KPI, "measure": "percent", "aggregation": "latest"},
@@ -39,6 +40,7 @@ CASES = [
     ("kpis.import_targets_page", "GET", "/kpis/{kpi}/targets/import", None, expect(MANAGES, 200, hidden=None)),
     ("kpis.import_targets_page", "POST", "/kpis/{kpi}/targets/import", {}, expect(MANAGES, 200, hidden=None)),
     ("kpis.unit", "GET", "/kpis/units/{lead}", None, EVERYONE),
+    ("kpis.unit_export", "GET", "/kpis/units/{lead}.xlsx?period=2026", None, EVERYONE),
     ("kpis.link", "GET", "/kpis/tasks/{task}/targets", None, expect(MANAGES, 200)),
     ("kpis.link", "POST", "/kpis/tasks/{task}/targets", {"target_ids": "{kpi_target}"}, expect(MANAGES, 303)),
     ("api.kpis", "GET", "/api/v1/kpis", None, EVERYONE),
