@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.services import hash_password
 from kpi_tasks.clock import today
+from kpi_tasks.demo.commune import COMMUNE_USERS, seed_commune
 from kpi_tasks.demo.data import COMMITTEE, COMMUNES, DEPARTMENTS, DIRECTIVES, IDENTITY, OTHER_UNITS, SIGNERS, USERS
 from kpi_tasks.demo.kpis import seed_kpis
 from kpi_tasks.demo.story import Demo, play_task, seed_story
@@ -80,6 +81,7 @@ def seed_demo() -> str:
             play_task(task, outcome, lead_manager or admin, office, day)
     seed_kpis(units, office, day)
     seed_story(Demo(units, users, day, COMMITTEE), directives["1035/UBND-TTHC"])
+    seed_commune(units, users, day, shared_hash, DEMO_PASSWORD)
     _seed_scoring_rule(users, day)
     directive_count = db.session.scalar(sa.select(sa.func.count()).select_from(Directive))
     task_count = db.session.scalar(sa.select(sa.func.count()).select_from(Task))
@@ -96,7 +98,7 @@ def demo_loaded() -> bool:
 
 def demo_logins() -> str:
     """The demo accounts, as `make run` prints them."""
-    logins = "\n".join(f"  {u:<20} {r:<13} {c or ''}" for u, _n, r, c in USERS)
+    logins = "\n".join(f"  {u:<20} {r:<13} {c or ''}" for u, _n, r, c in [*USERS, *COMMUNE_USERS])
     return (f"Tài khoản mẫu (tên đăng nhập, vai trò, đơn vị):\n{logins}\n"
             "  <mã đơn vị>.lanhdao  unit_manager  mọi đơn vị khác (ví dụ tnmt.lanhdao; xã, phường theo tên: "
             "lyson.lanhdao)")

@@ -64,7 +64,7 @@ def index() -> str:
         totals=status_totals(stats),
         period=period,
         overdue=rows(TaskFilters(status=OVERDUE)),
-        awaiting=rows(TaskFilters(status=AWAITING_REVIEW)),
+        awaiting=rows(TaskFilters(status=AWAITING_REVIEW, own_level=True)),
         pending_extensions=pending_extension_count(user) if can_decide_extension(user) else 0,
         unacknowledged=unacknowledged_count(user, day) if can_view_unacknowledged(user) else 0,
         mine=rows(TaskFilters(mine=True)) if user.role == LEADER else [],

@@ -140,6 +140,7 @@ class TaskFilters:
     directive_id: int | None = None
     group_id: int | None = None
     mine: bool = False  # "Việc tôi phụ trách": tasks the user is the leader in charge of, or follows
+    own_level: bool = False  # only the own tasks of the user's committee (those its office confirms)
 
 
 FILTER_ROLES = ("lead", "coordinating")
@@ -232,6 +233,8 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
         query = query.where(Task.directive_id == filters.directive_id, Task.parent_task_id.is_(None))
     if filters.group_id:
         query = query.where(Task.group_id == filters.group_id)
+    if filters.own_level:
+        query = query.where(level_clause(committee_id_of(user)))
     if filters.mine:
         followed = sa.exists().where(task_watchers.c.task_id == Task.id, task_watchers.c.user_id == user.id)
         query = query.where(sa.or_(Task.leader_id == user.id, followed))

@@ -18,6 +18,7 @@ from kpi_tasks.accounts.permissions import (
     can_give_direction,
     can_manage_tasks,
     can_view_task,
+    committee_id_of,
     unit_committee_id,
 )
 from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
@@ -136,7 +137,7 @@ def create_task(
     deadline_kind, deadline, deadline_period, recurrence = _check_deadline(
         errors, directive, deadline, deadline_working_days, deadline_period, recurrence, deadline_kind
     )
-    _check_leader(errors, leader_id)
+    _check_leader(errors, leader_id, committee_id)
     if errors:
         raise ValidationError("Thông tin nhiệm vụ chưa hợp lệ.", errors)
     task = Task(
@@ -227,7 +228,7 @@ def update_task(
     deadline_kind, deadline, deadline_period, recurrence = _check_deadline(
         errors, task.directive, deadline, deadline_working_days, deadline_period, recurrence, deadline_kind
     )
-    _check_leader(errors, leader_id)
+    _check_leader(errors, leader_id, task.committee_id)
     if errors:
         raise ValidationError("Thông tin nhiệm vụ chưa hợp lệ.", errors)
     before = _snapshot(task)
@@ -450,11 +451,12 @@ def _check_deadline(
     return DEADLINE_DATE, deadline, None, None
 
 
-def _check_leader(errors: dict[str, str], leader_id: int | None) -> None:
+def _check_leader(errors: dict[str, str], leader_id: int | None, committee_id: int | None) -> None:
+    """The leader in charge is a leader of the committee whose task it is."""
     if leader_id is None:
         return
     leader = db.session.get(User, leader_id)
-    if leader is None or leader.role != LEADER:
+    if leader is None or leader.role != LEADER or committee_id_of(leader) != committee_id:
         errors["leader_id"] = "Lãnh đạo phụ trách không hợp lệ."
 
 

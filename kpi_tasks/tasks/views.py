@@ -21,6 +21,7 @@ from kpi_tasks.accounts.permissions import (
     can_review,
     can_view_task,
     can_view_unacknowledged,
+    committee_id_of,
     unit_committee_id,
 )
 from kpi_tasks.accounts.queries import active_leaders, users_of_unit
@@ -156,7 +157,8 @@ def _unit_choices(form: TaskForm, committee_id: int | None, keep: Task | None = 
     form.coordinating_unit_ids.choices = options((u.id, u.name) for u in units)
     form.lead_unit_kind.choices = options([("", "— Không (giao cho một đơn vị) —"), *BULK_KIND_LABELS.items()])
     form.leader_id.choices = options([(0, "— Chưa giao lãnh đạo phụ trách —")]
-                                     + [(leader.id, leader.display_name) for leader in active_leaders()])
+                                     + [(leader.id, leader.display_name) for leader in active_leaders()
+                                        if committee_id_of(leader) == committee_id])
 
 
 @bp.route("/tasks/new/<int:directive_id>", methods=["GET", "POST"])

@@ -193,3 +193,40 @@ def test_the_commune_office_breaks_a_task_down_on_its_page_and_the_province_sees
     assert "Hoàn thành 0/1" in page
     assert "Rà soát tại Phòng Kinh tế" in page
     assert "Giao tiếp cho các đơn vị của" not in page  # the province reads, does not break down
+
+
+def test_the_demo_commune_breaks_the_provinces_task_down_and_each_level_sees_its_own(app):
+    from kpi_tasks.demo.commune import BREAKDOWN, COMMUNE_USERS, OWN_DIRECTIVE, RECEIVED_TITLE
+    from kpi_tasks.demo.seed import DEMO_PASSWORD, seed_demo
+    from kpi_tasks.extensions import db
+    from kpi_tasks.tasks.models import Task
+
+    with app.app_context():
+        seed_demo()
+        commit()
+        received = db.session.scalar(db.select(Task.id).where(Task.title == RECEIVED_TITLE))
+        own_task = db.session.scalar(db.select(Task.id).where(Task.title == OWN_DIRECTIVE["tasks"][0][0]))
+
+    def page(username, path):
+        client = app.test_client()
+        login(client, username, DEMO_PASSWORD)
+        response = client.get(path)
+        return response.status_code, response.get_data(as_text=True)
+
+    for username, *_ in COMMUNE_USERS:
+        assert page(username, "/")[0] == 200, username
+    status, province_view = page("vanphong", f"/tasks/{received}")
+    assert status == 200
+    assert f"Hoàn thành 1/{len(BREAKDOWN)}" in province_view
+    assert "Giao tiếp cho các đơn vị của" not in province_view
+    status, commune_view = page("binhson.vanphong", f"/tasks/{received}")
+    assert "Giao tiếp cho các đơn vị của Xã Bình Sơn" in commune_view
+    # The commune's own plan: its office and departments, and the province reading it; not another commune.
+    assert page("binhson.vhxh", f"/tasks/{own_task}")[0] == 200
+    assert page("vanphong", f"/tasks/{own_task}")[0] == 200
+    assert page("vantuong.chutich", f"/tasks/{own_task}")[0] == 404
+    assert page("binhson.kinhte", f"/tasks/{own_task}")[0] == 404
+    # The commune's dashboard counts the commune's own work for its own units.
+    home = page("binhson.vanphong", "/")[1]
+    assert "Phòng Kinh tế xã Bình Sơn" in home
+    assert "Sở Tư pháp" not in home.split("Nhiệm vụ quá hạn", 1)[0]
