@@ -40,7 +40,8 @@ class BackgroundJob(db.Model):
     total: Mapped[int | None] = mapped_column()
     # Why it failed, or what it did, in Vietnamese.
     message: Mapped[str | None] = mapped_column(sa.Text)
-    # The result file: stored under a random name in UPLOAD_FOLDER/jobs/ (like attachments), sent under result_name.
+    # The result file: stored under a random name in the file store (key jobs/<name>, like attachments: storage/),
+    # sent under result_name.
     result_file: Mapped[str | None] = mapped_column(sa.String(64))
     result_name: Mapped[str | None] = mapped_column(sa.String(200))
     result_mime: Mapped[str | None] = mapped_column(sa.String(120))

@@ -83,3 +83,20 @@ def line_items(breakdown: dict[str, Any], line: str) -> list[dict[str, Any]] | N
 def whole_line_label(line: str, items: list[dict[str, Any]]) -> str:
     counted = sum(1 for item in items if not item.get("excluded"))
     return f"Toàn bộ dòng “{LINE_LABELS[line]}” ({format_number(counted)} mục)"
+
+
+def objection_subject_text(objection: Any) -> str:
+    """What an objection names, in words (a task's title, or the line and its item)."""
+    if objection.task_id is not None:
+        return objection.task.title if objection.task else f"Nhiệm vụ số {objection.task_id}"
+    return f"{LINE_LABELS.get(objection.subject, objection.subject)}: {objection.item_label}"
+
+
+def objection_counted_text(objection: Any, outcome_labels: dict[str, str], role_labels: dict[str, str]) -> str:
+    """How the named thing was counted when the unit objected (templates/scoring/_objection_counted.html)."""
+    parts = objection.counted_as.split("/")
+    if objection.task_id is not None:
+        role = f" ({role_labels.get(parts[1], parts[1])})" if len(parts) > 1 else ""
+        return outcome_labels.get(parts[0], parts[0]) + role
+    line = LINE_LABELS.get(parts[0], parts[0]).lower()
+    return f"cả dòng, {line}" if len(parts) > 1 and parts[1] == "line" else f"một mục của dòng {line}"

@@ -11,6 +11,10 @@ confidential directives and standing tasks never count.
 A breakdown records how it was counted (`breakdown["tasks"]["counting"]`): absent in the versions
 published before this rule (tasks due or completed in the period, a recurring task counted as one
 task), `COUNTING` since.
+
+Every line names what it counted: a task line its tasks and occurrences (`task_ids`, `occurrences`), the KPI
+line its targets and each penalty its apology letters or months (`items`, each with a `ref` and `excluded`;
+absent from breakdowns published before items were listed), so that a unit can check and object to any of them.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -12,17 +13,27 @@ from kpi_tasks.accounts.permissions import can_decide_score_objection, can_manag
 from kpi_tasks.background.services import enqueue
 from kpi_tasks.background.views import started_page
 from kpi_tasks.clock import today
+from kpi_tasks.documents.appendix import DATE, WRAP, Column, count_rows
 from kpi_tasks.documents.downloads import DOCX_MIME, send_bytes, send_document, wants_pdf
 from kpi_tasks.documents.identity import current_identity
+from kpi_tasks.documents.lists import filter_line, write_list
 from kpi_tasks.errors import ConflictError, NotFound, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import show_errors
 from kpi_tasks.pagination import paginate_rows
+from kpi_tasks.reports.excel import local_date
 from kpi_tasks.scoring.appendix import write_appendix_docx
 from kpi_tasks.scoring.excel import scoring_workbook
 from kpi_tasks.scoring.forms import DecisionForm, ObjectionForm, PublishForm, RuleForm
 from kpi_tasks.scoring.jobs import DRAFT, draft_is_large, draft_label, draft_params
-from kpi_tasks.scoring.lines import LINE_LABELS, item_label, period_code, period_label
+from kpi_tasks.scoring.lines import (
+    LINE_LABELS,
+    item_label,
+    objection_counted_text,
+    objection_subject_text,
+    period_code,
+    period_label,
+)
 from kpi_tasks.scoring.models import (
     OBJECTION_PENDING,
     OBJECTION_STATUS_LABELS,
@@ -396,18 +407,63 @@ def rules(year: int) -> str | Response:
     )
 
 
+OBJECTION_COLUMNS = [
+    Column("Ngày gửi", 12, DATE),
+    Column("Đơn vị", 24, WRAP),
+    Column("Nhiệm vụ, mục đề nghị", 40, WRAP, count_rows(), "format:#,##0 \"đề nghị\""),
+    Column("Đang tính là", 18, WRAP),
+    Column("Lý do", 32, WRAP),
+    Column("Trạng thái", 16, WRAP),
+    Column("Ý kiến Văn phòng", 30, WRAP),
+    Column("Ngày xem xét", 12, DATE),
+]
+
+
+def _objection_filters(year: int, status: str | None) -> str:
+    return filter_line([f"Năm {year}", f"Trạng thái: {OBJECTION_STATUS_LABELS[status]}" if status else ""])
+
+
+def _objection_args() -> tuple[int, str | None, int | None]:
+    """(year, status, unit) of the objection list: a unit's users see their unit's objections only."""
+    status = request.args.get("status") if request.args.get("status") in OBJECTION_STATUSES else None
+    unit_id = None if current_user.sees_all else (current_user.unit_id or -1)
+    return _year_arg(), status, unit_id
+
+
+@bp.get("/objections.xlsx")
+@login_required
+def objections_xlsx() -> Response:
+    """The objections as the list shows them (the same year and status)."""
+    year, status, unit_id = _objection_args()
+    day = today()
+
+    def rows() -> Iterator[list]:
+        for objection in db.session.scalars(objections_query(year, unit_id, status)).unique():
+            decided = " — đã loại khỏi chấm điểm" if objection.exclude else ""
+            yield [local_date(objection.created_at), objection.unit.name, objection_subject_text(objection),
+                   objection_counted_text(objection, OUTCOME_LABELS, ROLE_LABELS), objection.reason,
+                   objection.status_label + decided, objection.decision_note or "",
+                   local_date(objection.decided_at) if objection.decided_at else None]
+
+    return send_document(
+        lambda target: write_list(target, rows(), title=f"Danh sách đề nghị xem xét kết quả chấm điểm năm {year}",
+                                  filters=_objection_filters(year, status), columns=OBJECTION_COLUMNS,
+                                  identity=current_identity(), today=day,
+                                  empty="Không có đề nghị nào theo bộ lọc đã chọn.", sheet_name="Đề nghị xem xét"),
+        XLSX, f"de-nghi-xem-xet-cham-diem-{year}.xlsx",
+    )
+
+
 @bp.get("/objections/")
 @login_required
 def objections() -> str:
-    year = _year_arg()
-    status = request.args.get("status") if request.args.get("status") in OBJECTION_STATUSES else None
-    unit_id = None if current_user.sees_all else (current_user.unit_id or -1)
+    year, status, unit_id = _objection_args()
     page = paginate_rows(objections_query(year, unit_id, status), request.args.get("page", 1, type=int),
                          OBJECTIONS_PER_PAGE)
     return render_template(
         "scoring/objections.html", year=year, status=status, page=page, form=DecisionForm(formdata=None),
         can_decide=can_decide_score_objection(current_user), statuses=OBJECTION_STATUSES,
-        pending=OBJECTION_PENDING,
+        pending=OBJECTION_PENDING, export_filters=_objection_filters(year, status),
     )
 
 

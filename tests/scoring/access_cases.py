@@ -46,6 +46,7 @@ CASES = [
     ("scoring.rules", "GET", "/scoring/rules/2026", None, EVERYONE),
     ("scoring.rules", "POST", "/scoring/rules/2026", RULE_FORM, MANAGERS_303),
     ("scoring.objections", "GET", "/scoring/objections/?year=2026", None, EVERYONE),
+    ("scoring.objections_xlsx", "GET", "/scoring/objections.xlsx?year=2026&status=pending", None, EVERYONE),
     # A unit head objects for their own unit; a head whose unit does not have the task counted gets 404.
     ("scoring.new_objection", "GET", "/scoring/2026/objections/new?task_id={score_task}", None,
      only({"lead_manager": 200, "coord_manager": 200}, stranger_manager=404)),

@@ -72,3 +72,15 @@ def test_the_kpi_line_lists_its_targets_and_an_accepted_objection_removes_one(di
     assert (kpi["met"], kpi["total"], kpi["points"]) == (1, 1, 20)
     # D's own target is untouched by E's objection.
     assert compute_draft(2026).unit(district.units["D"].id).breakdown["kpi"]["total"] == 1
+
+
+def test_a_unit_scored_on_kpis_alone_is_told_so(client, district):
+    from tests.factories import commit, login, make_user
+
+    make_user("office", username="vanphong")
+    commit()
+    login(client, "vanphong")
+    d_page = client.get(f"/scoring/2026/draft/units/{district.units['D'].id}").get_data(as_text=True)
+    assert "được nâng từ 20 lên 100: điểm của đơn vị chỉ dựa trên chỉ tiêu" in d_page
+    e_page = client.get(f"/scoring/2026/draft/units/{district.units['E'].id}").get_data(as_text=True)
+    assert "data-kpi-only" not in e_page  # E has tasks due: its KPI part keeps its 20 points

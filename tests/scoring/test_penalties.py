@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring.services import compute_draft
@@ -115,6 +118,16 @@ def test_the_unit_page_names_every_letter_and_month_and_the_office_reads_the_lin
     decision = client.get(f"/scoring/objections/{objection.id}/decision").get_data(as_text=True)
     assert "Mục đề nghị" in decision
     assert "Hồ sơ trễ do lỗi kết nối" in decision
+    # The list exports what it shows, with the line and its item in words.
+    export = re.search(r'hx-boost="false" href="([^"]+)">Tải Excel', listing).group(1).replace("&amp;", "&")
+    assert export == "/scoring/objections.xlsx?year=2026"
+    sheet = load_workbook(BytesIO(client.get(export).data)).active
+    assert sheet["A4"].value == "Bộ lọc: Năm 2026"
+    row = [cell.value for cell in sheet[8]]
+    assert row[0] == 1
+    assert row[3] == "Tháng có hồ sơ trễ hạn từ 2 tháng liên tiếp trở lên: Tháng 02/2026: 1 hồ sơ trễ hạn"
+    assert row[4] == "một mục của dòng tháng có hồ sơ trễ hạn từ 2 tháng liên tiếp trở lên"
+    assert sheet["A9"].value == "TỔNG CỘNG"
 
 
 def test_the_scores_api_gives_the_items_of_every_penalty_line(client, district):
