@@ -183,9 +183,9 @@ def _change(current: float | None, previous: float | None) -> float | None:
 def progress(kpi_id: int | Kpi, period: str | Period) -> ProgressTable:
     """The progress table of a KPI for a period ("2023", "2023-Q1", "2023-03" or a Period).
 
-    Rows: every unit that reported in this period or the previous one, and every active unit a target
-    applies to; ranked best first by rate (highest first for "at least/above" KPIs, lowest first for "at
-    most/below"), units without figures last. Totals are recomputed from the sums.
+    Rows: every unit that reported in this period or the previous one, and every active unit of the root
+    committee a target applies to; ranked best first by rate (highest first for "at least/above" KPIs, lowest
+    first for "at most/below"), units without figures last. Totals are recomputed from the sums.
     """
     kpi = kpi_id if isinstance(kpi_id, Kpi) else db.session.get(Kpi, kpi_id)
     if kpi is None:
@@ -196,7 +196,7 @@ def progress(kpi_id: int | Kpi, period: str | Period) -> ProgressTable:
     inner = (
         sa.select(
             Unit.id.label("unit_id"), Unit.code.label("code"), Unit.name.label("name"), Unit.kind.label("kind"),
-            Unit.active.label("active"),
+            Unit.active.label("active"), Unit.parent_id.label("parent_id"),
             current_figures.c.numerator, current_figures.c.denominator, current_figures.c.value,
             current_figures.c.as_of,
             previous_figures.c.numerator.label("prev_numerator"),
@@ -218,8 +218,11 @@ def progress(kpi_id: int | Kpi, period: str | Period) -> ProgressTable:
         rate = inner.c.value
     query = (
         sa.select(inner)
+        # A unit without figures is listed for its target only when it is one of the root committee's own units:
+        # the departments and villages inside a commune committee answer to the commune, not to these targets.
         .where(sa.or_(inner.c.as_of.is_not(None), inner.c.prev_as_of.is_not(None),
-                      sa.and_(inner.c.active.is_(True), inner.c.target_value.is_not(None))))
+                      sa.and_(inner.c.active.is_(True), inner.c.target_value.is_not(None),
+                              inner.c.parent_id.is_(None))))
         .order_by(inner.c.as_of.is_(None), rate.is_(None), rate.desc() if kpi.higher_is_better else rate.asc(),
                   sa.func.coalesce(inner.c.denominator, 0).desc(), inner.c.name, inner.c.unit_id)
     )

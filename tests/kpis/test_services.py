@@ -24,6 +24,7 @@ from kpi_tasks.kpis.queries import (
 from kpi_tasks.kpis.services import create_kpi, link_targets, record_measurement, set_target
 from kpi_tasks.kpis.values import actual_fraction, is_met
 from kpi_tasks.units.models import Unit
+from kpi_tasks.units.services import create_unit
 from tests.factories import make_office, make_task, make_unit, make_user
 from tests.kpis.helpers import make_kpi
 
@@ -61,6 +62,23 @@ def test_kind_targets_with_one_commune_overridden_give_each_unit_its_target_and_
     # Without the override, Bình Dương's 75% would meet the communes' 70%.
     assert rows[bd.name].actual_value == 75.0
 
+
+
+def test_a_communes_own_departments_are_not_listed_under_the_provinces_kind_targets(app_ctx):
+    office = make_office()
+    kpi = make_kpi(office, code="KYSO", name="Tỷ lệ văn bản ký số")
+    (tp, _vhtt, _nv), (bh, _bt, _bd) = _units()
+    bh.is_committee = True
+    commune_department = create_unit("BH-KT", "Phòng Kinh tế xã Bình Hải", "department", bh.id)
+    set_target(kpi, office, period="2026", unit_kind="department", target_value=90)
+
+    listed = {row.unit_name for row in progress(kpi.id, "2026-Q1").rows}
+    assert tp.name in listed
+    assert commune_department.name not in listed
+    # Figures it reports are still shown, with the target of its kind.
+    record_measurement(kpi, commune_department, Q1, numerator=9, denominator=10, source="entered", actor=office)
+    rows = {row.unit_name: row for row in progress(kpi.id, "2026-Q1").rows}
+    assert (rows[commune_department.name].target_value, rows[commune_department.name].met) == (90, True)
 
 def test_exact_period_target_beats_the_enclosing_years(app_ctx):
     office = make_office()
