@@ -168,6 +168,10 @@ CASES = [
      commune_expect({"admin"}, 201)),
     ("tasks.withdraw_directive", "POST", "/directives/{commune_directive}/withdraw", {"note": "Văn bản bị hủy"},
      commune_expect(MANAGES_COMMUNE, 303)),
+    # The province's dashboard drills down into a commune's own work: the root's staff and that commune's office
+    # (a unit user's dashboard is their unit's).
+    ("reports.index", "GET", "/reports/?commune={commune_id}", None,
+     {role: 200 if role in SEES_COMMUNE_TASK or role.endswith(("manager", "staff")) else 404 for role in ROLES}),
     # A commune's unit: its figures are read by the root's staff and by the commune's own office.
     ("reports.unit_dashboard", "GET", "/reports/units/{commune_unit_id}", None,
      {role: 200 if role in SEES_COMMUNE_TASK else 403 for role in ROLES}),
@@ -233,7 +237,7 @@ def build_world():
         "commune_directive": commune_directive.id, "commune_task": commune_task.id,
         "commune_task_version": commune_task.version, "commune_awaiting": commune_awaiting.id,
         "commune_received": commune_received.id, "commune_unit_id": commune_unit.id,
-        "commune_village_id": commune_village.id,
+        "commune_village_id": commune_village.id, "commune_id": commune.id,
     }
     for module in AREA_MODULES:
         if hasattr(module, "setup"):

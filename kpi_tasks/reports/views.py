@@ -18,6 +18,7 @@ from kpi_tasks.accounts.permissions import (
     can_view_monthly_report,
     can_view_unit_dashboard,
     committee_id_of,
+    oversees_everything,
     placement_committee_id,
 )
 from kpi_tasks.background.services import enqueue
@@ -83,6 +84,7 @@ from kpi_tasks.tasks.status import (
 )
 from kpi_tasks.text import format_number
 from kpi_tasks.units.models import Unit
+from kpi_tasks.units.services import list_units
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PER_PAGE = 30
@@ -190,8 +192,16 @@ def index() -> str:
     if not can_view_leader_dashboard(user):
         abort(403)
     period = _period_from_args()
-    # Each committee's dashboard counts its own tasks for its own units (the province's: not the communes' own).
+    # Each committee's dashboard counts its own tasks for its own units (the province's: not the communes' own);
+    # the province's staff drill down into a commune's own (?commune=<its unit id>).
     level = committee_id_of(user)
+    commune = None
+    if request.args.get("commune"):
+        commune = db.session.get(Unit, request.args.get("commune", type=int) or 0)
+        if commune is None or not commune.is_committee or not (
+                oversees_everything(user) or level == commune.id):
+            abort(404)
+        level = commune.id
     stats = unit_stats(today(), period.start, period.end, level=level)
     ranked = rank_units(stats)
     ranking_chart, ranking_cut = _ranking_chart(ranked, period)
@@ -206,7 +216,11 @@ def index() -> str:
         ranking_cut=ranking_cut,
         trend_chart=trend_chart,
         trend=trend,
-        overdue=_rows(user, ReportFilters(TaskFilters(status=OVERDUE), period.start, period.end)),
+        overdue=_rows(user, ReportFilters(TaskFilters(status=OVERDUE, committee_id=commune.id if commune else None),
+                                          period.start, period.end)),
+        commune=commune,
+        committee_ids={unit.id for unit in list_units(kind="commune") if unit.is_committee}
+        if oversees_everything(user) and commune is None else set(),
         kpis=kpi_statuses(period, today()),
         kpi_period=_kpi_period(period),
         figure_statuses=FIGURE_STATUSES,

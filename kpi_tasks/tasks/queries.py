@@ -141,6 +141,7 @@ class TaskFilters:
     group_id: int | None = None
     mine: bool = False  # "Việc tôi phụ trách": tasks the user is the leader in charge of, or follows
     own_level: bool = False  # only the own tasks of the user's committee (those its office confirms)
+    committee_id: int | None = None  # only the own tasks of this commune committee (a drill-down into it)
 
 
 FILTER_ROLES = ("lead", "coordinating")
@@ -235,6 +236,8 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
         query = query.where(Task.group_id == filters.group_id)
     if filters.own_level:
         query = query.where(level_clause(committee_id_of(user)))
+    if filters.committee_id is not None:
+        query = query.where(Task.committee_id == filters.committee_id)
     if filters.mine:
         followed = sa.exists().where(task_watchers.c.task_id == Task.id, task_watchers.c.user_id == user.id)
         query = query.where(sa.or_(Task.leader_id == user.id, followed))

@@ -230,3 +230,24 @@ def test_the_demo_commune_breaks_the_provinces_task_down_and_each_level_sees_its
     home = page("binhson.vanphong", "/")[1]
     assert "Phòng Kinh tế xã Bình Sơn" in home
     assert "Sở Tư pháp" not in home.split("Nhiệm vụ quá hạn", 1)[0]
+
+
+def test_the_province_dashboard_drills_down_into_a_communes_own_work(client, province):
+    units, h = province
+    given = _directive(client, h["province"], "30/KH-UBND")
+    client.post(f"/api/v1/directives/{given}/tasks", headers=h["province"], json=_task(units, "a"))
+    directive = _directive(client, h["a_office"], "9/KH-UBND")
+    client.post(f"/api/v1/directives/{directive}/tasks", headers=h["a_office"],
+                json=_task(units, "a_kt", title="Việc riêng của xã"))
+    login(client, "vp_tinh")
+    province_page = client.get("/reports/").get_data(as_text=True)
+    assert "Phòng Kinh tế xã Tịnh Khê" not in province_page  # the province's own units and tasks
+    assert f"commune={units['a'].id}" in province_page  # the commune's row leads to its own figures
+    drilled = client.get(f"/reports/?commune={units['a'].id}").get_data(as_text=True)
+    assert "UBND Xã Tịnh Khê" in drilled
+    assert "Phòng Kinh tế xã Tịnh Khê" in drilled
+    assert client.get(f"/reports/?commune={units['so'].id}").status_code == 404
+    other = client.application.test_client()
+    vars(g).clear()
+    login(other, "vp_tinhhoa")
+    assert other.get(f"/reports/?commune={units['a'].id}").status_code == 404
