@@ -10,11 +10,12 @@ from kpi_tasks.clock import today
 from kpi_tasks.demo.commune import COMMUNE_USERS, seed_commune
 from kpi_tasks.demo.data import COMMITTEE, COMMUNES, DEPARTMENTS, DIRECTIVES, IDENTITY, OTHER_UNITS, SIGNERS, USERS
 from kpi_tasks.demo.kpis import seed_kpis
-from kpi_tasks.demo.story import Demo, play_task, seed_story
+from kpi_tasks.demo.story import Demo, date_tasks_from_their_directives, play_task, seed_story
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import create_directive
 from kpi_tasks.documents.identity import save_identity
 from kpi_tasks.extensions import db
+from kpi_tasks.notifications.services import scan
 from kpi_tasks.scoring.services import create_default_rule
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.tasks.services import assign_staff, create_task
@@ -83,6 +84,9 @@ def seed_demo() -> str:
     seed_kpis(units, office, day)
     seed_story(Demo(units, users, day, COMMITTEE), directives["1035/UBND-TTHC"])
     _seed_scoring_rule(users, day)
+    # Last, once every task is there (the commune's own too): tasks dated from their directives, today's reminders.
+    date_tasks_from_their_directives()
+    scan(day)
     directive_count = db.session.scalar(sa.select(sa.func.count()).select_from(Directive))
     task_count = db.session.scalar(sa.select(sa.func.count()).select_from(Task))
     return (

@@ -25,7 +25,6 @@ from kpi_tasks.dossiers.services import import_dossiers, record_apology_letter
 from kpi_tasks.extensions import db
 from kpi_tasks.milestones.services import add_milestone
 from kpi_tasks.notifications.models import ASSIGNED, Notification
-from kpi_tasks.notifications.services import scan
 from kpi_tasks.tasks.events import EVENT_KINDS
 from kpi_tasks.tasks.lifecycle import (
     decide_extension,
@@ -148,8 +147,6 @@ def seed_story(demo: Demo, recurring_directive: Directive) -> None:
     _seed_returned_report(demo)
     _seed_fresh_directive(demo)
     _seed_dossiers(demo)
-    date_tasks_from_their_directives()
-    scan(demo.day)
 
 
 def _seed_plan(demo: Demo) -> None:

@@ -11,6 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from kpi_tasks.clock import VIETNAM
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.models import Notification
 from kpi_tasks.notifications.services import ReminderSettings, scan
@@ -64,7 +65,9 @@ def test_an_unacknowledged_task_is_listed_after_one_working_day_and_acknowledgin
 
     acknowledged = client.post(f"/api/v1/tasks/{task_id}/acknowledge", headers=api_headers(manager))
     assert acknowledged.status_code == 200
-    assert acknowledged.json["acknowledged_at"].startswith("2026-03-17")
+    # Stored in UTC: the Vietnamese Tuesday begins at 17:00 UTC on Monday.
+    acknowledged_at = dt.datetime.fromisoformat(acknowledged.json["acknowledged_at"])
+    assert acknowledged_at.astimezone(VIETNAM).date() == dt.date.fromisoformat(TUESDAY)
     assert acknowledged.json["acknowledged_by_id"] == manager.id
     assert acknowledged.json["history"][-1]["action"] == "acknowledge"
     assert _listed(client, office) == []
