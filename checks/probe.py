@@ -1,9 +1,10 @@
 """`make probe`: issue 15's attacks and faults replayed over HTTP against the product as it is deployed.
 
-gunicorn (2 workers) on PostgreSQL (its own database, `kpi_probe` on 127.0.0.1, emptied first), the demo
-district loaded, `KPI_TASKS_TRUSTED_PROXIES=1` as behind the README's nginx (each simulated client sends its
-own X-Forwarded-For). Every probe is an attack or a fault with the answer the product must give; the run is
-bounded in time (PROBE_DEADLINE) and prints each probe, then "N probes, N held". Exit 0 when all held.
+gunicorn (2 workers) and the job worker (`kpi-tasks worker`) on PostgreSQL (its own database, `kpi_probe` on
+127.0.0.1, emptied first), the demo loaded, `KPI_TASKS_TRUSTED_PROXIES=1` as behind the README's nginx (each
+simulated client sends its own X-Forwarded-For). Every probe is an attack or a fault with the answer the product
+must give; the run is bounded in time (PROBE_DEADLINE) and prints each probe, then "N probes, N held". Exit 0 when
+all held.
 Not part of `make test`: it needs PostgreSQL and takes a few minutes (a year's dossiers, a killed worker).
 """
 
@@ -141,6 +142,29 @@ class Server:
         self.log.close()
 
 
+class JobWorker:
+    """`kpi-tasks worker`, which runs the large imports and exports (`make run` starts it beside the web server)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = {**env, "KPI_TASKS_JOB_POLL_SECONDS": "1"}
+        self.log = tempfile.NamedTemporaryFile(prefix="kpi-probe-worker-", suffix=".log", delete=False)  # noqa: SIM115
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen([str(BIN / "kpi-tasks"), "worker"], cwd=ROOT, env=self.env,  # noqa: S603
+                                stdout=self.log, stderr=subprocess.STDOUT)
+
+    def kill_and_restart(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=30)
+        self.process = self._start()
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        self.log.close()
+
+
 def _peak_rss(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -236,18 +260,20 @@ def main() -> int:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "probe-" + os.urandom(8).hex(),
            "KPI_TASKS_TRUSTED_PROXIES": "1", "KPI_TASKS_UPLOAD_FOLDER": tempfile.mkdtemp(prefix="kpi-probe-")}
     env.pop("KPI_TASKS_TODAY", None)
-    print("Setting up: migrations, the demo district …", flush=True)
+    print("Setting up: migrations, the demo …", flush=True)
     _kpi_tasks(env, "db", "upgrade")
     _kpi_tasks(env, "seed-demo")
     office_token = _kpi_tasks(env, "create-token", "vanphong").strip()
     office_api = {"Authorization": f"Bearer {office_token}"}
     engine = sa.create_engine(url)
     server = Server(env)
+    worker = JobWorker(env)
     base = server.base
     print(f"gunicorn on {base}, database {PROBE_DB}", flush=True)
     try:
-        _probes(server, base, env, engine, office_api)
+        _probes(server, worker, base, env, engine, office_api)
     finally:
+        worker.stop()
         server.stop()
         engine.dispose()
     held = sum(1 for _name, ok, _detail in RESULTS if ok)
@@ -256,7 +282,7 @@ def main() -> int:
     return 0 if not failed else 1
 
 
-def _probes(server: Server, base: str, env: dict[str, str], engine: sa.Engine,
+def _probes(server: Server, worker: JobWorker, base: str, env: dict[str, str], engine: sa.Engine,
             office_api: dict[str, str]) -> None:
     def ask(sql: str, **values):
         with engine.connect() as connection:
@@ -376,13 +402,13 @@ def _probes(server: Server, base: str, env: dict[str, str], engine: sa.Engine,
         text = _csv(_dossier_rows(100_000, start=2_000_000))
         answer = api("POST", "/dossiers/import", files={"file": ("ho-so.csv", text.encode())})
         expect(answer.status_code == 202, f"answered {answer.status_code}")
-        for _ in range(300):  # until the import is under way in some worker
+        for _ in range(600):  # until the import is under way in the job worker
             if requests.get(base + answer.headers["Location"], headers=office_api, timeout=10).json()["status"] \
                     == "running":
                 break
             time.sleep(0.1)
-        for pid in server.workers():
-            os.kill(pid, signal.SIGKILL)
+        # The job worker dies mid-import (a new one starts, as systemd would restart it).
+        worker.kill_and_restart()
         killed = time.monotonic()
         status: dict = {}
         while time.monotonic() - killed < 75:
