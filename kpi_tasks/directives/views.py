@@ -22,10 +22,9 @@ from kpi_tasks.directives.services import (
     list_directives_query,
     update_directive,
 )
-from kpi_tasks.documents.appendix import DATE, INT, WRAP, XLSX_MIME, Column, count_rows
-from kpi_tasks.documents.downloads import send_document
+from kpi_tasks.documents.appendix import DATE, INT, WRAP, Column, count_rows
 from kpi_tasks.documents.identity import current_identity
-from kpi_tasks.documents.lists import filter_line, write_list
+from kpi_tasks.documents.lists import filter_line, send_list
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, options, show_errors
@@ -82,12 +81,9 @@ def export() -> Response:
                 yield [number, directive.issued_on, directive.subject, directive.issuer, given, c.get("overdue", 0),
                        c.get("awaiting_review", 0), c.get("done_on_time", 0) + c.get("done_late", 0)]
 
-    return send_document(
-        lambda target: write_list(target, rows(), title="Danh sách văn bản chỉ đạo", filters=_directive_filters(q),
-                                  columns=DIRECTIVE_COLUMNS, identity=current_identity(), today=day,
-                                  empty="Không có văn bản nào theo bộ lọc đã chọn.", sheet_name="Văn bản chỉ đạo"),
-        XLSX_MIME, f"danh-sach-van-ban-chi-dao-{day:%Y%m%d}.xlsx",
-    )
+    return send_list(rows(), day=day, file_name=f"danh-sach-van-ban-chi-dao-{day:%Y%m%d}.xlsx",
+                     title="Danh sách văn bản chỉ đạo", filters=_directive_filters(q), columns=DIRECTIVE_COLUMNS,
+                     empty="Không có văn bản nào theo bộ lọc đã chọn.", sheet_name="Văn bản chỉ đạo")
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -10,8 +10,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
+from werkzeug.wrappers import Response
+
 from kpi_tasks.documents.appendix import Appendix, Column, TitleBlock, attached_to_report
-from kpi_tasks.documents.identity import Identity
+from kpi_tasks.documents.downloads import XLSX_MIME, send_document
+from kpi_tasks.documents.identity import Identity, current_identity
 
 NO_FILTER = "Không lọc (tất cả)"
 
@@ -34,3 +37,14 @@ def write_list(target: IO[bytes], rows: Iterable[Sequence[Any]], *, title: str, 
             sheet.note(empty)
         sheet.finish()
     return sheet.rows
+
+
+def send_list(rows: Iterable[Sequence[Any]], *, day: dt.date, file_name: str, title: str, filters: str,
+              columns: Sequence[Column], empty: str, sheet_name: str | None = None) -> Response:
+    """A list page's "Tải Excel" (or its PDF with ?format=pdf): `write_list` under the committee's identity."""
+    identity = current_identity()
+    return send_document(
+        lambda target: write_list(target, rows, title=title, filters=filters, columns=columns, identity=identity,
+                                  today=day, empty=empty, sheet_name=sheet_name),
+        XLSX_MIME, file_name,
+    )

@@ -29,7 +29,7 @@ from kpi_tasks.audit.services import history
 from kpi_tasks.clock import today
 from kpi_tasks.documents.downloads import XLSX_MIME, send_bytes, send_document
 from kpi_tasks.documents.identity import current_identity
-from kpi_tasks.documents.lists import filter_line, write_list
+from kpi_tasks.documents.lists import filter_line, send_list
 from kpi_tasks.dossiers import importing
 from kpi_tasks.dossiers.background import REJECTED, first_rejected, read_status, start_import
 from kpi_tasks.dossiers.exports import (
@@ -138,13 +138,10 @@ def list_export() -> Response:
     """The dossier list as the page shows it: the same filters, the dossiers the user may see."""
     filters, day = _dossier_filters(), today()
     query = dossier_rows_query(current_user, filters, day).execution_options(yield_per=STREAM_BATCH)
-    return send_document(
-        lambda target: write_list(target, (dossier_list_values(row) for row in db.session.execute(query)),
-                                  title="Danh sách hồ sơ thủ tục hành chính", filters=_dossier_filter_line(filters),
-                                  columns=DOSSIER_LIST_COLUMNS, identity=current_identity(), today=day,
-                                  empty="Không có hồ sơ nào theo bộ lọc đã chọn.", sheet_name="Hồ sơ TTHC"),
-        XLSX_MIME, f"danh-sach-ho-so-{day:%Y%m%d}.xlsx",
-    )
+    return send_list((dossier_list_values(row) for row in db.session.execute(query)), day=day,
+                     file_name=f"danh-sach-ho-so-{day:%Y%m%d}.xlsx", title="Danh sách hồ sơ thủ tục hành chính",
+                     filters=_dossier_filter_line(filters), columns=DOSSIER_LIST_COLUMNS,
+                     empty="Không có hồ sơ nào theo bộ lọc đã chọn.", sheet_name="Hồ sơ TTHC")
 
 
 @bp.get("/")
@@ -300,14 +297,11 @@ def letters_list_export() -> Response:
     status, unit_id, overdue_only = _letter_filters()
     day = today()
     query = letter_rows_query(current_user, day, status=status, unit_id=unit_id, overdue_only=overdue_only)
-    return send_document(
-        lambda target: write_list(target, (letter_list_values(row) for row in db.session.execute(query)),
-                                  title="Danh sách phiếu xin lỗi và hẹn lại ngày trả kết quả",
-                                  filters=_letter_filter_line(status, unit_id, overdue_only),
-                                  columns=LETTER_LIST_COLUMNS, identity=current_identity(), today=day,
-                                  empty="Không có phiếu nào theo bộ lọc đã chọn.", sheet_name="Phiếu xin lỗi"),
-        XLSX_MIME, f"danh-sach-phieu-xin-loi-{day:%Y%m%d}.xlsx",
-    )
+    return send_list((letter_list_values(row) for row in db.session.execute(query)), day=day,
+                     file_name=f"danh-sach-phieu-xin-loi-{day:%Y%m%d}.xlsx",
+                     title="Danh sách phiếu xin lỗi và hẹn lại ngày trả kết quả",
+                     filters=_letter_filter_line(status, unit_id, overdue_only), columns=LETTER_LIST_COLUMNS,
+                     empty="Không có phiếu nào theo bộ lọc đã chọn.", sheet_name="Phiếu xin lỗi")
 
 
 @bp.get("/apology-letters")

@@ -23,7 +23,7 @@ from kpi_tasks.clock import today
 from kpi_tasks.documents.appendix import CENTER, DATE, INT, KPI_COUNT, WRAP, Column, count_rows
 from kpi_tasks.documents.downloads import XLSX_MIME, send_bytes, send_document
 from kpi_tasks.documents.identity import current_identity
-from kpi_tasks.documents.lists import filter_line, write_list
+from kpi_tasks.documents.lists import filter_line, send_list
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import options, show_errors
@@ -140,12 +140,9 @@ def index_export() -> Response:
             yield [kpi.code, kpi.name, how, DIRECTION_LABELS.get(kpi.direction, kpi.direction), targets, units, latest,
                    "Có" if kpi.active else "Không"]
 
-    return send_document(
-        lambda target: write_list(target, rows(), title="Danh mục chỉ tiêu", filters=filter_line([]),
-                                  columns=KPI_LIST_COLUMNS, identity=current_identity(), today=day,
-                                  empty="Chưa có chỉ tiêu nào.", sheet_name="Danh mục chỉ tiêu"),
-        XLSX_MIME, f"danh-muc-chi-tieu-{day:%Y%m%d}.xlsx",
-    )
+    return send_list(rows(), day=day, file_name=f"danh-muc-chi-tieu-{day:%Y%m%d}.xlsx", title="Danh mục chỉ tiêu",
+                     filters=filter_line([]), columns=KPI_LIST_COLUMNS, empty="Chưa có chỉ tiêu nào.",
+                     sheet_name="Danh mục chỉ tiêu")
 
 
 def _figure(kpi: Kpi, value: float | None) -> str:
@@ -184,13 +181,10 @@ def unit_export(unit_id: int) -> Response:
     rows = [[row.kpi.name, row.numerator if row.kpi.is_ratio else None, row.denominator if row.kpi.is_ratio else None,
              _figure(row.kpi, row.actual_value), _target_text(row), _verdict(row), row.as_of]
             for row in unit_overview(unit_obj, period)]
-    return send_document(
-        lambda target: write_list(target, rows, title=f"Kết quả thực hiện chỉ tiêu của {unit_obj.name}",
-                                  filters=filter_line([f"Kỳ: {period.label}"]), columns=UNIT_KPI_COLUMNS,
-                                  identity=current_identity(), today=day, empty="Chưa có chỉ tiêu nào.",
-                                  sheet_name="Chỉ tiêu của đơn vị"),
-        XLSX_MIME, f"chi-tieu-{unit_obj.code.lower()}-{period.code}.xlsx",
-    )
+    return send_list(rows, day=day, file_name=f"chi-tieu-{unit_obj.code.lower()}-{period.code}.xlsx",
+                     title=f"Kết quả thực hiện chỉ tiêu của {unit_obj.name}",
+                     filters=filter_line([f"Kỳ: {period.label}"]), columns=UNIT_KPI_COLUMNS,
+                     empty="Chưa có chỉ tiêu nào.", sheet_name="Chỉ tiêu của đơn vị")
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from kpi_tasks.clock import today
 from kpi_tasks.documents.appendix import DATE, WRAP, Column, count_rows
 from kpi_tasks.documents.downloads import DOCX_MIME, send_bytes, send_document, wants_pdf
 from kpi_tasks.documents.identity import current_identity
-from kpi_tasks.documents.lists import filter_line, write_list
+from kpi_tasks.documents.lists import filter_line, send_list
 from kpi_tasks.errors import ConflictError, NotFound, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import show_errors
@@ -445,13 +445,10 @@ def objections_xlsx() -> Response:
                    objection.status_label + decided, objection.decision_note or "",
                    local_date(objection.decided_at) if objection.decided_at else None]
 
-    return send_document(
-        lambda target: write_list(target, rows(), title=f"Danh sách đề nghị xem xét kết quả chấm điểm năm {year}",
-                                  filters=_objection_filters(year, status), columns=OBJECTION_COLUMNS,
-                                  identity=current_identity(), today=day,
-                                  empty="Không có đề nghị nào theo bộ lọc đã chọn.", sheet_name="Đề nghị xem xét"),
-        XLSX, f"de-nghi-xem-xet-cham-diem-{year}.xlsx",
-    )
+    return send_list(rows(), day=day, file_name=f"de-nghi-xem-xet-cham-diem-{year}.xlsx",
+                     title=f"Danh sách đề nghị xem xét kết quả chấm điểm năm {year}",
+                     filters=_objection_filters(year, status), columns=OBJECTION_COLUMNS,
+                     empty="Không có đề nghị nào theo bộ lọc đã chọn.", sheet_name="Đề nghị xem xét")
 
 
 @bp.get("/objections/")

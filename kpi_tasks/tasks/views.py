@@ -38,10 +38,8 @@ from kpi_tasks.calendar.recurrence import describe
 from kpi_tasks.clock import today
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import get_directive_or_404
-from kpi_tasks.documents.appendix import DATE, REQUEST_COUNT, WRAP, XLSX_MIME, Column, count_rows
-from kpi_tasks.documents.downloads import send_document
-from kpi_tasks.documents.identity import current_identity
-from kpi_tasks.documents.lists import filter_line, write_list
+from kpi_tasks.documents.appendix import DATE, REQUEST_COUNT, WRAP, Column, count_rows
+from kpi_tasks.documents.lists import filter_line, send_list
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import PageArgs, form_version, options, show_errors, unique_ids
@@ -606,13 +604,9 @@ def extension_requests_xlsx() -> Response:
                    local_date(item.created_at), item.requested_by.display_name, item.status_label,
                    item.decision_note or ""]
 
-    return send_document(
-        lambda target: write_list(target, rows(), title="Danh sách đề nghị gia hạn", filters=_extension_filters(status),
-                                  columns=EXTENSION_COLUMNS, identity=current_identity(), today=day,
-                                  empty="Không có đề nghị gia hạn nào theo bộ lọc đã chọn.",
-                                  sheet_name="Đề nghị gia hạn"),
-        XLSX_MIME, f"de-nghi-gia-han-{day:%Y%m%d}.xlsx",
-    )
+    return send_list(rows(), day=day, file_name=f"de-nghi-gia-han-{day:%Y%m%d}.xlsx",
+                     title="Danh sách đề nghị gia hạn", filters=_extension_filters(status), columns=EXTENSION_COLUMNS,
+                     empty="Không có đề nghị gia hạn nào theo bộ lọc đã chọn.", sheet_name="Đề nghị gia hạn")
 
 
 @bp.post("/tasks/<int:task_id>/extension-requests")
