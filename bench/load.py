@@ -152,7 +152,7 @@ def _sign_in(port: int, username: str) -> str:
     return browser.cookie
 
 
-def _one_request(port: int, session: Session, step: str, tasks_of_unit: dict[int, list[int]], all_tasks: int,
+def _one_request(session: Session, step: str, tasks_of_unit: dict[int, list[int]], all_tasks: int,
                  rng: random.Random) -> tuple[str, str, dict[str, str], bytes | None]:
     """Method, path, headers and body of one step for this user."""
     cookie = {"Cookie": session.cookie}
@@ -199,8 +199,7 @@ def run_rate(port: int, rate: float, seconds: float, sessions: list[Session], ta
         step = rng.choices(MIX, weights=[each.share for each in MIX])[0]
         role = rng.choice([role for role in step.roles if by_role.get(role)])
         session = rng.choice(by_role[role])
-        planned.append((number / rate, step.name, _one_request(port, session, step.name, tasks_of_unit,
-                                                               all_tasks, rng)))
+        planned.append((number / rate, step.name, _one_request(session, step.name, tasks_of_unit, all_tasks, rng)))
     expected = {"POST": 201}
 
     def fire(scheduled: float, step: str, request: tuple[str, str, dict[str, str], bytes | None]) -> None:
