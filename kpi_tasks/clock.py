@@ -29,6 +29,13 @@ def utcnow() -> dt.datetime:
     return now().astimezone(dt.UTC)
 
 
+def local_date(moment: dt.datetime) -> dt.date:
+    """The day in Vietnam of a stored timestamp (UTC; SQLite hands it back without its offset)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(VIETNAM).date()
+
+
 def _frozen_today() -> dt.date | None:
     raw = os.environ.get("KPI_TASKS_TODAY", "").strip()
     if not raw:

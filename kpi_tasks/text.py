@@ -22,6 +22,17 @@ def format_date(value: dt.date | dt.datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def date_range_label(start: dt.date | None, end: dt.date | None) -> str:
+    """A range of days in words: "từ ngày 01/03/2026 đến ngày 31/03/2026"; either bound may be open."""
+    if start and end:
+        return f"từ ngày {format_date(start)} đến ngày {format_date(end)}"
+    if start:
+        return f"từ ngày {format_date(start)}"
+    if end:
+        return f"đến ngày {format_date(end)}"
+    return "toàn bộ thời gian"
+
+
 def format_datetime(value: dt.datetime | None) -> str:
     if value is None:
         return ""

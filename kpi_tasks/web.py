@@ -43,6 +43,7 @@ from kpi_tasks.audit.services import FIELD_LABELS, display_value, register_code_
 from kpi_tasks.background.api import register_api as register_background
 from kpi_tasks.background.views import bp as background_bp
 from kpi_tasks.calendar.views import bp as calendar_bp
+from kpi_tasks.directives import views as directive_views
 from kpi_tasks.directives.api import register_api as register_directives
 from kpi_tasks.directives.api import register_directive_tasks
 from kpi_tasks.directives.models import DIRECTIVE_KINDS
@@ -81,7 +82,7 @@ from kpi_tasks.tasks.api import register_api as register_tasks
 from kpi_tasks.tasks.calendar_api import register_api as register_schedule
 from kpi_tasks.tasks.calendar_views import bp as schedule_bp
 from kpi_tasks.tasks.events import register_listener
-from kpi_tasks.tasks.queries import PERIOD_RULE
+from kpi_tasks.tasks.queries import PERIOD_RULE, directive_task_counts
 from kpi_tasks.tasks.services import follow_issue_date, refuse_issue_date
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
 from kpi_tasks.tasks.thread_api import register_api as register_thread
@@ -90,6 +91,7 @@ from kpi_tasks.tasks.views import bp as tasks_bp
 from kpi_tasks.text import format_date, format_datetime, format_number
 from kpi_tasks.units.api import register_api as register_units
 from kpi_tasks.units.models import UNIT_KIND_LABELS
+from kpi_tasks.units.queries import committee_unit_ids
 from kpi_tasks.units.views import bp as units_bp
 from kpi_tasks.users.views import bp as users_bp
 
@@ -192,6 +194,10 @@ def init_app(app: Flask) -> None:
     register_code_labels("kind", UNIT_KIND_LABELS)
     register_code_labels("directive_kind", DIRECTIVE_KINDS)
     register_people_names(people_names)
+    # The access policy judges a commune committee's staff by the units of its tree.
+    permissions.committee_tree.provide(committee_unit_ids)
+    # A directive's list and export count its tasks by state.
+    directive_views.task_counts.provide(directive_task_counts)
     # A task as the API gives it names its KPI targets.
     register_target_links(TargetLinks(of_task=linked_target_ids, link=link_targets))
     # A directive as the API gives it lists its tasks.

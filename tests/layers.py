@@ -19,7 +19,7 @@ PACKAGE = "kpi_tasks"
 # Bottom first. The kernel's modules may import one another (they form no cycle: test_layers.py checks it).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("kernel", ("config", "clock", "errors", "extensions", "text", "validation", "forms", "pagination", "backup",
-                "spreadsheets", "deletion", "storage")),
+                "spreadsheets", "deletion", "storage", "input_bounds", "hooks", "sql")),
     ("audit log", ("audit",)),
     ("accounts and the access policy", ("accounts",)),
     ("API plumbing", ("api",)),
@@ -78,9 +78,10 @@ def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
         yield from _runtime_nodes(node)
 
 
-def imported_modules(path: Path) -> Iterator[tuple[str, int]]:
-    """The kpi_tasks modules `path` imports at run time, with the line of each import."""
-    own = module_name(path)
+def imported_modules(path: Path, own: str | None = None) -> Iterator[tuple[str, int]]:
+    """The kpi_tasks modules `path` (the module `own`, by default its name under the repository) imports at run
+    time, with the line of each import."""
+    own = own or module_name(path)
     base = own.split(".") if path.name == "__init__.py" else own.split(".")[:-1]
     for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):

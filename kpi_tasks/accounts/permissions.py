@@ -13,6 +13,7 @@ admin is above every committee. Another committee's own directives and tasks are
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -20,14 +21,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.roles import ADMIN, INTERIOR, LEADER, OFFICE, UNIT_MANAGER, UNIT_STAFF
-from kpi_tasks.extensions import db
-from kpi_tasks.units.models import Unit
+from kpi_tasks.hooks import Provided
 
 if TYPE_CHECKING:  # every package imports this module: the types of theirs it judges are only named here
     from kpi_tasks.background.models import BackgroundJob
     from kpi_tasks.directives.models import Directive
     from kpi_tasks.notifications.models import Notification
     from kpi_tasks.tasks.models import Task
+    from kpi_tasks.units.models import Unit
 
 TASK_MANAGER_ROLES = frozenset({ADMIN, OFFICE})
 EXTENSION_DECIDER_ROLES = frozenset({ADMIN, OFFICE, LEADER})
@@ -65,11 +66,14 @@ def placement_committee_id(unit: Unit) -> int | None:
     return unit_committee_id(unit.parent)
 
 
+# The tree below a committee is the organisation's (units.queries.committee_unit_ids, given by web.init_app):
+# the units package sits above this one, its admin pages ask the policy.
+committee_tree: Provided[Callable[[int], list[int]]] = Provided("the units of a committee's tree")
+
+
 def committee_unit_ids(committee_id: int) -> list[int]:
-    """The committee's unit and every unit under it, by one recursive query on the tree."""
-    tree = sa.select(Unit.id).where(Unit.id == committee_id).cte("subtree", recursive=True)
-    tree = tree.union(sa.select(Unit.id).where(Unit.parent_id == tree.c.id))
-    return list(db.session.scalars(sa.select(tree.c.id)))
+    """The committee's unit and every unit under it."""
+    return committee_tree()(committee_id)
 
 
 def oversees_everything(user: User) -> bool:

@@ -34,8 +34,8 @@ from kpi_tasks.tasks.lifecycle import (
     review_occurrence,
     review_task,
 )
-from kpi_tasks.tasks.models import STATE_DONE, STATE_WITHDRAWN, Task, TaskOccurrence, task_assignees
-from kpi_tasks.tasks.services import create_task, create_task_group, withdraw_task
+from kpi_tasks.tasks.models import STATE_DONE, STATE_WITHDRAWN, Task, TaskOccurrence
+from kpi_tasks.tasks.services import backdate_assignments, create_task, create_task_group, withdraw_task
 from kpi_tasks.units.models import Unit
 
 # The yearly plan: (title, lead unit, coordinating units). Deadlines are spread over the past months.
@@ -285,8 +285,7 @@ def date_tasks_from_their_directives() -> None:
         db.session.execute(sa.update(Task).where(Task.directive_id == directive_id).values(
             created_at=entered, given_at=entered, acknowledged_at=entered if old else None),
             execution_options={"synchronize_session": False})
-        db.session.execute(sa.update(task_assignees).where(task_assignees.c.task_id.in_(of_directive))
-                           .values(assigned_at=entered))
+        backdate_assignments(of_directive, entered)
         # "Được giao" was said when the task was given; a week later it had long been read.
         db.session.execute(sa.update(Notification).where(Notification.task_id.in_(of_directive),
                                                          Notification.kind == ASSIGNED)

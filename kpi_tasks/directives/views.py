@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -8,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import can_attach_to_directive, can_manage_tasks
 from kpi_tasks.attachments.forms import UploadForm
 from kpi_tasks.attachments.services import FileTooLarge, attach_to_directive, directive_attachments, read_uploads
@@ -28,6 +30,7 @@ from kpi_tasks.documents.lists import filter_line, send_list
 from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, options, show_errors
+from kpi_tasks.hooks import Provided
 
 bp = Blueprint("directives", __name__, url_prefix="/directives")
 T = TypeVar("T")
@@ -61,19 +64,23 @@ def _directive_filters(q: str) -> str:
     return filter_line([f"Tìm: “{q.strip()}”" if q.strip() else ""])
 
 
+# How many of each directive's tasks the user sees are in each state: the tasks package counts them
+# (tasks.queries.directive_task_counts, given by web.init_app); it sits above this one.
+TaskCounts = Callable[[User, list[int], dt.date], dict[int, dict[str, int]]]
+task_counts: Provided[TaskCounts] = Provided("the task counts of directives")
+
+
 @bp.get("/export.xlsx")
 @login_required
 def export() -> Response:
     """The directive list as the page shows it (the same search, the tasks the user may see)."""
-    from kpi_tasks.tasks.queries import directive_task_counts
-
     q, day, user = request.args.get("q", ""), today(), current_user._get_current_object()
 
     def rows() -> Iterator[list]:
         directives = list(db.session.scalars(list_directives_query(user, q)))
         for start in range(0, len(directives), EXPORT_BATCH):
             batch = directives[start:start + EXPORT_BATCH]
-            counts = directive_task_counts(user, [directive.id for directive in batch], day)
+            counts = task_counts()(user, [directive.id for directive in batch], day)
             for directive in batch:
                 c = counts.get(directive.id, {})
                 given = sum(c.values()) - c.get("withdrawn", 0)

@@ -50,9 +50,16 @@ from kpi_tasks.notifications.models import (
 )
 from kpi_tasks.reports.models import ScheduledReport
 from kpi_tasks.reports.scheduled import Period, report_recipient_ids, store_report
-from kpi_tasks.tasks.models import STATE_OPEN, Task, task_assignees, task_coordinating_units
+from kpi_tasks.sql import in_ids
+from kpi_tasks.tasks.models import STATE_OPEN, Task
 from kpi_tasks.tasks.occurrences import generate_all_occurrences, generation_horizon
-from kpi_tasks.tasks.queries import open_occurrences_due_between, tracked_task_clause, unacknowledged_clause
+from kpi_tasks.tasks.queries import (
+    active_assignees_by_task,
+    coordinating_units_by_task,
+    open_occurrences_due_between,
+    tracked_task_clause,
+    unacknowledged_clause,
+)
 from kpi_tasks.tasks.status import STATUS_LABELS, STATUSES, counts_columns
 from kpi_tasks.text import format_date
 
@@ -231,15 +238,6 @@ def _leaders_of(task_ids: set[int]) -> dict[int, int | None]:
     return dict(db.session.execute(query).all())
 
 
-def in_ids(column: sa.ColumnElement[int], ids: Sequence[int]) -> sa.ColumnElement[bool]:
-    """`column IN ids` with the ids as ONE bound parameter (an array on PostgreSQL, JSON text on SQLite):
-    one statement whatever their number, below every limit on bound parameters, and one cached SQL string."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.Integer)))
-    values = sa.func.json_each(sa.bindparam(None, json.dumps(list(ids)), type_=sa.Text)).table_valued("value")
-    return column.in_(sa.select(values.c.value))
-
-
 @dataclass
 class _Recipients:
     """Who is behind each subject's task, loaded with a handful of queries for all subjects at once."""
@@ -256,20 +254,8 @@ class _Recipients:
         if not subjects:
             return cls({}, {}, {}, {}, set())
         task_ids = sorted({s.task_id for s in subjects})
-        coordinating: dict[int, list[int]] = defaultdict(list)
-        assignees: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
-        for task_id, unit_id in db.session.execute(
-            sa.select(task_coordinating_units.c.task_id, task_coordinating_units.c.unit_id).where(
-                in_ids(task_coordinating_units.c.task_id, task_ids)
-            )
-        ):
-            coordinating[task_id].append(unit_id)
-        for task_id, user_id, unit_id in db.session.execute(
-            sa.select(task_assignees.c.task_id, User.id, User.unit_id)
-            .join(User, User.id == task_assignees.c.user_id)
-            .where(in_ids(task_assignees.c.task_id, task_ids), User.active.is_(True))
-        ):
-            assignees[task_id].append((user_id, unit_id))
+        coordinating = coordinating_units_by_task(task_ids)
+        assignees = active_assignees_by_task(task_ids)
         managers: dict[int, list[int]] = defaultdict(list)
         for user_id, unit_id in db.session.execute(
             sa.select(User.id, User.unit_id).where(

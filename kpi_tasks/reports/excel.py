@@ -16,9 +16,8 @@ from typing import IO, Any
 from flask import current_app
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.clock import VIETNAM
+from kpi_tasks.clock import local_date
 from kpi_tasks.clock import today as clock_today
-from kpi_tasks.directives.models import Directive
 from kpi_tasks.documents.appendix import (
     CENTER,
     DATE,
@@ -53,9 +52,10 @@ from kpi_tasks.reports.queries import (
     report_rows_query,
 )
 from kpi_tasks.tasks.models import EXTENSION_STATUS_LABELS
+from kpi_tasks.tasks.queries import describe_task_filters
 from kpi_tasks.tasks.status import STATUS_LABELS
-from kpi_tasks.text import format_date, format_number
-from kpi_tasks.units.models import UNIT_KIND_GROUP_LABELS, Unit
+from kpi_tasks.text import date_range_label, format_date, format_number
+from kpi_tasks.units.models import UNIT_KIND_GROUP_LABELS
 
 __all__ = ["XLSX_MIME", "attached_to_report"]
 STREAM_BATCH = 1000
@@ -100,29 +100,12 @@ def task_values(row: Any) -> list[Any]:
 
 def describe_filters(filters: ReportFilters, blank: str = "Tất cả nhiệm vụ") -> str:
     """The filters of an export in words, printed in the title block (`blank` when there are none)."""
-    t = filters.tasks
     parts = []
     if filters.period_from or filters.period_to:
         parts.append("Kỳ thống kê: " + ReportPeriod(filters.period_from, filters.period_to).label)
-    if t.status:
-        parts.append("Trạng thái: " + STATUS_LABELS.get(t.status, t.status))
-    if t.unit_id is not None:
-        unit = db.session.get(Unit, t.unit_id)
-        role = {"lead": " (chủ trì)", "coordinating": " (phối hợp)"}.get(t.role or "", "")
-        parts.append("Đơn vị: " + (unit.name if unit else str(t.unit_id)) + role)
-    if t.due_soon:
-        parts.append("Sắp đến hạn")
-    if t.mine:
-        parts.append("Nhiệm vụ tôi phụ trách hoặc theo dõi")
-    if t.q:
-        parts.append(f"Tìm: “{t.q}”")
-    if t.deadline_from or t.deadline_to:
-        parts.append("Hạn xử lý " + ReportPeriod(t.deadline_from, t.deadline_to).label)
+    parts += describe_task_filters(filters.tasks)
     if filters.completed_from or filters.completed_to:
-        parts.append("Hoàn thành " + ReportPeriod(filters.completed_from, filters.completed_to).label)
-    if t.directive_id:
-        directive = db.session.get(Directive, t.directive_id)
-        parts.append("Văn bản " + (directive.number if directive else f"mã {t.directive_id}"))
+        parts.append("Hoàn thành " + date_range_label(filters.completed_from, filters.completed_to))
     return "; ".join(parts) if parts else blank
 
 
@@ -235,13 +218,6 @@ KPI_COLUMNS = [
 ]
 MEASURE_UNITS = {"percent": "%", "count": "Số lượng", "vnd": "Đồng"}
 KIND_NAMES = {"department": "cơ quan chuyên môn", "commune": "xã, phường", "other": "đơn vị khác"}
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    """The day in Vietnam of a stored timestamp (UTC; SQLite hands it back without its offset)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(VIETNAM).date()
 
 
 def _days_between(first: dt.date | None, second: dt.date | None) -> int | None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.calendar.workdays import period_end
@@ -23,13 +22,14 @@ from kpi_tasks.extensions import db
 from kpi_tasks.kpis.periods import Period
 from kpi_tasks.kpis.queries import progress
 from kpi_tasks.kpis.services import list_kpis
-from kpi_tasks.tasks.models import EXTENSION_PENDING, ExtensionRequest, Task, TaskOccurrence, task_coordinating_units
+from kpi_tasks.tasks.models import EXTENSION_PENDING, ExtensionRequest, Task, TaskOccurrence
 from kpi_tasks.tasks.queries import (
     ALL_LEVELS,
     OCCURRENCE_COLUMNS,
     FilterArgs,
     Level,
     TaskFilters,
+    coordinating_unit_names,
     due_soon_until,
     level_clause,
     occurrence_has_begun,
@@ -51,7 +51,7 @@ from kpi_tasks.tasks.status import (
     status_expression,
     status_predicate,
 )
-from kpi_tasks.text import format_date
+from kpi_tasks.text import date_range_label, format_date
 from kpi_tasks.units.models import UNIT_KINDS, Unit
 
 MONTH_RE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})")
@@ -78,13 +78,7 @@ class ReportPeriod:
             return f"tháng {self.start.month}/{self.start.year}"
         if self.kind == "year" and self.start:
             return f"năm {self.start.year}"
-        if self.start and self.end:
-            return f"từ ngày {format_date(self.start)} đến ngày {format_date(self.end)}"
-        if self.start:
-            return f"từ ngày {format_date(self.start)}"
-        if self.end:
-            return f"đến ngày {format_date(self.end)}"
-        return "toàn bộ thời gian"
+        return date_range_label(self.start, self.end)
 
     @property
     def title_label(self) -> str:
@@ -206,17 +200,6 @@ def _active_lead_unit() -> sa.ColumnElement[bool]:
     return Task.lead_unit_id.in_(sa.select(Unit.id).where(Unit.active.is_(True)))
 
 
-def _coordinating_names() -> Any:
-    coordinator = aliased(Unit)
-    return (
-        sa.select(sa.func.aggregate_strings(coordinator.name, "; "))
-        .select_from(task_coordinating_units)
-        .join(coordinator, coordinator.id == task_coordinating_units.c.unit_id)
-        .where(task_coordinating_units.c.task_id == Task.id)
-        .scalar_subquery()
-    )
-
-
 def _row_columns(columns: StatusColumns, today: dt.date, due_soon_days: int, occurrence: bool) -> list[Any]:
     """The columns of a report row (a task, or one occurrence of a recurring task), in one order for UNION."""
     soon = due_soon_predicate(today, due_soon_until(today, due_soon_days), columns)
@@ -229,7 +212,7 @@ def _row_columns(columns: StatusColumns, today: dt.date, due_soon_days: int, occ
         Directive.issued_on.label("directive_issued_on"),
         Task.lead_unit_id.label("lead_unit_id"),
         Unit.name.label("lead_unit_name"),
-        _coordinating_names().label("coordinating_unit_names"),
+        coordinating_unit_names().label("coordinating_unit_names"),
         (TaskOccurrence.due_on if occurrence else Task.deadline).label("deadline"),
         columns.deadline.label("effective_deadline"),
         (TaskOccurrence.progress_percent if occurrence else Task.progress_percent).label("progress_percent"),

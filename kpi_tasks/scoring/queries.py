@@ -66,8 +66,8 @@ from kpi_tasks.scoring.rules import (
     number,
 )
 from kpi_tasks.tasks import status as task_status
-from kpi_tasks.tasks.models import STATE_WITHDRAWN, Task, TaskOccurrence, task_coordinating_units
-from kpi_tasks.tasks.queries import occurrence_has_begun, task_visibility_clause
+from kpi_tasks.tasks.models import STATE_WITHDRAWN, Task, TaskOccurrence
+from kpi_tasks.tasks.queries import coordination, occurrence_has_begun, task_visibility_clause
 from kpi_tasks.tasks.status import StatusColumns
 from kpi_tasks.text import fold
 from kpi_tasks.units.models import Unit
@@ -206,13 +206,14 @@ def _involvements(period: Period, unit_id: int | None) -> sa.Subquery:
     """Each item once for its task's lead unit and once per coordinating unit, with the unit and role."""
     item = _items(period)
     lead = sa.select(*item.c, item.c.lead_unit_id.label("unit_id"), sa.literal_column(f"'{LEAD}'").label("role"))
+    links = coordination()
     coordinating = (
-        sa.select(*item.c, task_coordinating_units.c.unit_id, sa.literal_column(f"'{COORDINATING}'").label("role"))
-        .join(task_coordinating_units, task_coordinating_units.c.task_id == item.c.task_id)
+        sa.select(*item.c, links.c.unit_id, sa.literal_column(f"'{COORDINATING}'").label("role"))
+        .join(links, links.c.task_id == item.c.task_id)
     )
     if unit_id is not None:
         lead = lead.where(item.c.lead_unit_id == unit_id)
-        coordinating = coordinating.where(task_coordinating_units.c.unit_id == unit_id)
+        coordinating = coordinating.where(links.c.unit_id == unit_id)
     return sa.union_all(lead, coordinating).subquery("involvement")
 
 

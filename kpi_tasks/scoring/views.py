@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from kpi_tasks.accounts.permissions import can_decide_score_objection, can_manage_scoring, can_object_to_score
 from kpi_tasks.background.services import enqueue
 from kpi_tasks.background.views import started_page
-from kpi_tasks.clock import today
+from kpi_tasks.clock import local_date, today
 from kpi_tasks.documents.appendix import DATE, WRAP, Column, count_rows
 from kpi_tasks.documents.downloads import DOCX_MIME, send_bytes, send_document, wants_pdf
 from kpi_tasks.documents.identity import current_identity
@@ -21,7 +21,6 @@ from kpi_tasks.errors import ConflictError, NotFound, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import show_errors
 from kpi_tasks.pagination import paginate_rows
-from kpi_tasks.reports.excel import local_date
 from kpi_tasks.scoring.appendix import write_appendix_docx
 from kpi_tasks.scoring.excel import scoring_workbook
 from kpi_tasks.scoring.forms import DecisionForm, ObjectionForm, PublishForm, RuleForm

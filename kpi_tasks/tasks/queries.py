@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.permissions import committee_id_of, committee_unit_ids, placement_committee_id
+from kpi_tasks.accounts.permissions import committee_id_of, placement_committee_id
 from kpi_tasks.accounts.roles import UNIT_MANAGER, UNIT_STAFF
 from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.clock import VIETNAM
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
+from kpi_tasks.sql import in_ids
 from kpi_tasks.tasks.models import (
     EXTENSION_APPROVED,
     EXTENSION_PENDING,
@@ -41,6 +43,7 @@ from kpi_tasks.tasks.status import (
     IN_PROGRESS,
     ONGOING,
     OVERDUE,
+    STATUS_LABELS,
     STATUSES,
     TASK_COLUMNS,
     WITHDRAWN,
@@ -50,8 +53,9 @@ from kpi_tasks.tasks.status import (
     status_expression,
     status_predicate,
 )
-from kpi_tasks.text import fold
+from kpi_tasks.text import date_range_label, fold
 from kpi_tasks.units.models import Unit
+from kpi_tasks.units.queries import committee_unit_ids
 from kpi_tasks.units.services import list_units
 
 HOME_LIMIT = 20
@@ -109,6 +113,45 @@ def units_involvement_clause(unit_ids: list[int]) -> ColumnElement[bool]:
     return _IdIn(Task.id, sa.union(led, coordinated))
 
 
+def coordinating_units_by_task(task_ids: list[int]) -> dict[int, list[int]]:
+    """The coordinating units of each of `task_ids`, in one query."""
+    found: dict[int, list[int]] = defaultdict(list)
+    links = task_coordinating_units.c
+    for task_id, unit_id in db.session.execute(sa.select(links.task_id, links.unit_id)
+                                               .where(in_ids(links.task_id, task_ids))):
+        found[task_id].append(unit_id)
+    return found
+
+
+def active_assignees_by_task(task_ids: list[int]) -> dict[int, list[tuple[int, int | None]]]:
+    """The active officers each of `task_ids` is handed to, as (user id, unit id), in one query."""
+    found: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
+    for task_id, user_id, unit_id in db.session.execute(
+        sa.select(task_assignees.c.task_id, User.id, User.unit_id)
+        .join(User, User.id == task_assignees.c.user_id)
+        .where(in_ids(task_assignees.c.task_id, task_ids), User.active.is_(True))
+    ):
+        found[task_id].append((user_id, unit_id))
+    return found
+
+
+def coordination() -> sa.Subquery:
+    """Each (task_id, unit_id) a unit coordinates, to join to other queries."""
+    return sa.select(task_coordinating_units.c.task_id, task_coordinating_units.c.unit_id).subquery("coordination")
+
+
+def coordinating_unit_names() -> sa.ScalarSelect:
+    """The names of a task's coordinating units joined by "; ", correlated to the enclosing query's Task."""
+    coordinator = aliased(Unit)
+    return (
+        sa.select(sa.func.aggregate_strings(coordinator.name, "; "))
+        .select_from(task_coordinating_units)
+        .join(coordinator, coordinator.id == task_coordinating_units.c.unit_id)
+        .where(task_coordinating_units.c.task_id == Task.id)
+        .scalar_subquery()
+    )
+
+
 def task_visibility_clause(user: User) -> ColumnElement[bool]:
     """WHERE clause restricting a task query to what `user` may see."""
     if user.sees_all:
@@ -145,6 +188,29 @@ class TaskFilters:
 
 
 FILTER_ROLES = ("lead", "coordinating")
+
+
+def describe_task_filters(filters: TaskFilters) -> list[str]:
+    """The filters of a list in words, for an export's title block: ["Trạng thái: Quá hạn", "Tìm: “…”"]."""
+    parts = []
+    if filters.status:
+        parts.append("Trạng thái: " + STATUS_LABELS.get(filters.status, filters.status))
+    if filters.unit_id is not None:
+        unit = db.session.get(Unit, filters.unit_id)
+        role = {"lead": " (chủ trì)", "coordinating": " (phối hợp)"}.get(filters.role or "", "")
+        parts.append("Đơn vị: " + (unit.name if unit else str(filters.unit_id)) + role)
+    if filters.due_soon:
+        parts.append("Sắp đến hạn")
+    if filters.mine:
+        parts.append("Nhiệm vụ tôi phụ trách hoặc theo dõi")
+    if filters.q:
+        parts.append(f"Tìm: “{filters.q}”")
+    if filters.deadline_from or filters.deadline_to:
+        parts.append("Hạn xử lý " + date_range_label(filters.deadline_from, filters.deadline_to))
+    if filters.directive_id:
+        directive = db.session.get(Directive, filters.directive_id)
+        parts.append("Văn bản " + (directive.number if directive else f"mã {filters.directive_id}"))
+    return parts
 
 
 class FilterArgs(Protocol):

@@ -634,3 +634,9 @@ def release_assignments(user: User, actor: User | None) -> list[int]:
         released.append(task.id)
     db.session.flush()
     return released
+
+
+def backdate_assignments(task_ids: sa.Select, moment: dt.datetime) -> None:
+    """Say the officers were handed the tasks `task_ids` selects at `moment` (a demo dated in the past)."""
+    db.session.execute(sa.update(task_assignees).where(task_assignees.c.task_id.in_(task_ids))
+                       .values(assigned_at=moment))

@@ -35,7 +35,7 @@ from kpi_tasks.attachments.services import (
 )
 from kpi_tasks.audit.services import ACTION_LABELS, history
 from kpi_tasks.calendar.recurrence import describe
-from kpi_tasks.clock import today
+from kpi_tasks.clock import local_date, today
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.documents.appendix import DATE, REQUEST_COUNT, WRAP, Column, count_rows
@@ -44,8 +44,6 @@ from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import PageArgs, form_version, options, show_errors, unique_ids
 from kpi_tasks.pagination import paginate_rows
-from kpi_tasks.reports.excel import describe_filters, local_date
-from kpi_tasks.reports.queries import ReportFilters
 from kpi_tasks.tasks import corrections, lifecycle
 from kpi_tasks.tasks.forms import (
     AssignForm,
@@ -81,6 +79,7 @@ from kpi_tasks.tasks.occurrences import get_occurrence_or_404, task_rule
 from kpi_tasks.tasks.queries import (
     TaskFilters,
     current_occurrence_rows,
+    describe_task_filters,
     directive_task_counts,
     extension_requests_query,
     group_size,
@@ -137,7 +136,7 @@ def index() -> str:
     # The list's downloads are the report list's (reports.tasks_xlsx): the same filters read the same rows.
     return render_template(template, page=page, page_args=page_args, filters=filters, units=list_units(),
                            partial=partial, export_title=_list_name(current_user),
-                           export_filters=filter_line([describe_filters(ReportFilters(tasks=filters), blank="")]))
+                           export_filters=filter_line(["; ".join(describe_task_filters(filters))]))
 
 
 def _list_name(user: User) -> str:
