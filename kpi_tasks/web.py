@@ -39,21 +39,23 @@ from kpi_tasks.api import api_blueprint
 from kpi_tasks.api.errors import api_error_response, is_api_request
 from kpi_tasks.attachments.api import register_api as register_attachments
 from kpi_tasks.attachments.views import bp as attachments_bp
-from kpi_tasks.audit.services import FIELD_LABELS, display_value, register_code_labels, register_people_names
+from kpi_tasks.audit import services as audit_services
+from kpi_tasks.audit.services import FIELD_LABELS, display_value, register_code_labels
 from kpi_tasks.background.api import register_api as register_background
 from kpi_tasks.background.views import bp as background_bp
 from kpi_tasks.calendar.views import bp as calendar_bp
+from kpi_tasks.directives import services as directive_services
 from kpi_tasks.directives import views as directive_views
 from kpi_tasks.directives.api import register_api as register_directives
 from kpi_tasks.directives.api import register_directive_tasks
 from kpi_tasks.directives.models import DIRECTIVE_KINDS
-from kpi_tasks.directives.services import IssueDateFollower, register_issue_date_follower
+from kpi_tasks.directives.services import IssueDateFollower
 from kpi_tasks.directives.views import bp as directives_bp
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.documents.views import bp as documents_bp
+from kpi_tasks.dossiers import services as dossier_services
 from kpi_tasks.dossiers.api import register_api as register_dossiers
 from kpi_tasks.dossiers.background import register_jobs as register_dossier_jobs
-from kpi_tasks.dossiers.services import register_obligation_dependant
 from kpi_tasks.dossiers.views import bp as dossiers_bp
 from kpi_tasks.errors import ConflictError, DomainError
 from kpi_tasks.extensions import db, login_manager
@@ -77,11 +79,11 @@ from kpi_tasks.reports.views import bp as reports_bp
 from kpi_tasks.scoring.api import register_api as register_scoring
 from kpi_tasks.scoring.jobs import register_jobs as register_scoring_jobs
 from kpi_tasks.scoring.views import bp as scoring_bp
+from kpi_tasks.tasks import events as task_events
 from kpi_tasks.tasks.api import TargetLinks, directive_tasks_json, register_target_links
 from kpi_tasks.tasks.api import register_api as register_tasks
 from kpi_tasks.tasks.calendar_api import register_api as register_schedule
 from kpi_tasks.tasks.calendar_views import bp as schedule_bp
-from kpi_tasks.tasks.events import register_listener
 from kpi_tasks.tasks.queries import PERIOD_RULE, directive_task_counts
 from kpi_tasks.tasks.services import follow_issue_date, refuse_issue_date
 from kpi_tasks.tasks.status import STATUS_CSS, STATUS_LABELS
@@ -185,29 +187,7 @@ def init_app(app: Flask) -> None:
         reports_bp, dossiers_bp, api_bp, documents_bp, background_bp,
     ):
         app.register_blueprint(blueprint)
-    # The long work each area hands to the background worker.
-    register_report_jobs()
-    register_dossier_jobs()
-    register_scoring_jobs()
-    # The audit log names the codes and the people the packages above it log.
-    register_code_labels("role", ROLE_LABELS)
-    register_code_labels("kind", UNIT_KIND_LABELS)
-    register_code_labels("directive_kind", DIRECTIVE_KINDS)
-    register_people_names(people_names)
-    # The access policy judges a commune committee's staff by the units of its tree.
-    permissions.committee_tree.provide(committee_unit_ids)
-    # A directive's list and export count its tasks by state.
-    directive_views.task_counts.provide(directive_task_counts)
-    # A task as the API gives it names its KPI targets.
-    register_target_links(TargetLinks(of_task=linked_target_ids, link=link_targets))
-    # A directive as the API gives it lists its tasks.
-    register_directive_tasks(directive_tasks_json)
-    # A directive's corrected date of issue moves its tasks' working-day deadlines.
-    register_issue_date_follower(IssueDateFollower(refuse=refuse_issue_date, follow=follow_issue_date))
-    # An apology-letter obligation a dossier import drops takes its reminders with it.
-    register_obligation_dependant(drop_apology_reminders)
-    # What happens to a task reaches the people it concerns, in the same transaction.
-    register_listener(notify_task_event)
+    _connect_packages()
     # Off unless SCHEDULER_IN_APP=1; the usual way is its own process, `kpi-tasks scheduler`.
     enable_in_app_scheduler(app)
 
@@ -235,6 +215,34 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(sa_exc.DBAPIError, _database_error)
     app.register_error_handler(sa_exc.TimeoutError, _database_error)
     app.register_error_handler(HTTPException, _http_error)
+
+
+def _connect_packages() -> None:
+    """Give the lower packages what they need from the packages above them (kpi_tasks/hooks.py)."""
+    # The long work each area hands to the background worker.
+    register_report_jobs()
+    register_dossier_jobs()
+    register_scoring_jobs()
+    # The audit log names the codes and the people the packages above it log.
+    register_code_labels("role", ROLE_LABELS)
+    register_code_labels("kind", UNIT_KIND_LABELS)
+    register_code_labels("directive_kind", DIRECTIVE_KINDS)
+    audit_services.people_names.provide(people_names)
+    # The access policy judges a commune committee's staff by the units of its tree.
+    permissions.committee_tree.provide(committee_unit_ids)
+    # A directive's list and export count its tasks by state.
+    directive_views.task_counts.provide(directive_task_counts)
+    # A task as the API gives it names its KPI targets.
+    register_target_links(TargetLinks(of_task=linked_target_ids, link=link_targets))
+    # A directive as the API gives it lists its tasks.
+    register_directive_tasks(directive_tasks_json)
+    # A directive's corrected date of issue moves its tasks' working-day deadlines.
+    directive_services.issue_date_followers.subscribe(
+        IssueDateFollower(refuse=refuse_issue_date, follow=follow_issue_date))
+    # An apology-letter obligation a dossier import drops takes its reminders with it.
+    dossier_services.obligation_dependants.subscribe(drop_apology_reminders)
+    # What happens to a task reaches the people it concerns, in the same transaction.
+    task_events.listeners.subscribe(notify_task_event)
 
 
 @login_manager.user_loader

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from kpi_tasks.audit.models import AuditEvent, ChangeLine
 from kpi_tasks.extensions import db
+from kpi_tasks.hooks import Provided
 
 if TYPE_CHECKING:
     from kpi_tasks.accounts.models import User
@@ -133,7 +134,7 @@ _USER_ID_FIELDS = frozenset({"leader_id"})
 # people's full names from their usernames and ids.
 PeopleNames = Callable[[Iterable[str], Iterable[int]], Iterable[tuple[int, str, str]]]
 _CODE_LABELS: dict[str, dict[str, str]] = {}
-_people_names: list[PeopleNames] = []
+people_names: Provided[PeopleNames] = Provided("how the audit log finds people's names")
 
 
 def register_code_labels(field: str, labels: dict[str, str]) -> None:
@@ -141,9 +142,6 @@ def register_code_labels(field: str, labels: dict[str, str]) -> None:
     _CODE_LABELS[field] = labels
 
 
-def register_people_names(lookup: PeopleNames) -> None:
-    """How to find people: `lookup(usernames, ids)` gives (id, username, full name) of those it knows."""
-    _people_names[:] = [lookup]
 STATE_LABELS = {
     "open": "Đang thực hiện",
     "awaiting_review": "Chờ xác nhận",
@@ -220,7 +218,7 @@ def describe_changes(events: list[AuditEvent]) -> None:
     by_username: dict[str, str] = {}
     by_id: dict[int, str] = {}
     if usernames or user_ids:
-        rows = _people_names[0](usernames, user_ids) if _people_names else []
+        rows = people_names()(usernames, user_ids) if people_names.is_provided else []
         for user_id, username, full_name in rows:
             by_username[username] = by_id[user_id] = full_name or username
     for event in events:

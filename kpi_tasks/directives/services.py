@@ -23,6 +23,7 @@ from kpi_tasks.clock import today
 from kpi_tasks.directives.models import DIRECTIVE_KINDS, Directive
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.hooks import Subscribers
 from kpi_tasks.text import fold, format_date
 from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
 
@@ -58,12 +59,7 @@ class IssueDateFollower:
     follow: Callable[[Directive, User], None]
 
 
-_ISSUE_DATE_FOLLOWERS: list[IssueDateFollower] = []
-
-
-def register_issue_date_follower(follower: IssueDateFollower) -> None:
-    if follower not in _ISSUE_DATE_FOLLOWERS:
-        _ISSUE_DATE_FOLLOWERS.append(follower)
+issue_date_followers: Subscribers[IssueDateFollower] = Subscribers("what follows a directive's date of issue")
 
 def number_key(number: str) -> str:
     """A number and symbol as compared for uniqueness: no spaces, no case ("999/UBND-VP" = "999/ubnd-vp ")."""
@@ -251,7 +247,7 @@ def update_directive(
     values = _checked_fields(errors, number=number, issued_on=issued_on, issuer=issuer, subject=subject,
                              signer=signer, kind=kind, parent_id=parent_id, directive_id=directive.id)
     if issued_on is not None and "issued_on" not in errors and issued_on > directive.issued_on:
-        for follower in _ISSUE_DATE_FOLLOWERS:
+        for follower in issue_date_followers:
             if refusal := follower.refuse(directive, issued_on):
                 errors["issued_on"] = refusal
     if errors:
@@ -272,7 +268,7 @@ def update_directive(
         return changes
     record(actor, "directive", directive.id, "update", changes)
     if directive.issued_on != old_issued_on:
-        for follower in _ISSUE_DATE_FOLLOWERS:
+        for follower in issue_date_followers:
             follower.follow(directive, actor)
     return changes
 

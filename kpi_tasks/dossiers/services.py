@@ -32,6 +32,7 @@ from kpi_tasks.dossiers.models import (
 from kpi_tasks.dossiers.queries import late_predicate, monthly_figures
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
+from kpi_tasks.hooks import Subscribers
 from kpi_tasks.kpis.models import COMPUTED, RATIO, Kpi
 from kpi_tasks.kpis.services import get_kpi_by_code, record_measurement
 from kpi_tasks.text import format_date
@@ -143,12 +144,7 @@ def apply_exported_letters() -> None:
 # Rows of the packages above that point at an obligation, dropped with it: `drop(ids)` deletes those whose
 # obligation id is in the `ids` select. Registered by web.init_app (notifications' apology reminders).
 ObligationDependant = Callable[[sa.Select], None]
-_OBLIGATION_DEPENDANTS: list[ObligationDependant] = []
-
-
-def register_obligation_dependant(drop: ObligationDependant) -> None:
-    if drop not in _OBLIGATION_DEPENDANTS:
-        _OBLIGATION_DEPENDANTS.append(drop)
+obligation_dependants: Subscribers[ObligationDependant] = Subscribers("what points at an apology obligation")
 
 def refresh_pending_obligations(today: dt.date) -> None:
     """After an import corrected dossiers: a pending obligation follows its dossier's unit and due date,
@@ -159,7 +155,7 @@ def refresh_pending_obligations(today: dt.date) -> None:
     gone = sa.and_(pending, table.c.dossier_id.in_(sa.select(Dossier.id).where(sa.not_(late_predicate(today)))))
     # What points at them goes with them (notifications' reminders): the foreign keys cascade on PostgreSQL,
     # SQLite does not enforce them.
-    for drop in _OBLIGATION_DEPENDANTS:
+    for drop in obligation_dependants:
         drop(sa.select(table.c.id).where(gone))
     db.session.execute(sa.delete(table).where(gone))
     unit_of = _dossier_value(dossiers.c.unit_id)

@@ -690,6 +690,6 @@ def apology_scan_step(today: dt.date) -> dict[str, int]:
 
 
 def drop_apology_reminders(obligation_ids: sa.Select) -> None:
-    """The reminders of obligations a dossier import drops (dossiers.services.register_obligation_dependant)."""
+    """The reminders of obligations a dossier import drops (dossiers.services.obligation_dependants)."""
     db.session.execute(sa.delete(Notification.__table__).where(
         Notification.__table__.c.apology_letter_id.in_(obligation_ids)))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from kpi_tasks.accounts.models import User
 from kpi_tasks.audit.models import AuditEvent
 from kpi_tasks.extensions import db
+from kpi_tasks.hooks import Subscribers
 from kpi_tasks.tasks.models import Task
 
 ASSIGNED = "assigned"  # a unit was given a task, or a manager handed it to officers (user_ids)
@@ -48,18 +49,13 @@ class TaskEvent:
 
 
 Listener = Callable[[TaskEvent], None]
-_LISTENERS: list[Listener] = []
-
-
-def register_listener(listener: Listener) -> None:
-    if listener not in _LISTENERS:
-        _LISTENERS.append(listener)
+listeners: Subscribers[Listener] = Subscribers("who hears of a task's events")
 
 
 def emit(event: TaskEvent) -> None:
     if event.kind not in EVENT_KINDS:
         raise ValueError(f"unknown task event {event.kind!r}")
-    for listener in _LISTENERS:
+    for listener in listeners:
         listener(event)
 
 
