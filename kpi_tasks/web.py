@@ -131,6 +131,14 @@ _UNAVAILABLE_SQLSTATES = frozenset({"55P03", "40P01", "57014"})
 _UNAVAILABLE_SQLITE_CODES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")
 
 
+# Each package's API operations (its `api.register_api`), in the order of the document.
+API_REGISTRATIONS = (
+    register_units, register_directives, register_tasks, register_thread, register_schedule, register_milestones,
+    register_attachments, register_kpis, register_scoring, register_notifications, register_reports,
+    register_dossiers, register_background,
+)
+
+
 def database_unavailable(error: sa_exc.SQLAlchemyError) -> bool:
     """Whether `error` says the database is down, refused the connection, dropped it or is busy (503: try
     again later), rather than that a statement is wrong (a bug: 500 with the traceback logged)."""
@@ -176,11 +184,7 @@ def init_app(app: Flask) -> None:
         static_folder=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx"),
         static_url_path="/vendor/htmx",
     )
-    api_bp = api_blueprint(
-        register_units, register_directives, register_tasks, register_thread, register_schedule, register_milestones,
-        register_attachments, register_kpis, register_scoring, register_notifications, register_reports,
-        register_dossiers, register_background,
-    )
+    api_bp = api_blueprint(*API_REGISTRATIONS)
     for blueprint in (
         vendor, accounts_bp, users_bp, account_bp, units_bp, home_bp, directives_bp, tasks_bp, thread_bp, schedule_bp,
         milestones_bp, kpis_bp, calendar_bp, scoring_bp, attachments_bp, notifications_bp, jobs_bp, intake_bp,

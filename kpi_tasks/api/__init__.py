@@ -6,12 +6,15 @@ Each package adds its own operations with its `api.register_api(bp)` (web.init_a
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from flask import Blueprint, g, request
 
 from kpi_tasks.accounts.services import user_for_token
 from kpi_tasks.api.errors import api_error_response
 from kpi_tasks.api.openapi import openapi_document
+from kpi_tasks.api.routes import ApiRoutes
 from kpi_tasks.extensions import csrf
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
@@ -25,7 +28,13 @@ def api_blueprint(*registrations: Callable[[Blueprint], None]) -> Blueprint:
     # Token-authenticated requests carry no cookie session, so CSRF does not apply to them.
     csrf.exempt(bp)
     bp.before_request(_authenticate)
-    bp.add_url_rule("/openapi.json", "openapi", _openapi, methods=["GET"])
+    routes = [register for register in registrations if isinstance(register, ApiRoutes)]
+
+    @cache
+    def openapi() -> dict[str, Any]:
+        return openapi_document(routes)
+
+    bp.add_url_rule("/openapi.json", "openapi", openapi, methods=["GET"])
     for register in registrations:
         register(bp)
     return bp
@@ -43,7 +52,3 @@ def _authenticate() -> object:
         return response
     g.api_user = user
     return None
-
-
-def _openapi() -> dict:
-    return openapi_document()

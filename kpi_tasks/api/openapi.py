@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
+
+from kpi_tasks.api.routes import ApiRoutes, Operation, Schema
 from kpi_tasks.tasks.status import STATUSES
 from kpi_tasks.units.models import UNIT_KINDS
 
+REF = "#/components/schemas/{model}"
+
 
 def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+    return {"$ref": REF.format(model=name)}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -112,79 +119,7 @@ SCHEMAS: dict[str, Any] = {
          "tasks": {"type": "array", "items": _ref("Task")}},
         ["id", "number", "issued_on", "issuer", "subject", "tasks"],
     ),
-    "TaskInput": _obj(
-        {"title": STR, "content": _nullable(STR), "section": _nullable(STR), "lead_unit_id": INT,
-         "coordinating_unit_ids": {"type": "array", "items": INT}, "deadline": _nullable(DATE),
-         "deadline_working_days": _nullable(INT), "leader_id": _nullable(INT),
-         "recurrence": _nullable(STR), "kpi_target_ids": {"type": "array", "items": INT}},
-        ["title", "lead_unit_id"],
-    ),
-    "Task": _obj(
-        {"id": INT, "directive_id": INT, "title": STR, "content": STR, "section": _nullable(STR),
-         "lead_unit_id": INT, "coordinating_unit_ids": {"type": "array", "items": INT},
-         "assignee_ids": {"type": "array", "items": INT}, "leader_id": _nullable(INT), "deadline_kind": STR,
-         "deadline": _nullable(DATE), "deadline_working_days": _nullable(INT), "effective_deadline": _nullable(DATE),
-         "status": {"type": "string", "enum": list(STATUSES)}, "due_soon": BOOL, "progress_percent": INT,
-         "completion_reported_on": _nullable(DATE), "completed_on": _nullable(DATE),
-         "review_note": _nullable(STR), "version": INT},
-        ["id", "directive_id", "title", "lead_unit_id", "coordinating_unit_ids", "deadline", "effective_deadline",
-         "status", "due_soon", "progress_percent", "completed_on", "version"],
-    ),
-    "HistoryEvent": _obj(
-        {"at": DATETIME, "actor_id": _nullable(INT), "actor": _nullable(STR), "action": STR,
-         "changes": {"type": "object"}, "note": _nullable(STR)},
-        ["at", "action"],
-    ),
-    "ProgressUpdate": _obj(
-        {"id": INT, "task_id": INT, "unit_id": INT, "author_id": INT, "progress_percent": _nullable(INT),
-         "note": STR, "report_completed": BOOL, "completed_on": _nullable(DATE), "created_at": DATETIME},
-        ["id", "task_id", "progress_percent", "note", "report_completed"],
-    ),
-    "UpdateInput": _obj(
-        {"progress_percent": _nullable({"type": "integer", "minimum": 0, "maximum": 100}), "note": _nullable(STR),
-         "report_completed": BOOL, "completed_on": _nullable(DATE), "version": INT},
-    ),
-    "ReviewInput": _obj(
-        {"decision": {"type": "string", "enum": ["approve", "return"]}, "note": _nullable(STR), "version": INT},
-        ["decision"],
-    ),
-    "UnitStats": _obj(
-        {"unit_id": INT, "unit_code": STR, "unit_name": STR, "assigned": INT, "in_progress": INT, "overdue": INT,
-         "awaiting_review": INT, "done_on_time": INT, "done_late": INT, "ongoing": INT,
-         "on_time_rate": _nullable({"type": "number"})},
-        ["unit_id", "assigned", "in_progress", "overdue", "awaiting_review", "done_on_time", "done_late",
-         "on_time_rate"],
-    ),
 }
-SCHEMAS["Direction"] = _obj(
-    {"id": INT, "task_id": INT, "text": STR,
-     "given_by_id": {"type": "integer", "description": "whose direction it is (a leader, or the office's own)"},
-     "given_by": STR, "author_id": {"type": "integer", "description": "who recorded it"}, "author": STR,
-     "created_at": DATETIME},
-    ["id", "task_id", "text", "given_by_id", "given_by", "author_id", "author", "created_at"],
-)
-SCHEMAS["DirectionInput"] = _obj(
-    {"text": STR, "given_by_id": _nullable({"type": "integer", "description": (
-        "office, admin: the leader whose direction this records; a leader's direction is their own")})},
-    ["text"],
-)
-SCHEMAS["TaskDetail"] = {
-    "allOf": [
-        _ref("Task"),
-        _obj({"history": {"type": "array", "items": _ref("HistoryEvent")},
-              "updates": {"type": "array", "items": _ref("ProgressUpdate")},
-              "kpi_target_ids": {"type": "array", "items": INT},
-              "directions": {"type": "array", "items": _ref("Direction"),
-                             "description": "Ý kiến chỉ đạo, newest first"},
-              "subtasks": {"allOf": [_ref("SubtaskSummary")], "description": (
-                  "the breakdown of this task by the committee that received it, by status (withdrawn left out)")}},
-             ["history"]),
-    ]
-}
-SCHEMAS["TaskPage"] = _obj(
-    {"items": {"type": "array", "items": _ref("Task")}, "total": INT, "page": INT, "per_page": INT},
-    ["items", "total", "page", "per_page"],
-)
 SCHEMAS["UnitScore"] = _obj(
     {"unit_id": INT, "unit_code": STR, "unit_name": STR, "position": INT, "score": _nullable({"type": "number"}),
      "grade": _nullable(STR), "breakdown": {"type": "object"}},
@@ -279,13 +214,6 @@ SCHEMAS["Notification"] = _obj(
     ["id", "kind", "task_id", "created_at", "read"],
 )
 # A task's thread (kpi_tasks/tasks/thread_api.py).
-SCHEMAS["Comment"] = _obj(
-    {"id": INT, "task_id": INT, "author_id": INT, "author": STR, "text": STR, "created_at": DATETIME,
-     "edited_at": _nullable(DATETIME), "editable_until": DATETIME,
-     "attachments": {"type": "array", "items": {"type": "object"}}},
-    ["id", "task_id", "author_id", "text", "created_at"],
-)
-TEXT_INPUT = _obj({"text": {"type": "string", "minLength": 1}}, ["text"])
 SCHEMAS["NotificationPage"] = _obj(
     {"items": {"type": "array", "items": _ref("Notification")}, "total": INT, "page": INT, "per_page": INT},
     ["items", "total", "page", "per_page"],
@@ -294,73 +222,6 @@ SCHEMAS["NotificationPage"] = _obj(
 
 
 # A task's periods and extensions (tasks/api.py), milestones (milestones/api.py), attachments (attachments/api.py).
-SCHEMAS["TaskInput"]["properties"].update({
-    "deadline_period": _nullable({"type": "string", "description": "end of a period: 2024, 2024-Q1 or 2024-03"}),
-    "lead_unit_kind": _nullable({"type": "string", "enum": list(UNIT_KINDS),
-                                 "description": "instead of lead_unit_id: one task per unit of this kind"}),
-})
-SCHEMAS["TaskInput"]["properties"]["deadline_kind"] = _nullable({
-    "type": "string", "enum": ["date", "working_days", "period", "recurring", "none"],
-    "description": "required as none for a task without any deadline field (a standing task)"})
-SCHEMAS["TaskInput"]["required"] = ["title"]  # and lead_unit_id or lead_unit_kind
-SCHEMAS["Task"]["properties"].update(
-    {"deadline_period": _nullable(STR), "recurrence": _nullable(STR), "group_id": _nullable(INT),
-     "parent_task_id": _nullable({"type": "integer",
-                                  "description": "the task received from above that this one breaks down"}),
-     "committee_id": _nullable({"type": "integer", "description": (
-         "the commune committee (unit) whose own task this is; null: the root committee's")})}
-)
-SCHEMAS["SubtaskSummary"] = _obj(
-    {"total": INT, "in_progress": INT, "overdue": INT, "awaiting_review": INT, "done_on_time": INT,
-     "done_late": INT, "ongoing": INT},
-    ["total", "in_progress", "overdue", "awaiting_review", "done_on_time", "done_late"],
-)
-SCHEMAS["ProgressUpdate"]["properties"]["occurrence_id"] = _nullable(INT)
-SCHEMAS["UnitStats"]["properties"]["extended"] = INT
-SCHEMAS["TaskGroupCreated"] = _obj(
-    {"group_id": INT, "lead_unit_kind": {"type": "string", "enum": list(UNIT_KINDS)},
-     "items": {"type": "array", "items": _ref("TaskDetail")}, "total": INT},
-    ["group_id", "lead_unit_kind", "items", "total"],
-)
-EXTENSION_STATUS = {"type": "string", "enum": ["pending", "approved", "rejected"]}
-SCHEMAS["ExtensionRequest"] = _obj(
-    {"id": INT, "task_id": INT, "occurrence_id": _nullable(INT), "unit_id": INT, "requested_by_id": INT,
-     "previous_deadline": _nullable(DATE), "new_deadline": DATE, "reason": STR, "status": EXTENSION_STATUS,
-     "decided_by_id": _nullable(INT), "decided_at": _nullable(DATETIME), "decision_note": _nullable(STR),
-     "created_at": DATETIME},
-    ["id", "task_id", "new_deadline", "reason", "status"],
-)
-SCHEMAS["ExtensionRequestInput"] = _obj(
-    {"new_deadline": DATE, "reason": STR, "occurrence_id": _nullable(INT)}, ["new_deadline", "reason"]
-)
-SCHEMAS["ExtensionDecisionInput"] = _obj(
-    {"decision": {"type": "string", "enum": ["approve", "reject"]}, "note": _nullable(STR),
-     "new_deadline": _nullable({**DATE, "description": "approve with this date instead of the one asked for"})},
-    ["decision"],
-)
-SCHEMAS["ExtensionRequest"]["properties"]["granted_deadline"] = _nullable(DATE)
-SCHEMAS["CorrectionInput"] = _obj({"note": STR, "version": _nullable(INT)}, ["note"])
-SCHEMAS["ReassignInput"] = _obj({"lead_unit_id": INT, "note": STR, "version": _nullable(INT)}, ["lead_unit_id", "note"])
-SCHEMAS["DirectiveWithdrawn"] = _obj({"directive_id": INT, "withdrawn_task_ids": {"type": "array", "items": INT}},
-                                     ["directive_id", "withdrawn_task_ids"])
-SCHEMAS["ExtensionRequestPage"] = _obj(
-    {"items": {"type": "array", "items": _ref("ExtensionRequest")}, "total": INT, "page": INT, "per_page": INT},
-    ["items", "total", "page", "per_page"],
-)
-SCHEMAS["Occurrence"] = _obj(
-    {"id": INT, "task_id": INT, "period_start": DATE, "due_on": DATE, "effective_deadline": DATE,
-     "status": {"type": "string", "enum": list(STATUSES)}, "due_soon": BOOL, "progress_percent": INT,
-     "completion_reported_on": _nullable(DATE), "completed_on": _nullable(DATE), "review_note": _nullable(STR),
-     "version": INT},
-    ["id", "task_id", "due_on", "effective_deadline", "status", "progress_percent", "version"],
-)
-SCHEMAS["OccurrenceDetail"] = {
-    "allOf": [_ref("Occurrence"), _obj({"updates": {"type": "array", "items": _ref("ProgressUpdate")}}, ["updates"])]
-}
-SCHEMAS["OccurrencePage"] = _obj(
-    {"items": {"type": "array", "items": _ref("Occurrence")}, "total": INT, "page": INT, "per_page": INT},
-    ["items", "total", "page", "per_page"],
-)
 SCHEMAS["Milestone"] = _obj(
     {"id": INT, "task_id": INT, "position": INT, "step": STR, "due_on": _nullable(DATE), "done_on": _nullable(DATE),
      "note": STR, "version": INT},
@@ -393,52 +254,8 @@ FILE_CONTENT_TYPES = (
 
 
 def _deadline_paths() -> dict[str, Any]:
-    task, occurrence = _id_param(), _id_param("occurrence_id")
+    task = _id_param()
     return {
-        "/tasks/{id}/extension-requests": {
-            "get": {"summary": "Các đề nghị gia hạn của nhiệm vụ", "parameters": [task], "responses": {
-                **_answer("200", _obj({"items": {"type": "array", "items": _ref("ExtensionRequest")}}, ["items"]),
-                          "Requests"), **_errors("404")}},
-            "post": {"summary": "Đề nghị gia hạn (đơn vị chủ trì); nhiệm vụ định kỳ: kèm occurrence_id",
-                     "parameters": [task], "requestBody": _json_body(_ref("ExtensionRequestInput")),
-                     "responses": {**_answer("201", _ref("ExtensionRequest"), "Created, status pending"),
-                                   **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/extension-requests": {
-            "get": {"summary": "Đề nghị gia hạn trên các nhiệm vụ được xem",
-                    "parameters": [_query("status", EXTENSION_STATUS), *PAGE_PARAMS], "responses": {
-                        **_answer("200", _ref("ExtensionRequestPage"), "Requests"), **_errors("422")}},
-        },
-        "/extension-requests/{id}/decision": {
-            "post": {"summary": "Quyết định gia hạn (office, leader, admin); approve đổi effective_deadline",
-                     "parameters": [_id_param()], "requestBody": _json_body(_ref("ExtensionDecisionInput")),
-                     "responses": {**_answer("200", {"allOf": [_ref("ExtensionRequest"),
-                                                               _obj({"task": _ref("TaskDetail")}, ["task"])]},
-                                             "Decided"),
-                                   **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/tasks/{id}/occurrences": {
-            "get": {"summary": "Các kỳ báo cáo của nhiệm vụ định kỳ", "parameters": [task, *PAGE_PARAMS],
-                    "responses": {**_answer("200", _ref("OccurrencePage"), "Occurrences"), **_errors("404", "422")}},
-        },
-        "/tasks/{id}/occurrences/{occurrence_id}": {
-            "get": {"summary": "Một kỳ báo cáo và các lần báo cáo", "parameters": [task, occurrence], "responses": {
-                **_answer("200", _ref("OccurrenceDetail"), "Occurrence"), **_errors("404")}},
-        },
-        "/tasks/{id}/occurrences/{occurrence_id}/updates": {
-            "post": {"summary": "Báo cáo kỳ (đơn vị); report_completed chuyển kỳ sang chờ xác nhận",
-                     "parameters": [task, occurrence], "requestBody": _json_body(_ref("UpdateInput")),
-                     "responses": {**_answer("201", {"allOf": [_ref("ProgressUpdate"),
-                                                               _obj({"occurrence": _ref("OccurrenceDetail")})]},
-                                             "Created"),
-                                   **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/tasks/{id}/occurrences/{occurrence_id}/review": {
-            "post": {"summary": "Xác nhận hoặc trả lại kỳ báo cáo (office)", "parameters": [task, occurrence],
-                     "requestBody": _json_body(_ref("ReviewInput")), "responses": {
-                         **_answer("200", _ref("OccurrenceDetail"), "Occurrence"),
-                         **_errors("400", "403", "404", "409", "422")}},
-        },
         "/tasks/{id}/milestones": {
             "get": {"summary": "Bảng tiến độ (các bước thực hiện)", "parameters": [task], "responses": {
                 **_answer("200", _ref("Milestones"), "Milestones"), **_errors("404")}},
@@ -461,15 +278,6 @@ def _deadline_paths() -> dict[str, Any]:
             "post": {"summary": "Đính kèm tệp vào văn bản (office)", "parameters": [_id_param()],
                      "requestBody": FILE_UPLOAD, "responses": {
                          **_answer("201", _ref("Attachment"), "Stored"), **_errors("400", "403", "404", "413", "422")}},
-        },
-        "/tasks/{id}/updates/{update_id}/attachments": {
-            "post": {"summary": "Đính kèm tệp vào một lần cập nhật hoặc báo cáo hoàn thành (đơn vị đã gửi)",
-                     "parameters": [task, _id_param("update_id")], "requestBody": FILE_UPLOAD, "responses": {
-                         **_answer("201", _ref("Attachment"), "Stored"), **_errors("400", "403", "404", "413", "422")}},
-        },
-        "/tasks/{id}/attachments": {
-            "get": {"summary": "Tệp đính kèm các lần cập nhật của nhiệm vụ", "parameters": [task], "responses": {
-                **_answer("200", ATTACHMENTS, "Files"), **_errors("404")}},
         },
         "/attachments/{id}/content": {
             "get": {"summary": "Tải tệp (chỉ người được xem văn bản, nhiệm vụ)", "parameters": [_id_param()],
@@ -648,77 +456,6 @@ def _paths() -> dict[str, Any]:
                       "responses": {**_answer("200", _ref("Directive"), "Directive"),
                                     **_errors("400", "403", "404", "409", "422")}},
         },
-        "/directives/{id}/withdraw": {
-            "post": {"summary": "Thu hồi văn bản và mọi nhiệm vụ của văn bản (office); ghi lịch sử",
-                     "parameters": [_id_param()], "requestBody": _json_body(_ref("CorrectionInput")),
-                     "responses": {**_answer("200", _ref("DirectiveWithdrawn"), "Withdrawn"),
-                                   **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/tasks/{id}/withdraw": {
-            "post": {"summary": "Thu hồi nhiệm vụ (office): trạng thái withdrawn, ra khỏi mọi thống kê; ghi lịch sử",
-                     "parameters": [_id_param()], "requestBody": _json_body(_ref("CorrectionInput")),
-                     "responses": {**_answer("200", _ref("TaskDetail"), "Task"),
-                                   **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/tasks/{id}/reassign": {
-            "post": {"summary": "Chuyển đơn vị chủ trì (office), giữ lịch sử", "parameters": [_id_param()],
-                     "requestBody": _json_body(_ref("ReassignInput")),
-                     "responses": {**_answer("200", _ref("TaskDetail"), "Task"),
-                                   **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/directives/{id}/tasks": {
-            "post": {"summary": "Giao nhiệm vụ (office)", "parameters": [_id_param()],
-                     "requestBody": _json_body(_ref("TaskInput")), "responses": {
-                         **_answer("201", {"anyOf": [_ref("TaskDetail"), _ref("TaskGroupCreated")]},
-                                   "Created (a group of tasks when lead_unit_kind was given)"),
-                         **_errors("400", "403", "404", "422")}},
-        },
-        "/tasks/{id}/subtasks": {
-            "post": {"summary": ("Giao tiếp nhiệm vụ cho các đơn vị của cấp nhận (office của UBND mà đơn vị chủ trì "
-                                 "thuộc về); chỉ đơn vị của cấp đó"), "parameters": [_id_param()],
-                     "requestBody": _json_body(_ref("TaskInput")), "responses": {
-                         **_answer("201", _ref("TaskDetail"), "Created (parent_task_id: the task broken down)"),
-                         **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/tasks": {
-            "get": {"summary": "Danh sách nhiệm vụ", "parameters": [*TASK_FILTERS, *PAGE_PARAMS], "responses": {
-                **_answer("200", _ref("TaskPage"), "Tasks"), **_errors("422")}},
-        },
-        "/tasks/{id}": {
-            "get": {"summary": "Chi tiết nhiệm vụ và lịch sử", "parameters": [_id_param()], "responses": {
-                **_answer("200", _ref("TaskDetail"), "Task"), **_errors("404")}},
-            "delete": {"summary": "Xóa nhiệm vụ nhập thử, nhập nhầm, chưa ai cập nhật (admin); ghi nhật ký",
-                       "parameters": [_id_param()], "requestBody": _json_body(_ref("CorrectionInput")),
-                       "responses": {"204": {"description": "Deleted"}, **_errors("400", "403", "404", "409", "422")}},
-            "patch": {"summary": "Sửa nhiệm vụ (office); cần version", "parameters": [_id_param()],
-                      "requestBody": _json_body({"allOf": [_ref("TaskInput"), _obj({"version": INT}, ["version"])]}),
-                      "responses": {**_answer("200", _ref("TaskDetail"), "Task"),
-                                    **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/tasks/{id}/updates": {
-            "post": {"summary": "Cập nhật tiến độ, báo cáo hoàn thành (đơn vị)", "parameters": [_id_param()],
-                     "requestBody": _json_body(_ref("UpdateInput")), "responses": {
-                         **_answer("201", {"allOf": [_ref("ProgressUpdate"), _obj({"task": _ref("TaskDetail")})]},
-                                   "Created"),
-                         **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/tasks/{id}/review": {
-            "post": {"summary": "Xác nhận hoặc trả lại (office)", "parameters": [_id_param()],
-                     "requestBody": _json_body(_ref("ReviewInput")), "responses": {
-                         **_answer("200", _ref("TaskDetail"), "Task"), **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/tasks/{id}/directions": {
-            "post": {"summary": "Ghi ý kiến chỉ đạo (leader, office, admin); không sửa, không xóa sau khi ghi",
-                     "parameters": [_id_param()], "requestBody": _json_body(_ref("DirectionInput")), "responses": {
-                         **_answer("201", _ref("Direction"), "Created"),
-                         **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/stats/units": {
-            "get": {"summary": "Thống kê theo đơn vị chủ trì", "parameters": [
-                _query("from", DATE), _query("to", DATE), _query("unit_id", INT)], "responses": {
-                **_answer("200", _obj({"items": {"type": "array", "items": _ref("UnitStats")}}, ["items"]), "Stats"),
-                **_errors("422")}},
-        },
         "/notifications": {
             "get": {"summary": "Thông báo của chính người dùng (mới nhất trước)",
                     "parameters": [_query("unread", {"type": "string", "enum": ["0", "1"]}, "1: only unread"),
@@ -780,68 +517,75 @@ def _paths() -> dict[str, Any]:
         **_deadline_paths(),
         **_report_paths(),
         **_dossier_paths(),
-        **_work_paths(),
         **_job_paths(),
     }
 
 
-def _work_paths() -> dict[str, Any]:
-    """Acknowledging a task, its thread, following it, one's calendar feed (issue 17)."""
-    return {
-        "/tasks/{id}/acknowledge": {
-            "post": {"summary": "Tiếp nhận nhiệm vụ (đơn vị chủ trì); tiếp nhận lại không đổi gì",
-                     "parameters": [_id_param()], "responses": {
-                         **_answer("200", _ref("TaskDetail"), "Task with acknowledged_at"),
-                         **_errors("403", "404", "409")}},
-        },
-        "/tasks/unacknowledged": {
-            "get": {"summary": "Nhiệm vụ đơn vị chủ trì chưa tiếp nhận sau 1 ngày làm việc (office, leader, admin)",
-                    "parameters": PAGE_PARAMS, "responses": {
-                        **_answer("200", _obj({"items": {"type": "array", "items": {"type": "object"}},
-                                               "total": INT, "page": INT, "per_page": INT}), "Tasks"),
-                        **_errors("403", "422")}},
-        },
-        "/tasks/{id}/comments": {
-            "get": {"summary": "Trao đổi trên nhiệm vụ, cũ trước", "parameters": [_id_param(), *PAGE_PARAMS],
-                    "responses": {**_answer("200", _obj({"items": {"type": "array", "items": _ref("Comment")},
-                                                         "total": INT, "page": INT, "per_page": INT}), "Comments"),
-                                  **_errors("404", "422")}},
-            "post": {"summary": "Gửi ý kiến; @tên đăng nhập, @MÃ ĐƠN VỊ hoặc @vanphong để nhắc đến (được thông báo)",
-                     "parameters": [_id_param()], "requestBody": _json_body(TEXT_INPUT), "responses": {
-                         **_answer("201", _ref("Comment"), "Created"), **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/tasks/{id}/comments/{comment_id}": {
-            "patch": {"summary": "Sửa ý kiến của mình trong 15 phút sau khi gửi",
-                      "parameters": [_id_param(), _id_param("comment_id")], "requestBody": _json_body(TEXT_INPUT),
-                      "responses": {**_answer("200", _ref("Comment"), "Comment"),
-                                    **_errors("400", "403", "404", "409", "422")}},
-        },
-        "/tasks/{id}/watch": {
-            "post": {"summary": "Theo dõi nhiệm vụ (nhận thông báo về nhiệm vụ)", "parameters": [_id_param()],
-                     "responses": {**_answer("200", _obj({"task_id": INT, "watching": BOOL}), "Following"),
-                                   **_errors("403", "404")}},
-            "delete": {"summary": "Bỏ theo dõi nhiệm vụ", "parameters": [_id_param()],
-                       "responses": {**_answer("200", _obj({"task_id": INT, "watching": BOOL}), "Not following"),
-                                     **_errors("403", "404")}},
-        },
-        "/calendar-feed": {
-            "post": {"summary": "Tạo đường dẫn bí mật (iCalendar) các hạn xử lý của mình; đường dẫn cũ hết hiệu lực",
-                     "responses": {**_answer("201", _obj({"url": STR}, ["url"]), "The feed's address"), **_errors()}},
-            "delete": {"summary": "Thu hồi đường dẫn lịch", "responses": {
-                **_answer("200", _obj({"revoked": BOOL}, ["revoked"]), "Whether there was one"), **_errors()}},
-        },
-    }
-
-
-def openapi_document() -> dict[str, Any]:
+def openapi_document(registrations: Iterable[ApiRoutes] = ()) -> dict[str, Any]:
+    """The document of /api/v1: each package's declared operations (api/routes.py), with their models' schemas."""
+    schemas = dict(SCHEMAS)
+    paths = _paths()
+    for operation in (operation for routes in registrations for operation in routes.operations):
+        paths.setdefault(operation.path, {})[operation.method.lower()] = _described(operation, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": "kpi_tasks API", "version": "1", "description": "API theo dõi nhiệm vụ (API.md)."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "paths": _paths(),
+        "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+class _Untitled(GenerateJsonSchema):
+    """Pydantic's JSON Schema without a title per field (the name says it)."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+
+def _schema(kind: Schema, mode: JsonSchemaMode, schemas: dict[str, Any]) -> dict[str, Any]:
+    """A reference to `kind`'s schema (added to `schemas` with the models it names), or `kind` as written."""
+    if isinstance(kind, dict):
+        return kind
+    schema = TypeAdapter(kind).json_schema(ref_template=REF, mode=mode, schema_generator=_Untitled)
+    schemas.update(schema.pop("$defs", {}))
+    schemas[kind.__name__] = schema
+    return _ref(kind.__name__)
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = TypeAdapter(model).json_schema(ref_template=REF, mode="validation", schema_generator=_Untitled)
+    parameters = []
+    for name, value in schema["properties"].items():
+        value = {key: item for key, item in value.items() if key != "default"}
+        description = value.pop("description", "")
+        # A query parameter is left out rather than null.
+        options = [option for option in value.pop("anyOf", []) if option != {"type": "null"}]
+        if options:
+            value.update(options[0] if len(options) == 1 else {"anyOf": options})
+        parameter = {"name": name, "in": "query", "required": name in schema.get("required", ()), "schema": value}
+        parameters.append({**parameter, "description": description} if description else parameter)
+    return parameters
+
+
+def _described(operation: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
+    described: dict[str, Any] = {"summary": operation.summary}
+    parameters = operation.path_parameters() + (_query_parameters(operation.query) if operation.query else [])
+    if parameters:
+        described["parameters"] = parameters
+    if operation.body is not None:
+        described["requestBody"] = _json_body(_schema(operation.body, "validation", schemas))
+    elif operation.request_body is not None:
+        described["requestBody"] = operation.request_body
+    responses: dict[str, Any] = {}
+    if operation.answer is not None:
+        responses = _answer(str(operation.status), _schema(operation.answer, "serialization", schemas),
+                            operation.description or "OK")
+    elif operation.status == 204:
+        responses = {"204": {"description": operation.description or "Done"}}
+    described["responses"] = {**responses, **operation.responses, **_errors(*operation.errors)}
+    return described

@@ -4,67 +4,66 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint
-
 from kpi_tasks.accounts.permissions import can_comment
-from kpi_tasks.api.input import api_user, iso, json_fields, page_params, query_fields
+from kpi_tasks.api.input import api_user
+from kpi_tasks.api.openapi import FILE_UPLOAD
+from kpi_tasks.api.routes import ApiRoutes
+from kpi_tasks.api.schema import PageQuery
 from kpi_tasks.attachments.api import attachment_json, one_file
 from kpi_tasks.attachments.services import attach_to_comment, attachments_by_comment
 from kpi_tasks.errors import PermissionDenied
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.comments import edit_comment, get_comment_or_404, post_comment, task_comments_query
 from kpi_tasks.tasks.models import TaskComment
+from kpi_tasks.tasks.schemas import Comment, CommentPage, TextInput
 from kpi_tasks.tasks.services import get_task_or_404
 
+routes = ApiRoutes()
+register_api = routes
 
-def comment_json(comment: TaskComment, files: list | None = None) -> dict:
+
+def comment_out(comment: TaskComment, files: list | None = None) -> Comment:
     created = comment.created_at if comment.created_at.tzinfo else comment.created_at.replace(tzinfo=dt.UTC)
-    return {
-        "id": comment.id,
-        "task_id": comment.task_id,
-        "author_id": comment.author_id,
-        "author": comment.author.display_name,
-        "text": comment.text,
-        "created_at": iso(comment.created_at),
-        "edited_at": iso(comment.edited_at),
-        "editable_until": iso(created + dt.timedelta(minutes=comment.EDIT_MINUTES)),
-        "attachments": [attachment_json(a) for a in files or []],
-    }
+    return Comment.of(comment, author=comment.author.display_name,
+                      editable_until=created + dt.timedelta(minutes=comment.EDIT_MINUTES),
+                      attachments=[attachment_json(a) for a in files or []])
 
 
-def comments_api(task_id: int) -> dict:
+@routes.operation("GET", "/tasks/<int:task_id>/comments", "task_comments", "Trao đổi trên nhiệm vụ, cũ trước",
+                  query=PageQuery, answer=CommentPage, errors="404 422")
+def comments_api(task_id: int, query: PageQuery) -> CommentPage:
     task = get_task_or_404(task_id, api_user())
-    fields = query_fields()
-    page, per_page = page_params(fields)
-    fields.done()
-    result = db.paginate(task_comments_query(task), page=page, per_page=per_page, error_out=False)
+    result = db.paginate(task_comments_query(task), page=query.page, per_page=query.per_page, error_out=False)
     files = attachments_by_comment(task)
-    return {"items": [comment_json(c, files.get(c.id)) for c in result.items], "total": result.total, "page": page,
-            "per_page": per_page}
+    return CommentPage(items=[comment_out(c, files.get(c.id)) for c in result.items], total=result.total,
+                       page=query.page, per_page=query.per_page)
 
 
-def post_comment_api(task_id: int) -> tuple[dict, int]:
+@routes.operation("POST", "/tasks/<int:task_id>/comments", "post_comment",
+                  "Gửi ý kiến; @tên đăng nhập, @MÃ ĐƠN VỊ hoặc @vanphong để nhắc đến (được thông báo)",
+                  body=TextInput, status=201, answer=Comment, errors="400 403 404 409 422")
+def post_comment_api(task_id: int, body: TextInput) -> Comment:
     user = api_user()
-    task = get_task_or_404(task_id, user)
-    fields = json_fields()
-    text = fields.text("text", required=True)
-    fields.done()
-    comment = post_comment(task, user, text=text)
+    comment = post_comment(get_task_or_404(task_id, user), user, text=body.text)
     db.session.commit()
-    return comment_json(comment), 201
+    return comment_out(comment)
 
 
-def edit_comment_api(task_id: int, comment_id: int) -> dict:
+@routes.operation("PATCH", "/tasks/<int:task_id>/comments/<int:comment_id>", "edit_comment",
+                  "Sửa ý kiến của mình trong 15 phút sau khi gửi", body=TextInput, answer=Comment,
+                  errors="400 403 404 409 422")
+def edit_comment_api(task_id: int, comment_id: int, body: TextInput) -> Comment:
     user = api_user()
     comment = get_comment_or_404(get_task_or_404(task_id, user), comment_id)
-    fields = json_fields()
-    text = fields.text("text", required=True)
-    fields.done()
-    edit_comment(comment, user, text=text)
+    edit_comment(comment, user, text=body.text)
     db.session.commit()
-    return comment_json(comment, attachments_by_comment(comment.task).get(comment.id))
+    return comment_out(comment, attachments_by_comment(comment.task).get(comment.id))
 
 
+@routes.operation("POST", "/tasks/<int:task_id>/comments/<int:comment_id>/attachments", "comment_file",
+                  "Đính kèm tệp vào ý kiến của mình", request_body=FILE_UPLOAD, status=201,
+                  answer={"$ref": "#/components/schemas/Attachment"}, description="Stored",
+                  errors="400 403 404 413 422")
 def comment_file_api(task_id: int, comment_id: int) -> tuple[dict, int]:
     user = api_user()
     task = get_task_or_404(task_id, user)
@@ -74,12 +73,3 @@ def comment_file_api(task_id: int, comment_id: int) -> tuple[dict, int]:
     attachment = attach_to_comment(comment, user, [one_file()])[0]
     db.session.commit()
     return attachment_json(attachment), 201
-
-
-def register_api(bp: Blueprint) -> None:
-    bp.add_url_rule("/tasks/<int:task_id>/comments", "task_comments", comments_api, methods=["GET"])
-    bp.add_url_rule("/tasks/<int:task_id>/comments", "post_comment", post_comment_api, methods=["POST"])
-    bp.add_url_rule("/tasks/<int:task_id>/comments/<int:comment_id>", "edit_comment", edit_comment_api,
-                    methods=["PATCH"])
-    bp.add_url_rule("/tasks/<int:task_id>/comments/<int:comment_id>/attachments", "comment_file", comment_file_api,
-                    methods=["POST"])

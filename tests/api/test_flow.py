@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+import re
 
 import pytest
 
@@ -176,8 +178,32 @@ def test_directive_requires_fields_and_a_past_issue_date(client, world):
     assert "issued_on" in future.json["error"]["fields"]
 
 
-def test_openapi_document_lists_the_contract_paths(client):
+# Every operation API.md's table names (../shared/API.md, "Resources"), as method and path.
+CONTRACT_OPERATIONS = (
+    "GET /units", "POST /units", "POST /directives", "GET /directives/{id}", "POST /directives/{id}/tasks",
+    "POST /tasks/{id}/withdraw", "POST /tasks/{id}/subtasks", "POST /tasks/{id}/acknowledge", "GET /tasks",
+    "GET /tasks/{id}", "POST /tasks/{id}/updates", "POST /tasks/{id}/review", "POST /tasks/{id}/extension-requests",
+    "POST /extension-requests/{id}/decision", "GET /stats/units", "GET /reports/tasks.xlsx", "POST /kpis",
+    "POST /kpis/{id}/targets", "POST /kpis/{id}/measurements", "GET /kpis/{id}/progress", "POST /dossiers/import",
+    "GET /jobs/{id}", "GET /dossiers/imports/{id}", "GET /apology-letters", "POST /apology-letters/{id}",
+    "GET /scores", "GET /notifications",
+)
+
+
+def test_openapi_document_describes_every_operation_of_the_contract(client, app):
     document = client.get("/api/v1/openapi.json").json
-    for path in ("/units", "/directives", "/directives/{id}", "/directives/{id}/tasks", "/tasks", "/tasks/{id}",
-                 "/tasks/{id}/updates", "/tasks/{id}/review", "/stats/units"):
-        assert path in document["paths"], path
+    for operation in CONTRACT_OPERATIONS:
+        method, path = operation.split()
+        assert method.lower() in document["paths"].get(path, {}), operation
+    # Every route of the blueprint is in the document, and the document names no route that does not exist.
+    routes = {
+        (method.lower(), re.sub(r"<(?:\w+:)?(\w+)>", "{\\1}", rule.rule.removeprefix("/api/v1")))
+        for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    described = {(method, re.sub(r"\{\w+\}", "{}", path)) for path, item in document["paths"].items()
+                 for method in item}
+    assert {(method, re.sub(r"\{\w+\}", "{}", path)) for method, path in routes} == described
+    # Each reference names a schema of the document.
+    names = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(document)))
+    assert names <= set(document["components"]["schemas"])
