@@ -112,6 +112,7 @@ def child(file: Path, database_url: str, once: bool = False) -> None:
     from flask_migrate import upgrade
 
     from kpi_tasks import create_app
+    from kpi_tasks.accounts.models import SYSTEM
     from kpi_tasks.dossiers.models import ApologyLetter, Dossier
     from kpi_tasks.dossiers.services import import_dossiers
     from kpi_tasks.extensions import db
@@ -130,7 +131,7 @@ def child(file: Path, database_url: str, once: bool = False) -> None:
         result = {"database": db.engine.dialect.name, "baseline_mb": peak_mb()}
         for attempt in ("first",) if once else ("first", "second"):
             started = time.perf_counter()
-            outcome = import_dossiers(file, None, file_name=file.name)
+            outcome = import_dossiers(file, SYSTEM, file_name=file.name)
             db.session.commit()
             db.session.expunge_all()
             result[attempt] = {

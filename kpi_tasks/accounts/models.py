@@ -110,3 +110,25 @@ class LoginThrottle(db.Model):
     last_attempt_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     # When the next attempt past the free ones may come; NULL while one is being checked.
     open_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class SystemActor:
+    """The product itself acting: a console command an administrator runs on the server, the scheduler, figures
+    computed from imported dossiers, the demo. Not a person and not a row: the access policy names what it may do
+    (accounts/permissions.py), and the log records its changes with no person."""
+
+    id = None
+    role = "system"
+    unit_id = None
+    unit = None
+    sees_all = False
+    is_unit_user = False
+    display_name = "Hệ thống"
+
+    def __repr__(self) -> str:
+        return "<SystemActor>"
+
+
+SYSTEM = SystemActor()
+# Who changes something: a signed-in person, or the product itself.
+Actor = User | SystemActor

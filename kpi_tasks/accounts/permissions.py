@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.models import SYSTEM, Actor, SystemActor, User
 from kpi_tasks.accounts.roles import ADMIN, INTERIOR, LEADER, OFFICE, UNIT_MANAGER, UNIT_STAFF
 from kpi_tasks.hooks import Provided
 
@@ -207,10 +207,25 @@ def can_assign_staff(user: User, task: Task) -> bool:
     return user.role == UNIT_MANAGER and user.unit_id in unit_ids
 
 
+def can_read_confidential(user: User) -> bool:
+    """Confidential directives (văn bản mật) and their tasks: the office, the leaders and the admin."""
+    return user.role in CONFIDENTIAL_READER_ROLES
+
+
+def can_delete_task(user: User) -> bool:
+    """Delete a task that was never real (a test entry, entered twice); any other ending is a withdrawal."""
+    return user.role == ADMIN
+
+
+def can_manage_calendar(user: User) -> bool:
+    """The working calendar (days off, working Saturdays) every deadline counts on: the admin's."""
+    return user.role == ADMIN
+
+
 def can_view_directive(user: User, directive: Directive) -> bool:
     """The root committee's directives are read by everyone (the confidential ones by those who may); a
     commune's own directives by its own users, the root's staff and the admin."""
-    if directive.confidential and user.role not in CONFIDENTIAL_READER_ROLES:
+    if directive.confidential and not can_read_confidential(user):
         return False
     if directive.committee_id is None or user.role == ADMIN:
         return True
@@ -253,9 +268,9 @@ def can_manage_kpis(user: User) -> bool:
     return user.role in KPI_MANAGER_ROLES
 
 
-def can_set_kpi_targets(user: User) -> bool:
-    """Assign targets (by form, API or Excel import) and link them to tasks."""
-    return user.role in KPI_MANAGER_ROLES
+def can_set_kpi_targets(user: Actor) -> bool:
+    """Assign targets (by form, API or Excel import, or the product's own scripted loads) and link them to tasks."""
+    return user is SYSTEM or user.role in KPI_MANAGER_ROLES
 
 
 def can_enter_kpi_measurements(user: User) -> bool:
@@ -263,9 +278,11 @@ def can_enter_kpi_measurements(user: User) -> bool:
     return user.role in KPI_MANAGER_ROLES or (user.is_unit_user and user.unit_id is not None)
 
 
-def can_enter_kpi_measurement(user: User, unit_id: int) -> bool:
+def can_enter_kpi_measurement(user: Actor, unit_id: int) -> bool:
     """Enter or import a figure for `unit_id`: the office for every unit of its committee's tree, a unit only for
-    itself."""
+    itself; the product records the figures it computes from the dossiers for every unit."""
+    if isinstance(user, SystemActor):
+        return True
     if user.role in KPI_MANAGER_ROLES:
         return user.role == ADMIN or oversees_unit(user, unit_id)
     return user.is_unit_user and user.unit_id is not None and user.unit_id == unit_id
@@ -342,8 +359,11 @@ def can_view_unit_dossiers(user: User, unit_id: int) -> bool:
                                             and user.unit_id == unit_id)
 
 
-def can_import_dossiers(user: User) -> bool:
-    """The instance's dossier system exports every unit's dossiers: imported by the root committee's office."""
+def can_import_dossiers(user: Actor) -> bool:
+    """The instance's dossier system exports every unit's dossiers: imported by the root committee's office, or
+    by the console command on the server."""
+    if isinstance(user, SystemActor):
+        return True
     return user.role in DOSSIER_MANAGER_ROLES and committee_id_of(user) is None
 
 

@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from kpi_tasks.accounts.roles import ADMIN
+from kpi_tasks.accounts.permissions import can_manage_calendar
 from kpi_tasks.calendar.models import CALENDAR_DAY_KINDS
 from kpi_tasks.calendar.services import (
     current_calendar,
@@ -31,7 +31,7 @@ class CalendarDayForm(Form):
 @bp.before_request
 @login_required
 def _admin_only() -> None:
-    if current_user.role != ADMIN:
+    if not can_manage_calendar(current_user):
         abort(403)
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
-    CONFIDENTIAL_READER_ROLES,
     can_manage_tasks,
+    can_read_confidential,
     can_view_directive,
     committee_id_of,
     directive_visibility_clause,
@@ -283,7 +283,7 @@ def get_directive_or_404(directive_id: int, user: User) -> Directive:
 def list_directives_query(user: User, q: str | None = None) -> sa.Select:
     query = (sa.select(Directive).where(directive_visibility_clause(user, Directive.committee_id))
              .order_by(Directive.issued_on.desc(), Directive.id.desc()))
-    if user.role not in CONFIDENTIAL_READER_ROLES:
+    if not can_read_confidential(user):
         query = query.where(Directive.confidential.is_(False))
     for word in fold(q or "").split():  # the subject's words, or the number and symbol ("287/UBND-VP")
         query = query.where(sa.or_(Directive.subject_folded.contains(word, autoescape=True),

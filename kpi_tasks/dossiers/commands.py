@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.dossiers.importing import DossierImportRejected
 from kpi_tasks.dossiers.services import import_dossiers
 from kpi_tasks.extensions import db
@@ -22,7 +23,7 @@ def import_dossiers_command(file: Path) -> None:
         click.echo(f"{'Kiểm tra' if stage == 'validate' else 'Ghi'}: {rows:,} dòng".replace(",", "."), err=True)
 
     try:
-        outcome = import_dossiers(file, None, file_name=file.name, progress=progress)
+        outcome = import_dossiers(file, SYSTEM, file_name=file.name, progress=progress)
     except DossierImportRejected as error:
         db.session.rollback()
         for item in error.rejected:

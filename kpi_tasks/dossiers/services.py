@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.models import SYSTEM, Actor, User
 from kpi_tasks.accounts.permissions import can_import_dossiers, can_record_apology_letter, can_view_unit_dossiers
 from kpi_tasks.accounts.roles import OFFICE, UNIT_MANAGER
 from kpi_tasks.audit.services import record
@@ -305,7 +305,8 @@ def record_dossier_measurements(touched: set[tuple[int, dt.date]]) -> int:
                 if key not in kpis or denominator == 0:
                     continue
                 record_measurement(kpis[key], units[figures.unit_id], _month_end(figures.month),
-                                   numerator=numerator, denominator=denominator, source=COMPUTED)
+                                   numerator=numerator, denominator=denominator, source=COMPUTED,
+                                   actor=SYSTEM)
                 written += 1
     db.session.flush()
     return written
@@ -326,7 +327,7 @@ class ImportOutcome:
 
 def import_dossiers(
     path: Path,
-    actor: User | None,
+    actor: Actor,
     *,
     file_name: str,
     kind: str | None = None,
@@ -338,9 +339,9 @@ def import_dossiers(
     Raises DossierImportRejected (every bad row with its message) before anything is written. Then the
     dossiers are upserted on their code, pending obligations follow corrected dossiers, obligations are
     created for the late ones, and the units' months that new or changed dossiers touch get their computed
-    KPI measurements. `actor` None is the console command.
+    KPI measurements. `actor` is the office's user, or SYSTEM for the console command.
     """
-    if actor is not None and not can_import_dossiers(actor):
+    if not can_import_dossiers(actor):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được nhập dữ liệu hồ sơ TTHC.")
     today = today or clock_today()
     calendar = current_calendar()

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from kpi_tasks.accounts.models import User
+from kpi_tasks.accounts.models import Actor, User
 from kpi_tasks.accounts.permissions import (
     can_enter_kpi_measurement,
     can_manage_kpis,
@@ -157,7 +157,7 @@ def check_target_value(
 
 def set_target(
     kpi: Kpi,
-    actor: User | None,
+    actor: Actor,
     *,
     period: str | Period | None,
     target_value: Number | None,
@@ -168,9 +168,9 @@ def set_target(
 ) -> KpiTarget:
     """Set the target of one unit or of every unit of a kind for a period; setting it again replaces it.
 
-    `actor` None is the product itself (demo data, scripted loads); every person goes through the policy.
+    `actor` is a person, or SYSTEM for the product's own loads (demo data, scripts); the policy judges both.
     """
-    if actor is not None and not can_set_kpi_targets(actor):
+    if not can_set_kpi_targets(actor):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được giao chỉ tiêu.")
     errors: dict[str, str] = {}
     parsed = None
@@ -230,13 +230,13 @@ def linked_target_ids(task_id: int) -> list[int]:
     return list(db.session.scalars(sa.select(KpiTarget.id).where(KpiTarget.task_id == task_id).order_by(KpiTarget.id)))
 
 
-def link_targets(task: Task, target_ids: Iterable[int], actor: User | None = None) -> list[KpiTarget]:
+def link_targets(task: Task, target_ids: Iterable[int], actor: Actor) -> list[KpiTarget]:
     """Make `target_ids` exactly the targets linked to `task` (and to its directive).
 
     Targets linked to the task but not listed are unlinked. A target belongs to one task: one already
     linked to another task is refused with that task's name, so that a link is never moved silently.
     """
-    if actor is not None and not can_set_kpi_targets(actor):
+    if not can_set_kpi_targets(actor):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được gắn chỉ tiêu với nhiệm vụ.")
     wanted = {int(target_id) for target_id in target_ids}
     targets = list(db.session.scalars(sa.select(KpiTarget).where(KpiTarget.id.in_(wanted)))) if wanted else []
@@ -337,18 +337,18 @@ def record_measurement(
     denominator: Number | None = None,
     value: Number | None = None,
     source: str = COMPUTED,
-    actor: User | None = None,
+    actor: Actor,
 ) -> KpiMeasurement:
     """Record a unit's figures as of `period_end`; upsert on (kpi, unit, period_end, source).
 
-    A ratio takes numerator and denominator (whole numbers), a value KPI takes `value`. `actor` None is
-    the product itself (computed figures); a person must be allowed to enter figures for the unit.
+    A ratio takes numerator and denominator (whole numbers), a value KPI takes `value`. `actor` is a person
+    allowed to enter figures for the unit, or SYSTEM for the figures the product computes.
     """
     kpi = kpi if isinstance(kpi, Kpi) else get_kpi_or_404(kpi)
     unit_obj = unit if isinstance(unit, Unit) else db.session.get(Unit, unit)
     if unit_obj is None:
         raise ValidationError("Đơn vị không tồn tại.", {"unit_id": "Đơn vị không tồn tại."})
-    if actor is not None and not can_enter_kpi_measurement(actor, unit_obj.id):
+    if not can_enter_kpi_measurement(actor, unit_obj.id):
         raise PermissionDenied("Đơn vị chỉ được nhập số liệu của chính đơn vị mình.")
     errors, numerator, denominator, number = check_figures(kpi, numerator, denominator, value)
     check_period_end(period_end, errors)
@@ -362,7 +362,7 @@ def record_measurement(
 
 
 def _upsert(kpi: Kpi, unit: Unit, period_end: dt.date, numerator: int | None, denominator: int | None,
-            value: float | None, source: str, actor: User | None) -> KpiMeasurement:
+            value: float | None, source: str, actor: Actor) -> KpiMeasurement:
     measurement = db.session.scalar(sa.select(KpiMeasurement).where(
         KpiMeasurement.kpi_id == kpi.id, KpiMeasurement.unit_id == unit.id,
         KpiMeasurement.period_end == period_end, KpiMeasurement.source == source,

@@ -14,8 +14,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from kpi_tasks.accounts.models import User
-from kpi_tasks.accounts.permissions import can_manage_tasks
-from kpi_tasks.accounts.roles import ADMIN
+from kpi_tasks.accounts.permissions import can_delete_task, can_manage_tasks
 from kpi_tasks.audit.services import record
 from kpi_tasks.clock import utcnow
 from kpi_tasks.deletion import delete_rows
@@ -137,6 +136,6 @@ def remove_directive_tasks(directive: Directive, actor: User, *, note: str) -> i
 
 def delete_task(task: Task, actor: User, *, note: str | None) -> None:
     """The administrator deletes a task that was never real (a test entry); the deletion stays in the log."""
-    if actor.role != ADMIN:
+    if not can_delete_task(actor):
         raise PermissionDenied("Chỉ quản trị hệ thống được xóa nhiệm vụ (nhiệm vụ nhập thử, nhập nhầm).")
     remove_tasks([task], actor, note=reason_given(note, "lý do xóa"))

@@ -15,6 +15,7 @@ from kpi_tasks.accounts.permissions import (
     can_break_down,
     can_contribute,
     can_decide_extension,
+    can_delete_task,
     can_give_direction,
     can_manage_tasks,
     can_request_extension,
@@ -25,7 +26,7 @@ from kpi_tasks.accounts.permissions import (
     unit_committee_id,
 )
 from kpi_tasks.accounts.queries import active_leaders, users_of_unit
-from kpi_tasks.accounts.roles import ADMIN, LEADER, UNIT_STAFF
+from kpi_tasks.accounts.roles import LEADER, UNIT_STAFF
 from kpi_tasks.attachments.services import (
     FileTooLarge,
     attach_to_update,
@@ -420,7 +421,7 @@ def correction_form(task: Task, form: CorrectionForm | None = None) -> Correctio
     form.lead_unit_id.choices = options([(0, "— Chọn đơn vị —")] + [
         (u.id, u.name) for u in list_units()
         if u.id != task.lead_unit_id and can_assign_to_unit(task.committee_id, u)])
-    if current_user.role != ADMIN:
+    if not can_delete_task(current_user):
         form.action.choices = [choice for choice in form.action.choices if choice.value != "delete"]
     if form.version.data is None or not form.is_submitted():
         form.version.data = str(task.version)
@@ -445,7 +446,7 @@ def correct(task_id: int) -> str | Response:
                 corrections.reassign_lead_unit(task, current_user, lead_unit_id=form.lead_unit_id.data or None,
                                                note=form.note.data, expected_version=form_version(form))
                 message = f"Đã chuyển nhiệm vụ cho {task.lead_unit.name} chủ trì."
-            elif action == "delete" and current_user.role == ADMIN:
+            elif action == "delete" and can_delete_task(current_user):
                 directive_id = task.directive_id
                 corrections.delete_task(task, current_user, note=form.note.data)
                 db.session.commit()

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.dossiers import importing
 from kpi_tasks.dossiers.models import ISSUED, LATE, PENDING, ApologyLetter, Dossier
 from kpi_tasks.dossiers.services import import_dossiers
@@ -84,7 +85,7 @@ def test_letter_dates_in_the_export_record_the_letter(app_ctx, tmp_path):
         {**row("AFTER", "TP", D(2026, 2, 2), D(2026, 2, 5), D(2026, 2, 12)),
          "Ngày gửi phiếu xin lỗi": D(2026, 2, 9), "Ngày hẹn lại": D(2026, 2, 12)},
     ]
-    import_dossiers(write_xlsx(tmp_path / "l.xlsx", rows, headers), None, file_name="l.xlsx")
+    import_dossiers(write_xlsx(tmp_path / "l.xlsx", rows, headers), SYSTEM, file_name="l.xlsx")
 
     letters = {letter.dossier.code: letter for letter in db.session.scalars(sa.select(ApologyLetter))}
     assert (letters["ON-DAY"].status, letters["ON-DAY"].issued_on) == (ISSUED, D(2026, 2, 5))
@@ -94,7 +95,7 @@ def test_letter_dates_in_the_export_record_the_letter(app_ctx, tmp_path):
 def test_letters_due_n_working_days_before_the_due_date_when_configured(app, app_ctx, tmp_path, monkeypatch):
     make_units()
     monkeypatch.setitem(app.config, "APOLOGY_LETTER_DAYS_BEFORE_DUE", 1)
-    import_dossiers(write_csv(tmp_path / "a.csv", standard_rows()), None, file_name="a.csv")
+    import_dossiers(write_csv(tmp_path / "a.csv", standard_rows()), SYSTEM, file_name="a.csv")
 
     obligations = _obligations()
     assert obligations["TP-OVERDUE"][1] == D(2026, 3, 9)  # Tuesday 10/03 → Monday 09/03
@@ -113,7 +114,7 @@ def test_bad_file_is_refused_whole_with_every_row_explained(app_ctx, tmp_path):
     path = write_csv(tmp_path / "bad.csv", rows)
 
     with pytest.raises(importing.DossierImportRejected) as caught:
-        import_dossiers(path, None, file_name="bad.csv")
+        import_dossiers(path, SYSTEM, file_name="bad.csv")
 
     rejected = {item.row: item.message for item in caught.value.rejected}
     assert sorted(rejected) == [3, 4, 5, 6]  # CSV rows: header on 1, data from 2
@@ -130,7 +131,7 @@ def test_every_problem_of_a_row_is_named(app_ctx, tmp_path):
     make_units()
     rows = [row("", "", "hôm qua", D(2026, 2, 1), D(2026, 4, 1), paid="chắc")]
     with pytest.raises(importing.DossierImportRejected) as caught:
-        import_dossiers(write_csv(tmp_path / "x.csv", rows), None, file_name="x.csv")
+        import_dossiers(write_csv(tmp_path / "x.csv", rows), SYSTEM, file_name="x.csv")
     message = caught.value.rejected[0].message
     for part in ("thiếu mã hồ sơ", "thiếu đơn vị xử lý", "ngày tiếp nhận “hôm qua” không phải là ngày hợp lệ",
                  "ngày trả kết quả 01/04/2026 sau ngày hôm nay", "thanh toán trực tuyến “chắc” không phải Có/Không"):
@@ -142,7 +143,7 @@ def test_missing_columns_are_named(app_ctx, tmp_path):
     path = write_csv(tmp_path / "x.csv", [row("A", "TP", D(2026, 2, 2), D(2026, 2, 10))],
                      headers=["Mã hồ sơ", "Đơn vị xử lý", "Ngày tiếp nhận"])
     with pytest.raises(importing.DossierImportRejected) as caught:
-        import_dossiers(path, None, file_name="x.csv")
+        import_dossiers(path, SYSTEM, file_name="x.csv")
     assert [item.row for item in caught.value.rejected] == [1]
     assert caught.value.rejected[0].message == "Tệp thiếu cột bắt buộc: Ngày hẹn trả."
 
@@ -161,7 +162,7 @@ def test_header_variants_accents_case_order_and_a_title_block(app_ctx, tmp_path)
     mapping = importing.preview(path, "xlsx").mapping
     assert mapping.header_row == 4
     assert mapping.ignored == ["Ghi chú"]
-    import_dossiers(path, None, file_name="v.xlsx")
+    import_dossiers(path, SYSTEM, file_name="v.xlsx")
 
     dossier = db.session.scalar(sa.select(Dossier))
     assert (dossier.code, dossier.unit_id, dossier.received_on, dossier.due_on, dossier.resolved_on) == (
@@ -173,7 +174,7 @@ def test_header_variants_accents_case_order_and_a_title_block(app_ctx, tmp_path)
 def test_semicolon_csv_in_the_windows_vietnamese_code_page(app_ctx, tmp_path):
     make_units()
     path = write_csv(tmp_path / "w.csv", standard_rows(), delimiter=";", encoding="cp1258")
-    outcome = import_dossiers(path, None, file_name="w.csv")
+    outcome = import_dossiers(path, SYSTEM, file_name="w.csv")
     assert outcome.imported == 7
     assert db.session.scalar(sa.select(Dossier.procedure).limit(1)) == "Chứng thực bản sao từ bản chính"
 
@@ -188,7 +189,7 @@ def test_a_few_thousand_generated_rows_import_in_one_go(app_ctx, tmp_path):
         rows.append(row(f"G-{n:05d}", "TP" if n % 2 else "BT", received, due, resolved))
     path = write_csv(tmp_path / "g.csv", rows)
 
-    outcome = import_dossiers(path, None, file_name="g.csv")
+    outcome = import_dossiers(path, SYSTEM, file_name="g.csv")
 
     assert (outcome.imported, outcome.created) == (3000, 3000)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Dossier)) == 3000
@@ -208,12 +209,12 @@ def test_non_export_files_are_refused(app_ctx, tmp_path):
     old_excel = tmp_path / "cu.xls"
     old_excel.write_bytes(b"\xd0\xcf\x11\xe0 not really")
     with pytest.raises(importing.DossierImportRejected) as caught:
-        import_dossiers(old_excel, None, file_name="cu.xls")
+        import_dossiers(old_excel, SYSTEM, file_name="cu.xls")
     assert ".xlsx" in caught.value.rejected[0].message
     text = tmp_path / "ghi-chu.csv"
     text.write_text("Một tệp không phải danh sách hồ sơ\nchỉ có chữ\n", encoding="utf-8")
     with pytest.raises(importing.DossierImportRejected) as caught:
-        import_dossiers(text, None, file_name="ghi-chu.csv")
+        import_dossiers(text, SYSTEM, file_name="ghi-chu.csv")
     assert "Không tìm thấy dòng tiêu đề" in caught.value.rejected[0].message
 
 

@@ -7,6 +7,7 @@ import random
 
 import sqlalchemy as sa
 
+from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.dossiers.models import ApologyLetter, Dossier
 from kpi_tasks.dossiers.queries import (
@@ -163,7 +164,7 @@ def _generated_file_rows() -> list[dict]:
 def test_computed_on_time_rate_equals_resolved_on_time_over_resolved_from_the_file(app_ctx, tmp_path):
     tp, bt = make_units()
     rows = _generated_file_rows()
-    import_dossiers(write_xlsx(tmp_path / "feb.xlsx", rows), None, file_name="feb.xlsx")
+    import_dossiers(write_xlsx(tmp_path / "feb.xlsx", rows), SYSTEM, file_name="feb.xlsx")
 
     kpi = get_kpi_by_code("TTHC_DUNG_HAN")
     assert (kpi.formula, kpi.aggregation) == ("ratio", "sum")
@@ -183,7 +184,7 @@ def test_computed_on_time_rate_equals_resolved_on_time_over_resolved_from_the_fi
 def test_online_payment_and_digitised_rates_by_month_of_receipt(app_ctx, tmp_path):
     tp, _ = make_units()
     rows = _generated_file_rows()
-    import_dossiers(write_xlsx(tmp_path / "feb.xlsx", rows), None, file_name="feb.xlsx")
+    import_dossiers(write_xlsx(tmp_path / "feb.xlsx", rows), SYSTEM, file_name="feb.xlsx")
     mine = [r for r in rows if r["Đơn vị xử lý"] == "TP"]
 
     def figures(code: str) -> tuple[int, int]:
@@ -201,8 +202,8 @@ def test_online_payment_and_digitised_rates_by_month_of_receipt(app_ctx, tmp_pat
 def test_rates_are_recomputed_only_for_what_an_import_changed(app_ctx, tmp_path):
     tp, _ = make_units()
     rows = _generated_file_rows()
-    first = import_dossiers(write_xlsx(tmp_path / "a.xlsx", rows), None, file_name="a.xlsx")
-    again = import_dossiers(write_xlsx(tmp_path / "b.xlsx", rows), None, file_name="b.xlsx")
+    first = import_dossiers(write_xlsx(tmp_path / "a.xlsx", rows), SYSTEM, file_name="a.xlsx")
+    again = import_dossiers(write_xlsx(tmp_path / "b.xlsx", rows), SYSTEM, file_name="b.xlsx")
     assert first.measurements > 0
     assert again.measurements == 0
 
@@ -217,7 +218,7 @@ def test_rates_are_recomputed_only_for_what_an_import_changed(app_ctx, tmp_path)
         return (m.numerator, m.denominator) if m else None
 
     february = figures(D(2026, 2, 28))
-    corrected = import_dossiers(write_xlsx(tmp_path / "c.xlsx", rows), None, file_name="c.xlsx")
+    corrected = import_dossiers(write_xlsx(tmp_path / "c.xlsx", rows), SYSTEM, file_name="c.xlsx")
     assert corrected.updated == 1
     assert figures(D(2026, 2, 28)) == (february[0] - 1, february[1] - 1)
     assert figures(D(2026, 3, 31)) == (0, 1)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.kpis.services import record_measurement, set_target
 from tests.conftest import ARTIFACTS
 from tests.factories import PASSWORD, commit, make_office, make_unit
@@ -22,7 +23,7 @@ def test_progress_chart_renders_with_no_request_leaving_the_server(app, page, li
         set_target(kpi, office, period="2021", unit_kind="commune", target_value=85)
         set_target(kpi, office, period="2021", unit_id=units[0].id, target_value=92)  # Hoài Ân overridden
         for unit, (_name, done, total, *_dec) in zip(units, APPENDIX_1, strict=True):
-            record_measurement(kpi, unit, dt.date(2021, 3, 19), numerator=done, denominator=total)
+            record_measurement(kpi, unit, dt.date(2021, 3, 19), numerator=done, denominator=total, actor=SYSTEM)
         kpi_id, username = kpi.id, office.username
         commit()
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.models import Kpi, KpiMeasurement, KpiTarget
 from kpi_tasks.kpis.services import record_measurement, set_target
@@ -77,9 +78,10 @@ def test_progress_page_table_chart_and_export_in_appendix_layout(app, client):
                        numerator_label="Số hồ sơ trực tuyến", denominator_label="Tổng số hồ sơ")
         a, b = make_unit("UBND xã Bình Hải", "commune"), make_unit("UBND xã Bình Trị", "commune")
         set_target(kpi, office, period="2026", unit_kind="commune", target_value=50)
-        record_measurement(kpi, a, dt.date(2025, 12, 31), numerator=30, denominator=100)
-        record_measurement(kpi, a, dt.date(2026, 3, 13), numerator=60, denominator=100)
-        record_measurement(kpi, b, dt.date(2026, 3, 13), numerator=50, denominator=100)  # 50 is not above 50
+        record_measurement(kpi, a, dt.date(2025, 12, 31), numerator=30, denominator=100, actor=SYSTEM)
+        record_measurement(kpi, a, dt.date(2026, 3, 13), numerator=60, denominator=100, actor=SYSTEM)
+        # 50 is not above 50
+        record_measurement(kpi, b, dt.date(2026, 3, 13), numerator=50, denominator=100, actor=SYSTEM)
         kpi_id, username = kpi.id, office.username
         commit()
     login(client, username)
@@ -141,7 +143,7 @@ def test_unit_page_shows_each_kpi_with_its_trend(app, client):
         unit = make_unit("UBND xã Bình Hải", "commune")
         set_target(kpi, office, period="2026", unit_kind="commune", target_value=70)
         for month, numerator in ((1, 50), (2, 65), (3, 72)):
-            record_measurement(kpi, unit, dt.date(2026, month, 28), numerator=numerator, denominator=100)
+            record_measurement(kpi, unit, dt.date(2026, month, 28), numerator=numerator, denominator=100, actor=SYSTEM)
         unit_id, username = unit.id, office.username
         commit()
     login(client, username)
@@ -163,7 +165,7 @@ def test_task_page_shows_its_targets_and_the_office_links_them(app, client):
         unit = make_unit("UBND xã Bình Hải", "commune")
         task = make_task(unit, title="Sử dụng chữ ký số cá nhân")
         target = set_target(kpi, office, period="2026", unit_id=unit.id, target_value=80)
-        record_measurement(kpi, unit, dt.date(2026, 3, 13), numerator=85, denominator=100)
+        record_measurement(kpi, unit, dt.date(2026, 3, 13), numerator=85, denominator=100, actor=SYSTEM)
         manager = make_user("unit_manager", unit)
         ids = task.id, target.id, office.username, manager.username
         commit()

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.audit.models import AuditEvent
 from kpi_tasks.errors import PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
@@ -86,7 +87,7 @@ def test_exact_period_target_beats_the_enclosing_years(app_ctx):
     unit = make_unit(kind="commune")
     set_target(kpi, office, period="2026", unit_kind="commune", target_value=70)
     set_target(kpi, office, period="2026-Q1", unit_kind="commune", target_value=60)
-    record_measurement(kpi, unit, Q1, numerator=65, denominator=100)
+    record_measurement(kpi, unit, Q1, numerator=65, denominator=100, actor=SYSTEM)
     assert [(row.target_value, row.met) for row in progress(kpi, "2026-Q1")] == [(60, True)]
     assert [(row.target_value, row.met) for row in progress(kpi, "2026")] == [(70, False)]
 
@@ -156,13 +157,13 @@ def test_recording_the_same_key_again_replaces_the_figures_and_logs_both(app_ctx
 def test_a_units_own_figure_beats_the_computed_one_for_the_same_day(app_ctx):
     kpi = make_kpi()
     unit = make_unit()
-    record_measurement(kpi, unit, Q1, numerator=40, denominator=100, source="computed")
+    record_measurement(kpi, unit, Q1, numerator=40, denominator=100, source="computed", actor=SYSTEM)
     assert progress(kpi, "2026-Q1").rows[0].actual_value == 40
     record_measurement(kpi, unit, Q1, numerator=55, denominator=100, source="entered",
                        actor=make_user("unit_manager", unit))
     assert progress(kpi, "2026-Q1").rows[0].actual_value == 55
     # Recomputing does not overwrite the unit's figure: both rows are kept.
-    record_measurement(kpi, unit, Q1, numerator=41, denominator=100, source="computed")
+    record_measurement(kpi, unit, Q1, numerator=41, denominator=100, source="computed", actor=SYSTEM)
     assert progress(kpi, "2026-Q1").rows[0].actual_value == 55
     assert db.session.scalar(sa.select(sa.func.count()).select_from(KpiMeasurement)) == 2
 
@@ -173,9 +174,9 @@ def test_latest_kpis_take_the_last_figure_sum_kpis_add_the_periods_figures(app_c
     monthly = make_kpi(office, code="THANG", aggregation="sum")
     unit = make_unit()
     for kpi in (cumulative, monthly):
-        record_measurement(kpi, unit, dt.date(2026, 1, 31), numerator=10, denominator=20)
-        record_measurement(kpi, unit, dt.date(2026, 2, 28), numerator=30, denominator=40)
-        record_measurement(kpi, unit, dt.date(2026, 4, 30), numerator=1, denominator=1)  # next quarter
+        record_measurement(kpi, unit, dt.date(2026, 1, 31), numerator=10, denominator=20, actor=SYSTEM)
+        record_measurement(kpi, unit, dt.date(2026, 2, 28), numerator=30, denominator=40, actor=SYSTEM)
+        record_measurement(kpi, unit, dt.date(2026, 4, 30), numerator=1, denominator=1, actor=SYSTEM)  # next quarter
     latest = progress(cumulative, "2026-Q1").rows[0]
     summed = progress(monthly, "2026-Q1").rows[0]
     assert (latest.numerator, latest.denominator, latest.as_of) == (30, 40, dt.date(2026, 2, 28))
@@ -185,8 +186,8 @@ def test_latest_kpis_take_the_last_figure_sum_kpis_add_the_periods_figures(app_c
 def test_totals_are_recomputed_from_the_sums_not_averaged(app_ctx):
     kpi = make_kpi()
     big, small = make_unit(), make_unit()
-    record_measurement(kpi, big, Q1, numerator=900, denominator=1000)  # 90%
-    record_measurement(kpi, small, Q1, numerator=1, denominator=10)  # 10%
+    record_measurement(kpi, big, Q1, numerator=900, denominator=1000, actor=SYSTEM)  # 90%
+    record_measurement(kpi, small, Q1, numerator=1, denominator=10, actor=SYSTEM)  # 10%
     total = progress(kpi, "2026-Q1").total
     assert (total.numerator, total.denominator) == (901, 1010)
     assert total.actual_value == round(901 * 100 / 1010, 2)  # 89.21, where an average of rates says 50
@@ -196,9 +197,9 @@ def test_change_since_the_previous_period_and_ranking_direction(app_ctx):
     office = make_office()
     late = make_kpi(office, code="TREHAN", name="Tỷ lệ hồ sơ trễ hạn", direction="at_most")
     a, b = make_unit("Phòng A"), make_unit("Phòng B")
-    record_measurement(late, a, dt.date(2025, 12, 31), numerator=10, denominator=100)
-    record_measurement(late, a, Q1, numerator=4, denominator=100)
-    record_measurement(late, b, Q1, numerator=2, denominator=100)
+    record_measurement(late, a, dt.date(2025, 12, 31), numerator=10, denominator=100, actor=SYSTEM)
+    record_measurement(late, a, Q1, numerator=4, denominator=100, actor=SYSTEM)
+    record_measurement(late, b, Q1, numerator=2, denominator=100, actor=SYSTEM)
     table = progress(late, "2026-Q1")
     assert [row.unit_name for row in table.rows] == ["Phòng B", "Phòng A"]  # at most: the lowest rate ranks first
     assert table.rows[1].previous_actual_value == 10
@@ -211,13 +212,13 @@ def test_value_kpis_in_money_add_up(app_ctx):
     kpi = create_kpi(office, code="TTTT", name="Tổng số tiền thanh toán trực tuyến", measure="VND",
                      formula="value", direction="at_least")
     a, b = make_unit(), make_unit()
-    record_measurement(kpi, a, Q1, value=79_462_342)
-    record_measurement(kpi, b, Q1, value=112_351_063)
+    record_measurement(kpi, a, Q1, value=79_462_342, actor=SYSTEM)
+    record_measurement(kpi, b, Q1, value=112_351_063, actor=SYSTEM)
     table = progress(kpi, "2026-Q1")
     assert table.total.actual_value == 191_813_405
     assert table.rows[0].actual_value == 112_351_063
     with pytest.raises(ValidationError):
-        record_measurement(kpi, a, Q1, numerator=1, denominator=2)
+        record_measurement(kpi, a, Q1, numerator=1, denominator=2, actor=SYSTEM)
 
 
 @pytest.mark.parametrize(("numerator", "denominator", "field"), [
@@ -226,14 +227,14 @@ def test_value_kpis_in_money_add_up(app_ctx):
 def test_invalid_figures_are_refused(app_ctx, numerator, denominator, field):
     kpi = make_kpi()
     with pytest.raises(ValidationError) as raised:
-        record_measurement(kpi, make_unit(), Q1, numerator=numerator, denominator=denominator)
+        record_measurement(kpi, make_unit(), Q1, numerator=numerator, denominator=denominator, actor=SYSTEM)
     assert field in raised.value.fields
 
 
 def test_no_dossier_at_all_is_recorded_without_a_rate(app_ctx):
     kpi = make_kpi()
     unit = make_unit()
-    record_measurement(kpi, unit, Q1, numerator=0, denominator=0)
+    record_measurement(kpi, unit, Q1, numerator=0, denominator=0, actor=SYSTEM)
     row = progress(kpi, "2026-Q1").rows[0]
     assert (row.actual_value, row.met, row.has_data) == (None, None, True)
 
@@ -257,11 +258,11 @@ def test_targets_met_share_counts_each_applicable_target_once(app_ctx):
     set_target(online, office, period="2026-Q1", unit_kind="commune", target_value=50)
     set_target(online, office, period="2026-Q2", unit_kind="commune", target_value=50)
     set_target(online, office, period="2027", unit_kind="commune", target_value=50)  # outside the year
-    record_measurement(signing, commune, Q1, numerator=85, denominator=100)  # 85 ≥ 80: met
-    record_measurement(online, commune, Q1, numerator=50, denominator=100)  # 50 is not above 50
+    record_measurement(signing, commune, Q1, numerator=85, denominator=100, actor=SYSTEM)  # 85 ≥ 80: met
+    record_measurement(online, commune, Q1, numerator=50, denominator=100, actor=SYSTEM)  # 50 is not above 50
     # Q2 has no figure: not met.
     assert targets_met_share(commune.id, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (1, 3)
-    record_measurement(online, commune, dt.date(2026, 6, 30), numerator=51, denominator=100)
+    record_measurement(online, commune, dt.date(2026, 6, 30), numerator=51, denominator=100, actor=SYSTEM)
     assert targets_met_share(commune.id, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (2, 3)
     assert targets_met_share(other_commune.id, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (0, 3)
     assert targets_met_share(999_999, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (0, 0)
@@ -324,19 +325,19 @@ def test_targets_met_share_by_unit_gives_every_unit_the_figures_of_targets_met_s
     figures = {tp: (95, 100), vhtt: (89, 100), nv: (90, 100), bh: (72, 100), bt: (69, 100), bd: (85, 100),
                closed: (99, 100)}
     for unit, (numerator, denominator) in figures.items():
-        record_measurement(signing, unit, Q1, numerator=numerator, denominator=denominator)
+        record_measurement(signing, unit, Q1, numerator=numerator, denominator=denominator, actor=SYSTEM)
     # A unit's own entry beats the computed figure of the same day; a later figure beats an earlier one.
     record_measurement(signing, bt, Q1, numerator=75, denominator=100, source="entered", actor=office)
-    record_measurement(signing, vhtt, dt.date(2026, 9, 30), numerator=91, denominator=100)
-    record_measurement(online, tp, dt.date(2026, 2, 28), numerator=61, denominator=100)
-    record_measurement(online, bh, Q1, numerator=51, denominator=100)
-    record_measurement(online, bh, dt.date(2026, 6, 30), numerator=45, denominator=100)  # 45 > 40 (own)
-    record_measurement(online, bt, dt.date(2026, 6, 30), numerator=45, denominator=100)  # 45 ≤ 50 (kind)
-    record_measurement(online, bd, dt.date(2025, 12, 31), numerator=60, denominator=100)
+    record_measurement(signing, vhtt, dt.date(2026, 9, 30), numerator=91, denominator=100, actor=SYSTEM)
+    record_measurement(online, tp, dt.date(2026, 2, 28), numerator=61, denominator=100, actor=SYSTEM)
+    record_measurement(online, bh, Q1, numerator=51, denominator=100, actor=SYSTEM)
+    record_measurement(online, bh, dt.date(2026, 6, 30), numerator=45, denominator=100, actor=SYSTEM)  # 45 > 40 (own)
+    record_measurement(online, bt, dt.date(2026, 6, 30), numerator=45, denominator=100, actor=SYSTEM)  # 45 ≤ 50 (kind)
+    record_measurement(online, bd, dt.date(2025, 12, 31), numerator=60, denominator=100, actor=SYSTEM)
     for unit, counts in ((tp, (1, 1)), (vhtt, (2, 2)), (nv, (0, 4))):  # sums of 2, 4 and 4 in the first quarter
         for day, count in zip((dt.date(2026, 1, 31), dt.date(2026, 2, 28)), counts, strict=True):
-            record_measurement(reports, unit, day, value=count)
-    record_measurement(reports, nv, dt.date(2026, 5, 31), value=3)
+            record_measurement(reports, unit, day, value=count, actor=SYSTEM)
+    record_measurement(reports, nv, dt.date(2026, 5, 31), value=3, actor=SYSTEM)
     retired.active = False
     db.session.flush()
 
@@ -388,10 +389,10 @@ def test_task_targets_show_the_latest_actual_of_unit_and_kind(app_ctx):
     task = make_task(a)
     kind_target = set_target(kpi, office, period="2026", unit_kind="commune", target_value=70)
     unit_target = set_target(kpi, office, period="2026", unit_id=a.id, target_value=80)
-    link_targets(task, [kind_target.id, unit_target.id])
-    record_measurement(kpi, a, dt.date(2026, 1, 31), numerator=10, denominator=100)
-    record_measurement(kpi, a, Q1, numerator=60, denominator=100)
-    record_measurement(kpi, b, Q1, numerator=90, denominator=100)
+    link_targets(task, [kind_target.id, unit_target.id], actor=SYSTEM)
+    record_measurement(kpi, a, dt.date(2026, 1, 31), numerator=10, denominator=100, actor=SYSTEM)
+    record_measurement(kpi, a, Q1, numerator=60, denominator=100, actor=SYSTEM)
+    record_measurement(kpi, b, Q1, numerator=90, denominator=100, actor=SYSTEM)
     rows = {row.target.id: row for row in task_targets(task.id)}
     assert (rows[unit_target.id].actual_value, rows[unit_target.id].met) == (60, False)
     assert (rows[kind_target.id].numerator, rows[kind_target.id].denominator) == (150, 200)
@@ -407,7 +408,7 @@ def test_unit_overview_lists_each_kpi_with_target_and_trend(app_ctx):
     unit = make_unit(kind="department")
     set_target(kpi, office, period="2026", unit_kind="department", target_value=90)
     for month, numerator in ((1, 80), (2, 85), (3, 92)):
-        record_measurement(kpi, unit, dt.date(2026, month, 28), numerator=numerator, denominator=100)
+        record_measurement(kpi, unit, dt.date(2026, month, 28), numerator=numerator, denominator=100, actor=SYSTEM)
     (row,) = unit_overview(unit, Period.parse("2026-Q1"))
     assert (row.actual_value, row.target_value, row.met) == (92, 90, True)
     assert [point.actual_value for point in row.trend] == [80, 85, 92]

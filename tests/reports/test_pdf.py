@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
+from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.kpis.excel import progress_workbook
 from kpi_tasks.kpis.queries import progress
 from kpi_tasks.kpis.services import record_measurement, set_target
@@ -110,7 +111,7 @@ def test_kpi_progress_export_prints_seed_000s_appendix_on_one_a4_landscape_page(
     units = [make_unit(name, "commune") for name, *_ in APPENDIX_1]
     set_target(kpi, office, period="2021", unit_kind="commune", target_value=85)
     for unit, (_name, done, total, *_december) in zip(units, APPENDIX_1, strict=True):
-        record_measurement(kpi, unit, dt.date(2021, 3, 19), numerator=done, denominator=total)
+        record_measurement(kpi, unit, dt.date(2021, 3, 19), numerator=done, denominator=total, actor=SYSTEM)
     pdf = to_pdf(progress_workbook(progress(kpi, "2021-Q1"), "UBND huyện Tây Sơn", TODAY), tmp_path, profile)
     assert len(pdf.pages) == 1  # eight columns fit the width of one page
     assert page_size(pdf.pages[0]) == A4_LANDSCAPE

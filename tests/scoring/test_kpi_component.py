@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.scoring.services import compute_draft
 from tests.scoring.dataset import build_district
 
@@ -21,12 +22,13 @@ def district(app_ctx):
     signing = kpi_services.create_kpi(world.office, code="KYSO", name="Tỷ lệ văn bản ký số", measure="percent",
                                       formula="ratio", direction="at_least")
     for kpi, target in ((online, 50), (signing, 90)):
-        kpi_services.set_target(kpi, None, period="2026", target_value=target, unit_id=e.id)
-    kpi_services.set_target(online, None, period="2026", target_value=50, unit_id=d.id)
+        kpi_services.set_target(kpi, SYSTEM, period="2026", target_value=target, unit_id=e.id)
+    kpi_services.set_target(online, SYSTEM, period="2026", target_value=50, unit_id=d.id)
     march = dt.date(2026, 3, 15)
-    kpi_services.record_measurement(online, e, march, numerator=60, denominator=100)  # 60 % ≥ 50 %: met
-    kpi_services.record_measurement(signing, e, march, numerator=80, denominator=100)  # 80 % < 90 %: not met
-    kpi_services.record_measurement(online, d, march, numerator=7, denominator=10)  # 70 % ≥ 50 %: met
+    kpi_services.record_measurement(online, e, march, numerator=60, denominator=100, actor=SYSTEM)  # 60 % ≥ 50 %: met
+    # 80 % < 90 %: not met
+    kpi_services.record_measurement(signing, e, march, numerator=80, denominator=100, actor=SYSTEM)
+    kpi_services.record_measurement(online, d, march, numerator=7, denominator=10, actor=SYSTEM)  # 70 % ≥ 50 %: met
     return world
 
 

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
+from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring.services import compute_draft, publish_scoring
 from kpi_tasks.tasks.models import STATE_DONE, STATE_OPEN, Task, TaskOccurrence, task_coordinating_units
@@ -153,14 +154,15 @@ def test_query_count_does_not_grow_with_the_number_of_units(app_ctx):
     directive = make_directive(office)
     online = kpi_services.create_kpi(office, code="DVC", name="Tỷ lệ hồ sơ trực tuyến", measure="percent",
                                      formula="ratio", direction="at_least")
-    kpi_services.set_target(online, None, period="2026", unit_kind="department", target_value=50)
+    kpi_services.set_target(online, SYSTEM, period="2026", unit_kind="department", target_value=50)
 
     def draft_with(units: int) -> tuple[list[str], object]:
         existing = db.session.scalar(sa.select(sa.func.count()).select_from(Unit))
         unit_ids = [make_unit(f"Đơn vị {n:02d}", code=f"S{n:02d}").id for n in range(existing, units)]
         for unit_id in unit_ids:
-            kpi_services.set_target(online, None, period="2026-Q1", unit_id=unit_id, target_value=60)
-            kpi_services.record_measurement(online, unit_id, dt.date(2026, 3, 15), numerator=55, denominator=100)
+            kpi_services.set_target(online, SYSTEM, period="2026-Q1", unit_id=unit_id, target_value=60)
+            kpi_services.record_measurement(online, unit_id, dt.date(2026, 3, 15), numerator=55, denominator=100,
+                                            actor=SYSTEM)
         add_tasks(directive.id, unit_ids, existing * 10, 10 * len(unit_ids))
         db.session.commit()
         with counted_queries() as statements:

@@ -9,6 +9,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.dossiers.importing import Rejection, write_rejected
 from kpi_tasks.kpis.services import record_measurement, set_target
 from kpi_tasks.milestones.services import add_milestone
@@ -32,8 +33,8 @@ def planted(app):
         task = make_task(unit, deadline=dt.date(2026, 3, 10), title=COMMAND)
         add_milestone(task, manager, step=COMMAND, due_on=dt.date(2026, 3, 5), note=HYPERLINK)
         kpi = make_kpi(office, name=COMMAND)
-        set_target(kpi, None, period="2026-Q1", target_value=80, unit_id=unit.id)
-        record_measurement(kpi, unit, dt.date(2026, 3, 15), numerator=5, denominator=10)
+        set_target(kpi, SYSTEM, period="2026-Q1", target_value=80, unit_id=unit.id)
+        record_measurement(kpi, unit, dt.date(2026, 3, 15), numerator=5, denominator=10, actor=SYSTEM)
         ids = {"task": task.id, "kpi": kpi.id, "headers": api_headers(office)}
         commit()
     return ids
