@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import wtforms
-from flask import flash, request
+from flask import flash
 from flask_wtf import FlaskForm
+from htmx_flask import request  # Flask's request, typed with the `htmx` headers the extension adds
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, SelectChoice
 from wtforms.widgets import TextInput
 
-from kpi_tasks.errors import DomainError
+from kpi_tasks.errors import ConflictError, DomainError, ValidationError
+from kpi_tasks.extensions import db
 from kpi_tasks.text import DATE_INPUT_ERROR, format_date, format_number, parse_user_date
 
 DATE_PLACEHOLDER = "dd/mm/yyyy"
@@ -193,6 +196,64 @@ def show_errors(form: FlaskForm, error: DomainError) -> None:
         else:
             unplaced.append(message)
     flash(" ".join([error.message, *unplaced]), "danger")
+
+
+def flash_refusal(error: DomainError, category: str = "danger") -> None:
+    """Say a service's refusal in one flash message, its field messages after the general one (no form to
+    put them on: a button, a form on another page)."""
+    flash(" ".join([error.message, *error.fields.values()]), category)
+
+
+T = TypeVar("T")
+# What a page's form may be refused for and shown again: the user can correct it. Anything else (not allowed,
+# not found) is the error handlers' (web.py), which roll back too.
+REFUSALS: tuple[type[DomainError], ...] = (ValidationError, ConflictError)
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """What `save` did: true when the change was committed (`result` is then what the action returned); false
+    when it was refused, rolled back and told (`error`)."""
+
+    result: T | None = None
+    error: DomainError | None = None
+
+    def __bool__(self) -> bool:
+        return self.error is None
+
+
+def save(form: FlaskForm | None, action: Callable[[], T], success: str | Callable[[T], str] | None, *,
+         refused: tuple[type[DomainError], ...] = REFUSALS,
+         show: Callable[[DomainError], None] | None = None) -> Saved[T]:
+    """One request's change: run `action` (the service calls), then commit and flash `success` (a text, or made
+    from what `action` returned; None says nothing). A refusal (`refused`) is rolled back, so nothing of it is
+    half-written, and told: by `show` if given, else on the form's fields (`show_errors`), else in a flash.
+
+    The view then redirects (303) when saved, or shows the form again with what the user typed. Objects
+    loaded before a rollback are expired: a view that shows them again reads them anew."""
+    try:
+        result = action()
+    except refused as error:
+        db.session.rollback()
+        if show is not None:
+            show(error)
+        elif form is not None:
+            show_errors(form, error)
+        else:
+            flash_refusal(error)
+        return Saved(error=error)
+    # Said before the commit: the commit expires what the message reads (a deleted row could not be read again).
+    message = success(result) if callable(success) else success
+    db.session.commit()
+    if message:
+        flash(message, "success")
+    return Saved(result)
+
+
+def htmx_target() -> str | None:
+    """The id of the element an htmx request asks to replace (the view then renders that fragment only); None
+    when the browser asked for the whole page."""
+    return request.htmx.target if request.htmx else None
 
 
 def unique_ids(form: FlaskForm, suffix: str | int) -> FlaskForm:

@@ -11,9 +11,9 @@ from wtforms.validators import DataRequired, Length
 
 from kpi_tasks.accounts.permissions import can_comment
 from kpi_tasks.attachments.services import FileTooLarge, attachments_by_comment, read_uploads
-from kpi_tasks.errors import ConflictError, ValidationError
+from kpi_tasks.errors import DomainError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import Form, show_errors
+from kpi_tasks.forms import REFUSALS, Form, save, show_errors
 from kpi_tasks.tasks.comments import edit_comment, get_comment_or_404, may_edit, post_comment, task_comments_query
 from kpi_tasks.tasks.models import STATE_WITHDRAWN, Task
 from kpi_tasks.tasks.services import get_task_or_404
@@ -56,21 +56,22 @@ def task_thread_panel(task: Task, form: CommentForm | None = None) -> dict:
 def add_comment(task_id: int) -> str | Response:
     task = get_task_or_404(task_id, current_user)
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            uploads = read_uploads(form.attachments.data or [])  # all files checked before anything is saved
-            post_comment(task, current_user, text=form.text.data, uploads=uploads)
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            show_errors(form, error)
-        except FileTooLarge as error:  # said on the form, what was typed kept
-            db.session.rollback()
-            form.attachments.errors = [error.message]
-        else:
-            db.session.commit()
-            flash("Đã gửi ý kiến trao đổi.", "success")
-            return redirect(url_for("tasks.detail", task_id=task.id) + "#thread", 303)
+    if form.validate_on_submit() and save(form, lambda: _post(task, form), "Đã gửi ý kiến trao đổi.",
+                                          refused=(*REFUSALS, FileTooLarge), show=lambda error: _refused(form, error)):
+        return redirect(url_for("tasks.detail", task_id=task_id) + "#thread", 303)
     return render_task_page(get_task_or_404(task_id, current_user), comment_form=form)
+
+
+def _post(task: Task, form: CommentForm) -> None:
+    uploads = read_uploads(form.attachments.data or [])  # all files checked before anything is saved
+    post_comment(task, current_user, text=form.text.data, uploads=uploads)
+
+
+def _refused(form: CommentForm, error: DomainError) -> None:
+    if isinstance(error, FileTooLarge):  # said on the form, what was typed kept
+        form.attachments.errors = [error.message]
+    else:
+        show_errors(form, error)
 
 
 @bp.post("/tasks/<int:task_id>/comments/<int:comment_id>/edit")
@@ -80,14 +81,8 @@ def edit(task_id: int, comment_id: int) -> Response:
     comment = get_comment_or_404(task, comment_id)
     form = CommentEditForm()
     if form.validate_on_submit():
-        try:
-            edit_comment(comment, current_user, text=form.text.data)
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            flash(error.fields.get("text", error.message) if error.fields else error.message, "danger")
-        else:
-            db.session.commit()
-            flash("Đã sửa ý kiến trao đổi.", "success")
+        save(None, lambda: edit_comment(comment, current_user, text=form.text.data), "Đã sửa ý kiến trao đổi.",
+             show=lambda error: flash(error.fields.get("text", error.message), "danger"))
     else:
         flash("Chưa nhập nội dung trao đổi.", "danger")
     return redirect(url_for("tasks.detail", task_id=task.id) + f"#comment-{comment_id}", 303)

@@ -41,9 +41,9 @@ from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.documents.appendix import DATE, REQUEST_COUNT, WRAP, Column, count_rows
 from kpi_tasks.documents.lists import filter_line, send_list
-from kpi_tasks.errors import ConflictError, ValidationError
+from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import PageArgs, form_version, options, show_errors, unique_ids
+from kpi_tasks.forms import REFUSALS, PageArgs, form_version, htmx_target, options, save, unique_ids
 from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.tasks import corrections, lifecycle
 from kpi_tasks.tasks.forms import (
@@ -130,7 +130,7 @@ def index() -> str:
         request.args.get("page", 1, type=int),
         PER_PAGE,
     )
-    partial = bool(request.headers.get("HX-Request")) and request.headers.get("HX-Target") == "task-rows"
+    partial = htmx_target() == "task-rows"
     template = "tasks/_rows.html" if partial else "tasks/list.html"
     page_args = {key: value for key, value in request.args.items() if key != "page"}
     # A partial (the filters changed) replaces only the rows: it carries the filters' messages itself.
@@ -169,36 +169,32 @@ def new(directive_id: int) -> str | Response:
         abort(403)
     form = TaskForm()
     _unit_choices(form, directive.committee_id)
-    if form.validate_on_submit():
-        try:
-            values = {
-                "title": form.title.data or "",
-                "content": form.content.data,
-                "section": form.section.data,
-                "coordinating_unit_ids": form.coordinating_unit_ids.data or [],
-                "leader_id": form.leader_id.data or None,
-                **form.deadline_values(),
-            }
-            if form.lead_unit_kind.data:
-                if form.lead_unit_id.data:
-                    raise ValidationError("Chọn một đơn vị chủ trì hoặc một nhóm đơn vị, không chọn cả hai.",
-                                          {"lead_unit_kind": "Bỏ chọn đơn vị chủ trì ở trên, hoặc bỏ chọn nhóm."})
-                _, tasks = create_task_group(directive, current_user, unit_kind=form.lead_unit_kind.data, **values)
-                message = (f"Đã giao nhiệm vụ “{tasks[0].title}” cho {len(tasks)} đơn vị "
-                           f"({BULK_KIND_LABELS[form.lead_unit_kind.data]}), mỗi đơn vị một nhiệm vụ.")
-            else:
-                task = create_task(directive, current_user, lead_unit_id=form.lead_unit_id.data or None, **values)
-                message = f"Đã giao nhiệm vụ “{task.title}”."
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(message, "success")
-            if request.form.get("then") == "another":
-                return redirect(url_for("tasks.new", directive_id=directive.id), 303)
-            return redirect(url_for("directives.detail", directive_id=directive.id), 303)
+    if form.validate_on_submit() and save(form, lambda: _give_task(directive, form), lambda message: message):
+        if request.form.get("then") == "another":
+            return redirect(url_for("tasks.new", directive_id=directive.id), 303)
+        return redirect(url_for("directives.detail", directive_id=directive.id), 303)
     return render_template("tasks/form.html", form=form, directive=directive, task=None)
+
+
+def _give_task(directive: Directive, form: TaskForm) -> str:
+    """Give the task the form describes to its lead unit, or one to each unit of the kind chosen; says what."""
+    values = {
+        "title": form.title.data or "",
+        "content": form.content.data,
+        "section": form.section.data,
+        "coordinating_unit_ids": form.coordinating_unit_ids.data or [],
+        "leader_id": form.leader_id.data or None,
+        **form.deadline_values(),
+    }
+    if not form.lead_unit_kind.data:
+        task = create_task(directive, current_user, lead_unit_id=form.lead_unit_id.data or None, **values)
+        return f"Đã giao nhiệm vụ “{task.title}”."
+    if form.lead_unit_id.data:
+        raise ValidationError("Chọn một đơn vị chủ trì hoặc một nhóm đơn vị, không chọn cả hai.",
+                              {"lead_unit_kind": "Bỏ chọn đơn vị chủ trì ở trên, hoặc bỏ chọn nhóm."})
+    _, tasks = create_task_group(directive, current_user, unit_kind=form.lead_unit_kind.data, **values)
+    return (f"Đã giao nhiệm vụ “{tasks[0].title}” cho {len(tasks)} đơn vị "
+            f"({BULK_KIND_LABELS[form.lead_unit_kind.data]}), mỗi đơn vị một nhiệm vụ.")
 
 
 @bp.route("/tasks/<int:task_id>/subtasks/new", methods=["GET", "POST"])
@@ -216,23 +212,17 @@ def new_subtask(task_id: int) -> str | Response:
         if parent.effective_deadline is not None:
             form.deadline_kind.data, form.deadline.data = "date", parent.effective_deadline
     if form.validate_on_submit():
-        try:
-            subtask = break_down(
-                parent, current_user, title=form.title.data or "", content=form.content.data,
-                section=form.section.data, lead_unit_id=form.lead_unit_id.data or None,
-                coordinating_unit_ids=form.coordinating_unit_ids.data or [], leader_id=form.leader_id.data or None,
-                **form.deadline_values(),
-            )
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            parent = get_task_or_404(task_id, current_user)
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Đã giao “{subtask.title}” cho {subtask.lead_unit.name}.", "success")
+        saved = save(form, lambda: break_down(
+            parent, current_user, title=form.title.data or "", content=form.content.data,
+            section=form.section.data, lead_unit_id=form.lead_unit_id.data or None,
+            coordinating_unit_ids=form.coordinating_unit_ids.data or [], leader_id=form.leader_id.data or None,
+            **form.deadline_values(),
+        ), lambda subtask: f"Đã giao “{subtask.title}” cho {subtask.lead_unit.name}.")
+        if saved:
             if request.form.get("then") == "another":
                 return redirect(url_for("tasks.new_subtask", task_id=parent.id), 303)
             return redirect(url_for("tasks.detail", task_id=parent.id) + "#breakdown", 303)
+        parent = get_task_or_404(task_id, current_user)
     return render_template("tasks/form.html", form=form, directive=parent.directive, task=None, parent=parent)
 
 
@@ -250,27 +240,20 @@ def edit(task_id: int) -> str | Response:
         form.show_recurrence(task.recurrence)
         form.version.data = str(task.version)
     if form.validate_on_submit():
-        try:
-            update_task(
-                task,
-                current_user,
-                expected_version=form_version(form),
-                title=form.title.data or "",
-                content=form.content.data,
-                section=form.section.data,
-                lead_unit_id=form.lead_unit_id.data or None,
-                coordinating_unit_ids=form.coordinating_unit_ids.data or [],
-                leader_id=form.leader_id.data or None,
-                **form.deadline_values(),
-            )
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            task = get_task_or_404(task_id, current_user)
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Đã lưu thay đổi.", "success")
-            return redirect(url_for("tasks.detail", task_id=task.id), 303)
+        if save(form, lambda: update_task(
+            task,
+            current_user,
+            expected_version=form_version(form),
+            title=form.title.data or "",
+            content=form.content.data,
+            section=form.section.data,
+            lead_unit_id=form.lead_unit_id.data or None,
+            coordinating_unit_ids=form.coordinating_unit_ids.data or [],
+            leader_id=form.leader_id.data or None,
+            **form.deadline_values(),
+        ), "Đã lưu thay đổi."):
+            return redirect(url_for("tasks.detail", task_id=task_id), 303)
+        task = get_task_or_404(task_id, current_user)
     return render_template("tasks/form.html", form=form, directive=task.directive, task=task)
 
 
@@ -402,14 +385,8 @@ def assign(task_id: int) -> Response:
     task = get_task_or_404(task_id, current_user)
     form = AssignForm()
     if form.validate_on_submit():
-        try:
-            assign_staff(task, current_user, form.user_ids.data or [])
-        except ValidationError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash("Đã giao việc cho chuyên viên.", "success")
+        save(None, lambda: assign_staff(task, current_user, form.user_ids.data or []), "Đã giao việc cho chuyên viên.",
+             refused=(ValidationError,), show=lambda error: flash(error.message, "danger"))
     return redirect(url_for("tasks.detail", task_id=task.id), 303)
 
 
@@ -437,32 +414,28 @@ def correct(task_id: int) -> str | Response:
     form = CorrectionForm()
     correction_form(task, form)
     if form.validate_on_submit():
-        action = form.action.data
-        try:
-            if action == "withdraw":
-                corrections.withdraw_task(task, current_user, note=form.note.data, expected_version=form_version(form))
-                message = "Đã thu hồi nhiệm vụ: không còn theo dõi và không tính vào thống kê."
-            elif action == "reassign":
-                corrections.reassign_lead_unit(task, current_user, lead_unit_id=form.lead_unit_id.data or None,
-                                               note=form.note.data, expected_version=form_version(form))
-                message = f"Đã chuyển nhiệm vụ cho {task.lead_unit.name} chủ trì."
-            elif action == "delete" and can_delete_task(current_user):
-                directive_id = task.directive_id
-                corrections.delete_task(task, current_user, note=form.note.data)
-                db.session.commit()
-                flash("Đã xóa nhiệm vụ (ghi trong nhật ký).", "success")
+        directive_id = task.directive_id
+        if save(form, lambda: _correct(task, form), lambda message: message):
+            if form.action.data == "delete":
                 return redirect(url_for("directives.detail", directive_id=directive_id), 303)
-            else:
-                abort(403)
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            task = get_task_or_404(task_id, current_user)
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(message, "success")
-            return redirect(url_for("tasks.detail", task_id=task.id), 303)
+            return redirect(url_for("tasks.detail", task_id=task_id), 303)
+        task = get_task_or_404(task_id, current_user)
     return _render_detail(task, correction=form)
+
+
+def _correct(task: Task, form: CorrectionForm) -> str:
+    """Apply the correction the form chose (withdraw, another lead unit, delete); says what was done."""
+    if form.action.data == "withdraw":
+        corrections.withdraw_task(task, current_user, note=form.note.data, expected_version=form_version(form))
+        return "Đã thu hồi nhiệm vụ: không còn theo dõi và không tính vào thống kê."
+    if form.action.data == "reassign":
+        corrections.reassign_lead_unit(task, current_user, lead_unit_id=form.lead_unit_id.data or None,
+                                       note=form.note.data, expected_version=form_version(form))
+        return f"Đã chuyển nhiệm vụ cho {task.lead_unit.name} chủ trì."
+    if form.action.data != "delete" or not can_delete_task(current_user):
+        abort(403)
+    corrections.delete_task(task, current_user, note=form.note.data)
+    return "Đã xóa nhiệm vụ (ghi trong nhật ký)."
 
 
 @bp.post("/directives/<int:directive_id>/withdraw")
@@ -473,14 +446,8 @@ def withdraw_directive(directive_id: int) -> Response:
         abort(403)
     form = WithdrawDirectiveForm()
     if form.validate_on_submit():
-        try:
-            tasks = corrections.withdraw_directive(directive, current_user, note=form.note.data)
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            flash(" ".join([error.message, *error.fields.values()]), "danger")
-        else:
-            db.session.commit()
-            flash(f"Đã thu hồi văn bản và {len(tasks)} nhiệm vụ của văn bản.", "success")
+        save(None, lambda: corrections.withdraw_directive(directive, current_user, note=form.note.data),
+             lambda tasks: f"Đã thu hồi văn bản và {len(tasks)} nhiệm vụ của văn bản.")
     return redirect(url_for("directives.detail", directive_id=directive.id), 303)
 
 
@@ -524,15 +491,10 @@ def add_direction(task_id: int) -> str | Response:
     form = direction_form(current_user, DirectionForm())
     if form.validate_on_submit():
         given_by = form.given_by_id.data if "given_by_id" in form else None
-        try:
-            give_direction(task, current_user, text=form.text.data, given_by_id=given_by or None)
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            show_errors(form, error)
-            return _render_detail(get_task_or_404(task_id, current_user), direction_form=form)
-        db.session.commit()
-        flash("Đã ghi ý kiến chỉ đạo.", "success")
-        return redirect(url_for("tasks.detail", task_id=task.id) + "#directions", 303)
+        if save(form, lambda: give_direction(task, current_user, text=form.text.data, given_by_id=given_by or None),
+                "Đã ghi ý kiến chỉ đạo."):
+            return redirect(url_for("tasks.detail", task_id=task_id) + "#directions", 303)
+        task = get_task_or_404(task_id, current_user)
     return _render_detail(task, direction_form=form)
 
 
@@ -617,17 +579,12 @@ def new_extension_request(task_id: int) -> str | Response:
     subject = _subject(task_id, int(period) if period.isdigit() else None)
     if not can_request_extension(current_user, subject.task):
         abort(403)
-    if form.validate_on_submit():
-        try:
-            request_extension(subject.task, current_user, new_deadline=form.new_deadline.data,
-                              reason=form.reason.data, occurrence=subject.occurrence)
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Đã gửi đề nghị gia hạn; chờ Văn phòng hoặc lãnh đạo UBND quyết định.", "success")
-            return redirect(_page_of(subject, "#extensions" if subject.occurrence is None else ""), 303)
+    if form.validate_on_submit() and save(
+        form, lambda: request_extension(subject.task, current_user, new_deadline=form.new_deadline.data,
+                                        reason=form.reason.data, occurrence=subject.occurrence),
+        "Đã gửi đề nghị gia hạn; chờ Văn phòng hoặc lãnh đạo UBND quyết định.",
+    ):
+        return redirect(_page_of(subject, "#extensions" if subject.occurrence is None else ""), 303)
     return _render_page(subject, extension_form=form)
 
 
@@ -639,19 +596,14 @@ def extension_decision(request_id: int) -> str | Response:
         abort(403)
     form = unique_ids(ExtensionDecisionForm(), f"x{request_id}")
     subject = _subject(extension.task_id, extension.occurrence_id)
-    if form.validate_on_submit():
-        try:
-            decide_extension(extension, current_user, decision=form.decision.data or "", note=form.note.data,
-                             new_deadline=form.new_deadline.data)
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Đã ghi nhận ý kiến về đề nghị gia hạn.", "success")
-            if form.back.data == "list":
-                return redirect(url_for("tasks.extension_requests"), 303)
-            return redirect(_page_of(subject, "#extensions" if subject.occurrence is None else ""), 303)
+    if form.validate_on_submit() and save(
+        form, lambda: decide_extension(extension, current_user, decision=form.decision.data or "",
+                                       note=form.note.data, new_deadline=form.new_deadline.data),
+        "Đã ghi nhận ý kiến về đề nghị gia hạn.",
+    ):
+        if form.back.data == "list":
+            return redirect(url_for("tasks.extension_requests"), 303)
+        return redirect(_page_of(subject, "#extensions" if subject.occurrence is None else ""), 303)
     return _render_page(subject, decision_forms={request_id: form})
 
 
@@ -731,38 +683,33 @@ def _render_page(subject: Reportable, **submitted: Any) -> str:
 
 def _report(subject: Reportable) -> str | Response:
     form = ProgressForm() if subject.occurrence is None else OccurrenceReportForm()
-    if form.validate_on_submit():
-        try:
-            uploads = read_uploads(form.attachments.data or [])  # all files checked before anything is saved
-            update = lifecycle.report(
-                subject, current_user, progress_percent=form.progress_percent.data, note=form.note.data,
-                report_completed=form.report_completed.data, completed_on=form.completed_on.data,
-                expected_version=form_version(form),
-            )
-            attach_to_update(update, subject.task, current_user, uploads)
-        except (ValidationError, ConflictError, FileTooLarge) as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(subject.words.reported_done if form.report_completed.data else subject.words.reported, "success")
-            return redirect(_page_of(subject), 303)
+    if form.validate_on_submit() and save(
+        form, lambda: _send_report(subject, form),
+        subject.words.reported_done if form.report_completed.data else subject.words.reported,
+        refused=(*REFUSALS, FileTooLarge),
+    ):
+        return redirect(_page_of(subject), 303)
     return _render_page(subject, report_form=form)
+
+
+def _send_report(subject: Reportable, form: ProgressForm | OccurrenceReportForm) -> None:
+    uploads = read_uploads(form.attachments.data or [])  # all files checked before anything is saved
+    update = lifecycle.report(
+        subject, current_user, progress_percent=form.progress_percent.data, note=form.note.data,
+        report_completed=form.report_completed.data, completed_on=form.completed_on.data,
+        expected_version=form_version(form),
+    )
+    attach_to_update(update, subject.task, current_user, uploads)
 
 
 def _review(subject: Reportable) -> str | Response:
     form = ReviewForm()
-    if form.validate_on_submit():
-        try:
-            lifecycle.review(subject, current_user, decision=form.decision.data or "", note=form.note.data,
-                             expected_version=form_version(form))
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(subject.words.reviewed, "success")
-            return redirect(_page_of(subject), 303)
+    if form.validate_on_submit() and save(
+        form, lambda: lifecycle.review(subject, current_user, decision=form.decision.data or "",
+                                       note=form.note.data, expected_version=form_version(form)),
+        subject.words.reviewed,
+    ):
+        return redirect(_page_of(subject), 303)
     return _render_page(subject, review_form=form)
 
 
