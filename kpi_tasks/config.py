@@ -26,6 +26,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
     There is no fallback secret key for production: without SECRET_KEY a random one is generated per
     process, which logs everyone out at restart and is printed as a warning by `create_app`.
     """
+    return {**_storage_settings(instance_path), **_work_settings(), **_mail_settings(), **_schedule_settings(),
+            **_import_and_job_settings(), **_web_settings()}
+
+
+def _storage_settings(instance_path: str) -> dict[str, Any]:
+    """The database and where files are kept."""
     default_db = "sqlite:///" + str(Path(instance_path) / "kpi_tasks.sqlite3")
     return {
         # Database: SQLite file in the instance folder unless DATABASE_URL names another.
@@ -47,6 +53,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _int("KPI_TASKS_MAX_UPLOAD_MB", 20) * 1024 * 1024,
         # Largest accepted attached file (PDF, Word, Excel, PNG, JPEG, checked by content); above it: 413.
         "ATTACHMENT_MAX_BYTES": _int("KPI_TASKS_MAX_ATTACHMENT_MB", 10) * 1024 * 1024,
+    }
+
+
+def _work_settings() -> dict[str, Any]:
+    """How deadlines, texts and uploads are bounded."""
+    return {
         # Occurrences of recurring tasks are generated this many days ahead of today (and of the directive's
         # issue date), within the rule's own end date or count.
         "OCCURRENCE_HORIZON_DAYS": _int("KPI_TASKS_OCCURRENCE_HORIZON_DAYS", 92),
@@ -54,6 +66,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "MAX_TEXT_LENGTH": _int("KPI_TASKS_MAX_TEXT_LENGTH", 20000),
         # A task is "due soon" when its effective deadline is within this many working days.
         "DUE_SOON_WORKING_DAYS": _int("KPI_TASKS_DUE_SOON_DAYS", 3),
+    }
+
+
+def _mail_settings() -> dict[str, Any]:
+    """Reminders and e-mail."""
+    return {
         # The channel notices leave by (notifications/channels.py): "email" today; an SMS or Zalo channel is one class.
         "NOTIFY_CHANNEL": os.environ.get("KPI_TASKS_NOTIFY_CHANNEL", "email"),
         "MAIL_SERVER": os.environ.get("SMTP_HOST", ""),
@@ -75,6 +93,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "MAIL_MAX_ATTEMPTS": _int("KPI_TASKS_MAIL_MAX_ATTEMPTS", 5),
         # Seconds to wait for the SMTP server before counting the attempt as failed.
         "MAIL_TIMEOUT": _int("SMTP_TIMEOUT", 30),
+    }
+
+
+def _schedule_settings() -> dict[str, Any]:
+    """When the scheduler runs its jobs and reports."""
+    return {
         # Scheduled reports: weekly summary to the office on this ISO weekday (1 = Monday … 5 = Friday) ...
         "WEEKLY_REPORT_DAY": _int("KPI_TASKS_WEEKLY_REPORT_DAY", 5),
         # ... and the monthly report to leaders on the working day before the monthly meeting, held on this
@@ -91,6 +115,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SCHEDULER_IN_APP": os.environ.get("KPI_TASKS_SCHEDULER_IN_APP", "") == "1",
         "SCHEDULER_LEASE_SECONDS": _int("KPI_TASKS_SCHEDULER_LEASE_SECONDS", 60),
         "SCHEDULER_TICK_SECONDS": _int("KPI_TASKS_SCHEDULER_TICK_SECONDS", 15),
+    }
+
+
+def _import_and_job_settings() -> dict[str, Any]:
+    """Dossier imports and the background worker."""
+    return {
         # Dossiers (dossiers/): an apology letter for a late dossier is due on the dossier's due date (0), or
         # this many working days before it — provinces' one-stop rules differ (often 1).
         "APOLOGY_LETTER_DAYS_BEFORE_DUE": _int("KPI_TASKS_APOLOGY_DAYS_BEFORE_DUE", 0),
@@ -110,6 +140,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "JOB_STALE_SECONDS": _int("KPI_TASKS_JOB_STALE_SECONDS", 45),
         "JOB_RESULT_DAYS": _int("KPI_TASKS_JOB_RESULT_DAYS", 7),
         "JOB_POLL_SECONDS": _int("KPI_TASKS_JOB_POLL_SECONDS", 2),
+    }
+
+
+def _web_settings() -> dict[str, Any]:
+    """Sessions, cookies, tokens and the proxy in front."""
+    return {
         "BOOTSTRAP_SERVE_LOCAL": True,
         # Sessions (accounts/sessions.py): a signed-in browser is signed out after this many minutes without a
         # request, and in any case this many hours after signing in. Flask's own cookie expires with the latter.

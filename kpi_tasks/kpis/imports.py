@@ -99,11 +99,9 @@ def _check_kpi_code(sheet: excel.Sheet, kpi: Kpi) -> None:
                                               f"“{kpi.code}”.")])
 
 
-def import_measurements(kpi: Kpi, actor: User, data: bytes) -> ImportReport:
-    """Read a filled measurement template and record every figure as `imported`, or nothing at all."""
-    sheet = excel.read_sheet(data)
-    _check_kpi_code(sheet, kpi)
-    width = 2 if kpi.is_ratio else 1
+def _measurement_dates(sheet: excel.Sheet, width: int) -> list[dt.date]:
+    """The days of the figures, read from the header row (one column per day, two for a ratio), or every
+    problem of the header row at once."""
     rejected: list[Rejection] = []
     dates: list[dt.date] = []
     for index in range(0, len(sheet.headers), width):
@@ -123,7 +121,38 @@ def import_measurements(kpi: Kpi, actor: User, data: bytes) -> ImportReport:
         rejected.append(_header_rejection(sheet, "chưa có cột ngày số liệu nào"))
     if rejected:
         raise ImportRejected(rejected)
+    return dates
 
+
+def _target_periods(sheet: excel.Sheet) -> list[Period]:
+    """The periods of the targets, read from the header row, or every problem of the header row at once."""
+    rejected: list[Rejection] = []
+    periods: list[Period] = []
+    for index, raw in enumerate(sheet.headers):
+        cell = excel.cell_name(sheet.header_row, index)
+        try:
+            period = excel.header_period(raw)
+        except ValidationError:
+            rejected.append(_header_rejection(sheet, f"ô {cell} “{raw}” không phải là kỳ (Năm 2026, Quý I/2026, "
+                                                     "Tháng 3/2026)"))
+            continue
+        if period in periods:
+            rejected.append(_header_rejection(sheet, f"ô {cell}: kỳ {period.label} ghi hai lần"))
+        periods.append(period)
+    if not sheet.headers:
+        rejected.append(_header_rejection(sheet, "chưa có cột kỳ nào"))
+    if rejected:
+        raise ImportRejected(rejected)
+    return periods
+
+
+def import_measurements(kpi: Kpi, actor: User, data: bytes) -> ImportReport:
+    """Read a filled measurement template and record every figure as `imported`, or nothing at all."""
+    sheet = excel.read_sheet(data)
+    _check_kpi_code(sheet, kpi)
+    width = 2 if kpi.is_ratio else 1
+    dates = _measurement_dates(sheet, width)
+    rejected: list[Rejection] = []
     matcher = UnitMatcher()
     seen: dict[int, int] = {}
     pending: list[tuple[Unit, dt.date, Any, Any, Any]] = []
@@ -175,24 +204,8 @@ def import_targets(kpi: Kpi, actor: User, data: bytes) -> ImportReport:
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được giao chỉ tiêu.")
     sheet = excel.read_sheet(data)
     _check_kpi_code(sheet, kpi)
+    periods = _target_periods(sheet)
     rejected: list[Rejection] = []
-    periods: list[Period] = []
-    for index, raw in enumerate(sheet.headers):
-        cell = excel.cell_name(sheet.header_row, index)
-        try:
-            period = excel.header_period(raw)
-        except ValidationError:
-            rejected.append(_header_rejection(sheet, f"ô {cell} “{raw}” không phải là kỳ (Năm 2026, Quý I/2026, "
-                                                     "Tháng 3/2026)"))
-            continue
-        if period in periods:
-            rejected.append(_header_rejection(sheet, f"ô {cell}: kỳ {period.label} ghi hai lần"))
-        periods.append(period)
-    if not sheet.headers:
-        rejected.append(_header_rejection(sheet, "chưa có cột kỳ nào"))
-    if rejected:
-        raise ImportRejected(rejected)
-
     matcher = UnitMatcher()
     kinds = {excel.KIND_CODE_PREFIX + kind: kind for kind in UNIT_KINDS}
     kind_names = {fold(name(kind)): kind for kind in UNIT_KINDS

@@ -155,6 +155,40 @@ def check_target_value(
     return value
 
 
+def _target_period(period: str | Period | None, errors: dict[str, str]) -> Period | None:
+    if isinstance(period, Period):
+        return period
+    try:
+        return Period.parse(period)
+    except ValidationError as error:
+        errors["period"] = error.message
+        return None
+
+
+def _check_target_scope(unit_id: int | None, unit_kind: str | None, errors: dict[str, str]) -> None:
+    """A target is one unit's, or every unit's of a kind."""
+    if (unit_id is None) == (unit_kind is None):
+        errors["unit_id"] = "Chọn một đơn vị (unit_id) hoặc một loại đơn vị (unit_kind), không chọn cả hai."
+    elif unit_id is not None and db.session.get(Unit, unit_id) is None:
+        errors["unit_id"] = "Đơn vị không tồn tại."
+    elif unit_kind is not None and unit_kind not in UNIT_KINDS:
+        errors["unit_kind"] = "Loại đơn vị phải là department, commune hoặc other."
+
+
+def _target_task(task_id: int | None, directive_id: int | None, errors: dict[str, str]) -> Task | None:
+    """The task (and directive) a target is read from, when it says so."""
+    task = None
+    if task_id is not None:
+        task = db.session.get(Task, task_id)
+        if task is None:
+            errors["task_id"] = "Nhiệm vụ không tồn tại."
+        elif directive_id is not None and directive_id != task.directive_id:
+            errors["directive_id"] = "Nhiệm vụ không thuộc văn bản này."
+    if directive_id is not None and db.session.get(Directive, directive_id) is None:
+        errors["directive_id"] = "Văn bản không tồn tại."
+    return task
+
+
 def set_target(
     kpi: Kpi,
     actor: Actor,
@@ -173,30 +207,10 @@ def set_target(
     if not can_set_kpi_targets(actor):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được giao chỉ tiêu.")
     errors: dict[str, str] = {}
-    parsed = None
-    if isinstance(period, Period):
-        parsed = period
-    else:
-        try:
-            parsed = Period.parse(period)
-        except ValidationError as error:
-            errors["period"] = error.message
-    if (unit_id is None) == (unit_kind is None):
-        errors["unit_id"] = "Chọn một đơn vị (unit_id) hoặc một loại đơn vị (unit_kind), không chọn cả hai."
-    elif unit_id is not None and db.session.get(Unit, unit_id) is None:
-        errors["unit_id"] = "Đơn vị không tồn tại."
-    elif unit_kind is not None and unit_kind not in UNIT_KINDS:
-        errors["unit_kind"] = "Loại đơn vị phải là department, commune hoặc other."
+    parsed = _target_period(period, errors)
+    _check_target_scope(unit_id, unit_kind, errors)
     value = check_target_value(kpi, target_value, errors)
-    task = None
-    if task_id is not None:
-        task = db.session.get(Task, task_id)
-        if task is None:
-            errors["task_id"] = "Nhiệm vụ không tồn tại."
-        elif directive_id is not None and directive_id != task.directive_id:
-            errors["directive_id"] = "Nhiệm vụ không thuộc văn bản này."
-    if directive_id is not None and db.session.get(Directive, directive_id) is None:
-        errors["directive_id"] = "Văn bản không tồn tại."
+    task = _target_task(task_id, directive_id, errors)
     if not kpi.active:
         errors["kpi"] = "Chỉ tiêu đã ngừng theo dõi."
     if errors or parsed is None or value is None:

@@ -164,6 +164,25 @@ def _flush_or_conflict(message: str) -> None:
 # --- publication -----------------------------------------------------------------------------------
 
 
+def _check_publication(year: int, period: Period, previous: Scoring | None, reason: str | None,
+                       unfinished_confirmed: bool) -> str:
+    """The reason given, once the publication may go ahead: a replacement says why, an unfinished period is
+    confirmed in words."""
+    errors: dict[str, str] = {}
+    reason = check_text(errors, "reason", reason, "lý do", max_length=MAX_TEXT_LENGTH)
+    if period_unfinished(period) and not unfinished_confirmed:
+        errors["unfinished_confirmed"] = (f"Kỳ đánh giá chưa kết thúc (đến hết ngày {format_date(period.end)}): "
+                                          "đánh dấu ô này nếu vẫn công bố kết quả tạm tính.")
+    if previous is not None and not reason:
+        errors["reason"] = (
+            f"Năm {year} đã công bố phiên bản {previous.version}; "
+            "phải nêu lý do ban hành phiên bản thay thế."
+        )
+    if errors:
+        raise ValidationError("Chưa thể công bố kết quả chấm điểm.", errors)
+    return reason
+
+
 def publish_scoring(
     year: int,
     actor: User,
@@ -185,18 +204,7 @@ def publish_scoring(
         raise PermissionDenied("Chỉ Phòng Nội vụ (hoặc quản trị) được công bố kết quả chấm điểm.")
     period = scoring_period(year, start, end)
     previous = latest_scoring(year)
-    errors: dict[str, str] = {}
-    reason = check_text(errors, "reason", reason, "lý do", max_length=MAX_TEXT_LENGTH)
-    if period_unfinished(period) and not unfinished_confirmed:
-        errors["unfinished_confirmed"] = (f"Kỳ đánh giá chưa kết thúc (đến hết ngày {format_date(period.end)}): "
-                                          "đánh dấu ô này nếu vẫn công bố kết quả tạm tính.")
-    if previous is not None and not reason:
-        errors["reason"] = (
-            f"Năm {year} đã công bố phiên bản {previous.version}; "
-            "phải nêu lý do ban hành phiên bản thay thế."
-        )
-    if errors:
-        raise ValidationError("Chưa thể công bố kết quả chấm điểm.", errors)
+    reason = _check_publication(year, period, previous, reason, unfinished_confirmed)
     rule = create_default_rule(year, actor)
     result = compute_scoring(period, rule.settings, rule)
     digest = result.digest

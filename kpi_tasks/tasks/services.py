@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict, Unpack
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -100,24 +101,61 @@ def check_version(task: Task, expected_version: int | None) -> None:
         )
 
 
-def create_task(
-    directive: Directive,
-    actor: User,
-    *,
-    title: str,
-    lead_unit_id: int | None,
-    content: str | None = "",
-    section: str | None = None,
-    coordinating_unit_ids: Iterable[int] = (),
-    deadline: dt.date | None = None,
-    deadline_working_days: int | None = None,
-    leader_id: int | None = None,
-    deadline_period: str | None = None,
-    recurrence: str | None = None,
-    group_id: int | None = None,
-    deadline_kind: str | None = None,
-    parent_task: Task | None = None,
-) -> Task:
+class TaskValues(TypedDict, total=False):
+    """What the office enters for a task (the form's and the API's fields), before they are checked."""
+
+    title: str
+    lead_unit_id: int | None
+    content: str | None
+    section: str | None
+    coordinating_unit_ids: Iterable[int]
+    deadline: dt.date | None
+    deadline_working_days: int | None
+    leader_id: int | None
+    deadline_period: str | None
+    recurrence: str | None
+    deadline_kind: str | None
+
+
+@dataclass
+class _CheckedTask:
+    title: str
+    content: str
+    section: str | None
+    lead_unit: Unit
+    coordinating_units: list[Unit]
+    leader_id: int | None
+    deadline_kind: str
+    deadline: dt.date | None
+    deadline_working_days: int | None
+    deadline_period: str | None
+    recurrence: str | None
+
+
+def _check_task(values: TaskValues, directive: Directive, committee_id: int | None,
+                task: Task | None = None) -> _CheckedTask:
+    """Every field of a task checked at once: all the problems in one ValidationError, or the values to store."""
+    errors: dict[str, str] = {}
+    title = check_text(errors, "title", values.get("title", ""), "tên nhiệm vụ", required=True)
+    content = check_text(errors, "content", values.get("content", ""), "nội dung", max_length=MAX_TEXT_LENGTH)
+    section = check_text(errors, "section", values.get("section"), "mục", max_length=40) or None
+    lead_unit, coordinating_units = check_units(errors, values.get("lead_unit_id"),
+                                                values.get("coordinating_unit_ids", ()), task,
+                                                committee_id=committee_id)
+    working_days = values.get("deadline_working_days")
+    kind, deadline, period, recurrence = _check_deadline(
+        errors, directive, values.get("deadline"), working_days, values.get("deadline_period"),
+        values.get("recurrence"), values.get("deadline_kind"))
+    leader_id = values.get("leader_id")
+    _check_leader(errors, leader_id, committee_id)
+    if errors:
+        raise ValidationError("Thông tin nhiệm vụ chưa hợp lệ.", errors)
+    return _CheckedTask(title, content, section, lead_unit, coordinating_units, leader_id, kind, deadline,
+                        working_days if kind == DEADLINE_WORKING_DAYS else None, period, recurrence)
+
+
+def create_task(directive: Directive, actor: User, *, group_id: int | None = None, parent_task: Task | None = None,
+                **values: Unpack[TaskValues]) -> Task:
     """A task of `directive` for its committee's units; with `parent_task`, a breakdown of that task received
     from above, for the units of the committee its lead unit belongs to (the caller checked the actor may)."""
     committee_id = unit_committee_id(parent_task.lead_unit) if parent_task is not None else directive.committee_id
@@ -128,57 +166,41 @@ def create_task(
             "Văn bản mật không được theo dõi trên hệ thống; không thể thêm nhiệm vụ.",
             {"directive": "Văn bản mật."},
         )
-    errors: dict[str, str] = {}
-    title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
-    content = check_text(errors, "content", content, "nội dung", max_length=MAX_TEXT_LENGTH)
-    section = check_text(errors, "section", section, "mục", max_length=40) or None
-    lead_unit, coordinating_units = check_units(errors, lead_unit_id, coordinating_unit_ids,
-                                                committee_id=committee_id)
-    deadline_kind, deadline, deadline_period, recurrence = _check_deadline(
-        errors, directive, deadline, deadline_working_days, deadline_period, recurrence, deadline_kind
-    )
-    _check_leader(errors, leader_id, committee_id)
-    if errors:
-        raise ValidationError("Thông tin nhiệm vụ chưa hợp lệ.", errors)
+    checked = _check_task(values, directive, committee_id)
     task = Task(
-        directive_id=directive.id,
-        title=title,
-        content=content,
-        search_text=fold(f"{title} {content}"),
-        section=section,
-        lead_unit_id=lead_unit.id,
-        leader_id=leader_id,
-        deadline_kind=deadline_kind,
-        deadline=deadline,
-        deadline_working_days=deadline_working_days if deadline_kind == DEADLINE_WORKING_DAYS else None,
-        deadline_period=deadline_period,
-        recurrence=recurrence,
-        group_id=group_id,
-        effective_deadline=deadline,
-        committee_id=committee_id,
+        directive_id=directive.id, group_id=group_id, committee_id=committee_id, created_by_id=actor.id,
         parent_task_id=parent_task.id if parent_task is not None else None,
-        created_by_id=actor.id,
     )
-    task.coordinating_units = coordinating_units
+    _store(task, checked)
+    task.effective_deadline = checked.deadline
     db.session.add(task)
     db.session.flush()
-    if recurrence:
+    if checked.recurrence:
         generate_occurrences(task, generation_horizon(max(today(), directive.issued_on)))
-    record(
-        actor,
-        "task",
-        task.id,
-        "create",
-        {
-            "title": (None, title),
-            "lead_unit": (None, lead_unit.name),
-            "coordinating_units": (None, [u.name for u in coordinating_units]),
-            "deadline": (None, deadline),
-            **({"recurrence": (None, describe(rule_from_code(recurrence)))} if recurrence else {}),
-        },
-    )
+    recurrence = checked.recurrence
+    record(actor, "task", task.id, "create", {
+        "title": (None, checked.title),
+        "lead_unit": (None, checked.lead_unit.name),
+        "coordinating_units": (None, [u.name for u in checked.coordinating_units]),
+        "deadline": (None, checked.deadline),
+        **({"recurrence": (None, describe(rule_from_code(recurrence)))} if recurrence else {}),
+    })
     emit(TaskEvent(events.ASSIGNED, task, actor, "created"))
     return task
+
+
+def _store(task: Task, checked: _CheckedTask) -> None:
+    """Put checked values on the task (its effective deadline is the caller's: an extension may stand)."""
+    task.title, task.content, task.section = checked.title, checked.content, checked.section
+    task.search_text = fold(f"{checked.title} {checked.content}")
+    task.lead_unit_id = checked.lead_unit.id
+    task.lead_unit = checked.lead_unit
+    task.coordinating_units = checked.coordinating_units
+    task.leader_id = checked.leader_id
+    task.deadline_kind, task.deadline = checked.deadline_kind, checked.deadline
+    task.deadline_working_days = checked.deadline_working_days
+    task.deadline_period = checked.deadline_period
+    task.recurrence = checked.recurrence
 
 
 def break_down(task: Task, actor: User, **values: Any) -> Task:
@@ -195,23 +217,7 @@ def break_down(task: Task, actor: User, **values: Any) -> Task:
     return create_task(task.directive, actor, parent_task=task, **values)
 
 
-def update_task(
-    task: Task,
-    actor: User,
-    *,
-    expected_version: int | None,
-    title: str,
-    lead_unit_id: int | None,
-    content: str | None = "",
-    section: str | None = None,
-    coordinating_unit_ids: Iterable[int] = (),
-    deadline: dt.date | None = None,
-    deadline_working_days: int | None = None,
-    leader_id: int | None = None,
-    deadline_period: str | None = None,
-    recurrence: str | None = None,
-    deadline_kind: str | None = None,
-) -> Task:
+def update_task(task: Task, actor: User, *, expected_version: int | None, **values: Unpack[TaskValues]) -> Task:
     """The office corrects a task's assignment. The deadline set here is the original deadline.
 
     Changing a recurring task's rule regenerates the occurrences no one has reported on yet.
@@ -219,39 +225,18 @@ def update_task(
     if not can_manage_tasks(actor, task):
         raise PermissionDenied("Chỉ Văn phòng HĐND và UBND được sửa nhiệm vụ.")
     check_version(task, expected_version)
-    errors: dict[str, str] = {}
-    title = check_text(errors, "title", title, "tên nhiệm vụ", required=True)
-    content = check_text(errors, "content", content, "nội dung", max_length=MAX_TEXT_LENGTH)
-    section = check_text(errors, "section", section, "mục", max_length=40) or None
-    lead_unit, coordinating_units = check_units(errors, lead_unit_id, coordinating_unit_ids, task,
-                                                committee_id=task.committee_id)
-    deadline_kind, deadline, deadline_period, recurrence = _check_deadline(
-        errors, task.directive, deadline, deadline_working_days, deadline_period, recurrence, deadline_kind
-    )
-    _check_leader(errors, leader_id, task.committee_id)
-    if errors:
-        raise ValidationError("Thông tin nhiệm vụ chưa hợp lệ.", errors)
+    checked = _check_task(values, task.directive, task.committee_id, task)
     before = _snapshot(task)
     previous_lead_id = task.lead_unit_id
     was_recurring = task.recurrence is not None
     extended = task.effective_deadline != task.deadline and not was_recurring
-    task.title, task.content, task.section = title, content, section
-    task.search_text = fold(f"{title} {content}")
-    task.lead_unit_id = lead_unit.id
-    task.lead_unit = lead_unit
-    task.coordinating_units = coordinating_units
-    task.leader_id = leader_id
-    task.deadline_kind = deadline_kind
-    task.deadline = deadline
-    task.deadline_working_days = deadline_working_days if deadline_kind == DEADLINE_WORKING_DAYS else None
-    task.deadline_period = deadline_period
-    rule_changed = task.recurrence != recurrence
-    task.recurrence = recurrence
-    if not extended or recurrence or was_recurring:
-        task.effective_deadline = deadline
+    rule_changed = task.recurrence != checked.recurrence
+    _store(task, checked)
+    if not extended or checked.recurrence or was_recurring:
+        task.effective_deadline = checked.deadline
     task.updated_at = utcnow()
     db.session.flush()
-    if rule_changed or recurrence:
+    if rule_changed or checked.recurrence:
         sync_occurrences(task, generation_horizon(max(today(), task.directive.issued_on)))
     after = _snapshot(task)
     changes = {key: (old, after[key]) for key, old in before.items() if after[key] != old}
@@ -392,26 +377,9 @@ def _check_deadline(
     recurrence = (recurrence or "").strip() or None
     given = [name for name, value in (("deadline", deadline), ("deadline_working_days", working_days),
                                       ("deadline_period", period), ("recurrence", recurrence)) if value is not None]
-    if kind == DEADLINE_UNSAID:
-        if not given:
-            errors["deadline_kind"] = (
-                "Chưa có thời hạn: nhập hạn xử lý (deadline, deadline_working_days, deadline_period hoặc "
-                "recurrence), hoặc chọn deadline_kind “none” cho nhiệm vụ thường xuyên (không thời hạn)."
-            )
-            return DEADLINE_NONE, None, None, None
-        kind = None
-    if kind is not None:
-        if kind not in DEADLINE_KINDS:
-            errors["deadline_kind"] = "Cách tính thời hạn phải là: " + ", ".join(DEADLINE_KINDS) + "."
-            return DEADLINE_NONE, None, None, None
-        if kind == DEADLINE_NONE and given:
-            errors["deadline_kind"] = "Nhiệm vụ không thời hạn (thường xuyên) không nhập hạn xử lý."
-            return DEADLINE_NONE, None, None, None
-        if kind != DEADLINE_NONE:
-            field, message = _KIND_FIELDS[kind]
-            if field not in given:
-                errors[field] = message
-                return kind, None, None, None
+    refused = _refuse_kind(errors, kind, given)
+    if refused is not None:
+        return refused
     if len(given) > 1:
         errors[given[0]] = (
             "Chỉ nhập hạn theo một cách: ngày, số ngày làm việc, cuối kỳ (tháng, quý, năm) hoặc định kỳ."
@@ -419,23 +387,12 @@ def _check_deadline(
         return DEADLINE_DATE, deadline, None, None
     if recurrence is not None:
         try:
-            code = rule_to_code(rule_from_code(recurrence))
+            return DEADLINE_RECURRING, None, None, rule_to_code(rule_from_code(recurrence))
         except ValidationError as error:
             errors["recurrence"] = error.message
             return DEADLINE_RECURRING, None, None, None
-        return DEADLINE_RECURRING, None, None, code
     if period is not None:
-        try:
-            end = parse_period(period)[1]
-        except ValidationError as error:
-            errors["deadline_period"] = error.message
-            return DEADLINE_PERIOD, None, None, None
-        if end < directive.issued_on:
-            errors["deadline_period"] = (
-                f"Kỳ “{period}” kết thúc ({format_date(end)}) trước ngày ban hành văn bản "
-                f"({format_date(directive.issued_on)})."
-            )
-        return DEADLINE_PERIOD, end, period.upper(), None
+        return _period_deadline(errors, directive, period)
     if working_days is not None:
         if not 1 <= working_days <= MAX_WORKING_DAYS:
             errors["deadline_working_days"] = f"Số ngày làm việc phải từ 1 đến {MAX_WORKING_DAYS}."
@@ -449,6 +406,49 @@ def _check_deadline(
             f"({format_date(directive.issued_on)})."
         )
     return DEADLINE_DATE, deadline, None, None
+
+
+def _refuse_kind(errors: dict[str, str], kind: str | None,
+                 given: list[str]) -> tuple[str, dt.date | None, str | None, str | None] | None:
+    """The deadline kind chosen, checked against the fields sent: what `_check_deadline` answers when it is
+    refused, None when it stands (or none was chosen)."""
+    if kind == DEADLINE_UNSAID:
+        if given:
+            return None
+        errors["deadline_kind"] = (
+            "Chưa có thời hạn: nhập hạn xử lý (deadline, deadline_working_days, deadline_period hoặc "
+            "recurrence), hoặc chọn deadline_kind “none” cho nhiệm vụ thường xuyên (không thời hạn)."
+        )
+        return DEADLINE_NONE, None, None, None
+    if kind is None:
+        return None
+    if kind not in DEADLINE_KINDS:
+        errors["deadline_kind"] = "Cách tính thời hạn phải là: " + ", ".join(DEADLINE_KINDS) + "."
+        return DEADLINE_NONE, None, None, None
+    if kind == DEADLINE_NONE and given:
+        errors["deadline_kind"] = "Nhiệm vụ không thời hạn (thường xuyên) không nhập hạn xử lý."
+        return DEADLINE_NONE, None, None, None
+    if kind != DEADLINE_NONE:
+        field, message = _KIND_FIELDS[kind]
+        if field not in given:
+            errors[field] = message
+            return kind, None, None, None
+    return None
+
+
+def _period_deadline(errors: dict[str, str], directive: Directive,
+                     period: str) -> tuple[str, dt.date | None, str | None, str | None]:
+    try:
+        end = parse_period(period)[1]
+    except ValidationError as error:
+        errors["deadline_period"] = error.message
+        return DEADLINE_PERIOD, None, None, None
+    if end < directive.issued_on:
+        errors["deadline_period"] = (
+            f"Kỳ “{period}” kết thúc ({format_date(end)}) trước ngày ban hành văn bản "
+            f"({format_date(directive.issued_on)})."
+        )
+    return DEADLINE_PERIOD, end, period.upper(), None
 
 
 def _check_leader(errors: dict[str, str], leader_id: int | None, committee_id: int | None) -> None:
