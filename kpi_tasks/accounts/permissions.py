@@ -81,11 +81,6 @@ def oversees_everything(user: User) -> bool:
     return user.sees_all and committee_id_of(user) is None
 
 
-def is_scoped(user: User) -> bool:
-    """A staff user of a commune committee: sees and changes that committee's work only."""
-    return user.sees_all and committee_id_of(user) is not None
-
-
 def acts_in_committee(user: User, committee_id: int | None) -> bool:
     """Whether `user` may change the own work of the committee `committee_id` (None: the root's)."""
     return user.role == ADMIN or committee_id_of(user) == committee_id

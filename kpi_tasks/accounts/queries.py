@@ -40,6 +40,3 @@ def list_users() -> list[User]:
         sa.select(User).options(selectinload(User.unit)).order_by(User.role, User.username)
     ))
 
-
-def get_user(user_id: int) -> User | None:
-    return db.session.get(User, user_id)

@@ -141,19 +141,6 @@ def letter_summary_by_unit(user: User, today: dt.date) -> list[sa.Row]:
     ))
 
 
-def dossier_counts_by_unit(user: User, today: dt.date) -> list[sa.Row]:
-    """Per unit: dossiers by status, for the office's overview."""
-    columns = [sa.func.coalesce(sa.func.sum(sa.case((status_predicate(code, today), 1), else_=0)), 0).label(code)
-               for code in DOSSIER_STATUSES]
-    return list(db.session.execute(
-        sa.select(Unit.id.label("unit_id"), Unit.name.label("unit_name"), sa.func.count().label("total"), *columns)
-        .join(Unit, Unit.id == Dossier.unit_id)
-        .where(dossier_visibility_clause(user, Dossier.unit_id))
-        .group_by(Unit.id, Unit.name)
-        .order_by(sa.desc(OVERDUE), Unit.name)
-    ))
-
-
 def at_risk_predicate(today: dt.date, horizon: dt.date) -> ColumnElement[bool]:
     """Unresolved and not late yet, but due by `horizon`: its apology letter is due now if it runs late
     (horizon = today + the N working days the letter must precede the due date)."""
@@ -341,14 +328,6 @@ def late_apology_letter_items(period_start: dt.date, period_end: dt.date, as_of:
             "due_by": due_by.isoformat(), "issued_on": issued_on.isoformat() if issued_on else None,
         })
     return items
-
-
-def overdue_letters(today: dt.date) -> sa.Select:
-    """Pending obligations whose day has passed, with their unit: for reminders (notifications/)."""
-    return (sa.select(ApologyLetter.id, ApologyLetter.unit_id, ApologyLetter.due_by, Dossier.code)
-            .join(Dossier, Dossier.id == ApologyLetter.dossier_id)
-            .where(ApologyLetter.status == PENDING, ApologyLetter.due_by < today)
-            .order_by(ApologyLetter.unit_id, ApologyLetter.due_by))
 
 
 # ------------------------------------------------------------------------------------------ monthly rates

@@ -234,10 +234,6 @@ def header_date(value: Any) -> dt.date | None:
     return None
 
 
-def header_text(value: Any) -> str:
-    return _text(value)
-
-
 _PERIOD_LABEL = re.compile(r"(?:(nam)\s*(\d{4})|(quy)\s*([ivx]+|[1-4])\s*[/-]\s*(\d{4})"
                            r"|(thang)\s*(\d{1,2})\s*[/-]\s*(\d{4}))")
 

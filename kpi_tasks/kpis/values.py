@@ -53,13 +53,6 @@ def parse_number(raw: object) -> Decimal | None:
     return number
 
 
-def rate_percent(numerator: int | None, denominator: int | None) -> float | None:
-    """numerator / denominator × 100, rounded to 2 decimals; None when there is nothing to divide."""
-    if numerator is None or not denominator:
-        return None
-    return round(numerator * 100 / denominator, 2)
-
-
 def actual_fraction(formula: str, numerator: int | None, denominator: int | None,
                     value: float | None) -> Fraction | None:
     """The exact actual figure (a percentage for a ratio)."""

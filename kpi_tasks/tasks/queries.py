@@ -730,11 +730,6 @@ def _approved_extension_exists(*conditions: ColumnElement[bool]) -> ColumnElemen
     return sa.exists().where(ExtensionRequest.status == EXTENSION_APPROVED, *conditions)
 
 
-def task_extended_clause() -> ColumnElement[bool]:
-    """Tasks (themselves, not an occurrence) with at least one approved extension."""
-    return _approved_extension_exists(ExtensionRequest.task_id == Task.id, ExtensionRequest.occurrence_id.is_(None))
-
-
 def occurrence_extended_clause() -> ColumnElement[bool]:
     return _approved_extension_exists(ExtensionRequest.occurrence_id == TaskOccurrence.id)
 
