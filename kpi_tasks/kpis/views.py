@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
@@ -24,9 +24,9 @@ from kpi_tasks.documents.appendix import CENTER, DATE, INT, KPI_COUNT, WRAP, Col
 from kpi_tasks.documents.downloads import XLSX_MIME, send_bytes, send_document
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.documents.lists import filter_line, send_list
-from kpi_tasks.errors import ValidationError
+from kpi_tasks.errors import DomainError, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import options, show_errors
+from kpi_tasks.forms import options, save, show_errors
 from kpi_tasks.kpis import excel
 from kpi_tasks.kpis.appendix import write_targets_appendix
 from kpi_tasks.kpis.charts import bar_chart, line_chart
@@ -63,6 +63,7 @@ from kpi_tasks.text import format_date, format_number, parse_user_date
 from kpi_tasks.units.models import UNIT_KIND_LABELS, UNIT_KINDS, Unit
 from kpi_tasks.units.services import list_units
 
+Report = TypeVar("Report")  # what an import reports (kpis.imports)
 bp = Blueprint("kpis", __name__, url_prefix="/kpis")
 MAX_TEMPLATE_COLUMNS = 24
 
@@ -194,20 +195,14 @@ def new() -> str | Response:
         abort(403)
     form = KpiForm()
     if form.validate_on_submit():
-        try:
-            kpi = create_kpi(
-                current_user, code=form.code.data or "", name=form.name.data or "", measure=form.measure.data,
-                formula=form.formula.data, direction=form.direction.data,
-                numerator_label=form.numerator_label.data, denominator_label=form.denominator_label.data,
-                aggregation=form.aggregation.data, description=form.description.data,
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Đã thêm chỉ tiêu “{kpi.name}”. Tiếp theo, giao chỉ tiêu cho các đơn vị.", "success")
-            return redirect(url_for("kpis.targets", kpi_id=kpi.id), 303)
+        saved = save(form, lambda: create_kpi(
+            current_user, code=form.code.data or "", name=form.name.data or "", measure=form.measure.data,
+            formula=form.formula.data, direction=form.direction.data,
+            numerator_label=form.numerator_label.data, denominator_label=form.denominator_label.data,
+            aggregation=form.aggregation.data, description=form.description.data,
+        ), lambda kpi: f"Đã thêm chỉ tiêu “{kpi.name}”. Tiếp theo, giao chỉ tiêu cho các đơn vị.")
+        if saved:
+            return redirect(url_for("kpis.targets", kpi_id=saved.result.id), 303)
     return render_template("kpis/form.html", form=form)
 
 
@@ -265,30 +260,23 @@ def targets(kpi_id: int) -> str | Response:
             except NotANumber:
                 value = None
                 form.target_value.errors = [*form.target_value.errors, "Mức chỉ tiêu phải là số (ví dụ 90 hoặc 65,5)."]
-            if value is not None:
-                try:
-                    set_target(
-                        kpi, current_user, period=form.period.data, target_value=value,
-                        unit_id=int(ident) if kind == "unit" and ident.isdigit() else None,
-                        unit_kind=ident if kind == "kind" else None,
-                    )
-                except ValidationError as error:
-                    db.session.rollback()
-                    _place_scope_errors(error)
-                    show_errors(form, error)
-                else:
-                    db.session.commit()
-                    flash("Đã giao chỉ tiêu.", "success")
-                    return redirect(url_for("kpis.targets", kpi_id=kpi.id), 303)
+            if value is not None and save(form, lambda: set_target(
+                kpi, current_user, period=form.period.data, target_value=value,
+                unit_id=int(ident) if kind == "unit" and ident.isdigit() else None,
+                unit_kind=ident if kind == "kind" else None,
+            ), "Đã giao chỉ tiêu.", show=lambda error: _show_target_errors(form, error)):
+                return redirect(url_for("kpis.targets", kpi_id=kpi_id), 303)
     elif not form.period.data:
         form.period.data = str(today().year)
     return render_template("kpis/targets.html", kpi=kpi, form=form, targets=targets_of_kpi(kpi))
 
 
-def _place_scope_errors(error: ValidationError) -> None:
+def _show_target_errors(form: TargetForm, error: DomainError) -> None:
+    """The form's one "scope" field chooses a unit or a kind of unit: the service's messages on either go there."""
     for name in ("unit_id", "unit_kind"):
         if name in error.fields:
             error.fields["scope"] = error.fields.pop(name)
+    show_errors(form, error)
 
 
 def _unit_choices_for_entry() -> list[tuple[int, str]]:
@@ -314,19 +302,11 @@ def measurements(kpi_id: int) -> str | Response:
         except NotANumber:
             value = None
             form.value.errors = [*form.value.errors, "Giá trị phải là số (ví dụ 1.234 hoặc 65,5)."]
-        if not form.value.errors:
-            try:
-                record_measurement(
-                    kpi, form.unit_id.data or 0, form.period_end.data, numerator=form.numerator.data,
-                    denominator=form.denominator.data, value=value, source="entered", actor=current_user,
-                )
-            except ValidationError as error:
-                db.session.rollback()
-                show_errors(form, error)
-            else:
-                db.session.commit()
-                flash("Đã ghi số liệu.", "success")
-                return redirect(url_for("kpis.measurements", kpi_id=kpi.id), 303)
+        if not form.value.errors and save(form, lambda: record_measurement(
+            kpi, form.unit_id.data or 0, form.period_end.data, numerator=form.numerator.data,
+            denominator=form.denominator.data, value=value, source="entered", actor=current_user,
+        ), "Đã ghi số liệu."):
+            return redirect(url_for("kpis.measurements", kpi_id=kpi_id), 303)
     elif request.method == "GET":
         form.period_end.data = today()
     own_unit = None if can_manage_kpis(current_user) else current_user.unit_id
@@ -357,22 +337,21 @@ def _dates_arg() -> list[dt.date]:
     return days[:MAX_TEMPLATE_COLUMNS]
 
 
-def _run_import(form: ImportForm, importer: Callable[[bytes], Any]) -> tuple[Any, list]:
-    """Run an all-or-nothing import of the form's file: (report, []) once committed, else (None, rejected rows)."""
+def _run_import(form: ImportForm, importer: Callable[[bytes], Report],
+                success: Callable[[Report], str]) -> tuple[bool, list]:
+    """Run an all-or-nothing import of the form's file: (True, []) once committed, else (False, rejected rows)."""
     if not form.validate_on_submit():
-        return None, []
-    try:
-        report = importer(form.file.data.read())
-    except ImportRejected as error:
-        db.session.rollback()
+        return False, []
+    saved = save(form, lambda: importer(form.file.data.read()), success,
+                 show=lambda error: _import_refused(form, error))
+    return bool(saved), saved.error.rejected if isinstance(saved.error, ImportRejected) else []
+
+
+def _import_refused(form: ImportForm, error: DomainError) -> None:
+    if isinstance(error, ImportRejected):  # the page lists the rejected rows
         flash(error.message, "danger")
-        return None, error.rejected
-    except ValidationError as error:
-        db.session.rollback()
+    else:
         show_errors(form, error)
-        return None, []
-    db.session.commit()
-    return report, []
 
 
 @bp.get("/<int:kpi_id>/import/template.xlsx")
@@ -393,10 +372,12 @@ def import_measurements_page(kpi_id: int) -> str | Response:
     if not can_enter_kpi_measurements(current_user):
         abort(403)
     form = ImportForm()
-    report, rejected = _run_import(form, lambda data: import_measurements(kpi, current_user, data))
-    if report is not None:
-        flash(f"Đã nhập {report.imported} số liệu của {report.units} đơn vị (ngày {', '.join(report.columns)}).",
-              "success")
+    imported, rejected = _run_import(
+        form, lambda data: import_measurements(kpi, current_user, data),
+        lambda report: f"Đã nhập {report.imported} số liệu của {report.units} đơn vị "
+                       f"(ngày {', '.join(report.columns)}).",
+    )
+    if imported:
         return redirect(url_for("kpis.detail", kpi_id=kpi.id), 303)
     default_dates = (today().replace(day=1) - dt.timedelta(days=1)).strftime("%d/%m/%Y")
     return render_template("kpis/import.html", kpi=kpi, form=form, rejected=rejected, mode="measurements",
@@ -435,9 +416,11 @@ def import_targets_page(kpi_id: int) -> str | Response:
     if not can_set_kpi_targets(current_user):
         abort(403)
     form = ImportForm()
-    report, rejected = _run_import(form, lambda data: import_targets(kpi, current_user, data))
-    if report is not None:
-        flash(f"Đã giao {report.imported} chỉ tiêu (kỳ {', '.join(report.columns)}).", "success")
+    imported, rejected = _run_import(
+        form, lambda data: import_targets(kpi, current_user, data),
+        lambda report: f"Đã giao {report.imported} chỉ tiêu (kỳ {', '.join(report.columns)}).",
+    )
+    if imported:
         return redirect(url_for("kpis.targets", kpi_id=kpi.id), 303)
     return render_template("kpis/import.html", kpi=kpi, form=form, rejected=rejected, mode="targets",
                            default_columns=str(today().year))
@@ -466,15 +449,9 @@ def link(task_id: int) -> str | Response:
     form = LinkTargetsForm()
     form.target_ids.choices = options((target.id, target_label(target)) for target in available)
     if form.validate_on_submit():
-        try:
-            link_targets(task, form.target_ids.data or [], actor=current_user)
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Đã cập nhật các chỉ tiêu của nhiệm vụ.", "success")
-            return redirect(url_for("tasks.detail", task_id=task.id), 303)
+        if save(form, lambda: link_targets(task, form.target_ids.data or [], actor=current_user),
+                "Đã cập nhật các chỉ tiêu của nhiệm vụ."):
+            return redirect(url_for("tasks.detail", task_id=task_id), 303)
     elif request.method == "GET":
         form.target_ids.data = [target.id for target in available if target.task_id == task.id]
     return render_template("kpis/link.html", task=task, form=form, available=available,

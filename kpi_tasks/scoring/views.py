@@ -17,9 +17,9 @@ from kpi_tasks.documents.appendix import DATE, WRAP, Column, count_rows
 from kpi_tasks.documents.downloads import DOCX_MIME, send_bytes, send_document, wants_pdf
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.documents.lists import filter_line, send_list
-from kpi_tasks.errors import ConflictError, NotFound, ValidationError
+from kpi_tasks.errors import ConflictError, DomainError, NotFound
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import show_errors
+from kpi_tasks.forms import save, show_errors
 from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.scoring.appendix import write_appendix_docx
 from kpi_tasks.scoring.excel import scoring_workbook
@@ -248,23 +248,24 @@ def publish(year: int) -> str | Response:
     except ValueError:
         abort(400)
     if form.validate_on_submit():
-        try:
-            scoring = publish_scoring(year, current_user, reason=form.reason.data, expected_digest=form.digest.data,
-                                      start=start, end=end, unfinished_confirmed=bool(form.unfinished_confirmed.data))
-        except ConflictError as error:
-            db.session.rollback()
-            return _back_to_draft(year, start, end, error.message)
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Đã công bố kết quả chấm điểm năm {year}, phiên bản {scoring.version}.", "success")
-            return redirect(url_for("scoring.version", scoring_id=scoring.id), 303)
+        saved = save(form, lambda: publish_scoring(
+            year, current_user, reason=form.reason.data, expected_digest=form.digest.data, start=start, end=end,
+            unfinished_confirmed=bool(form.unfinished_confirmed.data),
+        ), lambda scoring: f"Đã công bố kết quả chấm điểm năm {year}, phiên bản {scoring.version}.",
+            show=lambda error: _publish_refused(form, error))
+        if saved:
+            return redirect(url_for("scoring.version", scoring_id=saved.result.id), 303)
+        if isinstance(saved.error, ConflictError):
+            return _back_to_draft(year, start, end, saved.error.message)
     result = compute_draft(year, start, end)
     if form.digest.data != result.digest:
         return _back_to_draft(year, start, end, STALE_DRAFT)
     return _render_confirmation(year, result, form)
+
+
+def _publish_refused(form: PublishForm, error: DomainError) -> None:
+    if not isinstance(error, ConflictError):  # a conflict (the figures changed) is said on the draft's page
+        show_errors(form, error)
 
 
 @bp.get("/versions/<int:scoring_id>")
@@ -384,19 +385,12 @@ def rules(year: int) -> str | Response:
     if request.method == "POST":
         if not can_manage_scoring(current_user):
             abort(403)
-        if form.validate_on_submit():
-            try:
-                saved = save_rule(year, current_user, form.settings_data(), form.note.data)
-            except ValidationError as error:
-                db.session.rollback()
-                show_errors(form, error)
-            except ConflictError as error:
-                db.session.rollback()
-                flash(error.message, "danger")
-            else:
-                db.session.commit()
-                flash(f"Đã lưu tiêu chí chấm điểm năm {year} (phiên bản {saved.version}).", "success")
-                return redirect(url_for("scoring.rules", year=year), 303)
+        # A conflict (the year's rule saved meanwhile) has no field: show_errors flashes its message alone.
+        if form.validate_on_submit() and save(
+            form, lambda: save_rule(year, current_user, form.settings_data(), form.note.data),
+            lambda saved: f"Đã lưu tiêu chí chấm điểm năm {year} (phiên bản {saved.version}).",
+        ):
+            return redirect(url_for("scoring.rules", year=year), 303)
     else:
         form.fill(settings, rule.note if rule else "")
     return render_template(
@@ -478,17 +472,12 @@ def new_objection(year: int) -> str | Response:
     scoring = get_scoring_or_404(scoring_id) if scoring_id is not None else None
     named = objection_subject(year, current_user.unit_id, scoring, subject=line, task_id=task_id, item_ref=item_ref)
     form = ObjectionForm()
-    if form.validate_on_submit():
-        try:
-            create_objection(current_user, year=year, task_id=task_id, reason=form.reason.data,
-                             scoring_id=scoring_id, subject=line, item_ref=item_ref)
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Đã gửi đề nghị xem xét tới Văn phòng HĐND và UBND.", "success")
-            return redirect(url_for("scoring.objections", year=year), 303)
+    if form.validate_on_submit() and save(
+        form, lambda: create_objection(current_user, year=year, task_id=task_id, reason=form.reason.data,
+                                       scoring_id=scoring_id, subject=line, item_ref=item_ref),
+        "Đã gửi đề nghị xem xét tới Văn phòng HĐND và UBND.",
+    ):
+        return redirect(url_for("scoring.objections", year=year), 303)
     return render_template("scoring/objection_form.html", year=year, form=form, task=task_or_none(named.task_id),
                            named=named, scoring_id=scoring_id)
 
@@ -506,20 +495,13 @@ def decide(objection_id: int) -> str | Response:
         flash(f"Đề nghị này đã được xem xét ({objection.status_label.lower()}).", "info")
         return redirect(url_for("scoring.objections", year=objection.year), 303)
     if form.validate_on_submit():
-        try:
-            decide_objection(objection, current_user, decision=form.decision.data, note=form.note.data,
-                             exclude=bool(form.exclude.data))
-        except ConflictError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return redirect(url_for("scoring.objections", year=objection.year), 303)
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Đã ghi ý kiến xem xét; kết quả được áp dụng từ bản nháp tiếp theo.", "success")
-            return redirect(url_for("scoring.objections", year=objection.year), 303)
+        year = objection.year
+        saved = save(form, lambda: decide_objection(objection, current_user, decision=form.decision.data,
+                                                    note=form.note.data, exclude=bool(form.exclude.data)),
+                     "Đã ghi ý kiến xem xét; kết quả được áp dụng từ bản nháp tiếp theo.")
+        # Saved, or decided meanwhile by someone else (a conflict, flashed): back to the list either way.
+        if saved or isinstance(saved.error, ConflictError):
+            return redirect(url_for("scoring.objections", year=year), 303)
     elif request.method == "POST":
         flash("Ý kiến xem xét chưa hợp lệ (xem các ô được đánh dấu). Chưa có gì được lưu.", "danger")
     return render_template("scoring/decision.html", objection=objection, form=form, year=objection.year)
