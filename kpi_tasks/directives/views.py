@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -27,13 +26,12 @@ from kpi_tasks.directives.services import (
 from kpi_tasks.documents.appendix import DATE, INT, WRAP, Column, count_rows
 from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.documents.lists import filter_line, send_list
-from kpi_tasks.errors import ConflictError, ValidationError
+from kpi_tasks.errors import DomainError, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import form_version, options, show_errors
+from kpi_tasks.forms import REFUSALS, Saved, form_version, options, save, show_errors
 from kpi_tasks.hooks import Provided
 
 bp = Blueprint("directives", __name__, url_prefix="/directives")
-T = TypeVar("T")
 
 
 @bp.get("/")
@@ -102,10 +100,12 @@ def new() -> str | Response:
     _parent_choices(form)
     duplicate: Directive | None = None
     if form.validate_on_submit():
-        saved, created, duplicate = _save(form, lambda: create_directive(current_user, **_form_values(form)))
-        if saved and created is not None:
-            flash("Đã lưu văn bản. Tiếp theo, thêm các nhiệm vụ của văn bản.", "success")
-            return redirect(url_for("directives.detail", directive_id=created.id), 303)
+        saved = save(form, lambda: create_directive(current_user, **_form_values(form)),
+                     "Đã lưu văn bản. Tiếp theo, thêm các nhiệm vụ của văn bản.",
+                     show=lambda error: _refused(form, error))
+        if saved:
+            return redirect(url_for("directives.detail", directive_id=saved.result.id), 303)
+        duplicate = _duplicate(saved)
     elif request.method == "GET":
         form.issuer.data = form.issuer.data or current_identity().issuing_body_short
     return render_template("directives/form.html", form=form, duplicate=duplicate)
@@ -124,31 +124,28 @@ def edit(directive_id: int) -> str | Response:
         form.version.data = str(directive.version)
     duplicate: Directive | None = None
     if form.validate_on_submit():
-        saved, changes, duplicate = _save(form, lambda: update_directive(
-            directive, current_user, expected_version=form_version(form), **_form_values(form)))
+        saved = save(form, lambda: update_directive(
+            directive, current_user, expected_version=form_version(form), **_form_values(form),
+        ), lambda changes: "Đã lưu thay đổi của văn bản." if changes else "Không có thay đổi nào.",
+            show=lambda error: _refused(form, error))
         if saved:
-            flash("Đã lưu thay đổi của văn bản." if changes else "Không có thay đổi nào.", "success")
             return redirect(url_for("directives.detail", directive_id=directive_id), 303)
+        duplicate = _duplicate(saved)
         directive = get_directive_or_404(directive_id, current_user)
     return render_template("directives/form.html", form=form, duplicate=duplicate, directive=directive,
                            events=history("directive", directive.id), action_labels=ACTION_LABELS)
 
 
-def _save(form: DirectiveForm, save: Callable[[], T]) -> tuple[bool, T | None, Directive | None]:
-    """Run `save` and commit; a refusal is rolled back and told on the form. Returns (saved, what `save`
-    returned, the directive that already has the number when that was the refusal)."""
-    try:
-        result = save()
-    except DuplicateDirectiveError as error:
-        db.session.rollback()
+def _refused(form: DirectiveForm, error: DomainError) -> None:
+    if isinstance(error, DuplicateDirectiveError):  # the page links the directive that has the number
         form.number.errors = [*list(form.number.errors), error.fields["number"]]
-        return False, None, error.existing
-    except (ValidationError, ConflictError) as error:
-        db.session.rollback()
+    else:
         show_errors(form, error)
-        return False, None, None
-    db.session.commit()
-    return True, result, None
+
+
+def _duplicate(saved: Saved) -> Directive | None:
+    """The directive that already has the number, when that was the refusal."""
+    return saved.error.existing if isinstance(saved.error, DuplicateDirectiveError) else None
 
 
 def _parent_choices(form: DirectiveForm, directive: Directive | None = None) -> None:
@@ -198,25 +195,26 @@ def files(directive_id: int) -> str | Response:
     if form.is_submitted():
         if not may_upload:
             abort(403)
-        if form.validate():
-            try:
-                uploads = read_uploads(form.files.data or [])
-                if not uploads:
-                    raise ValidationError("Chưa chọn tệp.", {"files": "Chọn ít nhất một tệp để tải lên."})
-                attach_to_directive(directive, current_user, uploads)
-            except (ValidationError, FileTooLarge) as error:
-                db.session.rollback()
-                show_errors(form, _on_files_field(error))
-            else:
-                db.session.commit()
-                flash(f"Đã đính kèm {len(uploads)} tệp vào văn bản.", "success")
-                return redirect(url_for("directives.files", directive_id=directive_id), 303)
+        if form.validate() and save(form, lambda: _attach(directive, form),
+                                    lambda count: f"Đã đính kèm {count} tệp vào văn bản.",
+                                    refused=(*REFUSALS, FileTooLarge),
+                                    show=lambda error: show_errors(form, _on_files_field(error))):
+            return redirect(url_for("directives.files", directive_id=directive_id), 303)
         directive = get_directive_or_404(directive_id, current_user)
     return render_template("directives/files.html", directive=directive, files=directive_attachments(directive),
                            form=form if may_upload else None)
 
 
-def _on_files_field(error: ValidationError | FileTooLarge) -> ValidationError:
+def _attach(directive: Directive, form: UploadForm) -> int:
+    """Attach the form's files to the directive (all checked before any is saved); how many."""
+    uploads = read_uploads(form.files.data or [])
+    if not uploads:
+        raise ValidationError("Chưa chọn tệp.", {"files": "Chọn ít nhất một tệp để tải lên."})
+    attach_to_directive(directive, current_user, uploads)
+    return len(uploads)
+
+
+def _on_files_field(error: DomainError) -> ValidationError:
     """Service messages name the field `file`; the page's field is `files`."""
     fields = {("files" if name == "file" else name): message for name, message in error.fields.items()}
     return ValidationError(error.message, fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -14,9 +14,7 @@ from kpi_tasks.accounts.permissions import (
 )
 from kpi_tasks.documents.downloads import XLSX_MIME, send_bytes
 from kpi_tasks.documents.identity import current_identity
-from kpi_tasks.errors import ConflictError, ValidationError
-from kpi_tasks.extensions import db
-from kpi_tasks.forms import form_version, show_errors, unique_ids
+from kpi_tasks.forms import form_version, save, unique_ids
 from kpi_tasks.milestones.excel import milestones_workbook
 from kpi_tasks.milestones.forms import MilestoneEditForm, MilestoneForm
 from kpi_tasks.milestones.queries import milestone_progress, task_milestones
@@ -26,7 +24,6 @@ from kpi_tasks.tasks.services import get_task_or_404
 from kpi_tasks.tasks.views import _render_detail as render_task_page
 
 bp = Blueprint("milestones", __name__)
-FORM_ERRORS = (ValidationError, ConflictError)
 
 
 @bp.app_template_global("milestone_panel")
@@ -69,16 +66,9 @@ def new(task_id: int) -> str | Response:
     if not can_edit_milestones(current_user, task):
         abort(403)
     form = MilestoneForm()
-    if form.validate_on_submit():
-        try:
-            add_milestone(task, current_user, **_milestone_values(form))
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Đã thêm bước thực hiện.", "success")
-            return _back_to_task(task, "#milestones")
+    if form.validate_on_submit() and save(form, lambda: add_milestone(task, current_user, **_milestone_values(form)),
+                                          "Đã thêm bước thực hiện."):
+        return _back_to_task(task, "#milestones")
     return render_task_page(get_task_or_404(task_id, current_user), milestone_form=form)
 
 
@@ -93,18 +83,11 @@ def edit(task_id: int, milestone_id: int) -> str | Response:
     if request.method == "GET":
         form.version.data = str(milestone.version)
     if form.validate_on_submit():
-        try:
-            update_milestone(milestone, task, current_user, expected_version=form_version(form),
-                             **_milestone_values(form))
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            show_errors(form, error)
-            task = get_task_or_404(task_id, current_user)
-            milestone = get_milestone_or_404(task, milestone_id)
-        else:
-            db.session.commit()
-            flash("Đã lưu bước thực hiện.", "success")
+        if save(form, lambda: update_milestone(milestone, task, current_user, expected_version=form_version(form),
+                                               **_milestone_values(form)), "Đã lưu bước thực hiện."):
             return _back_to_task(task, "#milestones")
+        task = get_task_or_404(task_id, current_user)
+        milestone = get_milestone_or_404(task, milestone_id)
     return render_template("milestones/form.html", task=task, milestone=milestone, form=form)
 
 
@@ -115,14 +98,8 @@ def remove(task_id: int, milestone_id: int) -> Response:
     milestone = get_milestone_or_404(task, milestone_id)
     if not can_edit_milestones(current_user, task):
         abort(403)
-    try:  # CSRFProtect has already checked the form's token
-        delete_milestone(milestone, task, current_user)
-    except ConflictError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash("Đã xóa bước thực hiện.", "success")
+    # CSRFProtect has already checked the form's token.
+    save(None, lambda: delete_milestone(milestone, task, current_user), "Đã xóa bước thực hiện.")
     return _back_to_task(task, "#milestones")
 
 
