@@ -42,17 +42,17 @@ _DATE_CUE = (
     r"(?:(?:hoàn thành|xong|kết thúc|báo cáo)\s+)?(?:trước|chậm nhất(?:\s+là)?|muộn nhất|hạn chót|hạn cuối"
     r"|thời hạn(?:\s+hoàn thành)?\s*:?|(?<!tính\s)(?<!từ\s)đến)"
 )
+_PART_OF_DAY = r"(?:(?:sáng|chiều|tối|trưa)\s+)?"
 # "trước 17 giờ 00 ngày 15/11/2025", "trước 16h30, ngày ...": the hour the day's deadline falls at.
 _TIME_OF_DAY = r"(?:\d{1,2}\s*(?:giờ|h)(?:\s*\d{1,2}(?:\s*phút)?)?\s*,?\s+)?"
 _DATE_NUMERIC_RE = vn(
-    rf"{_DATE_CUE}\s+{_TIME_OF_DAY}(?:ngày\s+)?(?P<d>\d{{1,2}})\s*[/.-]\s*(?P<m>\d{{1,2}})(?:\s*[/.-]\s*(?P<y>\d{{4}}))?(?![\d/])"
+    rf"{_DATE_CUE}\s+{_TIME_OF_DAY}{_PART_OF_DAY}(?:ngày\s+)?(?P<d>\d{{1,2}})\s*[/.-]\s*(?P<m>\d{{1,2}})(?:\s*[/.-]\s*(?P<y>\d{{4}}))?(?![\d/])"
 )
 _DATE_WORDS_RE = vn(
-    rf"{_DATE_CUE}\s+{_TIME_OF_DAY}ngày\s+(?P<d>\d{{1,2}})\s+tháng\s+(?P<m>\d{{1,2}})(?:\s+năm\s+(?P<y>\d{{4}}))?"
+    rf"{_DATE_CUE}\s+{_TIME_OF_DAY}{_PART_OF_DAY}ngày\s+(?P<d>\d{{1,2}})\s+tháng\s+(?P<m>\d{{1,2}})(?:\s+năm\s+(?P<y>\d{{4}}))?"
 )
 # A time window: its last day is the deadline ("từ chiều ngày 17/7/2025 đến hết ngày 27/7/2025", "từ ngày 13
 # đến hết ngày 15 tháng 5 năm 2019", "từ ngày 25 tháng 4 cho đến hết ngày 03 tháng 5 năm 2021").
-_PART_OF_DAY = r"(?:(?:sáng|chiều|tối|trưa)\s+)?"
 _RANGE_RE = vn(
     rf"từ\s+{_TIME_OF_DAY}{_PART_OF_DAY}(?:ngày\s+)?\d{{1,2}}(?:\s*[/.-]\s*\d{{1,2}}(?:\s*[/.-]\s*\d{{2,4}})?"
     r"|\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)?"

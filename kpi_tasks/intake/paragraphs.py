@@ -47,6 +47,8 @@ _NUMBER_MARKER_RE = re.compile(
 _LETTER_MARKER_RE = re.compile(r"(?:(?P<label>[a-zđ])\s*\)|(?P<dotted>[a-zđ])\.)\s+(?=[“\"(]?(?P<first>\S))")
 # A rule of dashes under a title ("––––––––") is no bullet.
 _BULLET_MARKER_RE = re.compile(r"(?P<label>[-–—+•●▪◦·])\s*(?=[^\s\-–—_=])")
+# A line ending in a word that needs what follows ("giao", "của", "và", "Văn bản số"): the sentence goes on.
+_OPEN_ENDED_RE = vn(r"(?<![^\W\d_])(?:giao|cũng|của|và|với|các|tại|cho|số|theo|để|được|đã|là|những|cùng)$")
 _SENTENCE_CLOSE_RE = re.compile(r"[.;:!?…][\s”\"’)]*$")
 _MIN_WRAPPED_LINES = 10
 _MAX_WRAP_WIDTH = 200
@@ -159,6 +161,8 @@ def _opens_paragraph(previous_line: str, line_text: str, wrap_width: int | None,
     previous = previous_line.rstrip()
     if not (first.isupper() or first.isdigit() or first in '“"('):
         return False
+    if _OPEN_ENDED_RE.search(match_form(previous)):
+        return False  # "Chủ tịch UBND tỉnh giao" / "Sở Nội vụ chủ trì ...": no title ends on such a word
     if _SENTENCE_CLOSE_RE.search(previous) is None:
         # A line ending without punctuation ends its paragraph when it stops well short of the text's long
         # lines: a title such as "1. Về công tác ..." or "1. Phòng Nội vụ" above its text. A long one is a

@@ -8,7 +8,7 @@ import re
 from kpi_tasks.intake.header import Header
 from kpi_tasks.intake.paragraphs import Paragraph
 from kpi_tasks.intake.text import Text, is_upper_block, vn
-from kpi_tasks.intake.unit_phrases import lead_anywhere
+from kpi_tasks.intake.unit_phrases import lead_anywhere, read_units
 
 _BASIS_START_RE = vn(
     r"(?:thực hiện|căn cứ|triển khai|để triển khai|để thực hiện|tiếp theo|theo|nhằm triển khai)(?![^\W\d_])"
@@ -26,14 +26,41 @@ def preamble_lead(source: Text, preamble: list[Paragraph]) -> list[str]:
     """The addressees the preamble hands the work to. Lines in capitals are titles, not assignments: the
     authority a decision is made by ("CHỦ TỊCH ỦY BAN NHÂN DÂN HUYỆN X"), "QUYẾT ĐỊNH:"."""
     lead: list[str] = []
+    earlier: list[Text] = []
     for paragraph in preamble:
         seg = paragraph.content(source)
         if is_upper_block(seg.text):
             continue
-        found = lead_anywhere(seg)
+        found = lead_anywhere(seg) or _unit_referred_back(seg, earlier)
         if found:
             lead = found
+        earlier.append(seg)
     return lead
+
+
+# "yêu cầu lãnh đạo, công chức phòng tiếp tục ...": the staff of "the department", named in full before
+# ("... tập thể lãnh đạo, công chức phòng Văn hoá - Xã hội").
+_STAFF_OF_RE = vn(
+    r"(?:yêu cầu|đề nghị|giao)\s+(?:(?:tập thể|toàn thể)\s+)?(?:(?:lãnh đạo|công chức|cán bộ|viên chức|người lao động)"
+    r"(?:\s*,\s*|\s+và\s+|\s+))+(?P<head>phòng|ban|trung tâm|văn phòng)(?![^\W\d_])"
+)
+_HEAD_NAMED_RE = {head: vn(rf"(?<![^\W\d_]){head}(?![^\W\d_])") for head in ("phòng", "ban", "trung tâm", "văn phòng")}
+
+
+def _unit_referred_back(seg: Text, earlier: list[Text]) -> list[str]:
+    """The unit a bare head noun refers back to: the last one named with that head, here or before."""
+    for match in _STAFF_OF_RE.finditer(seg.low):
+        after = seg.text[match.end() : match.end() + 2].strip()
+        if after[:1].isupper():
+            continue  # the head comes with its own name: read where it stands
+        head_re = _HEAD_NAMED_RE[match["head"]]
+        for text, end in [(seg, match.start()), *((t, len(t)) for t in reversed(earlier))]:
+            named = [m for m in head_re.finditer(text.low, 0, end) if text.text[m.end() + 1 : m.end() + 2].isupper()]
+            if named:
+                units = read_units(text, named[-1].start())
+                if units.names:
+                    return units.names
+    return []
 
 
 def implemented_directives(source: Text, header: Header, preamble: list[Paragraph]) -> list[str]:

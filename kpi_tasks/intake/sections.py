@@ -14,10 +14,11 @@ from kpi_tasks.intake.context import Context
 from kpi_tasks.intake.drafts import Draft, drafts_from_paragraph
 from kpi_tasks.intake.paragraphs import Paragraph
 from kpi_tasks.intake.text import Text, is_upper_block, vn
-from kpi_tasks.intake.unit_phrases import lead_anywhere, lead_at_start, read_units
+from kpi_tasks.intake.unit_phrases import group_mentioned, lead_anywhere, lead_at_start, read_units, scope_lead
 
 _HEADING_END_RE = vn(r"(?::|(?:như|dưới đây|sau đây|cụ thể|các nội dung|nhiệm vụ|công việc|việc)\s+sau|sau)\s*$")
 _TOPIC_START_RE = vn(r"(?:về|đối với|việc|công tác|lĩnh vực|nhiệm vụ|giải pháp)(?![^\W\d_])")
+_NEW_CASE_RE = vn(r"(?:riêng|trường hợp|ngoài ra)(?![^\W\d_])")
 _SKIPPED_SECTION_RE = vn(r"(?:mục đích|căn cứ|tình hình)(?![^\W\d_])")
 _CLOSING_RE = vn(
     r"(?:(?:để\s[^,.;]{0,160},\s*)?(?P<verb>yêu cầu|đề nghị)\s.*(?:nghiêm túc|khẩn trương|triển khai|thực hiện)[^.]*"
@@ -250,8 +251,14 @@ def drafts_from_items(source: Text, items: list[Paragraph], context: Context) ->
         return leads[id(node)]
 
     drafts: list[Draft] = []
+    last_node: _Node | None = None  # the node the last draft came from
     for node in nodes:
         if _is_skipped(node) or (node.parent is not None and id(node.parent) in field_items):
+            continue
+        if drafts and _continues(node, last_node):
+            # a plain paragraph under an item, naming nobody, goes on with the item's work
+            drafts[-1].seg = Text.join([drafts[-1].seg, node.seg])
+            last_node = node
             continue
         if id(node) in field_items:
             drafts.append(_field_draft(node, field_items[id(node)], lead_of(node.parent), context))
@@ -262,8 +269,22 @@ def drafts_from_items(source: Text, items: list[Paragraph], context: Context) ->
         if own:
             # a paragraph that goes on below a draft continues with the unit it named last
             leads[id(node)] = own[-1].lead
+            last_node = node
         drafts += own
     return drafts
+
+
+def _continues(node: _Node, last: _Node | None) -> bool:
+    """Whether `node` is a plain paragraph carrying on the item the last draft came from (right under it,
+    or after another such paragraph) without a unit, a scope or a group of its own."""
+    if last is None or node.paragraph.marker is not None or node.level != _LEVELS["plain"] or node.children:
+        return False
+    after_sibling = last.parent is node.parent and last.paragraph.marker is None
+    if node.parent is None or not (last is node.parent or after_sibling):
+        return False
+    if _TOPIC_START_RE.match(node.seg.low) or _NEW_CASE_RE.match(node.seg.low):
+        return False  # "Đối với các nhiệm vụ có tính chất lâu dài, ... phải ...": other work, under the same unit
+    return not (lead_at_start(node.seg) or lead_anywhere(node.seg) or scope_lead(node.seg) or group_mentioned(node.seg))
 
 
 def _own_lead(seg: Text) -> list[str]:

@@ -132,7 +132,22 @@ def clean(raw: str) -> Text:
             ch = " " if ch in _SPACE_CHARS else _LOOKALIKES.get(ch, ch)
             chars.append((ch, i, j))
         i = j
-    return Text.of(chars)
+    return _unglued(Text.of(chars))
+
+
+# Converters glue "các" to the noun after it ("cácsở, ban, ngành", "cáchuyện"); a space put back between them
+# lets the unit phrases read the group. Only before the nouns that name units or levels, so "cách" stays.
+_GLUED_PLURAL_RE = re.compile(
+    r"(?<![^\W\d_])([Cc]ác)(?=(?:sở|phòng|ban|ngành|xã|huyện|cơ quan|đơn vị|địa phương|thôn|tổ)(?![^\W\d_]))"
+)
+
+
+def _unglued(text: Text) -> Text:
+    chars = list(zip(text.text, text.starts, text.ends, strict=True))
+    for match in reversed(list(_GLUED_PLURAL_RE.finditer(text.text))):
+        end = chars[match.end() - 1][2]
+        chars.insert(match.end(), (" ", end, end))
+    return Text.of(chars) if len(chars) != len(text.text) else text
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -168,6 +168,13 @@ GROUP_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (GROUP_COMMUNES, r"(?:ubnd|uy ban nhan dan)\s+cac\s+phuong(?:,?\s*xa)?(?:,?\s*thi tran)?"),
         # A province's directive addresses the local governments one level down as one group too.
         (GROUP_COMMUNES, r"(?:ubnd|uy ban nhan dan)\s+cac\s+(?:huyen|quan)(?:,?\s*(?:thi xa|thanh pho|quan|huyen))*"),
+        # "Chủ tịch UBND các cấp": the local governments below the issuer, whatever their level.
+        (GROUP_COMMUNES, r"(?:ubnd|uy ban nhan dan)\s+cac\s+cap"),
+        # "Giám đốc các sở", "các sở, ngành": a province's departments named by their head noun alone.
+        # Folded, "sở" is "số": "các số liệu", "các số điện thoại" are no departments.
+        (GROUP_DEPARTMENTS,
+         r"cac\s+so(?!\s+(?:lieu|luong|dien|tien|ho|von|bao|chi|hieu|nha|trang|ky|thu|du|phan|dong|mau))"
+         r"(?:,?\s*(?:ban|nganh))*(?:\s+(?:lien quan|cap tinh))?"),
     )
 )
 

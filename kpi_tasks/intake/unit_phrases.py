@@ -130,6 +130,12 @@ def _read_one_unit(seg: Text, pos: int, names_so_far: list[str]) -> tuple[str, i
         pos, lowercase_head = head_title.end(), True
     if village := _village_at(seg, pos):
         return village
+    if (plural_head := _PLURAL_NAMED_HEAD_RE.match(seg.low, pos)) and not _group_at(seg, pos):
+        # "các cơ quan Trung ương đóng trên địa bàn": a kind of unit named in capitals after "các"
+        head = UNIT_HEAD_RE.match(seg.low, plural_head.end())
+        if head is not None and _names_a_unit(seg, plural_head.end(), head.end()):
+            end = _extend_name(seg, plural_head.end(), head.end())
+            return display_name(seg.text[pos:end][:1].upper() + seg.text[pos:end][1:]), end
     group = _group_at(seg, pos)
     if group is not None:
         token, end, bare = group
@@ -145,6 +151,7 @@ def _read_one_unit(seg: Text, pos: int, names_so_far: list[str]) -> tuple[str, i
     return display_name(name), end
 
 
+_PLURAL_NAMED_HEAD_RE = vn(r"các\s+(?=\S)")
 # "Các phòng: Nội vụ, Tư pháp, Tài chính - Kế hoạch": one head noun for several units.
 _PLURAL_HEAD_RE = vn(r"các\s+(?P<head>phòng|sở|ban)\s*:?\s*")
 _FIRST_WORD_RE = re.compile(r"[^\s,;:()\[\]]+")
@@ -194,6 +201,10 @@ def _unit_starts_at(seg: Text, pos: int) -> bool:
     plural = _PLURAL_HEAD_RE.match(seg.low, pos)
     if plural is not None and seg.text[plural.end() : plural.end() + 1].isupper():
         return True  # "..., các Ban Quản lý dự án chuyên ngành"
+    named = _PLURAL_NAMED_HEAD_RE.match(seg.low, pos)
+    named_head = UNIT_HEAD_RE.match(seg.low, named.end()) if named else None
+    if named and named_head and _names_a_unit(seg, named.end(), named_head.end()):
+        return True  # "...; các cơ quan Trung ương đóng trên địa bàn tỉnh"
     head = UNIT_HEAD_RE.match(seg.low, pos)
     return head is not None and _names_a_unit(seg, pos, head.end())
 
@@ -251,6 +262,9 @@ def _extend_name(seg: Text, pos: int, end: int, commas_in_name: bool = True) -> 
         if word is None:
             break
         start = word.start("word")
+        if located := _LOCATED_IN_RE.match(seg.low, start):
+            end = located.end()  # "các cơ quan Trung ương đóng trên địa bàn tỉnh": where the units sit
+            continue
         if _is_predicate(seg, start) and (level_end := _level_after_verb_like_word(seg, start)):
             end = level_end  # "Ban Quản lý dự án đầu tư xây dựng huyện | chủ trì"
             continue
@@ -269,6 +283,9 @@ def _extend_name(seg: Text, pos: int, end: int, commas_in_name: bool = True) -> 
 _VERB_IN_NAME_RE = vn(
     r"(?:xây dựng|phát triển|bảo vệ|quản lý|đầu tư)(?:\s+[^\W\d_]+){0,3}?\s+(?:huyện|tỉnh)(?![^\W\d_])"
 )
+
+
+_LOCATED_IN_RE = vn(r"trên địa bàn\s+(?:huyện|tỉnh|xã|phường|thành phố|thị xã|quận)(?![^\W\d_])")
 
 
 def _level_after_verb_like_word(seg: Text, pos: int) -> int | None:
@@ -317,7 +334,10 @@ _CONNECTIVE_RE = vn(
     r"(?:(?:trên cơ sở đó|đồng thời|bên cạnh đó|ngoài ra|mặt khác|sau đó|trong đó|vì vậy|do đó|theo đó)\s*,?\s*)+"
 )
 _ASSIGNING_VERB_RE = vn(r"(?:giao(?:\s+cho)?|đề nghị|yêu cầu)\s+")
-_HANDING_OUT_RE = vn(r"\s+(?:thông báo\s+(?:và\s+)?)?(?:giao(?:\s+cho)?|đề nghị|yêu cầu)\s+")
+# "Chủ tịch UBND tỉnh (cũng / tiếp tục) giao X ...": the one named first hands out the work.
+_HANDING_OUT_RE = vn(
+    r"\s+(?:(?:cũng|đã|tiếp tục|đồng thời)\s+)?(?:thông báo\s+(?:và\s+)?)?(?:giao(?:\s+cho)?|đề nghị|yêu cầu)\s+"
+)
 _SINGLED_OUT_RE = vn(r"riêng\s+")  # "Riêng Phòng Tư pháp ..."
 # "Riêng đối với TTHC ... tại cấp xã": the rest of the sentence concerns one level only.
 _SCOPE_RE = vn(r"riêng\s+(?:đối với\s+)?[^.;:]{0,120}?(?P<level>cấp xã|các xã|cấp huyện|các phòng)(?![^\W\d_])")
@@ -357,8 +377,15 @@ def lead_at_start(seg: Text) -> _Lead | None:
     # "Chủ tịch UBND huyện yêu cầu X ...", "UBND huyện giao X ...": the one named first hands out the work
     if (verb := _HANDING_OUT_RE.match(seg.low, units.end)) and (assigned := read_units(seg, verb.end())).names:
         units = assigned
+    if _PASSIVE_RE.match(seg.low, units.end):
+        return None  # "Trung tâm ... phải được bố trí ở vị trí thuận lợi": what is to be done to it, not by it
     responsibility = _RESPONSIBILITY_ONLY_RE.match(seg.low, units.end) is not None
     return _Lead(units.names, responsibility, units.end)
+
+
+# A unit named as the object of a passive ("X phải được bố trí", "X được kiện toàn"); "X được giao ..." and
+# "X được phân công ..." still hand X the work.
+_PASSIVE_RE = vn(r"\s+(?:phải\s+|cần\s+|sẽ\s+)?(?:được|bị)\s+(?!giao(?![^\W\d_])|phân công(?![^\W\d_]))")
 
 
 # "Giao chỉ tiêu ... cho các phòng, ban": the work is named first, the units after "cho", in the same clause.
@@ -394,13 +421,25 @@ def lead_anywhere(seg: Text) -> list[str]:
     if lead := lead_at_start(seg):
         return lead.units
     found: list[str] = []
-    for verb in _ASSIGNMENT_ANYWHERE_RE.finditer(seg.low):
+    verbs = [*_ASSIGNMENT_ANYWHERE_RE.finditer(seg.low), *_GIVEN_AFTER_NAME_RE.finditer(seg.low)]
+    for verb in sorted(verbs, key=lambda match: match.start()):
         if seg.low.startswith("giao", verb.start()) and _GIVEN_BY_RE.search(seg.low, 0, verb.start()):
+            continue
+        if verb.re is _GIVEN_AFTER_NAME_RE and not _after_capitalised_word(seg, verb.start()):
             continue
         units = read_units(seg, verb.end())
         if units.names:
             found = units.names
     return found
+
+
+# "Phó Chủ tịch UBND tỉnh Nguyễn Huy Ngọc giao Sở ...": "giao" after the name of the official who assigns.
+_GIVEN_AFTER_NAME_RE = vn(r"(?<![^\W\d_])giao(?:\s+cho)?\s+")
+
+
+def _after_capitalised_word(seg: Text, pos: int) -> bool:
+    before = seg.text[:pos].split()
+    return bool(before) and before[-1][:1].isupper() and before[-1][-1:].isalpha()
 
 
 def group_mentioned(seg: Text) -> list[str]:
