@@ -144,7 +144,7 @@ class VnDateField(Field):
 class PageArgs:
     """A page's query string read leniently (what a list's filters need): a value that cannot be read is left
     out, a malformed date is also said in a flash message. The API reads the same names strictly
-    (api.input.Fields, the same methods, 422 with the reasons)."""
+    (the models of api/schema.py, 422 with the reasons)."""
 
     def __init__(self, args: MultiDict) -> None:
         self.args = args

@@ -7,7 +7,7 @@
 - JSON bodies: nesting is limited (MAX_JSON_DEPTH; 100,000 levels would exhaust the parser's recursion), and a
   string or key with a control character is refused with 400, naming where it is.
 - Dates are bounded where they are read (`text.parse_user_date`, `text.parse_iso_date`: 1900–2100), route ids
-  by the `int` converter (web.py), API integers by `api.input.Fields`.
+  by the `int` converter (web.py), API integers by `api.schema.Int`.
 """
 
 from __future__ import annotations

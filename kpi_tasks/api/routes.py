@@ -41,7 +41,9 @@ class Operation:
     answer: Schema | None = None
     description: str = ""
     errors: tuple[str, ...] = ()
-    # What the document says besides: a file upload's body, file answers, a 202.
+    # What the document says besides: other answers' schemas ({202: (JobStarted, "...")}), a file upload's body,
+    # file answers (file_answer).
+    other_answers: dict[int, tuple[Schema, str]] = field(default_factory=dict)
     request_body: dict[str, Any] | None = None
     responses: dict[str, Any] = field(default_factory=dict)
 
@@ -107,3 +109,16 @@ def _json_object() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise MalformedError("Nội dung gửi lên phải là một đối tượng JSON (Content-Type: application/json).")
     return data
+
+
+def file_upload(description: str) -> dict[str, Any]:
+    """A multipart body of one file in the field `file`."""
+    file = {"type": "string", "format": "binary", "description": description}
+    schema = {"type": "object", "properties": {"file": file}, "required": ["file"]}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
+def file_answer(description: str, *content_types: str) -> dict[str, Any]:
+    """200 with a file of one of `content_types`."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"200": {"description": description, "content": dict.fromkeys(content_types, binary)}}

@@ -25,15 +25,16 @@ REQUIRED = "Trường này là bắt buộc."
 INVALID = "Dữ liệu gửi lên chưa hợp lệ."
 
 
-def _refuse(message: str) -> PydanticCustomError:
-    return PydanticCustomError("invalid", message)
+def refuse(message: str, field: str | None = None) -> PydanticCustomError:
+    """A field's error; `field` names it when a model's own validator (across fields) raises it."""
+    return PydanticCustomError("invalid", message, {"field": field} if field else None)
 
 
 def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise _refuse("Phải là chuỗi ký tự.")
+        raise refuse("Phải là chuỗi ký tự.")
     return value
 
 
@@ -44,9 +45,9 @@ def _integer(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _refuse("Phải là số nguyên.")
+        raise refuse("Phải là số nguyên.")
     if abs(value) > MAX_INTEGER:
-        raise _refuse("Số quá lớn.")
+        raise refuse("Số quá lớn.")
     return value
 
 
@@ -58,7 +59,7 @@ def _date(value: Any) -> dt.date | None:
             return parse_iso_date(value)
     except ValueError:
         pass
-    raise _refuse(f"Ngày phải theo dạng YYYY-MM-DD, từ năm {MIN_YEAR} đến năm {MAX_YEAR}.")
+    raise refuse(f"Ngày phải theo dạng YYYY-MM-DD, từ năm {MIN_YEAR} đến năm {MAX_YEAR}.")
 
 
 def _boolean(value: Any) -> bool:
@@ -70,20 +71,20 @@ def _boolean(value: Any) -> bool:
         return value.lower() in ("1", "true")
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    raise _refuse("Phải là true hoặc false.")
+    raise refuse("Phải là true hoặc false.")
 
 
 def _int_list(value: Any) -> list[int]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise _refuse("Phải là danh sách số nguyên.")
+        raise refuse("Phải là danh sách số nguyên.")
     if any(abs(v) > MAX_INTEGER for v in value):
-        raise _refuse("Có số quá lớn trong danh sách.")
+        raise refuse("Có số quá lớn trong danh sách.")
     return value
 
 
-def _required(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def required_value(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def read_required(value: Any) -> Any:
         result = read(value)
         if result is None:
@@ -97,7 +98,7 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str | None]:
     def read_choice(value: Any) -> str | None:
         text = _text(value)
         if text is not None and text not in choices:
-            raise _refuse("Giá trị phải là một trong: " + ", ".join(choices) + ".")
+            raise refuse("Giá trị phải là một trong: " + ", ".join(choices) + ".")
         return text
 
     return read_choice
@@ -105,11 +106,11 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str | None]:
 
 # Input fields. An optional one reads "" and null as not given (None); a Required one refuses them.
 Text = Annotated[str | None, BeforeValidator(_text)]
-RequiredText = Annotated[str, BeforeValidator(_required(_text))]
+RequiredText = Annotated[str, BeforeValidator(required_value(_text))]
 Int = Annotated[int | None, BeforeValidator(_integer)]
-RequiredInt = Annotated[int, BeforeValidator(_required(_integer))]
+RequiredInt = Annotated[int, BeforeValidator(required_value(_integer))]
 Day = Annotated[dt.date | None, BeforeValidator(_date)]
-RequiredDay = Annotated[dt.date, BeforeValidator(_required(_date))]
+RequiredDay = Annotated[dt.date, BeforeValidator(required_value(_date))]
 Flag = Annotated[bool, BeforeValidator(_boolean)]
 IntList = Annotated[list[int], BeforeValidator(_int_list)]
 # "0" or "1" in a query string (due_soon=1), read as a boolean.
@@ -118,9 +119,19 @@ QueryFlag = Annotated[bool, BeforeValidator(_boolean), WithJsonSchema({"type": "
 
 def one_of(*choices: str, required: bool = False) -> Any:
     """A text field that must be one of `choices` (an enum in the document)."""
-    read = _required(_one_of(choices)) if required else _one_of(choices)
+    read = required_value(_one_of(choices)) if required else _one_of(choices)
     kind: Any = Literal[choices]  # type: ignore[valid-type]
     return Annotated[kind if required else kind | None, BeforeValidator(read)]
+
+
+def schema_named(name: str) -> dict[str, str]:
+    """The schema of that name in the document, declared by a package above this one (openapi.py links it)."""
+    return {"x-schema": name}
+
+
+def documented_enum(*values: str) -> Any:
+    """An answer's text whose values the document lists; not checked on the way out (a new value is no 500)."""
+    return Annotated[str, WithJsonSchema({"type": "string", "enum": list(values)})]
 
 
 # Output fields. Stored timestamps are UTC; SQLite hands them back without the offset.
@@ -150,7 +161,9 @@ class Body(BaseModel):
 
 
 class Out(BaseModel):
-    """An answer's object."""
+    """An answer's object: every field is always there (null when empty), which the document says."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     @classmethod
     def of(cls, source: object, **values: Any) -> Any:
@@ -160,17 +173,29 @@ class Out(BaseModel):
         )
 
 
+class ErrorDetail(Out):
+    code: str
+    message: str
+    fields: dict[str, str]
+
+
+class Error(Out):
+    """Every error's answer (API.md): a code, a Vietnamese message, a message per field."""
+
+    error: ErrorDetail
+
+
 def page_number(value: Any) -> int:
     number = _integer(value) or 1
     if number < 1:
-        raise _refuse("Số trang phải từ 1.")
+        raise refuse("Số trang phải từ 1.")
     return number
 
 
 def page_size(value: Any) -> int:
     size = _integer(value) or 50
     if not 1 <= size <= MAX_PER_PAGE:
-        raise _refuse(f"Số dòng mỗi trang phải từ 1 đến {MAX_PER_PAGE}.")
+        raise refuse(f"Số dòng mỗi trang phải từ 1 đến {MAX_PER_PAGE}.")
     return size
 
 
@@ -190,7 +215,7 @@ def validated(model: type[ModelT], data: dict[str, Any]) -> ModelT:
         result = model.model_validate(data)
     except pydantic.ValidationError as error:
         for problem in error.errors():
-            name = str(problem["loc"][0]) if problem["loc"] else "body"
+            name = str(problem["loc"][0]) if problem["loc"] else problem.get("ctx", {}).get("field", "body")
             fields.setdefault(name, REQUIRED if problem["type"] == "missing" else problem["msg"])
     if issubclass(model, Body):
         for name, message in model.problems(data).items():
@@ -204,7 +229,7 @@ class Parsed:
     """A validated query read the way a page's query string is (tasks.queries.FilterArgs): by name."""
 
     def __init__(self, query: BaseModel) -> None:
-        self.values = query.model_dump()
+        self.values = query.model_dump(by_alias=True)
 
     def text(self, name: str, *_: object) -> Any:
         return self.values.get(name)

@@ -3,14 +3,15 @@ and the monthly report to the Chairman (.xlsx, .docx)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import Blueprint, current_app
+from flask import current_app
 from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.permissions import can_view_monthly_report, committee_id_of
-from kpi_tasks.api.input import Fields, api_user, query_fields
+from kpi_tasks.api.input import api_user
+from kpi_tasks.api.routes import ApiRoutes, file_answer
+from kpi_tasks.api.schema import Parsed
 from kpi_tasks.background.api import started_api
+from kpi_tasks.background.schemas import JOB_STARTED
 from kpi_tasks.background.services import enqueue
 from kpi_tasks.clock import today
 from kpi_tasks.documents.downloads import send_generated
@@ -38,26 +39,23 @@ from kpi_tasks.reports.jobs import (
     unit_stats_params,
 )
 from kpi_tasks.reports.queries import MonthlyReport, make_period, parse_month, rank_units, read_report_filters
+from kpi_tasks.reports.schemas import MonthQuery, PeriodQuery, TaskListQuery
 from kpi_tasks.tasks.queries import unit_stats
 
-
-def _period_fields(fields: Fields) -> tuple[dt.date | None, dt.date | None]:
-    date_from, date_to = fields.date("from"), fields.date("to")
-    if date_from and date_to and date_from > date_to:
-        fields.errors["from"] = "Ngày bắt đầu kỳ phải trước ngày kết thúc."
-    return date_from, date_to
+routes = ApiRoutes()
+register_api = routes
+XLSX_FILE = file_answer("Workbook", XLSX_MIME)
 
 
-def tasks_xlsx_api() -> Response:
+@routes.operation("GET", "/reports/tasks.xlsx", "report_tasks_xlsx",
+                  "Danh sách nhiệm vụ ra Excel (bộ lọc như GET /tasks, thêm kỳ thống kê)", query=TaskListQuery,
+                  responses=XLSX_FILE, other_answers=JOB_STARTED, errors="422")
+def tasks_xlsx_api(query: TaskListQuery) -> Response:
     """GET /tasks's filters (page and per_page are ignored: the export holds every row), plus `from`/`to`
     (rows the statistics count for that period) and `completed_from`/`completed_to`. More rows than
     JOB_BACKGROUND_ROWS: 202 {job_id}, the workbook is made by the worker (GET /jobs/{id})."""
     user = api_user()
-    fields = query_fields()
-    filters = read_report_filters(fields, user, own_unit_first=False)
-    if filters.period_from and filters.period_to and filters.period_from > filters.period_to:
-        fields.errors["from"] = "Ngày bắt đầu kỳ phải trước ngày kết thúc."
-    fields.done()
+    filters = read_report_filters(Parsed(query), user, own_unit_first=False)
     day = today()
     if task_list_is_large(user, filters, day):
         job = enqueue(user, TASK_LIST, task_list_params(filters, day, own_unit_first=False),
@@ -73,13 +71,13 @@ def tasks_xlsx_api() -> Response:
     )
 
 
-def units_xlsx_api() -> Response:
+@routes.operation("GET", "/reports/units.xlsx", "report_units_xlsx",
+                  "Thống kê theo đơn vị ra Excel (cùng số liệu GET /stats/units)", query=PeriodQuery,
+                  responses=XLSX_FILE, other_answers=JOB_STARTED, errors="422")
+def units_xlsx_api(query: PeriodQuery) -> Response:
     """Per-unit statistics for `from`/`to` (the same figures as GET /stats/units), as an appendix."""
-    fields = query_fields()
-    date_from, date_to = _period_fields(fields)
-    fields.done()
     day = today()
-    period = make_period(date_from, date_to, day)
+    period = make_period(query.date_from, query.date_to, day)
     user = api_user()
     if period_is_large(user, period.start, period.end, day):
         job = enqueue(user, UNIT_STATS, unit_stats_params(period, day, level=committee_id_of(user)),
@@ -92,41 +90,37 @@ def units_xlsx_api() -> Response:
                      XLSX_MIME, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx")
 
 
-def _monthly_report(file_format: str) -> MonthlyReport | Response:
+def _monthly_report(month: str, file_format: str) -> MonthlyReport | Response:
     """The month's report, or 202 {job_id} when the month holds more tasks than JOB_BACKGROUND_ROWS."""
     user = api_user()
     if not can_view_monthly_report(user):
         raise PermissionDenied("Báo cáo tháng dành cho Văn phòng, lãnh đạo và các cơ quan theo dõi chung.")
-    fields = query_fields()
-    month = fields.text("month", required=True)
-    fields.done()
     period = parse_month(month)
     if period_is_large(user, period.start, period.end, today()):
         job = enqueue(user, MONTHLY, monthly_params(period.start, file_format),
                       monthly_label(period.start, file_format))
         db.session.commit()
         return started_api(job)
-    return load_monthly_report(month or "")
+    return load_monthly_report(month)
 
 
-def monthly_xlsx_api() -> Response:
-    report = _monthly_report("xlsx")
+@routes.operation("GET", "/reports/monthly.xlsx", "report_monthly_xlsx",
+                  "Báo cáo tháng gửi Chủ tịch, 5 biểu (office, leader, interior, viewer, admin)", query=MonthQuery,
+                  responses=XLSX_FILE, other_answers=JOB_STARTED, errors="403 422")
+def monthly_xlsx_api(query: MonthQuery) -> Response:
+    report = _monthly_report(query.month, "xlsx")
     if isinstance(report, Response):
         return report
     return send_generated(lambda target: write_monthly_workbook(target, report), XLSX_MIME,
                      f"bao-cao-thang-{report.period.start:%Y-%m}.xlsx")
 
 
-def monthly_docx_api() -> Response:
-    report = _monthly_report("docx")
+@routes.operation("GET", "/reports/monthly.docx", "report_monthly_docx", "Báo cáo tháng gửi Chủ tịch, văn bản Word",
+                  query=MonthQuery, responses=file_answer("Document", DOCX_MIME), other_answers=JOB_STARTED,
+                  errors="403 422")
+def monthly_docx_api(query: MonthQuery) -> Response:
+    report = _monthly_report(query.month, "docx")
     if isinstance(report, Response):
         return report
     return send_generated(lambda target: write_monthly_docx(target, report), DOCX_MIME,
                      f"bao-cao-thang-{report.period.start:%Y-%m}.docx")
-
-
-def register_api(bp: Blueprint) -> None:
-    bp.add_url_rule("/reports/tasks.xlsx", "report_tasks_xlsx", tasks_xlsx_api, methods=["GET"])
-    bp.add_url_rule("/reports/units.xlsx", "report_units_xlsx", units_xlsx_api, methods=["GET"])
-    bp.add_url_rule("/reports/monthly.xlsx", "report_monthly_xlsx", monthly_xlsx_api, methods=["GET"])
-    bp.add_url_rule("/reports/monthly.docx", "report_monthly_docx", monthly_docx_api, methods=["GET"])

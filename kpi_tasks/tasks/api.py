@@ -14,10 +14,10 @@ from kpi_tasks.accounts.permissions import (
     committee_id_of,
 )
 from kpi_tasks.api.input import api_user
-from kpi_tasks.api.openapi import ATTACHMENTS, FILE_UPLOAD
 from kpi_tasks.api.routes import ApiRoutes
 from kpi_tasks.api.schema import PageQuery, Parsed
-from kpi_tasks.attachments.api import attachment_json, one_file
+from kpi_tasks.attachments.api import attachment_out, one_file
+from kpi_tasks.attachments.schemas import UPLOAD, Attachment, Attachments
 from kpi_tasks.attachments.services import attach_to_update, task_attachments
 from kpi_tasks.audit.services import history
 from kpi_tasks.clock import today
@@ -410,9 +410,9 @@ def review_occurrence_api(task_id: int, occurrence_id: int, body: ReviewInput) -
 
 @routes.operation("POST", "/tasks/<int:task_id>/updates/<int:update_id>/attachments", "upload_update_file",
                   "Đính kèm tệp vào một lần cập nhật hoặc báo cáo hoàn thành (đơn vị đã gửi)",
-                  request_body=FILE_UPLOAD, status=201, answer={"$ref": "#/components/schemas/Attachment"},
+                  request_body=UPLOAD, status=201, answer=Attachment,
                   description="Stored", errors="400 403 404 413 422")
-def upload_update_file_api(task_id: int, update_id: int) -> tuple[dict, int]:
+def upload_update_file_api(task_id: int, update_id: int) -> Attachment:
     user = api_user()
     task = get_task_or_404(task_id, user)
     update = get_update_or_404(task, update_id)
@@ -420,14 +420,14 @@ def upload_update_file_api(task_id: int, update_id: int) -> tuple[dict, int]:
         raise PermissionDenied("Chỉ đơn vị đã gửi cập nhật được đính kèm tệp vào cập nhật đó.")
     attachment = attach_to_update(update, task, user, [one_file()])[0]
     db.session.commit()
-    return attachment_json(attachment), 201
+    return attachment_out(attachment)
 
 
 @routes.operation("GET", "/tasks/<int:task_id>/attachments", "task_files", "Tệp đính kèm các lần cập nhật của nhiệm vụ",
-                  answer=ATTACHMENTS, description="Files", errors="404")
-def task_files_api(task_id: int) -> dict:
+                  answer=Attachments, description="Files", errors="404")
+def task_files_api(task_id: int) -> Attachments:
     task = get_task_or_404(task_id, api_user())
-    return {"items": [attachment_json(a) for a in task_attachments(task)]}
+    return Attachments(items=[attachment_out(a) for a in task_attachments(task)])
 
 
 @routes.operation("POST", "/tasks/<int:task_id>/acknowledge", "acknowledge_task",

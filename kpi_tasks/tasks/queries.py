@@ -214,7 +214,7 @@ def describe_task_filters(filters: TaskFilters) -> list[str]:
 
 
 class FilterArgs(Protocol):
-    """What reads a list's filters: a page's query string (forms.PageArgs) or the API's (api.input.Fields)."""
+    """What reads a list's filters: a page's query string (forms.PageArgs) or the API's (api.schema.Parsed)."""
 
     def text(self, name: str) -> str | None: ...
     def integer(self, name: str) -> int | None: ...

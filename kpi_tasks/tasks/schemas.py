@@ -24,8 +24,10 @@ from kpi_tasks.api.schema import (
     RequiredInt,
     RequiredText,
     Text,
+    documented_enum,
     one_of,
 )
+from kpi_tasks.attachments.schemas import Attachment
 from kpi_tasks.tasks.models import EXTENSION_STATUSES
 from kpi_tasks.tasks.queries import FILTER_ROLES
 from kpi_tasks.tasks.services import DEADLINE_KINDS
@@ -33,6 +35,7 @@ from kpi_tasks.tasks.status import STATUSES
 from kpi_tasks.units.models import UNIT_KINDS
 
 Status = one_of(*STATUSES)
+StatusOut = documented_enum(*STATUSES)
 
 # -- input -------------------------------------------------------------------------------------------------------
 
@@ -131,7 +134,7 @@ class ExtensionDecisionInput(Body):
     new_deadline: Annotated[Day, Field(description="approve with this date instead of the one asked for")] = None
 
 
-class TaskQuery(PageQuery):
+class TaskFilterQuery(Body):
     """GET /tasks's filters (tasks.queries.read_task_filters)."""
 
     status: Status = None
@@ -144,6 +147,10 @@ class TaskQuery(PageQuery):
     directive_id: Int = None
     mine: Annotated[QueryFlag, Field(
         description="1: tasks the user is the leader in charge of or follows")] = False
+
+
+class TaskQuery(TaskFilterQuery, PageQuery):
+    pass
 
 
 class StatsQuery(Body):
@@ -176,7 +183,7 @@ class Task(Out):
     recurrence: str | None
     group_id: int | None
     effective_deadline: dt.date | None
-    status: Status
+    status: StatusOut
     due_soon: bool
     progress_percent: int
     completion_reported_on: dt.date | None
@@ -307,7 +314,7 @@ class ExtensionRequest(Out):
     new_deadline: dt.date
     granted_deadline: dt.date | None
     reason: str
-    status: one_of(*EXTENSION_STATUSES, required=True)
+    status: documented_enum(*EXTENSION_STATUSES)
     decided_by_id: int | None
     decided_at: Instant | None
     decision_note: str | None
@@ -332,7 +339,7 @@ class Occurrence(Out):
     period_start: dt.date | None
     due_on: dt.date
     effective_deadline: dt.date
-    status: Status
+    status: StatusOut
     due_soon: bool
     progress_percent: int
     completion_reported_on: dt.date | None
@@ -369,7 +376,7 @@ class Comment(Out):
     created_at: Instant
     edited_at: Instant | None
     editable_until: Instant
-    attachments: list[dict[str, Any]]
+    attachments: list[Attachment]
 
 
 class CommentPage(TaskPage):

@@ -6,10 +6,10 @@ import datetime as dt
 
 from kpi_tasks.accounts.permissions import can_comment
 from kpi_tasks.api.input import api_user
-from kpi_tasks.api.openapi import FILE_UPLOAD
 from kpi_tasks.api.routes import ApiRoutes
 from kpi_tasks.api.schema import PageQuery
-from kpi_tasks.attachments.api import attachment_json, one_file
+from kpi_tasks.attachments.api import attachment_out, one_file
+from kpi_tasks.attachments.schemas import UPLOAD, Attachment
 from kpi_tasks.attachments.services import attach_to_comment, attachments_by_comment
 from kpi_tasks.errors import PermissionDenied
 from kpi_tasks.extensions import db
@@ -26,7 +26,7 @@ def comment_out(comment: TaskComment, files: list | None = None) -> Comment:
     created = comment.created_at if comment.created_at.tzinfo else comment.created_at.replace(tzinfo=dt.UTC)
     return Comment.of(comment, author=comment.author.display_name,
                       editable_until=created + dt.timedelta(minutes=comment.EDIT_MINUTES),
-                      attachments=[attachment_json(a) for a in files or []])
+                      attachments=[attachment_out(a) for a in files or []])
 
 
 @routes.operation("GET", "/tasks/<int:task_id>/comments", "task_comments", "Trao đổi trên nhiệm vụ, cũ trước",
@@ -61,10 +61,10 @@ def edit_comment_api(task_id: int, comment_id: int, body: TextInput) -> Comment:
 
 
 @routes.operation("POST", "/tasks/<int:task_id>/comments/<int:comment_id>/attachments", "comment_file",
-                  "Đính kèm tệp vào ý kiến của mình", request_body=FILE_UPLOAD, status=201,
-                  answer={"$ref": "#/components/schemas/Attachment"}, description="Stored",
+                  "Đính kèm tệp vào ý kiến của mình", request_body=UPLOAD, status=201,
+                  answer=Attachment, description="Stored",
                   errors="400 403 404 413 422")
-def comment_file_api(task_id: int, comment_id: int) -> tuple[dict, int]:
+def comment_file_api(task_id: int, comment_id: int) -> Attachment:
     user = api_user()
     task = get_task_or_404(task_id, user)
     comment = get_comment_or_404(task, comment_id)
@@ -72,4 +72,4 @@ def comment_file_api(task_id: int, comment_id: int) -> tuple[dict, int]:
         raise PermissionDenied("Chỉ người viết ý kiến được đính kèm tệp vào ý kiến đó.")
     attachment = attach_to_comment(comment, user, [one_file()])[0]
     db.session.commit()
-    return attachment_json(attachment), 201
+    return attachment_out(attachment)
