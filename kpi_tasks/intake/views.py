@@ -48,8 +48,10 @@ bp = Blueprint("intake", __name__, url_prefix="/intake")
 # How the lead select names a whole kind; choosing one gives every unit of the kind its own task.
 KIND_CHOICE_LABELS = {
     KIND_ALL: "Tất cả cơ quan, đơn vị, địa phương",
-    "department": "Các phòng, ban chuyên môn",
-    "commune": "UBND các xã, thị trấn",
+    # the words of the two-tier government since 1 July 2025: no district, the province's departments and
+    # the communes, wards and special zones below it
+    "department": "Các sở, ban, ngành, phòng chuyên môn",
+    "commune": "UBND các xã, phường, đặc khu",
     "village": "Các thôn, ấp, tổ dân phố",
     "other": "Các đơn vị khác",
 }

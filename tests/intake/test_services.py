@@ -554,3 +554,25 @@ def test_villages_named_as_a_group_are_the_communes_villages(app_ctx):
                                  issuer="UBND phường Phúc La", subject="Hết thời gian treo băng rôn")  # fmt: skip
     confirmed = confirm_intake(intake, office, header, [first])
     assert sorted(task.lead_unit.code for task in confirmed.tasks) == ["TDP1", "TDP2"]
+
+
+def test_a_request_to_departments_and_communes_together_gives_a_task_group_per_kind(app_ctx):
+    """A province's request of the development set (q07: "giám đốc các sở, ban, ngành và chủ tịch UBND các
+    huyện, thị xã, thành phố ... trước ngày 20.7.2020"): one draft, confirmed as one task per department and
+    per commune, each group of its kind, all due that day."""
+    office, units = demo_district()
+    text = (Path(__file__).parent / "corpus" / "q07_quangnam_nhiem_vu_qua_han_2020.txt").read_text(encoding="utf-8")
+    intake, header, drafts = _start(office, text)
+    [draft] = drafts
+    assert (draft.leads, draft.unmatched) == (["kind:department", "kind:commune"], [])
+    header = dataclasses.replace(header, number="1234/UBND-KSTT", issued_on=dt.date(2020, 7, 8),
+                                 issuer="UBND tỉnh Quảng Nam", subject="Xử lý dứt điểm các nhiệm vụ quá hạn")
+    confirmed = confirm_intake(intake, office, header, drafts)
+    db.session.commit()
+    tasks = db.session.scalars(sa.select(Task).where(Task.directive_id == confirmed.directive.id)).all()
+    expected = sorted(unit.id for unit in units.values() if unit.kind in ("department", "commune"))
+    assert sorted(task.lead_unit_id for task in tasks) == expected
+    assert {task.deadline for task in tasks} == {dt.date(2020, 7, 20)}
+    groups = {task.group_id for task in tasks}
+    kinds_by_group = {gid: {t.lead_unit.kind for t in tasks if t.group_id == gid} for gid in groups}
+    assert sorted(map(sorted, kinds_by_group.values())) == [["commune"], ["department"]]
