@@ -23,6 +23,7 @@ from kpi_tasks.intake.commands import parse_directive_command
 from kpi_tasks.jobs.commands import COMMANDS as JOB_COMMANDS
 from kpi_tasks.reports.commands import export_report_command
 from kpi_tasks.storage.commands import move_files_command
+from kpi_tasks.tasks.commands import recount_tasks_command
 from kpi_tasks.units.commands import import_units_command
 from kpi_tasks.units.models import Unit
 from kpi_tasks.users.services import create_user
@@ -155,6 +156,6 @@ def restore_command(backup_file: Path, yes: bool) -> None:
 def register_commands(app: Flask) -> None:
     commands = [create_user_command, create_token_command, revoke_token_command, seed_demo_command, backup_command,
                 restore_command, parse_directive_command, export_report_command, import_dossiers_command,
-                import_units_command, move_files_command, *JOB_COMMANDS]
+                import_units_command, move_files_command, recount_tasks_command, *JOB_COMMANDS]
     for command in commands:
         app.cli.add_command(command)

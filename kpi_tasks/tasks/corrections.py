@@ -22,6 +22,7 @@ from kpi_tasks.directives.models import Directive
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks import events
+from kpi_tasks.tasks.counts import kept_by_caller, recount_units
 from kpi_tasks.tasks.events import emit_logged
 from kpi_tasks.tasks.models import (
     STATE_DONE,
@@ -118,9 +119,12 @@ def remove_tasks(tasks: list[Task], actor: User, *, note: str) -> int:
         record(actor, "task", task.id, "delete",
                {"title": (task.title, None), "lead_unit": (task.lead_unit.name, None)}, note=note)
     db.session.flush()
+    units = {task.lead_unit_id for task in tasks}
     for task in tasks:
         db.session.expunge(task)
-    delete_rows(Task.__table__, ids)
+    with kept_by_caller(db.session):
+        delete_rows(Task.__table__, ids)
+    recount_units(db.session.connection(), units)
     return len(ids)
 
 

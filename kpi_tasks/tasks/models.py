@@ -300,3 +300,28 @@ class ExtensionRequest(db.Model):
     @property
     def status_label(self) -> str:
         return EXTENSION_STATUS_LABELS.get(self.status, self.status)
+
+
+class TaskCount(db.Model):
+    """How many counted items (tasks that do not recur, occurrences of recurring tasks; confidential directives
+    left out) share one key: what the statistics group and filter on, kept by tasks/counts.py as tasks change.
+
+    Nothing here depends on today's date: an open item keeps its deadline's month, and the readers decide at read
+    time which months are overdue (the current month's items are read from the tasks themselves). `bucket` is the
+    stored state with done split into on time / late (a fixed fact once done): withdrawn, awaiting_review,
+    done_on_time, done_late, open, or in_progress for a row no status predicate matches (see tasks/status.py).
+    """
+
+    __tablename__ = "task_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    committee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    bucket: Mapped[str] = mapped_column(sa.String(20))
+    # First day of the month of the effective deadline / of the completion / (open occurrences only) of the
+    # period's start, which decides whether the occurrence has begun.
+    deadline_month: Mapped[dt.date | None] = mapped_column(sa.Date)
+    completed_month: Mapped[dt.date | None] = mapped_column(sa.Date)
+    begins_month: Mapped[dt.date | None] = mapped_column(sa.Date)
+    extended: Mapped[bool] = mapped_column(default=False)
+    items: Mapped[int] = mapped_column()

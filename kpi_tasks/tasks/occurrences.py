@@ -21,6 +21,7 @@ from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import today, utcnow
 from kpi_tasks.errors import NotFound
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks.counts import KEPT, recount_tasks
 from kpi_tasks.tasks.models import (
     STATE_OPEN,
     STATE_WITHDRAWN,
@@ -91,6 +92,7 @@ def generate_occurrences(
     if not rows:
         return []
     new_ids = _insert_ignoring_duplicates(rows)
+    recount_tasks(db.session, [task.id])
     created = list(
         db.session.scalars(
             sa.select(TaskOccurrence).where(TaskOccurrence.id.in_(new_ids)).order_by(TaskOccurrence.due_on)
@@ -107,14 +109,15 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:  # other databases: the existence check above, and the unique constraint as the last guard
-        return list(db.session.scalars(sa.insert(TaskOccurrence).returning(TaskOccurrence.id), rows))
+        return list(db.session.scalars(sa.insert(TaskOccurrence).returning(TaskOccurrence.id), rows,
+                                       execution_options={KEPT: True}))
     statement = (
         insert(TaskOccurrence)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["task_id", "due_on"])
         .returning(TaskOccurrence.id)
     )
-    return list(db.session.scalars(statement))
+    return list(db.session.scalars(statement, execution_options={KEPT: True}))
 
 
 def generate_all_occurrences(until: dt.date) -> int:

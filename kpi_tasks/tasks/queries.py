@@ -22,6 +22,7 @@ from kpi_tasks.clock import VIETNAM
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.sql import in_ids
+from kpi_tasks.tasks.counts import OPEN as COUNTED_OPEN
 from kpi_tasks.tasks.models import (
     EXTENSION_APPROVED,
     EXTENSION_PENDING,
@@ -30,6 +31,7 @@ from kpi_tasks.tasks.models import (
     ExtensionRequest,
     ProgressUpdate,
     Task,
+    TaskCount,
     TaskDirection,
     TaskGroup,
     TaskOccurrence,
@@ -38,6 +40,7 @@ from kpi_tasks.tasks.models import (
     task_watchers,
 )
 from kpi_tasks.tasks.status import (
+    AWAITING_REVIEW,
     DONE_LATE,
     DONE_ON_TIME,
     IN_PROGRESS,
@@ -486,16 +489,132 @@ def unit_stats(
     return items
 
 
+def _month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _month_end(first_day: dt.date) -> dt.date:
+    return (first_day + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class _CountedMonths:
+    """Which months the kept counts (TaskCount, by month) answer for a period on a day, and which must be read
+    from the items themselves: a month the period starts or ends inside (for deadlines and completions), and the
+    current month for an open item's deadline (overdue before today, in progress from it) and an open
+    occurrence's start (begun or not yet)."""
+
+    today: dt.date
+    date_from: dt.date | None
+    date_to: dt.date | None
+
+    @property
+    def this_month(self) -> dt.date:
+        return _month_of(self.today)
+
+    @property
+    def edges(self) -> list[dt.date]:
+        months = []
+        if self.date_from is not None and self.date_from.day != 1:
+            months.append(_month_of(self.date_from))
+        if self.date_to is not None and self.date_to != _month_end(_month_of(self.date_to)):
+            months.append(_month_of(self.date_to))
+        return months
+
+    def kept_row(self, count: Any) -> ColumnElement[bool]:
+        """The TaskCount rows that hold no item of an edge month."""
+        def outside(column: ColumnElement[dt.date]) -> ColumnElement[bool]:
+            return sa.or_(column.is_(None), column.not_in(self.edges)) if self.edges else sa.true()
+
+        return sa.and_(
+            outside(count.deadline_month), outside(count.completed_month),
+            sa.or_(count.begins_month.is_(None), count.begins_month != self.this_month),
+            sa.or_(count.bucket != COUNTED_OPEN, count.deadline_month.is_(None),
+                   count.deadline_month != self.this_month),
+        )
+
+    def edge_item(self, columns: StatusColumns, is_open: ColumnElement[bool],
+                  begins: ColumnElement[dt.date] | None = None) -> ColumnElement[bool]:
+        """The items (a task's or an occurrence's `columns`) that the rows of `kept_row` leave out."""
+        this_month = (self.this_month, _month_end(self.this_month))
+        conditions = [column.between(first, _month_end(first))
+                      for first in self.edges for column in (columns.deadline, columns.completed_on)]
+        conditions.append(sa.and_(is_open, columns.deadline.between(*this_month)))
+        if begins is not None:
+            conditions.append(sa.and_(TaskOccurrence.state == STATE_OPEN, begins.between(*this_month)))
+        return sa.or_(*conditions)
+
+
+def _kept_counts(months: _CountedMonths, unit_id: int | None, level: Level) -> sa.Select:
+    """Per lead unit, the counts by status and of extended items, from the kept rows (tasks/counts.py)."""
+    count = TaskCount
+    this_month = months.this_month
+    is_open = count.bucket == COUNTED_OPEN
+    fixed = {code: count.bucket == code for code in (WITHDRAWN, AWAITING_REVIEW, DONE_ON_TIME, DONE_LATE)}
+    by_status = {
+        **fixed,
+        ONGOING: sa.and_(is_open, count.deadline_month.is_(None)),
+        OVERDUE: sa.and_(is_open, count.deadline_month < this_month),
+        IN_PROGRESS: sa.or_(sa.and_(is_open, count.deadline_month > this_month), count.bucket == IN_PROGRESS),
+    }
+    month_columns = StatusColumns(count.bucket, count.deadline_month, count.completed_month)
+    first = None if months.date_from is None else _month_of(months.date_from)
+    last = None if months.date_to is None else _month_of(months.date_to)
+    query = sa.select(
+        count.lead_unit_id.label("unit_id"),
+        *[sa.func.coalesce(sa.func.sum(sa.case((by_status[code], count.items), else_=0)), 0).label(code)
+          for code in STATUSES],
+        sa.func.coalesce(sa.func.sum(sa.case((sa.and_(count.extended, count.bucket != WITHDRAWN), count.items),
+                                             else_=0)), 0).label("extended"),
+    ).where(
+        months.kept_row(count),
+        sa.or_(count.begins_month.is_(None), count.begins_month < this_month),
+        period_clause(first, last, month_columns),
+    ).group_by(count.lead_unit_id)
+    if unit_id is not None:
+        query = query.where(count.lead_unit_id == unit_id)
+    if not isinstance(level, _AllLevels):
+        query = query.where(count.committee_id.is_(None) if level is None else count.committee_id == level)
+    return query
+
+
 def unit_stats_query(
     today: dt.date, date_from: dt.date | None = None, date_to: dt.date | None = None, unit_id: int | None = None,
     level: Level = ALL_LEVELS,
 ) -> sa.Select:
-    """The one statement behind `unit_stats`: per active unit, its counts by status and of extended tasks."""
+    """The one statement behind `unit_stats`: per active unit, its counts by status and of extended tasks.
+
+    The kept counts answer for every whole month of the period; the items of the months they cannot answer for
+    (`_CountedMonths`) are counted from the tasks as `scanned_counts_query` counts every item."""
+    months = _CountedMonths(today, date_from, date_to)
+    task_edge = months.edge_item(TASK_COLUMNS, Task.state == STATE_OPEN)
+    occurrence_edge = months.edge_item(
+        OCCURRENCE_COLUMNS, sa.and_(TaskOccurrence.state == STATE_OPEN, Task.state != STATE_WITHDRAWN),
+        TaskOccurrence.period_start)
+    scanned = _scanned_counts(today, date_from, date_to, unit_id, level, task_edge, occurrence_edge)
+    return _per_unit([_kept_counts(months, unit_id, level), *scanned], unit_id, level)
+
+
+def scanned_counts_query(
+    today: dt.date, date_from: dt.date | None = None, date_to: dt.date | None = None, unit_id: int | None = None,
+    level: Level = ALL_LEVELS,
+) -> sa.Select:
+    """`unit_stats_query` computed from every item, as before the kept counts: what the tests compare it with."""
+    return _per_unit(_scanned_counts(today, date_from, date_to, unit_id, level, sa.true(), sa.true()),
+                     unit_id, level)
+
+
+def _scanned_counts(
+    today: dt.date, date_from: dt.date | None, date_to: dt.date | None, unit_id: int | None, level: Level,
+    task_condition: ColumnElement[bool], occurrence_condition: ColumnElement[bool],
+) -> list[sa.Select]:
+    """Per lead unit, the counts by status and of extended items of the items meeting the conditions."""
     # One unit's figures (a unit's home page) read that unit's entries of the index, not every unit's.
     of_unit: tuple[ColumnElement[bool], ...] = () if unit_id is None else (Task.lead_unit_id == unit_id,)
     if not isinstance(level, _AllLevels):
         of_unit = (*of_unit, level_clause(level))
-    counted_tasks = (tracked_task_clause(), Task.recurrence.is_(None), period_clause(date_from, date_to), *of_unit)
+    counted_tasks = (tracked_task_clause(), Task.recurrence.is_(None), period_clause(date_from, date_to), *of_unit,
+                     task_condition)
     # One pass over ix_tasks_unit_counts, which holds every column read here: no table row is read.
     task_counts = (
         sa.select(Task.lead_unit_id.label("unit_id"), *counts_columns(today), sa.literal(0).label("extended"))
@@ -519,8 +638,12 @@ def unit_stats_query(
         )
         .group_by(Task.lead_unit_id)
     )
-    occurrence_counts = occurrence_counts_query(today, date_from, date_to).where(*of_unit)
-    both = sa.union_all(task_counts, extended_tasks, occurrence_counts).subquery()
+    occurrence_counts = occurrence_counts_query(today, date_from, date_to).where(*of_unit, occurrence_condition)
+    return [task_counts, extended_tasks, occurrence_counts]
+
+
+def _per_unit(parts: list[sa.Select], unit_id: int | None, level: Level) -> sa.Select:
+    both = sa.union_all(*parts).subquery()
     counts = (
         sa.select(both.c.unit_id, *[sa.func.sum(both.c[key]).label(key) for key in (*STATUSES, "extended")])
         .group_by(both.c.unit_id)
@@ -537,6 +660,28 @@ def unit_stats_query(
     elif not isinstance(level, _AllLevels):
         query = query.where(Unit.id.in_(level_unit_ids(level)))
     return query
+
+
+def completions_by_month(first_month: dt.date, last_month: dt.date, unit_id: int | None = None,
+                         level: Level = ALL_LEVELS) -> dict[dt.date, tuple[int, int]]:
+    """{first day of a month: (done on time, done late)}: the items completed each month from `first_month` to
+    `last_month` (first days), of active lead units, from the kept counts (whole months: nothing to read from the
+    tasks themselves, and a completion does not depend on today)."""
+    count = TaskCount
+    query = (
+        sa.select(count.completed_month,
+                  *[sa.func.sum(sa.case((count.bucket == code, count.items), else_=0))
+                    for code in (DONE_ON_TIME, DONE_LATE)])
+        .where(count.bucket.in_((DONE_ON_TIME, DONE_LATE)), count.completed_month >= first_month,
+               count.completed_month <= last_month,
+               count.lead_unit_id.in_(sa.select(Unit.id).where(Unit.active.is_(True))))
+        .group_by(count.completed_month)
+    )
+    if unit_id is not None:
+        query = query.where(count.lead_unit_id == unit_id)
+    if not isinstance(level, _AllLevels):
+        query = query.where(count.committee_id.is_(None) if level is None else count.committee_id == level)
+    return {month: (int(on_time or 0), int(late or 0)) for month, on_time, late in db.session.execute(query)}
 
 
 def status_totals(stats: list[dict]) -> dict[str, int]:

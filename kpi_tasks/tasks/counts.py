@@ -1,0 +1,268 @@
+"""The counts the statistics read (models.TaskCount), kept in the transaction of every write that changes them.
+
+A unit's rows are recomputed from its tasks whenever one of its tasks (or an occurrence of one, an approved
+extension of one, the confidentiality of their directive) changes: `recount_units`, the one function that
+writes the table, run at the end of every flush (`_recount_after_flush`) for the units the flush touched, old
+and new lead unit alike. A unit holds hundreds of tasks, read from ix_tasks_unit_counts, so a recount costs a few
+milliseconds, and nothing has to know which key an item moves from and to. Writes that go around the ORM (the
+occurrences' INSERT … ON CONFLICT, a deletion's DELETEs) call `recount_tasks` themselves and say so with the
+execution option KEPT; any other statement that changes a counted column of these tables marks the session, and
+the whole table is recounted before it commits, so a forgotten path is slow, never wrong.
+
+`kpi-tasks recount-tasks` (`rebuild`) recomputes every row, after data was loaded behind the application's back
+(a restore, the bench's COPY).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from kpi_tasks.directives.models import Directive
+from kpi_tasks.tasks.models import (
+    EXTENSION_APPROVED,
+    STATE_OPEN,
+    STATE_WITHDRAWN,
+    ExtensionRequest,
+    Task,
+    TaskCount,
+    TaskOccurrence,
+)
+from kpi_tasks.tasks.status import (
+    AWAITING_REVIEW,
+    DONE_LATE,
+    DONE_ON_TIME,
+    IN_PROGRESS,
+    TASK_COLUMNS,
+    WITHDRAWN,
+    StatusColumns,
+    status_predicate,
+)
+
+# The bucket of an open item: in progress, overdue or standing, decided at read time from its deadline's month.
+OPEN = "open"
+# Execution option of a Core statement whose writer recounts the units itself.
+KEPT = "task_counts_kept"
+_UNITS_LOCK = 22022  # first key of PostgreSQL's advisory locks on a unit's rows (the second is the unit's id)
+_RECOUNT_ALL = "task_counts.recount_all"
+_SUSPENDED = "task_counts.suspended"
+
+# The columns whose change can move an item from one key to another (or in or out of the counts).
+TASK_FIELDS = ("lead_unit_id", "committee_id", "state", "effective_deadline", "completed_on", "recurrence",
+               "directive_id")
+OCCURRENCE_FIELDS = ("task_id", "state", "effective_deadline", "completed_on", "period_start")
+WATCHED = {
+    "tasks": set(TASK_FIELDS),
+    "task_occurrences": set(OCCURRENCE_FIELDS),
+    "extension_requests": {"status", "task_id", "occurrence_id"},
+    "directives": {"confidential"},
+}
+
+
+class month_start(FunctionElement[dt.date]):  # noqa: N801 - an SQL function, named as one
+    """The first day of a date's month, on SQLite and PostgreSQL."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(month_start, "postgresql")
+def _month_start_postgresql(element: month_start, compiler: Any, **kw: Any) -> str:
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element: month_start, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+def _bucket(columns: StatusColumns) -> ColumnElement[str]:
+    """What of an item's status does not depend on the day: the status predicates but the date-bound ones."""
+    any_day = dt.date.min  # the predicates used here do not compare with today
+    fixed = [(status_predicate(code, any_day, columns), code)
+             for code in (WITHDRAWN, AWAITING_REVIEW, DONE_ON_TIME, DONE_LATE)]
+    return sa.case(*fixed, (columns.state == STATE_OPEN, OPEN), else_=IN_PROGRESS)
+
+
+def _approved_extension(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return sa.exists().where(ExtensionRequest.status == EXTENSION_APPROVED, *conditions)
+
+
+def _tracked() -> ColumnElement[bool]:
+    confidential = sa.select(Directive.id).where(Directive.confidential.is_(True)).correlate(None)
+    return Task.directive_id.not_in(confidential.scalar_subquery())
+
+
+def counted_items(unit_ids: Iterable[int] | None = None) -> sa.Select:
+    """Every counted item of the units (all units when None) with its key: the tasks that do not recur and the
+    occurrences of those that do (which count instead of their task), confidential directives left out."""
+    of_units = sa.true() if unit_ids is None else Task.lead_unit_id.in_(sorted(unit_ids))
+    occurrence_columns = StatusColumns(TaskOccurrence.state, TaskOccurrence.effective_deadline,
+                                       TaskOccurrence.completed_on, Task.state == STATE_WITHDRAWN)
+    tasks = sa.select(
+        Task.lead_unit_id.label("lead_unit_id"),
+        Task.committee_id.label("committee_id"),
+        _bucket(TASK_COLUMNS).label("bucket"),
+        month_start(Task.effective_deadline).label("deadline_month"),
+        month_start(Task.completed_on).label("completed_month"),
+        sa.cast(sa.null(), sa.Date).label("begins_month"),
+        _approved_extension(ExtensionRequest.task_id == Task.id,
+                            ExtensionRequest.occurrence_id.is_(None)).label("extended"),
+    ).where(Task.recurrence.is_(None), _tracked(), of_units)
+    occurrences = (
+        sa.select(
+            Task.lead_unit_id, Task.committee_id, _bucket(occurrence_columns),
+            month_start(TaskOccurrence.effective_deadline), month_start(TaskOccurrence.completed_on),
+            # An open occurrence counts once its period has begun (queries.occurrence_has_begun).
+            sa.case((TaskOccurrence.state == STATE_OPEN, month_start(TaskOccurrence.period_start))),
+            _approved_extension(ExtensionRequest.occurrence_id == TaskOccurrence.id),
+        )
+        .join(Task, Task.id == TaskOccurrence.task_id)
+        .where(Task.recurrence.is_not(None), _tracked(), of_units)
+    )
+    return sa.union_all(tasks, occurrences)
+
+
+KEY = ("lead_unit_id", "committee_id", "bucket", "deadline_month", "completed_month", "begins_month", "extended")
+
+
+def _grouped(unit_ids: Iterable[int] | None) -> sa.Select:
+    items = counted_items(unit_ids).subquery("item")
+    key = [items.c[name] for name in KEY]
+    return sa.select(*key, sa.func.count().label("items")).group_by(*key)
+
+
+def recount_units(connection: Connection, unit_ids: Iterable[int] | None) -> None:
+    """Replace the rows of these units (every row when None) by a fresh count of their items."""
+    ids = None if unit_ids is None else sorted(set(unit_ids))
+    if ids == []:
+        return
+    if connection.dialect.name == "postgresql":
+        if ids is None:  # waits for the per-unit recounts under way (their DELETE/INSERT), holds off new ones
+            connection.execute(sa.text("LOCK TABLE task_counts IN SHARE ROW EXCLUSIVE MODE"))
+        else:  # two writers of one unit take turns, in id order; the second counts after the first commits
+            for unit_id in ids:
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_UNITS_LOCK, unit_id)))
+    table = TaskCount.__table__
+    where = sa.true() if ids is None else table.c.lead_unit_id.in_(ids)
+    connection.execute(sa.delete(table).where(where), execution_options={KEPT: True})
+    connection.execute(sa.insert(table).from_select([*KEY, "items"], _grouped(ids)),
+                       execution_options={KEPT: True})
+
+
+def units_of(connection: Connection, task_ids: Iterable[int] = (), directive_ids: Iterable[int] = ()) -> set[int]:
+    conditions = []
+    if task_ids:
+        conditions.append(Task.id.in_(sorted(set(task_ids))))
+    if directive_ids:
+        conditions.append(Task.directive_id.in_(sorted(set(directive_ids))))
+    if not conditions:
+        return set()
+    return set(connection.scalars(sa.select(Task.lead_unit_id).where(sa.or_(*conditions)).distinct()))
+
+
+def recount_tasks(session: Session, task_ids: Iterable[int]) -> None:
+    """After a write around the ORM to these tasks or their occurrences (their lead unit unchanged)."""
+    connection = session.connection()
+    recount_units(connection, units_of(connection, task_ids))
+
+
+def rebuild(session: Session) -> int:
+    """Recount every unit from scratch (`kpi-tasks recount-tasks`); returns the number of rows written."""
+    connection = session.connection()
+    recount_units(connection, None)
+    return connection.scalar(sa.select(sa.func.count()).select_from(TaskCount)) or 0
+
+
+@contextmanager
+def kept_by_caller(session: Session) -> Iterator[None]:
+    """Core statements within are the caller's to recount (e.g. a generic deletion of tasks)."""
+    session.info[_SUSPENDED] = session.info.get(_SUSPENDED, 0) + 1
+    try:
+        yield
+    finally:
+        session.info[_SUSPENDED] -= 1
+
+
+# --- the hooks -----------------------------------------------------------------------------------------
+
+
+def _changed(instance: Any, fields: Iterable[str]) -> bool:
+    state = sa.inspect(instance)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+def _touched(session: Session) -> tuple[set[int], set[int], set[int]]:
+    """(units, tasks, directives) whose items this flush changes; the lists still hold the pre-flush state."""
+    units: set[int] = set()
+    tasks: set[int] = set()
+    directives: set[int] = set()
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        is_new_or_gone = instance in session.new or instance in session.deleted
+        if isinstance(instance, Task):
+            if is_new_or_gone or _changed(instance, TASK_FIELDS):
+                history = sa.inspect(instance).attrs.lead_unit_id.history
+                units.update(unit for unit in (*history.deleted, instance.lead_unit_id) if unit is not None)
+        elif isinstance(instance, TaskOccurrence):
+            if is_new_or_gone or _changed(instance, OCCURRENCE_FIELDS):
+                tasks.update(task for task in (*sa.inspect(instance).attrs.task_id.history.deleted,
+                                               instance.task_id) if task is not None)
+        elif isinstance(instance, ExtensionRequest):
+            if (instance in session.new and instance.status == EXTENSION_APPROVED) \
+                    or instance in session.deleted or _changed(instance, ("status",)):
+                tasks.add(instance.task_id)
+        elif isinstance(instance, Directive) and instance not in session.new \
+                and (instance in session.deleted or _changed(instance, ("confidential",))):
+            directives.add(instance.id)
+    return units, tasks, directives
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _recount_after_flush(session: Session, flush_context: UOWTransaction) -> None:
+    units, tasks, directives = _touched(session)
+    if not (units or tasks or directives):
+        return
+    connection = session.connection()
+    recount_units(connection, units | units_of(connection, tasks, directives))
+
+
+def _statement_changes_counts(state: ORMExecuteState) -> bool:
+    statement = state.statement
+    if not (state.is_insert or state.is_update or state.is_delete) or state.execution_options.get(KEPT):
+        return False
+    table = getattr(statement, "table", None)
+    fields = WATCHED.get(getattr(table, "name", ""))
+    if fields is None or (table.name == "directives" and not state.is_update):  # a directive goes without tasks
+        return False
+    if state.is_update:
+        values = getattr(statement, "_values", None) or {}
+        names = {getattr(key, "key", key) for key in values}
+        return not names or bool(names & fields)
+    return True
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _note_core_writes(state: ORMExecuteState) -> None:
+    if not state.session.info.get(_SUSPENDED) and _statement_changes_counts(state):
+        state.session.info[_RECOUNT_ALL] = True
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _recount_all_if_unsure(session: Session) -> None:
+    if session.info.pop(_RECOUNT_ALL, False):
+        session.flush()
+        recount_units(session.connection(), None)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_RECOUNT_ALL, None)

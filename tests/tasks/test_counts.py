@@ -1,0 +1,140 @@
+"""The statistics' kept counts (tasks/counts.py): after any sequence of writes they equal a count made from scratch,
+and the per-unit figures read from them equal the figures counted from every task, on any day and period."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from kpi_tasks.clock import today
+from kpi_tasks.extensions import db
+from kpi_tasks.tasks.commands import recount_tasks_command
+from kpi_tasks.tasks.corrections import delete_task, reassign_lead_unit
+from kpi_tasks.tasks.counts import KEY, counted_items
+from kpi_tasks.tasks.lifecycle import decide_extension, request_extension
+from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_DONE, STATE_OPEN, Task, TaskCount, TaskOccurrence
+from kpi_tasks.tasks.queries import ALL_LEVELS, db_rows, scanned_counts_query, unit_stats_query
+from kpi_tasks.tasks.services import withdraw_task
+from tests.factories import make_directive, make_task, make_unit, make_user, root_office
+
+D = dt.date
+
+
+def _kept() -> Counter:
+    counts: Counter = Counter()
+    for row in db.session.execute(sa.select(*[TaskCount.__table__.c[name] for name in KEY], TaskCount.items)):
+        counts[tuple(row[:-1])] += row[-1]
+    return +counts
+
+
+def _fresh() -> Counter:
+    items = counted_items().subquery()
+    key = [items.c[name] for name in KEY]
+    return +Counter({tuple(row[:-1]): row[-1]
+                     for row in db.session.execute(sa.select(*key, sa.func.count()).group_by(*key))})
+
+
+PERIODS = [(None, None), (D(2026, 1, 1), D(2026, 12, 31)), (D(2026, 3, 1), D(2026, 3, 31)),
+           (D(2026, 2, 10), D(2026, 4, 20)), (D(2026, 3, 16), None), (None, D(2026, 2, 27))]
+DAYS = [D(2026, 3, 16), D(2026, 3, 1), D(2026, 4, 30), D(2026, 2, 28)]
+
+
+def _figures_agree(levels: list) -> None:
+    for day in DAYS:
+        for date_from, date_to in PERIODS:
+            for level in levels:
+                kept = db_rows(unit_stats_query(day, date_from, date_to, level=level))
+                scanned = db_rows(scanned_counts_query(day, date_from, date_to, level=level))
+                assert sorted(kept, key=lambda r: r["id"]) == sorted(scanned, key=lambda r: r["id"]), \
+                    (day, date_from, date_to, level)
+
+
+def _random_writes(rng: random.Random, units: list, directives: list, steps: int) -> None:
+    office, admin = root_office(), make_user("admin")
+    managers = {unit.id: make_user("unit_manager", unit) for unit in units}
+
+    def some_task(**where: object) -> Task | None:
+        query = sa.select(Task).filter_by(**where).order_by(Task.id)
+        tasks = list(db.session.scalars(query))
+        return rng.choice(tasks) if tasks else None
+
+    def day() -> dt.date:
+        return D(2026, 1, 1) + dt.timedelta(days=rng.randrange(0, 150))
+
+    for _step in range(steps):
+        action = rng.randrange(11)
+        open_directives = [directive for directive in directives if not directive.confidential]
+        if action <= 2 and open_directives:
+            make_task(rng.choice(units), deadline=None if rng.random() < 0.15 else day(),
+                      directive=rng.choice(open_directives))
+        elif action == 3 and open_directives:
+            make_task(rng.choice(units), deadline=None, directive=rng.choice(open_directives),
+                      recurrence=rng.choice(["weekly:fri;until=2026-04-30", "monthly:day20;until=2026-06-30"]))
+        elif action == 4 and (task := some_task(state=STATE_OPEN)):
+            task.state, task.completed_on = STATE_DONE, day()
+        elif action == 5 and (task := some_task(state=STATE_OPEN)):
+            task.state = STATE_AWAITING_REVIEW
+        elif action == 6 and (task := some_task(state=STATE_OPEN)):
+            if rng.random() < 0.5:
+                withdraw_task(task, office, note="Không còn phù hợp")
+            else:
+                other = rng.choice([unit for unit in units if unit.id != task.lead_unit_id])
+                reassign_lead_unit(task, office, lead_unit_id=other.id, note="Đúng chức năng hơn")
+        elif action == 7:
+            occurrences = list(db.session.scalars(sa.select(TaskOccurrence).order_by(TaskOccurrence.id)))
+            if occurrences:
+                occurrence = rng.choice(occurrences)
+                occurrence.state, occurrence.completed_on = STATE_DONE, day()
+        elif action == 8:
+            directive = rng.choice(directives)
+            directive.confidential = not directive.confidential
+        elif action == 9 and (task := some_task(state=STATE_OPEN, recurrence=None)) and task.effective_deadline:
+            later = max(task.effective_deadline, today()) + dt.timedelta(days=rng.randrange(5, 60))
+            asked = request_extension(task, managers[task.lead_unit_id], new_deadline=later, reason="Chờ số liệu")
+            decide_extension(asked, office, decision="approve")
+        elif action == 10 and (task := some_task(recurrence=None)):
+            if rng.random() < 0.5:
+                try:
+                    delete_task(task, admin, note="Nhập thử")
+                except Exception:
+                    db.session.rollback()
+            else:  # a bulk statement around the ORM: the whole table is recounted at commit
+                db.session.execute(sa.update(Task).where(Task.id == task.id).values(effective_deadline=day()),
+                                   execution_options={"synchronize_session": False})
+        db.session.commit()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_kept_counts_equal_a_fresh_count_after_any_writes(app_ctx, seed):
+    rng = random.Random(seed)  # noqa: S311 - a reproducible sequence, not a secret
+    units = [make_unit() for _ in range(4)]
+    directives = [make_directive(issued_on=D(2025, 12, 1)) for _ in range(3)]
+    counted = []
+    for chunk in range(4):
+        _random_writes(rng, units, directives, 30)
+        assert _kept() == _fresh(), chunk
+        counted.append(sum(_kept().values()))
+    assert max(counted) > 10, counted  # the sequence did leave items to count
+    _figures_agree([ALL_LEVELS, None])
+
+
+def test_recount_command_rebuilds_what_was_lost(app_ctx):
+    unit = make_unit()
+    for deadline in (D(2026, 2, 1), D(2026, 3, 20), None):
+        make_task(unit, deadline=deadline)
+    db.session.commit()
+    expected = _kept()
+    assert expected == _fresh()
+    assert expected
+    db.session.execute(sa.delete(TaskCount.__table__))
+    db.session.commit()
+    assert _kept() == Counter()
+
+    result = app_ctx.test_cli_runner().invoke(recount_tasks_command)
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert _kept() == expected
