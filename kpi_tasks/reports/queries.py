@@ -29,9 +29,9 @@ from kpi_tasks.tasks.queries import (
     FilterArgs,
     Level,
     TaskFilters,
+    completions_by_month,
     coordinating_unit_names,
     due_soon_until,
-    level_clause,
     occurrence_has_begun,
     period_clause,
     read_task_filters,
@@ -41,7 +41,6 @@ from kpi_tasks.tasks.queries import (
 )
 from kpi_tasks.tasks.status import (
     DONE_LATE,
-    DONE_ON_TIME,
     OVERDUE,
     STATUSES,
     TASK_COLUMNS,
@@ -383,32 +382,15 @@ def trend_months(period: ReportPeriod, today: dt.date) -> tuple[dt.date, dt.date
 
 def completion_trend(today: dt.date, first_month: dt.date, last_month: dt.date,
                      unit_id: int | None = None, level: Level = ALL_LEVELS) -> list[MonthPoint]:
-    """Tasks (and occurrences) completed each month, on time and late, every month listed; the same rows
-    the statistics count, grouped by month of completion (of one committee's own tasks with `level`)."""
-    base = _all_tasks_query().where(level_clause(level))
-    if unit_id is not None:
-        base = base.where(Task.lead_unit_id == unit_id)
-    last_day = period_end("month", last_month.year, last_month.month)
-    completed = ReportFilters(completed_from=first_month, completed_to=last_day)
-    rows = counted_rows(base, completed, today, 0).order_by(None).subquery()
-    year, month = sa.extract("year", rows.c.completed_on), sa.extract("month", rows.c.completed_on)
-    query = (
-        sa.select(
-            year.label("year"), month.label("month"),
-            *[sa.func.sum(sa.case((rows.c.status == code, 1), else_=0)).label(code)
-              for code in (DONE_ON_TIME, DONE_LATE)],
-        )
-        .group_by(year, month)
-    )
-    found = {(int(row.year), int(row.month)): row for row in db.session.execute(query)}
+    """Tasks (and occurrences) completed each month, on time and late, every month listed; the same items the
+    statistics count, by month of completion (of one committee's own tasks with `level`), from the kept counts.
+    `today` is not needed by the counts (a completion does not change with the day); kept for the callers."""
+    found = completions_by_month(first_month, last_month, unit_id, level)
     points = []
     for shift in range(_months_between(first_month, last_month)):
         start = _month_start(first_month, shift)
-        row = found.get((start.year, start.month))
-        points.append(MonthPoint(
-            start, period_end("month", start.year, start.month),
-            int(row._mapping[DONE_ON_TIME] or 0) if row else 0, int(row._mapping[DONE_LATE] or 0) if row else 0,
-        ))
+        on_time, late = found.get(start, (0, 0))
+        points.append(MonthPoint(start, period_end("month", start.year, start.month), on_time, late))
     return points
 
 
