@@ -398,7 +398,61 @@ def score_unit(
     kpi_listed = _marked(kpi_items, SUBJECT_KPI, excluded)
     kpi_share = None if kpi_items is None else (
         sum(1 for item in _counted(kpi_listed) if item["met"]), len(_counted(kpi_listed)))
+    kpi_rate = Decimal(kpi_share[0]) / Decimal(kpi_share[1]) if kpi_share is not None and kpi_share[1] > 0 else None
     spared = set() if coordinating_lateness(settings) else {(COORDINATING, OVERDUE), (COORDINATING, DONE_LATE)}
+    weighed, earned = _weighed_and_earned(counts, settings, spared)
+    tasks_rate = earned / weighed if weighed else None
+    tasks_max, kpi_max = number(settings, "points_tasks"), number(settings, "points_kpi")
+    available = (tasks_max if tasks_rate is not None else 0) + (kpi_max if kpi_rate is not None else 0)
+    scale = HUNDRED / available if available else Decimal(0)
+    tasks_points = (tasks_rate or Decimal(0)) * tasks_max * scale
+    kpi_points = (kpi_rate or Decimal(0)) * kpi_max * scale
+    penalties, penalty_total = _penalties(settings, penalty_items, excluded)
+
+    score = None
+    if available:
+        score = min(HUNDRED, max(Decimal(0), tasks_points + kpi_points - penalty_total))
+        score = score.quantize(CENT, rounding=ROUND_HALF_UP)
+    breakdown = {
+        "tasks": {
+            "status": OK if tasks_rate is not None else NO_DATA,
+            "counting": COUNTING,
+            "max_points": settings["points_tasks"],
+            "applied_points": _cents(tasks_max * scale) if tasks_rate is not None else 0,
+            "weighed": _plain(weighed), "earned": _plain(earned),
+            "rate": _cents(tasks_rate * HUNDRED) if tasks_rate is not None else None,
+            "points": _cents(tasks_points),
+            "lines": _task_lines(counts, settings, spared, tasks_max * scale, weighed),
+        },
+        "kpi": _kpi_breakdown(settings, kpi_available, kpi_listed, kpi_share, kpi_rate, (kpi_max, scale)),
+        "penalties": penalties,
+        "penalty_points": _cents(penalty_total),
+        **_listed(counts),
+    }
+    return score, breakdown
+
+
+def _kpi_breakdown(settings: dict[str, Any], available: bool, listed: list[dict[str, Any]],
+                   share: tuple[int, int] | None, rate: Decimal | None,
+                   points: tuple[Decimal, Decimal]) -> dict[str, Any]:
+    """The KPI component of the breakdown: targets met of those counted, and the points (its maximum × the
+    scale) it earns, computed in the order the score is."""
+    kpi_max, scale = points
+    return {
+        "status": NO_SOURCE if not available else (OK if rate is not None else NO_DATA),
+        "met": share[0] if share else 0,
+        "total": share[1] if share else 0,
+        "max_points": settings["points_kpi"],
+        "applied_points": _cents(kpi_max * scale) if rate is not None else 0,
+        "rate": _cents(rate * HUNDRED) if rate is not None else None,
+        "points": _cents((rate or Decimal(0)) * kpi_max * scale),
+        "items": listed,
+    }
+
+
+def _weighed_and_earned(counts: Counts, settings: dict[str, Any],
+                        spared: set[tuple[str, str]]) -> tuple[Decimal, Decimal]:
+    """The task component's sums: each scored item's role weight, and the outcome's share of it."""
     weighed = Decimal(0)
     earned = Decimal(0)
     for (role, outcome), items in counts.items():
@@ -406,14 +460,12 @@ def score_unit(
             weight = number(settings, WEIGHT_SETTING[role])
             weighed += items.count * weight
             earned += items.count * weight * number(settings, SHARE_SETTING[outcome]) / HUNDRED
-    tasks_rate = earned / weighed if weighed else None
-    kpi_rate = None
-    if kpi_share is not None and kpi_share[1] > 0:
-        kpi_rate = Decimal(kpi_share[0]) / Decimal(kpi_share[1])
-    tasks_max, kpi_max = number(settings, "points_tasks"), number(settings, "points_kpi")
-    available = (tasks_max if tasks_rate is not None else 0) + (kpi_max if kpi_rate is not None else 0)
-    scale = HUNDRED / available if available else Decimal(0)
+    return weighed, earned
 
+
+def _task_lines(counts: Counts, settings: dict[str, Any], spared: set[tuple[str, str]], applied: Decimal,
+                weighed: Decimal) -> list[dict[str, Any]]:
+    """One line per (outcome, role) with items: the points it earned and lost of the `applied` task points."""
     lines = []
     for outcome in SCORED_OUTCOMES:
         for role in ROLES:
@@ -429,34 +481,37 @@ def score_unit(
                 continue
             weight = number(settings, WEIGHT_SETTING[role])
             share = number(settings, SHARE_SETTING[outcome])
-            task_points = tasks_max * scale * count * weight / weighed if weighed else Decimal(0)
+            task_points = applied * count * weight / weighed if weighed else Decimal(0)
             lines.append({
                 "outcome": outcome, "role": role, "count": count, "share": _plain(share), "weight": _plain(weight),
                 "points": _cents(task_points * share / HUNDRED),
                 "lost": _cents(task_points * (HUNDRED - share) / HUNDRED),
                 "task_ids": items.task_ids, "occurrences": items.occurrences,
             })
-    tasks_points = (tasks_rate or Decimal(0)) * tasks_max * scale
-    kpi_points = (kpi_rate or Decimal(0)) * kpi_max * scale
+    return lines
 
+
+def _penalties(settings: dict[str, Any], penalty_items: dict[str, list[dict[str, Any]] | None],
+               excluded: Exclusions) -> tuple[list[dict[str, Any]], Decimal]:
+    """Each penalty line with its items and points (up to its cap), and their total."""
     penalties = []
-    penalty_total = Decimal(0)
+    total = Decimal(0)
     for code in PENALTIES:
         per_item_key, cap_key = PENALTY_SETTING[code]
         listed_items = _marked(penalty_items.get(code), code, excluded)
         count = None if penalty_items.get(code) is None else len(_counted(listed_items))
         points = min(Decimal(count or 0) * number(settings, per_item_key), number(settings, cap_key))
-        penalty_total += points
+        total += points
         penalties.append({
             "code": code, "status": OK if count is not None else NO_SOURCE, "count": count or 0,
             "per_item": settings[per_item_key], "cap": settings[cap_key], "points": _cents(points),
             "items": listed_items,
         })
+    return penalties, total
 
-    score = None
-    if available:
-        score = min(HUNDRED, max(Decimal(0), tasks_points + kpi_points - penalty_total))
-        score = score.quantize(CENT, rounding=ROUND_HALF_UP)
+
+def _listed(counts: Counts) -> dict[str, dict[str, Any]]:
+    """Per listed outcome, every role's items together: how many, the tasks and the occurrences."""
     listed = {}
     for outcome in LISTED_OUTCOMES:
         of_roles = [counts.get((role, outcome), NOTHING) for role in ROLES]
@@ -466,33 +521,7 @@ def score_unit(
             "occurrences": sorted((ref for items in of_roles for ref in items.occurrences),
                                   key=lambda ref: (ref["task_id"], ref["due_on"], ref["occurrence_id"])),
         }
-    kpi_status = NO_SOURCE if not kpi_available else (OK if kpi_rate is not None else NO_DATA)
-    breakdown = {
-        "tasks": {
-            "status": OK if tasks_rate is not None else NO_DATA,
-            "counting": COUNTING,
-            "max_points": settings["points_tasks"],
-            "applied_points": _cents(tasks_max * scale) if tasks_rate is not None else 0,
-            "weighed": _plain(weighed), "earned": _plain(earned),
-            "rate": _cents(tasks_rate * HUNDRED) if tasks_rate is not None else None,
-            "points": _cents(tasks_points),
-            "lines": lines,
-        },
-        "kpi": {
-            "status": kpi_status,
-            "met": kpi_share[0] if kpi_share else 0,
-            "total": kpi_share[1] if kpi_share else 0,
-            "max_points": settings["points_kpi"],
-            "applied_points": _cents(kpi_max * scale) if kpi_rate is not None else 0,
-            "rate": _cents(kpi_rate * HUNDRED) if kpi_rate is not None else None,
-            "points": _cents(kpi_points),
-            "items": kpi_listed,
-        },
-        "penalties": penalties,
-        "penalty_points": _cents(penalty_total),
-        **listed,
-    }
-    return score, breakdown
+    return listed
 
 
 def compute_scoring(
