@@ -44,7 +44,16 @@ sys.path.insert(0, str(ROOT))
 
 from bench import rss  # noqa: E402
 from bench.dossier_import_memory import write_xlsx  # noqa: E402
-from bench.generate import BENCH_PASSWORD, BENCH_TODAY, DOSSIERS_PER_TASK, SCORED_YEAR, generate  # noqa: E402
+from bench.generate import (  # noqa: E402
+    BENCH_PASSWORD,
+    BENCH_TODAY,
+    DOSSIERS_PER_TASK,
+    PROVINCE_TASKS,
+    PROVINCE_UNITS,
+    SCORED_YEAR,
+    generate,
+    shape,
+)
 from kpi_tasks import create_app  # noqa: E402
 from kpi_tasks.accounts.models import User  # noqa: E402
 from kpi_tasks.accounts.services import create_token  # noqa: E402
@@ -62,6 +71,8 @@ YEAR = SCORED_YEAR
 DEEP_PAGE = 500
 LIGHT, AGGREGATE, HEAVY = 15, 5, 2  # timed runs per target, after one warm-up run
 REPLAYS = 5  # of the timed runs, the first this many also have their SQL replayed (its median is steady)
+SQLITE_MAX_TASKS = 200_000  # larger sets (the province's 1,500,000) are timed on PostgreSQL only
+EXPORT_ROWS = 20_000  # the Excel export: the tasks due from 01/01 of the year until this many (the year at 100,000)
 
 
 @dataclass
@@ -111,9 +122,9 @@ def _deep_page(count: int) -> tuple[int, str]:
     return page, f"page {page:,} of {last:,}"
 
 
-def targets(task_id: int, all_tasks: int, overdue: int) -> list[Target]:
+def targets(task_id: int, all_tasks: int, overdue: int, export_to: dt.date) -> list[Target]:
     period = f"from={YEAR}-01-01&to={YEAR}-12-31"
-    deadlines = f"deadline_from={YEAR}-01-01&deadline_to={YEAR}-12-31"
+    deadlines = f"deadline_from={YEAR}-01-01&deadline_to={export_to.isoformat()}"
     overdue_page, overdue_note = _deep_page(overdue)
     list_page, list_note = _deep_page(all_tasks)
     return [
@@ -127,8 +138,9 @@ def targets(task_id: int, all_tasks: int, overdue: int) -> list[Target]:
         Target("Trang một nhiệm vụ", f"/tasks/{task_id}"),
         Target("API thống kê theo đơn vị, một năm", f"/api/v1/stats/units?{period}", api=True),
         Target(f"Chấm điểm năm {YEAR} (dự thảo)", f"/scoring/{YEAR}/draft", repeat=AGGREGATE),
-        Target(f"Xuất Excel nhiệm vụ có hạn trong năm {YEAR}", f"/api/v1/reports/tasks.xlsx?{deadlines}",
-               api=True, repeat=HEAVY),
+        Target(f"Xuất Excel nhiệm vụ có hạn trong năm {YEAR} (đến {EXPORT_ROWS:,})",
+               f"/api/v1/reports/tasks.xlsx?{deadlines}", api=True, repeat=HEAVY,
+               note=f"deadlines 01/01–{export_to:%d/%m}/{YEAR}"),
         # Last: it writes (notifications, obligations, the job's record), which the pages above must not see.
         Target("kpi-tasks scan", action=_scan, repeat=HEAVY,
                note="1st run creates today's notifications; the timed runs find them there (a second scan a day)"),
@@ -211,9 +223,12 @@ def _app(url: str) -> Flask:
                        "PROPAGATE_EXCEPTIONS": True})
 
 
-def prepare(url: str, tasks: int) -> Flask:
+def prepare(url: str, tasks: int, reuse: bool = False) -> Flask:
     app = _app(url)
     with app.app_context():
+        if reuse and _holds(tasks):
+            print(f"  reusing the {tasks:,} tasks already there", flush=True)
+            return app
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
                 connection.execute(sa.text("DROP SCHEMA public CASCADE"))
@@ -225,7 +240,7 @@ def prepare(url: str, tasks: int) -> Flask:
                 path.unlink()
         upgrade()
         started = time.perf_counter()
-        counts = generate(tasks=tasks)
+        counts = generate(**shape(tasks))
         print(f"  generated {counts} in {time.perf_counter() - started:.1f} s", flush=True)
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -234,6 +249,32 @@ def prepare(url: str, tasks: int) -> Flask:
             db.session.execute(sa.text("ANALYZE"))
             db.session.commit()
     return app
+
+
+def _holds(tasks: int) -> bool:
+    """The database already holds a generated data set of this size, migrated to the latest revision."""
+    try:
+        upgrade()
+        return _count() == tasks
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return False
+
+
+def _sized(url: str, size: int) -> str:
+    """With --reuse-data each size keeps a database of its own, so a later run finds it (the province's set takes
+    minutes to write): kpi_bench_<size> on PostgreSQL, bench-<size>.sqlite3."""
+    if url.startswith("sqlite:///"):
+        return url.replace("bench.sqlite3", f"bench-{size}.sqlite3")
+    return postgres_url(f"{PG_BENCH_DB}_{size}") or url
+
+
+def _export_to(limit: int) -> dt.date:
+    """The last deadline of the first `limit` tasks due in the year (the year's end when it holds fewer)."""
+    deadlines = (sa.select(Task.effective_deadline).where(Task.effective_deadline >= dt.date(YEAR, 1, 1),
+                                                        Task.effective_deadline <= dt.date(YEAR, 12, 31))
+                 .order_by(Task.effective_deadline).offset(limit - 1).limit(1))
+    return db.session.scalar(deadlines) or dt.date(YEAR, 12, 31)
 
 
 STARTED = time.perf_counter()
@@ -249,13 +290,18 @@ def _count(*conditions: Any) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(*conditions)) or 0
 
 
-def run_database(label: str, url: str, sizes: list[int], memory: list[Memory] | None
+def run_database(label: str, url: str, sizes: list[int], memory: list[Memory] | None, reuse: bool = False
                  ) -> dict[int, dict[str, Timing]]:
     """Time every target at every size; with `memory`, add the export's peak memory at the largest size."""
     results: dict[int, dict[str, Timing]] = {}
+    if label == "SQLite" and any(size > SQLITE_MAX_TASKS for size in sizes):
+        print(f"{_clock()} {label}: sizes above {SQLITE_MAX_TASKS:,} are timed on PostgreSQL only", flush=True)
+        sizes = [size for size in sizes if size <= SQLITE_MAX_TASKS]
     for size in sizes:
         print(f"{_clock()} {label}: {size:,} tasks", flush=True)
-        app = prepare(url, size)
+        # A data set of another database's size is never reused: each size has a database of its own only on
+        # PostgreSQL with --reuse-data (kpi_bench_<size>), which keeps the province's between runs.
+        app = prepare(url if not reuse else _sized(url, size), size, reuse=reuse)
         client = app.test_client()
         response = client.post("/login", data={"username": "office", "password": BENCH_PASSWORD})
         assert response.status_code == 302, response.status_code
@@ -264,8 +310,9 @@ def run_database(label: str, url: str, sizes: list[int], memory: list[Memory] | 
             headers = {"Authorization": f"Bearer {create_token(office)}"}
             db.session.commit()
             all_tasks, overdue = _count(), _count(status_predicate(OVERDUE, BENCH_TODAY))
+            export_to = _export_to(EXPORT_ROWS)
         results[size] = {}
-        for target in targets(task_id=size // 2, all_tasks=all_tasks, overdue=overdue):
+        for target in targets(task_id=size // 2, all_tasks=all_tasks, overdue=overdue, export_to=export_to):
             try:
                 timing = measure(app, target, client, headers)
             except Exception as error:  # a failing target is a finding: report it and go on
@@ -279,7 +326,7 @@ def run_database(label: str, url: str, sizes: list[int], memory: list[Memory] | 
                   + (f" ({timing.note})" if timing.note else ""), flush=True)
         with app.app_context():
             db.engine.dispose()
-        if memory is not None and size == max(sizes):
+        if memory is not None and size == max(sizes) and size <= SQLITE_MAX_TASKS:
             memory.append(export_memory(label, url, size))
     return results
 
@@ -373,8 +420,10 @@ def report(all_results: dict[str, dict[int, dict[str, Timing]]], sizes: list[int
         f"Machine: {description}. Load average (1, 5, 15 min) at the start {_loads(loads[0])}, at the end "
         f"{_loads(loads[1])}: other work on the machine slows the runs, and p95 of {HEAVY} runs is their slowest.",
         "",
-        f"Data: DESIGN.md §7 shape, generated by bench/generate.py (seed fixed): 250 units, {large:,} tasks over "
-        f"5 years, about 5 progress updates per task, {DOSSIERS_PER_TASK} dossiers per task; today frozen at "
+        f"Data: DESIGN.md §7 shape, generated by bench/generate.py (seed fixed): 250 units, up to {SQLITE_MAX_TASKS:,} "
+        f"tasks over 5 years, about 5 progress updates per task, {DOSSIERS_PER_TASK} dossiers per task; beyond "
+        f"(the province's {PROVINCE_TASKS:,} tasks, PostgreSQL only) {PROVINCE_UNITS:,} units, about 1 progress "
+        "update per task and 600,000 dossiers, written with COPY; today frozen at "
         f"{BENCH_TODAY:%d/%m/%Y}; the year is {YEAR}. Times in ms. Request = the whole request through the Flask "
         "test client (for `kpi-tasks scan`, the job the command runs); SQL = the statements it issued, replayed "
         f"in order on a raw DB-API cursor (median of the first {REPLAYS} timed runs); ratio = request ÷ SQL; "
@@ -384,6 +433,7 @@ def report(all_results: dict[str, dict[int, dict[str, Timing]]], sizes: list[int
         "",
     ]
     for label, results in all_results.items():
+        large, small = max(results), min(results)
         lines += [f"## {label}", "",
                   f"| target | median @{large:,} | p95 | SQL median | ratio | statements | 1st run "
                   f"| median @{small:,} | growth |",
@@ -461,6 +511,9 @@ def main() -> None:
                              "when reachable)")
     parser.add_argument("--skip-postgres", action="store_true", help="same as --databases sqlite")
     parser.add_argument("--skip-memory", action="store_true", help="no export and import memory runs")
+    parser.add_argument("--reuse-data", action="store_true",
+                        help="keep each size's data set in a database of its own (kpi_bench_<size>) and time it "
+                             "again without generating it when it is there (the 1,500,000 tasks take minutes)")
     parser.add_argument("--import-rows", type=int, default=None,
                         help=f"dossiers in the imported file (default: {DOSSIERS_PER_TASK} × the largest size)")
     parser.add_argument("--import-databases", default=None,
@@ -485,7 +538,7 @@ def main() -> None:
     description = machine(pg)
     print(f"Machine: {description}", flush=True)
     memory: list[Memory] = []
-    all_results = {label: run_database(label, url, sizes, None if args.skip_memory else memory)
+    all_results = {label: run_database(label, url, sizes, None if args.skip_memory else memory, args.reuse_data)
                    for label, url in databases.items()}
     if not args.skip_memory:
         rows = args.import_rows or DOSSIERS_PER_TASK * max(sizes)
