@@ -220,6 +220,8 @@ def _app(url: str) -> Flask:
     # migrations' logging set-up silences the app's logger in this process).
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                        "DB_STATEMENT_TIMEOUT": 0,  # generation and year-long runs: the web limit is not measured
+                       # The export is timed in the request, as a user waits for it (not handed to the worker).
+                       "JOB_BACKGROUND_ROWS": 10**9,
                        "PROPAGATE_EXCEPTIONS": True})
 
 
@@ -257,8 +259,10 @@ def _holds(tasks: int) -> bool:
         upgrade()
         return _count() == tasks
     except sa.exc.SQLAlchemyError:
-        db.session.rollback()
         return False
+    finally:
+        db.session.rollback()  # no transaction left open: it would hold the locks a new data set's DROP waits for
+        db.session.remove()
 
 
 def _sized(url: str, size: int) -> str:

@@ -33,9 +33,11 @@ class Page:
         return self.page < self.pages
 
 
-def paginate_rows(query: sa.Select, page: int, per_page: int) -> Page:
+def paginate_rows(query: sa.Select, page: int, per_page: int, total: int | None = None) -> Page:
+    """A page of the query's rows with their total: `total` when the caller knows it (kept counts), else counted."""
     page = max(1, page)
     per_page = min(max(1, per_page), MAX_PER_PAGE)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    if total is None:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=list(rows), total=total, page=page, per_page=per_page)

@@ -38,6 +38,7 @@ from kpi_tasks.tasks.occurrences import get_occurrence_or_404
 from kpi_tasks.tasks.queries import (
     TaskFilters,
     extension_requests_query,
+    listed_total,
     occurrence_flags,
     occurrence_rows_query,
     progress_updates,
@@ -193,7 +194,8 @@ def create_subtask_api(task_id: int, body: TaskInput) -> TaskDetail:
 def list_tasks_api(query: TaskQuery) -> TaskPage:
     user = api_user()
     filters = read_task_filters(Parsed(query), user, own_unit_first=False)
-    result = paginate_rows(task_rows_query(user, filters, today(), _due_soon_days()), query.page, query.per_page)
+    result = paginate_rows(task_rows_query(user, filters, today(), _due_soon_days()), query.page, query.per_page,
+                           total=listed_total(user, filters, today()))
     return TaskPage(items=[task_out(row.Task, row.status, row.due_soon) for row in result.items],
                     total=result.total, page=result.page, per_page=result.per_page)
 

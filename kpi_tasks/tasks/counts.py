@@ -85,6 +85,23 @@ def _month_start_sqlite(element: month_start, compiler: Any, **kw: Any) -> str:
     return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
 
 
+class year_start(FunctionElement[dt.date]):  # noqa: N801 - an SQL function, named as one
+    """The first day of a date's year, on SQLite and PostgreSQL."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(year_start, "postgresql")
+def _year_start_postgresql(element: year_start, compiler: Any, **kw: Any) -> str:
+    return f"CAST(date_trunc('year', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(year_start, "sqlite")
+def _year_start_sqlite(element: year_start, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of year')"
+
+
 def _bucket(columns: StatusColumns) -> ColumnElement[str]:
     """What of an item's status does not depend on the day: the status predicates but the date-bound ones."""
     any_day = dt.date.min  # the predicates used here do not compare with today
@@ -129,16 +146,35 @@ def counted_items(unit_ids: Iterable[int] | None = None) -> sa.Select:
         .join(Task, Task.id == TaskOccurrence.task_id)
         .where(Task.recurrence.is_not(None), _tracked(), of_units)
     )
-    return sa.union_all(tasks, occurrences)
+    # Every task once, as the lists filter it (by its own columns, a recurring one too): the lists' totals.
+    listed = sa.select(
+        Task.lead_unit_id, Task.committee_id, _bucket(TASK_COLUMNS), month_start(Task.effective_deadline),
+        month_start(Task.completed_on), sa.cast(sa.null(), sa.Date), sa.false(), sa.true(),
+    ).where(_tracked(), of_units)
+    return sa.union_all(tasks.add_columns(sa.false().label("listed")), occurrences.add_columns(sa.false()), listed)
 
 
-KEY = ("lead_unit_id", "committee_id", "bucket", "deadline_month", "completed_month", "begins_month", "extended")
+KEY = ("lead_unit_id", "committee_id", "bucket", "deadline_month", "completed_month", "begins_month", "extended",
+       "listed")
+
+
+MONTH, YEAR = "month", "year"
+DATES = ("deadline_month", "completed_month", "begins_month")
 
 
 def _grouped(unit_ids: Iterable[int] | None) -> sa.Select:
+    """The month rows of the units: their items grouped by key."""
     items = counted_items(unit_ids).subquery("item")
     key = [items.c[name] for name in KEY]
-    return sa.select(*key, sa.func.count().label("items")).group_by(*key)
+    return sa.select(*key, sa.literal(MONTH).label("grain"), sa.func.count().label("items")).group_by(*key)
+
+
+def _by_year(where: ColumnElement[bool]) -> sa.Select:
+    """Year rows made from the month rows meeting `where`: each date at the first day of its year."""
+    table = TaskCount.__table__
+    key = [year_start(table.c[name]).label(name) if name in DATES else table.c[name] for name in KEY]
+    return (sa.select(*key, sa.literal(YEAR).label("grain"), sa.func.sum(table.c["items"]).label("items"))
+            .where(table.c.grain == MONTH, where).group_by(*key))
 
 
 def recount_units(connection: Connection, unit_ids: Iterable[int] | None) -> None:
@@ -155,7 +191,9 @@ def recount_units(connection: Connection, unit_ids: Iterable[int] | None) -> Non
     table = TaskCount.__table__
     where = sa.true() if ids is None else table.c.lead_unit_id.in_(ids)
     connection.execute(sa.delete(table).where(where), execution_options={KEPT: True})
-    connection.execute(sa.insert(table).from_select([*KEY, "items"], _grouped(ids)),
+    connection.execute(sa.insert(table).from_select([*KEY, "grain", "items"], _grouped(ids)),
+                       execution_options={KEPT: True})
+    connection.execute(sa.insert(table).from_select([*KEY, "grain", "items"], _by_year(where)),
                        execution_options={KEPT: True})
 
 

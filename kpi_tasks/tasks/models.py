@@ -126,6 +126,10 @@ class Task(db.Model):
                  "directive_id"),
         # The recurring tasks, whose occurrences the per-unit counts add (queries.py): found without
         # a pass over every task.
+        # This month's open tasks, which the kept counts leave to the tasks (tasks/queries.py unit_stats_query):
+        # read by deadline from the index alone.
+        sa.Index("ix_tasks_open_counts", "state", "effective_deadline", "completed_on", "lead_unit_id",
+                 "committee_id", "recurrence", "directive_id"),
         sa.Index("ix_tasks_recurring", "lead_unit_id", "id", "state", "directive_id",
                  sqlite_where=sa.text("recurrence IS NOT NULL"), postgresql_where=sa.text("recurrence IS NOT NULL")),
         sa.CheckConstraint("progress_percent >= 0 AND progress_percent <= 100", name="progress_range"),
@@ -324,4 +328,19 @@ class TaskCount(db.Model):
     completed_month: Mapped[dt.date | None] = mapped_column(sa.Date)
     begins_month: Mapped[dt.date | None] = mapped_column(sa.Date)
     extended: Mapped[bool] = mapped_column(default=False)
+    # False: the statistics' items (above). True: every task as the lists count it (a recurring one once, by its
+    # own columns), so that a list's exact total need not count the tasks (tasks.queries.listed_total).
+    listed: Mapped[bool] = mapped_column(default=False)
+    # "month": the three dates are first days of months; "year": the same items again by first days of years, so
+    # that a year's figures read a few rows per unit (the months only for this year's open items).
+    grain: Mapped[str] = mapped_column(sa.String(5))
     items: Mapped[int] = mapped_column()
+
+    # Every column in each: the figures read index entries only (by bucket and deadline; by completion month).
+    __table_args__ = (
+        sa.Index("ix_task_counts_reads", "grain", "listed", "bucket", "deadline_month", "completed_month",
+                 "begins_month", "lead_unit_id", "committee_id", "extended", "items"),
+        sa.Index("ix_task_counts_completions", "grain", "listed", "completed_month", "bucket", "lead_unit_id",
+                 "committee_id", "items"),
+        sa.Index("ix_task_counts_begins", "grain", "begins_month"),
+    )

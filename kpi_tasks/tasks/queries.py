@@ -22,7 +22,9 @@ from kpi_tasks.clock import VIETNAM
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.sql import in_ids
+from kpi_tasks.tasks.counts import MONTH as MONTH_GRAIN
 from kpi_tasks.tasks.counts import OPEN as COUNTED_OPEN
+from kpi_tasks.tasks.counts import YEAR as YEAR_GRAIN
 from kpi_tasks.tasks.models import (
     EXTENSION_APPROVED,
     EXTENSION_PENDING,
@@ -545,37 +547,74 @@ class _CountedMonths:
         return sa.or_(*conditions)
 
 
-def _kept_counts(months: _CountedMonths, unit_id: int | None, level: Level) -> sa.Select:
-    """Per lead unit, the counts by status and of extended items, from the kept rows (tasks/counts.py)."""
-    count = TaskCount
-    this_month = months.this_month
-    is_open = count.bucket == COUNTED_OPEN
-    fixed = {code: count.bucket == code for code in (WITHDRAWN, AWAITING_REVIEW, DONE_ON_TIME, DONE_LATE)}
-    by_status = {
-        **fixed,
-        ONGOING: sa.and_(is_open, count.deadline_month.is_(None)),
-        OVERDUE: sa.and_(is_open, count.deadline_month < this_month),
-        IN_PROGRESS: sa.or_(sa.and_(is_open, count.deadline_month > this_month), count.bucket == IN_PROGRESS),
+def _year_aligned(date_from: dt.date | None, date_to: dt.date | None) -> bool:
+    return (date_from is None or (date_from.month, date_from.day) == (1, 1)) and \
+        (date_to is None or (date_to.month, date_to.day) == (12, 31))
+
+
+def _open_status(is_open: ColumnElement[bool], deadline: ColumnElement[dt.date],
+                 current: dt.date) -> dict[str, ColumnElement[bool]]:
+    """An open row's status from its deadline's month or year (`current`: this month's or year's first day; the
+    rows of `current` itself are read elsewhere)."""
+    return {
+        ONGOING: sa.and_(is_open, deadline.is_(None)),
+        OVERDUE: sa.and_(is_open, deadline < current),
+        IN_PROGRESS: sa.and_(is_open, deadline > current),
     }
-    month_columns = StatusColumns(count.bucket, count.deadline_month, count.completed_month)
-    first = None if months.date_from is None else _month_of(months.date_from)
-    last = None if months.date_to is None else _month_of(months.date_to)
+
+
+def _kept_sums(where: list[ColumnElement[bool]], by_status: dict[str, ColumnElement[bool]], unit_id: int | None,
+               level: Level) -> sa.Select:
+    """Per lead unit, the sums of the kept rows meeting `where` by status, and of extended items."""
+    count = TaskCount
     query = sa.select(
         count.lead_unit_id.label("unit_id"),
         *[sa.func.coalesce(sa.func.sum(sa.case((by_status[code], count.items), else_=0)), 0).label(code)
           for code in STATUSES],
         sa.func.coalesce(sa.func.sum(sa.case((sa.and_(count.extended, count.bucket != WITHDRAWN), count.items),
                                              else_=0)), 0).label("extended"),
-    ).where(
-        months.kept_row(count),
-        sa.or_(count.begins_month.is_(None), count.begins_month < this_month),
-        period_clause(first, last, month_columns),
-    ).group_by(count.lead_unit_id)
+    ).where(count.listed.is_(False), *where).group_by(count.lead_unit_id)
     if unit_id is not None:
         query = query.where(count.lead_unit_id == unit_id)
     if not isinstance(level, _AllLevels):
         query = query.where(count.committee_id.is_(None) if level is None else count.committee_id == level)
     return query
+
+
+def _kept_counts(months: _CountedMonths, unit_id: int | None, level: Level) -> list[sa.Select]:
+    """Per lead unit, the counts by status and of extended items, from the kept rows (tasks/counts.py): for a
+    period of whole years, the year rows, and the month rows of this year's open items only; else the month rows."""
+    count = TaskCount
+    this_month = months.this_month
+    is_open = count.bucket == COUNTED_OPEN
+    fixed = {code: count.bucket == code for code in (WITHDRAWN, AWAITING_REVIEW, DONE_ON_TIME, DONE_LATE)}
+
+    def statuses(current: dt.date) -> dict[str, ColumnElement[bool]]:
+        found = {**fixed, **_open_status(is_open, count.deadline_month, current)}
+        found[IN_PROGRESS] = sa.or_(found[IN_PROGRESS], count.bucket == IN_PROGRESS)
+        return found
+
+    def within(first: dt.date | None, last: dt.date | None) -> ColumnElement[bool]:
+        return period_clause(first, last, StatusColumns(count.bucket, count.deadline_month, count.completed_month))
+
+    month_rows = [count.grain == MONTH_GRAIN, months.kept_row(count),
+                  sa.or_(count.begins_month.is_(None), count.begins_month < this_month),
+                  within(None if months.date_from is None else _month_of(months.date_from),
+                         None if months.date_to is None else _month_of(months.date_to))]
+    if not _year_aligned(months.date_from, months.date_to):
+        return [_kept_sums(month_rows, statuses(this_month), unit_id, level)]
+    this_year, last_month = dt.date(this_month.year, 1, 1), dt.date(this_month.year, 12, 1)
+    of_this_year = (sa.and_(is_open, count.deadline_month.between(this_year, last_month)),
+                    count.begins_month.between(this_year, last_month))
+    year_rows = [
+        count.grain == YEAR_GRAIN,
+        sa.not_(sa.or_(*[sa.func.coalesce(condition, False) for condition in of_this_year])),
+        sa.or_(count.begins_month.is_(None), count.begins_month < this_year),
+        within(None if months.date_from is None else months.date_from,
+               None if months.date_to is None else dt.date(months.date_to.year, 1, 1)),
+    ]
+    return [_kept_sums(year_rows, statuses(this_year), unit_id, level),
+            _kept_sums([*month_rows, sa.or_(*of_this_year)], statuses(this_month), unit_id, level)]
 
 
 def unit_stats_query(
@@ -592,7 +631,7 @@ def unit_stats_query(
         OCCURRENCE_COLUMNS, sa.and_(TaskOccurrence.state == STATE_OPEN, Task.state != STATE_WITHDRAWN),
         TaskOccurrence.period_start)
     scanned = _scanned_counts(today, date_from, date_to, unit_id, level, task_edge, occurrence_edge)
-    return _per_unit([_kept_counts(months, unit_id, level), *scanned], unit_id, level)
+    return _per_unit([*_kept_counts(months, unit_id, level), *scanned], unit_id, level)
 
 
 def scanned_counts_query(
@@ -672,7 +711,8 @@ def completions_by_month(first_month: dt.date, last_month: dt.date, unit_id: int
         sa.select(count.completed_month,
                   *[sa.func.sum(sa.case((count.bucket == code, count.items), else_=0))
                     for code in (DONE_ON_TIME, DONE_LATE)])
-        .where(count.bucket.in_((DONE_ON_TIME, DONE_LATE)), count.completed_month >= first_month,
+        .where(count.grain == MONTH_GRAIN, count.listed.is_(False), count.bucket.in_((DONE_ON_TIME, DONE_LATE)),
+               count.completed_month >= first_month,
                count.completed_month <= last_month,
                count.lead_unit_id.in_(sa.select(Unit.id).where(Unit.active.is_(True))))
         .group_by(count.completed_month)
@@ -682,6 +722,49 @@ def completions_by_month(first_month: dt.date, last_month: dt.date, unit_id: int
     if not isinstance(level, _AllLevels):
         query = query.where(count.committee_id.is_(None) if level is None else count.committee_id == level)
     return {month: (int(on_time or 0), int(late or 0)) for month, on_time, late in db.session.execute(query)}
+
+
+def listed_total(user: User, filters: TaskFilters, today: dt.date) -> int | None:
+    """The exact total of `task_rows_query(user, filters, …)` from the kept counts, when they can tell it: a user
+    who sees every task (the root committee's office, leaders, …), filtered by status at most (or own level /
+    one committee). None otherwise: the caller counts the rows. Whole months come from the counts; this month's
+    open tasks, overdue before today and in progress from it, from ix_tasks_state_lists's entries."""
+    plain = TaskFilters(status=filters.status, own_level=filters.own_level, committee_id=filters.committee_id)
+    if filters != plain or not user.sees_all or committee_id_of(user) is not None:
+        return None
+    count = TaskCount
+    this_month = _month_of(today)
+    this_year, last_month = dt.date(today.year, 1, 1), dt.date(today.year, 12, 1)
+    is_open = count.bucket == COUNTED_OPEN
+    status = filters.status if filters.status in STATUSES else None
+    of_this_year = sa.and_(is_open, count.deadline_month.between(this_year, last_month))
+    # The year rows, but this year's open tasks: those by month, but this month's (read from the tasks below).
+    by_year = {None: sa.true(), **{code: count.bucket == code for code in (WITHDRAWN, AWAITING_REVIEW, DONE_ON_TIME,
+                                                                           DONE_LATE)},
+               **_open_status(is_open, count.deadline_month, this_year)}
+    by_month = _open_status(is_open, count.deadline_month, this_month)
+    of_level: list[ColumnElement[bool]] = [count.listed.is_(True)]
+    if filters.own_level:
+        of_level.append(count.committee_id.is_(None))
+    if filters.committee_id is not None:
+        of_level.append(count.committee_id == filters.committee_id)
+    kept = sa.or_(
+        sa.and_(count.grain == YEAR_GRAIN, by_year[status],
+                sa.true() if status is None else sa.not_(sa.func.coalesce(of_this_year, False))),
+        sa.and_(count.grain == MONTH_GRAIN, of_this_year, by_month[status]) if status in (OVERDUE, IN_PROGRESS)
+        else sa.false(),
+    )
+    total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(count.items), 0))
+                              .where(kept, *of_level)) or 0
+    if status in (OVERDUE, IN_PROGRESS):
+        days = (this_month, today - dt.timedelta(days=1)) if status == OVERDUE else (today, _month_end(this_month))
+        tasks = [Task.state == STATE_OPEN, Task.effective_deadline.between(*days), tracked_task_clause()]
+        if filters.own_level:
+            tasks.append(Task.committee_id.is_(None))
+        if filters.committee_id is not None:
+            tasks.append(Task.committee_id == filters.committee_id)
+        total += db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(*tasks)) or 0
+    return int(total)
 
 
 def status_totals(stats: list[dict]) -> dict[str, int]:

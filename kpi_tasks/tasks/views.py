@@ -84,6 +84,7 @@ from kpi_tasks.tasks.queries import (
     directive_task_counts,
     extension_requests_query,
     group_size,
+    listed_total,
     new_directions_for_unit,
     occurrence_count,
     occurrence_flags,
@@ -129,6 +130,7 @@ def index() -> str:
         task_rows_query(current_user, filters, today(), _due_soon_days()),
         request.args.get("page", 1, type=int),
         PER_PAGE,
+        total=listed_total(current_user, filters, today()),
     )
     partial = htmx_target() == "task-rows"
     template = "tasks/_rows.html" if partial else "tasks/list.html"

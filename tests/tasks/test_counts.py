@@ -17,18 +17,36 @@ from kpi_tasks.tasks.corrections import delete_task, reassign_lead_unit
 from kpi_tasks.tasks.counts import KEY, counted_items
 from kpi_tasks.tasks.lifecycle import decide_extension, request_extension
 from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_DONE, STATE_OPEN, Task, TaskCount, TaskOccurrence
-from kpi_tasks.tasks.queries import ALL_LEVELS, db_rows, scanned_counts_query, unit_stats_query
+from kpi_tasks.tasks.queries import (
+    ALL_LEVELS,
+    TaskFilters,
+    db_rows,
+    listed_total,
+    scanned_counts_query,
+    task_rows_query,
+    unit_stats_query,
+)
 from kpi_tasks.tasks.services import withdraw_task
+from kpi_tasks.tasks.status import STATUSES
 from tests.factories import make_directive, make_task, make_unit, make_user, root_office
 
 D = dt.date
 
 
-def _kept() -> Counter:
+def _kept(grain: str = "month") -> Counter:
     counts: Counter = Counter()
-    for row in db.session.execute(sa.select(*[TaskCount.__table__.c[name] for name in KEY], TaskCount.items)):
+    for row in db.session.execute(sa.select(*[TaskCount.__table__.c[name] for name in KEY], TaskCount.items)
+                                  .where(TaskCount.grain == grain)):
         counts[tuple(row[:-1])] += row[-1]
     return +counts
+
+
+def _by_year(month_rows: Counter) -> Counter:
+    """The month rows' counts with each date at the first day of its year: what the year rows must hold."""
+    years: Counter = Counter()
+    for key, items in month_rows.items():
+        years[tuple(value.replace(month=1) if isinstance(value, dt.date) else value for value in key)] += items
+    return years
 
 
 def _fresh() -> Counter:
@@ -117,6 +135,7 @@ def test_the_kept_counts_equal_a_fresh_count_after_any_writes(app_ctx, seed):
     for chunk in range(4):
         _random_writes(rng, units, directives, 30)
         assert _kept() == _fresh(), chunk
+        assert _kept("year") == _by_year(_fresh()), chunk
         counted.append(sum(_kept().values()))
     assert max(counted) > 10, counted  # the sequence did leave items to count
     _figures_agree([ALL_LEVELS, None])
@@ -138,3 +157,20 @@ def test_recount_command_rebuilds_what_was_lost(app_ctx):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert _kept() == expected
+    assert _kept("year") == _by_year(expected)
+
+
+def test_a_lists_total_from_the_kept_counts_is_its_number_of_rows(app_ctx):
+    rng = random.Random(3)  # noqa: S311 - a reproducible sequence, not a secret
+    units = [make_unit() for _ in range(3)]
+    directives = [make_directive(issued_on=D(2025, 12, 1)) for _ in range(3)]
+    _random_writes(rng, units, directives, 60)
+    office = root_office()
+    for day in DAYS:
+        for status in (None, *STATUSES):
+            for extra in ({}, {"own_level": True}):
+                filters = TaskFilters(status=status, **extra)
+                rows = db.session.scalar(sa.select(sa.func.count()).select_from(
+                    task_rows_query(office, filters, day, 3).order_by(None).subquery()))
+                assert listed_total(office, filters, day) == rows, (day, status, extra)
+    assert listed_total(office, TaskFilters(q="so hoa"), today()) is None  # a filter the counts cannot tell
