@@ -25,9 +25,8 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.services import authenticate, change_own_password, live_tokens
 from kpi_tasks.accounts.services import revoke_token as revoke_own_token
 from kpi_tasks.accounts.sessions import SESSION_KEY, end_session, end_sessions, is_current, live_sessions, start_session
-from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import show_errors
+from kpi_tasks.forms import save
 
 bp = Blueprint("accounts", __name__)
 
@@ -143,18 +142,13 @@ account_bp = Blueprint("account", __name__, url_prefix="/account")
 @login_required
 def password() -> str | Response:
     form = OwnPasswordForm()
-    if form.validate_on_submit():
-        try:
-            change_own_password(current_user, form.current_password.data or "", form.password.data or "",
-                                confirmation=form.password_confirm.data or "", keep_session=session.get(SESSION_KEY))
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác và mọi mã truy cập API của bạn đã hết hiệu lực.",
-                  "success")
-            return redirect(url_for("account.index"), 303)
+    if form.validate_on_submit() and save(
+        form, lambda: change_own_password(current_user, form.current_password.data or "", form.password.data or "",
+                                          confirmation=form.password_confirm.data or "",
+                                          keep_session=session.get(SESSION_KEY)),
+        "Đã đổi mật khẩu. Các phiên đăng nhập khác và mọi mã truy cập API của bạn đã hết hiệu lực.",
+    ):
+        return redirect(url_for("account.index"), 303)
     return render_template("accounts/password.html", form=form)
 
 

@@ -15,9 +15,8 @@ from kpi_tasks.calendar.services import (
     record_calendar_day,
 )
 from kpi_tasks.clock import today
-from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import Form, VnDateField, options, show_errors
+from kpi_tasks.forms import Form, VnDateField, options, save
 
 bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
 
@@ -39,16 +38,10 @@ def _admin_only() -> None:
 def index() -> str | Response:
     year = request.args.get("year", today().year, type=int)
     form = CalendarDayForm()
-    if form.validate_on_submit():
-        try:
-            record_calendar_day(form.day.data, form.kind.data, form.note.data or "")
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Đã ghi nhận ngày.", "success")
-            return redirect(url_for("calendar.index", year=form.day.data.year), 303)
+    if form.validate_on_submit() and save(
+        form, lambda: record_calendar_day(form.day.data, form.kind.data, form.note.data or ""), "Đã ghi nhận ngày.",
+    ):
+        return redirect(url_for("calendar.index", year=form.day.data.year), 303)
     calendar = current_calendar()
     holidays = calendar.holidays_in_year(year)
     return render_template(

@@ -26,9 +26,9 @@ from kpi_tasks.documents.kinds import SIGNED_KINDS, WORD_KINDS
 from kpi_tasks.documents.samples import SAMPLE_IDENTITY, sample_context
 from kpi_tasks.documents.uploads import revert_template, upload_template
 from kpi_tasks.documents.word import render_template_bytes, shipped_template, template_for, uploaded_template
-from kpi_tasks.errors import ValidationError
+from kpi_tasks.errors import DomainError, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import form_version, show_errors
+from kpi_tasks.forms import form_version, save, show_errors
 
 bp = Blueprint("documents", __name__, url_prefix="/admin/documents")
 
@@ -55,7 +55,7 @@ def _fill(form: IdentityForm) -> None:
             getattr(form, kind)[name].data = value
 
 
-def _place_errors(form: IdentityForm, error: ValidationError) -> ValidationError:
+def _place_errors(form: IdentityForm, error: DomainError) -> ValidationError:
     """Signer errors ("monthly_report.title") onto the sub-form's field; the rest for show_errors."""
     rest = {}
     for key, message in error.fields.items():
@@ -74,14 +74,10 @@ def identity() -> str | Response:
         values = {name: getattr(form, name).data for name, *_ in FIELDS}
         signers = {kind.code: getattr(form, kind.code).data for kind in SIGNED_KINDS}
         version = form_version(form) if root_identity_row() is not None else None
-        try:
-            changes = save_identity(current_user, values, signers, version)
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, _place_errors(form, error))
-        else:
-            db.session.commit()
-            flash("Đã lưu thông tin cơ quan ban hành văn bản." if changes else "Không có thay đổi nào.", "success")
+        # A conflict (saved meanwhile by someone else) is left to the error page, which asks to reload.
+        if save(form, lambda: save_identity(current_user, values, signers, version),
+                lambda changes: "Đã lưu thông tin cơ quan ban hành văn bản." if changes else "Không có thay đổi nào.",
+                refused=(ValidationError,), show=lambda error: show_errors(form, _place_errors(form, error))):
             return redirect(url_for("documents.identity"), 303)
     elif not form.is_submitted():
         _fill(form)
@@ -105,15 +101,9 @@ def upload(kind: str) -> Response:
     form = TemplateUploadForm()
     if form.validate_on_submit():
         storage = form.file.data
-        try:
-            upload_template(current_user, kind, getattr(storage, "filename", None),
-                            storage.read() if storage else b"")
-        except ValidationError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"Đã thay mẫu “{WORD_KINDS[kind].label}”.", "success")
+        save(None, lambda: upload_template(current_user, kind, getattr(storage, "filename", None),
+                                           storage.read() if storage else b""),
+             f"Đã thay mẫu “{WORD_KINDS[kind].label}”.", show=lambda error: flash(error.message, "danger"))
     return redirect(url_for("documents.identity") + "#templates", 303)
 
 

@@ -12,9 +12,9 @@ from kpi_tasks.accounts.permissions import can_manage_users
 from kpi_tasks.accounts.queries import list_users
 from kpi_tasks.accounts.sessions import SESSION_KEY
 from kpi_tasks.audit.services import ACTION_LABELS, history
-from kpi_tasks.errors import ValidationError
+from kpi_tasks.errors import DomainError, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import options, show_errors
+from kpi_tasks.forms import options, save, show_errors
 from kpi_tasks.units.forms import unit_choices
 from kpi_tasks.units.services import list_units
 from kpi_tasks.users.forms import PasswordResetForm, UserEditForm, UserForm
@@ -34,18 +34,14 @@ def _admin_only() -> None:
 def index() -> str | Response:
     form = UserForm()
     form.unit_code.choices = options([("", "— Không thuộc đơn vị —")] + [(u.code, u.name) for u in list_units()])
-    if form.validate_on_submit():
-        try:
-            user = create_user(form.username.data or "", form.role.data or "", form.password.data or "",
-                               unit_code=form.unit_code.data or None, full_name=form.full_name.data or "",
-                               email=form.email.data or None, actor=current_user)
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, _renamed(error, unit="unit_code"))
-        else:
-            db.session.commit()
-            flash(f"Đã tạo tài khoản {user.username}.", "success")
-            return redirect(url_for("users.index"), 303)
+    if form.validate_on_submit() and save(
+        form, lambda: create_user(form.username.data or "", form.role.data or "", form.password.data or "",
+                                  unit_code=form.unit_code.data or None, full_name=form.full_name.data or "",
+                                  email=form.email.data or None, actor=current_user),
+        lambda user: f"Đã tạo tài khoản {user.username}.",
+        show=lambda error: show_errors(form, _renamed(error, unit="unit_code")),
+    ):
+        return redirect(url_for("users.index"), 303)
     return render_template("users/list.html", form=form, users=list_users(), reset_form=PasswordResetForm())
 
 
@@ -54,21 +50,16 @@ def edit(user_id: int) -> str | Response:
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user)
     form.unit_id.choices = unit_choices("— Không thuộc đơn vị —", list_units(), keep=user.unit)
-    if form.validate_on_submit():
-        try:
-            changes = update_user(user, current_user, full_name=form.full_name.data or "",
+    if form.validate_on_submit() and save(
+        form, lambda: update_user(user, current_user, full_name=form.full_name.data or "",
                                   email=form.email.data or None, role=form.role.data or "",
                                   unit_id=form.unit_id.data or None, active=bool(form.active.data),
-                                  keep_session=session.get(SESSION_KEY))
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Đã lưu thông tin tài khoản {user.username}." if changes else "Không có thay đổi nào.", "success")
-            if not can_manage_users(current_user):  # the admin gave their own account another role
-                return redirect(url_for("home.index"), 303)
-            return redirect(url_for("users.index"), 303)
+                                  keep_session=session.get(SESSION_KEY)),
+        lambda changes: f"Đã lưu thông tin tài khoản {user.username}." if changes else "Không có thay đổi nào.",
+    ):
+        if not can_manage_users(current_user):  # the admin gave their own account another role
+            return redirect(url_for("home.index"), 303)
+        return redirect(url_for("users.index"), 303)
     return render_template("users/edit.html", form=form, user=user, events=history("user", user.id),
                            action_labels=ACTION_LABELS)
 
@@ -76,14 +67,9 @@ def edit(user_id: int) -> str | Response:
 @bp.post("/<int:user_id>/active")
 def toggle_active(user_id: int) -> Response:
     user = db.get_or_404(User, user_id)
-    try:
-        set_user_active(user, current_user, not user.active)
-    except ValidationError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
-        flash(f"Đã {'mở khoá' if user.active else 'khoá'} tài khoản {user.username}.", "success")
+    save(None, lambda: set_user_active(user, current_user, not user.active),
+         lambda _: f"Đã {'mở khoá' if user.active else 'khoá'} tài khoản {user.username}.",
+         show=lambda error: flash(error.message, "warning"))
     return redirect(url_for("users.index"), 303)
 
 
@@ -92,19 +78,14 @@ def reset_password(user_id: int) -> Response:
     user = db.get_or_404(User, user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
-            reset_user_password(user, current_user, form.password.data or "")
-        except ValidationError as error:
-            db.session.rollback()
-            flash(" ".join(error.fields.values()), "danger")
-        else:
-            db.session.commit()
-            flash(f"Đã đặt lại mật khẩu cho {user.username}.", "success")
+        save(None, lambda: reset_user_password(user, current_user, form.password.data or ""),
+             f"Đã đặt lại mật khẩu cho {user.username}.",
+             show=lambda error: flash(" ".join(error.fields.values()), "danger"))
     else:
         flash(" ".join(message for messages in form.errors.values() for message in messages), "danger")
     return redirect(url_for("users.index"), 303)
 
 
-def _renamed(error: ValidationError, **names: str) -> ValidationError:
+def _renamed(error: DomainError, **names: str) -> ValidationError:
     """The service's error with its field names as the form calls them."""
     return ValidationError(error.message, {names.get(key, key): text for key, text in error.fields.items()})
