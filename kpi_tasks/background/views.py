@@ -3,7 +3,7 @@ download of its result; "Chạy lại" for a failed one. Only the owner and the 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -12,6 +12,7 @@ from kpi_tasks.background.models import BackgroundJob
 from kpi_tasks.background.services import get_job_for, jobs_of, rerun, stored_result
 from kpi_tasks.errors import DomainError, NotFound
 from kpi_tasks.extensions import db
+from kpi_tasks.forms import htmx_target, save
 from kpi_tasks.storage import file_store
 
 bp = Blueprint("background", __name__, url_prefix="/jobs")
@@ -43,7 +44,7 @@ def status(job_id: int) -> str:
     job = _job_or_404(job_id)
     db.session.commit()  # a stale job found failed here is recorded so
     has_result = stored_result(job) is not None
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "job-status":
+    if htmx_target() == "job-status":
         return render_template("background/_status.html", job=job, has_result=has_result)
     return render_template("background/status.html", job=job, has_result=has_result)
 
@@ -63,10 +64,7 @@ def download(job_id: int) -> Response:
 @login_required
 def rerun_job(job_id: int) -> Response:
     job = _job_or_404(job_id)
-    try:
-        again = rerun(job, current_user._get_current_object())
-    except DomainError as error:
-        flash(error.message, "warning")
-        return redirect(url_for("background.status", job_id=job.id), 303)
-    db.session.commit()
-    return redirect(url_for("background.status", job_id=again.id), 303)
+    # A refusal (only a job that did not succeed runs again) is said on the job's page.
+    saved = save(None, lambda: rerun(job, current_user._get_current_object()), None, refused=(DomainError,),
+                 show=lambda error: flash(error.message, "warning"))
+    return redirect(url_for("background.status", job_id=saved.result.id if saved else job_id), 303)

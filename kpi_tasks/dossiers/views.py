@@ -66,9 +66,8 @@ from kpi_tasks.dossiers.services import (
     recent_imports,
     record_apology_letter,
 )
-from kpi_tasks.errors import ConflictError, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import form_version, show_errors
+from kpi_tasks.forms import form_version, save
 from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.storage import file_store
 from kpi_tasks.units.models import Unit
@@ -189,15 +188,12 @@ def upload() -> str | Response:
         abort(403)
     form = UploadForm()
     if form.validate_on_submit():
-        try:
-            stored = importing.store_upload(file_store(), current_user.id, form.file.data.stream,
-                                            form.file.data.filename or "")
-        except importing.FileRefused as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()  # the database store keeps it for the preview, on whichever host serves it
-            return redirect(url_for("dossiers.preview", token=stored.token), 303)
+        # Committed: the database store keeps it for the preview, on whichever host serves it.
+        saved = save(form, lambda: importing.store_upload(file_store(), current_user.id, form.file.data.stream,
+                                                          form.file.data.filename or ""),
+                     None, refused=(importing.FileRefused,))
+        if saved:
+            return redirect(url_for("dossiers.preview", token=saved.result.token), 303)
     return render_template("dossiers/upload.html", form=form, imports=recent_imports(),
                            days_before=letter_days_before(),
                            max_mb=current_app.config["DOSSIER_MAX_UPLOAD"] // (1024 * 1024))
@@ -249,7 +245,7 @@ def import_status(token: str) -> str | Response:
         return redirect(url_for("dossiers.upload"), 303)
     rejected = first_rejected(file_store(), current_user.id, token, REJECTED_SHOWN) if status.state == REJECTED \
         else []
-    template = "dossiers/_import_status.html" if request.headers.get("HX-Request") else "dossiers/import_status.html"
+    template = "dossiers/_import_status.html" if request.htmx else "dossiers/import_status.html"
     return render_template(template, status=status, token=token, rejected=rejected)
 
 
@@ -333,19 +329,13 @@ def letter(letter_id: int) -> str | Response:
     if request.method == "GET":
         form.version.data = str(letter.version)
         form.issued_on.data = letter.issued_on or (today() if letter.status == "pending" else None)
-    if editable and form.validate_on_submit():
-        try:
-            record_apology_letter(letter, current_user, issued_on=form.issued_on.data,
-                                  new_appointment_on=form.new_appointment_on.data, reason=form.reason.data,
-                                  signer=form.signer.data, expected_version=form_version(form))
-        except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Đã ghi nhận phiếu xin lỗi của hồ sơ {letter.dossier.code}: {letter.status_label.lower()}.",
-                  "success")
-            return redirect(url_for("dossiers.letter", letter_id=letter.id), 303)
+    if editable and form.validate_on_submit() and save(
+        form, lambda: record_apology_letter(letter, current_user, issued_on=form.issued_on.data,
+                                            new_appointment_on=form.new_appointment_on.data, reason=form.reason.data,
+                                            signer=form.signer.data, expected_version=form_version(form)),
+        lambda _: f"Đã ghi nhận phiếu xin lỗi của hồ sơ {letter.dossier.code}: {letter.status_label.lower()}.",
+    ):
+        return redirect(url_for("dossiers.letter", letter_id=letter_id), 303)
     return render_template("dossiers/letter.html", letter=letter, form=form if editable else None,
                            events=history("apology_letter", letter.id), day=today())
 

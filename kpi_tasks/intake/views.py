@@ -7,17 +7,18 @@ confirm. Each keeps what the clerk typed; only "Xác nhận" creates anything, a
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
+from wtforms import Field, SelectChoice
 
 from kpi_tasks.accounts.permissions import can_use_intake
-from kpi_tasks.errors import ConflictError, DomainError, ValidationError
+from kpi_tasks.errors import DomainError, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import form_version
+from kpi_tasks.forms import form_version, save
 from kpi_tasks.intake.forms import DEADLINE_KIND_LABELS, RECURRENCE_CHOICES, ReviewForm, UploadForm, review_data
 from kpi_tasks.intake.highlight import confidence_class, marked_sentence, marked_source
 from kpi_tasks.intake.models import IntakeDraft
@@ -69,24 +70,27 @@ def index() -> str | Response:
     _require_access()
     form = UploadForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            if upload is not None and upload.filename:
-                filename, text = read_upload(upload.filename, upload.read())
-            else:
-                # a browser sends a textarea's line ends as CRLF; the drafts' offsets count "\n" only
-                filename, text = "", (form.text.data or "").replace("\r\n", "\n")
-            intake = start_intake(current_user, filename=filename, text=text)
-        except ValidationError as error:
-            db.session.rollback()
-            field = form.file if upload is not None and upload.filename else form.text
-            field.errors = [*list(field.errors), error.message]
-        else:
-            db.session.commit()
-            count = len(intake.payload["drafts"])
-            flash(f"Đã đọc văn bản: {count} nhiệm vụ đề xuất. Kiểm tra, sửa rồi bấm “Xác nhận”.", "success")
-            return redirect(url_for("intake.review", intake_id=intake.id), 303)
+        read = form.file if form.file.data is not None and form.file.data.filename else form.text
+        saved = save(form, lambda: _start(form, read), lambda intake: (
+            f"Đã đọc văn bản: {len(intake.payload['drafts'])} nhiệm vụ đề xuất. Kiểm tra, sửa rồi bấm “Xác nhận”."
+        ), refused=(ValidationError,), show=lambda error: _add_error(read, error.message))
+        if saved:
+            return redirect(url_for("intake.review", intake_id=saved.result.id), 303)
     return render_template("intake/upload.html", form=form, intakes=open_intakes(current_user))
+
+
+def _start(form: UploadForm, read: Field) -> IntakeDraft:
+    """A draft from the uploaded file, or from the pasted text (`read` is the form's field that has it)."""
+    if read is form.file:
+        filename, text = read_upload(form.file.data.filename, form.file.data.read())
+    else:
+        # a browser sends a textarea's line ends as CRLF; the drafts' offsets count "\n" only
+        filename, text = "", (form.text.data or "").replace("\r\n", "\n")
+    return start_intake(current_user, filename=filename, text=text)
+
+
+def _add_error(field: Field, message: str) -> None:
+    field.errors = [*list(field.errors), message]
 
 
 @bp.route("/<int:intake_id>", methods=["GET", "POST"])
@@ -109,12 +113,12 @@ def review(intake_id: int) -> str | Response:
             edited = form.draft_forms()
             drafts = [draft.with_edits(**edited[draft.key].edits()) if draft.key in edited else draft
                       for draft in drafts]  # fmt: skip
-            try:
-                return _act(intake, form, request.form.get("action", "save"), drafts)
-            except (ValidationError, ConflictError) as error:
-                db.session.rollback()
-                draft_messages = _place_errors(form, error)
-                duplicate = error.duplicate if isinstance(error, IntakeRefusal) else None
+            saved = save(form, lambda: _act(intake, form, request.form.get("action", "save"), drafts),
+                         lambda done: done.message,
+                         show=lambda error: draft_messages.update(_place_errors(form, error)))
+            if saved:
+                return redirect(saved.result.page, 303)
+            duplicate = saved.error.duplicate if isinstance(saved.error, IntakeRefusal) else None
         else:
             flash("Một số ô chưa hợp lệ (xem các ô được đánh dấu). Chưa có gì được lưu.", "danger")
     _set_choices(form, list_units())
@@ -140,25 +144,26 @@ def review(intake_id: int) -> str | Response:
     )
 
 
-def _act(intake: IntakeDraft, form: ReviewForm, action: str, drafts: list[DraftValues]) -> Response:
+class Done(NamedTuple):
+    message: str  # what was done
+    page: str  # where to go next
+
+
+def _act(intake: IntakeDraft, form: ReviewForm, action: str, drafts: list[DraftValues]) -> Done:
+    """Confirm the draft (the directive and its tasks are made), or save it, merging the drafts ticked."""
     header, version = form.header_values(), form_version(form)
     if action == "confirm":
         confirmed = confirm_intake(intake, current_user, header, drafts, expected_version=version)
-        db.session.commit()
-        flash(
-            f"Đã tạo văn bản {confirmed.directive.number} và {len(confirmed.tasks)} nhiệm vụ.",
-            "success",
-        )
-        return redirect(url_for("directives.detail", directive_id=confirmed.directive.id), 303)
+        return Done(f"Đã tạo văn bản {confirmed.directive.number} và {len(confirmed.tasks)} nhiệm vụ.",
+                    url_for("directives.detail", directive_id=confirmed.directive.id))
     anchor = None
     if action == "merge":
         selected = [key for key, draft_form in form.draft_forms().items() if draft_form.selected.data]
         drafts = merge_drafts(drafts, selected)
         anchor = f"draft-{selected[0]}"
     save_intake(intake, current_user, header, drafts, expected_version=version)
-    db.session.commit()
-    flash("Đã gộp các mục đã chọn thành một nhiệm vụ." if action == "merge" else "Đã lưu bản nháp.", "success")
-    return redirect(url_for("intake.review", intake_id=intake.id, _anchor=anchor), 303)
+    return Done("Đã gộp các mục đã chọn thành một nhiệm vụ." if action == "merge" else "Đã lưu bản nháp.",
+                url_for("intake.review", intake_id=intake.id, _anchor=anchor))
 
 
 def _place_errors(form: ReviewForm, error: DomainError) -> dict[str, list[str]]:
@@ -245,18 +250,13 @@ def undo(intake_id: int) -> Response:
     _require_access()
     intake = get_intake_or_404(intake_id, current_user)
     directive_id = intake.directive_id
-    try:
-        undo_confirmation(intake, current_user, note=request.form.get("note"))
-    except (ValidationError, ConflictError) as error:
-        db.session.rollback()
-        flash(" ".join([error.message, *error.fields.values()]), "danger")
-        if directive_id is None:
-            return redirect(url_for("intake.index"), 303)
-        return redirect(url_for("directives.detail", directive_id=directive_id), 303)
-    db.session.commit()
-    flash("Đã hủy kết quả xác nhận: văn bản và các nhiệm vụ vừa tạo đã được xóa (ghi trong nhật ký). "
-          "Bản nháp được mở lại để sửa.", "success")
-    return redirect(url_for("intake.review", intake_id=intake.id), 303)
+    if save(None, lambda: undo_confirmation(intake, current_user, note=request.form.get("note")),
+            "Đã hủy kết quả xác nhận: văn bản và các nhiệm vụ vừa tạo đã được xóa (ghi trong nhật ký). "
+            "Bản nháp được mở lại để sửa."):
+        return redirect(url_for("intake.review", intake_id=intake_id), 303)
+    if directive_id is None:
+        return redirect(url_for("intake.index"), 303)
+    return redirect(url_for("directives.detail", directive_id=directive_id), 303)
 
 
 @bp.app_template_global()

@@ -11,9 +11,8 @@ from wtforms import EmailField, RadioField, SelectField
 from wtforms.validators import Length, Optional
 
 from kpi_tasks.accounts.permissions import can_view_scheduled_reports
-from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import Form, options, show_errors
+from kpi_tasks.forms import Form, htmx_target, options, save
 from kpi_tasks.notifications.models import EMAIL_MODE_LABELS, KIND_LABELS, Notification
 from kpi_tasks.notifications.services import (
     BADGE_CAP,
@@ -66,10 +65,6 @@ def _badge_helpers() -> dict:
             "badge_cap": BADGE_CAP, "job_title": job_title}
 
 
-def _wants_fragment(target: str) -> bool:
-    return bool(request.headers.get("HX-Request")) and request.headers.get("HX-Target") == target
-
-
 def _safe_next(default: str) -> str:
     """Only a path of this site: never an absolute URL an attacker could slip into the form."""
     target = request.form.get("next") or ""
@@ -93,7 +88,7 @@ def index() -> str:
         page = paginate_rows(notification_groups_query(current_user, unread_only), page_number, PER_PAGE)
         page.items = notification_groups(page.items)
         args = {"unread": "1"} if unread_only else {}
-    template = "notifications/_list.html" if _wants_fragment("notification-list") else "notifications/index.html"
+    template = "notifications/_list.html" if htmx_target() == "notification-list" else "notifications/index.html"
     return render_template(template, page=page, page_args=args, unread_only=unread_only, opened=group)
 
 
@@ -109,7 +104,7 @@ def read(notification_id: int) -> str | Response:
     notification = get_notification_or_404(notification_id, current_user)
     mark_group_read(notification)
     db.session.commit()
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target", "").startswith("notification-"):
+    if (htmx_target() or "").startswith("notification-"):
         response = Response(render_template("notifications/_item.html", notification=notification,
                                             group=group_of(notification)))
         response.headers["HX-Trigger"] = CHANGED_EVENT
@@ -149,14 +144,8 @@ def settings() -> str | Response:
                                  **{f"kind_{kind}": chosen.get(kind, "") for kind in KIND_LABELS}})
     if form.validate_on_submit():
         by_kind = {kind: form[f"kind_{kind}"].data or "" for kind in KIND_LABELS}
-        try:
-            update_preferences(current_user, form.email_mode.data or "", form.email.data, by_kind)
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Đã lưu cài đặt nhận thông báo.", "success")
+        if save(form, lambda: update_preferences(current_user, form.email_mode.data or "", form.email.data, by_kind),
+                "Đã lưu cài đặt nhận thông báo."):
             return redirect(url_for("notifications.settings"), 303)
     return render_template("notifications/settings.html", form=form, kinds=KIND_LABELS)
 
