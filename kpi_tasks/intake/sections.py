@@ -19,7 +19,8 @@ from kpi_tasks.intake.unit_phrases import group_mentioned, lead_anywhere, lead_a
 _HEADING_END_RE = vn(r"(?::|(?:như|dưới đây|sau đây|cụ thể|các nội dung|nhiệm vụ|công việc|việc)\s+sau|sau)\s*$")
 _TOPIC_START_RE = vn(r"(?:về|đối với|việc|công tác|lĩnh vực|nhiệm vụ|giải pháp)(?![^\W\d_])")
 _NEW_CASE_RE = vn(r"(?:riêng|trường hợp|ngoài ra)(?![^\W\d_])")
-_SKIPPED_SECTION_RE = vn(r"(?:mục đích|căn cứ|tình hình)(?![^\W\d_])")
+# Headings of what a plan is for and what it covers: aims, requirements on the work, whom it concerns.
+_SKIPPED_SECTION_RE = vn(r"(?:mục đích|căn cứ|tình hình|yêu cầu\s*$|đối tượng|phạm vi)(?![^\W\d_])")
 _CLOSING_RE = vn(
     r"(?:(?:để\s[^,.;]{0,160},\s*)?(?P<verb>yêu cầu|đề nghị)\s.*(?:nghiêm túc|khẩn trương|triển khai|thực hiện)[^.]*"
     r"(?:\.\s*/\s*\.?)?\s*$"

@@ -142,7 +142,8 @@ _UNDER_COMMITTEE = (
     rf"(?:\s+(?:truc\s+)?thuoc(?:\s+(?:ubnd|uy ban nhan dan))?\s+{_LEVEL}|\s+cap\s+{_LEVEL}|\s+{_LEVEL})?"
 )
 
-_DEPARTMENT_TAIL = r"(?:,?\s*(?:doan the|don vi)(?:\s+cap\s+tinh)?)?"
+# "các sở, ban, ngành, đơn vị cấp tỉnh", "các Sở, Ban, ngành, Hội, Đoàn thể": bodies at the departments' level
+_DEPARTMENT_TAIL = r"(?:,?\s*(?:hoi,?\s*)?(?:doan the|don vi)(?:\s+cap\s+tinh)?)?"
 
 # Group phrases on folded text, most specific first. Each is tried at one position by the parser and as
 # a whole name by `group_token_for`.

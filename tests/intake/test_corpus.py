@@ -277,3 +277,27 @@ def test_glued_plural_words_of_a_converted_page(parsed: Parsed) -> None:
     tasks = parsed["q06_ninhthuan_qd55_tien_bo_phu_nu_2007"]["tasks"]
     assert tasks[1]["lead_units"][0].startswith("Ban vì sự tiến bộ phụ nữ các sở")
     assert tasks[0]["lead_units"][0].startswith("Sở Kế hoạch và Đầu tư")
+
+
+def test_the_departments_level_bodies_listed_after_sở_ban_ngành_are_one_group(parsed: Parsed) -> None:
+    """"thủ trưởng các Sở, Ban, ngành, Hội, Đoàn thể và Chủ tịch UBND các huyện, thị xã, thành phố": the
+    departments' level (associations and mass organisations with it) and the committees below."""
+    tasks = parsed["q12_quangnam_ct_du_toan_2023"]["tasks"]
+    assert [(t["section"], t["lead_units"]) for t in tasks] == [
+        ("1", ["@departments", "@communes"]), ("2", ["@departments", "@communes"]),
+    ]
+    assert group_token_for("các sở, ban, ngành, hội, đoàn thể") == "@departments"
+
+
+def test_a_plans_aims_requirements_and_scope_are_no_tasks(parsed: Parsed) -> None:
+    """"1. Mục đích", "2. Yêu cầu" ("... phải được thực hiện định kỳ 6 tháng, hằng năm"), "II. ĐỐI TƯỢNG ...":
+    what the plan is for and whom it concerns, with no one assigned yet."""
+    assert parsed["q13_ninhbinh_kh130_giam_sat_giam_ngheo_2022"]["tasks"] == []
+
+
+def test_a_decision_assigning_targets_and_its_monthly_report(parsed: Parsed) -> None:
+    """Điều 1 hands out the year's targets, Điều 2 the work on them with a monthly report; Điều 3 lists the
+    executors ("... căn cứ Quyết định thi hành"), no task."""
+    tasks = parsed["q11_bacgiang_qd1466_giao_chi_tieu_2021"]["tasks"]
+    assert [t["section"] for t in tasks] == ["Điều 1", "Điều 2"]
+    assert (tasks[1]["deadline"]["kind"], tasks[1]["deadline"]["rule"]) == ("recurring", "monthly")
