@@ -245,12 +245,15 @@ def _narrowed(query: sa.Select, filters: ReportFilters, columns: StatusColumns, 
     )
 
 
-def counted_rows(base: sa.Select, filters: ReportFilters, today: dt.date, due_soon_days: int) -> sa.Select:
+def counted_rows(base: sa.Select, filters: ReportFilters, today: dt.date, due_soon_days: int,
+                 limit: int | None = None) -> sa.Select:
     """What the statistics count, as rows: tasks that do not recur, and the begun occurrences of recurring
     tasks (unit_stats counts a recurring task through them), narrowed by `filters`.
 
     `base` is a select of Task joined to Directive carrying the visibility and the unit/text/directive
-    filters; status, dates and due-soon are applied here to each row's own columns.
+    filters; status, dates and due-soon are applied here to each row's own columns. With `limit`, the first
+    rows only: each part stops at them in list order (read from an index), so that a year's overdue list on a
+    dashboard does not build every row of the year to keep fifteen.
     """
     base = base.order_by(None)
     tasks = _narrowed(
@@ -266,12 +269,22 @@ def counted_rows(base: sa.Select, filters: ReportFilters, today: dt.date, due_so
         .where(Task.recurrence.is_not(None), occurrence_has_begun(today)),
         filters, OCCURRENCE_COLUMNS, today, due_soon_days,
     )
+    if limit is not None:
+        tasks = sa.select(_first_rows(tasks, TASK_COLUMNS, Task.id, limit))
+        occurrences = sa.select(_first_rows(occurrences, OCCURRENCE_COLUMNS, TaskOccurrence.id, limit))
     rows = sa.union_all(tasks, occurrences).subquery("report_rows")
-    return sa.select(rows).order_by(rows.c.effective_deadline.is_(None), rows.c.effective_deadline,
-                                    rows.c.task_id, rows.c.occurrence_id)
+    query = sa.select(rows).order_by(rows.c.effective_deadline.is_(None), rows.c.effective_deadline,
+                                     rows.c.task_id, rows.c.occurrence_id)
+    return query if limit is None else query.limit(limit)
 
 
-def report_rows_query(user: User, filters: ReportFilters, today: dt.date, due_soon_days: int) -> sa.Select:
+def _first_rows(part: sa.Select, columns: StatusColumns, last_key: Any, limit: int) -> sa.Subquery:
+    """The first `limit` rows of one part of `counted_rows`, in the list's order."""
+    return part.order_by(columns.deadline.is_(None), columns.deadline, Task.id, last_key).limit(limit).subquery()
+
+
+def report_rows_query(user: User, filters: ReportFilters, today: dt.date, due_soon_days: int,
+                      limit: int | None = None) -> sa.Select:
     """The rows of a report list or export for `user` (GET /tasks's visibility and filters).
 
     Without a period or completion range: exactly GET /tasks's tasks. With one: exactly what
@@ -282,11 +295,12 @@ def report_rows_query(user: User, filters: ReportFilters, today: dt.date, due_so
     if not filters.counts_like_statistics:
         query = task_rows_query(user, filters.tasks, today, due_soon_days)
         columns = _row_columns(TASK_COLUMNS, today, due_soon_days, occurrence=False)
-        return (query.with_only_columns(*columns).join(Directive, Directive.id == Task.directive_id)
-                .join(Unit, Unit.id == Task.lead_unit_id))
+        query = (query.with_only_columns(*columns).join(Directive, Directive.id == Task.directive_id)
+                 .join(Unit, Unit.id == Task.lead_unit_id))
+        return query if limit is None else query.limit(limit)
     unit_and_text = replace(filters.tasks, status=None, due_soon=False, deadline_from=None, deadline_to=None)
     base = task_rows_query(user, unit_and_text, today, due_soon_days).join(Directive, Directive.id == Task.directive_id)
-    return counted_rows(base, filters, today, due_soon_days)
+    return counted_rows(base, filters, today, due_soon_days, limit)
 
 
 def _all_tasks_query() -> sa.Select:

@@ -129,7 +129,7 @@ def list_url(period: ReportPeriod | None = None, **args: Any) -> str:
 
 
 def _rows(user: User, filters: ReportFilters, limit: int = LIST_LIMIT) -> list[Any]:
-    query = report_rows_query(user, filters, today(), _due_soon_days()).limit(limit)
+    query = report_rows_query(user, filters, today(), _due_soon_days(), limit)
     return list(db.session.execute(query))
 
 
