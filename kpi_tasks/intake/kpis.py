@@ -21,7 +21,8 @@ _EXACTLY_RE = vn(r"(?:bằng|đúng)(?![^\W\d_])")
 _OR_MORE_RE = vn(r"\s*trở lên")
 _OR_LESS_RE = vn(r"\s*trở xuống")
 _REPORTED_FIGURE_RE = vn(r"(?:chiếm|còn|chỉ đạt|mới đạt)\s*$")
-_APPLIES_TO_RE = vn(r"\s*(?:đối với|với|cho)\s+(?P<target>[^;,.()]+?)(?=\s+và\s+\d|[;,.()]|$)")
+# "... 98% đối với cơ quan chuyên môn", "ít nhất 65% tại UBND cấp xã", "tối thiểu 85% ở cấp xã"
+_APPLIES_TO_RE = vn(r"\s*(?:đối với|với|cho|tại|ở)\s+(?P<target>[^;,.()]+?)(?=\s+và\s+\d|[;,.()]|$)")
 _COMMUNE_WORDS_RE = vn(r"(?<![^\W\d_])(?:xã|thị trấn|phường|thôn|tổ dân phố)(?![^\W\d_])")
 _DEPARTMENT_WORDS_RE = vn(r"(?<![^\W\d_])(?:cấp huyện|cấp tỉnh|chuyên môn|phòng|ban|ngành|sở)(?![^\W\d_])")
 _COUNT_RE = vn(

@@ -11,7 +11,9 @@ import re
 
 from kpi_tasks.intake.appendix import units_in_cell
 from kpi_tasks.intake.context import Context
+from kpi_tasks.intake.deadlines import NO_DEADLINE
 from kpi_tasks.intake.drafts import Draft, drafts_from_paragraph
+from kpi_tasks.intake.kpis import find_kpis
 from kpi_tasks.intake.paragraphs import Paragraph
 from kpi_tasks.intake.text import Text, is_upper_block, vn
 from kpi_tasks.intake.unit_phrases import group_mentioned, lead_anywhere, lead_at_start, read_units, scope_lead
@@ -303,4 +305,13 @@ def drafts_from_flat_text(source: Text, paragraphs: list[Paragraph], context: Co
         lead = lead_anywhere(seg)
         if lead:
             drafts += drafts_from_paragraph(seg, "", lead, context)
+        elif _TARGET_CUE_RE.search(seg.low) and find_kpis(seg, [], NO_DEADLINE):
+            # the plan's targets ("đặt mục tiêu ...; tỷ lệ ... phải đạt ít nhất 65% tại UBND cấp xã"), whose unit
+            # the office picks
+            drafts.append(Draft("", seg, [], [], context))
     return drafts
+
+
+_TARGET_CUE_RE = vn(
+    r"(?<![^\W\d_])(?:mục tiêu|chỉ tiêu|phấn đấu|phải đạt|cần đạt|tối thiểu|ít nhất|không thấp hơn)(?![^\W\d_])"
+)

@@ -164,6 +164,8 @@ GROUP_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (GROUP_ALL_UNITS,
          r"(?:tat ca\s+)?(?:cac|moi)\s+(?:to chuc,?\s*)?co quan,?\s*don vi(?:\s+(?:co\s+)?lien quan)?"),
         (GROUP_ALL_UNITS, r"cac\s+don vi,?\s*dia phuong(?:\s+(?:co\s+)?lien quan)?"),
+        # "các đơn vị, ban ngành" of a commune: its departments and the units beside them
+        (GROUP_DEPARTMENTS, r"cac\s+don vi,?\s*ban(?:,?\s*nganh)?"),
         (GROUP_COMMUNES,
          r"(?:ubnd|uy ban nhan dan)\s+(?:cac|cap)\s+xa(?:,?\s*phuong)?(?:,?\s*(?:thi tran|dac khu))*"),
         (GROUP_COMMUNES, r"(?:ubnd|uy ban nhan dan)\s+cac\s+phuong(?:,?\s*xa)?(?:,?\s*thi tran)?"),

@@ -301,3 +301,16 @@ def test_a_decision_assigning_targets_and_its_monthly_report(parsed: Parsed) -> 
     tasks = parsed["q11_bacgiang_qd1466_giao_chi_tieu_2021"]["tasks"]
     assert [t["section"] for t in tasks] == ["Điều 1", "Điều 2"]
     assert (tasks[1]["deadline"]["kind"], tasks[1]["deadline"]["rule"]) == ("recurring", "monthly")
+
+
+def test_a_plans_targets_without_a_unit_are_a_draft_and_a_level_after_tai_or_o_is_their_scope(parsed: Parsed) -> None:
+    """A commune's plan (q14): "đặt mục tiêu 100% ...; tỷ lệ ... phải đạt ít nhất 65% tại UBND cấp xã; ... cần đạt
+    tối thiểu 85% ở cấp xã" names no unit but sets targets: a draft whose unit the office picks."""
+    targets, request = parsed["q14_vinhlong_vinhlinh_kh25_dvc_2025"]["tasks"]
+    assert targets["lead_units"] == []
+    assert [(k["value"], k["direction"], k["applies_to"]) for k in targets["kpis"]] == [
+        (100, "at_least", "all"), (65, "at_least", "commune"), (85, "at_least", "commune"),
+    ]
+    assert request["lead_units"] == ["@departments"]  # "yêu cầu các đơn vị, ban n[gành]" (the page is cut)
+    # a paragraph with figures but no target words and no unit stays out (q07's statistics)
+    assert all("833 nhiệm vụ" not in t["text"] for t in parsed["q07_quangnam_nhiem_vu_qua_han_2020"]["tasks"])
