@@ -249,8 +249,9 @@ def main() -> None:
             tokens[user.username] = create_token(user)
         db.session.commit()
         tasks_of_unit: dict[int, list[int]] = {}
+        # Open tasks: one awaiting the office's confirmation refuses a progress update (409), as it should.
         for task_id, unit_id in db.session.execute(sa.select(Task.id, Task.lead_unit_id).where(
-                Task.completed_on.is_(None)).order_by(Task.id)):
+                Task.state == "open").order_by(Task.id)):
             tasks_of_unit.setdefault(unit_id, []).append(task_id)
         all_tasks = db.session.scalar(sa.select(sa.func.max(Task.id))) or 1
         db.engine.dispose()
