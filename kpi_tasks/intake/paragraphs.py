@@ -163,6 +163,8 @@ def _opens_paragraph(previous_line: str, line_text: str, wrap_width: int | None,
         return False
     if _OPEN_ENDED_RE.search(match_form(previous)):
         return False  # "Chủ tịch UBND tỉnh giao" / "Sở Nội vụ chủ trì ...": no title ends on such a word
+    if len(previous.strip()) > _MAX_WRAP_WIDTH:
+        return True  # a line longer than any page is wide is a whole paragraph that lost its final stop
     if _SENTENCE_CLOSE_RE.search(previous) is None:
         # A line ending without punctuation ends its paragraph when it stops well short of the text's long
         # lines: a title such as "1. Về công tác ..." or "1. Phòng Nội vụ" above its text. A long one is a

@@ -248,6 +248,8 @@ def fuzzy_group_at(folded: str, pos: int) -> tuple[str, int] | None:
             words = [word for word, _ in spans[:count]]
             if words[0] != wording[0] and not near_words(words[0], wording[0]):
                 continue
+            if "cac" in wording and "cac" not in words:
+                continue  # "Ủy ban nhân dân xã Đức Hợp": without "các" it is one committee, not the group
             if _word_distance(words, wording) <= 1:
                 return token, pos + spans[count - 1][1]
     return None

@@ -314,3 +314,16 @@ def test_a_plans_targets_without_a_unit_are_a_draft_and_a_level_after_tai_or_o_i
     assert request["lead_units"] == ["@departments"]  # "yêu cầu các đơn vị, ban n[gành]" (the page is cut)
     # a paragraph with figures but no target words and no unit stays out (q07's statistics)
     assert all("833 nhiệm vụ" not in t["text"] for t in parsed["q07_quangnam_nhiem_vu_qua_han_2020"]["tasks"])
+
+
+def test_a_line_longer_than_a_page_is_wide_is_a_paragraph_of_its_own(parsed: Parsed) -> None:
+    """q14's first line (the basis, without a final stop) is not the targets' paragraph: the draft starts at
+    "Theo kế hoạch, ..." and its title is not the basis sentence."""
+    targets = parsed["q14_vinhlong_vinhlinh_kh25_dvc_2025"]["tasks"][0]
+    assert targets["text"].startswith("Theo kế hoạch, xã Vĩnh Long đặt mục tiêu")
+
+
+def test_the_issuing_committee_named_alone_is_not_the_communes_group() -> None:
+    """"Ủy ban nhân dân xã Đức Hợp thông báo như sau:" is one committee; only "các" makes the group, even mistyped."""
+    assert group_token_for("Ủy ban nhân dân xã Đức Hợp") is None
+    assert group_token_for("UBND các xả, phường") == "@communes"
