@@ -604,8 +604,8 @@ def _kept_counts(months: _CountedMonths, unit_id: int | None, level: Level) -> l
     if not _year_aligned(months.date_from, months.date_to):
         return [_kept_sums(month_rows, statuses(this_month), unit_id, level)]
     this_year, last_month = dt.date(this_month.year, 1, 1), dt.date(this_month.year, 12, 1)
-    of_this_year = (sa.and_(is_open, count.deadline_month.between(this_year, last_month)),
-                    count.begins_month.between(this_year, last_month))
+    open_this_year = sa.and_(is_open, count.deadline_month.between(this_year, last_month))
+    of_this_year = (open_this_year, count.begins_month.between(this_year, last_month))
     year_rows = [
         count.grain == YEAR_GRAIN,
         sa.not_(sa.or_(*[sa.func.coalesce(condition, False) for condition in of_this_year])),
@@ -613,8 +613,17 @@ def _kept_counts(months: _CountedMonths, unit_id: int | None, level: Level) -> l
         within(None if months.date_from is None else months.date_from,
                None if months.date_to is None else dt.date(months.date_to.year, 1, 1)),
     ]
-    return [_kept_sums(year_rows, statuses(this_year), unit_id, level),
-            _kept_sums([*month_rows, sa.or_(*of_this_year)], statuses(this_month), unit_id, level)]
+    parts = [_kept_sums(year_rows, statuses(this_year), unit_id, level)]
+    # This year's open items by month (none is in a period of other years: an occurrence is due after its start),
+    # in two index ranges: by deadline, and the open occurrences begun this year that the first leaves out.
+    if (months.date_from is None or months.date_from <= this_year) and \
+            (months.date_to is None or months.date_to >= this_year):
+        parts += [
+            _kept_sums([*month_rows, open_this_year], statuses(this_month), unit_id, level),
+            _kept_sums([*month_rows, of_this_year[1], sa.not_(sa.func.coalesce(open_this_year, False))],
+                       statuses(this_month), unit_id, level),
+        ]
+    return parts
 
 
 def unit_stats_query(
