@@ -130,6 +130,11 @@ class Task(db.Model):
         # read by deadline from the index alone.
         sa.Index("ix_tasks_open_counts", "state", "effective_deadline", "completed_on", "lead_unit_id",
                  "committee_id", "recurrence", "directive_id"),
+        # The open tasks no one acknowledged yet, by when they were given (the office's home page counts those
+        # given more than a working day ago): the few entries of that range, not every open task.
+        sa.Index("ix_tasks_unacknowledged", "given_at", "directive_id",
+                 sqlite_where=sa.text("state = 'open' AND acknowledged_at IS NULL"),
+                 postgresql_where=sa.text("state = 'open' AND acknowledged_at IS NULL")),
         sa.Index("ix_tasks_recurring", "lead_unit_id", "id", "state", "directive_id",
                  sqlite_where=sa.text("recurrence IS NOT NULL"), postgresql_where=sa.text("recurrence IS NOT NULL")),
         sa.CheckConstraint("progress_percent >= 0 AND progress_percent <= 100", name="progress_range"),
