@@ -26,6 +26,9 @@ from kpi_tasks.tasks.status import AWAITING_REVIEW, OVERDUE
 
 bp = Blueprint("home", __name__)
 HOME_LIST_LIMIT = 20
+# Units in the home page's table: those with the most overdue tasks first. A province has some 2,000 units; the
+# whole ranking is on Báo cáo, one click away.
+HOME_UNIT_ROWS = 30
 NEW_TASK_DAYS = 7  # "Mới được giao": tasks given in the last week
 
 
@@ -58,9 +61,11 @@ def index() -> str:
             period=period,
         )
     stats = unit_stats(day, period.start, period.end, level=committee_id_of(user))
+    assigned = [item for item in stats if item["assigned"]]
     return render_template(
         "home/overview.html",
-        stats=stats,
+        stats=assigned[:HOME_UNIT_ROWS],
+        units_with_tasks=len(assigned),
         totals=status_totals(stats),
         period=period,
         overdue=rows(TaskFilters(status=OVERDUE)),
