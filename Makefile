@@ -30,9 +30,10 @@ test: install
 	@mkdir -p test-artifacts
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "=== PostgreSQL pass on $$TEST_DATABASE_URL started beside the SQLite pass (log: $(PG_LOG)) ==="; \
-		$(BIN)/python -m pytest -m "not browser" -p no:cacheprovider > $(PG_LOG) 2>&1 & pg_pid=$$!; \
+		KPI_TASKS_TEST_ONE_PASS=sqlite $(BIN)/python -m pytest -m "not browser" -p no:cacheprovider > $(PG_LOG) 2>&1 & \
+		pg_pid=$$!; \
 		echo "=== SQLite pass ==="; \
-		KPI_TASKS_TEST_ONE_PASS=postgresql TEST_DATABASE_URL= $(BIN)/python -m pytest; sqlite_status=$$?; \
+		TEST_DATABASE_URL= $(BIN)/python -m pytest; sqlite_status=$$?; \
 		wait $$pg_pid; pg_status=$$?; \
 		echo "=== PostgreSQL pass on $$TEST_DATABASE_URL ==="; cat $(PG_LOG); \
 		echo "=== SQLite pass: exit $$sqlite_status; PostgreSQL pass: exit $$pg_status ==="; \

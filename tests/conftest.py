@@ -34,14 +34,23 @@ def pytest_report_header() -> str:
     return f"kpi_tasks database: {'PostgreSQL ' + url if url else 'SQLite (temporary file)'}"
 
 
+# Tests of pure text and calendar arithmetic: with no app fixture they read no database, so the PostgreSQL pass
+# of `make test` leaves them to the SQLite pass.
+DATABASE_FREE_FOLDERS = ("tests/intake/", "tests/calendar/")
+APP_FIXTURES = frozenset({"app", "app_ctx", "client", "live_server", "page"})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `one_pass` take long: `make test` runs them in its PostgreSQL pass only (it tells the SQLite
-    pass so with KPI_TASKS_TEST_ONE_PASS=postgresql), and in the one pass there is otherwise."""
-    if os.environ.get("KPI_TASKS_TEST_ONE_PASS") != "postgresql" or os.environ.get("TEST_DATABASE_URL"):
+    """`make test` runs the suite on SQLite and on PostgreSQL side by side; the PostgreSQL pass is the longer one,
+    so it is told (KPI_TASKS_TEST_ONE_PASS=sqlite) to leave to the SQLite pass the tests marked `one_pass` (long,
+    and the same on either database) and the database-free tests of DATABASE_FREE_FOLDERS. A single pass runs all."""
+    if os.environ.get("KPI_TASKS_TEST_ONE_PASS") != "sqlite" or not os.environ.get("TEST_DATABASE_URL"):
         return
-    skip = pytest.mark.skip(reason="long: runs in the PostgreSQL pass of make test only")
+    skip = pytest.mark.skip(reason="runs in the SQLite pass of make test")
     for item in items:
-        if "one_pass" in item.keywords:
+        database_free = (item.nodeid.startswith(DATABASE_FREE_FOLDERS)
+                         and not APP_FIXTURES.intersection(item.fixturenames))
+        if "one_pass" in item.keywords or database_free:
             item.add_marker(skip)
 
 
