@@ -44,10 +44,10 @@ from kpi_tasks.audit.services import FIELD_LABELS, display_value, register_code_
 from kpi_tasks.background.api import register_api as register_background
 from kpi_tasks.background.views import bp as background_bp
 from kpi_tasks.calendar.views import bp as calendar_bp
+from kpi_tasks.directives import api as directive_api
 from kpi_tasks.directives import services as directive_services
 from kpi_tasks.directives import views as directive_views
 from kpi_tasks.directives.api import register_api as register_directives
-from kpi_tasks.directives.api import register_directive_tasks
 from kpi_tasks.directives.models import DIRECTIVE_KINDS
 from kpi_tasks.directives.services import IssueDateFollower
 from kpi_tasks.directives.views import bp as directives_bp
@@ -79,8 +79,9 @@ from kpi_tasks.reports.views import bp as reports_bp
 from kpi_tasks.scoring.api import register_api as register_scoring
 from kpi_tasks.scoring.jobs import register_jobs as register_scoring_jobs
 from kpi_tasks.scoring.views import bp as scoring_bp
+from kpi_tasks.tasks import api as task_api
 from kpi_tasks.tasks import events as task_events
-from kpi_tasks.tasks.api import TargetLinks, directive_tasks_json, register_target_links
+from kpi_tasks.tasks.api import TargetLinks, directive_tasks_json
 from kpi_tasks.tasks.api import register_api as register_tasks
 from kpi_tasks.tasks.calendar_api import register_api as register_schedule
 from kpi_tasks.tasks.calendar_views import bp as schedule_bp
@@ -237,9 +238,9 @@ def _connect_packages() -> None:
     # A directive's list and export count its tasks by state.
     directive_views.task_counts.provide(directive_task_counts)
     # A task as the API gives it names its KPI targets.
-    register_target_links(TargetLinks(of_task=linked_target_ids, link=link_targets))
+    task_api.target_links.provide(TargetLinks(of_task=linked_target_ids, link=link_targets))
     # A directive as the API gives it lists its tasks.
-    register_directive_tasks(directive_tasks_json)
+    directive_api.tasks_of.provide(directive_tasks_json)
     # A directive's corrected date of issue moves its tasks' working-day deadlines.
     directive_services.issue_date_followers.subscribe(
         IssueDateFollower(refuse=refuse_issue_date, follow=follow_issue_date))

@@ -14,6 +14,7 @@ from kpi_tasks.directives.schemas import Directive, DirectiveInput, DirectivePat
 from kpi_tasks.directives.services import create_directive, get_directive_or_404, update_directive
 from kpi_tasks.errors import PermissionDenied
 from kpi_tasks.extensions import db
+from kpi_tasks.hooks import Provided
 
 routes = ApiRoutes()
 register_api = routes
@@ -22,15 +23,11 @@ WRITE_ERRORS = "400 403 404 409 422"
 # A directive as the API gives it carries its `tasks`, which the tasks package lists (web.init_app registers
 # `tasks.api.directive_tasks_json`): this package sits below tasks and does not read them itself.
 TasksOf = Callable[[DirectiveRow, User], list[dict]]
-_tasks_of: list[TasksOf] = []
-
-
-def register_directive_tasks(tasks_of: TasksOf) -> None:
-    _tasks_of[:] = [tasks_of]
+tasks_of: Provided[TasksOf] = Provided("the tasks of a directive as the API gives them")
 
 
 def directive_with_tasks(directive: DirectiveRow, user: User) -> Directive:
-    return Directive.of(directive, tasks=_tasks_of[0](directive, user) if _tasks_of else [])
+    return Directive.of(directive, tasks=tasks_of()(directive, user) if tasks_of.is_provided else [])
 
 
 @routes.operation("POST", "/directives", "create_directive", "Nhập văn bản chỉ đạo (office)", body=DirectiveInput,

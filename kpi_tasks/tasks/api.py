@@ -25,6 +25,7 @@ from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.errors import PermissionDenied
 from kpi_tasks.extensions import db
+from kpi_tasks.hooks import Provided
 from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.tasks import corrections, lifecycle
 from kpi_tasks.tasks.lifecycle import (
@@ -110,11 +111,7 @@ class TargetLinks:
     link: Callable[[Task, list[int], User], object]
 
 
-_target_links: list[TargetLinks] = []
-
-
-def register_target_links(links: TargetLinks) -> None:
-    _target_links[:] = [links]
+target_links: Provided[TargetLinks] = Provided("a task's KPI targets")
 
 
 routes = ApiRoutes()
@@ -137,7 +134,7 @@ def task_detail(task: Task) -> TaskDetail:
     return TaskDetail.of(
         task, **task_out(task, status, due_soon).model_dump(), history=events,
         updates=[update_out(update) for update in progress_updates(task)],
-        kpi_target_ids=_target_links[0].of_task(task.id) if _target_links else [],
+        kpi_target_ids=target_links().of_task(task.id) if target_links.is_provided else [],
         directions=[Direction.of(direction, given_by=direction.given_by.display_name,
                                  author=direction.author.display_name) for direction in task_directions(task.id)],
         subtasks=subtask_summary(task, today()),
@@ -150,7 +147,7 @@ def _due_soon_days() -> int:
 
 def _link_targets(task: Task, body: TaskInput | NewTaskInput, user: User) -> None:
     if body.kpi_target_ids:
-        _target_links[0].link(task, body.kpi_target_ids, user)
+        target_links().link(task, body.kpi_target_ids, user)
 
 
 @routes.operation("POST", "/directives/<int:directive_id>/tasks", "create_task", "Giao nhiệm vụ (office)",
