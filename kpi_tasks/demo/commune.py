@@ -12,7 +12,7 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.directives.services import create_directive
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.lifecycle import post_update, review_task
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.lookups import first_task_titled
 from kpi_tasks.tasks.services import break_down, create_task
 from kpi_tasks.units.models import Unit
 from kpi_tasks.units.services import create_unit
@@ -69,7 +69,7 @@ def seed_commune(units: dict[str, Unit], users: dict[str, User], day: dt.date, s
                                       email=f"{username}@example.vn", password_hash=shared_hash,
                                       check_strength=False)
     office = users["binhson.vanphong"]
-    received = db.session.scalar(db.select(Task).where(Task.title == RECEIVED_TITLE, Task.lead_unit_id == commune.id))
+    received = first_task_titled(RECEIVED_TITLE, lead_unit_id=commune.id)
     if received is not None:
         for title, code, offset, outcome in BREAKDOWN:
             part = break_down(received, office, title=title, lead_unit_id=units[code].id,

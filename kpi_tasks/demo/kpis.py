@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
-
 from kpi_tasks.accounts.models import User
-from kpi_tasks.extensions import db
 from kpi_tasks.kpis.services import create_kpi, link_targets, record_measurement, set_target
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.lookups import first_task_titled
 from kpi_tasks.units.models import Unit
 
 # (code, name, numerator, denominator, direction, {unit kind: target %}, title of the demo task it belongs to)
@@ -58,7 +55,7 @@ def seed_kpis(units: dict[str, Unit], office: User, day: dt.date) -> int:
             for year in years:
                 set_target(kpi, office, period=str(year), unit_id=units[OVERRIDE[1]].id, target_value=OVERRIDE[2])
         if task_title:
-            task = db.session.scalar(sa.select(Task).where(Task.title == task_title).order_by(Task.id).limit(1))
+            task = first_task_titled(task_title)
             if task is not None:
                 link_targets(task, [target.id for target in current], actor=office)
         for unit_index, unit in enumerate(reporting):

@@ -34,7 +34,14 @@ from kpi_tasks.tasks.lifecycle import (
     review_occurrence,
     review_task,
 )
-from kpi_tasks.tasks.models import STATE_DONE, STATE_WITHDRAWN, Task, TaskOccurrence
+from kpi_tasks.tasks.lookups import (
+    closed_task_ids,
+    date_directive_tasks,
+    directive_task_ids,
+    first_task_titled,
+    occurrences_due_before,
+)
+from kpi_tasks.tasks.models import Task
 from kpi_tasks.tasks.services import backdate_assignments, create_task, create_task_group, withdraw_task
 from kpi_tasks.units.models import Unit
 
@@ -190,10 +197,7 @@ def _seed_recurring(demo: Demo, directive: Directive) -> None:
         task = create_task(directive, demo.office, title=title, content=content, section=section,
                            lead_unit_id=demo.units[lead].id, recurrence=rule)
         reporter = demo.reporter(task.lead_unit_id)
-        past = list(db.session.scalars(
-            sa.select(TaskOccurrence).where(TaskOccurrence.task_id == task.id,
-                                            TaskOccurrence.effective_deadline < demo.day)
-            .order_by(TaskOccurrence.due_on)))
+        past = occurrences_due_before(task.id, demo.day)
         # The latest past occurrence stays unreported: it is what the unit is late on today.
         for index, occurrence in enumerate(past[:-1]):
             late = index == 1
@@ -204,7 +208,7 @@ def _seed_recurring(demo: Demo, directive: Directive) -> None:
 
 
 def _open_task(demo: Demo, title: str) -> Task:
-    task = db.session.scalar(sa.select(Task).where(Task.title == title).order_by(Task.id).limit(1))
+    task = first_task_titled(title)
     if task is None:
         raise LookupError(title)
     return task
@@ -256,7 +260,7 @@ RETURNED_NOTE = ("Đề nghị bổ sung số hồ sơ bảo trợ xã hội đ�
 
 def _seed_returned_report(demo: Demo) -> None:
     """A completion report the office sent back for more figures: the unit has it to do again."""
-    task = db.session.scalar(sa.select(Task).where(Task.title == RETURNED_TITLE).order_by(Task.id).limit(1))
+    task = first_task_titled(RETURNED_TITLE)
     if task is None:
         raise LookupError(RETURNED_TITLE)
     review_task(task, demo.office, decision="return", note=RETURNED_NOTE)
@@ -279,12 +283,10 @@ def date_tasks_from_their_directives() -> None:
     db.session.flush()
     for directive_id, issued_on in db.session.execute(sa.select(Directive.id, Directive.issued_on)).all():
         entered = dt.datetime.combine(issued_on, dt.time(8), tzinfo=VIETNAM).astimezone(dt.UTC)
-        of_directive = sa.select(Task.id).where(Task.directive_id == directive_id)
+        of_directive = directive_task_ids(directive_id)
         # Units acknowledged (tiếp nhận) what they were given more than a week ago; the fresh ones wait for them.
         old = issued_on < today() - dt.timedelta(days=7)
-        db.session.execute(sa.update(Task).where(Task.directive_id == directive_id).values(
-            created_at=entered, given_at=entered, acknowledged_at=entered if old else None),
-            execution_options={"synchronize_session": False})
+        date_directive_tasks(directive_id, entered, acknowledged=old)
         backdate_assignments(of_directive, entered)
         # "Được giao" was said when the task was given; a week later it had long been read.
         db.session.execute(sa.update(Notification).where(Notification.task_id.in_(of_directive),
@@ -292,7 +294,7 @@ def date_tasks_from_their_directives() -> None:
                            .values(created_at=entered, read_at=entered if old else None),
                            execution_options={"synchronize_session": False})
     # What was said about tasks long finished or withdrawn was read at the time.
-    closed = sa.select(Task.id).where(Task.state.in_((STATE_DONE, STATE_WITHDRAWN)))
+    closed = closed_task_ids()
     db.session.execute(sa.update(Notification).where(Notification.task_id.in_(closed),
                                                      Notification.kind.in_(EVENT_KINDS))
                        .values(read_at=utcnow()), execution_options={"synchronize_session": False})

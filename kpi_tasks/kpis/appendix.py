@@ -21,7 +21,7 @@ from kpi_tasks.documents.identity import Identity
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.models import DIRECTION_SIGNS, Kpi, KpiTarget
 from kpi_tasks.kpis.periods import Period
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.lookups import tasks_by_ids
 from kpi_tasks.units.models import UNIT_KIND_GROUP_LABELS, UNIT_KINDS, Unit
 
 MEASURE_UNITS = {"percent": "%", "count": "Số lượng", "vnd": "Đồng"}
@@ -63,18 +63,17 @@ def target_rows(year: int) -> list[TargetRow]:
     then by KPI code, a kind's own target before its units'."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     query = (
-        sa.select(KpiTarget, Kpi, Unit, Directive.number, Task.id)
+        sa.select(KpiTarget, Kpi, Unit, Directive.number, KpiTarget.task_id)
         .join(Kpi, KpiTarget.kpi_id == Kpi.id)
         .outerjoin(Unit, KpiTarget.unit_id == Unit.id)
         .outerjoin(Directive, KpiTarget.directive_id == Directive.id)
-        .outerjoin(Task, KpiTarget.task_id == Task.id)
         .where(Kpi.active.is_(True), KpiTarget.period_start <= end, KpiTarget.period_end >= start)
     )
     found = db.session.execute(query).all()
     task_ids = {task_id for *_rest, task_id in found if task_id is not None}
     coordinating: dict[int, str] = {}
     if task_ids:
-        for task in db.session.scalars(sa.select(Task).where(Task.id.in_(task_ids))):
+        for task in tasks_by_ids(task_ids):
             coordinating[task.id] = "; ".join(unit.name for unit in task.coordinating_units)
     rows = []
     for target, kpi, unit, directive_number, task_id in found:

@@ -33,6 +33,7 @@ from kpi_tasks.kpis.models import (
 )
 from kpi_tasks.kpis.periods import MAX_YEAR, MIN_YEAR, Period
 from kpi_tasks.kpis.values import MAX_FIGURE
+from kpi_tasks.tasks.lookups import task_titles
 from kpi_tasks.tasks.models import Task
 from kpi_tasks.text import format_date, format_number
 from kpi_tasks.units.models import UNIT_KIND_LABELS, UNIT_KINDS, Unit
@@ -261,7 +262,7 @@ def link_targets(task: Task, target_ids: Iterable[int], actor: Actor) -> list[Kp
     taken = [target for target in targets if target.task_id not in (None, task.id)]
     if taken:
         others = {target.task_id for target in taken}
-        titles = dict(db.session.execute(sa.select(Task.id, Task.title).where(Task.id.in_(others))).all())
+        titles = task_titles(others)
         errors["kpi_target_ids"] = " ".join(
             f"Chỉ tiêu “{target_label(target)}” đã gắn với nhiệm vụ “{titles.get(target.task_id, '')}”."
             for target in taken

@@ -51,7 +51,7 @@ from kpi_tasks.notifications.models import (
 from kpi_tasks.notifications.services import apology_letter_loads, apology_title, job_title, notification_target
 from kpi_tasks.reports.scheduled import report_view, report_workbook
 from kpi_tasks.tasks.events import EVENT_KINDS
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.lookups import task_loads
 from kpi_tasks.text import format_date
 
 log = logging.getLogger(__name__)
@@ -261,9 +261,8 @@ def _notifications(batch: _Batch) -> list[Notification]:
     return list(db.session.scalars(
         sa.select(Notification)
         .where(Notification.id.in_(batch.notification_ids))
-        .options(joinedload(Notification.task).joinedload(Task.lead_unit),
-                 joinedload(Notification.task).joinedload(Task.directive),
-                 joinedload(Notification.report), joinedload(Notification.actor), *apology_letter_loads())
+        .options(*task_loads(Notification.task, directive=True), joinedload(Notification.report),
+                 joinedload(Notification.actor), *apology_letter_loads())
         .order_by(Notification.deadline, Notification.id)
     ).unique())
 

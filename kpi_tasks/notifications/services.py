@@ -29,7 +29,6 @@ from kpi_tasks.background.models import DONE, BackgroundJob
 from kpi_tasks.calendar.services import current_calendar
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import utcnow
-from kpi_tasks.directives.models import Directive
 from kpi_tasks.dossiers.models import ApologyLetter
 from kpi_tasks.dossiers.services import create_apology_obligations, overdue_obligations
 from kpi_tasks.errors import NotFound, ValidationError
@@ -51,14 +50,15 @@ from kpi_tasks.notifications.models import (
 from kpi_tasks.reports.models import ScheduledReport
 from kpi_tasks.reports.scheduled import Period, report_recipient_ids, store_report
 from kpi_tasks.sql import in_ids
-from kpi_tasks.tasks.models import STATE_OPEN, Task
+from kpi_tasks.tasks.lookups import task_committees, task_leaders, task_loads
+from kpi_tasks.tasks.models import Task
 from kpi_tasks.tasks.occurrences import generate_all_occurrences, generation_horizon
+from kpi_tasks.tasks.periods import open_tasks_due_between, unacknowledged_tasks
 from kpi_tasks.tasks.queries import (
     active_assignees_by_task,
     coordinating_units_by_task,
     open_occurrences_due_between,
     tracked_task_clause,
-    unacknowledged_clause,
 )
 from kpi_tasks.tasks.status import STATUS_LABELS, STATUSES, counts_columns
 from kpi_tasks.text import format_date
@@ -158,9 +158,7 @@ def scan(today: dt.date, settings: ReminderSettings | None = None) -> ScanResult
 def unacknowledged_scan_step(today: dt.date) -> dict[str, int]:
     """Tell the head of each lead unit of the tasks it has not acknowledged after one working day: once per task
     and lead unit (a task handed to another unit is that unit's to acknowledge, and to be told of)."""
-    tasks = db.session.execute(
-        sa.select(Task.id, Task.lead_unit_id, Task.effective_deadline).where(unacknowledged_clause(today))
-    ).all()
+    tasks = unacknowledged_tasks(today)
     units = sorted({unit_id for _task, unit_id, _deadline in tasks})
     managers: dict[int, list[int]] = defaultdict(list)
     if units:
@@ -207,35 +205,16 @@ def reminder_subjects(start: dt.date, end: dt.date) -> list[Subject]:
     (non-confidential) directives, and the open occurrences of recurring tasks (tasks/occurrences.py), each of
     which is reminded of on its own; a recurring task itself is not (its deadline mirrors an occurrence).
     """
-    query = (
-        sa.select(Task.id, Task.effective_deadline, Task.lead_unit_id, Task.leader_id)
-        .join(Directive, Directive.id == Task.directive_id)
-        .where(
-            Directive.confidential.is_(False),
-            Task.state == STATE_OPEN,
-            Task.recurrence.is_(None),
-            Task.effective_deadline >= start,
-            Task.effective_deadline < end,
-        )
-        .order_by(Task.id)
-    )
     subjects = [Subject(task_id, deadline, lead_unit_id, leader_id) for task_id, deadline, lead_unit_id, leader_id
-                in db.session.execute(query)]
+                in open_tasks_due_between(start, end)]
     if end > start:
         occurrences = open_occurrences_due_between(start, end - dt.timedelta(days=1))
-        leaders = _leaders_of({occurrence.task_id for occurrence in occurrences})
+        leaders = task_leaders({occurrence.task_id for occurrence in occurrences})
         subjects.extend(
             Subject(o.task_id, o.effective_deadline, o.lead_unit_id, leaders.get(o.task_id), o.occurrence_id)
             for o in occurrences
         )
     return subjects
-
-
-def _leaders_of(task_ids: set[int]) -> dict[int, int | None]:
-    if not task_ids:
-        return {}
-    query = sa.select(Task.id, Task.leader_id).where(in_ids(Task.id, sorted(task_ids)))
-    return dict(db.session.execute(query).all())
 
 
 @dataclass
@@ -270,8 +249,7 @@ class _Recipients:
             office[committee_id_of(user)].append(user.id)
             if user.unit is not None and user.unit.is_committee:
                 managers[user.unit.id].append(user.id)
-        committee_by_task = dict(db.session.execute(
-            sa.select(Task.id, Task.committee_id).where(in_ids(Task.id, task_ids))).all())
+        committee_by_task = task_committees(task_ids)
         leader_ids = {s.leader_id for s in subjects if s.leader_id}
         leaders = set(db.session.scalars(
             sa.select(User.id).where(User.id.in_(leader_ids), User.active.is_(True))
@@ -418,7 +396,7 @@ def notifications_query(user: User, unread_only: bool = False) -> sa.Select:
     query = (
         sa.select(Notification)
         .where(Notification.recipient_id == user.id)
-        .options(joinedload(Notification.task).joinedload(Task.lead_unit), joinedload(Notification.report),
+        .options(*task_loads(Notification.task), joinedload(Notification.report),
                  *apology_letter_loads())
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
@@ -479,7 +457,7 @@ def notification_groups(rows: Sequence[Any]) -> list[NotificationGroup]:
     ids = [row.latest_id for row in rows]
     latest = {n.id: n for n in db.session.scalars(
         sa.select(Notification).where(Notification.id.in_(ids)).options(
-            joinedload(Notification.task).joinedload(Task.lead_unit), joinedload(Notification.report),
+            *task_loads(Notification.task), joinedload(Notification.report),
             joinedload(Notification.actor), joinedload(Notification.background_job),
             *apology_letter_loads())).unique()} if ids else {}
     return [NotificationGroup(latest[row.latest_id], row.count, int(row.unread or 0)) for row in rows]
@@ -510,7 +488,7 @@ def group_notifications_query(notification: Notification) -> sa.Select:
     in_group = sa.select(Notification.id).select_from(Notification).outerjoin(
         ApologyLetter, ApologyLetter.id == Notification.apology_letter_id).where(_same_group(notification))
     return (sa.select(Notification).where(Notification.id.in_(in_group))
-            .options(joinedload(Notification.task).joinedload(Task.lead_unit), joinedload(Notification.report),
+            .options(*task_loads(Notification.task), joinedload(Notification.report),
                      joinedload(Notification.actor), *apology_letter_loads())
             .order_by(Notification.created_at.desc(), Notification.id.desc()))
 

@@ -17,13 +17,11 @@ from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.roles import LEADER, OFFICE
 from kpi_tasks.calendar.workdays import WorkingCalendar
 from kpi_tasks.clock import utcnow
-from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.reports.excel import build_monthly_workbook
 from kpi_tasks.reports.models import MONTHLY, WEEKLY, ScheduledReport
-from kpi_tasks.tasks.models import STATE_DONE, STATE_OPEN, Task
+from kpi_tasks.tasks.periods import newly_overdue_tasks, tasks_completed_late
 from kpi_tasks.tasks.queries import status_totals, unit_stats
-from kpi_tasks.units.models import Unit
 
 REPORT_RECIPIENT_ROLES = {WEEKLY: OFFICE, MONTHLY: LEADER}
 STAT_KEYS = ("assigned", "in_progress", "overdue", "awaiting_review", "done_on_time", "done_late", "ongoing")
@@ -77,32 +75,8 @@ def report_data(period: Period, today: dt.date) -> dict[str, Any]:
     stats = unit_stats(today)
     units = [{key: item[key] for key in ("unit_id", "unit_code", "unit_name", *STAT_KEYS, "on_time_rate")}
              for item in stats if item["assigned"]]
-    tracked = sa.and_(Directive.confidential.is_(False), Directive.id == Task.directive_id)
-    # A task becomes overdue the day after its deadline; "newly" means that day falls in the period.
-    newly_overdue = db.session.execute(
-        sa.select(Task.id, Task.title, Unit.name, Task.effective_deadline)
-        .join(Directive, tracked)
-        .join(Unit, Unit.id == Task.lead_unit_id)
-        .where(
-            Task.state == STATE_OPEN,
-            Task.effective_deadline < today,
-            Task.effective_deadline >= period.start - dt.timedelta(days=1),
-            Task.effective_deadline < period.end,
-        )
-        .order_by(Task.effective_deadline, Task.id)
-    ).all()
-    completed_late = db.session.execute(
-        sa.select(Task.id, Task.title, Unit.name, Task.effective_deadline, Task.completed_on)
-        .join(Directive, tracked)
-        .join(Unit, Unit.id == Task.lead_unit_id)
-        .where(
-            Task.state == STATE_DONE,
-            Task.completed_on > Task.effective_deadline,
-            Task.completed_on >= period.start,
-            Task.completed_on <= period.end,
-        )
-        .order_by(Task.completed_on, Task.id)
-    ).all()
+    newly_overdue = newly_overdue_tasks(period.start, period.end, today)
+    completed_late = tasks_completed_late(period.start, period.end)
     return {
         "today": today.isoformat(),
         "units": units,

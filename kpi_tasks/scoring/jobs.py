@@ -7,18 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app
 
 from kpi_tasks.background.services import JobContext, register_kind, runs_in_background
 from kpi_tasks.clock import today
 from kpi_tasks.documents.downloads import DOCX_MIME, XLSX_MIME, write_job_result
 from kpi_tasks.documents.identity import current_identity
-from kpi_tasks.extensions import db
 from kpi_tasks.scoring.appendix import write_appendix_docx
 from kpi_tasks.scoring.excel import scoring_workbook
 from kpi_tasks.scoring.services import compute_draft, scoring_period
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.periods import count_tasks_due_between
 
 DRAFT = "scoring_draft"
 
@@ -27,8 +25,7 @@ def draft_is_large(year: int, start: dt.date | None, end: dt.date | None) -> boo
     """Whether more than JOB_BACKGROUND_ROWS tasks fall due in the draft's period (counting no further)."""
     limit = current_app.config["JOB_BACKGROUND_ROWS"]
     period = scoring_period(year, start, end)
-    due = sa.select(Task.id).where(Task.effective_deadline.between(period.start, period.end)).limit(limit + 1)
-    return runs_in_background(db.session.scalar(sa.select(sa.func.count()).select_from(due.subquery())) or 0)
+    return runs_in_background(count_tasks_due_between(period.start, period.end, at_most=limit + 1))
 
 
 def draft_params(year: int, start: dt.date | None, end: dt.date | None, file_format: str, *,

@@ -1,0 +1,258 @@
+"""Tasks and their periods (occurrences) within a span of days, asked for by the packages above tasks (reports,
+scoring, notifications), which never read tasks' tables themselves (tests/test_layers.py). They pass their periods
+as plain dates; what they get back are rows in a stated order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from kpi_tasks.accounts.models import User
+from kpi_tasks.directives.models import Directive
+from kpi_tasks.extensions import db
+from kpi_tasks.tasks.models import EXTENSION_PENDING, STATE_DONE, STATE_OPEN, ExtensionRequest, Task, TaskOccurrence
+from kpi_tasks.tasks.queries import (
+    OCCURRENCE_COLUMNS,
+    TaskFilters,
+    coordinating_unit_names,
+    due_soon_until,
+    occurrence_has_begun,
+    period_clause,
+    task_rows_query,
+    unacknowledged_clause,
+)
+from kpi_tasks.tasks.status import (
+    STATUSES,
+    TASK_COLUMNS,
+    WITHDRAWN,
+    StatusColumns,
+    due_soon_predicate,
+    status_expression,
+    status_predicate,
+)
+from kpi_tasks.units.models import Unit
+
+
+def _tracked_with_lead_unit(query: sa.Select) -> sa.Select:
+    """`query` on tasks of a directive that is not confidential, joined to their lead unit."""
+    tracked = sa.and_(Directive.confidential.is_(False), Directive.id == Task.directive_id)
+    return query.join(Directive, tracked).join(Unit, Unit.id == Task.lead_unit_id)
+
+
+def newly_overdue_tasks(start: dt.date, end: dt.date, today: dt.date) -> list[Any]:
+    """(id, title, lead unit's name, effective deadline) of the tracked tasks still open that fell overdue within
+    [start, end], by deadline: a task becomes overdue the day after its deadline, and "newly" means that day falls
+    in the period (and is not after today)."""
+    return list(db.session.execute(
+        _tracked_with_lead_unit(sa.select(Task.id, Task.title, Unit.name, Task.effective_deadline))
+        .where(
+            Task.state == STATE_OPEN,
+            Task.effective_deadline < today,
+            Task.effective_deadline >= start - dt.timedelta(days=1),
+            Task.effective_deadline < end,
+        )
+        .order_by(Task.effective_deadline, Task.id)
+    ).all())
+
+
+def tasks_completed_late(start: dt.date, end: dt.date) -> list[Any]:
+    """(id, title, lead unit's name, effective deadline, completion date) of the tracked tasks completed within
+    [start, end] after their effective deadline, by completion date."""
+    return list(db.session.execute(
+        _tracked_with_lead_unit(
+            sa.select(Task.id, Task.title, Unit.name, Task.effective_deadline, Task.completed_on))
+        .where(
+            Task.state == STATE_DONE,
+            Task.completed_on > Task.effective_deadline,
+            Task.completed_on >= start,
+            Task.completed_on <= end,
+        )
+        .order_by(Task.completed_on, Task.id)
+    ).all())
+
+
+def unacknowledged_tasks(today: dt.date) -> list[Any]:
+    """(id, lead unit id, effective deadline) of the open tracked tasks their lead unit has not acknowledged after
+    one working day (tasks.queries.unacknowledged_clause)."""
+    return list(db.session.execute(
+        sa.select(Task.id, Task.lead_unit_id, Task.effective_deadline).where(unacknowledged_clause(today))
+    ).all())
+
+
+def open_tasks_due_between(start: dt.date, end: dt.date) -> list[Any]:
+    """(id, effective deadline, lead unit id, leader id) of the open one-off tasks of tracked directives whose
+    effective deadline is within [start, end), by id. Recurring tasks are left out: their periods are due, not
+    they (tasks.queries.open_occurrences_due_between)."""
+    return list(db.session.execute(
+        sa.select(Task.id, Task.effective_deadline, Task.lead_unit_id, Task.leader_id)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(
+            Directive.confidential.is_(False),
+            Task.state == STATE_OPEN,
+            Task.recurrence.is_(None),
+            Task.effective_deadline >= start,
+            Task.effective_deadline < end,
+        )
+        .order_by(Task.id)
+    ).all())
+
+
+def count_tasks_due_between(start: dt.date, end: dt.date, at_most: int) -> int:
+    """How many tasks (of any directive and state) have their effective deadline within [start, end], counting no
+    further than `at_most`."""
+    due = sa.select(Task.id).where(Task.effective_deadline.between(start, end)).limit(at_most)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(due.subquery())) or 0
+
+
+# -- the rows behind the figures: tasks and begun occurrences, as the statistics count them ---------------------
+
+
+def _active_lead_unit() -> sa.ColumnElement[bool]:
+    return Task.lead_unit_id.in_(sa.select(Unit.id).where(Unit.active.is_(True)))
+
+
+def _row_columns(columns: StatusColumns, today: dt.date, due_soon_days: int, occurrence: bool) -> list[Any]:
+    """The columns of a report row (a task, or one occurrence of a recurring task), in one order for UNION."""
+    soon = due_soon_predicate(today, due_soon_until(today, due_soon_days), columns)
+    return [
+        Task.id.label("task_id"),
+        (TaskOccurrence.id if occurrence else sa.cast(sa.null(), sa.Integer)).label("occurrence_id"),
+        Task.title.label("title"),
+        Task.section.label("section"),
+        Directive.number.label("directive_number"),
+        Directive.issued_on.label("directive_issued_on"),
+        Task.lead_unit_id.label("lead_unit_id"),
+        Unit.name.label("lead_unit_name"),
+        coordinating_unit_names().label("coordinating_unit_names"),
+        (TaskOccurrence.due_on if occurrence else Task.deadline).label("deadline"),
+        columns.deadline.label("effective_deadline"),
+        (TaskOccurrence.progress_percent if occurrence else Task.progress_percent).label("progress_percent"),
+        status_expression(today, columns).label("status"),
+        soon.label("due_soon"),
+        columns.completed_on.label("completed_on"),
+    ]
+
+
+def listed_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_days: int) -> sa.Select:
+    """GET /tasks's tasks for `user` (task_rows_query), with the columns of a report row (`counted_rows`)."""
+    columns = _row_columns(TASK_COLUMNS, today, due_soon_days, occurrence=False)
+    return (task_rows_query(user, filters, today, due_soon_days).with_only_columns(*columns)
+            .join(Directive, Directive.id == Task.directive_id).join(Unit, Unit.id == Task.lead_unit_id))
+
+
+def visible_tasks_query(user: User, filters: TaskFilters, today: dt.date, due_soon_days: int) -> sa.Select:
+    """GET /tasks's tasks for `user`, joined to their directive: a `base` for `counted_rows`."""
+    return task_rows_query(user, filters, today, due_soon_days).join(Directive, Directive.id == Task.directive_id)
+
+
+def tracked_tasks_query() -> sa.Select:
+    """Non-confidential tasks, for reports made for the whole People's Committee (no user's visibility): a `base`
+    for `counted_rows`."""
+    return (
+        sa.select(Task)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(Directive.confidential.is_(False))
+    )
+
+
+@dataclass(frozen=True)
+class _Ranges:
+    """The statistics' period and a range of completion dates (either end of each open)."""
+
+    period_from: dt.date | None
+    period_to: dt.date | None
+    completed_from: dt.date | None
+    completed_to: dt.date | None
+
+
+def _narrowed(query: sa.Select, filters: TaskFilters, columns: StatusColumns, today: dt.date, due_soon_days: int,
+              ranges: _Ranges) -> sa.Select:
+    """Apply the status, date and due-soon filters to `columns` (a task's or an occurrence's)."""
+    if filters.status in STATUSES:
+        query = query.where(status_predicate(filters.status, today, columns))
+    else:  # out of every statistic, so out of the lists behind them
+        query = query.where(sa.not_(status_predicate(WITHDRAWN, today, columns)))
+    if filters.due_soon:
+        query = query.where(due_soon_predicate(today, due_soon_until(today, due_soon_days), columns))
+    if filters.deadline_from:
+        query = query.where(columns.deadline >= filters.deadline_from)
+    if filters.deadline_to:
+        query = query.where(columns.deadline <= filters.deadline_to)
+    if ranges.completed_from:
+        query = query.where(columns.completed_on >= ranges.completed_from)
+    if ranges.completed_to:
+        query = query.where(columns.completed_on <= ranges.completed_to)
+    return query.where(
+        period_clause(ranges.period_from, ranges.period_to, columns),
+        _active_lead_unit(),
+    )
+
+
+def counted_rows(base: sa.Select, filters: TaskFilters, today: dt.date, due_soon_days: int, *,
+                 period_from: dt.date | None = None, period_to: dt.date | None = None,
+                 completed_from: dt.date | None = None, completed_to: dt.date | None = None,
+                 limit: int | None = None) -> sa.Select:
+    """What the statistics count, as rows: tasks that do not recur, and the begun occurrences of recurring
+    tasks (unit_stats counts a recurring task through them), narrowed by `filters`, the statistics' period rule
+    over [period_from, period_to] (tasks.queries.period_clause) and a range of completion dates.
+
+    `base` is a select of Task joined to Directive carrying the visibility and the unit/text/directive
+    filters (`visible_tasks_query`, `tracked_tasks_query`); status, dates and due-soon are applied here to each
+    row's own columns. With `limit`, the first rows only: each part stops at them in list order (read from an
+    index), so that a year's overdue list on a dashboard does not build every row of the year to keep fifteen.
+    """
+    ranges = _Ranges(period_from, period_to, completed_from, completed_to)
+    base = base.order_by(None)
+    tasks = _narrowed(
+        base.with_only_columns(*_row_columns(TASK_COLUMNS, today, due_soon_days, occurrence=False))
+        .join(Unit, Unit.id == Task.lead_unit_id)
+        .where(Task.recurrence.is_(None)),
+        filters, TASK_COLUMNS, today, due_soon_days, ranges,
+    )
+    occurrences = _narrowed(
+        base.with_only_columns(*_row_columns(OCCURRENCE_COLUMNS, today, due_soon_days, occurrence=True))
+        .join(TaskOccurrence, TaskOccurrence.task_id == Task.id)
+        .join(Unit, Unit.id == Task.lead_unit_id)
+        .where(Task.recurrence.is_not(None), occurrence_has_begun(today)),
+        filters, OCCURRENCE_COLUMNS, today, due_soon_days, ranges,
+    )
+    if limit is not None:
+        tasks = sa.select(_first_rows(tasks, TASK_COLUMNS, Task.id, limit))
+        occurrences = sa.select(_first_rows(occurrences, OCCURRENCE_COLUMNS, TaskOccurrence.id, limit))
+    rows = sa.union_all(tasks, occurrences).subquery("report_rows")
+    query = sa.select(rows).order_by(rows.c.effective_deadline.is_(None), rows.c.effective_deadline,
+                                     rows.c.task_id, rows.c.occurrence_id)
+    return query if limit is None else query.limit(limit)
+
+
+def _first_rows(part: sa.Select, columns: StatusColumns, last_key: Any, limit: int) -> sa.Subquery:
+    """The first `limit` rows of one part of `counted_rows`, in the list's order."""
+    return part.order_by(columns.deadline.is_(None), columns.deadline, Task.id, last_key).limit(limit).subquery()
+
+
+def extension_requests_made_or_pending(start: dt.datetime, end: dt.datetime) -> list[Any]:
+    """Extension requests on tracked tasks made within [start, end), and those still awaiting a decision, oldest
+    first: (title, unit_name, previous_deadline, new_deadline, reason, status, created_at, task_id)."""
+    query = (
+        sa.select(
+            Task.title.label("title"), Unit.name.label("unit_name"), ExtensionRequest.previous_deadline,
+            ExtensionRequest.new_deadline, ExtensionRequest.reason, ExtensionRequest.status,
+            ExtensionRequest.created_at, ExtensionRequest.task_id,
+        )
+        .join(Task, Task.id == ExtensionRequest.task_id)
+        .join(Directive, Directive.id == Task.directive_id)
+        .join(Unit, Unit.id == ExtensionRequest.unit_id)
+        .where(
+            Directive.confidential.is_(False),
+            sa.or_(
+                sa.and_(ExtensionRequest.created_at >= start, ExtensionRequest.created_at < end),
+                ExtensionRequest.status == EXTENSION_PENDING,
+            ),
+        )
+        .order_by(ExtensionRequest.created_at, ExtensionRequest.id)
+    )
+    return list(db.session.execute(query))
