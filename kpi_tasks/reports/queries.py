@@ -1,6 +1,7 @@
 """Read side of the reports: periods, the lists behind each figure, ranking, the monthly trend, the monthly
-report's sections. Counts come from `tasks.queries.unit_stats` and rows from `tasks.queries.task_rows_query`
-narrowed here, both built on the status SQL of `tasks.status`, so a figure and the list behind it agree.
+report's sections. Counts come from `tasks.queries.unit_stats` and rows from `tasks.periods` (GET /tasks's rows,
+or the rows the statistics count) narrowed by the report's filters, both built on the status SQL of `tasks.status`,
+so a figure and the list behind it agree. Reports read no table of tasks themselves: they ask tasks.
 """
 
 from __future__ import annotations
@@ -15,43 +16,32 @@ import sqlalchemy as sa
 from kpi_tasks.accounts.models import User
 from kpi_tasks.calendar.workdays import period_end
 from kpi_tasks.clock import VIETNAM
-from kpi_tasks.directives.models import Directive
 from kpi_tasks.documents.identity import Identity
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.periods import Period
 from kpi_tasks.kpis.queries import progress
 from kpi_tasks.kpis.services import list_kpis
-from kpi_tasks.tasks.models import EXTENSION_PENDING, ExtensionRequest, Task, TaskOccurrence
+from kpi_tasks.tasks.periods import (
+    counted_rows,
+    extension_requests_made_or_pending,
+    listed_rows_query,
+    tracked_tasks_query,
+    visible_tasks_query,
+)
 from kpi_tasks.tasks.queries import (
     ALL_LEVELS,
-    OCCURRENCE_COLUMNS,
     FilterArgs,
     Level,
     TaskFilters,
     completions_by_month,
-    coordinating_unit_names,
-    due_soon_until,
-    occurrence_has_begun,
-    period_clause,
     read_task_filters,
     status_totals,
-    task_rows_query,
     unit_stats,
 )
-from kpi_tasks.tasks.status import (
-    DONE_LATE,
-    OVERDUE,
-    STATUSES,
-    TASK_COLUMNS,
-    WITHDRAWN,
-    StatusColumns,
-    due_soon_predicate,
-    status_expression,
-    status_predicate,
-)
+from kpi_tasks.tasks.status import DONE_LATE, OVERDUE
 from kpi_tasks.text import date_range_label, format_date
-from kpi_tasks.units.models import UNIT_KINDS, Unit
+from kpi_tasks.units.models import UNIT_KINDS
 
 MONTH_RE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})")
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -195,92 +185,12 @@ class ReportFilters:
                 for key, value in values.items() if value not in (None, "")}
 
 
-def _active_lead_unit() -> sa.ColumnElement[bool]:
-    return Task.lead_unit_id.in_(sa.select(Unit.id).where(Unit.active.is_(True)))
-
-
-def _row_columns(columns: StatusColumns, today: dt.date, due_soon_days: int, occurrence: bool) -> list[Any]:
-    """The columns of a report row (a task, or one occurrence of a recurring task), in one order for UNION."""
-    soon = due_soon_predicate(today, due_soon_until(today, due_soon_days), columns)
-    return [
-        Task.id.label("task_id"),
-        (TaskOccurrence.id if occurrence else sa.cast(sa.null(), sa.Integer)).label("occurrence_id"),
-        Task.title.label("title"),
-        Task.section.label("section"),
-        Directive.number.label("directive_number"),
-        Directive.issued_on.label("directive_issued_on"),
-        Task.lead_unit_id.label("lead_unit_id"),
-        Unit.name.label("lead_unit_name"),
-        coordinating_unit_names().label("coordinating_unit_names"),
-        (TaskOccurrence.due_on if occurrence else Task.deadline).label("deadline"),
-        columns.deadline.label("effective_deadline"),
-        (TaskOccurrence.progress_percent if occurrence else Task.progress_percent).label("progress_percent"),
-        status_expression(today, columns).label("status"),
-        soon.label("due_soon"),
-        columns.completed_on.label("completed_on"),
-    ]
-
-
-def _narrowed(query: sa.Select, filters: ReportFilters, columns: StatusColumns, today: dt.date,
-              due_soon_days: int) -> sa.Select:
-    """Apply the status, date and due-soon filters to `columns` (a task's or an occurrence's)."""
-    t = filters.tasks
-    if t.status in STATUSES:
-        query = query.where(status_predicate(t.status, today, columns))
-    else:  # out of every statistic, so out of the lists behind them
-        query = query.where(sa.not_(status_predicate(WITHDRAWN, today, columns)))
-    if t.due_soon:
-        query = query.where(due_soon_predicate(today, due_soon_until(today, due_soon_days), columns))
-    if t.deadline_from:
-        query = query.where(columns.deadline >= t.deadline_from)
-    if t.deadline_to:
-        query = query.where(columns.deadline <= t.deadline_to)
-    if filters.completed_from:
-        query = query.where(columns.completed_on >= filters.completed_from)
-    if filters.completed_to:
-        query = query.where(columns.completed_on <= filters.completed_to)
-    return query.where(
-        period_clause(filters.period_from, filters.period_to, columns),
-        _active_lead_unit(),
-    )
-
-
-def counted_rows(base: sa.Select, filters: ReportFilters, today: dt.date, due_soon_days: int,
-                 limit: int | None = None) -> sa.Select:
-    """What the statistics count, as rows: tasks that do not recur, and the begun occurrences of recurring
-    tasks (unit_stats counts a recurring task through them), narrowed by `filters`.
-
-    `base` is a select of Task joined to Directive carrying the visibility and the unit/text/directive
-    filters; status, dates and due-soon are applied here to each row's own columns. With `limit`, the first
-    rows only: each part stops at them in list order (read from an index), so that a year's overdue list on a
-    dashboard does not build every row of the year to keep fifteen.
-    """
-    base = base.order_by(None)
-    tasks = _narrowed(
-        base.with_only_columns(*_row_columns(TASK_COLUMNS, today, due_soon_days, occurrence=False))
-        .join(Unit, Unit.id == Task.lead_unit_id)
-        .where(Task.recurrence.is_(None)),
-        filters, TASK_COLUMNS, today, due_soon_days,
-    )
-    occurrences = _narrowed(
-        base.with_only_columns(*_row_columns(OCCURRENCE_COLUMNS, today, due_soon_days, occurrence=True))
-        .join(TaskOccurrence, TaskOccurrence.task_id == Task.id)
-        .join(Unit, Unit.id == Task.lead_unit_id)
-        .where(Task.recurrence.is_not(None), occurrence_has_begun(today)),
-        filters, OCCURRENCE_COLUMNS, today, due_soon_days,
-    )
-    if limit is not None:
-        tasks = sa.select(_first_rows(tasks, TASK_COLUMNS, Task.id, limit))
-        occurrences = sa.select(_first_rows(occurrences, OCCURRENCE_COLUMNS, TaskOccurrence.id, limit))
-    rows = sa.union_all(tasks, occurrences).subquery("report_rows")
-    query = sa.select(rows).order_by(rows.c.effective_deadline.is_(None), rows.c.effective_deadline,
-                                     rows.c.task_id, rows.c.occurrence_id)
-    return query if limit is None else query.limit(limit)
-
-
-def _first_rows(part: sa.Select, columns: StatusColumns, last_key: Any, limit: int) -> sa.Subquery:
-    """The first `limit` rows of one part of `counted_rows`, in the list's order."""
-    return part.order_by(columns.deadline.is_(None), columns.deadline, Task.id, last_key).limit(limit).subquery()
+def _counted_rows(base: sa.Select, filters: ReportFilters, today: dt.date, due_soon_days: int,
+                  limit: int | None = None) -> sa.Select:
+    """tasks.periods.counted_rows narrowed by the report's filters."""
+    return counted_rows(base, filters.tasks, today, due_soon_days, period_from=filters.period_from,
+                        period_to=filters.period_to, completed_from=filters.completed_from,
+                        completed_to=filters.completed_to, limit=limit)
 
 
 def report_rows_query(user: User, filters: ReportFilters, today: dt.date, due_soon_days: int,
@@ -293,23 +203,11 @@ def report_rows_query(user: User, filters: ReportFilters, today: dt.date, due_so
     a figure and the list behind it agree.
     """
     if not filters.counts_like_statistics:
-        query = task_rows_query(user, filters.tasks, today, due_soon_days)
-        columns = _row_columns(TASK_COLUMNS, today, due_soon_days, occurrence=False)
-        query = (query.with_only_columns(*columns).join(Directive, Directive.id == Task.directive_id)
-                 .join(Unit, Unit.id == Task.lead_unit_id))
+        query = listed_rows_query(user, filters.tasks, today, due_soon_days)
         return query if limit is None else query.limit(limit)
     unit_and_text = replace(filters.tasks, status=None, due_soon=False, deadline_from=None, deadline_to=None)
-    base = task_rows_query(user, unit_and_text, today, due_soon_days).join(Directive, Directive.id == Task.directive_id)
-    return counted_rows(base, filters, today, due_soon_days, limit)
-
-
-def _all_tasks_query() -> sa.Select:
-    """Non-confidential tasks, for reports made for the whole People's Committee (no user's visibility)."""
-    return (
-        sa.select(Task)
-        .join(Directive, Directive.id == Task.directive_id)
-        .where(Directive.confidential.is_(False))
-    )
+    base = visible_tasks_query(user, unit_and_text, today, due_soon_days)
+    return _counted_rows(base, filters, today, due_soon_days, limit)
 
 
 # --- ranking ---------------------------------------------------------------------------------------------
@@ -520,40 +418,22 @@ def extension_request_rows(period: ReportPeriod) -> list[Any]:
     """
     start = dt.datetime.combine(period.start, dt.time.min, VIETNAM).astimezone(dt.UTC)
     end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, VIETNAM).astimezone(dt.UTC)
-    query = (
-        sa.select(
-            Task.title.label("title"), Unit.name.label("unit_name"), ExtensionRequest.previous_deadline,
-            ExtensionRequest.new_deadline, ExtensionRequest.reason, ExtensionRequest.status,
-            ExtensionRequest.created_at, ExtensionRequest.task_id,
-        )
-        .join(Task, Task.id == ExtensionRequest.task_id)
-        .join(Directive, Directive.id == Task.directive_id)
-        .join(Unit, Unit.id == ExtensionRequest.unit_id)
-        .where(
-            Directive.confidential.is_(False),
-            sa.or_(
-                sa.and_(ExtensionRequest.created_at >= start, ExtensionRequest.created_at < end),
-                ExtensionRequest.status == EXTENSION_PENDING,
-            ),
-        )
-        .order_by(ExtensionRequest.created_at, ExtensionRequest.id)
-    )
-    return list(db.session.execute(query))
+    return extension_requests_made_or_pending(start, end)
 
 
 def monthly_report(month: str, today: dt.date, identity: Identity, due_soon_days: int) -> MonthlyReport:
     period = parse_month(month)
     stats = unit_stats(today, period.start, period.end)
-    base = _all_tasks_query()
+    base = tracked_tasks_query()
     return MonthlyReport(
         period=period,
         today=today,
         identity=identity,
         ranked=[item for item in rank_units(stats) if item["assigned"]],
         totals=status_totals(stats),
-        newly_overdue=list(db.session.execute(counted_rows(base, newly_overdue_filters(period), today,
+        newly_overdue=list(db.session.execute(_counted_rows(base, newly_overdue_filters(period), today,
                                                            due_soon_days))),
-        completed_late=list(db.session.execute(counted_rows(base, completed_late_filters(period), today,
+        completed_late=list(db.session.execute(_counted_rows(base, completed_late_filters(period), today,
                                                             due_soon_days))),
         extension_requests=extension_request_rows(period),
         kpis=kpi_statuses(period, today),
