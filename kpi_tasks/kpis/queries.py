@@ -19,10 +19,12 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from kpi_tasks.errors import NotFound
 from kpi_tasks.extensions import db
-from kpi_tasks.kpis.models import SOURCE_RANK, Kpi, KpiMeasurement, KpiTarget
+from kpi_tasks.kpis.models import RATIO, SOURCE_RANK, Kpi, KpiMeasurement, KpiTarget
 from kpi_tasks.kpis.periods import KIND_RANK, Period
 from kpi_tasks.kpis.values import actual_fraction, is_met
-from kpi_tasks.units.models import Unit
+from kpi_tasks.units.models import UNIT_KINDS, Unit
+
+PERCENT = "percent"
 
 
 def source_rank(measurement: Any) -> ColumnElement[int]:
@@ -40,9 +42,10 @@ def counted_clause(
     aggregation, a target's period), so that one rule serves the tables, the unit page and scoring.
     """
     rival = aliased(KpiMeasurement)
+    # The rival's own bounds repeat what its day implies, so that the database reads the period's rows only.
     better_source = sa.exists().where(
         rival.kpi_id == m.kpi_id, rival.unit_id == m.unit_id, rival.period_end == m.period_end,
-        source_rank(rival) < source_rank(m),
+        rival.period_end >= start, rival.period_end <= end, source_rank(rival) < source_rank(m),
     )
     later = aliased(KpiMeasurement)
     later_in_period = sa.exists().where(
@@ -252,7 +255,7 @@ def _total(kpi: Kpi, current_figures: Any, previous_figures: Any, rows: list[Pro
     numerator, denominator, value, as_of = sums(current_figures)
     prev_numerator, prev_denominator, prev_value, _prev_as_of = sums(previous_figures)
     # A total of reported percentages cannot be recomputed (nothing to divide); counts and amounts add up.
-    additive = kpi.is_ratio or kpi.measure != "percent"
+    additive = kpi.is_ratio or kpi.measure != PERCENT
     actual = _actual(kpi, numerator, denominator, value) if additive else None
     previous_actual = _actual(kpi, prev_numerator, prev_denominator, prev_value) if additive else None
     return ProgressTotal(
@@ -263,6 +266,107 @@ def _total(kpi: Kpi, current_figures: Any, previous_figures: Any, rows: list[Pro
         units_met=sum(1 for row in rows if row.met),
         units_judged=sum(1 for row in rows if row.target_value is not None and row.has_data),
     )
+
+
+@dataclass(frozen=True)
+class KpiSummary:
+    """What a KPI's progress table says of it as a whole for a period (its total row's counts and actual figure),
+    and the targets in force, each with the kinds of unit it is given to: ((90.0, ("department",)), …)."""
+
+    units_reporting: int
+    units_with_target: int
+    units_met: int
+    units_judged: int
+    actual_value: float | None
+    targets: tuple[tuple[float, tuple[str, ...]], ...] = ()
+
+
+def kpi_summaries(kpis: list[Kpi], period: Period) -> dict[int, KpiSummary]:
+    """{kpi_id: KpiSummary} of every KPI in `kpis` for `period`, equal to what `progress` counts in its rows and
+    total, in one statement: per KPI and unit, the unit's figure and target, only for the rows a count reads
+    (a figure, or a target on a row `progress` lists), without the previous period's figures or any ranking."""
+    if not kpis:
+        return {}
+    ids = sorted(kpi.id for kpi in kpis)
+    k, u = aliased(Kpi), aliased(Unit)
+    figures = _figures_of(ids, period, k)
+    previous = period.previous()
+    reported_before = (
+        sa.select(KpiMeasurement.kpi_id, KpiMeasurement.unit_id)
+        .where(KpiMeasurement.kpi_id.in_(ids), KpiMeasurement.period_end >= previous.start,
+               KpiMeasurement.period_end <= previous.end)
+        .distinct()
+        .subquery()
+    )
+    is_rate = sa.or_(k.formula == RATIO, k.measure == PERCENT)
+    target = target_subquery(k.id, is_rate, u.id, u.kind, period, lambda t: t.target_value)
+    inner = (
+        sa.select(
+            k.id.label("kpi_id"), u.kind.label("kind"), u.active.label("active"), u.parent_id.label("parent_id"),
+            figures.c.numerator, figures.c.denominator, figures.c.value, figures.c.as_of,
+            reported_before.c.unit_id.label("reported_before"), target.label("target_value"),
+        )
+        .select_from(k)
+        .join(u, sa.true())
+        .outerjoin(figures, sa.and_(figures.c.kpi_id == k.id, figures.c.unit_id == u.id))
+        .outerjoin(reported_before, sa.and_(reported_before.c.kpi_id == k.id, reported_before.c.unit_id == u.id))
+        .where(k.id.in_(ids))
+        .subquery()
+    )
+    # A row `progress` lists (see there) that has a figure or a target: the others count for nothing.
+    listed = sa.or_(inner.c.reported_before.is_not(None),
+                    sa.and_(inner.c.active.is_(True), inner.c.parent_id.is_(None)))
+    query = sa.select(inner).where(sa.or_(inner.c.as_of.is_not(None),
+                                          sa.and_(inner.c.target_value.is_not(None), listed)))
+    rows: dict[int, list[Any]] = {kpi_id: [] for kpi_id in ids}
+    for row in db.session.execute(query):
+        rows[row.kpi_id].append(row)
+    return {kpi.id: _summary(kpi, rows[kpi.id]) for kpi in kpis}
+
+
+def _figures_of(kpi_ids: list[int], period: Period, kpi: Any) -> Any:
+    """`_figures` of several KPIs at once: per KPI and unit, the figures that count for `period`."""
+    m = aliased(KpiMeasurement)
+    return (
+        sa.select(
+            m.kpi_id.label("kpi_id"),
+            m.unit_id.label("unit_id"),
+            _big_sum(m.numerator).label("numerator"),
+            _big_sum(m.denominator).label("denominator"),
+            sa.func.sum(m.value).label("value"),
+            sa.func.max(m.period_end).label("as_of"),
+        )
+        .join(kpi, kpi.id == m.kpi_id)
+        .where(m.kpi_id.in_(kpi_ids), counted_clause(m, kpi.aggregation, period.start, period.end))
+        .group_by(m.kpi_id, m.unit_id)
+        .subquery()
+    )
+
+
+def _summary(kpi: Kpi, rows: list[Any]) -> KpiSummary:
+    """`_total`'s counts and actual figure, and the targets in force, from `kpi_summaries`'s rows of one KPI."""
+    reporting = [row for row in rows if row.as_of is not None]
+    with_target = [row for row in rows if row.target_value is not None]
+    met = judged = 0
+    for row in with_target:
+        exact = actual_fraction(kpi.formula, row.numerator, row.denominator, row.value)
+        if exact is not None:
+            judged += 1
+            met += bool(is_met(kpi.direction, exact, row.target_value))
+    actual = None
+    if kpi.is_ratio or kpi.measure != PERCENT:  # as in `_total`: reported percentages do not add up
+        def total(name: str) -> Any:
+            found = [getattr(row, name) for row in reporting if getattr(row, name) is not None]
+            return sum(found) if found else None
+
+        actual = _actual(kpi, total("numerator"), total("denominator"), total("value"))
+    by_value: dict[float, set[str]] = {}
+    for row in with_target:
+        by_value.setdefault(row.target_value, set()).add(row.kind)
+    targets = tuple((value, tuple(kind for kind in UNIT_KINDS if kind in kinds))
+                    for value, kinds in sorted(by_value.items(), reverse=True))
+    return KpiSummary(units_reporting=len(reporting), units_with_target=len(with_target), units_met=met,
+                      units_judged=judged, actual_value=actual, targets=targets)
 
 
 def default_period(kpi: Kpi, today: dt.date) -> Period:
@@ -490,7 +594,7 @@ def task_targets(task_id: int) -> list[TaskTargetRow]:
     for target, numerator, denominator, value, as_of, reporting in db.session.execute(query):
         kpi = target.kpi
         period = Period.containing(target.period_kind, target.period_start)
-        additive = kpi.is_ratio or kpi.measure != "percent" or target.unit_id is not None
+        additive = kpi.is_ratio or kpi.measure != PERCENT or target.unit_id is not None
         exact = actual_fraction(kpi.formula, numerator, denominator, value) if additive else None
         row = TaskTargetRow(
             target=target, period=period, numerator=numerator, denominator=denominator, value=value,

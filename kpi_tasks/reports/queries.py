@@ -20,7 +20,7 @@ from kpi_tasks.documents.identity import Identity
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.periods import Period
-from kpi_tasks.kpis.queries import progress
+from kpi_tasks.kpis.queries import kpi_summaries
 from kpi_tasks.kpis.services import list_kpis
 from kpi_tasks.tasks.periods import (
     counted_rows,
@@ -338,35 +338,24 @@ class KpiStatus:
 
 
 def kpi_statuses(period: ReportPeriod, today: dt.date) -> list[KpiStatus]:
-    """Every active KPI's progress for the KPI period that matches `period` (its month or year, else the year
-    of its end), from `kpis.queries.progress`, the KPI area's own figures."""
+    """Every active KPI's standing for the KPI period that matches `period` (its month or year, else the year
+    of its end): what `kpis.queries.progress`, the KPI area's own figures, counts in its total row, for all the
+    KPIs in one statement (`kpi_summaries`)."""
     day = period.end or today
     kpi_period = Period.containing("month" if period.kind == "month" else "year", day)
-    statuses = []
-    for kpi in list_kpis():
-        table = progress(kpi, kpi_period)
-        total = table.total
-        statuses.append(KpiStatus(
+    kpis = list_kpis()
+    summaries = kpi_summaries(kpis, kpi_period)
+    return [
+        KpiStatus(
             kpi_id=kpi.id, code=kpi.code, name=kpi.name, period_label=kpi_period.label,
-            units_with_target=total.units_with_target if total else 0,
-            units_met=total.units_met if total else 0,
-            units_judged=total.units_judged if total else 0,
-            units_reporting=total.units_reporting if total else 0,
-            actual_value=total.actual_value if total else None,
-            measure=kpi.measure,
-            direction=kpi.direction,
-            targets=_targets(table.rows),
-        ))
-    return statuses
-
-
-def _targets(rows: list[Any]) -> tuple[tuple[float, tuple[str, ...]], ...]:
-    by_value: dict[float, set[str]] = {}
-    for row in rows:
-        if row.target_value is not None:
-            by_value.setdefault(row.target_value, set()).add(row.unit_kind)
-    return tuple((value, tuple(kind for kind in UNIT_KINDS if kind in kinds))
-                 for value, kinds in sorted(by_value.items(), reverse=True))
+            units_with_target=summary.units_with_target, units_met=summary.units_met,
+            units_judged=summary.units_judged, units_reporting=summary.units_reporting,
+            actual_value=summary.actual_value, measure=kpi.measure, direction=kpi.direction,
+            targets=summary.targets,
+        )
+        for kpi in kpis
+        for summary in (summaries[kpi.id],)
+    ]
 
 
 @dataclass

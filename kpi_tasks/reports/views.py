@@ -91,6 +91,9 @@ PER_PAGE = 30
 LIST_LIMIT = 15
 # The ranking chart shows every unit up to this many, else the best and the worst half of it each.
 CHART_UNITS = 30
+# The dashboard's ranking table lists the best this many units (a province ranks 2,000); the whole ranking is its
+# own page (GET /reports/units), one click away, and the totals count every unit.
+DASHBOARD_UNIT_ROWS = 30
 FIGURE_STATUSES = [IN_PROGRESS, OVERDUE, AWAITING_REVIEW, DONE_ON_TIME, DONE_LATE, ONGOING]
 STATUS_COLORS = {
     IN_PROGRESS: "#0d6efd", OVERDUE: "#dc3545", AWAITING_REVIEW: "#ffc107", DONE_ON_TIME: "#198754",
@@ -180,6 +183,31 @@ def _trend_chart(period: ReportPeriod, unit_id: int | None = None,
     return chart, points
 
 
+def _leader_scope(user: User) -> tuple[ReportPeriod, Level, Unit | None]:
+    """The leader's dashboard's period, level and commune (?commune=<its unit id>), access checked."""
+    if not can_view_leader_dashboard(user):
+        abort(403)
+    period = _period_from_args()
+    # Each committee's dashboard counts its own tasks for its own units (the province's: not the communes' own);
+    # the province's staff drill down into a commune's own (?commune=<its unit id>).
+    level: Level = committee_id_of(user)
+    commune = None
+    if request.args.get("commune"):
+        commune = db.session.get(Unit, request.args.get("commune", type=int) or 0)
+        if commune is None or not commune.is_committee or not (
+                oversees_everything(user) or level == commune.id):
+            abort(404)
+        level = commune.id
+    return period, level, commune
+
+
+def _committee_ids(user: User, commune: Unit | None) -> set[int]:
+    """The communes whose own figures the ranking links to (the province's staff, on the province's ranking)."""
+    if oversees_everything(user) and commune is None:
+        return {unit.id for unit in list_units(kind="commune") if unit.is_committee}
+    return set()
+
+
 @bp.get("/")
 @login_required
 def index() -> str:
@@ -189,29 +217,19 @@ def index() -> str:
         if user.unit_id is None:
             abort(403)
         return _unit_dashboard(user, db.session.get(Unit, user.unit_id))
-    if not can_view_leader_dashboard(user):
-        abort(403)
-    period = _period_from_args()
-    # Each committee's dashboard counts its own tasks for its own units (the province's: not the communes' own);
-    # the province's staff drill down into a commune's own (?commune=<its unit id>).
-    level = committee_id_of(user)
-    commune = None
-    if request.args.get("commune"):
-        commune = db.session.get(Unit, request.args.get("commune", type=int) or 0)
-        if commune is None or not commune.is_committee or not (
-                oversees_everything(user) or level == commune.id):
-            abort(404)
-        level = commune.id
+    period, level, commune = _leader_scope(user)
     stats = unit_stats(today(), period.start, period.end, level=level)
     ranked = rank_units(stats)
     ranking_chart, ranking_cut = _ranking_chart(ranked, period)
     trend_chart, trend = _trend_chart(period, level=level)
+    with_tasks = [item for item in ranked if item["assigned"]]
     return render_template(
         "reports/dashboard.html",
         period=period,
         quick=quick_periods(today()),
         totals=status_totals(stats),
-        ranked=[item for item in ranked if item["assigned"]],
+        ranked=with_tasks[:DASHBOARD_UNIT_ROWS],
+        units_with_tasks=len(with_tasks),
         ranking_chart=ranking_chart,
         ranking_cut=ranking_cut,
         trend_chart=trend_chart,
@@ -219,14 +237,33 @@ def index() -> str:
         overdue=_rows(user, ReportFilters(TaskFilters(status=OVERDUE, committee_id=commune.id if commune else None),
                                           period.start, period.end)),
         commune=commune,
-        committee_ids={unit.id for unit in list_units(kind="commune") if unit.is_committee}
-        if oversees_everything(user) and commune is None else set(),
+        committee_ids=_committee_ids(user, commune),
         kpis=kpi_statuses(period, today()),
         kpi_period=_kpi_period(period),
         figure_statuses=FIGURE_STATUSES,
         list_url=list_url,
         trend_url=trend_url,
         trend_unit_id=None,
+    )
+
+
+@bp.get("/units")
+@login_required
+def units() -> str:
+    """The whole ranking of the leader's dashboard: every unit with tasks in the period."""
+    user: User = current_user._get_current_object()
+    period, level, commune = _leader_scope(user)
+    stats = unit_stats(today(), period.start, period.end, level=level)
+    return render_template(
+        "reports/units.html",
+        period=period,
+        quick=quick_periods(today()),
+        totals=status_totals(stats),
+        ranked=[item for item in rank_units(stats) if item["assigned"]],
+        commune=commune,
+        committee_ids=_committee_ids(user, commune),
+        figure_statuses=FIGURE_STATUSES,
+        list_url=list_url,
     )
 
 

@@ -12,10 +12,11 @@ from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.audit.models import AuditEvent
 from kpi_tasks.errors import PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.kpis.models import Kpi, KpiMeasurement, KpiTarget
+from kpi_tasks.kpis.models import ENTERED, Kpi, KpiMeasurement, KpiTarget
 from kpi_tasks.kpis.periods import Period
 from kpi_tasks.kpis.queries import (
     counted_clause,
+    kpi_summaries,
     progress,
     targets_met_share,
     targets_met_share_by_unit,
@@ -412,3 +413,57 @@ def test_unit_overview_lists_each_kpi_with_target_and_trend(app_ctx):
     (row,) = unit_overview(unit, Period.parse("2026-Q1"))
     assert (row.actual_value, row.target_value, row.met) == (92, 90, True)
     assert [point.actual_value for point in row.trend] == [80, 85, 92]
+
+
+def test_summaries_of_all_kpis_at_once_say_what_each_progress_table_counts(app_ctx):
+    """kpi_summaries (the leader's dashboard, the monthly report) against `progress`, KPI by KPI: ratio and value
+    KPIs, higher and lower is better, sum and latest, reported percentages, own and kind targets, a better source
+    on the same day, a unit without a figure, one that reported only in the previous period, an inactive one."""
+    office = make_office()
+    departments, communes = _units()
+    ratio = make_kpi(office, code="A_RATIO")
+    late = make_kpi(office, code="B_LATE", name="Tỷ lệ trễ hạn", direction="at_most", aggregation="latest")
+    money = create_kpi(office, code="C_MONEY", name="Số tiền", measure="VND", formula="value", direction="at_least")
+    reported = create_kpi(office, code="D_REPORTED", name="Tỷ lệ tự báo cáo", measure="percent", formula="value",
+                          direction="above", aggregation="latest")
+    set_target(ratio, office, period="2026", target_value=90, unit_kind="department")
+    set_target(ratio, office, period="2026", target_value=70, unit_kind="commune")
+    set_target(ratio, office, period="2026", target_value=50, unit_id=communes[0].id)
+    set_target(late, office, period="2026-Q1", target_value=5, unit_kind="department")
+    set_target(money, office, period="2026-Q1", target_value=1_000_000, unit_kind="commune")
+    set_target(reported, office, period="2026", target_value=80, unit_kind="department")
+    for number, unit in enumerate([*departments, *communes], start=1):
+        if unit is departments[2]:
+            continue  # no figure this quarter: "no data", not "not met"
+        record_measurement(ratio, unit, dt.date(2026, 1, 31), numerator=40 + 5 * number, denominator=60,
+                           actor=SYSTEM)
+        record_measurement(ratio, unit, Q1, numerator=30, denominator=40, actor=SYSTEM)
+        record_measurement(late, unit, dt.date(2026, 2, 28), numerator=number, denominator=100, actor=SYSTEM)
+        record_measurement(late, unit, Q1, numerator=2 * number, denominator=100, actor=SYSTEM)
+        record_measurement(money, unit, Q1, value=300_000 * number, actor=SYSTEM)
+        record_measurement(reported, unit, Q1, value=70 + 3.5 * number, actor=SYSTEM)
+    record_measurement(late, departments[0], Q1, numerator=1, denominator=100, source=ENTERED, actor=SYSTEM)
+    record_measurement(late, departments[2], dt.date(2025, 12, 31), numerator=9, denominator=100, actor=SYSTEM)
+    gone = make_unit("Phòng đã giải thể")
+    record_measurement(ratio, gone, Q1, numerator=1, denominator=2, actor=SYSTEM)
+    gone.active = False
+    db.session.flush()
+    kpis = [ratio, late, money, reported]
+    for code in ("2026-Q1", "2026-03", "2026", "2025-Q4", "2025"):
+        period = Period.parse(code)
+        summaries = kpi_summaries(kpis, period)
+        for kpi in kpis:
+            table = progress(kpi, period)
+            total = table.total
+            summary = summaries[kpi.id]
+            assert (summary.units_reporting, summary.units_with_target, summary.units_met, summary.units_judged,
+                    summary.actual_value) == (total.units_reporting, total.units_with_target, total.units_met,
+                                              total.units_judged, total.actual_value), (code, kpi.code)
+            in_force = {(row.target_value, row.unit_kind) for row in table.rows if row.target_value is not None}
+            assert {(value, kind) for value, kinds in summary.targets for kind in kinds} == in_force
+    year = kpi_summaries(kpis, Period.parse("2026"))
+    # Six active units and the closed one that still reported; one active unit without a figure.
+    assert year[ratio.id].units_with_target == 7
+    assert year[ratio.id].units_judged == 6
+    assert 0 < year[ratio.id].units_met < 6
+    assert kpi_summaries([], Period.parse("2026")) == {}

@@ -10,9 +10,12 @@ OVERSIGHT = {role: 200 if role in SEES_ALL else 403 for role in ROLES}
 # A unit's dashboard: every overseeing role, and the users of that unit (lead unit A).
 LEAD_UNIT_DASHBOARD = {role: 200 if role in SEES_ALL | {"lead_manager", "lead_staff", "other_staff"} else 403
                        for role in ROLES}
+# The leader's dashboard's whole ranking: those who see the leader's dashboard (a committee's office its own).
+LEADER_DASHBOARD = {role: 200 if role in SEES_ALL | {"commune_office"} else 403 for role in ROLES}
 
 CASES = [
     ("reports.index", "GET", "/reports/?from=2026-03-01&to=2026-03-31", None, EVERYONE),
+    ("reports.units", "GET", "/reports/units?from=2026-03-01&to=2026-03-31", None, LEADER_DASHBOARD),
     ("reports.unit_dashboard", "GET", "/reports/units/{lead_unit_id}", None, LEAD_UNIT_DASHBOARD),
     ("reports.unit_docx", "GET", "/reports/units/{lead_unit_id}.docx", None, LEAD_UNIT_DASHBOARD),
     ("reports.tasks", "GET", "/reports/tasks?status=in_progress&from=2026-01-01&to=2026-12-31", None, EVERYONE),

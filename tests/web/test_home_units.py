@@ -38,6 +38,6 @@ def test_home_shows_the_units_with_most_overdue_first_and_links_to_the_whole_ran
     assert rows[0] == str(late_unit.id)
     units_with_tasks = len(others) + 1
     assert f"{HOME_UNIT_ROWS} trong {units_with_tasks} đơn vị có nhiệm vụ" in page
-    assert 'href="/reports/?' in page.split('id="more-units"')[1].split("</p>")[0]
+    assert 'href="/reports/units?' in page.split('id="more-units"')[1].split("</p>")[0]
     # The total row still counts every unit's tasks, the ones not listed too.
     assert re.search(r"<td>Tổng cộng</td><td class=\"text-end\">" + str(units_with_tasks + 1) + "<", table)
