@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from kpi_tasks.errors import NotFound
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.models import RATIO, SOURCE_RANK, Kpi, KpiMeasurement, KpiTarget
 from kpi_tasks.kpis.periods import KIND_RANK, Period
-from kpi_tasks.kpis.values import actual_fraction, is_met
+from kpi_tasks.kpis.values import actual_fraction, is_met, ratio_is_met, target_fraction
 from kpi_tasks.units.models import UNIT_KINDS, Unit
 
 PERCENT = "percent"
@@ -348,11 +349,19 @@ def _summary(kpi: Kpi, rows: list[Any]) -> KpiSummary:
     reporting = [row for row in rows if row.as_of is not None]
     with_target = [row for row in rows if row.target_value is not None]
     met = judged = 0
+    goals: dict[float, Fraction] = {}
     for row in with_target:
-        exact = actual_fraction(kpi.formula, row.numerator, row.denominator, row.value)
-        if exact is not None:
+        if kpi.is_ratio:
+            goal = goals.get(row.target_value)
+            if goal is None:
+                goal = goals[row.target_value] = target_fraction(row.target_value)
+            verdict = ratio_is_met(kpi.direction, row.numerator, row.denominator, goal)
+        else:
+            verdict = is_met(kpi.direction, actual_fraction(kpi.formula, row.numerator, row.denominator, row.value),
+                             row.target_value)
+        if verdict is not None:
             judged += 1
-            met += bool(is_met(kpi.direction, exact, row.target_value))
+            met += verdict
     actual = None
     if kpi.is_ratio or kpi.measure != PERCENT:  # as in `_total`: reported percentages do not add up
         def total(name: str) -> Any:

@@ -65,15 +65,36 @@ def actual_fraction(formula: str, numerator: int | None, denominator: int | None
     return Fraction(Decimal(repr(float(value))))
 
 
+def target_fraction(target: float) -> Fraction:
+    """A target as the exact decimal it was written as (90.1 is 901/10, not the float nearest to it)."""
+    return Fraction(Decimal(repr(float(target))))
+
+
+def _holds(direction: str, comparison: int) -> bool:
+    """Whether an actual figure that compares to the goal as `comparison` (-1, 0, 1) meets it."""
+    if direction == "at_least":
+        return comparison >= 0
+    if direction == "above":
+        return comparison > 0
+    if direction == "at_most":
+        return comparison <= 0
+    return comparison < 0
+
+
 def is_met(direction: str, actual: Fraction | None, target: float | None) -> bool | None:
     """Whether `actual` satisfies the target; None when either is missing."""
     if actual is None or target is None:
         return None
-    goal = Fraction(Decimal(repr(float(target))))
-    if direction == "at_least":
-        return actual >= goal
-    if direction == "above":
-        return actual > goal
-    if direction == "at_most":
-        return actual <= goal
-    return actual < goal
+    goal = target_fraction(target)
+    return _holds(direction, (actual > goal) - (actual < goal))
+
+
+def ratio_is_met(direction: str, numerator: int | None, denominator: int | None, goal: Fraction) -> bool | None:
+    """`is_met` of a ratio's actual figure (numerator × 100 ÷ denominator) against `goal` (`target_fraction`),
+    compared as whole numbers, without a Fraction per unit: a province judges 2,000 units for each KPI."""
+    if numerator is None or not denominator:
+        return None
+    if denominator < 0:  # never recorded; the general rule keeps the sign right
+        return is_met(direction, actual_fraction("ratio", numerator, denominator, None), float(goal))
+    actual, wanted = numerator * 100 * goal.denominator, goal.numerator * denominator
+    return _holds(direction, (actual > wanted) - (actual < wanted))

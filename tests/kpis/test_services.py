@@ -24,7 +24,7 @@ from kpi_tasks.kpis.queries import (
     unit_overview,
 )
 from kpi_tasks.kpis.services import create_kpi, link_targets, record_measurement, set_target
-from kpi_tasks.kpis.values import actual_fraction, is_met
+from kpi_tasks.kpis.values import actual_fraction, is_met, ratio_is_met, target_fraction
 from kpi_tasks.units.models import Unit
 from kpi_tasks.units.services import create_unit
 from tests.factories import make_office, make_task, make_unit, make_user
@@ -467,3 +467,16 @@ def test_summaries_of_all_kpis_at_once_say_what_each_progress_table_counts(app_c
     assert year[ratio.id].units_judged == 6
     assert 0 < year[ratio.id].units_met < 6
     assert kpi_summaries([], Period.parse("2026")) == {}
+
+
+@pytest.mark.parametrize("direction", ["at_least", "above", "at_most", "below"])
+def test_a_ratio_judged_in_whole_numbers_agrees_with_the_exact_rule(direction):
+    for target in (90.0, 90.1, 33.33, 66.67, 0.0, 100.0):
+        goal = target_fraction(target)
+        for denominator in range(1, 41):
+            for numerator in range(denominator + 1):
+                expected = is_met(direction, actual_fraction("ratio", numerator, denominator, None), target)
+                assert ratio_is_met(direction, numerator, denominator, goal) == expected, (target, numerator,
+                                                                                            denominator)
+    assert ratio_is_met(direction, None, 10, target_fraction(90)) is None
+    assert ratio_is_met(direction, 3, 0, target_fraction(90)) is None
