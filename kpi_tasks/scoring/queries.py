@@ -30,8 +30,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
-from kpi_tasks.accounts.models import User
-from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring import sources
 from kpi_tasks.scoring.models import (
@@ -66,8 +64,8 @@ from kpi_tasks.scoring.rules import (
     number,
 )
 from kpi_tasks.tasks import status as task_status
-from kpi_tasks.tasks.models import STATE_WITHDRAWN, Task, TaskOccurrence
-from kpi_tasks.tasks.queries import coordination, occurrence_has_begun, task_visibility_clause
+from kpi_tasks.tasks.periods import due_items
+from kpi_tasks.tasks.queries import coordination
 from kpi_tasks.tasks.status import StatusColumns
 from kpi_tasks.text import fold
 from kpi_tasks.units.models import Unit
@@ -137,12 +135,6 @@ class ScoringResult:
 # (tasks/status.py) applied to a task's or an occurrence's columns alike.
 
 
-def scoring_window(period: Period, deadline: ColumnElement[dt.date]) -> ColumnElement[bool]:
-    """An item already due in the period: its effective deadline within the period and not after the
-    computation date. Each item has one effective deadline, so it counts in one period only."""
-    return sa.and_(deadline >= period.start, deadline <= period.due_until)
-
-
 def _date_number(column: ColumnElement[dt.date]) -> ColumnElement[int]:
     """A date as the integer yyyymmdd, the same on SQLite and PostgreSQL (no date-to-text format involved)."""
     return sa.cast(
@@ -152,54 +144,9 @@ def _date_number(column: ColumnElement[dt.date]) -> ColumnElement[int]:
 
 
 def _items(period: Period) -> sa.CTE:
-    """(task_id, occurrence_id, lead_unit_id, state, deadline, effective_deadline, completed_on, withdrawn):
-    one row per item due in the period, of a directive that is not confidential.
-
-    `deadline` is the original deadline (a task's, or the date the rule gives an occurrence), so that
-    `effective_deadline > deadline` means an approved extension; `occurrence_id` is None for a task.
-    Occurrences follow `tasks.queries`: those of a recurring task that have begun, out of statistics
-    when their task is withdrawn.
-    """
-    withdrawn = (Task.state == STATE_WITHDRAWN).label("withdrawn")
-    tasks = (
-        sa.select(
-            Task.id.label("task_id"),
-            sa.cast(sa.null(), sa.Integer).label("occurrence_id"),
-            Task.lead_unit_id.label("lead_unit_id"),
-            Task.state.label("state"),
-            Task.deadline.label("deadline"),
-            Task.effective_deadline.label("effective_deadline"),
-            Task.completed_on.label("completed_on"),
-            withdrawn,
-        )
-        .join(Directive, Directive.id == Task.directive_id)
-        .where(
-            Directive.confidential.is_(False),
-            Task.recurrence.is_(None),
-            scoring_window(period, Task.effective_deadline),
-        )
-    )
-    occurrences = (
-        sa.select(
-            TaskOccurrence.task_id,
-            TaskOccurrence.id,
-            Task.lead_unit_id,
-            TaskOccurrence.state,
-            TaskOccurrence.due_on,
-            TaskOccurrence.effective_deadline,
-            TaskOccurrence.completed_on,
-            withdrawn,
-        )
-        .join(Task, Task.id == TaskOccurrence.task_id)
-        .join(Directive, Directive.id == Task.directive_id)
-        .where(
-            Directive.confidential.is_(False),
-            Task.recurrence.is_not(None),
-            occurrence_has_begun(period.as_of),
-            scoring_window(period, TaskOccurrence.effective_deadline),
-        )
-    )
-    return sa.union_all(tasks, occurrences).cte("item")
+    """The items already due in the period (tasks.periods.due_items): the effective deadline within the period and
+    not after the computation date, so that each item counts in one period only."""
+    return due_items(period.start, period.due_until, period.as_of)
 
 
 def _involvements(period: Period, unit_id: int | None) -> sa.Subquery:
@@ -688,18 +635,6 @@ def published_result(scoring: Scoring, unit_id: int | None = None) -> ScoringRes
         period=period, settings=scoring.rule.settings, rule=scoring.rule, sources=scoring.sources,
         units=published_units(scoring, unit_id),
     )
-
-
-def visible_tasks(task_ids: list[int], user: User) -> dict[int, Task]:
-    """The tasks of a breakdown that `user` may open, by id (one query); others are shown by number only."""
-    if not task_ids:
-        return {}
-    query = (
-        sa.select(Task)
-        .join(Directive, Directive.id == Task.directive_id)
-        .where(Task.id.in_(task_ids), Directive.confidential.is_(False), task_visibility_clause(user))
-    )
-    return {task.id: task for task in db.session.scalars(query)}
 
 
 def objections_query(year: int | None, unit_id: int | None = None, status: str | None = None) -> sa.Select:

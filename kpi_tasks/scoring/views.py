@@ -52,7 +52,6 @@ from kpi_tasks.scoring.queries import (
     rule_is_used,
     rule_versions,
     scoring_versions,
-    visible_tasks,
 )
 from kpi_tasks.scoring.rules import (
     NUMBER_SETTINGS,
@@ -79,6 +78,7 @@ from kpi_tasks.scoring.services import (
     task_or_none,
     unfinished_warning,
 )
+from kpi_tasks.tasks.lookups import visible_tasks
 from kpi_tasks.text import format_date, parse_user_date
 
 bp = Blueprint("scoring", __name__, url_prefix="/scoring")

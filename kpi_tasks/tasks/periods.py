@@ -14,7 +14,15 @@ import sqlalchemy as sa
 from kpi_tasks.accounts.models import User
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.models import EXTENSION_PENDING, STATE_DONE, STATE_OPEN, ExtensionRequest, Task, TaskOccurrence
+from kpi_tasks.tasks.models import (
+    EXTENSION_PENDING,
+    STATE_DONE,
+    STATE_OPEN,
+    STATE_WITHDRAWN,
+    ExtensionRequest,
+    Task,
+    TaskOccurrence,
+)
 from kpi_tasks.tasks.queries import (
     OCCURRENCE_COLUMNS,
     TaskFilters,
@@ -256,3 +264,59 @@ def extension_requests_made_or_pending(start: dt.datetime, end: dt.datetime) -> 
         .order_by(ExtensionRequest.created_at, ExtensionRequest.id)
     )
     return list(db.session.execute(query))
+
+
+# -- the items due in a period: what the scoring counts ----------------------------------------------------------
+
+
+def due_items(start: dt.date, until: dt.date, as_of: dt.date) -> sa.CTE:
+    """(task_id, occurrence_id, lead_unit_id, state, deadline, effective_deadline, completed_on, withdrawn):
+    one row per item whose effective deadline is within [start, until], of a directive that is not confidential.
+
+    An item is a task that does not recur, or an occurrence of a recurring task that has begun by `as_of`
+    (`occurrence_has_begun`), as the statistics count them. `deadline` is the original deadline (a task's, or the
+    date the rule gives an occurrence), so that `effective_deadline > deadline` means an approved extension;
+    `occurrence_id` is None for a task; `withdrawn` says the task (of the occurrence) was withdrawn.
+    """
+    withdrawn = (Task.state == STATE_WITHDRAWN).label("withdrawn")
+    tasks = (
+        sa.select(
+            Task.id.label("task_id"),
+            sa.cast(sa.null(), sa.Integer).label("occurrence_id"),
+            Task.lead_unit_id.label("lead_unit_id"),
+            Task.state.label("state"),
+            Task.deadline.label("deadline"),
+            Task.effective_deadline.label("effective_deadline"),
+            Task.completed_on.label("completed_on"),
+            withdrawn,
+        )
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(
+            Directive.confidential.is_(False),
+            Task.recurrence.is_(None),
+            Task.effective_deadline >= start,
+            Task.effective_deadline <= until,
+        )
+    )
+    occurrences = (
+        sa.select(
+            TaskOccurrence.task_id,
+            TaskOccurrence.id,
+            Task.lead_unit_id,
+            TaskOccurrence.state,
+            TaskOccurrence.due_on,
+            TaskOccurrence.effective_deadline,
+            TaskOccurrence.completed_on,
+            withdrawn,
+        )
+        .join(Task, Task.id == TaskOccurrence.task_id)
+        .join(Directive, Directive.id == Task.directive_id)
+        .where(
+            Directive.confidential.is_(False),
+            Task.recurrence.is_not(None),
+            occurrence_has_begun(as_of),
+            TaskOccurrence.effective_deadline >= start,
+            TaskOccurrence.effective_deadline <= until,
+        )
+    )
+    return sa.union_all(tasks, occurrences).cte("item")
