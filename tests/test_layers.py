@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.layers import (
@@ -19,6 +20,7 @@ from tests.layers import (
 )
 
 ASSOCIATION_TABLES = ("task_assignees", "task_coordinating_units", "task_watchers")
+TASKS_MODELS_MODULE = f"{PACKAGE}.tasks.models"
 
 
 def test_no_package_imports_a_package_of_its_own_layer_or_above() -> None:
@@ -69,3 +71,84 @@ def test_only_tasks_reads_the_tables_behind_a_tasks_people_and_units() -> None:
         if names & set(ASSOCIATION_TABLES):
             readers.append(str(path.relative_to(ROOT)))
     assert readers == []
+
+
+def tasks_tables() -> set[str]:
+    """The names of the models and tables that kpi_tasks/tasks/models.py defines."""
+    tree = ast.parse((ROOT / PACKAGE / "tasks" / "models.py").read_text(encoding="utf-8"))
+    names = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    names |= {target.id for node in tree.body if isinstance(node, ast.Assign) and "Table(" in ast.unparse(node.value)
+              for target in node.targets if isinstance(target, ast.Name)}
+    return names
+
+
+def _expression_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node under `node` but type annotations and the classes handed to isinstance/issubclass: naming a
+    model there reads no table."""
+    for name, value in ast.iter_fields(node):
+        if name in ("annotation", "returns"):
+            continue
+        if (name == "args" and isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in ("isinstance", "issubclass")):
+            continue
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, ast.AST):
+                yield child
+                yield from _expression_nodes(child)
+
+
+def tasks_column_uses(path: Path, tables: set[str]) -> list[str]:
+    """Where the module at `path` uses a column (or relationship) of one of tasks' models or tables in an
+    expression: `Task.id`, `models.TaskOccurrence.due_on` (tasks' models module imported whole)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    models: set[str] = set()  # the local names of tasks' models and tables
+    modules: set[str] = set()  # the local names of kpi_tasks.tasks.models itself
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == TASKS_MODELS_MODULE:
+            models |= {alias.asname or alias.name for alias in node.names if alias.name in tables}
+        elif isinstance(node, ast.ImportFrom) and node.module == f"{PACKAGE}.tasks":
+            modules |= {alias.asname or alias.name for alias in node.names if alias.name == "models"}
+        elif isinstance(node, ast.Import):
+            modules |= {alias.asname for alias in node.names if alias.name == TASKS_MODELS_MODULE and alias.asname}
+    uses = []
+    for node in _expression_nodes(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        owner = node.value
+        on_model = isinstance(owner, ast.Name) and owner.id in models
+        on_module_model = (isinstance(owner, ast.Attribute) and owner.attr in tables
+                           and isinstance(owner.value, ast.Name) and owner.value.id in modules)
+        if on_model or on_module_model:
+            uses.append(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name}:{node.lineno}: "
+                        f"{ast.unparse(node)}")
+    return uses
+
+
+def test_only_tasks_builds_sql_on_its_tables() -> None:
+    # Other packages ask tasks for tasks (tasks.queries, tasks.periods, tasks.lookups) with plain values; a column
+    # of Task or of one of its companions used anywhere else is SQL on tasks' tables written outside tasks.
+    tables = tasks_tables()
+    uses = [use for path in python_files() if path.relative_to(ROOT / PACKAGE).parts[0] != "tasks"
+            for use in tasks_column_uses(path, tables)]
+    assert uses == [], "columns of tasks' models used outside kpi_tasks/tasks/:\n" + "\n".join(uses)
+
+
+def test_a_column_of_tasks_models_outside_tasks_is_caught(tmp_path: Path) -> None:
+    # The check could pass by finding nothing: each way of reaching a column is reported; naming a model in an
+    # annotation, in isinstance, in a constructor, or an instance's attribute is not.
+    module = tmp_path / "probe.py"
+    module.write_text(
+        "import sqlalchemy as sa\n"
+        "from kpi_tasks.tasks import models\n"
+        "from kpi_tasks.tasks.models import STATE_OPEN, Task, task_assignees\n"
+        "from kpi_tasks.tasks.models import TaskOccurrence as Occurrence\n"
+        "def late(task: Task, day: Task.deadline) -> list[Task]:\n"
+        "    if isinstance(task, (Task, Occurrence)):\n"
+        "        return [Task(title=task.title, state=STATE_OPEN)]\n"
+        "    query = sa.select(Task.id).where(Occurrence.due_on < day)\n"
+        "    return query.where(task_assignees.c.user_id == 1, models.TaskGroup.id == 2)\n",
+        encoding="utf-8")
+    assert tasks_column_uses(module, tasks_tables()) == [
+        "probe.py:8: Task.id", "probe.py:8: Occurrence.due_on", "probe.py:9: task_assignees.c",
+        "probe.py:9: models.TaskGroup.id",
+    ]
