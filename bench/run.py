@@ -294,9 +294,10 @@ def _count(*conditions: Any) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(*conditions)) or 0
 
 
-def run_database(label: str, url: str, sizes: list[int], memory: list[Memory] | None, reuse: bool = False
-                 ) -> dict[int, dict[str, Timing]]:
-    """Time every target at every size; with `memory`, add the export's peak memory at the largest size."""
+def run_database(label: str, url: str, sizes: list[int], memory: list[Memory] | None, reuse: bool = False,
+                 only: list[str] | None = None) -> dict[int, dict[str, Timing]]:
+    """Time every target at every size (those whose name holds one of `only`'s words, when given); with
+    `memory`, add the export's peak memory at the largest size."""
     results: dict[int, dict[str, Timing]] = {}
     if label == "SQLite" and any(size > SQLITE_MAX_TASKS for size in sizes):
         print(f"{_clock()} {label}: sizes above {SQLITE_MAX_TASKS:,} are timed on PostgreSQL only", flush=True)
@@ -317,6 +318,8 @@ def run_database(label: str, url: str, sizes: list[int], memory: list[Memory] | 
             export_to = _export_to(EXPORT_ROWS)
         results[size] = {}
         for target in targets(task_id=size // 2, all_tasks=all_tasks, overdue=overdue, export_to=export_to):
+            if only and not any(word in target.name.lower() for word in only):
+                continue
             try:
                 timing = measure(app, target, client, headers)
             except Exception as error:  # a failing target is a finding: report it and go on
@@ -523,7 +526,11 @@ def main() -> None:
     parser.add_argument("--import-databases", default=None,
                         help="where to run the import: sqlite, postgresql or both, comma-separated (default: "
                              "sqlite; on PostgreSQL the import of 300,000 rows takes about twice as long)")
+    parser.add_argument("--only", default=None,
+                        help="time only the targets whose name holds one of these words, comma-separated "
+                             "(e.g. 'trang chủ,bảng điều khiển')")
     args = parser.parse_args()
+    only = [word.strip().lower() for word in args.only.split(",")] if args.only else None
     started = time.perf_counter()
     load_before = os.getloadavg()
     sizes = sorted(int(size) for size in args.sizes.split(","))
@@ -542,7 +549,8 @@ def main() -> None:
     description = machine(pg)
     print(f"Machine: {description}", flush=True)
     memory: list[Memory] = []
-    all_results = {label: run_database(label, url, sizes, None if args.skip_memory else memory, args.reuse_data)
+    all_results = {label: run_database(label, url, sizes, None if args.skip_memory else memory, args.reuse_data,
+                                       only)
                    for label, url in databases.items()}
     if not args.skip_memory:
         rows = args.import_rows or DOSSIERS_PER_TASK * max(sizes)
