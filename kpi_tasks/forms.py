@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import wtforms
 from flask import flash
@@ -222,12 +222,13 @@ class Saved(Generic[T]):
         return self.error is None
 
 
-def save(form: FlaskForm | None, action: Callable[[], T], success: str | Callable[[T], str] | None, *,
+def save(form: FlaskForm | None, action: Callable[[], T], success: str | Callable[[T], str | None] | None, *,
          refused: tuple[type[DomainError], ...] = REFUSALS,
-         show: Callable[[DomainError], None] | None = None) -> Saved[T]:
+         show: Callable[[DomainError], None] | None = None, category: str = "success") -> Saved[T]:
     """One request's change: run `action` (the service calls), then commit and flash `success` (a text, or made
-    from what `action` returned; None says nothing). A refusal (`refused`) is rolled back, so nothing of it is
-    half-written, and told: by `show` if given, else on the form's fields (`show_errors`), else in a flash.
+    from what `action` returned; None says nothing) as `category`. A refusal (`refused`) is rolled back, so
+    nothing of it is half-written, and told: by `show` if given, else on the form's fields (`show_errors`), else
+    in a flash.
 
     The view then redirects (303) when saved, or shows the form again with what the user typed. Objects
     loaded before a rollback are expired: a view that shows them again reads them anew."""
@@ -246,8 +247,17 @@ def save(form: FlaskForm | None, action: Callable[[], T], success: str | Callabl
     message = success(result) if callable(success) else success
     db.session.commit()
     if message:
-        flash(message, "success")
+        flash(message, category)
     return Saved(result)
+
+
+def save_action(action: Callable[[], T], success: str | Callable[[T], str | None] | None = None, *,
+                category: str = "success") -> T:
+    """A change asked by a button or a link, with no form to show again (acknowledge, watch, mark as read,
+    revoke): `save`'s commit and flash, and what `action` returned. Nothing the user could correct is refused
+    here, so a refusal is not caught: the error handlers (web.py) roll back and answer with its status (the 403,
+    404 or 409 page), as before there was this helper."""
+    return cast(T, save(None, action, success, refused=(), category=category).result)
 
 
 def htmx_target() -> str | None:

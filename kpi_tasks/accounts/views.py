@@ -26,7 +26,7 @@ from kpi_tasks.accounts.services import authenticate, change_own_password, live_
 from kpi_tasks.accounts.services import revoke_token as revoke_own_token
 from kpi_tasks.accounts.sessions import SESSION_KEY, end_session, end_sessions, is_current, live_sessions, start_session
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import save
+from kpi_tasks.forms import save, save_action
 
 bp = Blueprint("accounts", __name__)
 
@@ -42,6 +42,8 @@ def login() -> tuple[str, int] | Response:
         device = _known_device(username)
         keys = [(throttle.ADDRESS, request.remote_addr or ""),
                 (throttle.DEVICE, device) if device else (throttle.ACCOUNT, username.lower())]
+        # The throttle's own transactions (not save's): each attempt is committed whatever the password, and a
+        # refusal is a 429, not a form to correct.
         try:
             reservation = throttle.reserve(keys)
         except throttle.Throttled as refused:
@@ -72,8 +74,7 @@ def login() -> tuple[str, int] | Response:
 @login_required
 def logout() -> Response:
     """Ends this session and every other one of the account (on every device), on the server."""
-    end_sessions(current_user)
-    db.session.commit()
+    save_action(lambda: end_sessions(current_user))
     logout_user()
     # The CSRF secret stays: a login page the browser is loading at this moment still posts a valid form.
     session.pop(SESSION_KEY, None)
@@ -164,16 +165,16 @@ def index() -> str:
 @account_bp.post("/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int) -> Response:
-    revoke_own_token(current_user, token_id)  # CSRF is checked for every form (CSRFProtect)
-    db.session.commit()
-    flash("Đã thu hồi mã truy cập API; hệ thống dùng mã này sẽ không truy cập được nữa.", "success")
+    # CSRF is checked for every form (CSRFProtect)
+    save_action(lambda: revoke_own_token(current_user, token_id),
+                "Đã thu hồi mã truy cập API; hệ thống dùng mã này sẽ không truy cập được nữa.")
     return redirect(url_for("account.index"), 303)
 
 
 @account_bp.post("/sessions/end-others")
 @login_required
 def end_other_sessions() -> Response:
-    ended = end_sessions(current_user, keep_key=session.get(SESSION_KEY))
-    db.session.commit()
-    flash(f"Đã đăng xuất {ended} phiên trên các thiết bị khác." if ended else "Không có phiên nào khác.", "success")
+    save_action(lambda: end_sessions(current_user, keep_key=session.get(SESSION_KEY)),
+                lambda ended: f"Đã đăng xuất {ended} phiên trên các thiết bị khác." if ended
+                else "Không có phiên nào khác.")
     return redirect(url_for("account.index"), 303)
