@@ -3,7 +3,7 @@ e-mail settings, and the scheduled reports' pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
@@ -12,7 +12,7 @@ from wtforms.validators import Length, Optional
 
 from kpi_tasks.accounts.permissions import can_view_scheduled_reports
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import Form, htmx_target, options, save
+from kpi_tasks.forms import Form, htmx_target, options, save, save_action
 from kpi_tasks.notifications.models import EMAIL_MODE_LABELS, KIND_LABELS, Notification
 from kpi_tasks.notifications.services import (
     BADGE_CAP,
@@ -102,8 +102,7 @@ def badge() -> str:
 @login_required
 def read(notification_id: int) -> str | Response:
     notification = get_notification_or_404(notification_id, current_user)
-    mark_group_read(notification)
-    db.session.commit()
+    save_action(lambda: mark_group_read(notification))
     if (htmx_target() or "").startswith("notification-"):
         response = Response(render_template("notifications/_item.html", notification=notification,
                                             group=group_of(notification)))
@@ -117,8 +116,7 @@ def read(notification_id: int) -> str | Response:
 def open_notification(notification_id: int) -> Response:
     """Follow a notice from the bell: it and the rest of its line are read, and the page it is about opens."""
     notification = get_notification_or_404(notification_id, current_user)
-    mark_group_read(notification)
-    db.session.commit()
+    save_action(lambda: mark_group_read(notification))
     endpoint, values = notification_target(notification)
     try:
         target = url_for(endpoint, **values)
@@ -130,9 +128,8 @@ def open_notification(notification_id: int) -> Response:
 @bp.post("/read-all")
 @login_required
 def read_all() -> Response:
-    count = mark_all_read(current_user)
-    db.session.commit()
-    flash(f"Đã đánh dấu {count} thông báo là đã đọc." if count else "Không còn thông báo chưa đọc.", "success")
+    save_action(lambda: mark_all_read(current_user),
+                lambda count: f"Đã đánh dấu {count} thông báo là đã đọc." if count else "Không còn thông báo chưa đọc.")
     return redirect(_safe_next(url_for("notifications.index")), 303)
 
 
