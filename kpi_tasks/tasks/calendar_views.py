@@ -6,13 +6,13 @@ import datetime as dt
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.roles import LEADER
 from kpi_tasks.clock import today
-from kpi_tasks.extensions import db
+from kpi_tasks.forms import save_action
 from kpi_tasks.tasks.calendar_feed import (
     deadlines,
     feed_deadlines,
@@ -75,18 +75,16 @@ def month() -> str:
 @bp.post("/tasks/calendar/feed")
 @login_required
 def new_feed() -> Response:
-    token = new_feed_token(current_user)
-    db.session.commit()
-    flash(f"Đường dẫn lịch mới (chỉ hiện một lần, đường dẫn cũ không còn dùng được): {feed_url(token)}", "success")
+    save_action(lambda: new_feed_token(current_user), lambda token: "Đường dẫn lịch mới (chỉ hiện một lần, "
+                f"đường dẫn cũ không còn dùng được): {feed_url(token)}")
     return redirect(url_for("schedule.month"), 303)
 
 
 @bp.post("/tasks/calendar/feed/revoke")
 @login_required
 def revoke() -> Response:
-    revoked = revoke_feed(current_user)
-    db.session.commit()
-    flash("Đã thu hồi đường dẫn lịch." if revoked else "Chưa có đường dẫn lịch nào.", "success")
+    save_action(lambda: revoke_feed(current_user),
+                lambda revoked: "Đã thu hồi đường dẫn lịch." if revoked else "Chưa có đường dẫn lịch nào.")
     return redirect(url_for("schedule.month"), 303)
 
 
@@ -110,8 +108,7 @@ def feed(token: str) -> Response:
 def toggle_watch(task_id: int) -> Response:
     task = get_task_or_404(task_id, current_user)
     on = request.form.get("on") == "1"
-    watch(task, current_user, on)
-    db.session.commit()
-    flash("Đã theo dõi nhiệm vụ: anh/chị sẽ nhận thông báo về nhiệm vụ này." if on else "Đã bỏ theo dõi nhiệm vụ.",
-          "success")
+    save_action(lambda: watch(task, current_user, on),
+                "Đã theo dõi nhiệm vụ: anh/chị sẽ nhận thông báo về nhiệm vụ này." if on
+                else "Đã bỏ theo dõi nhiệm vụ.")
     return redirect(url_for("tasks.detail", task_id=task.id), 303)

@@ -43,7 +43,7 @@ from kpi_tasks.documents.appendix import DATE, REQUEST_COUNT, WRAP, Column, coun
 from kpi_tasks.documents.lists import filter_line, send_list
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import REFUSALS, PageArgs, form_version, htmx_target, options, save, unique_ids
+from kpi_tasks.forms import REFUSALS, PageArgs, form_version, htmx_target, options, save, save_action, unique_ids
 from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.tasks import corrections, lifecycle
 from kpi_tasks.tasks.forms import (
@@ -364,9 +364,8 @@ def review(task_id: int) -> str | Response:
 @login_required
 def acknowledge(task_id: int) -> Response:
     task = get_task_or_404(task_id, current_user)
-    acknowledge_task(task, current_user)  # CSRF: checked for every POST (extensions.csrf)
-    db.session.commit()
-    flash("Đã tiếp nhận nhiệm vụ.", "success")
+    # CSRF: checked for every POST (extensions.csrf)
+    save_action(lambda: acknowledge_task(task, current_user), "Đã tiếp nhận nhiệm vụ.")
     return redirect(url_for("tasks.detail", task_id=task.id), 303)
 
 
