@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
@@ -15,8 +15,7 @@ from kpi_tasks.calendar.services import (
     record_calendar_day,
 )
 from kpi_tasks.clock import today
-from kpi_tasks.extensions import db
-from kpi_tasks.forms import Form, VnDateField, options, save
+from kpi_tasks.forms import Form, VnDateField, options, save, save_action
 
 bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
 
@@ -52,7 +51,5 @@ def index() -> str | Response:
 
 @bp.post("/<int:calendar_day_id>/delete")
 def delete(calendar_day_id: int) -> Response:
-    delete_calendar_day(calendar_day_id)
-    db.session.commit()
-    flash("Đã xoá ngày.", "info")
+    save_action(lambda: delete_calendar_day(calendar_day_id), "Đã xoá ngày.", category="info")
     return redirect(url_for("calendar.index"), 303)

@@ -27,8 +27,7 @@ from kpi_tasks.documents.samples import SAMPLE_IDENTITY, sample_context
 from kpi_tasks.documents.uploads import revert_template, upload_template
 from kpi_tasks.documents.word import render_template_bytes, shipped_template, template_for, uploaded_template
 from kpi_tasks.errors import DomainError, ValidationError
-from kpi_tasks.extensions import db
-from kpi_tasks.forms import form_version, save, show_errors
+from kpi_tasks.forms import form_version, save, save_action, show_errors
 
 bp = Blueprint("documents", __name__, url_prefix="/admin/documents")
 
@@ -111,9 +110,10 @@ def upload(kind: str) -> Response:
 def revert(kind: str) -> Response:
     if kind not in WORD_KINDS:
         abort(404)
-    if TemplateRevertForm().validate_on_submit() and revert_template(current_user, kind):
-        db.session.commit()
-        flash(f"Đã dùng lại mẫu có sẵn cho “{WORD_KINDS[kind].label}”.", "success")
+    if TemplateRevertForm().validate_on_submit():
+        # Nothing to say when the shipped template was in use already.
+        save_action(lambda: revert_template(current_user, kind),
+                    lambda reverted: f"Đã dùng lại mẫu có sẵn cho “{WORD_KINDS[kind].label}”." if reverted else None)
     return redirect(url_for("documents.identity") + "#templates", 303)
 
 

@@ -18,7 +18,7 @@ from wtforms import Field, SelectChoice
 from kpi_tasks.accounts.permissions import can_use_intake
 from kpi_tasks.errors import DomainError, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import form_version, save
+from kpi_tasks.forms import form_version, save, save_action
 from kpi_tasks.intake.forms import DEADLINE_KIND_LABELS, RECURRENCE_CHOICES, ReviewForm, UploadForm, review_data
 from kpi_tasks.intake.highlight import confidence_class, marked_sentence, marked_source
 from kpi_tasks.intake.models import IntakeDraft
@@ -237,9 +237,7 @@ def _recurrence_choices(rules: list[tuple[str, str]], current: str | None) -> li
 def discard(intake_id: int) -> Response:
     _require_access()
     intake = get_intake_or_404(intake_id, current_user)
-    discard_intake(intake, current_user)
-    db.session.commit()
-    flash("Đã hủy bản nháp.", "success")
+    save_action(lambda: discard_intake(intake, current_user), "Đã hủy bản nháp.")
     return redirect(url_for("intake.index"), 303)
 
 
