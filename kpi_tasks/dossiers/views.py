@@ -67,7 +67,7 @@ from kpi_tasks.dossiers.services import (
     record_apology_letter,
 )
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import form_version, save
+from kpi_tasks.forms import form_version, save, save_action
 from kpi_tasks.pagination import paginate_rows
 from kpi_tasks.storage import file_store
 from kpi_tasks.units.models import Unit
@@ -213,21 +213,17 @@ def preview(token: str) -> str | Response:
         return redirect(url_for("dossiers.upload"), 303)
     form = ConfirmForm()
     if request.method == "POST" and request.form.get("action") == "cancel" and form.validate_on_submit():
-        importing.discard_upload(store, stored)
-        db.session.commit()
-        flash("Đã hủy tệp tải lên; chưa có hồ sơ nào được ghi.", "info")
+        save_action(lambda: importing.discard_upload(store, stored), "Đã hủy tệp tải lên; chưa có hồ sơ nào được ghi.",
+                    category="info")
         return redirect(url_for("dossiers.upload"), 303)
     if form.validate_on_submit():
-        start_import(stored, current_user._get_current_object())
-        db.session.commit()
+        save_action(lambda: start_import(stored, current_user._get_current_object()))
         return redirect(url_for("dossiers.import_status", token=token), 303)
     try:
         with store.local_path(stored.key) as path:
             shown = importing.preview(path, stored.kind)
     except importing.FileRefused as error:
-        importing.discard_upload(store, stored)
-        db.session.commit()
-        flash(error.message, "danger")
+        save_action(lambda: importing.discard_upload(store, stored), error.message, category="danger")
         return redirect(url_for("dossiers.upload"), 303)
     return render_template("dossiers/preview.html", form=form, preview=shown, stored=stored,
                            fields=importing.FIELDS)

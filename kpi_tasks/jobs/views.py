@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from kpi_tasks import clock
 from kpi_tasks.accounts.permissions import can_manage_jobs
-from kpi_tasks.extensions import db
+from kpi_tasks.forms import save_action
 from kpi_tasks.jobs.models import FAILED
 from kpi_tasks.jobs.services import current_lease, get_job_or_404, jobs_overview, lease_is_live, recent_runs, run_job
 from kpi_tasks.notifications.delivery import failed_notifications, retry_failed
@@ -52,8 +52,7 @@ def run_now(name: str) -> Response:
 
 @bp.post("/failed-mail/retry")
 def retry_failed_mail() -> Response:
-    count = retry_failed(current_user._get_current_object())
-    db.session.commit()
+    count = save_action(lambda: retry_failed(current_user._get_current_object()))
     if count:
         run = run_job("deliver", "manual", actor=current_user._get_current_object(), retry_now=True)
         flash(f"Đã đưa {count} thông báo vào hàng gửi lại. {run.result or run.error or ''}", "success")
