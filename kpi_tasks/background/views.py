@@ -3,25 +3,29 @@ download of its result; "Chạy lại" for a failed one. Only the owner and the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from kpi_tasks.accounts.models import User
 from kpi_tasks.attachments.views import send_stored_file
 from kpi_tasks.background.models import BackgroundJob
-from kpi_tasks.background.services import get_job_for, jobs_of, rerun, stored_result
+from kpi_tasks.background.services import enqueue, get_job_for, jobs_of, rerun, stored_result
 from kpi_tasks.errors import DomainError, NotFound
-from kpi_tasks.extensions import db
-from kpi_tasks.forms import htmx_target, save
+from kpi_tasks.forms import htmx_target, save, save_action
 from kpi_tasks.storage import file_store
 
 bp = Blueprint("background", __name__, url_prefix="/jobs")
 
 
-def started_page(job: BackgroundJob) -> Response:
-    """The answer of a page whose work went to the worker: its job's page (the caller has committed)."""
-    flash(f"{job.label}: dữ liệu lớn nên được xử lý nền. Trang dưới đây cho biết tiến độ; khi xong có nút tải về "
-          "và bạn nhận được thông báo.", "info")
+def start_in_background(owner: User, kind: str, params: dict[str, Any], label: str) -> Response:
+    """The answer of a page whose work goes to the worker: the job queued (committed, for the worker to see),
+    then its page."""
+    job = save_action(lambda: enqueue(owner, kind, params, label),
+                      lambda job: f"{job.label}: dữ liệu lớn nên được xử lý nền. Trang dưới đây cho biết tiến độ; "
+                                  "khi xong có nút tải về và bạn nhận được thông báo.", category="info")
     return redirect(url_for("background.status", job_id=job.id), 303)
 
 
@@ -41,8 +45,7 @@ def index() -> str:
 @bp.get("/<int:job_id>")
 @login_required
 def status(job_id: int) -> str:
-    job = _job_or_404(job_id)
-    db.session.commit()  # a stale job found failed here is recorded so
+    job = save_action(lambda: _job_or_404(job_id))  # a stale job found failed here is recorded so
     has_result = stored_result(job) is not None
     if htmx_target() == "job-status":
         return render_template("background/_status.html", job=job, has_result=has_result)

@@ -21,8 +21,7 @@ from kpi_tasks.accounts.permissions import (
     oversees_everything,
     placement_committee_id,
 )
-from kpi_tasks.background.services import enqueue
-from kpi_tasks.background.views import started_page
+from kpi_tasks.background.views import start_in_background
 from kpi_tasks.clock import today
 from kpi_tasks.documents.downloads import send_document, wants_pdf
 from kpi_tasks.documents.identity import current_identity
@@ -352,10 +351,8 @@ def tasks_xlsx() -> Response:
     filters = filters_from_args(user, request.args)
     day = today()
     if task_list_is_large(user, filters, day):
-        job = enqueue(user, TASK_LIST, task_list_params(filters, day, own_unit_first=True, pdf=wants_pdf()),
-                      task_list_label(filters))
-        db.session.commit()
-        return started_page(job)
+        return start_in_background(user, TASK_LIST, task_list_params(filters, day, own_unit_first=True,
+                                                                     pdf=wants_pdf()), task_list_label(filters))
     return send_document(
         lambda target: export_task_list(target, user, filters, today=day, due_soon_days=_due_soon_days(),
                                         issuer=_issuer()),
@@ -370,10 +367,9 @@ def units_xlsx() -> Response:
     day = today()
     user: User = current_user._get_current_object()
     if period_is_large(user, period.start, period.end, day):
-        job = enqueue(user, UNIT_STATS, unit_stats_params(period, day, pdf=wants_pdf(), level=committee_id_of(user)),
-                      f"Xuất Excel thống kê theo đơn vị, {period.label}")
-        db.session.commit()
-        return started_page(job)
+        return start_in_background(user, UNIT_STATS, unit_stats_params(period, day, pdf=wants_pdf(),
+                                                                        level=committee_id_of(user)),
+                                   f"Xuất Excel thống kê theo đơn vị, {period.label}")
     ranked = rank_units(unit_stats(day, period.start, period.end, level=committee_id_of(user)))
     return send_document(lambda target: write_unit_stats(target, ranked, period, issuer=_issuer(), today=day),
                      XLSX_MIME, f"thong-ke-theo-don-vi-{day:%Y%m%d}.xlsx")
@@ -436,7 +432,5 @@ def _monthly_in_background(file_format: str) -> Response | None:
     period = parse_month(_month_arg())  # a month that cannot be read is refused here, as when made at once
     if not period_is_large(user, period.start, period.end, today()):
         return None
-    job = enqueue(user, MONTHLY, monthly_params(period.start, file_format, pdf=wants_pdf()),
-                  monthly_label(period.start, file_format))
-    db.session.commit()
-    return started_page(job)
+    return start_in_background(user, MONTHLY, monthly_params(period.start, file_format, pdf=wants_pdf()),
+                               monthly_label(period.start, file_format))

@@ -10,8 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.permissions import can_decide_score_objection, can_manage_scoring, can_object_to_score
-from kpi_tasks.background.services import enqueue
-from kpi_tasks.background.views import started_page
+from kpi_tasks.background.views import start_in_background
 from kpi_tasks.clock import local_date, today
 from kpi_tasks.documents.appendix import DATE, WRAP, Column, count_rows
 from kpi_tasks.documents.downloads import DOCX_MIME, send_bytes, send_document, wants_pdf
@@ -350,9 +349,7 @@ def draft_docx(year: int) -> Response:
 def _draft_in_background(year: int, start: dt.date | None, end: dt.date | None, file_format: str) -> Response:
     """A year with more tasks due than JOB_BACKGROUND_ROWS: the worker computes and writes the appendix."""
     params = draft_params(year, start, end, file_format, pdf=wants_pdf())
-    job = enqueue(current_user._get_current_object(), DRAFT, params, draft_label(year, file_format))
-    db.session.commit()
-    return started_page(job)
+    return start_in_background(current_user._get_current_object(), DRAFT, params, draft_label(year, file_format))
 
 
 @bp.get("/versions/<int:scoring_id>.xlsx")
