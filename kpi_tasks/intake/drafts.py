@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterator
 
 from kpi_tasks.intake.context import Context, Json
-from kpi_tasks.intake.deadlines import cell_deadline, find_deadline
-from kpi_tasks.intake.kpis import cell_kpis, find_kpis
+from kpi_tasks.intake.deadline_phrases import cell_deadline, find_deadline
+from kpi_tasks.intake.kpi_phrases import cell_kpis, find_kpis
 from kpi_tasks.intake.text import Text, vn
 from kpi_tasks.intake.unit_phrases import (
     ABBREVIATION_RE,

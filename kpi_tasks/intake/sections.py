@@ -11,9 +11,9 @@ import re
 
 from kpi_tasks.intake.appendix import units_in_cell
 from kpi_tasks.intake.context import Context
-from kpi_tasks.intake.deadlines import NO_DEADLINE
+from kpi_tasks.intake.deadline_phrases import NO_DEADLINE
 from kpi_tasks.intake.drafts import Draft, drafts_from_paragraph
-from kpi_tasks.intake.kpis import find_kpis
+from kpi_tasks.intake.kpi_phrases import find_kpis
 from kpi_tasks.intake.paragraphs import Paragraph
 from kpi_tasks.intake.text import Text, is_upper_block, vn
 from kpi_tasks.intake.unit_phrases import group_mentioned, lead_anywhere, lead_at_start, read_units, scope_lead

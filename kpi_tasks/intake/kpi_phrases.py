@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from kpi_tasks.intake.context import Json
-from kpi_tasks.intake.deadlines import Deadline, phrase
+from kpi_tasks.intake.deadline_phrases import Deadline, phrase
 from kpi_tasks.intake.text import Text, vn
 from kpi_tasks.intake.unit_matching import GROUP_ALL_UNITS, GROUP_COMMUNES, GROUP_DEPARTMENTS, GROUP_TOKENS
 from kpi_tasks.intake.unit_phrases import read_units
