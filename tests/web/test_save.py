@@ -1,4 +1,5 @@
-"""kpi_tasks.forms.save, the one transaction of a page's form: commit and say so, or roll back and say why."""
+"""kpi_tasks.forms.save, the one transaction of a page's form: commit and say so, or roll back and say why; and
+save_action, the same for a button with no form."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from wtforms import StringField
 
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.forms import Form, save
+from kpi_tasks.forms import Form, save, save_action
 from kpi_tasks.units.models import Unit
 from kpi_tasks.units.services import create_unit
 
@@ -102,4 +103,30 @@ def test_a_refusal_of_another_kind_is_not_the_forms(posted: UnitForm) -> None:
 def test_nothing_said_when_there_is_no_message(posted: UnitForm) -> None:
     assert save(posted, lambda: create_unit("X1", "Phòng Một", "department"), None)
     assert stored_codes() == ["X1"]
+    assert get_flashed_messages() == []
+
+
+def test_a_buttons_change_is_committed_and_said_in_its_category(posted: UnitForm) -> None:
+    unit = save_action(lambda: create_unit("X1", "Phòng Một", "department"), lambda unit: f"Đã xoá {unit.name}.",
+                       category="info")
+
+    assert unit.code == "X1"  # what the action returned
+    assert stored_codes() == ["X1"]
+    assert get_flashed_messages(with_categories=True) == [("info", "Đã xoá Phòng Một.")]
+
+
+def test_a_buttons_refusal_is_left_to_the_error_handlers(posted: UnitForm) -> None:
+    def refused() -> None:
+        create_unit("X1", "Phòng Một", "department")
+        raise ValidationError("Nhiệm vụ đã được tiếp nhận.")
+
+    # No form to show it on: web.py's handler rolls back and answers with the error's own status page.
+    with pytest.raises(ValidationError):
+        save_action(refused, "Đã tiếp nhận.")
+    assert get_flashed_messages() == []
+    assert stored_codes() == []
+
+
+def test_a_buttons_message_may_say_nothing(posted: UnitForm) -> None:
+    assert save_action(lambda: 0, lambda count: f"Đã đọc {count}." if count else None) == 0
     assert get_flashed_messages() == []
