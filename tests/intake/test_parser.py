@@ -540,8 +540,8 @@ def test_rules_hold_no_seed_specific_strings(path: Path) -> None:
 
 def test_the_rule_modules_are_all_checked() -> None:
     names = {path.stem for path in INTAKE_MODULES}
-    assert {"parser", "text", "header", "paragraphs", "unit_phrases", "deadline_phrases", "kpi_phrases", "drafts", "sections",
-            "preamble", "appendix", "unit_matching"} <= names  # fmt: skip
+    assert {"parser", "text", "header", "paragraphs", "unit_phrases", "deadline_phrases", "kpi_phrases", "drafts",
+            "sections", "preamble", "appendix", "unit_matching"} <= names  # fmt: skip
 
 
 # -- the seeds, measured by the shared scorer ------------------------------------------------------
