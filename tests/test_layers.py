@@ -21,6 +21,10 @@ from tests.layers import (
 
 ASSOCIATION_TABLES = ("task_assignees", "task_coordinating_units", "task_watchers")
 TASKS_MODELS_MODULE = f"{PACKAGE}.tasks.models"
+# Handed one of tasks' models, these build SQL on its table, or an alias to build it with (db.session.get(Task, id),
+# the ORM's fetch of one object, does not).
+STATEMENT_BUILDERS = ("select", "select_from", "join", "outerjoin", "join_from", "update", "delete", "insert",
+                      "aliased")
 
 
 def test_no_package_imports_a_package_of_its_own_layer_or_above() -> None:
@@ -99,7 +103,8 @@ def _expression_nodes(node: ast.AST) -> Iterator[ast.AST]:
 
 def tasks_column_uses(path: Path, tables: set[str]) -> list[str]:
     """Where the module at `path` uses a column (or relationship) of one of tasks' models or tables in an
-    expression: `Task.id`, `models.TaskOccurrence.due_on` (tasks' models module imported whole)."""
+    expression: `Task.id`, `models.TaskOccurrence.due_on` (tasks' models module imported whole), or hands one of
+    them to a statement: `sa.select(Task)`, `.select_from(Task)`, `.join(TaskOccurrence, …)`."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     models: set[str] = set()  # the local names of tasks' models and tables
     modules: set[str] = set()  # the local names of kpi_tasks.tasks.models itself
@@ -110,17 +115,21 @@ def tasks_column_uses(path: Path, tables: set[str]) -> list[str]:
             modules |= {alias.asname or alias.name for alias in node.names if alias.name == "models"}
         elif isinstance(node, ast.Import):
             modules |= {alias.asname for alias in node.names if alias.name == TASKS_MODELS_MODULE and alias.asname}
+
+    def is_model(node: ast.AST) -> bool:
+        return (isinstance(node, ast.Name) and node.id in models) or (
+            isinstance(node, ast.Attribute) and node.attr in tables
+            and isinstance(node.value, ast.Name) and node.value.id in modules)
+
+    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
     uses = []
     for node in _expression_nodes(tree):
-        if not isinstance(node, ast.Attribute):
-            continue
-        owner = node.value
-        on_model = isinstance(owner, ast.Name) and owner.id in models
-        on_module_model = (isinstance(owner, ast.Attribute) and owner.attr in tables
-                           and isinstance(owner.value, ast.Name) and owner.value.id in modules)
-        if on_model or on_module_model:
-            uses.append(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name}:{node.lineno}: "
-                        f"{ast.unparse(node)}")
+        if isinstance(node, ast.Attribute) and is_model(node.value):
+            uses.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, ast.Call) and any(is_model(argument) for argument in node.args):
+            builder = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if builder in STATEMENT_BUILDERS:
+                uses.append(f"{where}:{node.lineno}: {ast.unparse(node.func)}(…)")
     return uses
 
 
@@ -134,8 +143,9 @@ def test_only_tasks_builds_sql_on_its_tables() -> None:
 
 
 def test_a_column_of_tasks_models_outside_tasks_is_caught(tmp_path: Path) -> None:
-    # The check could pass by finding nothing: each way of reaching a column is reported; naming a model in an
-    # annotation, in isinstance, in a constructor, or an instance's attribute is not.
+    # The check could pass by finding nothing: each way of reaching a column or of handing a model to a statement
+    # is reported; naming a model in an annotation, in isinstance, in a constructor or in db.session.get, or an
+    # instance's attribute, is not.
     module = tmp_path / "probe.py"
     module.write_text(
         "import sqlalchemy as sa\n"
@@ -146,9 +156,13 @@ def test_a_column_of_tasks_models_outside_tasks_is_caught(tmp_path: Path) -> Non
         "    if isinstance(task, (Task, Occurrence)):\n"
         "        return [Task(title=task.title, state=STATE_OPEN)]\n"
         "    query = sa.select(Task.id).where(Occurrence.due_on < day)\n"
-        "    return query.where(task_assignees.c.user_id == 1, models.TaskGroup.id == 2)\n",
+        "    query = query.where(task_assignees.c.user_id == 1, models.TaskGroup.id == 2)\n"
+        "    count = sa.select(sa.func.count()).select_from(Task)\n"
+        "    parent = aliased(Task)\n"
+        "    return query.join(models.TaskOccurrence), sa.update(Occurrence), db.session.get(Task, 1), count, parent\n",
         encoding="utf-8")
     assert tasks_column_uses(module, tasks_tables()) == [
         "probe.py:8: Task.id", "probe.py:8: Occurrence.due_on", "probe.py:9: task_assignees.c",
-        "probe.py:9: models.TaskGroup.id",
+        "probe.py:9: models.TaskGroup.id", "probe.py:10: sa.select(sa.func.count()).select_from(…)",
+        "probe.py:11: aliased(…)", "probe.py:12: query.join(…)", "probe.py:12: sa.update(…)",
     ]

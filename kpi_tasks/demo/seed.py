@@ -17,7 +17,7 @@ from kpi_tasks.documents.identity import save_identity
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.services import scan
 from kpi_tasks.scoring.services import create_default_rule
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.lookups import task_count
 from kpi_tasks.tasks.services import assign_staff, create_task
 from kpi_tasks.units.models import Unit
 from kpi_tasks.units.services import create_unit
@@ -43,10 +43,9 @@ def seed_demo() -> str:
     date_tasks_from_their_directives()
     scan(day)
     directive_count = db.session.scalar(sa.select(sa.func.count()).select_from(Directive))
-    task_count = db.session.scalar(sa.select(sa.func.count()).select_from(Task))
     return (
         f"Đã nạp dữ liệu mẫu: {len(units)} đơn vị, {len(users)} người dùng, {directive_count} văn bản, "
-        f"{task_count} nhiệm vụ.\n{demo_logins()}"
+        f"{task_count()} nhiệm vụ.\n{demo_logins()}"
     )
 
 

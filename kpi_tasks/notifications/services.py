@@ -50,17 +50,15 @@ from kpi_tasks.notifications.models import (
 from kpi_tasks.reports.models import ScheduledReport
 from kpi_tasks.reports.scheduled import Period, report_recipient_ids, store_report
 from kpi_tasks.sql import in_ids
-from kpi_tasks.tasks.lookups import task_committees, task_leaders, task_loads
-from kpi_tasks.tasks.models import Task
+from kpi_tasks.tasks.lookups import task_committees, task_leaders, task_loads, tracked_status_counts
 from kpi_tasks.tasks.occurrences import generate_all_occurrences, generation_horizon
 from kpi_tasks.tasks.periods import open_tasks_due_between, unacknowledged_tasks
 from kpi_tasks.tasks.queries import (
     active_assignees_by_task,
     coordinating_units_by_task,
     open_occurrences_due_between,
-    tracked_task_clause,
 )
-from kpi_tasks.tasks.status import STATUS_LABELS, STATUSES, counts_columns
+from kpi_tasks.tasks.status import STATUS_LABELS
 from kpi_tasks.text import format_date
 
 
@@ -149,7 +147,7 @@ def scan(today: dt.date, settings: ReminderSettings | None = None) -> ScanResult
 
     for kind in add_notifications(rows):
         result.created[kind] = result.created.get(kind, 0) + 1
-    result.statuses = status_counts(today)
+    result.statuses = tracked_status_counts(today)
     result.extra.update(apology_scan_step(today))
     result.extra.update(unacknowledged_scan_step(today))
     return result
@@ -380,13 +378,6 @@ def _insert_from_arrays() -> sa.Insert:
         .on_conflict_do_nothing(index_elements=["recipient_id", "dedup_key"])
         .returning(table.c.kind)
     )
-
-
-def status_counts(today: dt.date) -> dict[str, int]:
-    """How many tracked tasks have each status today (status is derived, so this is the recomputation)."""
-    # On the task rows alone (no join on directives): one pass over an index that holds the status columns.
-    row = db.session.execute(sa.select(*counts_columns(today)).select_from(Task).where(tracked_task_clause())).one()
-    return {code: int(row._mapping[code] or 0) for code in STATUSES}
 
 
 # The in-app notification centre.

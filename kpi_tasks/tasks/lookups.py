@@ -1,6 +1,7 @@
-"""Facts of given tasks, asked for by id (or by title) by the packages above tasks, which never read tasks'
-tables themselves (tests/test_layers.py): titles, leaders, committees, the tasks a user may open, and the loader
-options that bring a task's lead unit and directive with a row that points at a task.
+"""Facts of tasks asked for by the packages above tasks, which never read tasks' tables themselves
+(tests/test_layers.py): of given tasks by id (or by title) their titles, leaders, committees, the ones a user may
+open; how many tasks there are, by status; and the loader options that bring a task's lead unit and directive with
+a row that points at a task.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.sql import in_ids
 from kpi_tasks.tasks.models import STATE_DONE, STATE_WITHDRAWN, Task, TaskOccurrence
-from kpi_tasks.tasks.queries import task_visibility_clause
+from kpi_tasks.tasks.queries import task_visibility_clause, tracked_task_clause
+from kpi_tasks.tasks.status import STATUSES, counts_columns
 
 
 def task_titles(task_ids: Collection[int]) -> dict[int, str]:
@@ -95,3 +97,15 @@ def task_loads(task: Any, *, directive: bool = False) -> tuple[LoaderOption, ...
     if directive:
         loads.append(joinedload(task).joinedload(Task.directive))
     return tuple(loads)
+
+
+def tracked_status_counts(today: dt.date) -> dict[str, int]:
+    """How many tracked tasks have each status today (status is derived, so this is the recomputation)."""
+    # On the task rows alone (no join on directives): one pass over an index that holds the status columns.
+    row = db.session.execute(sa.select(*counts_columns(today)).select_from(Task).where(tracked_task_clause())).one()
+    return {code: int(row._mapping[code] or 0) for code in STATUSES}
+
+
+def task_count() -> int:
+    """How many tasks there are, of every directive and state."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Task)) or 0

@@ -17,8 +17,8 @@ from kpi_tasks.notifications.services import (
     escalation_threshold,
     offset_windows,
     scan,
-    status_counts,
 )
+from kpi_tasks.tasks.lookups import tracked_status_counts
 from kpi_tasks.tasks.models import Task
 from tests.factories import commit, make_directive, make_task, make_unit, make_user
 from tests.notifications.helpers import MONDAY, build_world, notification_triples
@@ -158,7 +158,7 @@ def test_offset_windows_and_escalation_agree_with_counting_working_days(today):
 
 def test_status_counts_follow_the_status_rules(app_ctx):
     world = build_world()
-    counts = status_counts(MONDAY)
+    counts = tracked_status_counts(MONDAY)
     assert counts["overdue"] == 2
     assert counts["awaiting_review"] == 1
     assert counts["done_on_time"] == 1
