@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import after_this_request, current_app, has_request_context
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.models import ApiToken, User, UserSession
@@ -58,7 +59,11 @@ def session_user(raw_key: str | None, user_id: str | int) -> User | None:
     """The user of a live session, or None: unknown key, ended, idle too long, too old, or its user locked."""
     if not raw_key:
         return None
-    record = db.session.scalar(sa.select(UserSession).where(UserSession.key_hash == key_hash(raw_key)))
+    # The user (and their unit, which most pages' permission checks read) come with the session row: one statement.
+    record = db.session.scalar(
+        sa.select(UserSession).where(UserSession.key_hash == key_hash(raw_key))
+        .options(joinedload(UserSession.user).joinedload(User.unit))
+    )
     if record is None or record.revoked_at is not None or str(record.user_id) != str(user_id):
         return None
     now = utcnow()

@@ -28,3 +28,7 @@ def milestone_progress(task: Task) -> tuple[int, int, int]:
     return int(done), int(total), round(int(done) * 100 / int(total)) if total else 0
 
 
+def steps_done(milestones: list[Milestone]) -> tuple[int, int, int]:
+    """`milestone_progress` of the steps already read (the task page lists them all anyway)."""
+    done, total = sum(1 for step in milestones if step.done_on is not None), len(milestones)
+    return done, total, round(done * 100 / total) if total else 0

@@ -17,7 +17,7 @@ from kpi_tasks.documents.identity import current_identity
 from kpi_tasks.forms import form_version, save, unique_ids
 from kpi_tasks.milestones.excel import milestones_workbook
 from kpi_tasks.milestones.forms import MilestoneEditForm, MilestoneForm
-from kpi_tasks.milestones.queries import milestone_progress, task_milestones
+from kpi_tasks.milestones.queries import steps_done, task_milestones
 from kpi_tasks.milestones.services import add_milestone, delete_milestone, get_milestone_or_404, update_milestone
 from kpi_tasks.tasks.models import STATE_WITHDRAWN, Task
 from kpi_tasks.tasks.services import get_task_or_404
@@ -32,10 +32,11 @@ def milestone_panel(task: Task, form: MilestoneForm | None = None) -> dict[str, 
     those who keep the table (a task not withdrawn) the form to add one (the submitted one, with its errors,
     when the page is shown again)."""
     user = current_user._get_current_object()
-    done, total, percent = milestone_progress(task)
+    milestones = task_milestones(task)
+    done, total, percent = steps_done(milestones)
     may_edit = can_edit_milestones(user, task) and task.state != STATE_WITHDRAWN
     return {
-        "milestones": task_milestones(task),
+        "milestones": milestones,
         "progress": {"done": done, "total": total, "percent": percent},
         # Its ids are its own on the task page, which has other forms with a `note`.
         "form": unique_ids(form or MilestoneForm(formdata=None), "milestone") if may_edit else None,

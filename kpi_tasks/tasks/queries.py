@@ -445,6 +445,15 @@ def subtask_summary(task: Task, today: dt.date) -> dict[str, int]:
     return {"total": sum(figures.values()), **figures}
 
 
+def subtask_breakdown(rows: list[Any]) -> dict[str, int]:
+    """`subtask_summary` of the rows of `subtask_rows` already read (the task page lists them all anyway)."""
+    figures = dict.fromkeys((code for code in STATUSES if code != WITHDRAWN), 0)
+    for row in rows:
+        if row.status in figures:
+            figures[row.status] += 1
+    return {"total": sum(figures.values()), **figures}
+
+
 def subtask_rows(task: Task, today: dt.date, due_soon_days: int) -> list[Any]:
     """The subtasks of `task` with their status, by deadline (the breakdown on the task's page)."""
     soon = due_soon_predicate(today, due_soon_until(today, due_soon_days))
@@ -1058,7 +1067,9 @@ def group_size(group_id: int) -> int:
 
 def progress_updates(task: Task, occurrence: TaskOccurrence | None = None) -> list[ProgressUpdate]:
     """The reports on a task (all of them, its periods' included), or on one of its periods, newest first."""
-    query = sa.select(ProgressUpdate).where(ProgressUpdate.task_id == task.id)
+    # Each report shows its author and unit: loaded with it, not one statement per author and unit.
+    query = (sa.select(ProgressUpdate).where(ProgressUpdate.task_id == task.id)
+             .options(joinedload(ProgressUpdate.author), joinedload(ProgressUpdate.unit)))
     if occurrence is not None:
         query = query.where(ProgressUpdate.occurrence_id == occurrence.id)
     return list(db.session.scalars(query.order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())))

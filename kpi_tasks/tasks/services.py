@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.permissions import (
@@ -79,9 +80,10 @@ BULK_KIND_LABELS = {
 }
 
 
-def get_task_or_404(task_id: int, user: User) -> Task:
-    """Load a task the user may see; a task they may not see is reported as missing (404)."""
-    task = db.session.get(Task, task_id)
+def get_task_or_404(task_id: int, user: User, *options: ORMOption) -> Task:
+    """Load a task the user may see; a task they may not see is reported as missing (404). Its directive, which
+    the check reads, comes in the same statement, and so does whatever `options` load (the task page's)."""
+    task = db.session.get(Task, task_id, options=[joinedload(Task.directive), *options])
     if task is None or task.directive.confidential or not can_view_task(user, task):
         raise NotFound("Không tìm thấy nhiệm vụ hoặc bạn không có quyền xem.")
     return task

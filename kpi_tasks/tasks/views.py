@@ -6,6 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.models import User
@@ -91,8 +92,8 @@ from kpi_tasks.tasks.queries import (
     occurrence_rows_query,
     progress_updates,
     read_task_filters,
+    subtask_breakdown,
     subtask_rows,
-    subtask_summary,
     task_directions,
     task_extension_requests,
     task_flags,
@@ -116,6 +117,12 @@ from kpi_tasks.units.services import list_units
 
 bp = Blueprint("tasks", __name__)
 PER_PAGE = 30
+
+
+# What the task page shows of the task's relations, loaded with the task in one statement (a task has a few
+# coordinating units and assignees at most) instead of one lazy load each.
+TASK_PAGE_LOADS = (joinedload(Task.lead_unit), joinedload(Task.leader), joinedload(Task.acknowledged_by),
+                   joinedload(Task.parent_task), joinedload(Task.coordinating_units), joinedload(Task.assignees))
 
 
 def _due_soon_days() -> int:
@@ -277,11 +284,12 @@ def _render_detail(task: Task, **submitted: Any) -> str:
         assign_form.user_ids.data = [u.id for u in task.assignees]
     lifecycle = _lifecycle_forms(Reportable(task), requests, submitted)
     submitted.setdefault("correction", correction_form(task))
+    subtasks = subtask_rows(task, today(), _due_soon_days())
     return render_template(
         "tasks/detail.html",
         task=task,
-        breakdown=subtask_summary(task, today()),
-        subtasks=subtask_rows(task, today(), _due_soon_days()),
+        breakdown=subtask_breakdown(subtasks),
+        subtasks=subtasks,
         may_break_down=can_break_down(current_user, task) and task.state in (STATE_OPEN, STATE_AWAITING_REVIEW),
         parent_visible=task.parent_task is not None and can_view_task(current_user, task.parent_task),
         status=status,
@@ -345,7 +353,7 @@ def _lifecycle_forms(subject: Reportable, requests: list[ExtensionRequest], subm
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def detail(task_id: int) -> str:
-    return _render_detail(get_task_or_404(task_id, current_user))
+    return _render_detail(get_task_or_404(task_id, current_user, *TASK_PAGE_LOADS))
 
 
 @bp.post("/tasks/<int:task_id>/updates")

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from kpi_tasks.audit.services import history
 from kpi_tasks.errors import ConflictError, PermissionDenied, ValidationError
 from kpi_tasks.milestones.excel import milestones_workbook
-from kpi_tasks.milestones.queries import milestone_progress, task_milestones
+from kpi_tasks.milestones.queries import milestone_progress, steps_done, task_milestones
 from kpi_tasks.milestones.services import add_milestone, delete_milestone, update_milestone
 from kpi_tasks.tasks.services import withdraw_task
 from tests.factories import commit, csrf_token, login, make_task, make_unit, make_user
@@ -44,19 +44,19 @@ def test_steps_in_order_and_the_share_done(world):
     task = world["task"]
     assert [m.step for m in task_milestones(task)] == [step for step, *_ in STEPS]
     assert [m.position for m in task_milestones(task)] == [1, 2, 3, 4]
-    assert milestone_progress(task) == (2, 4, 50)
+    assert milestone_progress(task) == steps_done(task_milestones(task)) == (2, 4, 50)
 
     third = task_milestones(task)[2]
     update_milestone(third, task, world["office"], expected_version=third.version, step=third.step,
                      due_on=third.due_on, done_on=D(2026, 3, 16), note="Xong sớm", position=1)
-    assert milestone_progress(task) == (3, 4, 75)
+    assert milestone_progress(task) == steps_done(task_milestones(task)) == (3, 4, 75)
     assert task_milestones(task)[0].id == third.id
     assert [m.position for m in task_milestones(task)] == [1, 2, 3, 4]
     assert [m.step for m in task_milestones(task)][1:] == [STEPS[0][0], STEPS[1][0], STEPS[3][0]]
     with pytest.raises(ConflictError):
         update_milestone(third, task, world["office"], expected_version=third.version - 1, step="Cũ")
     delete_milestone(task_milestones(task)[-1], task, world["manager"])
-    assert milestone_progress(task) == (3, 3, 100)
+    assert milestone_progress(task) == steps_done(task_milestones(task)) == (3, 3, 100)
     actions = [event.action for event in history("task", task.id)]
     assert actions.count("milestone_add") == 4
     assert actions[-2:] == ["milestone_update", "milestone_delete"]

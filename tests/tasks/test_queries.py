@@ -14,6 +14,9 @@ from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_DONE, STATE_WITH
 from kpi_tasks.tasks.queries import (
     TaskFilters,
     scanned_counts_query,
+    subtask_breakdown,
+    subtask_rows,
+    subtask_summary,
     task_rows_query,
     unit_stats,
     unit_stats_query,
@@ -60,6 +63,19 @@ def _mixed_tasks() -> tuple[list, list[Task]]:
     secret.directive.confidential = True
     db.session.commit()
     return units, tasks
+
+
+def test_a_breakdown_counted_from_the_subtask_rows_is_the_aggregate_s(app_ctx):
+    units, tasks = _mixed_tasks()
+    parent = make_task(units[0], title="parent")
+    for task in tasks:  # of every status, withdrawn ones included (the breakdown leaves them out)
+        task.parent_task_id = parent.id
+    db.session.commit()
+    summary = subtask_summary(parent, today())
+    assert summary["total"] == len(tasks) - 4  # the 4 withdrawn are not counted
+    assert all(summary[code] for code in STATUSES if code != "withdrawn")
+    assert subtask_breakdown(subtask_rows(parent, today(), 3)) == summary
+    assert subtask_breakdown([]) == subtask_summary(tasks[0], today())
 
 
 def test_every_status_list_is_in_deadline_order_with_undated_tasks_last(app_ctx):
