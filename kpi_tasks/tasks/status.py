@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -68,21 +69,25 @@ def status_predicate(status: str, today: dt.date, columns: StatusColumns = TASK_
 
     Written on plain columns (not on the CASE below) so that filters can use the indexes.
     """
-    state, deadline, completed_on = columns.state, columns.deadline, columns.completed_on
-    conditions: dict[str, ColumnElement[bool]] = {
-        WITHDRAWN: state == STATE_WITHDRAWN,
-        AWAITING_REVIEW: state == STATE_AWAITING_REVIEW,
-        DONE_ON_TIME: sa.and_(state == STATE_DONE, sa.or_(deadline.is_(None), completed_on <= deadline)),
-        DONE_LATE: sa.and_(state == STATE_DONE, deadline.is_not(None), completed_on > deadline),
-        ONGOING: sa.and_(state == STATE_OPEN, deadline.is_(None)),
-        OVERDUE: sa.and_(state == STATE_OPEN, deadline < today),
-        IN_PROGRESS: sa.and_(state == STATE_OPEN, deadline >= today),
-    }
+    # Only the condition asked for is built: a page builds dozens of these, and each is a tree of SQL objects.
+    condition = _CONDITIONS[status](columns, today)
     if columns.withdrawn is None:
-        return conditions[status]
+        return condition
     if status == WITHDRAWN:
-        return sa.or_(conditions[WITHDRAWN], columns.withdrawn)
-    return sa.and_(conditions[status], sa.not_(columns.withdrawn))
+        return sa.or_(condition, columns.withdrawn)
+    return sa.and_(condition, sa.not_(columns.withdrawn))
+
+
+_CONDITIONS: dict[str, Callable[[StatusColumns, dt.date], ColumnElement[bool]]] = {
+    WITHDRAWN: lambda c, today: c.state == STATE_WITHDRAWN,
+    AWAITING_REVIEW: lambda c, today: c.state == STATE_AWAITING_REVIEW,
+    DONE_ON_TIME: lambda c, today: sa.and_(c.state == STATE_DONE,
+                                           sa.or_(c.deadline.is_(None), c.completed_on <= c.deadline)),
+    DONE_LATE: lambda c, today: sa.and_(c.state == STATE_DONE, c.deadline.is_not(None), c.completed_on > c.deadline),
+    ONGOING: lambda c, today: sa.and_(c.state == STATE_OPEN, c.deadline.is_(None)),
+    OVERDUE: lambda c, today: sa.and_(c.state == STATE_OPEN, c.deadline < today),
+    IN_PROGRESS: lambda c, today: sa.and_(c.state == STATE_OPEN, c.deadline >= today),
+}
 
 
 def status_expression(today: dt.date, columns: StatusColumns = TASK_COLUMNS) -> ColumnElement[str]:
