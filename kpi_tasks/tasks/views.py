@@ -85,6 +85,7 @@ from kpi_tasks.tasks.queries import (
     directive_task_counts,
     extension_requests_query,
     group_size,
+    level_units,
     listed_total,
     new_directions_for_unit,
     occurrence_count,
@@ -113,6 +114,7 @@ from kpi_tasks.tasks.services import (
     give_direction,
     update_task,
 )
+from kpi_tasks.units.queries import active_unit_names
 from kpi_tasks.units.services import list_units
 
 bp = Blueprint("tasks", __name__)
@@ -144,7 +146,7 @@ def index() -> str:
     page_args = {key: value for key, value in request.args.items() if key != "page"}
     # A partial (the filters changed) replaces only the rows: it carries the filters' messages itself.
     # The list's downloads are the report list's (reports.tasks_xlsx): the same filters read the same rows.
-    return render_template(template, page=page, page_args=page_args, filters=filters, units=list_units(),
+    return render_template(template, page=page, page_args=page_args, filters=filters, units=active_unit_names(),
                            partial=partial, export_title=_list_name(current_user),
                            export_filters=filter_line(["; ".join(describe_task_filters(filters))]))
 
@@ -405,8 +407,7 @@ def correction_form(task: Task, form: CorrectionForm | None = None) -> Correctio
         return None
     form = unique_ids(form or CorrectionForm(formdata=None), "correction")
     form.lead_unit_id.choices = options([(0, "— Chọn đơn vị —")] + [
-        (u.id, u.name) for u in list_units()
-        if u.id != task.lead_unit_id and can_assign_to_unit(task.committee_id, u)])
+        (unit_id, name) for unit_id, name in level_units(task.committee_id) if unit_id != task.lead_unit_id])
     if not can_delete_task(current_user):
         form.action.choices = [choice for choice in form.action.choices if choice.value != "delete"]
     if form.version.data is None or not form.is_submitted():

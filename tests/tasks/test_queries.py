@@ -8,11 +8,14 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from kpi_tasks.accounts.permissions import placement_committee_id
 from kpi_tasks.clock import today
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_DONE, STATE_WITHDRAWN, Task
 from kpi_tasks.tasks.queries import (
     TaskFilters,
+    level_unit_ids,
+    level_units,
     scanned_counts_query,
     subtask_breakdown,
     subtask_rows,
@@ -22,6 +25,7 @@ from kpi_tasks.tasks.queries import (
     unit_stats_query,
 )
 from kpi_tasks.tasks.status import STATUSES, status_expression
+from kpi_tasks.units.services import create_unit, list_units
 from tests.factories import make_directive, make_office, make_task, make_unit
 
 D = dt.date
@@ -76,6 +80,26 @@ def test_a_breakdown_counted_from_the_subtask_rows_is_the_aggregate_s(app_ctx):
     assert all(summary[code] for code in STATUSES if code != "withdrawn")
     assert subtask_breakdown(subtask_rows(parent, today(), 3)) == summary
     assert subtask_breakdown([]) == subtask_summary(tasks[0], today())
+
+
+def test_each_committee_s_units_are_those_placement_committee_id_gives(app_ctx):
+    so = create_unit("STP", "Sở Tư pháp", "department")
+    a = create_unit("21211", "Xã Tịnh Khê", "commune", is_committee=True)
+    b = create_unit("21214", "Xã Tịnh Hòa", "commune", is_committee=True)
+    a_kt = create_unit("21211-KT", "Phòng Kinh tế xã Tịnh Khê", "department", a.id)
+    village = create_unit("21211-T1", "Thôn 1", "village", a_kt.id)
+    create_unit("21214-KT", "Phòng Kinh tế xã Tịnh Hòa", "department", b.id)
+    closed = create_unit("21211-CU", "Phòng cũ", "department", a.id)
+    create_unit("21211-CU-1", "Tổ của phòng cũ", "village", closed.id)
+    create_unit("STP-1", "Phòng thuộc Sở", "department", so.id)
+    closed.active = False
+    db.session.commit()
+    expected = {level: sorted(unit.id for unit in list_units() if placement_committee_id(unit) == level)
+                for level in (None, a.id, b.id, village.id)}
+    assert all(expected[level] for level in (None, a.id, b.id))  # every level has units: the test can fail
+    for level, unit_ids in expected.items():
+        assert sorted(level_unit_ids(level)) == unit_ids, level
+        assert level_units(level) == [(unit.id, unit.name) for unit in list_units() if unit.id in unit_ids]
 
 
 def test_every_status_list_is_in_deadline_order_with_undated_tasks_last(app_ctx):
