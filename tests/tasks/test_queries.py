@@ -26,7 +26,7 @@ from kpi_tasks.tasks.queries import (
 )
 from kpi_tasks.tasks.status import STATUSES, status_expression
 from kpi_tasks.units.services import create_unit, list_units
-from tests.factories import make_directive, make_office, make_task, make_unit
+from tests.factories import make_directive, make_office, make_task, make_unit, make_user
 
 D = dt.date
 
@@ -100,6 +100,22 @@ def test_each_committee_s_units_are_those_placement_committee_id_gives(app_ctx):
     for level, unit_ids in expected.items():
         assert sorted(level_unit_ids(level)) == unit_ids, level
         assert level_units(level) == [(unit.id, unit.name) for unit in list_units() if unit.id in unit_ids]
+
+
+def test_a_unit_s_own_lists_say_once_which_tasks_it_is_involved_in(app_ctx):
+    unit, other = make_unit(), make_unit()
+    led, coordinated = make_task(unit, title="led"), make_task(other, title="coordinated", coordinating=[unit])
+    make_task(other, title="not ours")
+    manager, other_manager, office = make_user("unit_manager", unit), make_user("unit_manager", other), make_office()
+    db.session.commit()
+    own = task_rows_query(manager, TaskFilters(unit_id=unit.id), today(), 3)
+    assert str(own).count("task_coordinating_units.unit_id") == 1
+    assert {row.Task.title for row in db.session.execute(own)} == {led.title, coordinated.title}
+    # Another unit's manager, or the office, asking for this unit's tasks: both conditions still apply.
+    assert {row.Task.title for row in db.session.execute(
+        task_rows_query(other_manager, TaskFilters(unit_id=unit.id), today(), 3))} == {coordinated.title}
+    assert {row.Task.title for row in db.session.execute(
+        task_rows_query(office, TaskFilters(unit_id=unit.id), today(), 3))} == {led.title, coordinated.title}
 
 
 def test_every_status_list_is_in_deadline_order_with_undated_tasks_last(app_ctx):
