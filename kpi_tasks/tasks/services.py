@@ -349,8 +349,9 @@ def check_units(
         errors["coordinating_unit_ids"] = "Đơn vị phối hợp đã ngừng hoạt động: " + ", ".join(sorted(stopped)) + "."
     elif outside := [u for u in coordinating if not can_assign_to_unit(committee_id, u) and u.id not in kept]:
         errors["coordinating_unit_ids"] = _outside_message(outside[0], committee_id)
-    elif lead_unit_id in wanted:
-        errors["coordinating_unit_ids"] = "Đơn vị chủ trì không đồng thời là đơn vị phối hợp."
+    elif lead_unit is not None and lead_unit.id in wanted:
+        errors["coordinating_unit_ids"] = (f"“{lead_unit.name}” là đơn vị chủ trì nên không đồng thời là đơn vị "
+                                           f"phối hợp của nhiệm vụ.")
     return lead_unit, coordinating  # type: ignore[return-value]  # errors are raised before use
 
 
