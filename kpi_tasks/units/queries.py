@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from kpi_tasks.extensions import db
 from kpi_tasks.units.models import Unit
@@ -21,3 +22,23 @@ def active_unit_names() -> list[sa.Row]:
     return list(db.session.execute(
         sa.select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.kind, Unit.name)
     ))
+
+
+def placed_unit_ids(committee_id: int | None) -> sa.Select:
+    """The ids of the units the committee `committee_id` (None: the root) gives tasks to, as a subquery: those
+    whose parent's committee it is (accounts.permissions.placement_committee_id), found by one recursive query
+    down the tree, for a statement to filter on instead of a list of a province's 2,000 ids built in Python."""
+    placed = (
+        sa.select(Unit.id.label("id"), Unit.is_committee.label("is_committee"),
+                  sa.cast(sa.null(), sa.Integer).label("committee_id"))
+        .where(Unit.parent_id.is_(None))
+        .cte("placed", recursive=True)
+    )
+    child = aliased(Unit)
+    placed = placed.union_all(
+        sa.select(child.id, child.is_committee,
+                  sa.case((placed.c.is_committee, placed.c.id), else_=placed.c.committee_id))
+        .where(child.parent_id == placed.c.id)
+    )
+    placement = placed.c.committee_id.is_(None) if committee_id is None else placed.c.committee_id == committee_id
+    return sa.select(placed.c.id).where(placement)

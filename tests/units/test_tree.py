@@ -6,7 +6,10 @@ import re
 
 import pytest
 
+from kpi_tasks.accounts.permissions import placement_committee_id
+from kpi_tasks.extensions import db
 from kpi_tasks.units.models import Unit
+from kpi_tasks.units.queries import placed_unit_ids
 from kpi_tasks.units.services import committee_of, create_unit, get_unit_by_code, unit_tree
 from tests.factories import api_headers, commit, csrf_token, login, make_user
 
@@ -97,3 +100,21 @@ def test_the_admin_sees_the_tree_and_places_a_new_village_under_a_commune_that_b
     own_subtree = re.search(r'<select[^>]*name="parent_id"[^>]*>(.*?)</select>', edit_page, re.S).group(1)
     assert "Khu phố 1" not in own_subtree
     assert "Phường Cẩm Thành" not in own_subtree
+
+
+def test_the_units_each_committee_gives_tasks_to_are_found_in_sql_as_the_permissions_place_them(app_ctx):
+    """units.queries.placed_unit_ids (what a committee's statistics list) against
+    accounts.permissions.placement_committee_id, unit by unit, on a tree with a village under a village and a
+    commune without users (not a committee) holding a village."""
+    units = _province()
+    units["xom"] = create_unit("21211-T1-X1", "Xóm 1", "village", units["thon"].id)
+    units["ward_village"] = create_unit("21025-T1", "Tổ dân phố 1", "village", units["ward"].id)
+    units["to"] = create_unit("21211-T1-X1-T", "Tổ 1", "village", units["xom"].id)
+    db.session.flush()
+    expected: dict[int | None, set[int]] = {}
+    for unit in units.values():
+        expected.setdefault(placement_committee_id(unit), set()).add(unit.id)
+    assert set(expected) == {None, units["xa"].id}
+    for committee in (None, units["xa"].id, units["ward"].id, units["so"].id):
+        found = set(db.session.scalars(placed_unit_ids(committee)))
+        assert found == expected.get(committee, set()), committee
