@@ -517,9 +517,9 @@ def unit_stats(
     """
     items = []
     shown = [code for code in STATUSES if code != WITHDRAWN]
-    # Plain tuples in the statement's column order (`_per_unit`): a province lists 2,000 units.
+    # Rows unpacked in the statement's column order (`_per_unit`), no mapping per row: a province lists 2,000 units.
     for listed_id, code, name, kind, *counts, extended in db.session.execute(
-            unit_stats_query(today, date_from, date_to, unit_id, level)).tuples():
+            unit_stats_query(today, date_from, date_to, unit_id, level)):
         figures = {status: int(n or 0) for status, n in zip(STATUSES, counts, strict=True)}
         due = figures[DONE_ON_TIME] + figures[DONE_LATE] + figures[OVERDUE]
         item = {"unit_id": listed_id, "unit_code": code, "unit_name": name, "unit_kind": kind,
