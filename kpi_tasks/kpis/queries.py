@@ -317,12 +317,16 @@ def kpi_summaries(kpis: list[Kpi], period: Period) -> dict[int, KpiSummary]:
     # A row `progress` lists (see there) that has a figure or a target: the others count for nothing.
     listed = sa.or_(inner.c.reported_before.is_not(None),
                     sa.and_(inner.c.active.is_(True), inner.c.parent_id.is_(None)))
-    query = sa.select(inner).where(sa.or_(inner.c.as_of.is_not(None),
-                                          sa.and_(inner.c.target_value.is_not(None), listed)))
-    rows: dict[int, list[Any]] = {kpi_id: [] for kpi_id in ids}
-    for row in db.session.execute(query):
-        rows[row.kpi_id].append(row)
-    return {kpi.id: _summary(kpi, rows[kpi.id]) for kpi in kpis}
+    query = (
+        sa.select(inner.c.kpi_id, inner.c.kind, inner.c.numerator, inner.c.denominator, inner.c.value,
+                  inner.c.as_of, inner.c.target_value)
+        .where(sa.or_(inner.c.as_of.is_not(None), sa.and_(inner.c.target_value.is_not(None), listed)))
+    )
+    tallies = {kpi.id: _Tally(kpi) for kpi in kpis}
+    # Rows unpacked, no mapping per row: a province has 2,000 units for each KPI.
+    for kpi_id, kind, numerator, denominator, value, as_of, target in db.session.execute(query):
+        tallies[kpi_id].add(kind, numerator, denominator, value, as_of is not None, target)
+    return {kpi_id: tally.summary() for kpi_id, tally in tallies.items()}
 
 
 def _figures_of(kpi_ids: list[int], period: Period, kpi: Any) -> Any:
@@ -344,38 +348,48 @@ def _figures_of(kpi_ids: list[int], period: Period, kpi: Any) -> Any:
     )
 
 
-def _summary(kpi: Kpi, rows: list[Any]) -> KpiSummary:
-    """`_total`'s counts and actual figure, and the targets in force, from `kpi_summaries`'s rows of one KPI."""
-    reporting = [row for row in rows if row.as_of is not None]
-    with_target = [row for row in rows if row.target_value is not None]
-    met = judged = 0
-    goals: dict[float, Fraction] = {}
-    for row in with_target:
-        if kpi.is_ratio:
-            goal = goals.get(row.target_value)
-            if goal is None:
-                goal = goals[row.target_value] = target_fraction(row.target_value)
-            verdict = ratio_is_met(kpi.direction, row.numerator, row.denominator, goal)
-        else:
-            verdict = is_met(kpi.direction, actual_fraction(kpi.formula, row.numerator, row.denominator, row.value),
-                             row.target_value)
-        if verdict is not None:
-            judged += 1
-            met += verdict
-    actual = None
-    if kpi.is_ratio or kpi.measure != PERCENT:  # as in `_total`: reported percentages do not add up
-        def total(name: str) -> Any:
-            found = [getattr(row, name) for row in reporting if getattr(row, name) is not None]
-            return sum(found) if found else None
+class _Tally:
+    """One KPI's `_total` counts and sums, and its targets in force, added up row by row of `kpi_summaries`."""
 
-        actual = _actual(kpi, total("numerator"), total("denominator"), total("value"))
-    by_value: dict[float, set[str]] = {}
-    for row in with_target:
-        by_value.setdefault(row.target_value, set()).add(row.kind)
-    targets = tuple((value, tuple(kind for kind in UNIT_KINDS if kind in kinds))
-                    for value, kinds in sorted(by_value.items(), reverse=True))
-    return KpiSummary(units_reporting=len(reporting), units_with_target=len(with_target), units_met=met,
-                      units_judged=judged, actual_value=actual, targets=targets)
+    def __init__(self, kpi: Kpi) -> None:
+        self.kpi = kpi
+        self.reporting = self.with_target = self.met = self.judged = 0
+        self.sums: list[Any] = [None, None, None]  # numerator, denominator, value of the units reporting
+        self.goals: dict[float, Fraction] = {}
+        self.kinds_by_target: dict[float, set[str]] = {}
+
+    def add(self, kind: str, numerator: int | None, denominator: int | None, value: float | None,
+            reporting: bool, target: float | None) -> None:
+        if reporting:
+            self.reporting += 1
+            for position, figure in enumerate((numerator, denominator, value)):
+                if figure is not None:
+                    total = self.sums[position]
+                    self.sums[position] = figure if total is None else total + figure
+        if target is None:
+            return
+        self.with_target += 1
+        self.kinds_by_target.setdefault(target, set()).add(kind)
+        kpi = self.kpi
+        if kpi.is_ratio:
+            goal = self.goals.get(target)
+            if goal is None:
+                goal = self.goals[target] = target_fraction(target)
+            verdict = ratio_is_met(kpi.direction, numerator, denominator, goal)
+        else:
+            verdict = is_met(kpi.direction, actual_fraction(kpi.formula, numerator, denominator, value), target)
+        if verdict is not None:
+            self.judged += 1
+            self.met += verdict
+
+    def summary(self) -> KpiSummary:
+        kpi = self.kpi
+        # As in `_total`: reported percentages do not add up.
+        actual = _actual(kpi, *self.sums) if kpi.is_ratio or kpi.measure != PERCENT else None
+        targets = tuple((value, tuple(kind for kind in UNIT_KINDS if kind in kinds))
+                        for value, kinds in sorted(self.kinds_by_target.items(), reverse=True))
+        return KpiSummary(units_reporting=self.reporting, units_with_target=self.with_target, units_met=self.met,
+                          units_judged=self.judged, actual_value=actual, targets=targets)
 
 
 def default_period(kpi: Kpi, today: dt.date) -> Period:

@@ -83,7 +83,7 @@ from kpi_tasks.tasks.status import (
 )
 from kpi_tasks.text import format_number
 from kpi_tasks.units.models import Unit
-from kpi_tasks.units.services import list_units
+from kpi_tasks.units.queries import active_committee_ids
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PER_PAGE = 30
@@ -203,7 +203,7 @@ def _leader_scope(user: User) -> tuple[ReportPeriod, Level, Unit | None]:
 def _committee_ids(user: User, commune: Unit | None) -> set[int]:
     """The communes whose own figures the ranking links to (the province's staff, on the province's ranking)."""
     if oversees_everything(user) and commune is None:
-        return {unit.id for unit in list_units(kind="commune") if unit.is_committee}
+        return active_committee_ids("commune")
     return set()
 
 

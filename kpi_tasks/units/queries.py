@@ -42,3 +42,10 @@ def placed_unit_ids(committee_id: int | None) -> sa.Select:
     )
     placement = placed.c.committee_id.is_(None) if committee_id is None else placed.c.committee_id == committee_id
     return sa.select(placed.c.id).where(placement)
+
+
+def active_committee_ids(kind: str) -> set[int]:
+    """The active units of `kind` that are committees of their own (a commune with its own users), read as ids
+    rather than as a province's 2,000 units."""
+    return set(db.session.scalars(sa.select(Unit.id).where(Unit.active.is_(True), Unit.kind == kind,
+                                                         Unit.is_committee.is_(True))))
