@@ -73,10 +73,10 @@ def identity() -> str | Response:
         values = {name: getattr(form, name).data for name, *_ in FIELDS}
         signers = {kind.code: getattr(form, kind.code).data for kind in SIGNED_KINDS}
         version = form_version(form) if root_identity_row() is not None else None
-        # A conflict (saved meanwhile by someone else) is left to the error page, which asks to reload.
+        # A conflict (saved meanwhile by someone else) is told on the form, which keeps what was typed.
         if save(form, lambda: save_identity(current_user, values, signers, version),
                 lambda changes: "Đã lưu thông tin cơ quan ban hành văn bản." if changes else "Không có thay đổi nào.",
-                refused=(ValidationError,), show=lambda error: show_errors(form, _place_errors(form, error))):
+                show=lambda error: show_errors(form, _place_errors(form, error))):
             return redirect(url_for("documents.identity"), 303)
     elif not form.is_submitted():
         _fill(form)

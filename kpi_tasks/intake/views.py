@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from wtforms import Field, SelectChoice
 
 from kpi_tasks.accounts.permissions import can_use_intake
-from kpi_tasks.errors import DomainError, ValidationError
+from kpi_tasks.errors import DomainError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import form_version, save, save_action
 from kpi_tasks.intake.forms import DEADLINE_KIND_LABELS, RECURRENCE_CHOICES, ReviewForm, UploadForm, review_data
@@ -73,7 +73,7 @@ def index() -> str | Response:
         read = form.file if form.file.data is not None and form.file.data.filename else form.text
         saved = save(form, lambda: _start(form, read), lambda intake: (
             f"Đã đọc văn bản: {len(intake.payload['drafts'])} nhiệm vụ đề xuất. Kiểm tra, sửa rồi bấm “Xác nhận”."
-        ), refused=(ValidationError,), show=lambda error: _add_error(read, error.message))
+        ), show=lambda error: _add_error(read, error.message))
         if saved:
             return redirect(url_for("intake.review", intake_id=saved.result.id), 303)
     return render_template("intake/upload.html", form=form, intakes=open_intakes(current_user))

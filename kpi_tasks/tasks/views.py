@@ -397,7 +397,7 @@ def assign(task_id: int) -> Response:
     form = AssignForm()
     if form.validate_on_submit():
         save(None, lambda: assign_staff(task, current_user, form.user_ids.data or []), "Đã giao việc cho chuyên viên.",
-             refused=(ValidationError,), show=lambda error: flash(error.message, "danger"))
+             show=lambda error: flash(error.message, "danger"))
     return redirect(url_for("tasks.detail", task_id=task.id), 303)
 
 

@@ -109,6 +109,24 @@ def test_the_admin_page_saves_the_identity_and_shows_its_change_log(app_ctx, cli
     assert "Địa danh: — → Gia Lai" in history_html
 
 
+def test_an_identity_saved_meanwhile_is_told_on_the_form_keeping_what_was_typed(app_ctx, client):
+    make_user("admin", username="quantri")
+    make_identity()
+    commit()
+    login(client, "quantri")
+    stale_version = str(root_identity_row().version)
+    make_identity(place_name="Kon Tum")  # another admin saved in between
+    commit()
+    token = csrf_token(client, "/admin/documents/")
+    refused = client.post("/admin/documents/", data={**IDENTITY_FORM, "place_name": "Pleiku", "version": stale_version,
+                                                      "csrf_token": token})
+    assert refused.status_code == 200
+    page = refused.get_data(as_text=True)
+    assert "Thông tin cơ quan ban hành vừa được người khác sửa" in page
+    assert 'value="Pleiku"' in page
+    assert current_identity().place_name == "Kon Tum"
+
+
 def test_uploading_through_the_page(app_ctx, client):
     make_user("admin", username="quantri")
     make_identity()

@@ -11,12 +11,14 @@ import sqlalchemy as sa
 
 from kpi_tasks.demo.seed import DEMO_PASSWORD
 from kpi_tasks.directives.models import Directive
+from kpi_tasks.errors import ConflictError
 from kpi_tasks.extensions import db
+from kpi_tasks.intake import views as intake_views
 from kpi_tasks.intake.highlight import marked_source
 from kpi_tasks.intake.models import IntakeDraft
 from kpi_tasks.intake.services import DraftValues, drafts_of
 from kpi_tasks.tasks.models import Task
-from tests.factories import commit, csrf_token, login
+from tests.factories import commit, csrf_token, login, make_user
 from tests.intake.helpers import DIRECTIVE, demo_district
 
 
@@ -172,6 +174,23 @@ def test_a_file_that_is_not_what_its_name_says_is_refused_on_the_page(app_ctx, c
     assert "không phải tệp văn bản thuần" in response.get_data(as_text=True)
     response = _upload(client, b"GIF89a", "anh.gif")
     assert "Định dạng tệp không được hỗ trợ" in response.get_data(as_text=True)
+    assert _count(IntakeDraft) == 0
+
+
+def test_a_refused_upload_is_told_beside_the_field_whatever_the_refusal(app_ctx, client, monkeypatch):
+    # No refusal but a ValidationError comes from reading a text today; a conflict is one the user can act on
+    # too, so it is told on the page like any other (forms.REFUSALS), not on the error page.
+    office = make_user("office", username="vp.nhapvanban")
+    commit()
+    login(client, office.username)
+
+    def conflict(*_args, **_values):
+        raise ConflictError("Văn bản này vừa được người khác nhập.")
+
+    monkeypatch.setattr(intake_views, "start_intake", conflict)
+    response = client.post("/intake/", data={"text": DIRECTIVE, "csrf_token": csrf_token(client, "/intake/")})
+    assert response.status_code == 200
+    assert "Văn bản này vừa được người khác nhập." in response.get_data(as_text=True)
     assert _count(IntakeDraft) == 0
 
 
