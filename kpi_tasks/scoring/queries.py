@@ -110,6 +110,16 @@ class UnitResult:
     breakdown: dict[str, Any]
     position: int = 0
 
+    @property
+    def scored_counts(self) -> dict[str, int]:
+        """Per scored outcome, the items its task lines count in the score (lines not scored left out): the
+        results table's figures, summed here once rather than by filters for every cell."""
+        counts = dict.fromkeys(SCORED_OUTCOMES, 0)
+        for line in self.breakdown["tasks"]["lines"]:
+            if not line.get("not_scored") and line["outcome"] in counts:
+                counts[line["outcome"]] += line["count"]
+        return counts
+
 
 @dataclass
 class ScoringResult:
@@ -226,12 +236,16 @@ def line_exclusions(year: int, unit_id: int | None = None) -> dict[int, set[tupl
 
 
 def outcome_counts_query(period: Period, unit_id: int | None = None) -> sa.Select:
-    """One row per (unit, role): SUM(CASE …) per outcome, and the items behind each count: the ids of the
-    tasks (`<outcome>_ids`) and, for the occurrences (`<outcome>_occurrences`),
-    "task:occurrence:due_on:effective_deadline:completed_on" with the dates as yyyymmdd (0: not completed)."""
+    """One row per (unit, role, outcome) with items: how many (`item_count`), and the items behind the count: the ids
+    of the tasks (`task_ids`) and, for the occurrences (`occurrences`),
+    "task:occurrence:due_on:effective_deadline:completed_on" with the dates as yyyymmdd (0: not completed).
+
+    The outcomes are mutually exclusive, so each involvement is classified once (one CASE) and grouped by its
+    outcome, rather than tested against every outcome in a column of its own."""
     row = _involvements(period, unit_id)
     exclusion = _exclusions(period.year)
     predicates = outcome_predicates(period.as_of, row, exclusion.c.task_id.is_not(None))
+    outcome = sa.case(*((predicate, sa.literal(code)) for code, predicate in predicates.items())).label("outcome")
     is_task = row.c.occurrence_id.is_(None)
     occurrence_ref = (
         sa.cast(row.c.task_id, sa.String) + ":" + sa.cast(row.c.occurrence_id, sa.String)
@@ -239,20 +253,24 @@ def outcome_counts_query(period: Period, unit_id: int | None = None) -> sa.Selec
         + ":" + sa.cast(_date_number(row.c.effective_deadline), sa.String)
         + ":" + sa.cast(sa.func.coalesce(_date_number(row.c.completed_on), 0), sa.String)
     )
-    columns: list[ColumnElement[Any]] = []
-    for outcome, predicate in predicates.items():
-        columns.append(sa.func.coalesce(sa.func.sum(sa.case((predicate, 1), else_=0)), 0).label(outcome))
-        columns.append(sa.func.aggregate_strings(
-            sa.case((sa.and_(predicate, is_task), sa.cast(row.c.task_id, sa.String))), ","
-        ).label(f"{outcome}_ids"))
-        columns.append(sa.func.aggregate_strings(
-            sa.case((sa.and_(predicate, sa.not_(is_task)), occurrence_ref)), ","
-        ).label(f"{outcome}_occurrences"))
-    return (
-        sa.select(row.c.unit_id, row.c.role, *columns)
+    classified = (
+        sa.select(row.c.unit_id, row.c.role, outcome, row.c.task_id, is_task.label("is_task"),
+                  occurrence_ref.label("occurrence_ref"))
         .select_from(row)
         .outerjoin(exclusion, sa.and_(exclusion.c.unit_id == row.c.unit_id, exclusion.c.task_id == row.c.task_id))
-        .group_by(row.c.unit_id, row.c.role)
+        .subquery("classified")
+    )
+    item = classified.c
+    return (
+        sa.select(
+            item.unit_id, item.role, item.outcome, sa.func.count().label("item_count"),
+            sa.func.aggregate_strings(sa.case((item.is_task, sa.cast(item.task_id, sa.String))), ",")
+            .label("task_ids"),
+            sa.func.aggregate_strings(sa.case((sa.not_(item.is_task), item.occurrence_ref)), ",")
+            .label("occurrences"),
+        )
+        .where(item.outcome.is_not(None))
+        .group_by(item.unit_id, item.role, item.outcome)
     )
 
 
@@ -290,13 +308,10 @@ def _occurrence_refs(text: str | None) -> list[dict[str, Any]]:
 def outcome_counts(period: Period, unit_id: int | None = None) -> dict[int, Counts]:
     """{unit_id: {(role, outcome): Counted}} from one query."""
     result: dict[int, Counts] = {}
-    for row in db.session.execute(outcome_counts_query(period, unit_id)).mappings():
-        counts = result.setdefault(row["unit_id"], {})
-        for outcome in ALL_OUTCOMES:
-            count = int(row[outcome] or 0)
-            if count:
-                ids = sorted(int(text) for text in (row[f"{outcome}_ids"] or "").split(",") if text)
-                counts[(row["role"], outcome)] = Counted(count, ids, _occurrence_refs(row[f"{outcome}_occurrences"]))
+    for row in db.session.execute(outcome_counts_query(period, unit_id)):
+        ids = sorted(map(int, row.task_ids.split(","))) if row.task_ids else []
+        result.setdefault(row.unit_id, {})[(row.role, row.outcome)] = Counted(
+            int(row.item_count), ids, _occurrence_refs(row.occurrences))
     return result
 
 
