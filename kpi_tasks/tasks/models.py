@@ -135,6 +135,9 @@ class Task(db.Model):
         sa.Index("ix_tasks_unacknowledged", "given_at", "directive_id",
                  sqlite_where=sa.text("state = 'open' AND acknowledged_at IS NULL"),
                  postgresql_where=sa.text("state = 'open' AND acknowledged_at IS NULL")),
+        # The tasks a leader is in charge of (their "mine" list, with the ones they follow): few tasks name one.
+        sa.Index("ix_tasks_leader", "leader_id", sqlite_where=sa.text("leader_id IS NOT NULL"),
+                 postgresql_where=sa.text("leader_id IS NOT NULL")),
         sa.Index("ix_tasks_recurring", "lead_unit_id", "id", "state", "directive_id",
                  sqlite_where=sa.text("recurrence IS NOT NULL"), postgresql_where=sa.text("recurrence IS NOT NULL")),
         sa.CheckConstraint("progress_percent >= 0 AND progress_percent <= 100", name="progress_range"),
