@@ -26,6 +26,10 @@ from kpi_tasks.kpis.values import actual_fraction, is_met, ratio_is_met, target_
 from kpi_tasks.units.models import UNIT_KINDS, Unit
 
 PERCENT = "percent"
+# The known sources that outrank another known source, and the worst-ranked ones (which outrank only a source
+# SOURCE_RANK does not know).
+OUTRANKING_SOURCES = tuple(code for code, rank in SOURCE_RANK.items() if rank < max(SOURCE_RANK.values()))
+WORST_SOURCES = tuple(code for code, rank in SOURCE_RANK.items() if rank == max(SOURCE_RANK.values()))
 
 
 def source_rank(measurement: Any) -> ColumnElement[int]:
@@ -42,18 +46,26 @@ def counted_clause(
     `aggregation` and the bounds may be plain values or columns of the enclosing query (a KPI's own
     aggregation, a target's period), so that one rule serves the tables, the unit page and scoring.
     """
-    rival = aliased(KpiMeasurement)
-    # The rival's own bounds repeat what its day implies, so that the database reads the period's rows only.
-    better_source = sa.exists().where(
-        rival.kpi_id == m.kpi_id, rival.unit_id == m.unit_id, rival.period_end == m.period_end,
-        rival.period_end >= start, rival.period_end <= end, source_rank(rival) < source_rank(m),
-    )
+    def better_source(rival_sources: list[str]) -> ColumnElement[bool]:
+        rival = aliased(KpiMeasurement)
+        # The rival's own bounds repeat what its day implies, so that the database reads the period's rows only.
+        return sa.exists().where(
+            rival.kpi_id == m.kpi_id, rival.unit_id == m.unit_id, rival.period_end == m.period_end,
+            rival.period_end >= start, rival.period_end <= end, rival.source.in_(rival_sources),
+            source_rank(rival) < source_rank(m),
+        )
+
     later = aliased(KpiMeasurement)
     later_in_period = sa.exists().where(
         later.kpi_id == m.kpi_id, later.unit_id == m.unit_id, later.period_end > m.period_end,
         later.period_end <= end,
     )
-    conditions = [m.period_end >= start, m.period_end <= end, ~better_source]
+    # Only a source that outranks a known one can beat a row of a known source: the worst-ranked known source
+    # (the product's own count, most rows of a province) is looked for only beside a row of an unknown source.
+    # The anti-join thus reads the period's rows of the better sources, not all its rows (1,500,000 tasks: 96,000
+    # a year).
+    conditions = [m.period_end >= start, m.period_end <= end, ~better_source(list(OUTRANKING_SOURCES)),
+                  sa.or_(m.source.in_(list(SOURCE_RANK)), ~better_source(list(WORST_SOURCES)))]
     if isinstance(aggregation, str):
         if aggregation != "sum":
             conditions.append(~later_in_period)

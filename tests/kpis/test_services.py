@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.audit.models import AuditEvent
 from kpi_tasks.errors import PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.kpis.models import ENTERED, Kpi, KpiMeasurement, KpiTarget
+from kpi_tasks.kpis.models import ENTERED, SOURCE_RANK, Kpi, KpiMeasurement, KpiTarget
 from kpi_tasks.kpis.periods import Period
 from kpi_tasks.kpis.queries import (
     counted_clause,
@@ -480,3 +481,43 @@ def test_a_ratio_judged_in_whole_numbers_agrees_with_the_exact_rule(direction):
                                                                                             denominator)
     assert ratio_is_met(direction, None, 10, target_fraction(90)) is None
     assert ratio_is_met(direction, 3, 0, target_fraction(90)) is None
+
+
+@pytest.mark.parametrize("aggregation", ["latest", "sum"])
+def test_counted_figures_take_each_days_best_source_as_a_plain_reading_of_the_rule_does(app_ctx, aggregation):
+    """Random days reported by random sets of sources (one the ranking does not know, written directly), against
+    the rule read in Python: per day the best-ranked source counts (an unknown source is beaten by any known one,
+    ties all count); a latest KPI takes the period's last day, a sum KPI every day."""
+    rng = random.Random(f"counted-{aggregation}")  # noqa: S311 - a reproducible sequence, not a secret
+    kpi = make_kpi(aggregation=aggregation)
+    units = [make_unit(f"Đơn vị {index}", "department", code=f"DV{index}") for index in range(8)]
+    days = [dt.date(2026, month, 28) for month in (1, 2, 3, 4)]  # the last one lies outside Q1
+    sources = [*SOURCE_RANK, "legacy", "other"]
+    rows = []
+    for unit in units:
+        for day in rng.sample(days, rng.randint(0, len(days))):
+            for source in rng.sample(sources, rng.randint(1, 3)):
+                numerator = rng.randint(0, 50)
+                rows.append((unit.id, day, source, numerator, numerator + rng.randint(0, 50)))
+    db.session.add_all(KpiMeasurement(kpi_id=kpi.id, unit_id=unit_id, period_end=day, source=source,
+                                      numerator=numerator, denominator=denominator)
+                       for unit_id, day, source, numerator, denominator in rows)
+    db.session.commit()
+
+    period = Period.parse("2026-Q1")
+    expected = {}
+    for unit in units:
+        mine = [row for row in rows if row[0] == unit.id and period.start <= row[1] <= period.end]
+        if not mine:
+            continue
+        counted_days = {max(row[1] for row in mine)} if aggregation == "latest" else {row[1] for row in mine}
+        counted = []
+        for day in counted_days:
+            of_day = [row for row in mine if row[1] == day]
+            best = min(SOURCE_RANK.get(row[2], len(SOURCE_RANK) + 1) for row in of_day)
+            counted += [row for row in of_day if SOURCE_RANK.get(row[2], len(SOURCE_RANK) + 1) == best]
+        expected[unit.id] = (sum(row[3] for row in counted), sum(row[4] for row in counted), max(counted_days))
+
+    table = progress(kpi, period)
+    assert {row.unit_id: (row.numerator, row.denominator, row.as_of) for row in table if row.has_data} == expected
+    assert len(expected) >= 4  # the draw reports for most units
