@@ -5,7 +5,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +17,7 @@ from kpi_tasks.accounts.permissions import (
     can_view_directive,
     committee_id_of,
     directive_visibility_clause,
+    oversees_everything,
 )
 from kpi_tasks.audit.services import record
 from kpi_tasks.clock import today
@@ -24,7 +25,9 @@ from kpi_tasks.directives.models import DIRECTIVE_KINDS, Directive
 from kpi_tasks.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.hooks import Subscribers
+from kpi_tasks.input_bounds import MAX_INTEGER
 from kpi_tasks.text import fold, format_date
+from kpi_tasks.units.models import Unit
 from kpi_tasks.validation import MAX_TEXT_LENGTH, check_text
 
 _LEADING_DIGITS_RE = re.compile(r"\d+")
@@ -280,12 +283,46 @@ def get_directive_or_404(directive_id: int, user: User) -> Directive:
     return directive
 
 
-def list_directives_query(user: User, q: str | None = None) -> sa.Select:
+EVERY_LEVEL: Final = "all"
+# Whose directives a list keeps to: one committee's own (None: the root's), or every one the user sees.
+IssuedBy = int | None | Literal["all"]
+
+
+def list_directives_query(user: User, q: str | None = None, issued_by: IssuedBy = EVERY_LEVEL) -> sa.Select:
     query = (sa.select(Directive).where(directive_visibility_clause(user, Directive.committee_id))
              .order_by(Directive.issued_on.desc(), Directive.id.desc()))
+    if issued_by != EVERY_LEVEL:
+        query = query.where(Directive.committee_id.is_(None) if issued_by is None
+                            else Directive.committee_id == issued_by)
     if not can_read_confidential(user):
         query = query.where(Directive.confidential.is_(False))
     for word in fold(q or "").split():  # the subject's words, or the number and symbol ("287/UBND-VP")
         query = query.where(sa.or_(Directive.subject_folded.contains(word, autoescape=True),
                                    Directive.number_key.contains(word, autoescape=True)))
     return query
+
+
+def lower_committees(user: User) -> list[tuple[int, str]]:
+    """(id, name) of the committees below whose own directives `user` reads (the root's staff: each commune's);
+    none for anyone else, who sees their own committee's and the root's alone."""
+    if not oversees_everything(user):
+        return []
+    return [(row.id, row.name) for row in db.session.execute(
+        sa.select(Unit.id, Unit.name).where(Unit.is_committee.is_(True), Unit.active.is_(True)).order_by(Unit.name))]
+
+
+def read_issued_by(user: User, asked: str | None) -> IssuedBy:
+    """Whose directives the list shows. The province steers and the communes steer their own (DESIGN.md §1): the
+    root's staff list the root's own directives unless they ask for every level ("all") or one commune's (its
+    unit id); anyone else lists every directive they see, which is already their own committee's and the root's."""
+    if not oversees_everything(user):
+        return EVERY_LEVEL
+    if not asked:
+        return None
+    if asked == EVERY_LEVEL:
+        return EVERY_LEVEL
+    unit_id = int(asked) if asked.isascii() and asked.isdigit() else 0
+    committee = db.session.get(Unit, unit_id) if 0 < unit_id <= MAX_INTEGER else None
+    if committee is None or not (committee.is_committee and committee.active):
+        raise NotFound("Không có UBND xã, phường nào như vậy.")
+    return committee.id

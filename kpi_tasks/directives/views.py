@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -18,9 +19,12 @@ from kpi_tasks.directives.forms import DirectiveForm
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import (
     DuplicateDirectiveError,
+    IssuedBy,
     create_directive,
     get_directive_or_404,
     list_directives_query,
+    lower_committees,
+    read_issued_by,
     update_directive,
 )
 from kpi_tasks.documents.appendix import DATE, INT, WRAP, Column, count_rows
@@ -37,12 +41,12 @@ bp = Blueprint("directives", __name__, url_prefix="/directives")
 @bp.get("/")
 @login_required
 def index() -> str:
-    q = request.args.get("q", "")
+    scope = _list_scope(current_user)
     # The page as every list reads it (request.args bounds integers); db.paginate's own reading does not.
-    page = db.paginate(list_directives_query(current_user, q), page=request.args.get("page", 1, type=int),
-                       per_page=30, error_out=False)
+    page = db.paginate(list_directives_query(current_user, scope.q, scope.issued_by),
+                       page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
     # Each directive's task counts come from tasks' template global `directive_task_counts`.
-    return render_template("directives/list.html", page=page, q=q, export_filters=_directive_filters(q))
+    return render_template("directives/list.html", page=page, q=scope.q, scope=scope, export_filters=scope.filters)
 
 
 EXPORT_BATCH = 500
@@ -58,8 +62,36 @@ DIRECTIVE_COLUMNS = [
 ]
 
 
-def _directive_filters(q: str) -> str:
-    return filter_line([f"Tìm: “{q.strip()}”" if q.strip() else ""])
+OWN_LEVEL_LABEL = "Văn bản của cấp mình"
+EVERY_LEVEL_LABEL = "Văn bản của mọi cấp"
+
+
+@dataclass(frozen=True)
+class ListScope:
+    """The directive list's search and level (`commune`: "" the user's own level, "all", or a commune's id), as
+    the page, its links and its export read them."""
+
+    q: str
+    commune: str
+    issued_by: IssuedBy
+    committees: list[tuple[int, str]]
+
+    @property
+    def filters(self) -> str:
+        search = f"Tìm: “{self.q.strip()}”" if self.q.strip() else ""
+        if not self.committees:
+            return filter_line([search])
+        if isinstance(self.issued_by, int):
+            level = "Văn bản của " + dict(self.committees)[self.issued_by]
+        else:
+            level = OWN_LEVEL_LABEL if self.issued_by is None else EVERY_LEVEL_LABEL
+        return filter_line([search, level])
+
+
+def _list_scope(user: User) -> ListScope:
+    issued_by, committees = read_issued_by(user, request.args.get("commune")), lower_committees(user)
+    commune = "" if issued_by is None or not committees else str(issued_by)
+    return ListScope(request.args.get("q", ""), commune, issued_by, committees)
 
 
 # How many of each directive's tasks the user sees are in each state: the tasks package counts them
@@ -72,10 +104,11 @@ task_counts: Provided[TaskCounts] = Provided("the task counts of directives")
 @login_required
 def export() -> Response:
     """The directive list as the page shows it (the same search, the tasks the user may see)."""
-    q, day, user = request.args.get("q", ""), today(), current_user._get_current_object()
+    day, user = today(), current_user._get_current_object()
+    scope = _list_scope(user)
 
     def rows() -> Iterator[list]:
-        directives = list(db.session.scalars(list_directives_query(user, q)))
+        directives = list(db.session.scalars(list_directives_query(user, scope.q, scope.issued_by)))
         for start in range(0, len(directives), EXPORT_BATCH):
             batch = directives[start:start + EXPORT_BATCH]
             counts = task_counts()(user, [directive.id for directive in batch], day)
@@ -87,7 +120,7 @@ def export() -> Response:
                        c.get("awaiting_review", 0), c.get("done_on_time", 0) + c.get("done_late", 0)]
 
     return send_list(rows(), day=day, file_name=f"danh-sach-van-ban-chi-dao-{day:%Y%m%d}.xlsx",
-                     title="Danh sách văn bản chỉ đạo", filters=_directive_filters(q), columns=DIRECTIVE_COLUMNS,
+                     title="Danh sách văn bản chỉ đạo", filters=scope.filters, columns=DIRECTIVE_COLUMNS,
                      empty="Không có văn bản nào theo bộ lọc đã chọn.", sheet_name="Văn bản chỉ đạo")
 
 
