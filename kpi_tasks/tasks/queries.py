@@ -446,17 +446,12 @@ def level_clause(level: Level) -> ColumnElement[bool]:
     return Task.committee_id.is_(None) if level is None else Task.committee_id == level
 
 
-def level_unit_ids(level: int | None) -> list[int]:
-    """The active units the committee `level` gives tasks to: the ones its statistics list."""
-    return [unit_id for unit_id, _name in level_units(level)]
-
-
 def level_units(level: int | None) -> list[tuple[int, str]]:
     """(id, name) of the active units the committee `level` gives tasks to, in list_units' order: the units
-    `can_assign_to_unit` allows it.
+    `can_assign_to_unit` allows it (the task page's corrections panel offers them).
 
     `placement_committee_id` of each active unit, worked out on (id, parent, is committee) rows rather than on
-    loaded Unit objects: a province's 2,000 units cost a home page more as objects than its statistics do."""
+    loaded Unit objects: a province's 2,000 units as objects cost a task page more than all its panels."""
     rows = db.session.execute(
         sa.select(Unit.id, Unit.parent_id, Unit.is_committee, Unit.active, Unit.name).order_by(Unit.kind, Unit.name)
     ).all()
