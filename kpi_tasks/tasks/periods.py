@@ -31,6 +31,7 @@ from kpi_tasks.tasks.queries import (
     occurrence_has_begun,
     period_clause,
     task_rows_query,
+    tracked_task_clause,
     unacknowledged_clause,
 )
 from kpi_tasks.tasks.status import (
@@ -285,7 +286,8 @@ def due_items(start: dt.date, until: dt.date, as_of: dt.date) -> sa.CTE:
     An item is a task that does not recur, or an occurrence of a recurring task that has begun by `as_of`
     (`occurrence_has_begun`), as the statistics count them. `deadline` is the original deadline (a task's, or the
     date the rule gives an occurrence), so that `effective_deadline > deadline` means an approved extension;
-    `occurrence_id` is None for a task; `withdrawn` says the task (of the occurrence) was withdrawn.
+    `occurrence_id` is None for a task; `withdrawn` says the task (of the occurrence) was withdrawn. Confidential
+    directives are left out by `tracked_task_clause` (their few ids), not by a join on every directive.
     """
     withdrawn = (Task.state == STATE_WITHDRAWN).label("withdrawn")
     tasks = (
@@ -299,9 +301,8 @@ def due_items(start: dt.date, until: dt.date, as_of: dt.date) -> sa.CTE:
             Task.completed_on.label("completed_on"),
             withdrawn,
         )
-        .join(Directive, Directive.id == Task.directive_id)
         .where(
-            Directive.confidential.is_(False),
+            tracked_task_clause(),
             Task.recurrence.is_(None),
             Task.effective_deadline >= start,
             Task.effective_deadline <= until,
@@ -319,9 +320,8 @@ def due_items(start: dt.date, until: dt.date, as_of: dt.date) -> sa.CTE:
             withdrawn,
         )
         .join(Task, Task.id == TaskOccurrence.task_id)
-        .join(Directive, Directive.id == Task.directive_id)
         .where(
-            Directive.confidential.is_(False),
+            tracked_task_clause(),
             Task.recurrence.is_not(None),
             occurrence_has_begun(as_of),
             TaskOccurrence.effective_deadline >= start,
