@@ -397,31 +397,37 @@ class _Tally:
 
     def __init__(self, kpi: Kpi) -> None:
         self.kpi = kpi
+        # Read once: `add` runs for each of a province's 2,000 units, and a mapped attribute is slow to read.
+        self.is_ratio, self.direction, self.formula = kpi.is_ratio, kpi.direction, kpi.formula
         self.reporting = self.with_target = self.met = self.judged = 0
-        self.sums: list[Any] = [None, None, None]  # numerator, denominator, value of the units reporting
+        # numerator, denominator, value of the units reporting
+        self.numerator: int | None = None
+        self.denominator: int | None = None
+        self.value: float | None = None
         self.goals: dict[float, Fraction] = {}
-        self.kinds_by_target: dict[float, set[str]] = {}
+        self.target_kinds: set[tuple[float, str]] = set()
 
     def add(self, kind: str, numerator: int | None, denominator: int | None, value: float | None,
             reporting: bool, target: float | None) -> None:
         if reporting:
             self.reporting += 1
-            for position, figure in enumerate((numerator, denominator, value)):
-                if figure is not None:
-                    total = self.sums[position]
-                    self.sums[position] = figure if total is None else total + figure
+            if numerator is not None:
+                self.numerator = numerator if self.numerator is None else self.numerator + numerator
+            if denominator is not None:
+                self.denominator = denominator if self.denominator is None else self.denominator + denominator
+            if value is not None:
+                self.value = value if self.value is None else self.value + value
         if target is None:
             return
         self.with_target += 1
-        self.kinds_by_target.setdefault(target, set()).add(kind)
-        kpi = self.kpi
-        if kpi.is_ratio:
+        self.target_kinds.add((target, kind))
+        if self.is_ratio:
             goal = self.goals.get(target)
             if goal is None:
                 goal = self.goals[target] = target_fraction(target)
-            verdict = ratio_is_met(kpi.direction, numerator, denominator, goal)
+            verdict = ratio_is_met(self.direction, numerator, denominator, goal)
         else:
-            verdict = is_met(kpi.direction, actual_fraction(kpi.formula, numerator, denominator, value), target)
+            verdict = is_met(self.direction, actual_fraction(self.formula, numerator, denominator, value), target)
         if verdict is not None:
             self.judged += 1
             self.met += verdict
@@ -429,9 +435,13 @@ class _Tally:
     def summary(self) -> KpiSummary:
         kpi = self.kpi
         # As in `_total`: reported percentages do not add up.
-        actual = _actual(kpi, *self.sums) if kpi.is_ratio or kpi.measure != PERCENT else None
+        actual = (_actual(kpi, self.numerator, self.denominator, self.value)
+                  if kpi.is_ratio or kpi.measure != PERCENT else None)
+        kinds_by_target: dict[float, set[str]] = {}
+        for target, kind in self.target_kinds:
+            kinds_by_target.setdefault(target, set()).add(kind)
         targets = tuple((value, tuple(kind for kind in UNIT_KINDS if kind in kinds))
-                        for value, kinds in sorted(self.kinds_by_target.items(), reverse=True))
+                        for value, kinds in sorted(kinds_by_target.items(), reverse=True))
         return KpiSummary(units_reporting=self.reporting, units_with_target=self.with_target, units_met=self.met,
                           units_judged=self.judged, actual_value=actual, targets=targets)
 
