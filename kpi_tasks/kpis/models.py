@@ -156,8 +156,7 @@ class KpiMeasurement(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("kpi_id", "unit_id", "period_end", "source"),
         sa.Index("ix_kpi_measurements_kpi_id_period_end", "kpi_id", "period_end"),
-        # The rows of a source that may outrank another within a period (queries.counted_clause): few, beside a
-        # province's computed figures.
+        # Whether a period's figures come from one source (queries.one_source_in): two reads of its ends.
         sa.Index("ix_kpi_measurements_source_period_end", "source", "period_end"),
         sa.CheckConstraint("numerator IS NULL OR numerator >= 0", name="numerator_positive"),
         sa.CheckConstraint("denominator IS NULL OR denominator >= 0", name="denominator_positive"),

@@ -484,19 +484,21 @@ def test_a_ratio_judged_in_whole_numbers_agrees_with_the_exact_rule(direction):
 
 
 @pytest.mark.parametrize("aggregation", ["latest", "sum"])
-def test_counted_figures_take_each_days_best_source_as_a_plain_reading_of_the_rule_does(app_ctx, aggregation):
-    """Random days reported by random sets of sources (one the ranking does not know, written directly), against
-    the rule read in Python: per day the best-ranked source counts (an unknown source is beaten by any known one,
-    ties all count); a latest KPI takes the period's last day, a sum KPI every day."""
-    rng = random.Random(f"counted-{aggregation}")  # noqa: S311 - a reproducible sequence, not a secret
+@pytest.mark.parametrize("sources", [[*SOURCE_RANK, "legacy", "other"], ["computed"]])
+def test_counted_figures_take_each_days_best_source_as_a_plain_reading_of_the_rule_does(app_ctx, aggregation,
+                                                                                        sources):
+    """Random days reported by random sets of sources (one the ranking does not know, written directly), or by one
+    source only (kpi_summaries then leaves the check out), against the rule read in Python: per day the best-ranked
+    source counts (an unknown source is beaten by any known one, ties all count); a latest KPI takes the period's
+    last day, a sum KPI every day."""
+    rng = random.Random(f"counted-{aggregation}-{len(sources)}")  # noqa: S311 - a reproducible sequence, not a secret
     kpi = make_kpi(aggregation=aggregation)
     units = [make_unit(f"Đơn vị {index}", "department", code=f"DV{index}") for index in range(8)]
     days = [dt.date(2026, month, 28) for month in (1, 2, 3, 4)]  # the last one lies outside Q1
-    sources = [*SOURCE_RANK, "legacy", "other"]
     rows = []
     for unit in units:
         for day in rng.sample(days, rng.randint(0, len(days))):
-            for source in rng.sample(sources, rng.randint(1, 3)):
+            for source in rng.sample(sources, rng.randint(1, min(3, len(sources)))):
                 numerator = rng.randint(0, 50)
                 rows.append((unit.id, day, source, numerator, numerator + rng.randint(0, 50)))
     db.session.add_all(KpiMeasurement(kpi_id=kpi.id, unit_id=unit_id, period_end=day, source=source,
@@ -521,3 +523,7 @@ def test_counted_figures_take_each_days_best_source_as_a_plain_reading_of_the_ru
     table = progress(kpi, period)
     assert {row.unit_id: (row.numerator, row.denominator, row.as_of) for row in table if row.has_data} == expected
     assert len(expected) >= 4  # the draw reports for most units
+    summary = kpi_summaries([kpi], period)[kpi.id]
+    numerator, denominator = (sum(figures[position] for figures in expected.values()) for position in (0, 1))
+    assert summary.units_reporting == len(expected)
+    assert summary.actual_value == round(float(actual_fraction("ratio", numerator, denominator, None)), 2)
