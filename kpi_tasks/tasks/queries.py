@@ -771,7 +771,10 @@ def completions_by_month(first_month: dt.date, last_month: dt.date, unit_id: int
         .where(count.grain == MONTH_GRAIN, count.listed.is_(False), count.bucket.in_((DONE_ON_TIME, DONE_LATE)),
                count.completed_month >= first_month,
                count.completed_month <= last_month,
-               count.lead_unit_id.in_(sa.select(Unit.id).where(Unit.active.is_(True))))
+               # Leaving out the (few, usually no) inactive units' rows is one hashed look-up per row; keeping
+               # the active ones joined a province's 72,000 month rows to its 2,000 units (the same rows: a
+               # row's unit exists).
+               count.lead_unit_id.not_in(sa.select(Unit.id).where(Unit.active.is_(False))))
         .group_by(count.completed_month)
     )
     if unit_id is not None:
