@@ -331,8 +331,10 @@ def kpi_summaries(kpis: list[Kpi], period: Period) -> dict[int, KpiSummary]:
     )
     targets = _TargetsInForce(kpis, period)
     tallies = {kpi.id: _Tally(kpi) for kpi in kpis}
-    # Rows unpacked, no mapping per row: a province has 2,000 units for each KPI.
-    for kpi_id, unit_id, kind, own_unit, numerator, denominator, value, as_of, reported in db.session.execute(query):
+    # Rows unpacked, no mapping per row: a province has 2,000 units for each KPI. Read on the session's connection,
+    # without the ORM's result wrapping of plain columns (about 1 ms of CPU per 1,000 rows).
+    rows = db.session.connection().execute(query)
+    for kpi_id, unit_id, kind, own_unit, numerator, denominator, value, as_of, reported in rows:
         target = targets.of(kpi_id, unit_id, kind)
         # A row `progress` lists (see there) with a figure, or a target: the others count for nothing.
         if as_of is not None or (target is not None and (reported or own_unit)):

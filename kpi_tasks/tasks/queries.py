@@ -520,7 +520,9 @@ def unit_stats(
     items = []
     shown = [code for code in STATUSES if code != WITHDRAWN]
     # Rows unpacked in the statement's column order (`_per_unit`), no mapping per row: a province lists 2,000 units.
-    for listed_id, code, name, kind, *counts, extended in db.session.execute(
+    # Read on the session's connection: the ORM's result wrapping of plain columns costs a province's 2,000 rows
+    # about 2 ms of CPU, and a read needs no autoflush.
+    for listed_id, code, name, kind, *counts, extended in db.session.connection().execute(
             unit_stats_query(today, date_from, date_to, unit_id, level)):
         figures = {status: int(n or 0) for status, n in zip(STATUSES, counts, strict=True)}
         due = figures[DONE_ON_TIME] + figures[DONE_LATE] + figures[OVERDUE]
