@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
 
 from kpi_tasks.extensions import db
+from kpi_tasks.notifications.models import Notification
 from kpi_tasks.tasks.models import ProgressUpdate
 from kpi_tasks.tasks.services import assign_staff
 from tests.conftest import ARTIFACTS
@@ -52,10 +54,13 @@ def test_unit_staff_logs_in_and_posts_an_update(app, page):
 
 @pytest.mark.parametrize("width", [1280, 1366, 1920])
 def test_the_top_bar_reads_on_one_row_from_1280_px(app, page, width):
-    """The admin has the most links; a long name is cut short, not wrapped. The menus open without JavaScript."""
+    """The admin has the most links; a long name is cut short, not wrapped; the bell counts 35 unread notices (two
+    digits widen it). The menus open without JavaScript."""
     with app.app_context():
         admin = make_user("admin", username="quantri")
         admin.full_name = "Nguyễn Thị Thanh Hương Giang"
+        db.session.add_all(Notification(recipient_id=admin.id, kind="overdue", dedup_key=f"test:{number}")
+                           for number in range(35))
         commit()
     page.set_viewport_size({"width": width, "height": 800})
     page.goto("/login")
@@ -66,7 +71,7 @@ def test_the_top_bar_reads_on_one_row_from_1280_px(app, page, width):
 
     bar = page.locator("nav.navbar")
     items = bar.locator(".nav-link:visible, .navbar-brand:visible").all()
-    labels = [item.inner_text() for item in items]
+    labels = [re.sub(r"\s*\d+\+?$", "", item.inner_text()) for item in items]  # the bell: "Thông báo 35"
     for label in ("Trang chủ", "Nhiệm vụ", "Văn bản chỉ đạo", "Nhập từ văn bản", "Đề nghị gia hạn", "Chỉ tiêu",
                   "Hồ sơ TTHC", "Thi đua", "Báo cáo", "Quản trị", "Thông báo"):
         assert label in labels
@@ -75,9 +80,11 @@ def test_the_top_bar_reads_on_one_row_from_1280_px(app, page, width):
     padding = bar.locator(".navbar-nav .nav-link").first.evaluate(
         "e => parseFloat(getComputedStyle(e).paddingTop) + parseFloat(getComputedStyle(e).paddingBottom)")
     assert all(box["height"] <= line + padding + 1 for box in boxes), list(zip(labels, boxes, strict=True))
-    # one row: every item overlaps the middle of the bar
+    # one row: every item overlaps the middle of the bar, and no item starts a line below another
     middle = bar.bounding_box()["height"] / 2
     assert all(box["y"] <= middle <= box["y"] + box["height"] for box in boxes), list(zip(labels, boxes, strict=True))
+    tops = [box["y"] for box in boxes]
+    assert max(tops) - min(tops) < line / 2, list(zip(labels, boxes, strict=True))
     assert all(box["x"] + box["width"] <= width for box in boxes)
 
     bar.locator("summary", has_text="Quản trị").click()
