@@ -285,7 +285,7 @@ def _render_detail(task: Task, **submitted: Any) -> str:
         assign_form.user_ids.choices = options((u.id, u.display_name) for u in staff)
         assign_form.user_ids.data = [u.id for u in task.assignees]
     lifecycle = _lifecycle_forms(Reportable(task), requests, submitted)
-    submitted.setdefault("correction", correction_form(task))
+    submitted.setdefault("correction", None)  # the panel's form itself comes when opened (correction_panel)
     subtasks = subtask_rows(task, today(), _due_soon_days())
     return render_template(
         "tasks/detail.html",
@@ -300,6 +300,7 @@ def _render_detail(task: Task, **submitted: Any) -> str:
         events=history("task", task.id),
         action_labels=ACTION_LABELS,
         assign_form=assign_form,
+        may_correct=_may_correct(task),
         extension_requests=requests,
         update_attachments=attachments_by_update(task),
         **_task_panels(task),
@@ -401,9 +402,13 @@ def assign(task_id: int) -> Response:
     return redirect(url_for("tasks.detail", task_id=task.id), 303)
 
 
+def _may_correct(task: Task) -> bool:
+    return can_manage_tasks(current_user, task) and task.state != STATE_WITHDRAWN
+
+
 def correction_form(task: Task, form: CorrectionForm | None = None) -> CorrectionForm | None:
     """The task page's corrections panel, for those who manage tasks (delete: the administrator only)."""
-    if not can_manage_tasks(current_user, task) or task.state == STATE_WITHDRAWN:
+    if not _may_correct(task):
         return None
     form = unique_ids(form or CorrectionForm(formdata=None), "correction")
     form.lead_unit_id.choices = options([(0, "— Chọn đơn vị —")] + [
@@ -413,6 +418,19 @@ def correction_form(task: Task, form: CorrectionForm | None = None) -> Correctio
     if form.version.data is None or not form.is_submitted():
         form.version.data = str(task.version)
     return form
+
+
+@bp.get("/tasks/<int:task_id>/corrections")
+@login_required
+def correction_panel(task_id: int) -> str:
+    """The corrections panel's form, fetched when the task page's panel is opened (htmx: the fragment); without
+    JavaScript, a page of its own. Its units (a province's 2,000) are written only for whom opens it."""
+    task = get_task_or_404(task_id, current_user)
+    form = correction_form(task)
+    if form is None:
+        abort(403)
+    template = "tasks/_correction.html" if htmx_target() == "correction-form" else "tasks/correction.html"
+    return render_template(template, task=task, correction=form)
 
 
 @bp.post("/tasks/<int:task_id>/corrections")

@@ -45,6 +45,8 @@ CASES = [
     ("schedule.toggle_watch", "POST", "/tasks/{task}/watch", {"on": "1"}, expect(SEES_TASK, 303)),
     ("api.watch_task", "POST", "/api/v1/tasks/{task}/watch", {}, expect(SEES_TASK, 200)),
     ("api.unwatch_task", "DELETE", "/api/v1/tasks/{task}/watch", None, expect(SEES_TASK, 200)),
+    # The corrections panel's form (fetched when opened): whom the panel is shown to.
+    ("tasks.correction_panel", "GET", "/tasks/{task}/corrections", None, expect(MANAGES, 200)),
     ("tasks.correct", "POST", "/tasks/{task}/corrections",
      {"action": "withdraw", "note": "Nhập nhầm", "version": "{task_version}"}, expect(MANAGES, 303)),
     ("tasks.withdraw_directive", "POST", "/directives/{directive}/withdraw", {"note": "Văn bản bị hủy"},

@@ -146,6 +146,62 @@ def test_reassigning_keeps_the_history_and_releases_the_former_units_officers(cl
     assert "progress" in [action for action, _ in _events(task.id)]
 
 
+def test_the_panels_form_comes_when_opened_and_without_javascript_on_a_page_of_its_own(client, world):
+    task = world["task"]
+    login(client, world["office"].username)
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    panel = f'hx-get="/tasks/{task.id}/corrections" hx-trigger="toggle once from:closest details"'
+    assert "Điều chỉnh: thu hồi, chuyển đơn vị chủ trì" in page
+    assert panel in page
+    assert "Đơn vị chủ trì mới" not in page
+    assert f'<a href="/tasks/{task.id}/corrections">' in page
+    opened = client.get(f"/tasks/{task.id}/corrections",
+                        headers={"HX-Request": "true", "HX-Target": "correction-form"}).get_data(as_text=True)
+    assert "<html" not in opened
+    assert f'action="/tasks/{task.id}/corrections"' in opened
+    assert f'<option value="{world["other"].id}">Phòng Tư pháp</option>' in opened
+    assert f'<option value="{world["lead"].id}">' not in opened
+    assert 'value="delete"' not in opened
+    assert f'name="version" type="hidden" value="{task.version}"' in opened
+    whole = client.get(f"/tasks/{task.id}/corrections").get_data(as_text=True)
+    assert "<html" in whole
+    assert f'<option value="{world["other"].id}">Phòng Tư pháp</option>' in whole
+
+
+def test_the_panels_form_offers_deletion_to_the_administrator(client, world):
+    login(client, world["admin"].username)
+    assert 'value="delete"' in client.get(f"/tasks/{world['task'].id}/corrections").get_data(as_text=True)
+
+
+def test_a_refused_correction_shows_its_form_open_on_the_task_page(client, world):
+    task = world["task"]
+    login(client, world["office"].username)
+    refused = form_post(client, f"/tasks/{task.id}/corrections", {"note": "Nhầm", "version": task.version},
+                        page=f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Chưa chọn cách điều chỉnh" in refused
+    assert 'id="corrections" open' in refused
+    assert f'<option value="{world["other"].id}">Phòng Tư pháp</option>' in refused
+    assert 'hx-trigger="toggle once from:closest details"' not in refused
+
+
+def test_the_lead_units_manager_is_not_given_the_panel_nor_its_form(client, world):
+    task = world["task"]
+    login(client, world["manager"].username)
+    assert "Điều chỉnh: thu hồi" not in client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert client.get(f"/tasks/{task.id}/corrections").status_code == 403
+
+
+def test_a_withdrawn_task_has_no_panel_nor_form_any_more(client, world):
+    task, office = world["task"], client
+    login(office, world["office"].username)
+    assert office.get(f"/tasks/{task.id}/corrections").status_code == 200
+    withdrawn = form_post(office, f"/tasks/{task.id}/corrections",
+                          {"action": "withdraw", "note": "Nhầm", "version": task.version}, page=f"/tasks/{task.id}")
+    assert withdrawn.status_code == 303
+    assert "Điều chỉnh: thu hồi" not in office.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert office.get(f"/tasks/{task.id}/corrections").status_code == 403
+
+
 def test_withdrawing_a_directive_withdraws_its_tasks(client, world):
     second = make_task(world["lead"], directive=world["directive"], deadline=None)
     commit()
