@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.models import Notification
-from kpi_tasks.tasks.models import ProgressUpdate
+from kpi_tasks.tasks.models import ProgressUpdate, Task
 from kpi_tasks.tasks.services import assign_staff
 from tests.conftest import ARTIFACTS
 from tests.factories import PASSWORD, commit, make_task, make_unit, make_user
@@ -93,3 +93,29 @@ def test_the_top_bar_reads_on_one_row_from_1280_px(app, page, width):
     page.locator("nav .nav-user summary").click()
     page.get_by_role("button", name="Đăng xuất").click()
     page.wait_for_url("**/login**")
+
+
+def test_the_office_opens_the_corrections_panel_and_hands_the_task_to_another_unit(app, page):
+    """The panel's form is fetched when it is first opened; its submit still answers with the whole task page."""
+    with app.app_context():
+        lead, other = make_unit("Phòng Văn hóa và Thông tin", code="VHTT"), make_unit("Phòng Tư pháp", code="TP")
+        make_user("office", username="vanphong")
+        task_id, other_id = make_task(lead, title="Rà soát thủ tục", deadline=dt.date(2026, 3, 18)).id, other.id
+        commit()
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill("vanphong")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/")
+    page.goto(f"/tasks/{task_id}")
+    panel = page.locator("#corrections")
+    assert panel.locator("select").count() == 0
+    panel.locator("summary").click()
+    panel.get_by_label("Chuyển đơn vị chủ trì").check()
+    panel.get_by_label("Đơn vị chủ trì mới").select_option(label="Phòng Tư pháp")
+    panel.get_by_label("Lý do").fill("Đúng chức năng quản lý")
+    panel.get_by_role("button", name="Thực hiện").click()
+    page.get_by_text("Đã chuyển nhiệm vụ cho Phòng Tư pháp chủ trì.").wait_for()
+    assert page.locator("h1", has_text="Rà soát thủ tục").count() == 1
+    with app.app_context():
+        assert db.session.get(Task, task_id).lead_unit_id == other_id
