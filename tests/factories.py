@@ -8,6 +8,8 @@ import datetime as dt
 import itertools
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +206,19 @@ def make_identity(**values: Any) -> Identity:
     """The root committee's document identity (Gia Lai unless `values` say otherwise), as documents read it."""
     save_identity(None, {**IDENTITY, **values}, SIGNERS)
     return current_identity()
+
+
+@contextmanager
+def sent_statements() -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block (each insertmanyvalues batch counts)."""
+    sent: list[str] = []
+
+    def count(_conn, _cursor, statement, _parameters, _context, _many) -> None:
+        sent.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+

@@ -3,33 +3,15 @@ constant number of statements, and inserts only what is missing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 
 from kpi_tasks.extensions import db
 from kpi_tasks.notifications.models import Notification
 from kpi_tasks.notifications.services import ReminderSettings, add_notifications, scan
-from tests.factories import commit, make_directive, make_task, make_unit, make_user
+from tests.factories import commit, make_directive, make_task, make_unit, make_user, sent_statements
 from tests.notifications.helpers import DUE_IN_TWO, MONDAY, OVERDUE_ONE
 
 RULES = ReminderSettings(offsets=(7, 3, 1), escalate_after=5)
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL statements sent to the database inside the block (each insertmanyvalues batch counts)."""
-    sent: list[str] = []
-
-    def count(_conn, _cursor, statement, _parameters, _context, _many) -> None:
-        sent.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def _inserts(sent: list[str]) -> list[str]:
@@ -55,11 +37,11 @@ def test_a_second_scan_issues_the_same_few_statements_for_5_tasks_as_for_60(app_
         commit()
 
     def scan_twice(expected_created: int) -> tuple[int, int]:
-        with statements() as first_sent:
+        with sent_statements() as first_sent:
             first = scan(MONDAY, RULES)
             commit()
         assert first.total_created == expected_created
-        with statements() as second_sent:
+        with sent_statements() as second_sent:
             second = scan(MONDAY, RULES)
             commit()
         assert second.total_created == 0

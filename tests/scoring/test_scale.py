@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -14,23 +12,9 @@ from kpi_tasks.extensions import db
 from kpi_tasks.scoring.services import compute_draft, publish_scoring
 from kpi_tasks.tasks.models import STATE_DONE, STATE_OPEN, Task, TaskOccurrence, task_coordinating_units
 from kpi_tasks.units.models import Unit
-from tests.factories import make_directive, make_unit, make_user
+from tests.factories import make_directive, make_unit, make_user, sent_statements
 
 UNITS = 20
-
-
-@contextmanager
-def counted_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 TODAY = dt.date(2026, 3, 16)
@@ -118,18 +102,18 @@ def test_query_count_does_not_grow_with_the_number_of_tasks(app_ctx):
     directive = make_directive(make_user("office"))
     small = add_tasks(directive.id, unit_ids, 0, 50)
     db.session.commit()
-    with counted_queries() as few:
+    with sent_statements() as few:
         result_small = compute_draft(2026)
     large = add_tasks(directive.id, unit_ids, 50, 1950)
     db.session.commit()
-    with counted_queries() as many:
+    with sent_statements() as many:
         result_large = compute_draft(2026)
     assert len(many) == len(few), (few, many)
     # The figures are right, not only cheap: every scored pair is counted once, not-due ones not at all.
     assert scored_counts(result_small) == {k: v for k, v in small.items() if k != "not_due" and v}
     assert scored_counts(result_large) == {k: small[k] + large[k] for k in ("done_on_time", "done_late", "overdue")}
     # Publishing stores all units' rows in one statement, whatever the number of tasks.
-    with counted_queries() as publishing:
+    with sent_statements() as publishing:
         publish_scoring(2026, make_user("interior"), unfinished_confirmed=True)
     inserts = [s for s in publishing if s.lstrip().upper().startswith("INSERT INTO UNIT_SCORES")]
     assert len(inserts) == 1
@@ -140,7 +124,7 @@ def test_the_computation_is_one_aggregate_over_tasks(app_ctx, size):
     unit_ids = [make_unit(f"Đơn vị {n:02d}", code=f"S{n:02d}").id for n in range(UNITS)]
     add_tasks(make_directive(make_user("office")).id, unit_ids, 0, size)
     db.session.commit()
-    with counted_queries() as statements:
+    with sent_statements() as statements:
         compute_draft(2026)
     over_tasks = [s for s in statements if "FROM (SELECT tasks.id" in s or "JOIN tasks" in s]
     assert len(over_tasks) == 1
@@ -165,7 +149,7 @@ def test_query_count_does_not_grow_with_the_number_of_units(app_ctx):
                                             actor=SYSTEM)
         add_tasks(directive.id, unit_ids, existing * 10, 10 * len(unit_ids))
         db.session.commit()
-        with counted_queries() as statements:
+        with sent_statements() as statements:
             result = compute_draft(2026)
         return statements, result
 

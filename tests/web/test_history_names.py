@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import sqlalchemy as sa
 
 from kpi_tasks.audit.services import history, record
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.services import assign_staff, update_task
 from kpi_tasks.users.services import create_user
-from tests.factories import PASSWORD, commit, login, make_directive, make_task, make_unit, make_user
+from tests.factories import PASSWORD, commit, login, make_directive, make_task, make_unit, make_user, sent_statements
 
 
 def _history_section(page: str) -> str:
     match = re.search(r'<ol class="small" id="history">(.*?)</ol>', page, re.S)
     assert match, "no history on the page"
     return match.group(1)
-
-
-@contextmanager
-def _statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", capture)
 
 
 def test_the_history_names_the_assigned_officer_and_the_leader_by_full_name(app, client):
@@ -88,7 +70,7 @@ def test_the_names_of_a_long_history_take_the_same_queries_as_a_short_one(app_ct
     counts = []
     for task_id in task_ids:
         db.session.expunge_all()  # nothing already loaded: every name must come from the database
-        with _statements() as statements:
+        with sent_statements() as statements:
             events = history("task", task_id)
             shown = [(event.actor.display_name if event.actor else "", event.lines) for event in events]
         counts.append(len(statements))

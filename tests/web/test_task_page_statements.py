@@ -3,15 +3,10 @@ officers and subtasks takes the same statements as a task with one of each, and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import sqlalchemy as sa
-
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.models import ProgressUpdate
 from kpi_tasks.tasks.services import assign_staff
-from tests.factories import commit, login, make_task, make_unit, make_user
+from tests.factories import commit, login, make_task, make_unit, make_user, sent_statements
 
 # The page's statements for the office (which also gets the corrections and directions forms): the session with
 # its user, the task with its relations, the calendar, its status, and one per panel (extension requests, units
@@ -19,20 +14,6 @@ from tests.factories import commit, login, make_task, make_unit, make_user
 # directive / of comments, unread notifications, watching, KPI targets, progress table, directions, leaders to
 # record one for, comments). 29 before issue 22.
 CEILING = 21
-
-
-@contextmanager
-def _statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", capture)
 
 
 def _task_with(lead, coordinating, reporters, officers, subtasks: int) -> int:
@@ -63,7 +44,7 @@ def test_the_task_page_takes_as_many_statements_for_a_busy_task_as_for_a_quiet_o
     counts = []
     for task_id in (quiet, busy):
         client.get(f"/tasks/{task_id}")  # a first view may read what later ones find cached (the calendar's days)
-        with app.app_context(), _statements() as statements:
+        with app.app_context(), sent_statements() as statements:
             page = client.get(f"/tasks/{task_id}")
         assert page.status_code == 200
         counts.append(len(statements))
