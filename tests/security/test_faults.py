@@ -52,7 +52,7 @@ def test_database_unavailable_gives_a_vietnamese_503_and_recovers(tmp_path):
         db.engine.dispose()
 
 
-def test_backup_and_restore_round_trip(app, client):
+def test_backup_and_restore_round_trip(app, client, tmp_path):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and not _has_pg_tools():
         pytest.skip("pg_dump/pg_restore are not installed")
     runner = app.test_cli_runner()
@@ -60,8 +60,9 @@ def test_backup_and_restore_round_trip(app, client):
         unit = make_unit()
         make_task(unit, title="Việc cần giữ lại")
         commit()
-    backup_dir = app.instance_path
-    result = runner.invoke(args=["backup", "--out", os.path.join(backup_dir, "test-backup.bin")])
+    # A folder of this test's own: the SQLite and PostgreSQL passes run at the same time and share instance/,
+    # where one pass removed the other's file between its backup and its restore.
+    result = runner.invoke(args=["backup", "--out", os.path.join(tmp_path, "test-backup.bin")])
     assert result.exit_code == 0, result.output
     backup_file = result.output.strip().splitlines()[-1]
 
@@ -260,10 +261,10 @@ def test_the_web_app_limits_statements_and_the_console_does_not(monkeypatch):
     assert "statement_timeout" not in console.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"].get("options", "")
 
 
-def test_a_backup_is_readable_by_its_owner_only(app):
+def test_a_backup_is_readable_by_its_owner_only(app, tmp_path):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and not _has_pg_tools():
         pytest.skip("pg_dump is not installed")
-    out = os.path.join(app.instance_path, "private-backups", "kpi.bin")
+    out = os.path.join(tmp_path, "private-backups", "kpi.bin")  # not instance/, which both passes share
     result = app.test_cli_runner().invoke(args=["backup", "--out", out])
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
