@@ -222,3 +222,12 @@ def sent_statements() -> Iterator[list[str]]:
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
 
+
+def sign_in(page: Any, username: str) -> None:
+    """Sign in through the login form in the browser (Playwright's `page`) and wait for the home page."""
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/")
+

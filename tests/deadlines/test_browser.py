@@ -13,7 +13,7 @@ from kpi_tasks.milestones.services import add_milestone
 from kpi_tasks.tasks.models import TaskOccurrence
 from tests.attachments.helpers import PDF
 from tests.conftest import ARTIFACTS
-from tests.factories import PASSWORD, commit, make_directive, make_task, make_unit, make_user
+from tests.factories import commit, make_directive, make_task, make_unit, make_user, sign_in
 
 pytestmark = pytest.mark.browser
 D = dt.date
@@ -31,11 +31,7 @@ def test_unit_reports_an_occurrence_with_a_file(app, page, tmp_path):
     scan = tmp_path / "Báo cáo tuần 1.pdf"
     scan.write_bytes(PDF)
 
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("binhson.chutich")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/")
+    sign_in(page, "binhson.chutich")
     page.goto(f"/tasks/{task_id}")
     assert page.locator("#recurrence").inner_text() == "Định kỳ vào thứ Sáu hàng tuần, đến ngày 31/03/2026"
     ARTIFACTS.mkdir(exist_ok=True)

@@ -10,7 +10,7 @@ from kpi_tasks.dossiers.models import ApologyLetter, Dossier
 from kpi_tasks.extensions import db
 from tests.conftest import ARTIFACTS
 from tests.dossiers.helpers import make_units, standard_rows, write_xlsx
-from tests.factories import PASSWORD, commit, make_user
+from tests.factories import commit, make_user, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,11 +23,7 @@ def test_office_uploads_checks_the_mapping_and_imports(app, page, tmp_path, back
         commit()
     export = write_xlsx(tmp_path / "ho-so-thang-3.xlsx", standard_rows())
 
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("vanphong")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/")
+    sign_in(page, "vanphong")
     page.get_by_role("link", name="Hồ sơ TTHC").click()
     page.get_by_role("link", name="Nhập dữ liệu").click()
     page.get_by_label("Tệp xuất từ hệ thống một cửa điện tử (.xlsx hoặc .csv)").set_input_files(str(export))
@@ -46,11 +42,7 @@ def test_office_uploads_checks_the_mapping_and_imports(app, page, tmp_path, back
     # The head of the handling unit sees what it owes, records the letter and prints it.
     page.locator("nav .nav-user summary").click()  # the account menu
     page.get_by_role("button", name="Đăng xuất").click()
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("tuphap.giamdoc")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/")
+    sign_in(page, "tuphap.giamdoc")
     page.goto("/dossiers/apology-letters")
     page.get_by_role("link", name="TP-OVERDUE").click()
     page.get_by_label("Ngày hẹn lại trả kết quả").fill("25/03/2026")

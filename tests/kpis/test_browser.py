@@ -9,7 +9,7 @@ import pytest
 from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.kpis.services import record_measurement, set_target
 from tests.conftest import ARTIFACTS
-from tests.factories import PASSWORD, commit, make_office, make_unit
+from tests.factories import commit, make_office, make_unit, sign_in
 from tests.kpis.helpers import APPENDIX_1, make_kpi
 
 pytestmark = pytest.mark.browser
@@ -29,11 +29,7 @@ def test_progress_chart_renders_with_no_request_leaving_the_server(app, page, li
 
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/")
+    sign_in(page, username)
     page.get_by_role("link", name="Chỉ tiêu", exact=True).click()
     page.get_by_role("link", name="Tỷ lệ bản sao chứng thực điện tử hoàn thành").click()
     page.get_by_label("Kỳ (2026, 2026-Q1, 2026-03)").fill("2021-Q1")

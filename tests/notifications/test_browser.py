@@ -9,7 +9,7 @@ from kpi_tasks.extensions import db
 from kpi_tasks.notifications.models import Notification
 from kpi_tasks.notifications.services import ReminderSettings, scan
 from tests.conftest import ARTIFACTS
-from tests.factories import PASSWORD, commit
+from tests.factories import commit, sign_in
 from tests.notifications.helpers import MONDAY, build_world
 
 pytestmark = pytest.mark.browser
@@ -24,11 +24,7 @@ def test_badge_open_and_mark_read(app, page):
         manager_id = world.user_id("lead_manager")
         db.session.remove()
 
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("vhtt.giamdoc")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/")
+    sign_in(page, "vhtt.giamdoc")
     badge = page.locator("#notification-badge [data-unread]")
     assert badge.inner_text() == "5"
 

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from kpi_tasks.extensions import db
 from kpi_tasks.scoring.models import Scoring
 from tests.conftest import ARTIFACTS
-from tests.factories import PASSWORD, commit, make_user
+from tests.factories import commit, make_user, sign_in
 from tests.scoring.dataset import build_district
 
 pytestmark = pytest.mark.browser
@@ -20,11 +20,7 @@ def test_interior_publishes_and_downloads_the_appendix(app, page):
         make_user("interior", username="noivu.cv")
         commit()
 
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("noivu.cv")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/")
+    sign_in(page, "noivu.cv")
     page.get_by_role("link", name="Thi đua").click()
     page.get_by_role("link", name="Bản nháp (tính đến hôm nay)").click()
     page.wait_for_url("**/scoring/2026/draft")

@@ -20,6 +20,7 @@ from tests.factories import (
     make_unit,
     make_user,
     root_office,
+    sign_in,
 )
 
 REFUSAL = "“UBND xã Bình Sơn” là đơn vị chủ trì nên không đồng thời là đơn vị phối hợp của nhiệm vụ."
@@ -92,11 +93,7 @@ def test_the_form_does_not_offer_the_lead_unit_to_coordinate(app, page):
         directive_id, lead_id, partner_id = directive.id, lead.id, partner.id
         task_id = make_task(lead, directive=directive, coordinating=[partner]).id
         commit()
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("vp.giaoviec")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/")
+    sign_in(page, "vp.giaoviec")
     # Through the site's own links, as htmx swaps pages in, and not only on a page loaded whole.
     page.goto(f"/directives/{directive_id}")
     page.get_by_role("link", name="Giao nhiệm vụ").first.click()

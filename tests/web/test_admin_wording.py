@@ -9,7 +9,7 @@ import pytest
 
 from kpi_tasks.intake.services import start_intake
 from kpi_tasks.tasks.status import STATUS_LABELS
-from tests.factories import PASSWORD, commit, login, make_task, make_unit, make_user
+from tests.factories import commit, login, make_task, make_unit, make_user, sign_in
 
 DIRECTIVE = """UBND HUYỆN THỬ
 Số: 15/UBND-VP
@@ -53,11 +53,7 @@ def test_the_intake_drafts_table_sits_in_a_scrolling_box(app, client, office_wit
 @pytest.mark.browser
 def test_on_a_phone_the_intake_page_does_not_scroll_sideways(app, page, office_with_a_draft):
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("vanphong")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/")
+    sign_in(page, "vanphong")
     page.goto("/intake/")
     assert page.locator("#open-intakes tbody tr").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

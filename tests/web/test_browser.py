@@ -13,7 +13,7 @@ from kpi_tasks.notifications.models import Notification
 from kpi_tasks.tasks.models import ProgressUpdate, Task
 from kpi_tasks.tasks.services import assign_staff
 from tests.conftest import ARTIFACTS
-from tests.factories import PASSWORD, commit, make_task, make_unit, make_user
+from tests.factories import commit, make_task, make_unit, make_user, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +29,7 @@ def test_unit_staff_logs_in_and_posts_an_update(app, page):
         task_id = task.id
         commit()
 
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("vhtt.chuyenvien")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/")
+    sign_in(page, "vhtt.chuyenvien")
     assert page.get_by_text("Sắp đến hạn").first.is_visible()
 
     page.get_by_role("link", name="Ứng dụng chuyển đổi số").first.click()
@@ -63,11 +59,7 @@ def test_the_top_bar_reads_on_one_row_from_1280_px(app, page, width):
                            for number in range(35))
         commit()
     page.set_viewport_size({"width": width, "height": 800})
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("quantri")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/")
+    sign_in(page, "quantri")
 
     bar = page.locator("nav.navbar")
     items = bar.locator(".nav-link:visible, .navbar-brand:visible").all()
@@ -102,11 +94,7 @@ def test_the_office_opens_the_corrections_panel_and_hands_the_task_to_another_un
         make_user("office", username="vanphong")
         task_id, other_id = make_task(lead, title="Rà soát thủ tục", deadline=dt.date(2026, 3, 18)).id, other.id
         commit()
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("vanphong")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/")
+    sign_in(page, "vanphong")
     page.goto(f"/tasks/{task_id}")
     panel = page.locator("#corrections")
     assert panel.locator("select").count() == 0

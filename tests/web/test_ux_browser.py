@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import PASSWORD, commit, make_unit, make_user
+from tests.factories import commit, make_unit, make_user, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,11 +17,7 @@ def test_on_a_phone_the_menu_folds_and_wide_tables_scroll_in_their_box(app, page
             make_user("unit_manager", unit, username=name)
         commit()
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("quantri")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/")
+    sign_in(page, "quantri")
 
     bar = page.locator("nav.navbar")
     assert not bar.get_by_role("link", name="Văn bản chỉ đạo").is_visible()
