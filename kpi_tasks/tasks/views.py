@@ -147,7 +147,9 @@ def index() -> str:
     page_args = {key: value for key, value in request.args.items() if key != "page"}
     # A partial (the filters changed) replaces only the rows: it carries the filters' messages itself.
     # The list's downloads are the report list's (reports.tasks_xlsx): the same filters read the same rows.
-    show_units = not partial and not current_user.is_unit_user  # as templates/tasks/list.html shows the filter
+    # The unit filter is the office's and leaders' (a unit's own users list their unit's tasks); the rows' partial
+    # has no filters. None: the page shows no unit filter.
+    show_units = not partial and not current_user.is_unit_user
     unit_options = unit_filter_options(active_unit_names(), filters.unit_id) if show_units else None
     return render_template(template, page=page, page_args=page_args, filters=filters, unit_options=unit_options,
                            partial=partial, export_title=_list_name(current_user),
