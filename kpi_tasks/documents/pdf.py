@@ -4,6 +4,12 @@ libreoffice-writer and libreoffice-calc, with fonts-liberation2 for Vietnamese).
 LibreOffice refuses to run twice on one user profile, so each process converts with a profile of its own in
 a temporary folder, one conversion at a time (a lock); parallel processes never share a profile. Many files
 go through one start of LibreOffice, which is most of the time a conversion takes.
+
+Numbers and dates print the Vietnamese way (1.234.567; 65,54%; 09/03/2026) on any machine: a spreadsheet's
+formats ("#,##0", "0.00%", Excel's short date) carry no locale, so LibreOffice fills in the separators from its
+"locale setting", which defaults to the environment's (en-US on most servers: "1,234", "100.00%", "3/9/2026").
+The profile is written with that setting (ooSetupSystemLocale) before LibreOffice first starts on it; the setting
+wins over LANG/LC_ALL, and needs no vi_VN locale generated on the machine.
 """
 
 from __future__ import annotations
@@ -22,6 +28,15 @@ PDF_MIME = "application/pdf"
 DEFAULT_TIMEOUT_SECONDS = 120
 _lock = threading.Lock()
 _profile: Path | None = None
+LOCALE = "vi-VN"
+# The profile's one setting: LibreOffice's Tools ▸ Options ▸ Language Settings ▸ Locale setting.
+_SETTINGS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<oor:items xmlns:oor="http://openoffice.org/2001/registry">\n'
+    '<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse">'
+    f"<value>{LOCALE}</value></prop></item>\n"
+    "</oor:items>\n"
+)
 
 
 class PdfUnavailable(DomainError):
@@ -45,6 +60,9 @@ def _profile_folder() -> Path:
     if _profile is None:
         _profile = Path(tempfile.mkdtemp(prefix="kpi-tasks-libreoffice-"))
         atexit.register(shutil.rmtree, _profile, True)
+        settings = _profile / "user" / "registrymodifications.xcu"
+        settings.parent.mkdir()
+        settings.write_text(_SETTINGS, encoding="utf-8")
     return _profile
 
 
