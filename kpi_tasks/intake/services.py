@@ -753,7 +753,9 @@ def _create_tasks(directive: Directive, actor: User, draft: DraftValues, units: 
                 actor,
                 title=draft.title,
                 lead_unit_id=unit_id,
-                coordinating_unit_ids=[other for other in draft.coordinating_unit_ids if other != unit_id],
+                # A unit ticked both to lead and to coordinate is refused by the task service, naming it, as on
+                # the task form (the page's script no longer offers it; a form sent without it can still).
+                coordinating_unit_ids=draft.coordinating_unit_ids,
                 **values,
             )
         )

@@ -236,6 +236,28 @@ def test_an_invalid_confirmation_keeps_what_was_typed_and_writes_nothing(app_ctx
     assert (_count(Directive), _count(Task)) == (directives, tasks)
 
 
+def test_a_lead_unit_sent_as_coordinating_too_is_refused_on_its_draft_keeping_what_was_typed(app_ctx, client):
+    _office, units = _setup(client)
+    url, page = _review(client)
+    fields = form_fields(page)
+    assert fields["drafts-0-leads"] == [f"unit:{units['TP'].id}"]
+    fields[f"drafts-{_draft_index(fields, 'd4')}-leads"] = [f"unit:{units['KTHT'].id}"]
+    fields["drafts-0-title"] = ["Rà soát TTHC (tên đã sửa)"]
+    fields["drafts-0-coordinating_unit_ids"] = [str(units["NV"].id), str(units["TP"].id)]
+    directives, tasks = _count(Directive), _count(Task)
+
+    response = client.post(url, data={**fields, "action": "confirm"})
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "“Phòng Tư pháp” là đơn vị chủ trì nên không đồng thời là đơn vị phối hợp của nhiệm vụ." in page
+    assert '<a href="#draft-d1">Mục 1</a>' in page
+    kept = form_fields(page)
+    assert kept["drafts-0-title"] == ["Rà soát TTHC (tên đã sửa)"]
+    assert sorted(kept["drafts-0-coordinating_unit_ids"]) == sorted([str(units["NV"].id), str(units["TP"].id)])
+    assert (_count(Directive), _count(Task)) == (directives, tasks)
+
+
 def test_confirm_through_the_page_creates_the_directive_and_tasks(app_ctx, client):
     _office, units = _setup(client)
     url, page = _review(client)

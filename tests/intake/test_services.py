@@ -218,6 +218,21 @@ def test_one_invalid_draft_and_nothing_is_written(app_ctx):
     assert db.session.get(IntakeDraft, intake.id).directive_id is None
 
 
+def test_a_lead_unit_ticked_as_coordinating_too_is_refused_naming_it(app_ctx):
+    # As on the task form (tasks.services.check_units): the draft is refused, not silently corrected.
+    office, units = demo_district()
+    intake, header, drafts = _start(office)
+    drafts = _ready(drafts, units)
+    drafts[0] = dataclasses.replace(drafts[0], coordinating_unit_ids=[units["NV"].id, units["TP"].id])
+
+    with pytest.raises(ValidationError) as caught:
+        confirm_intake(intake, office, header, drafts)
+
+    assert caught.value.fields == {"drafts.d1.coordinating_unit_ids": (
+        "“Phòng Tư pháp” là đơn vị chủ trì nên không đồng thời là đơn vị phối hợp của nhiệm vụ.")}
+    assert db.session.get(IntakeDraft, intake.id).directive_id is None
+
+
 def test_header_errors_and_draft_errors_are_reported_together(app_ctx):
     office, units = demo_district()
     directives = _count(Directive)  # the demo's own

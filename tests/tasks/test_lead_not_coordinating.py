@@ -1,4 +1,5 @@
-"""A unit does not coordinate the task it leads: the service refuses it (the form, the API), the form hides it."""
+"""A unit does not coordinate the task it leads: the service refuses it (the form, the API, the intake), the task form
+and the intake review hide it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tests.factories import (
     root_office,
     sign_in,
 )
+from tests.intake.helpers import DIRECTIVE, demo_district
 
 REFUSAL = "“UBND xã Bình Sơn” là đơn vị chủ trì nên không đồng thời là đơn vị phối hợp của nhiệm vụ."
 
@@ -112,3 +114,39 @@ def test_the_form_does_not_offer_the_lead_unit_to_coordinate(app, page):
     # A page loaded whole hides the lead it was drawn with.
     page.goto(f"/tasks/{task_id}/edit")
     assert (lead_box.is_visible(), partner_box.is_visible(), partner_box.is_checked()) == (False, True, True)
+
+
+@pytest.mark.browser
+def test_the_intake_review_does_not_offer_a_drafts_lead_units_to_coordinate(app, page):
+    with app.app_context():
+        _office, units = demo_district()
+        make_user("office", username="vp.nhapvanban")
+        ids = {code: units[code].id for code in ("TP", "NV", "VHTT")}
+        commit()
+    sign_in(page, "vp.nhapvanban")
+    page.get_by_role("link", name="Nhập từ văn bản").click()
+    page.get_by_label("Hoặc dán nội dung văn bản").fill(DIRECTIVE)
+    page.get_by_role("button", name="Đọc văn bản").click()
+    page.wait_for_url("**/intake/*")
+    # Item 1: "Giao Phòng Tư pháp chủ trì, phối hợp Phòng Nội vụ …"; item 3 is Phòng Văn hóa và Thông tin's.
+    first, third = page.locator("#draft-d1"), page.locator("#draft-d3")
+    leads = first.locator("[id$='-leads']")
+    coordinating = {code: first.locator(f"[id$='-coordinating_unit_ids'] input[value='{unit_id}']")
+                    for code, unit_id in ids.items()}
+
+    def offered() -> dict[str, tuple[bool, bool]]:
+        return {code: (box.is_visible(), box.is_checked()) for code, box in coordinating.items()}
+
+    # The page drawn with Phòng Tư pháp leading does not offer it among the coordinating units.
+    assert offered() == {"TP": (False, False), "NV": (True, True), "VHTT": (True, False)}
+    coordinating["VHTT"].check()
+    # A second lead ticked: it leaves the coordinating units, unticked; the draft's other choices stay.
+    leads.get_by_label("Phòng Văn hóa và Thông tin", exact=True).check()
+    assert offered() == {"TP": (False, False), "NV": (True, True), "VHTT": (False, False)}
+    # A lead unticked is offered again; a whole kind ticked hides none of its units (each leads its own copy).
+    leads.get_by_label("Phòng Tư pháp", exact=True).uncheck()
+    leads.locator("input[value='kind:department']").check()
+    assert offered() == {"TP": (True, False), "NV": (True, True), "VHTT": (False, False)}
+    # Each draft follows its own leads.
+    assert third.locator(f"[id$='-coordinating_unit_ids'] input[value='{ids['TP']}']").is_visible()
+    assert not third.locator(f"[id$='-coordinating_unit_ids'] input[value='{ids['VHTT']}']").is_visible()
