@@ -3,6 +3,8 @@ locking and unlocking, resetting a password."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -12,6 +14,9 @@ from kpi_tasks.accounts.permissions import can_manage_users
 from kpi_tasks.accounts.queries import list_users
 from kpi_tasks.accounts.sessions import SESSION_KEY
 from kpi_tasks.audit.services import ACTION_LABELS, history
+from kpi_tasks.clock import today
+from kpi_tasks.documents.appendix import CENTER, WRAP, Column, count_rows
+from kpi_tasks.documents.lists import filter_line, send_list
 from kpi_tasks.errors import DomainError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import options, save, show_errors
@@ -42,7 +47,34 @@ def index() -> str | Response:
         show=lambda error: show_errors(form, _renamed(error, unit="unit_code")),
     ):
         return redirect(url_for("users.index"), 303)
-    return render_template("users/list.html", form=form, users=list_users(), reset_form=PasswordResetForm())
+    return render_template("users/list.html", form=form, users=list_users(), reset_form=PasswordResetForm(),
+                           export_filters=filter_line([]))
+
+
+USER_COLUMNS = [
+    Column("Tên đăng nhập", 20, WRAP),
+    # The total row's label covers STT and the first column: the number of accounts is written here.
+    Column("Họ và tên", 26, WRAP, count_rows(), 'format:#,##0 "tài khoản"'),
+    Column("Thư điện tử", 28, WRAP),
+    Column("Vai trò", 22, WRAP),
+    Column("Đơn vị", 34, WRAP),
+    Column("Trạng thái", 16, CENTER),
+]
+
+
+@bp.get("/list.xlsx")
+def export() -> Response:
+    """The user list as the page shows it (every account, in the page's order); the admin's, as the page."""
+    day = today()
+
+    def rows() -> Iterator[list]:
+        for user in list_users():
+            yield [user.username, user.full_name, user.email or "", user.role_label,
+                   user.unit.name if user.unit else "", "Đang hoạt động" if user.active else "Đã khoá"]
+
+    return send_list(rows(), day=day, file_name=f"danh-sach-nguoi-dung-{day:%Y%m%d}.xlsx",
+                     title="Danh sách người dùng", filters=filter_line([]), columns=USER_COLUMNS,
+                     empty="Chưa có người dùng nào.", sheet_name="Người dùng")
 
 
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])

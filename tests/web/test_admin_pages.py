@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from kpi_tasks.accounts.models import User
 from kpi_tasks.accounts.services import authenticate, get_user_by_username
@@ -197,3 +199,33 @@ def test_creating_a_user_and_a_unit_on_the_admin_pages_is_logged(app, client, ad
     page = client.get(f"/admin/users/{user_id}/edit").get_data(as_text=True)
     assert "Vai trò: — → Chuyên viên đơn vị" in page
     assert "Đơn vị: — → Phòng Kinh tế" in page
+
+
+def test_the_user_list_downloads_as_the_page_lists_it(app, client, admin_world):
+    with app.app_context():
+        locked = make_user("viewer", username="thanhtra")
+        locked.active = False
+        commit()
+    login(client, "quantri")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert 'href="/admin/users/list.xlsx">Tải Excel</a>' in page
+    listed = re.findall(r'<td><a href="/admin/users/\d+/edit">([^<]+)</a>', page)
+
+    response = client.get("/admin/users/list.xlsx")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="danh-sach-nguoi-dung-')
+    sheet = load_workbook(io.BytesIO(response.data), data_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    text = [value for row in rows[:6] for value in row if value]
+    assert "DANH SÁCH NGƯỜI DÙNG" in text
+    assert "Bộ lọc: Không lọc (tất cả)" in text
+    header = next(row for row in rows if row[0] == "STT")
+    assert header[:7] == ("STT", "Tên đăng nhập", "Họ và tên", "Thư điện tử", "Vai trò", "Đơn vị", "Trạng thái")
+    data = [row for row in rows if isinstance(row[0], int)]
+    assert [row[1] for row in data] == listed  # every account, in the page's order
+    staff = next(row for row in data if row[1] == "tp.chuyenvien")
+    assert (staff[4], staff[5], staff[6]) == ("Chuyên viên đơn vị", "Phòng Tư pháp", "Đang hoạt động")
+    assert next(row for row in data if row[1] == "thanhtra")[6] == "Đã khoá"
+    total = next(row for row in rows if row[0] == "TỔNG CỘNG")
+    assert total[2] == len(listed) == 3
