@@ -29,7 +29,7 @@ from kpi_tasks.directives.services import (
 )
 from kpi_tasks.documents.appendix import DATE, INT, WRAP, Column, count_rows
 from kpi_tasks.documents.identity import current_identity
-from kpi_tasks.documents.lists import filter_line, send_list
+from kpi_tasks.documents.lists import filter_line, send_history, send_list
 from kpi_tasks.errors import DomainError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import REFUSALS, Saved, form_version, options, save, show_errors
@@ -214,6 +214,15 @@ def detail(directive_id: int) -> str:
     # Its tasks come from tasks' template global `directive_task_rows`.
     return render_template("directives/detail.html", directive=directive,
                            events=history("directive", directive.id), action_labels=ACTION_LABELS)
+
+
+@bp.get("/<int:directive_id>/history.xlsx")
+@login_required
+def history_export(directive_id: int) -> Response:
+    """The directive's change log, to whoever may open the directive's page."""
+    directive, day = get_directive_or_404(directive_id, current_user), today()
+    return send_history(history("directive", directive.id), day=day, subject=f"Văn bản số {directive.number}",
+                        file_name=f"lich-su-van-ban-{directive.id}-{day:%Y%m%d}.xlsx")
 
 
 # -- the directive's files (the office uploads) -------------------------------------------------------------

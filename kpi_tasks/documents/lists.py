@@ -12,9 +12,12 @@ from typing import IO, Any
 
 from werkzeug.wrappers import Response
 
-from kpi_tasks.documents.appendix import Appendix, Column, TitleBlock, attached_to_report
+from kpi_tasks.audit.models import AuditEvent
+from kpi_tasks.audit.services import ACTION_LABELS
+from kpi_tasks.documents.appendix import CENTER, WRAP, Appendix, Column, TitleBlock, attached_to_report, count_rows
 from kpi_tasks.documents.downloads import XLSX_MIME, send_document
 from kpi_tasks.documents.identity import Identity, current_identity
+from kpi_tasks.text import format_datetime
 
 NO_FILTER = "Không lọc (tất cả)"
 
@@ -48,3 +51,28 @@ def send_list(rows: Iterable[Sequence[Any]], *, day: dt.date, file_name: str, ti
                                   today=day, empty=empty, sheet_name=sheet_name),
         XLSX_MIME, file_name,
     )
+
+
+HISTORY_COLUMNS = [
+    Column("Thời điểm", 17, CENTER),
+    # The total row's label covers STT and the first column: the number of changes is written here.
+    Column("Người thực hiện", 26, WRAP, count_rows(), 'format:#,##0 "lần thay đổi"'),
+    Column("Thao tác", 26, WRAP),
+    Column("Nội dung thay đổi", 60, WRAP),
+    Column("Ghi chú", 34, WRAP),
+]
+
+
+def send_history(events: Sequence[AuditEvent], *, day: dt.date, subject: str, file_name: str) -> Response:
+    """An object's change log as its page shows it (templates/audit/_history.html: oldest first, each changed field
+    "label: old → new"); `subject` names the object ("Nhiệm vụ: …"), on the filters line. The caller has checked
+    that the user may open the object's page."""
+
+    def rows() -> Iterable[list[str]]:
+        for event in events:
+            changes = "\n".join(f"{line.label}: {line.old} → {line.new}" for line in event.lines)
+            yield [format_datetime(event.at), event.actor.display_name if event.actor else "Hệ thống",
+                   ACTION_LABELS.get(event.action, event.action), changes, event.note or ""]
+
+    return send_list(rows(), day=day, file_name=file_name, title="Lịch sử thay đổi", filters=filter_line([subject]),
+                     columns=HISTORY_COLUMNS, empty="Chưa có thay đổi nào được ghi lại.", sheet_name="Lịch sử thay đổi")

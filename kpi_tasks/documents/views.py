@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from kpi_tasks.accounts.permissions import can_manage_document_identity
 from kpi_tasks.audit.services import ACTION_LABELS, history
+from kpi_tasks.clock import today
 from kpi_tasks.documents.downloads import DOCX_MIME, send_bytes
 from kpi_tasks.documents.forms import IdentityForm, TemplateRevertForm, TemplateUploadForm
 from kpi_tasks.documents.identity import (
@@ -23,6 +24,7 @@ from kpi_tasks.documents.identity import (
     save_identity,
 )
 from kpi_tasks.documents.kinds import SIGNED_KINDS, WORD_KINDS
+from kpi_tasks.documents.lists import send_history
 from kpi_tasks.documents.samples import SAMPLE_IDENTITY, sample_context
 from kpi_tasks.documents.uploads import revert_template, upload_template
 from kpi_tasks.documents.word import render_template_bytes, shipped_template, template_for, uploaded_template
@@ -91,6 +93,15 @@ def _page_values(form: IdentityForm) -> dict[str, Any]:
         "upload_form": TemplateUploadForm(), "revert_form": TemplateRevertForm(),
         "events": history(ENTITY, row.id) if row is not None else [], "action_labels": ACTION_LABELS,
     }
+
+
+@bp.get("/history.xlsx")
+def history_export() -> Response:
+    """The change log of the committee's identity (the admin's, as the page)."""
+    row, day = root_identity_row(), today()
+    events = history(ENTITY, row.id) if row is not None else []
+    return send_history(events, day=day, subject="Cơ quan ban hành văn bản",
+                        file_name=f"lich-su-co-quan-ban-hanh-{day:%Y%m%d}.xlsx")
 
 
 @bp.post("/templates/<kind>")

@@ -42,7 +42,7 @@ from kpi_tasks.clock import local_date, today
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.directives.services import get_directive_or_404
 from kpi_tasks.documents.appendix import DATE, REQUEST_COUNT, WRAP, Column, count_rows
-from kpi_tasks.documents.lists import filter_line, send_list
+from kpi_tasks.documents.lists import filter_line, send_history, send_list
 from kpi_tasks.errors import ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import REFUSALS, PageArgs, form_version, htmx_target, options, save, save_action, unique_ids
@@ -370,6 +370,15 @@ def _lifecycle_forms(subject: Reportable, requests: list[ExtensionRequest], subm
 @login_required
 def detail(task_id: int) -> str:
     return _render_detail(get_task_or_404(task_id, current_user, *TASK_PAGE_LOADS))
+
+
+@bp.get("/tasks/<int:task_id>/history.xlsx")
+@login_required
+def history_export(task_id: int) -> Response:
+    """The task's change log, to whoever may open the task's page."""
+    task, day = get_task_or_404(task_id, current_user), today()
+    return send_history(history("task", task.id), day=day, subject=f"Nhiệm vụ: {task.title}",
+                        file_name=f"lich-su-nhiem-vu-{task.id}-{day:%Y%m%d}.xlsx")
 
 
 @bp.post("/tasks/<int:task_id>/updates")

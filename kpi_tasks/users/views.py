@@ -16,7 +16,7 @@ from kpi_tasks.accounts.sessions import SESSION_KEY
 from kpi_tasks.audit.services import ACTION_LABELS, history
 from kpi_tasks.clock import today
 from kpi_tasks.documents.appendix import CENTER, WRAP, Column, count_rows
-from kpi_tasks.documents.lists import filter_line, send_list
+from kpi_tasks.documents.lists import filter_line, send_history, send_list
 from kpi_tasks.errors import DomainError, ValidationError
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import options, save, show_errors
@@ -94,6 +94,14 @@ def edit(user_id: int) -> str | Response:
         return redirect(url_for("users.index"), 303)
     return render_template("users/edit.html", form=form, user=user, events=history("user", user.id),
                            action_labels=ACTION_LABELS)
+
+
+@bp.get("/<int:user_id>/history.xlsx")
+def history_export(user_id: int) -> Response:
+    """The account's change log (the admin's, as the edit page)."""
+    user, day = db.get_or_404(User, user_id), today()
+    return send_history(history("user", user.id), day=day, subject=f"Tài khoản {user.username}",
+                        file_name=f"lich-su-tai-khoan-{user.username}-{day:%Y%m%d}.xlsx")
 
 
 @bp.post("/<int:user_id>/active")

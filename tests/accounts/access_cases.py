@@ -19,6 +19,8 @@ CASES = [
      expect(ADMIN_ONLY, 303, hidden=None)),
     ("users.export", "GET", "/admin/users/list.xlsx", None, expect(ADMIN_ONLY, 200, hidden=None)),
     ("users.edit", "GET", "/admin/users/{stranger_user_id}/edit", None, expect(ADMIN_ONLY, 200, hidden=None)),
+    ("users.history_export", "GET", "/admin/users/{stranger_user_id}/history.xlsx", None,
+     expect(ADMIN_ONLY, 200, hidden=None)),
     ("users.edit", "POST", "/admin/users/{stranger_user_id}/edit",
      {"full_name": "Tên mới", "email": "", "role": "unit_manager", "unit_id": "{stranger_unit_id}", "active": "y"},
      expect(ADMIN_ONLY, 303, hidden=None)),

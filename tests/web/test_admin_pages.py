@@ -73,6 +73,13 @@ def test_the_admin_edits_a_user_and_the_edit_page_shows_the_change(app, client, 
     assert "Vai trò: Chuyên viên đơn vị → Lãnh đạo đơn vị" in page
     assert "Đơn vị: Phòng Tư pháp → Phòng Nội vụ" in page
     assert 'value="Trần Thị Bích"' in page
+    # The same change log as a workbook ("Tải Excel" beside it), the account named on the filters line.
+    assert f'href="/admin/users/{user_id}/history.xlsx">Tải Excel</a>' in page
+    sheet = load_workbook(io.BytesIO(client.get(f"/admin/users/{user_id}/history.xlsx").data)).active
+    cells = [value for row in sheet.iter_rows(values_only=True) for value in row if isinstance(value, str)]
+    assert "Bộ lọc: Tài khoản tp.chuyenvien" in cells
+    changes = next(value for value in cells if value.startswith("Họ và tên:") or "Vai trò:" in value)
+    assert "Vai trò: Chuyên viên đơn vị → Lãnh đạo đơn vị\nĐơn vị: Phòng Tư pháp → Phòng Nội vụ" in changes
 
 
 def test_a_unit_role_without_a_unit_is_refused_on_the_page(app, client, admin_world):

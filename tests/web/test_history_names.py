@@ -1,9 +1,13 @@
-"""The task's "Lịch sử thay đổi": people by their full names, looked up once for the whole page."""
+"""The task's "Lịch sử thay đổi": people by their full names, looked up once for the whole page; its "Tải Excel"
+the same lines, by the shared list writer."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+
+from openpyxl import load_workbook
 
 from kpi_tasks.audit.services import history, record
 from kpi_tasks.extensions import db
@@ -39,6 +43,41 @@ def test_the_history_names_the_assigned_officer_and_the_leader_by_full_name(app,
     assert "Lãnh đạo phụ trách: — → Lê Minh Châu" in section
     assert "vhtt.chuyenvien" not in section
     assert f"→ {leader_id}<" not in section
+
+
+def test_the_history_downloads_with_the_pages_lines(app, client):
+    with app.app_context():
+        unit = make_unit("Phòng Văn hóa và Thông tin", code="VHTT")
+        office = make_user("office", username="vanphong")
+        manager = create_user("vhtt.giamdoc", "unit_manager", PASSWORD, unit_code="VHTT", full_name="Trần Văn Bình")
+        staff = create_user("vhtt.chuyenvien", "unit_staff", PASSWORD, unit_code="VHTT", full_name="Nguyễn Thị Hương")
+        task = make_task(unit, title="Số hóa hồ sơ lưu trữ", directive=make_directive(office))
+        assign_staff(task, manager, [staff.id])
+        record(office, "task", task.id, "update", {"deadline": ("2026-03-31", "2026-04-30")}, note="Theo chỉ đạo")
+        task_id, office_name = task.id, office.display_name
+        commit()
+    login(client, "vanphong")
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert f'href="/tasks/{task_id}/history.xlsx">Tải Excel</a>' in page
+
+    response = client.get(f"/tasks/{task_id}/history.xlsx")
+
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.data), data_only=True).active.iter_rows(values_only=True))
+    text = [value for row in rows[:6] for value in row if value]
+    assert "LỊCH SỬ THAY ĐỔI" in text
+    assert "Bộ lọc: Nhiệm vụ: Số hóa hồ sơ lưu trữ" in text
+    header = next(row for row in rows if row[0] == "STT")
+    assert header[:6] == ("STT", "Thời điểm", "Người thực hiện", "Thao tác", "Nội dung thay đổi", "Ghi chú")
+    data = [row[2:6] for row in rows if isinstance(row[0], int)]
+    # As the page: oldest first, people by their full names, each changed field "label: old → new".
+    assert data[-2:] == [
+        ("Trần Văn Bình", "Sửa thông tin", "Chuyên viên được giao: — → Nguyễn Thị Hương", None),
+        (office_name, "Sửa thông tin", "Hạn xử lý: 31/03/2026 → 30/04/2026", "Theo chỉ đạo"),
+    ]
+    assert re.fullmatch(r"\d\d:\d\d \d\d/\d\d/\d{4}", rows[rows.index(header) + 1][1])
+    total = next(row for row in rows if row[0] == "TỔNG CỘNG")
+    assert total[2] == len(data) == len(re.findall(r"<li><span class=\"text-muted\">", _history_section(page)))
 
 
 def test_a_logged_username_that_matches_nobody_is_shown_as_logged(app, client):
