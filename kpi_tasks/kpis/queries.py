@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -473,7 +474,7 @@ def targets_met_share(unit_id: int, period_start: dt.date, period_end: dt.date) 
     return targets_met_share_by_unit(period_start, period_end, unit_id=unit_id).get(unit_id, (0, 0))
 
 
-def _applicable_targets(period_start: dt.date, period_end: dt.date, unit_id: int | None) -> Any:
+def _applicable_targets(period_start: dt.date, period_end: dt.date, unit_id: Any) -> Any:
     """(unit_id, target_id) of every target of an active KPI within [start, end] that applies to a unit.
 
     Own targets and kind targets are two plain joins (UNION ALL) rather than one join on an OR, so that
@@ -502,12 +503,123 @@ def _applicable_targets(period_start: dt.date, period_end: dt.date, unit_id: int
 def targets_met_share_by_unit(
     period_start: dt.date, period_end: dt.date, unit_id: int | None = None
 ) -> dict[int, tuple[int, int]]:
-    """{unit_id: (targets met, targets applicable)} for every unit (or only `unit_id`), in one statement:
-    the counts of `target_items_by_unit`; units without a target are (0, 0)."""
-    return {
-        unit: (sum(1 for item in items if item["met"]), len(items))
-        for unit, items in target_items_by_unit(period_start, period_end, unit_id).items()
-    }
+    """{unit_id: (targets met, targets applicable)} for every unit (or only `unit_id`): `target_counts_by_unit`."""
+    return target_counts_by_unit(period_start, period_end, unit_id=unit_id)
+
+
+def target_counts_by_unit(
+    period_start: dt.date, period_end: dt.date, unit_id: int | None = None
+) -> dict[int, tuple[int, int]]:
+    """{unit_id: (targets met, targets applicable)}: the counts of `target_items_by_unit` (every unit, or only
+    `unit_id`, a key; (0, 0) without a target), judged in SQL and counted per unit without listing the targets.
+
+    Two statements: the period's target values (with whether its figures come from one source), then one
+    aggregate (`_target_counts_query`).
+    """
+    t, k = KpiTarget, Kpi
+    sources = sa.select(KpiMeasurement.source).where(KpiMeasurement.period_end >= period_start,
+                                                     KpiMeasurement.period_end <= period_end)
+    # Read from ix_kpi_measurements_source_period_end's ends, as `one_source_in` does, in the same statement.
+    first_source = sources.order_by(KpiMeasurement.source).limit(1).scalar_subquery()
+    last_source = sources.order_by(KpiMeasurement.source.desc()).limit(1).scalar_subquery()
+    rows = db.session.execute(
+        sa.select(t.target_value, k.aggregation, first_source, last_source).join(k, k.id == t.kpi_id)
+        .where(k.active.is_(True), t.period_start >= period_start, t.period_end <= period_end).distinct()
+    ).all()
+    goals = {}
+    for value, _aggregation, _first, _last in rows:
+        goal = target_fraction(value)
+        goals[value] = (value, goal.numerator, goal.denominator)
+    if not rows:  # no target in the period: every unit (or `unit_id`, if it is one) is (0, 0)
+        units = sa.select(Unit.id) if unit_id is None else sa.select(Unit.id).where(Unit.id == unit_id)
+        return dict.fromkeys(db.session.scalars(units), (0, 0))
+    aggregations = tuple(sorted({aggregation for _value, aggregation, _first, _last in rows}))
+    one_source = rows[0][2] == rows[0][3]
+    query = _target_counts_query(period_start, period_end, tuple(sorted(goals.values())), aggregations, one_source,
+                                 unit_id is not None)
+    return {int(unit): (int(met), int(total))
+            for unit, met, total in db.session.execute(query, {"unit_id": unit_id} if unit_id is not None else {})}
+
+
+def _compared(direction: Any, actual: Any, goal: Any) -> ColumnElement[bool]:
+    """`values._holds` in SQL: whether `actual` meets `goal` for the KPI's direction (a column)."""
+    return sa.or_(
+        sa.and_(direction == "at_least", actual >= goal),
+        sa.and_(direction == "above", actual > goal),
+        sa.and_(direction == "at_most", actual <= goal),
+        sa.and_(direction.not_in(("at_least", "above", "at_most")), actual < goal),
+    )
+
+
+# A statement is a value: building this one (aliases, the applicable targets, the judging) costs more than a
+# unit's answer once compiled; a unit's page binds its unit (":unit_id"), and a day asks a few periods.
+@lru_cache(maxsize=64)
+def _target_counts_query(period_start: dt.date, period_end: dt.date, goals: tuple[tuple[float, int, int], ...],
+                         aggregations: tuple[str, ...], one_source: bool, for_unit: bool) -> sa.Select:
+    """Per unit: (targets met, targets applicable) within [start, end], over the figures of each distinct target
+    period, summed once per (period, unit) rather than per (target, unit).
+
+    A figure is met exactly as `values.is_met` judges it: a ratio's numerator × 100 × q against p × denominator,
+    where p/q is the target as the decimal it was written as (`goals`: each distinct target value with its
+    `target_fraction`), in whole numbers; a value figure against the target as floats (two floats compare as
+    their shortest decimals do). PostgreSQL sums BIGINT into NUMERIC, so the products are exact there; SQLite's
+    64-bit integers hold them for any figure below 10**15 and a target of 2 decimals.
+    `aggregations`: those of the KPIs with a target in the period; `one_source`: every figure of the period comes
+    from one source (`counted_clause`).
+    """
+    unit_id = sa.bindparam("unit_id", type_=sa.Integer) if for_unit else None
+    # One SELECT per aggregation the period's KPIs use, each with its rule as a plain value (as `_figures_of`): a
+    # rule read from the KPI's column is estimated as a probe for a later figure on each of the 96,000 figures of
+    # a year, which lifts the estimate past PostgreSQL's JIT threshold (80 ms of compiling).
+    selects = []
+    for aggregation in aggregations:
+        t_of, k_of = aliased(KpiTarget), aliased(Kpi)
+        periods = (sa.select(t_of.kpi_id, t_of.period_start, t_of.period_end).join(k_of, k_of.id == t_of.kpi_id)
+                   .where(k_of.active.is_(True), k_of.aggregation == aggregation, t_of.period_start >= period_start,
+                          t_of.period_end <= period_end)
+                   .distinct().subquery(f"{aggregation}_periods"))
+        m = aliased(KpiMeasurement)
+        select = (
+            sa.select(periods.c.kpi_id, periods.c.period_start, periods.c.period_end, m.unit_id,
+                      sa.func.sum(m.numerator).label("numerator"), sa.func.sum(m.denominator).label("denominator"),
+                      sa.func.sum(m.value).label("value"))
+            .select_from(periods)
+            .join(m, sa.and_(m.kpi_id == periods.c.kpi_id,
+                             counted_clause(m, aggregation, periods.c.period_start, periods.c.period_end,
+                                            one_source)))
+            .group_by(periods.c.kpi_id, periods.c.period_start, periods.c.period_end, m.unit_id)
+        )
+        selects.append(select if unit_id is None else select.where(m.unit_id == unit_id))
+    f = (selects[0] if len(selects) == 1 else sa.union_all(*selects)).subquery("figures")
+
+    t, k = aliased(KpiTarget), aliased(Kpi)
+
+    def goal_part(index: int) -> ColumnElement[int]:
+        return sa.case(*[(t.target_value == goal[0], goal[index]) for goal in goals])
+
+    p, q = goal_part(1), goal_part(2)
+    numerator, denominator = f.c.numerator, f.c.denominator
+    ratio_met = sa.or_(
+        sa.and_(denominator > 0, _compared(k.direction, numerator * 100 * q, p * denominator)),
+        # never recorded (the check constraints refuse it); the general rule keeps the sign right
+        sa.and_(denominator < 0, _compared(k.direction, p * denominator, numerator * 100 * q)),
+    )
+    value_met = _compared(k.direction, f.c.value, t.target_value)
+    met = sa.case((sa.and_(k.formula == "ratio", ratio_met), 1), (sa.and_(k.formula != "ratio", value_met), 1),
+                  else_=0)
+    u = aliased(Unit)
+    pairs = _applicable_targets(period_start, period_end, unit_id)
+    query = (
+        sa.select(u.id, sa.func.coalesce(sa.func.sum(met), 0), sa.func.count(t.id))
+        .select_from(u)
+        .outerjoin(pairs, pairs.c.unit_id == u.id)
+        .outerjoin(t, t.id == pairs.c.target_id)
+        .outerjoin(k, k.id == t.kpi_id)
+        .outerjoin(f, sa.and_(f.c.kpi_id == t.kpi_id, f.c.unit_id == u.id, f.c.period_start == t.period_start,
+                              f.c.period_end == t.period_end))
+        .group_by(u.id)
+    )
+    return query if unit_id is None else query.where(u.id == unit_id)
 
 
 def target_items_by_unit(
@@ -521,6 +633,28 @@ def target_items_by_unit(
     "target_value", "actual_value" (None: no figure), "met"}. A target without a figure is not met: a
     unit that does not report has not shown the result. This is what scoring's breakdown lists.
     """
+    query = _target_items_query(period_start, period_end, unit_id is not None)
+    items: dict[int, list[dict[str, Any]]] = {}
+    for row in db.session.execute(query, {"unit_id": unit_id} if unit_id is not None else {}).mappings():
+        of_unit = items.setdefault(row["unit_id"], [])
+        if row["target_id"] is None:
+            continue
+        exact = actual_fraction(row["formula"], row["numerator"], row["denominator"], row["value"])
+        of_unit.append({
+            "ref": str(row["target_id"]), "target_id": row["target_id"], "kpi_id": row["kpi_id"],
+            "kpi_code": row["code"], "kpi_name": row["name"],
+            "period_start": row["period_start"].isoformat(), "period_end": row["period_end"].isoformat(),
+            "target_value": row["target_value"],
+            "actual_value": None if exact is None else round(float(exact), 2),
+            "met": bool(is_met(row["direction"], exact, row["target_value"])),
+        })
+    return items
+
+
+# As `_target_counts_query`: built once per period, a unit's page binds its unit.
+@lru_cache(maxsize=64)
+def _target_items_query(period_start: dt.date, period_end: dt.date, for_unit: bool) -> sa.Select:
+    unit_id = sa.bindparam("unit_id", type_=sa.Integer) if for_unit else None
     u, t, k, m = aliased(Unit), aliased(KpiTarget), aliased(Kpi), aliased(KpiMeasurement)
     pairs = _applicable_targets(period_start, period_end, unit_id)
     query = (
@@ -538,23 +672,7 @@ def target_items_by_unit(
                   k.direction)
         .order_by(u.id, k.code, t.period_start, t.id)
     )
-    if unit_id is not None:
-        query = query.where(u.id == unit_id)
-    items: dict[int, list[dict[str, Any]]] = {}
-    for row in db.session.execute(query).mappings():
-        of_unit = items.setdefault(row["unit_id"], [])
-        if row["target_id"] is None:
-            continue
-        exact = actual_fraction(row["formula"], row["numerator"], row["denominator"], row["value"])
-        of_unit.append({
-            "ref": str(row["target_id"]), "target_id": row["target_id"], "kpi_id": row["kpi_id"],
-            "kpi_code": row["code"], "kpi_name": row["name"],
-            "period_start": row["period_start"].isoformat(), "period_end": row["period_end"].isoformat(),
-            "target_value": row["target_value"],
-            "actual_value": None if exact is None else round(float(exact), 2),
-            "met": bool(is_met(row["direction"], exact, row["target_value"])),
-        })
-    return items
+    return query if unit_id is None else query.where(u.id == unit_id)
 
 
 @dataclass
