@@ -796,17 +796,15 @@ def listed_total(user: User, filters: TaskFilters, today: dt.date) -> int | None
         return None
     count = TaskCount
     this_month = _month_of(today)
-    this_year, last_month = dt.date(today.year, 1, 1), dt.date(today.year, 12, 1)
+    this_year = dt.date(today.year, 1, 1)
     is_open = count.bucket == COUNTED_OPEN
     status = filters.status if filters.status in STATUSES else None
-    of_this_year = sa.and_(is_open, count.deadline_month.between(this_year, last_month))
     # The year rows, but this year's open tasks: those by month, but this month's (read from the tasks below).
     by_year: dict[str | None, ColumnElement[bool]] = {
         None: sa.true(),
         **{code: count.bucket == code for code in (WITHDRAWN, AWAITING_REVIEW, DONE_ON_TIME, DONE_LATE)},
         **_open_status(is_open, count.deadline_month, this_year),
     }
-    by_month = _open_status(is_open, count.deadline_month, this_month)
     of_level: list[ColumnElement[bool]] = [count.listed.is_(True)]
     if filters.own_level:
         of_level.append(count.committee_id.is_(None))
@@ -816,8 +814,7 @@ def listed_total(user: User, filters: TaskFilters, today: dt.date) -> int | None
     # them this year's open ones), and for overdue / in progress this year's open ones by month.
     parts = [sa.select(count.items).where(count.grain == YEAR_GRAIN, by_year[status], *of_level)]
     if status in (OVERDUE, IN_PROGRESS):
-        parts.append(sa.select(count.items).where(count.grain == MONTH_GRAIN, of_this_year, by_month[status],
-                                                  *of_level))
+        parts += _open_this_year(status, this_month, of_level)
     rows = sa.union_all(*parts).subquery()
     total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(rows.c["items"]), 0))) or 0
     if status in (OVERDUE, IN_PROGRESS):
@@ -829,6 +826,40 @@ def listed_total(user: User, filters: TaskFilters, today: dt.date) -> int | None
             tasks.append(Task.committee_id == filters.committee_id)
         total += db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(*tasks)) or 0
     return int(total)
+
+
+def _open_this_year(status: str, this_month: dt.date, of_level: list[ColumnElement[bool]]) -> list[sa.Select]:
+    """The kept rows of this year's open tasks of `status` but this month's: overdue those of the months before
+    it, in progress those after it. Either those months' rows or, when the rest of the year is fewer months, this
+    year's row less the rest's month rows (negative items): each unit has a row a month, so a province's 2,000
+    units are 4,000 rows in November rather than 20,000."""
+    count = TaskCount
+    this_year, december = dt.date(this_month.year, 1, 1), dt.date(this_month.year, 12, 1)
+    month_rows = [count.grain == MONTH_GRAIN, count.bucket == COUNTED_OPEN, *of_level]
+    if status == OVERDUE:
+        wanted, rest = (this_year, _month_before(this_month)), (this_month, december)
+    else:
+        wanted, rest = (_month_after(this_month), december), (this_year, this_month)
+    if _months(*wanted) <= _months(*rest) + 1:  # + 1: the year row
+        return [sa.select(count.items).where(*month_rows, count.deadline_month.between(*wanted))]
+    return [
+        sa.select(count.items).where(count.grain == YEAR_GRAIN, count.bucket == COUNTED_OPEN,
+                                     count.deadline_month == this_year, *of_level),
+        sa.select(-count.items).where(*month_rows, count.deadline_month.between(*rest)),
+    ]
+
+
+def _month_before(first_day: dt.date) -> dt.date:
+    return _month_of(first_day - dt.timedelta(days=1))
+
+
+def _month_after(first_day: dt.date) -> dt.date:
+    return _month_end(first_day) + dt.timedelta(days=1)
+
+
+def _months(first: dt.date, last: dt.date) -> int:
+    """The number of months from `first` to `last` (first days of months), none when `last` is before `first`."""
+    return max(0, (last.year - first.year) * 12 + last.month - first.month + 1)
 
 
 def status_totals(stats: list[dict]) -> dict[str, int]:

@@ -175,3 +175,27 @@ def test_a_lists_total_from_the_kept_counts_is_its_number_of_rows(app_ctx):
                     task_rows_query(office, filters, day, 3).order_by(None).subquery()))
                 assert listed_total(office, filters, day) == rows, (day, status, extra)
     assert listed_total(office, TaskFilters(q="so hoa"), today()) is None  # a filter the counts cannot tell
+
+
+def test_an_open_lists_total_is_its_number_of_rows_in_every_month(app_ctx):
+    """Overdue and in progress read this year's months either way (the months wanted, or the year less the rest),
+    by which is fewer rows on the day: every month of the year, its first, middle and last day, gives the count."""
+    rng = random.Random(4)  # noqa: S311 - a reproducible sequence, not a secret
+    units = [make_unit() for _ in range(3)]
+    directive = make_directive(issued_on=D(2024, 12, 1))
+    for _ in range(60):
+        deadline = None if rng.random() < 0.1 else D(2025, 11, 1) + dt.timedelta(days=rng.randrange(0, 450))
+        task = make_task(rng.choice(units), deadline=deadline, directive=directive)
+        if rng.random() < 0.25 and deadline:
+            task.state, task.completed_on = STATE_DONE, deadline
+    db.session.commit()
+    office = root_office()
+    for month in range(1, 13):
+        first = D(2026, month, 1)
+        for day in (first, first + dt.timedelta(days=14), (first + dt.timedelta(days=31)).replace(day=1)
+                    - dt.timedelta(days=1)):
+            for status in (None, "overdue", "in_progress"):
+                filters = TaskFilters(status=status)
+                rows = db.session.scalar(sa.select(sa.func.count()).select_from(
+                    task_rows_query(office, filters, day, 3).order_by(None).subquery()))
+                assert listed_total(office, filters, day) == rows, (day, status)
