@@ -266,13 +266,15 @@ def tracked_task_clause() -> sa.ColumnElement[bool]:
     return Task.directive_id.not_in(confidential.scalar_subquery())
 
 
-def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_days: int) -> sa.Select:
+def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_days: int, *,
+                    with_relations: bool = True) -> sa.Select:
     """Rows of (Task, status, due_soon) visible to `user`, filtered, ordered by deadline (tasks without one last).
 
     Each filter's first page is read from an index in list order (models.Task's indexes): the database stops
     at the page size. The directive is loaded with the page's rows, as an eager load: the query itself reads
     tasks alone, so that its count (pagination) reads index entries only. A caller that selects directive
-    columns joins Directive itself.
+    columns joins Directive itself. `with_relations`: the coordinating units and assignees are loaded too (the
+    API's rows show them; the list page's table does not, and their query joins a province's 2,000 units).
     """
     soon = due_soon_predicate(today, due_soon_until(today, due_soon_days))
     query = (
@@ -312,12 +314,13 @@ def task_rows_query(user: User, filters: TaskFilters, today: dt.date, due_soon_d
         query = query.where(Task.committee_id == filters.committee_id)
     if filters.mine:
         query = query.where(_leader_tasks_clause(user.id))
-    return query.options(
+    query = query.options(
         joinedload(Task.directive),  # LEFT OUTER: the tasks stay the outer loop, read in index order
         joinedload(Task.lead_unit),
-        selectinload(Task.coordinating_units),
-        selectinload(Task.assignees),
-    ).order_by(*_deadline_order(filters))
+    )
+    if with_relations:
+        query = query.options(selectinload(Task.coordinating_units), selectinload(Task.assignees))
+    return query.order_by(*_deadline_order(filters))
 
 
 def _leader_tasks_clause(user_id: int) -> ColumnElement[bool]:

@@ -137,7 +137,7 @@ def _due_soon_days() -> int:
 def index() -> str:
     filters = read_task_filters(PageArgs(request.args), current_user, own_unit_first=True)
     page = paginate_rows(
-        task_rows_query(current_user, filters, today(), _due_soon_days()),
+        task_rows_query(current_user, filters, today(), _due_soon_days(), with_relations=False),
         request.args.get("page", 1, type=int),
         PER_PAGE,
         total=listed_total(current_user, filters, today()),
