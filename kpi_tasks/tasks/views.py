@@ -115,7 +115,7 @@ from kpi_tasks.tasks.services import (
     give_direction,
     update_task,
 )
-from kpi_tasks.units.queries import active_unit_names
+from kpi_tasks.units.queries import active_unit_names, active_units_digest, units_digest
 from kpi_tasks.units.services import list_units
 
 bp = Blueprint("tasks", __name__)
@@ -150,10 +150,34 @@ def index() -> str:
     # The unit filter is the office's and leaders' (a unit's own users list their unit's tasks); the rows' partial
     # has no filters. None: the page shows no unit filter.
     show_units = not partial and not current_user.is_unit_user
-    unit_options = unit_filter_options(active_unit_names(), filters.unit_id) if show_units else None
+    unit_options = active_unit_filter_options(filters.unit_id) if show_units else None
     return render_template(template, page=page, page_args=page_args, filters=filters, unit_options=unit_options,
                            partial=partial, export_title=_list_name(current_user),
                            export_filters=filter_line(["; ".join(describe_task_filters(filters))]))
+
+
+# The unit filter's options as written with no unit selected, by the digest of the units they show
+# (units.queries.active_units_digest): a province's 2,000 options cost a list page more than its rows, and they
+# change only when a unit does. The digest is read from the database on every page, so every host sees a change
+# at once. A few entries at most (a test run has a database per dialect).
+_UNIT_OPTIONS: dict[str, str] = {}
+_UNIT_OPTIONS_KEPT = 4
+
+
+def active_unit_filter_options(selected: int | None) -> Markup:
+    """`unit_filter_options` of the active units, from the kept markup while the units are unchanged."""
+    digest = active_units_digest()
+    written = _UNIT_OPTIONS.get(digest) if digest is not None else None
+    if written is None:
+        units = active_unit_names()
+        written = str(unit_filter_options(units, None))
+        if digest is not None:  # kept under the digest of the rows it was written from (a unit may change between)
+            if len(_UNIT_OPTIONS) >= _UNIT_OPTIONS_KEPT:
+                _UNIT_OPTIONS.clear()  # one step, whatever another thread does meanwhile
+            _UNIT_OPTIONS[units_digest(units)] = written
+    if selected is not None:  # the one option of that id, as unit_filter_options marks it
+        written = written.replace(f'<option value="{selected}" >', f'<option value="{selected}" selected>', 1)
+    return Markup(written)  # noqa: S704 - written by unit_filter_options, which escapes the names
 
 
 def unit_filter_options(units: list[sa.Row], selected: int | None) -> Markup:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 
 from kpi_tasks.extensions import db
@@ -17,11 +20,30 @@ def committee_unit_ids(committee_id: int) -> list[int]:
 
 
 def active_unit_names() -> list[sa.Row]:
-    """(id, name) of the active units in list_units' order: what a list's unit filter shows, without loading a
-    province's 2,000 units as objects on every page of the list."""
+    """(id, name, kind) of the active units in list_units' order: what a list's unit filter shows, without loading
+    a province's 2,000 units as objects on every page of the list."""
     return list(db.session.execute(
-        sa.select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.kind, Unit.name)
+        sa.select(Unit.id, Unit.name, Unit.kind).where(Unit.active.is_(True)).order_by(Unit.kind, Unit.name)
     ))
+
+
+def units_digest(units: list[sa.Row]) -> str:
+    """The digest of (id, name, kind) rows that `active_units_digest` computes in the database: the MD5 of their
+    "id kind name" lines, in id order, joined by newlines."""
+    lines = "\n".join(f"{unit.id} {unit.kind} {unit.name}" for unit in sorted(units, key=lambda unit: unit.id))
+    return hashlib.md5(lines.encode(), usedforsecurity=False).hexdigest()
+
+
+def active_units_digest() -> str | None:
+    """`units_digest(active_unit_names())` computed by PostgreSQL, which returns one row instead of a province's
+    2,000 (and sorts them by id, not by name in the database's collation): it changes whenever what the unit
+    filter shows does, on every host alike. None on SQLite, which has no MD5."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    line = sa.func.concat_ws(" ", Unit.id, Unit.kind, Unit.name)
+    lines = sa.func.string_agg(line, aggregate_order_by(sa.literal("\n"), Unit.id))
+    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.md5(lines), units_digest([])))
+                             .where(Unit.active.is_(True)))
 
 
 def placed_unit_ids(committee_id: int | None) -> sa.Select:
