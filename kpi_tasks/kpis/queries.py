@@ -308,8 +308,31 @@ def kpi_summaries(kpis: list[Kpi], period: Period) -> dict[int, KpiSummary]:
     if not kpis:
         return {}
     ids = sorted(kpi.id for kpi in kpis)
+    # Most provinces' figures are the product's own count only: then the better-source check is left out.
+    one_source = one_source_in(ids, period.start, period.end)
+    query = _summaries_query(tuple(sorted((kpi.id, kpi.aggregation) for kpi in kpis)), period, one_source)
+    targets = _TargetsInForce(kpis, period)
+    tallies = {kpi.id: _Tally(kpi) for kpi in kpis}
+    # Rows unpacked, no mapping per row: a province has 2,000 units for each KPI. Read on the session's connection,
+    # without the ORM's result wrapping of plain columns (about 1 ms of CPU per 1,000 rows), and all at once: row
+    # by row, the driver's and SQLAlchemy's per-row calls cost a province's 8,000 rows about 10 ms.
+    rows: dict[int, list[Any]] = {kpi_id: [] for kpi_id in tallies}
+    for row in db.session.connection().execute(query).fetchall():
+        rows[row[0]].append(row)
+    for kpi_id, tally in tallies.items():
+        tally.add_rows(rows[kpi_id], targets.of_kpi(kpi_id))
+    return {kpi_id: tally.summary() for kpi_id, tally in tallies.items()}
+
+
+# A statement is a value: the same arguments build the same one, and building it (the ORM's aliases, the counted
+# rule of each aggregation) costs a dashboard more CPU than reading its 8,000 rows; a day's few periods are kept.
+@lru_cache(maxsize=64)
+def _summaries_query(kpis: tuple[tuple[int, str], ...], period: Period, one_source: bool) -> sa.Select:
+    """The statement of `kpi_summaries` for the KPIs' (id, aggregation): per KPI and unit, the unit's figure and
+    whether it reported in the previous period."""
+    ids = [kpi_id for kpi_id, _aggregation in kpis]
     k, u = aliased(Kpi), aliased(Unit)
-    figures = _figures_of(kpis, period)
+    figures = _figures_of(kpis, period, one_source)
     previous = period.previous()
     reported_before = (
         sa.select(KpiMeasurement.kpi_id, KpiMeasurement.unit_id)
@@ -318,7 +341,7 @@ def kpi_summaries(kpis: list[Kpi], period: Period) -> dict[int, KpiSummary]:
         .distinct()
         .subquery()
     )
-    query = (
+    return (
         sa.select(
             k.id, u.id, u.kind, u.active.is_(True) & u.parent_id.is_(None),
             figures.c.numerator, figures.c.denominator, figures.c.value, figures.c.as_of,
@@ -330,17 +353,6 @@ def kpi_summaries(kpis: list[Kpi], period: Period) -> dict[int, KpiSummary]:
         .outerjoin(reported_before, sa.and_(reported_before.c.kpi_id == k.id, reported_before.c.unit_id == u.id))
         .where(k.id.in_(ids))
     )
-    targets = _TargetsInForce(kpis, period)
-    tallies = {kpi.id: _Tally(kpi) for kpi in kpis}
-    # Rows unpacked, no mapping per row: a province has 2,000 units for each KPI. Read on the session's connection,
-    # without the ORM's result wrapping of plain columns (about 1 ms of CPU per 1,000 rows).
-    rows = db.session.connection().execute(query)
-    for kpi_id, unit_id, kind, own_unit, numerator, denominator, value, as_of, reported in rows:
-        target = targets.of(kpi_id, unit_id, kind)
-        # A row `progress` lists (see there) with a figure, or a target: the others count for nothing.
-        if as_of is not None or (target is not None and (reported or own_unit)):
-            tallies[kpi_id].add(kind, numerator, denominator, value, as_of is not None, target)
-    return {kpi_id: tally.summary() for kpi_id, tally in tallies.items()}
 
 
 class _TargetsInForce:
@@ -373,17 +385,30 @@ class _TargetsInForce:
             own = of_kind
         return None if own is None else own[1]
 
+    def of_kpi(self, kpi_id: int) -> Callable[[int, str], float | None]:
+        """`of` for one KPI, as (unit id, kind) → target: a look-up of the kind's target for the units without
+        one of their own (most units: targets are mostly given to a kind)."""
+        own_units = {unit_id for kpi, unit_id, _kind in self.best if kpi == kpi_id and unit_id is not None}
+        by_kind = {kind: held[1] for (kpi, unit_id, kind), held in self.best.items()
+                   if kpi == kpi_id and unit_id is None}
 
-def _figures_of(kpis: list[Kpi], period: Period) -> Any:
-    """`_figures` of several KPIs at once: per KPI and unit, the figures that count for `period`.
+        def target(unit_id: int, kind: str) -> float | None:
+            if unit_id in own_units:
+                return self.of(kpi_id, unit_id, kind)
+            return by_kind.get(kind)
+
+        return target
+
+
+def _figures_of(kpis: tuple[tuple[int, str], ...], period: Period, one_source: bool) -> Any:
+    """`_figures` of several KPIs (id, aggregation) at once: per KPI and unit, the figures that count for `period`
+    (`one_source`: see `counted_clause`).
 
     One SELECT per aggregation the KPIs use, each with its rule as a plain value: the database neither joins
     every measurement to its KPI nor checks for a later figure of a "sum" KPI."""
     by_aggregation: dict[str, list[int]] = {}
-    for kpi in kpis:
-        by_aggregation.setdefault(kpi.aggregation, []).append(kpi.id)
-    # Most provinces' figures are the product's own count only: then the better-source check is left out.
-    one_source = one_source_in(sorted(kpi.id for kpi in kpis), period.start, period.end)
+    for kpi_id, aggregation in kpis:
+        by_aggregation.setdefault(aggregation, []).append(kpi_id)
     selects = []
     for aggregation, kpi_ids in sorted(by_aggregation.items()):
         m = aliased(KpiMeasurement)
@@ -442,6 +467,51 @@ class _Tally:
         if verdict is not None:
             self.judged += 1
             self.met += verdict
+
+    def add_rows(self, rows: list[Any], target_of: Callable[[int, str], float | None]) -> None:
+        """`add` each of the KPI's rows of `kpi_summaries` that `progress` lists (with a figure, or with a target
+        and reported before or one of the root committee's units): the others count for nothing. A ratio's rows
+        are added up here, in the loop, as `add` does: a province's 2,000 calls of `add` per KPI cost its
+        dashboard about 10 ms."""
+        if not self.is_ratio:
+            for _kpi, unit_id, kind, own_unit, numerator, denominator, value, as_of, reported in rows:
+                target = target_of(unit_id, kind)
+                if as_of is not None or (target is not None and (reported or own_unit)):
+                    self.add(kind, numerator, denominator, value, as_of is not None, target)
+            return
+        reporting = with_target = met = judged = 0
+        # Added up in the rows' order, one by one, as `add` does (a float sum depends on its order).
+        total_numerator, total_denominator, total_value = self.numerator, self.denominator, self.value
+        goals = self.goals
+        target_kinds = self.target_kinds
+        for _kpi, unit_id, kind, own_unit, numerator, denominator, value, as_of, reported in rows:
+            target = target_of(unit_id, kind)
+            if as_of is not None:
+                reporting += 1
+                if numerator is not None:
+                    total_numerator = numerator if total_numerator is None else total_numerator + numerator
+                if denominator is not None:
+                    total_denominator = denominator if total_denominator is None else total_denominator + denominator
+                if value is not None:
+                    total_value = value if total_value is None else total_value + value
+            elif target is None or not (reported or own_unit):
+                continue
+            if target is None:
+                continue
+            with_target += 1
+            target_kinds.add((target, kind))
+            goal = goals.get(target)
+            if goal is None:
+                goal = goals[target] = target_fraction(target)
+            verdict = ratio_is_met(self.direction, numerator, denominator, goal)
+            if verdict is not None:
+                judged += 1
+                met += verdict
+        self.reporting += reporting
+        self.with_target += with_target
+        self.judged += judged
+        self.met += met
+        self.numerator, self.denominator, self.value = total_numerator, total_denominator, total_value
 
     def summary(self) -> KpiSummary:
         kpi = self.kpi

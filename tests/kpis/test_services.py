@@ -13,7 +13,7 @@ from kpi_tasks.accounts.models import SYSTEM
 from kpi_tasks.audit.models import AuditEvent
 from kpi_tasks.errors import PermissionDenied, ValidationError
 from kpi_tasks.extensions import db
-from kpi_tasks.kpis.models import ENTERED, SOURCE_RANK, Kpi, KpiMeasurement, KpiTarget
+from kpi_tasks.kpis.models import DIRECTIONS, ENTERED, SOURCE_RANK, Kpi, KpiMeasurement, KpiTarget
 from kpi_tasks.kpis.periods import Period
 from kpi_tasks.kpis.queries import (
     counted_clause,
@@ -527,3 +527,59 @@ def test_counted_figures_take_each_days_best_source_as_a_plain_reading_of_the_ru
     numerator, denominator = (sum(figures[position] for figures in expected.values()) for position in (0, 1))
     assert summary.units_reporting == len(expected)
     assert summary.actual_value == round(float(actual_fraction("ratio", numerator, denominator, None)), 2)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_summaries_on_random_figures_and_targets_say_what_each_progress_table_counts(app_ctx, seed):
+    """kpi_summaries (the dashboard's loop over the 8,000 (KPI, unit) rows of a province) against `progress` on
+    random data: ratio KPIs of every direction and both aggregations, a value KPI, kind and own targets of
+    awkward values for the year and the quarter, units without a figure, one that reported in the previous period
+    only, an inactive one and a commune's own department. (A figure of 0 of 0 is left out: the progress table's
+    total counts it judged and not met, the summary "no data"; the two disagree on it as they did before.)"""
+    rng = random.Random(f"summaries-{seed}")  # noqa: S311 - a reproducible sequence, not a secret
+    office = make_office()
+    kinds = ("department", "commune", "village", "other")
+    units = [make_unit(f"Đơn vị {index}", rng.choice(kinds), code=f"DV{index}") for index in range(14)]
+    commune = units[0]
+    commune.is_committee = True
+    units.append(create_unit("DV-XA", "Phòng của xã", "department", commune.id))
+    units[1].active = False
+    db.session.flush()
+    kpis = [make_kpi(office, code=f"TL{index}", name=f"Tỷ lệ {index}", direction=rng.choice(DIRECTIONS),
+                     aggregation=rng.choice(("latest", "sum"))) for index in range(4)]
+    kpis.append(create_kpi(office, code="GT", name="Giá trị", measure="VND", formula="value",
+                           direction=rng.choice(DIRECTIONS), aggregation=rng.choice(("latest", "sum"))))
+    goals = (0, 33.33, 50, 66.67, 75, 90.1, 100)
+    for kpi in kpis:
+        for kind in rng.sample(kinds, rng.randint(1, len(kinds))):
+            set_target(kpi, office, period=rng.choice(("2026", "2026-Q1")), unit_kind=kind,
+                       target_value=rng.choice(goals) if kpi.is_ratio else rng.randint(0, 100))
+        for unit in rng.sample(units, 3):
+            set_target(kpi, office, period=rng.choice(("2026", "2026-Q1")), unit_id=unit.id,
+                       target_value=rng.choice(goals) if kpi.is_ratio else rng.randint(0, 100))
+    days = [dt.date(2025, 11, 30), dt.date(2025, 12, 31), dt.date(2026, 1, 31), dt.date(2026, 2, 28), Q1,
+            dt.date(2026, 4, 30)]
+    for kpi in kpis:
+        for unit in rng.sample(units, rng.randint(len(units) // 2, len(units))):
+            for day in rng.sample(days, rng.randint(1, 3)):
+                denominator = rng.choice((1, 3, 7, 40, 100))
+                db.session.add(KpiMeasurement(
+                    kpi_id=kpi.id, unit_id=unit.id, period_end=day, source="computed",
+                    numerator=rng.randint(0, denominator) if kpi.is_ratio else None,
+                    denominator=denominator if kpi.is_ratio else None,
+                    value=None if kpi.is_ratio else rng.randint(0, 100) / rng.choice((1, 3, 7))))
+    db.session.commit()
+
+    for code in ("2026-Q1", "2026-03", "2026"):
+        period = Period.parse(code)
+        summaries = kpi_summaries(kpis, period)
+        for kpi in kpis:
+            table = progress(kpi, period)
+            total, summary = table.total, summaries[kpi.id]
+            assert (summary.units_reporting, summary.units_with_target, summary.units_met, summary.units_judged,
+                    summary.actual_value) == (total.units_reporting, total.units_with_target, total.units_met,
+                                              total.units_judged, total.actual_value), (code, kpi.code)
+            in_force = {(row.target_value, row.unit_kind) for row in table.rows if row.target_value is not None}
+            assert {(value, kind) for value, kinds_of in summary.targets for kind in kinds_of} == in_force
+    quarter = kpi_summaries(kpis, Period.parse("2026-Q1"))
+    assert sum(summary.units_judged for summary in quarter.values()) > 10  # the draw judges units
