@@ -521,19 +521,20 @@ def unit_stats(
     statistics count that level's work, a commune's breakdown is not counted again in the province's.
     """
     items = []
-    shown = [code for code in STATUSES if code != WITHDRAWN]
+    shown = [(position, code) for position, code in enumerate(STATUSES) if code != WITHDRAWN]
+    on_time, late, overdue = STATUSES.index(DONE_ON_TIME), STATUSES.index(DONE_LATE), STATUSES.index(OVERDUE)
     # Rows unpacked in the statement's column order (`_per_unit`), no mapping per row: a province lists 2,000 units.
     # Read on the session's connection: the ORM's result wrapping of plain columns costs a province's 2,000 rows
-    # about 2 ms of CPU, and a read needs no autoflush.
-    for listed_id, code, name, kind, *counts, extended in db.session.connection().execute(
-            unit_stats_query(today, date_from, date_to, unit_id, level)):
-        figures = {status: int(n or 0) for status, n in zip(STATUSES, counts, strict=True)}
-        due = figures[DONE_ON_TIME] + figures[DONE_LATE] + figures[OVERDUE]
+    # about 2 ms of CPU, and a read needs no autoflush; and all at once (the driver's per-row calls cost as much).
+    for listed_id, code, name, kind, *sums, extended in db.session.connection().execute(
+            unit_stats_query(today, date_from, date_to, unit_id, level)).fetchall():
+        counts = [int(n) if n else 0 for n in sums]
+        due = counts[on_time] + counts[late] + counts[overdue]
         item = {"unit_id": listed_id, "unit_code": code, "unit_name": name, "unit_kind": kind,
-                "assigned": sum(figures[status] for status in shown)}
-        for status in shown:
-            item[status] = figures[status]
-        item["on_time_rate"] = round(figures[DONE_ON_TIME] * 100 / due, 2) if due else None
+                "assigned": sum(counts[position] for position, _code in shown)}
+        for position, status in shown:
+            item[status] = counts[position]
+        item["on_time_rate"] = round(counts[on_time] * 100 / due, 2) if due else None
         item["extended"] = int(extended or 0)
         items.append(item)
     items.sort(key=lambda item: (-item["overdue"], _rate_key(item), item["unit_name"]))
