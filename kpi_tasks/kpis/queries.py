@@ -23,7 +23,7 @@ from kpi_tasks.errors import NotFound
 from kpi_tasks.extensions import db
 from kpi_tasks.kpis.models import SOURCE_RANK, Kpi, KpiMeasurement, KpiTarget
 from kpi_tasks.kpis.periods import KIND_RANK, Period
-from kpi_tasks.kpis.values import actual_fraction, is_met, ratio_is_met, target_fraction
+from kpi_tasks.kpis.values import actual_fraction, is_met, ratio_is_met, ratios_met, target_fraction
 from kpi_tasks.units.models import UNIT_KINDS, Unit
 
 PERCENT = "percent"
@@ -479,11 +479,12 @@ class _Tally:
                 if as_of is not None or (target is not None and (reported or own_unit)):
                     self.add(kind, numerator, denominator, value, as_of is not None, target)
             return
-        reporting = with_target = met = judged = 0
+        reporting = with_target = 0
         # Added up in the rows' order, one by one, as `add` does (a float sum depends on its order).
         total_numerator, total_denominator, total_value = self.numerator, self.denominator, self.value
-        goals = self.goals
         target_kinds = self.target_kinds
+        # The figures of the units with a target, by target: judged after the loop, one goal at a time.
+        judged_figures: dict[float, list[tuple[int | None, int | None]]] = {}
         for _kpi, unit_id, kind, own_unit, numerator, denominator, value, as_of, reported in rows:
             target = target_of(unit_id, kind)
             if as_of is not None:
@@ -500,17 +501,19 @@ class _Tally:
                 continue
             with_target += 1
             target_kinds.add((target, kind))
-            goal = goals.get(target)
+            figures = judged_figures.get(target)
+            if figures is None:
+                figures = judged_figures[target] = []
+            figures.append((numerator, denominator))
+        for target, figures in judged_figures.items():
+            goal = self.goals.get(target)
             if goal is None:
-                goal = goals[target] = target_fraction(target)
-            verdict = ratio_is_met(self.direction, numerator, denominator, goal)
-            if verdict is not None:
-                judged += 1
-                met += verdict
+                goal = self.goals[target] = target_fraction(target)
+            judged, met = ratios_met(self.direction, goal, figures)
+            self.judged += judged
+            self.met += met
         self.reporting += reporting
         self.with_target += with_target
-        self.judged += judged
-        self.met += met
         self.numerator, self.denominator, self.value = total_numerator, total_denominator, total_value
 
     def summary(self) -> KpiSummary:

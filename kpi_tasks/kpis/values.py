@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import operator
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -95,5 +96,21 @@ def ratio_is_met(direction: str, numerator: int | None, denominator: int | None,
         return None
     if denominator < 0:  # never recorded; the general rule keeps the sign right
         return is_met(direction, actual_fraction("ratio", numerator, denominator, None), float(goal))
-    # One comparison of whole numbers: a province judges 8,000 (unit, KPI) pairs on its dashboard.
     return _MEETS.get(direction, operator.lt)(numerator * 100 * goal.denominator, goal.numerator * denominator)
+
+
+def ratios_met(direction: str, goal: Fraction, figures: Iterable[tuple[int | None, int | None]]) -> tuple[int, int]:
+    """(judged, met) of (numerator, denominator) figures against one goal: how many `ratio_is_met` judges, and
+    finds met. One loop of whole-number comparisons: a province's dashboard judges 8,000 (unit, KPI) pairs."""
+    meets = _MEETS.get(direction, operator.lt)
+    scale, wanted = 100 * goal.denominator, goal.numerator
+    judged = met = 0
+    for numerator, denominator in figures:
+        if numerator is None or not denominator:
+            continue
+        judged += 1
+        if denominator < 0:
+            met += bool(ratio_is_met(direction, numerator, denominator, goal))
+        else:
+            met += meets(numerator * scale, wanted * denominator)
+    return judged, met

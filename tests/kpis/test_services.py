@@ -25,7 +25,7 @@ from kpi_tasks.kpis.queries import (
     unit_overview,
 )
 from kpi_tasks.kpis.services import create_kpi, link_targets, record_measurement, set_target
-from kpi_tasks.kpis.values import actual_fraction, is_met, ratio_is_met, target_fraction
+from kpi_tasks.kpis.values import actual_fraction, is_met, ratio_is_met, ratios_met, target_fraction
 from kpi_tasks.units.models import Unit
 from kpi_tasks.units.services import create_unit
 from tests.factories import make_office, make_task, make_unit, make_user
@@ -481,6 +481,20 @@ def test_a_ratio_judged_in_whole_numbers_agrees_with_the_exact_rule(direction):
                                                                                             denominator)
     assert ratio_is_met(direction, None, 10, target_fraction(90)) is None
     assert ratio_is_met(direction, 3, 0, target_fraction(90)) is None
+
+
+@pytest.mark.parametrize("direction", ["at_least", "above", "at_most", "below"])
+def test_ratios_judged_together_count_what_each_judged_alone_says(direction):
+    """`ratios_met` (the dashboard's loop) against `ratio_is_met` figure by figure, on random figures with empty
+    denominators and missing numerators among them."""
+    rng = random.Random(f"ratios-{direction}")  # noqa: S311 - a reproducible sequence, not a secret
+    for target in (90.0, 90.1, 33.33, 66.67, 0.0, 100.0):
+        goal = target_fraction(target)
+        figures = [(rng.choice((None, *range(0, 12))), rng.choice((None, 0, *range(1, 12)))) for _ in range(400)]
+        verdicts = [ratio_is_met(direction, numerator, denominator, goal) for numerator, denominator in figures]
+        expected = (sum(verdict is not None for verdict in verdicts), sum(verdict is True for verdict in verdicts))
+        assert ratios_met(direction, goal, figures) == expected, target
+        assert 0 < expected[0] < len(figures)
 
 
 @pytest.mark.parametrize("aggregation", ["latest", "sum"])
