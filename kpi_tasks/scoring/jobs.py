@@ -42,7 +42,7 @@ def run_draft(context: JobContext, params: dict[str, Any]) -> None:
     year = params["year"]
     start, end = (dt.date.fromisoformat(params[key]) if params.get(key) else None for key in ("from", "to"))
     context.progress(0, 1)
-    result = compute_draft(year, start, end)
+    result = compute_draft(year, start, end, with_items=False)
     label = f"BẢN NHÁP, chưa công bố; tính ngày {result.period.as_of:%d/%m/%Y}"
     identity, day = current_identity(), today()
     pdf = params.get("pdf", False)

@@ -20,6 +20,7 @@ absent from breakdowns published before items were listed), so that a unit can c
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -64,14 +65,14 @@ from kpi_tasks.scoring.rules import (
     number,
 )
 from kpi_tasks.tasks import status as task_status
-from kpi_tasks.tasks.periods import due_items
+from kpi_tasks.tasks.counts import OPEN as OPEN_BUCKET
+from kpi_tasks.tasks.periods import due_items, kept_involvements
 from kpi_tasks.tasks.queries import coordination
 from kpi_tasks.tasks.status import StatusColumns
 from kpi_tasks.text import fold
 from kpi_tasks.units.models import Unit
 
 LISTED_OUTCOMES = (AWAITING_REVIEW, EXCLUDED)
-ALL_OUTCOMES = (*SCORED_OUTCOMES, *LISTED_OUTCOMES)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 # How the items of a breakdown were chosen (see the module's docstring).
@@ -153,15 +154,15 @@ def _date_number(column: ColumnElement[dt.date]) -> ColumnElement[int]:
     )
 
 
-def _items(period: Period) -> sa.CTE:
+def _items(period: Period, task_ids: list[int] | None = None) -> sa.CTE:
     """The items already due in the period (tasks.periods.due_items): the effective deadline within the period and
     not after the computation date, so that each item counts in one period only."""
-    return due_items(period.start, period.due_until, period.as_of)
+    return due_items(period.start, period.due_until, period.as_of, task_ids)
 
 
-def _involvements(period: Period, unit_id: int | None) -> sa.Subquery:
+def _involvements(period: Period, unit_id: int | None, task_ids: list[int] | None = None) -> sa.Subquery:
     """Each item once for its task's lead unit and once per coordinating unit, with the unit and role."""
-    item = _items(period)
+    item = _items(period, task_ids)
     lead = sa.select(*item.c, item.c.lead_unit_id.label("unit_id"), sa.literal_column(f"'{LEAD}'").label("role"))
     links = coordination()
     coordinating = (
@@ -235,16 +236,21 @@ def line_exclusions(year: int, unit_id: int | None = None) -> dict[int, set[tupl
     return found
 
 
-def outcome_counts_query(period: Period, unit_id: int | None = None) -> sa.Select:
-    """One row per (unit, role, outcome) with items: how many (`item_count`), and the items behind the count: the ids
-    of the tasks (`task_ids`) and, for the occurrences (`occurrences`),
+def outcome_counts_query(period: Period, unit_id: int | None = None, *, with_items: bool = True,
+                         excluded_only: list[int] | None = None) -> sa.Select:
+    """One row per (unit, role, outcome) with items: how many (`item_count`), and with `with_items` the items behind
+    the count: the ids of the tasks (`task_ids`) and, for the occurrences (`occurrences`),
     "task:occurrence:due_on:effective_deadline:completed_on" with the dates as yyyymmdd (0: not completed).
+
+    With `excluded_only` (the ids of the tasks accepted objections name), only the involvements an accepted objection
+    removed, each under the outcome it would have without the objection (what a kept count holds for them).
 
     The outcomes are mutually exclusive, so each involvement is classified once (one CASE) and grouped by its
     outcome, rather than tested against every outcome in a column of its own."""
-    row = _involvements(period, unit_id)
+    row = _involvements(period, unit_id, excluded_only)
     exclusion = _exclusions(period.year)
-    predicates = outcome_predicates(period.as_of, row, exclusion.c.task_id.is_not(None))
+    excluded = sa.false() if excluded_only is not None else exclusion.c.task_id.is_not(None)
+    predicates = outcome_predicates(period.as_of, row, excluded)
     outcome = sa.case(*((predicate, sa.literal(code)) for code, predicate in predicates.items())).label("outcome")
     is_task = row.c.occurrence_id.is_(None)
     occurrence_ref = (
@@ -253,22 +259,22 @@ def outcome_counts_query(period: Period, unit_id: int | None = None) -> sa.Selec
         + ":" + sa.cast(_date_number(row.c.effective_deadline), sa.String)
         + ":" + sa.cast(sa.func.coalesce(_date_number(row.c.completed_on), 0), sa.String)
     )
-    classified = (
-        sa.select(row.c.unit_id, row.c.role, outcome, row.c.task_id, is_task.label("is_task"),
-                  occurrence_ref.label("occurrence_ref"))
-        .select_from(row)
-        .outerjoin(exclusion, sa.and_(exclusion.c.unit_id == row.c.unit_id, exclusion.c.task_id == row.c.task_id))
-        .subquery("classified")
-    )
+    on_exclusion = sa.and_(exclusion.c.unit_id == row.c.unit_id, exclusion.c.task_id == row.c.task_id)
+    classified = sa.select(row.c.unit_id, row.c.role, outcome, row.c.task_id, is_task.label("is_task"),
+                           occurrence_ref.label("occurrence_ref")).select_from(row)
+    classified = (classified.join(exclusion, on_exclusion) if excluded_only is not None
+                  else classified.outerjoin(exclusion, on_exclusion)).subquery("classified")
     item = classified.c
-    return (
-        sa.select(
-            item.unit_id, item.role, item.outcome, sa.func.count().label("item_count"),
+    figures = [sa.func.count().label("item_count")]
+    if with_items:
+        figures += [
             sa.func.aggregate_strings(sa.case((item.is_task, sa.cast(item.task_id, sa.String))), ",")
             .label("task_ids"),
             sa.func.aggregate_strings(sa.case((sa.not_(item.is_task), item.occurrence_ref)), ",")
             .label("occurrences"),
-        )
+        ]
+    return (
+        sa.select(item.unit_id, item.role, item.outcome, *figures)
         .where(item.outcome.is_not(None))
         .group_by(item.unit_id, item.role, item.outcome)
     )
@@ -276,16 +282,21 @@ def outcome_counts_query(period: Period, unit_id: int | None = None) -> sa.Selec
 
 @dataclass(frozen=True)
 class Counted:
-    """The items of one (role, outcome): how many, the tasks, and the occurrences (recurring tasks)."""
+    """The items of one (role, outcome): how many, and unless counted only (None), the tasks and the occurrences
+    (recurring tasks)."""
 
     count: int
-    task_ids: list[int]
+    task_ids: list[int] | None
     # {"task_id", "occurrence_id", "due_on", "effective_deadline", "completed_on"}, dates as "yyyy-mm-dd"
     # (completed_on None when not completed): which occurrence, and the dates its outcome came from.
-    occurrences: list[dict[str, Any]]
+    occurrences: list[dict[str, Any]] | None
+
+    def plus(self, count: int) -> Counted:
+        return Counted(self.count + count, None, None)
 
 
 NOTHING = Counted(0, [], [])
+NONE_COUNTED = Counted(0, None, None)
 Counts = dict[tuple[str, str], Counted]  # (role, outcome) -> the items
 
 
@@ -306,13 +317,51 @@ def _occurrence_refs(text: str | None) -> list[dict[str, Any]]:
 
 
 def outcome_counts(period: Period, unit_id: int | None = None) -> dict[int, Counts]:
-    """{unit_id: {(role, outcome): Counted}} from one query."""
+    """{unit_id: {(role, outcome): Counted}} with the items, from one query."""
     result: dict[int, Counts] = {}
     for row in db.session.execute(outcome_counts_query(period, unit_id)):
         ids = sorted(map(int, row.task_ids.split(","))) if row.task_ids else []
         result.setdefault(row.unit_id, {})[(row.role, row.outcome)] = Counted(
             int(row.item_count), ids, _occurrence_refs(row.occurrences))
     return result
+
+
+# A kept bucket (tasks/counts.py) of an item due before the computation date → its outcome; extended or not.
+_KEPT_OUTCOMES = {
+    (task_status.DONE_ON_TIME, False): DONE_ON_TIME, (task_status.DONE_ON_TIME, True): EXTENDED_ON_TIME,
+    **{(task_status.DONE_LATE, extended): DONE_LATE for extended in (False, True)},
+    **{(OPEN_BUCKET, extended): OVERDUE for extended in (False, True)},
+    **{(task_status.AWAITING_REVIEW, extended): AWAITING_REVIEW for extended in (False, True)},
+}
+
+
+def outcome_totals(period: Period) -> dict[int, Counts]:
+    """{unit_id: {(role, outcome): Counted}} without the items, for every unit: what `outcome_counts` counts, read
+    from the kept counts (tasks.periods.kept_involvements) for the whole months due before the computation date, and
+    from the tasks for the days around them. The involvements an accepted objection removed are moved from the
+    outcome they are kept under to EXCLUDED (a fresh count of those few)."""
+    kept = kept_involvements(period.start, period.due_until, period.as_of)
+    result: dict[int, Counts] = {}
+
+    def add(unit_id: int, role: str, outcome: str, count: int) -> None:
+        counts = result.setdefault(unit_id, {})
+        counts[(role, outcome)] = counts.get((role, outcome), NONE_COUNTED).plus(count)
+
+    for unit_id, role, bucket, extended, items in kept.rows:
+        add(unit_id, role, _KEPT_OUTCOMES[(bucket, extended)], items)
+    for start, end in kept.fresh:
+        fresh = Period(period.year, start, end, period.as_of)
+        for row in db.session.execute(outcome_counts_query(fresh, with_items=False)):
+            add(row.unit_id, row.role, row.outcome, int(row.item_count))
+    excluded_tasks = sorted(db.session.scalars(sa.select(_exclusions(period.year).c.task_id).distinct()))
+    if kept.days is not None and excluded_tasks:
+        kept_days = Period(period.year, *kept.days, period.as_of)
+        for row in db.session.execute(outcome_counts_query(kept_days, with_items=False,
+                                                           excluded_only=excluded_tasks)):
+            add(row.unit_id, row.role, row.outcome, -int(row.item_count))
+            add(row.unit_id, row.role, EXCLUDED, int(row.item_count))
+    return {unit_id: {key: items for key, items in counts.items() if items.count}
+            for unit_id, counts in result.items()}
 
 
 # --- arithmetic ------------------------------------------------------------------------------------
@@ -333,43 +382,78 @@ def _marked(items: list[dict[str, Any]] | None, line: str, excluded: Exclusions)
     return [{**item, "excluded": whole or (line, item["ref"]) in excluded} for item in items or []]
 
 
-def _counted(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [item for item in items if not item["excluded"]]
+@dataclass(frozen=True)
+class LineFigures:
+    """A KPI or penalty line of one unit: how many items count (`met` of them met, for the KPI) and, when listed,
+    every item with its "excluded" mark (None: counted only, for the results table)."""
+
+    counted: int
+    met: int = 0
+    items: list[dict[str, Any]] | None = None
+
+
+def listed_line(items: list[dict[str, Any]], line: str, excluded: Exclusions) -> LineFigures:
+    """A line from its items: an item that an accepted objection removed (`excluded`: (line, ref), or (line, None)
+    for the whole line) is listed with "excluded": true and not counted."""
+    marked = _marked(items, line, excluded)
+    kept = [item for item in marked if not item["excluded"]]
+    return LineFigures(len(kept), sum(1 for item in kept if item.get("met")), marked)
+
+
+@dataclass(frozen=True)
+class RuleNumbers:
+    """A rule's settings as the decimals the arithmetic uses: read once per computation, not once per unit."""
+
+    weight: dict[str, Decimal]  # role →
+    share: dict[str, Decimal]  # outcome →
+    tasks_max: Decimal
+    kpi_max: Decimal
+    penalty: dict[str, tuple[Decimal, Decimal]]  # code → (points per item, cap)
+    spared: frozenset[tuple[str, str]]  # (role, outcome) listed but not scored
+
+    @classmethod
+    def of(cls, settings: dict[str, Any]) -> RuleNumbers:
+        return cls(
+            weight={role: number(settings, WEIGHT_SETTING[role]) for role in ROLES},
+            share={outcome: number(settings, SHARE_SETTING[outcome]) for outcome in SCORED_OUTCOMES},
+            tasks_max=number(settings, "points_tasks"), kpi_max=number(settings, "points_kpi"),
+            penalty={code: (number(settings, PENALTY_SETTING[code][0]), number(settings, PENALTY_SETTING[code][1]))
+                     for code in PENALTIES},
+            spared=frozenset() if coordinating_lateness(settings)
+            else frozenset({(COORDINATING, OVERDUE), (COORDINATING, DONE_LATE)}),
+        )
 
 
 def score_unit(
     counts: Counts,
     settings: dict[str, Any],
-    kpi_items: list[dict[str, Any]] | None,
-    penalty_items: dict[str, list[dict[str, Any]] | None],
-    kpi_available: bool,
-    excluded: Exclusions = frozenset(),
+    kpi: LineFigures | None,
+    penalty_lines: dict[str, LineFigures | None],
+    with_items: bool = True,
+    numbers: RuleNumbers | None = None,
 ) -> tuple[Decimal | None, dict[str, Any]]:
     """The rule's arithmetic for one unit, from its counts: (score, breakdown).
 
     Task component: each counted item (a task, or an occurrence of a recurring task) weighs the role's
     factor (lead / coordinating) and earns the outcome's share of it; rate = earned ÷ weighed. KPI
     component: targets met ÷ targets. A component without data hands its points to the others (points
-    rescaled to 100), so a unit is not marked down for a source that is missing. Penalties are
-    subtracted, each up to its cap; the score stays in 0–100.
+    rescaled to 100), so a unit is not marked down for a source that is missing (`kpi` or a penalty line None).
+    Penalties are subtracted, each up to its cap; the score stays in 0–100.
 
-    The KPI line and each penalty line list their items (targets, apology letters, months); an item that
-    an accepted objection removed (`excluded`: (line, ref), or (line, None) for the whole line) is listed
-    with "excluded": true and not counted.
+    `with_items`: the breakdown names the items behind each line (tasks, occurrences, targets, letters, months),
+    which the counts and lines then carry; without, it is the same breakdown less those lists ("task_ids",
+    "occurrences", "items").
     """
-    kpi_listed = _marked(kpi_items, SUBJECT_KPI, excluded)
-    kpi_share = None if kpi_items is None else (
-        sum(1 for item in _counted(kpi_listed) if item["met"]), len(_counted(kpi_listed)))
-    kpi_rate = Decimal(kpi_share[0]) / Decimal(kpi_share[1]) if kpi_share is not None and kpi_share[1] > 0 else None
-    spared = set() if coordinating_lateness(settings) else {(COORDINATING, OVERDUE), (COORDINATING, DONE_LATE)}
-    weighed, earned = _weighed_and_earned(counts, settings, spared)
+    numbers = numbers or RuleNumbers.of(settings)
+    kpi_rate = Decimal(kpi.met) / Decimal(kpi.counted) if kpi is not None and kpi.counted > 0 else None
+    weighed, earned = _weighed_and_earned(counts, numbers)
     tasks_rate = earned / weighed if weighed else None
-    tasks_max, kpi_max = number(settings, "points_tasks"), number(settings, "points_kpi")
+    tasks_max, kpi_max = numbers.tasks_max, numbers.kpi_max
     available = (tasks_max if tasks_rate is not None else 0) + (kpi_max if kpi_rate is not None else 0)
     scale = HUNDRED / available if available else Decimal(0)
     tasks_points = (tasks_rate or Decimal(0)) * tasks_max * scale
     kpi_points = (kpi_rate or Decimal(0)) * kpi_max * scale
-    penalties, penalty_total = _penalties(settings, penalty_items, excluded)
+    penalties, penalty_total = _penalties(settings, penalty_lines, with_items, numbers)
 
     score = None
     if available:
@@ -384,50 +468,54 @@ def score_unit(
             "weighed": _plain(weighed), "earned": _plain(earned),
             "rate": _cents(tasks_rate * HUNDRED) if tasks_rate is not None else None,
             "points": _cents(tasks_points),
-            "lines": _task_lines(counts, settings, spared, tasks_max * scale, weighed),
+            "lines": _task_lines(counts, numbers, (tasks_max * scale, weighed), with_items),
         },
-        "kpi": _kpi_breakdown(settings, kpi_available, kpi_listed, kpi_share, kpi_rate, (kpi_max, scale)),
+        "kpi": _kpi_breakdown(settings, kpi, kpi_rate, (kpi_max, scale), with_items),
         "penalties": penalties,
         "penalty_points": _cents(penalty_total),
-        **_listed(counts),
+        **_listed(counts, with_items),
     }
     return score, breakdown
 
 
-def _kpi_breakdown(settings: dict[str, Any], available: bool, listed: list[dict[str, Any]],
-                   share: tuple[int, int] | None, rate: Decimal | None,
-                   points: tuple[Decimal, Decimal]) -> dict[str, Any]:
+def _kpi_breakdown(settings: dict[str, Any], kpi: LineFigures | None, rate: Decimal | None,
+                   points: tuple[Decimal, Decimal], with_items: bool) -> dict[str, Any]:
     """The KPI component of the breakdown: targets met of those counted, and the points (its maximum × the
     scale) it earns, computed in the order the score is."""
     kpi_max, scale = points
-    return {
-        "status": NO_SOURCE if not available else (OK if rate is not None else NO_DATA),
-        "met": share[0] if share else 0,
-        "total": share[1] if share else 0,
+    entry = {
+        "status": NO_SOURCE if kpi is None else (OK if rate is not None else NO_DATA),
+        "met": kpi.met if kpi else 0,
+        "total": kpi.counted if kpi else 0,
         "max_points": settings["points_kpi"],
         "applied_points": _cents(kpi_max * scale) if rate is not None else 0,
         "rate": _cents(rate * HUNDRED) if rate is not None else None,
         "points": _cents((rate or Decimal(0)) * kpi_max * scale),
-        "items": listed,
     }
+    return {**entry, "items": kpi.items if kpi and kpi.items is not None else []} if with_items else entry
 
 
-def _weighed_and_earned(counts: Counts, settings: dict[str, Any],
-                        spared: set[tuple[str, str]]) -> tuple[Decimal, Decimal]:
+def _weighed_and_earned(counts: Counts, numbers: RuleNumbers) -> tuple[Decimal, Decimal]:
     """The task component's sums: each scored item's role weight, and the outcome's share of it."""
     weighed = Decimal(0)
     earned = Decimal(0)
     for (role, outcome), items in counts.items():
-        if outcome in SCORED_OUTCOMES and (role, outcome) not in spared:
-            weight = number(settings, WEIGHT_SETTING[role])
+        if outcome in numbers.share and (role, outcome) not in numbers.spared:
+            weight = numbers.weight[role]
             weighed += items.count * weight
-            earned += items.count * weight * number(settings, SHARE_SETTING[outcome]) / HUNDRED
+            earned += items.count * weight * numbers.share[outcome] / HUNDRED
     return weighed, earned
 
 
-def _task_lines(counts: Counts, settings: dict[str, Any], spared: set[tuple[str, str]], applied: Decimal,
-                weighed: Decimal) -> list[dict[str, Any]]:
-    """One line per (outcome, role) with items: the points it earned and lost of the `applied` task points."""
+def _task_lines(counts: Counts, numbers: RuleNumbers, points: tuple[Decimal, Decimal],
+                with_items: bool) -> list[dict[str, Any]]:
+    """One line per (outcome, role) with items: the points it earned and lost of the applied task points (of the
+    `points`: applied, weighed)."""
+    applied, weighed = points
+
+    def _named(entry: dict[str, Any], items: Counted) -> dict[str, Any]:
+        return {**entry, "task_ids": items.task_ids, "occurrences": items.occurrences} if with_items else entry
+
     lines = []
     for outcome in SCORED_OUTCOMES:
         for role in ROLES:
@@ -435,85 +523,143 @@ def _task_lines(counts: Counts, settings: dict[str, Any], spared: set[tuple[str,
             count = items.count
             if not count:
                 continue
-            if (role, outcome) in spared:
-                lines.append({
+            if (role, outcome) in numbers.spared:
+                lines.append(_named({
                     "outcome": outcome, "role": role, "count": count, "share": None, "weight": 0, "points": 0,
-                    "lost": 0, "not_scored": True, "task_ids": items.task_ids, "occurrences": items.occurrences,
-                })
+                    "lost": 0, "not_scored": True,
+                }, items))
                 continue
-            weight = number(settings, WEIGHT_SETTING[role])
-            share = number(settings, SHARE_SETTING[outcome])
+            weight, share = numbers.weight[role], numbers.share[outcome]
             task_points = applied * count * weight / weighed if weighed else Decimal(0)
-            lines.append({
+            lines.append(_named({
                 "outcome": outcome, "role": role, "count": count, "share": _plain(share), "weight": _plain(weight),
                 "points": _cents(task_points * share / HUNDRED),
                 "lost": _cents(task_points * (HUNDRED - share) / HUNDRED),
-                "task_ids": items.task_ids, "occurrences": items.occurrences,
-            })
+            }, items))
     return lines
 
 
-def _penalties(settings: dict[str, Any], penalty_items: dict[str, list[dict[str, Any]] | None],
-               excluded: Exclusions) -> tuple[list[dict[str, Any]], Decimal]:
+def _penalties(settings: dict[str, Any], lines: dict[str, LineFigures | None], with_items: bool,
+               numbers: RuleNumbers) -> tuple[list[dict[str, Any]], Decimal]:
     """Each penalty line with its items and points (up to its cap), and their total."""
     penalties = []
     total = Decimal(0)
     for code in PENALTIES:
         per_item_key, cap_key = PENALTY_SETTING[code]
-        listed_items = _marked(penalty_items.get(code), code, excluded)
-        count = None if penalty_items.get(code) is None else len(_counted(listed_items))
-        points = min(Decimal(count or 0) * number(settings, per_item_key), number(settings, cap_key))
+        per_item, cap = numbers.penalty[code]
+        line = lines.get(code)
+        count = None if line is None else line.counted
+        points = min(Decimal(count or 0) * per_item, cap)
         total += points
-        penalties.append({
+        entry = {
             "code": code, "status": OK if count is not None else NO_SOURCE, "count": count or 0,
             "per_item": settings[per_item_key], "cap": settings[cap_key], "points": _cents(points),
-            "items": listed_items,
-        })
+        }
+        if with_items:
+            entry["items"] = line.items if line is not None and line.items is not None else []
+        penalties.append(entry)
     return penalties, total
 
 
-def _listed(counts: Counts) -> dict[str, dict[str, Any]]:
+def _listed(counts: Counts, with_items: bool) -> dict[str, dict[str, Any]]:
     """Per listed outcome, every role's items together: how many, the tasks and the occurrences."""
     listed = {}
     for outcome in LISTED_OUTCOMES:
-        of_roles = [counts.get((role, outcome), NOTHING) for role in ROLES]
-        listed[outcome] = {
-            "count": sum(items.count for items in of_roles),
-            "task_ids": sorted(task_id for items in of_roles for task_id in items.task_ids),
-            "occurrences": sorted((ref for items in of_roles for ref in items.occurrences),
-                                  key=lambda ref: (ref["task_id"], ref["due_on"], ref["occurrence_id"])),
-        }
+        of_roles = [counts[(role, outcome)] for role in ROLES if (role, outcome) in counts]
+        entry: dict[str, Any] = {"count": sum(items.count for items in of_roles)}
+        if with_items:
+            entry["task_ids"] = sorted(task_id for items in of_roles for task_id in items.task_ids or [])
+            entry["occurrences"] = sorted((ref for items in of_roles for ref in items.occurrences or []),
+                                          key=lambda ref: (ref["task_id"], ref["due_on"], ref["occurrence_id"]))
+        listed[outcome] = entry
     return listed
 
 
+Lines = tuple[LineFigures | None, dict[str, LineFigures | None]]  # a unit's KPI line and penalty lines
+
+
+def _listed_lines(unit_ids: list[int], period: Period,
+                  exclusions: dict[int, set[tuple[str, str | None]]]) -> tuple[dict[str, bool], dict[int, Lines]]:
+    """Every unit's KPI and penalty lines with their items, and which sources exist."""
+    kpi = sources.kpi_items(unit_ids, period.start, period.end)
+    found = {
+        LATE_APOLOGY_LETTERS: sources.late_apology_letters(period.start, period.end, period.as_of),
+        REPEAT_LATE_MONTHS: sources.repeat_late_months(period.start, period.end),
+    }
+    lines = {}
+    for unit in unit_ids:
+        excluded = exclusions.get(unit, set())
+        lines[unit] = (
+            None if kpi is None else listed_line(kpi.get(unit, []), SUBJECT_KPI, excluded),
+            {code: None if items is None else listed_line(items.get(unit, []), code, excluded)
+             for code, items in found.items()},
+        )
+    available = {"kpi": kpi is not None, **{code: items is not None for code, items in found.items()}}
+    return available, lines
+
+
+def _counted_lines(unit_ids: list[int], period: Period,
+                   exclusions: dict[int, set[tuple[str, str | None]]]) -> tuple[dict[str, bool], dict[int, Lines]]:
+    """Every unit's KPI and penalty lines as counts only. The few units with an accepted objection on a line are
+    counted from their items (which the objection names)."""
+    kpi = sources.kpi_counts(period.start, period.end)
+    found = {
+        LATE_APOLOGY_LETTERS: sources.late_apology_letter_counts(period.start, period.end, period.as_of),
+        REPEAT_LATE_MONTHS: sources.repeat_late_month_counts(period.start, period.end),
+    }
+    objected = {unit for unit, excluded in exclusions.items() if excluded}
+    _, listed = _listed_lines(sorted(objected), period, exclusions) if objected else ({}, {})
+    lines: dict[int, Lines] = {}
+    for unit in unit_ids:
+        kpi_line = None if kpi is None else LineFigures(kpi.get(unit, (0, 0))[1], kpi.get(unit, (0, 0))[0])
+        penalty_lines = {code: None if counts is None else LineFigures(counts.get(unit, 0))
+                         for code, counts in found.items()}
+        if unit in listed:
+            excluded_lines = {line for line, _ref in exclusions[unit]}
+            listed_kpi, listed_penalties = listed[unit]
+            if SUBJECT_KPI in excluded_lines and kpi_line is not None and listed_kpi is not None:
+                kpi_line = LineFigures(listed_kpi.counted, listed_kpi.met)
+            for code in penalty_lines:
+                if code in excluded_lines and penalty_lines[code] is not None and listed_penalties[code] is not None:
+                    penalty_lines[code] = LineFigures(listed_penalties[code].counted)
+        lines[unit] = (kpi_line, penalty_lines)
+    available = {"kpi": kpi is not None, **{code: counts is not None for code, counts in found.items()}}
+    return available, lines
+
+
 def compute_scoring(
-    period: Period, settings: dict[str, Any], rule: ScoreRule | None = None, unit_id: int | None = None
+    period: Period, settings: dict[str, Any], rule: ScoreRule | None = None, unit_id: int | None = None,
+    *, with_items: bool = True,
 ) -> ScoringResult:
     """Score every active unit (or one unit) for the period. The number of queries does not depend on
-    the number of tasks: one for the units, one aggregate for the outcomes, one per optional source
-    (the KPI area's per-unit function, when it offers no all-units one, once per unit)."""
+    the number of tasks: one for the units, one aggregate for the outcomes, one per optional source.
+
+    `with_items` False: the results table's figures only (every breakdown the full one less its items), from the kept
+    counts and the sources' per-unit counts, whatever the number of tasks; the same digest as the full result."""
     # Whole Unit objects (not columns): a source that loads a unit by id then finds it in the session.
     unit_query = sa.select(Unit).where(Unit.active.is_(True) if unit_id is None else Unit.id == unit_id)
     units = list(db.session.scalars(unit_query))
-    counts = outcome_counts(period, unit_id)
-    kpi = sources.kpi_items([unit.id for unit in units], period.start, period.end)
-    letters = sources.late_apology_letters(period.start, period.end, period.as_of)
-    months = sources.repeat_late_months(period.start, period.end)
+    unit_ids = [unit.id for unit in units]
     exclusions = line_exclusions(period.year, unit_id)
-    result = ScoringResult(
-        period=period, settings=settings, rule=rule,
-        sources={"kpi": kpi is not None, LATE_APOLOGY_LETTERS: letters is not None,
-                 REPEAT_LATE_MONTHS: months is not None},
-    )
+    if with_items:
+        counts = outcome_counts(period, unit_id)
+        available, lines = _listed_lines(unit_ids, period, exclusions)
+    else:
+        counts = outcome_totals(period)
+        available, lines = _counted_lines(unit_ids, period, exclusions)
+    result = ScoringResult(period=period, settings=settings, rule=rule, sources=available)
+    numbers = RuleNumbers.of(settings)
+    rule_key = json.dumps(settings, sort_keys=True)
     for unit in units:
-        penalty_items = {
-            LATE_APOLOGY_LETTERS: None if letters is None else letters.get(unit.id, []),
-            REPEAT_LATE_MONTHS: None if months is None else months.get(unit.id, []),
-        }
-        score, breakdown = score_unit(
-            counts.get(unit.id, {}), settings, None if kpi is None else kpi.get(unit.id, []), penalty_items,
-            kpi_available=kpi is not None, excluded=exclusions.get(unit.id, frozenset()),
-        )
+        kpi_line, penalty_lines = lines[unit.id]
+        if with_items:
+            score, breakdown = score_unit(counts.get(unit.id, {}), settings, kpi_line, penalty_lines, True, numbers)
+        else:
+            score, breakdown = _scored_figures(
+                rule_key, tuple(sorted((*key, items.count) for key, items in counts.get(unit.id, {}).items())),
+                None if kpi_line is None else (kpi_line.counted, kpi_line.met),
+                tuple((code, None if line is None else line.counted) for code, line in penalty_lines.items()),
+            )
         result.units.append(UnitResult(
             unit_id=unit.id, unit_code=unit.code, unit_name=unit.name,
             score=float(score) if score is not None else None, grade=grade_for(score, settings),
@@ -523,6 +669,27 @@ def compute_scoring(
     return result
 
 
+@functools.lru_cache(maxsize=20_000)
+def _scored_figures(rule_key: str, counts: tuple[tuple[str, str, int], ...], kpi: tuple[int, int] | None,
+                    penalties: tuple[tuple[str, int | None], ...]) -> tuple[Decimal | None, dict[str, Any]]:
+    """`score_unit` without items, remembered by its inputs (a pure function of them): a province's draft is looked
+    at again and again while few units' figures change, so a view computes only the units whose figures did. The
+    breakdown is shared between the results that use it, hence read only."""
+    settings, numbers = _rule(rule_key)
+    return score_unit(
+        {(role, outcome): Counted(count, None, None) for role, outcome, count in counts}, settings,
+        None if kpi is None else LineFigures(kpi[0], kpi[1]),
+        {code: None if count is None else LineFigures(count) for code, count in penalties},
+        with_items=False, numbers=numbers,
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _rule(rule_key: str) -> tuple[dict[str, Any], RuleNumbers]:
+    settings = json.loads(rule_key)
+    return settings, RuleNumbers.of(settings)
+
+
 def rank(units: list[UnitResult]) -> None:
     """Best score first, units without a score last, then by name as a Vietnamese reader sorts it."""
     units.sort(key=lambda item: (item.score is None, -(item.score or 0), fold(item.unit_name), item.unit_id))
@@ -530,11 +697,29 @@ def rank(units: list[UnitResult]) -> None:
         item.position = position
 
 
+def _figures(breakdown: dict[str, Any]) -> list[Any]:
+    """What a breakdown's every figure is computed from under a rule: how many items each task line counts and how
+    each was counted, the listed outcomes, the KPI line's targets met and counted, each penalty line's count."""
+    kpi = breakdown["kpi"]
+    return [
+        breakdown["tasks"].get("counting"),
+        [[line["outcome"], line["role"], line["count"], bool(line.get("not_scored"))]
+         for line in breakdown["tasks"]["lines"]],
+        [breakdown[outcome]["count"] for outcome in LISTED_OUTCOMES],
+        [kpi["status"], kpi["met"], kpi["total"]],
+        [[penalty["code"], penalty["status"], penalty["count"]] for penalty in breakdown["penalties"]],
+    ]
+
+
 def results_digest(period: Period, settings: dict[str, Any], units: list[UnitResult]) -> str:
+    """The fingerprint of the figures a results table shows: the draft page sends it, and publication refuses other
+    figures. It covers every unit's score, grade and what its breakdown's figures are computed from (`_figures`),
+    not the items behind them, so that the page can show a province's figures without reading every task; a draft
+    with the same figures but an item swapped for another of the same outcome publishes the same scores."""
     payload = {
         "year": period.year, "start": period.start.isoformat(), "end": period.end.isoformat(),
         "as_of": period.as_of.isoformat(), "settings": settings,
-        "units": [[u.unit_id, u.score, u.grade, u.breakdown] for u in units],
+        "units": [[u.unit_id, u.score, u.grade, _figures(u.breakdown)] for u in units],
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

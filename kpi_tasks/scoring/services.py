@@ -90,12 +90,14 @@ def current_rule(year: int) -> tuple[ScoreRule | None, dict[str, Any]]:
 
 
 def compute_draft(
-    year: int, start: dt.date | None = None, end: dt.date | None = None, unit_id: int | None = None
+    year: int, start: dt.date | None = None, end: dt.date | None = None, unit_id: int | None = None,
+    *, with_items: bool = True,
 ) -> ScoringResult:
-    """Today's computation for the year under its current rule: nothing is stored."""
+    """Today's computation for the year under its current rule: nothing is stored. Without items, the figures of
+    the results table only (queries.compute_scoring), with the same digest."""
     period = scoring_period(year, start, end)
     rule, settings = current_rule(year)
-    return compute_scoring(period, settings, rule, unit_id=unit_id)
+    return compute_scoring(period, settings, rule, unit_id=unit_id, with_items=with_items)
 
 
 # --- rules ------------------------------------------------------------------------------------------

@@ -64,3 +64,32 @@ def late_apology_letters(period_start: dt.date, period_end: dt.date, as_of: dt.d
 def repeat_late_months(period_start: dt.date, period_end: dt.date) -> dict[int, list[dict[str, Any]]] | None:
     function = _function(DOSSIER_MODULE, "repeat_late_month_items")
     return None if function is None else function(period_start, period_end)
+
+
+# --- figures only: the results table's counts, without the items -------------------------------------------
+#
+# The same contracts answering how many per unit: `target_counts_by_unit(period_start, period_end)
+# -> {unit_id: (met, total)}`, `late_apology_letter_counts(period_start, period_end, as_of) -> {unit_id: n}` and
+# `repeat_late_month_counts(period_start, period_end) -> {unit_id: n}`; each equals what the items functions list.
+# An area that offers only the items is counted from them.
+
+
+def kpi_counts(period_start: dt.date, period_end: dt.date) -> dict[int, tuple[int, int]] | None:
+    function = _function(KPI_MODULE, "target_counts_by_unit")
+    if function is not None:
+        return function(period_start, period_end)
+    items = _function(KPI_MODULE, "target_items_by_unit")
+    if items is None:
+        return None
+    return {unit_id: (sum(1 for item in found if item["met"]), len(found))
+            for unit_id, found in items(period_start, period_end).items()}
+
+
+def late_apology_letter_counts(period_start: dt.date, period_end: dt.date, as_of: dt.date) -> dict[int, int] | None:
+    function = _function(DOSSIER_MODULE, "late_apology_letter_counts")
+    return None if function is None else function(period_start, period_end, as_of)
+
+
+def repeat_late_month_counts(period_start: dt.date, period_end: dt.date) -> dict[int, int] | None:
+    function = _function(DOSSIER_MODULE, "repeat_late_month_counts")
+    return None if function is None else function(period_start, period_end)

@@ -19,7 +19,7 @@ from kpi_tasks.documents.lists import filter_line, send_list
 from kpi_tasks.errors import ConflictError, DomainError, NotFound
 from kpi_tasks.extensions import db
 from kpi_tasks.forms import save, show_errors
-from kpi_tasks.pagination import paginate_rows
+from kpi_tasks.pagination import Page, paginate_rows
 from kpi_tasks.scoring.appendix import write_appendix_docx
 from kpi_tasks.scoring.excel import scoring_workbook
 from kpi_tasks.scoring.forms import DecisionForm, ObjectionForm, PublishForm, RuleForm
@@ -82,6 +82,8 @@ from kpi_tasks.text import format_date, parse_user_date
 
 bp = Blueprint("scoring", __name__, url_prefix="/scoring")
 OBJECTIONS_PER_PAGE = 30
+# Units per page of a results table: a province's 2,000 units are read in pages (every unit is in the downloads).
+UNITS_PER_PAGE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STALE_DRAFT = ("Số liệu hoặc tiêu chí đã thay đổi từ khi bạn xem bản nháp. Dưới đây là bản nháp mới nhất: "
                "xem lại rồi bấm “Công bố”.")
@@ -126,6 +128,15 @@ def _period_args() -> tuple[dt.date | None, dt.date | None]:
     return bounds[0], bounds[1]
 
 
+def _units_page(result: ScoringResult) -> Page:
+    """The page of the results table asked for (`page`), in rank order."""
+    pages = max(1, -(-len(result.units) // UNITS_PER_PAGE))
+    number = min(max(1, request.args.get("page", 1, type=int)), pages)
+    start = (number - 1) * UNITS_PER_PAGE
+    return Page(items=result.units[start:start + UNITS_PER_PAGE], total=len(result.units), page=number,
+                per_page=UNITS_PER_PAGE)
+
+
 def _period_query(result: ScoringResult) -> dict[str, str]:
     """The query string that reproduces a draft's period (empty for the default calendar year)."""
     period = result.period
@@ -140,9 +151,10 @@ def index() -> str:
     """The year's results: the latest published version, or today's draft when nothing is published."""
     year = _year_arg()
     latest = latest_scoring(year)
-    result = published_result(latest) if latest else compute_draft(year)
+    result = published_result(latest) if latest else compute_draft(year, with_items=False)
     return render_template(
-        "scoring/index.html", year=year, latest=latest, result=result, versions=scoring_versions(year),
+        "scoring/index.html", year=year, latest=latest, result=result, units_page=_units_page(result),
+        versions=scoring_versions(year),
         objections=objection_counts(year), can_manage=can_manage_scoring(current_user),
     )
 
@@ -151,9 +163,9 @@ def index() -> str:
 @login_required
 def draft(year: int) -> str:
     start, end = _period_args()
-    result = compute_draft(year, start, end)
+    result = compute_draft(year, start, end, with_items=False)
     return render_template(
-        "scoring/draft.html", year=year, result=result, latest=latest_scoring(year),
+        "scoring/draft.html", year=year, result=result, units_page=_units_page(result), latest=latest_scoring(year),
         period_args=_period_query(result), can_manage=can_manage_scoring(current_user),
         awaiting=sum(unit.breakdown["awaiting_review"]["count"] for unit in result.units),
         unfinished=period_unfinished(result.period),
@@ -224,7 +236,7 @@ def confirm_publish(year: int) -> str | Response:
     seen = request.args.get("digest", "")
     if not seen:
         return _back_to_draft(year, start, end, "Hãy xem bản nháp rồi bấm “Công bố” ở cuối trang bản nháp.")
-    result = compute_draft(year, start, end)
+    result = compute_draft(year, start, end, with_items=False)
     if seen != result.digest:
         return _back_to_draft(year, start, end, STALE_DRAFT)
     form = PublishForm(formdata=None)
@@ -256,7 +268,7 @@ def publish(year: int) -> str | Response:
             return redirect(url_for("scoring.version", scoring_id=saved.result.id), 303)
         if isinstance(saved.error, ConflictError):
             return _back_to_draft(year, start, end, saved.error.message)
-    result = compute_draft(year, start, end)
+    result = compute_draft(year, start, end, with_items=False)
     if form.digest.data != result.digest:
         return _back_to_draft(year, start, end, STALE_DRAFT)
     return _render_confirmation(year, result, form)
@@ -271,8 +283,9 @@ def _publish_refused(form: PublishForm, error: DomainError) -> None:
 @login_required
 def version(scoring_id: int) -> str:
     scoring = get_scoring_or_404(scoring_id)
+    result = published_result(scoring)
     return render_template(
-        "scoring/version.html", scoring=scoring, result=published_result(scoring),
+        "scoring/version.html", scoring=scoring, result=result, units_page=_units_page(result),
         superseded=is_superseded(scoring), latest=latest_scoring(scoring.year),
     )
 
@@ -332,7 +345,7 @@ def draft_export(year: int) -> Response:
     start, end = _period_args()
     if draft_is_large(year, start, end):
         return _draft_in_background(year, start, end, "xlsx")
-    result = compute_draft(year, start, end)
+    result = compute_draft(year, start, end, with_items=False)
     return _xlsx(result, f"cham-diem-thi-dua-{year}-ban-nhap.xlsx", _draft_label(result))
 
 
@@ -342,7 +355,7 @@ def draft_docx(year: int) -> Response:
     start, end = _period_args()
     if draft_is_large(year, start, end):
         return _draft_in_background(year, start, end, "docx")
-    result = compute_draft(year, start, end)
+    result = compute_draft(year, start, end, with_items=False)
     return _docx(result, f"phu-luc-cham-diem-thi-dua-{year}-ban-nhap.docx", _draft_label(result))
 
 

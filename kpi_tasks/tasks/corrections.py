@@ -119,7 +119,7 @@ def remove_tasks(tasks: list[Task], actor: User, *, note: str) -> int:
         record(actor, "task", task.id, "delete",
                {"title": (task.title, None), "lead_unit": (task.lead_unit.name, None)}, note=note)
     db.session.flush()
-    units = {task.lead_unit_id for task in tasks}
+    units = {task.lead_unit_id for task in tasks} | {unit for task in tasks for unit in task.coordinating_unit_ids}
     for task in tasks:
         db.session.expunge(task)
     with kept_by_caller(db.session):

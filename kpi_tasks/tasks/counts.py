@@ -1,13 +1,17 @@
 """The counts the statistics read (models.TaskCount), kept in the transaction of every write that changes them.
 
+The scoring's counts (models.InvolvementCount) are kept the same way, beside them: a unit's items as lead and as
+coordinating unit, by deadline month.
+
 A unit's rows are recomputed from its tasks whenever one of its tasks (or an occurrence of one, an approved
-extension of one, the confidentiality of their directive) changes: `recount_units`, the one function that
-writes the table, run at the end of every flush (`_recount_after_flush`) for the units the flush touched, old
-and new lead unit alike. A unit holds hundreds of tasks, read from ix_tasks_unit_counts, so a recount costs a few
-milliseconds, and nothing has to know which key an item moves from and to. Writes that go around the ORM (the
-occurrences' INSERT … ON CONFLICT, a deletion's DELETEs) call `recount_tasks` themselves and say so with the
-execution option KEPT; any other statement that changes a counted column of these tables marks the session, and
-the whole table is recounted before it commits, so a forgotten path is slow, never wrong.
+extension of one, the confidentiality of their directive, the units coordinating on it) changes:
+`recount_units`, the one function that writes the two tables, run at the end of every flush
+(`_recount_after_flush`) for the units the flush touched, old and new lead and coordinating units alike. A unit
+holds hundreds of tasks, read from ix_tasks_unit_counts, so a recount costs a few milliseconds, and nothing has to
+know which key an item moves from and to. Writes that go around the ORM (the occurrences' INSERT … ON CONFLICT, a
+deletion's DELETEs) call `recount_tasks` themselves and say so with the execution option KEPT; any other statement
+that changes a counted column of these tables marks the session, and both tables are recounted whole before it
+commits, so a forgotten path is slow, never wrong.
 
 `kpi-tasks recount-tasks` (`rebuild`) recomputes every row, after data was loaded behind the application's back
 (a restore, the bench's COPY).
@@ -33,9 +37,11 @@ from kpi_tasks.tasks.models import (
     STATE_OPEN,
     STATE_WITHDRAWN,
     ExtensionRequest,
+    InvolvementCount,
     Task,
     TaskCount,
     TaskOccurrence,
+    task_coordinating_units,
 )
 from kpi_tasks.tasks.status import (
     AWAITING_REVIEW,
@@ -65,7 +71,12 @@ WATCHED = {
     "task_occurrences": set(OCCURRENCE_FIELDS),
     "extension_requests": {"status", "task_id", "occurrence_id"},
     "directives": {"confidential"},
+    "task_coordinating_units": {"task_id", "unit_id"},
 }
+# How a unit is involved in an item (InvolvementCount.role): the scoring's roles.
+LEAD, COORDINATING = "lead", "coordinating"
+# The buckets the scoring counts (the others, withdrawn and in progress, never count: not kept).
+SCORED_BUCKETS = (AWAITING_REVIEW, DONE_ON_TIME, DONE_LATE, OPEN)
 
 
 class month_start(FunctionElement[dt.date]):  # noqa: N801 - an SQL function, named as one
@@ -177,14 +188,63 @@ def _by_year(where: ColumnElement[bool]) -> sa.Select:
             .where(table.c.grain == MONTH, where).group_by(*key))
 
 
+def involved_items(unit_ids: Iterable[int] | None = None) -> sa.Select:
+    """Every item of the scoring (tasks.periods.due_items: a task that does not recur or an occurrence of one that
+    does, with a deadline, confidential directives left out) once per unit involved, lead and coordinating, with
+    its key (InvolvementCount). Only the buckets the scoring counts."""
+    ids = None if unit_ids is None else sorted(unit_ids)
+    link = task_coordinating_units
+    occurrence_columns = StatusColumns(TaskOccurrence.state, TaskOccurrence.effective_deadline,
+                                       TaskOccurrence.completed_on, Task.state == STATE_WITHDRAWN)
+    selects = []
+    for role, unit_column in ((LEAD, Task.lead_unit_id), (COORDINATING, link.c.unit_id)):
+        of_units = sa.true() if ids is None else unit_column.in_(ids)
+        role_column = sa.literal(role, sa.String(12)).label("role")
+        tasks = sa.select(
+            unit_column.label("unit_id"), role_column, _bucket(TASK_COLUMNS).label("bucket"),
+            month_start(Task.effective_deadline).label("deadline_month"),
+            sa.and_(Task.deadline.is_not(None), Task.effective_deadline > Task.deadline).label("extended"),
+        ).where(Task.recurrence.is_(None), Task.effective_deadline.is_not(None), _tracked(), of_units)
+        occurrences = (
+            sa.select(unit_column, role_column, _bucket(occurrence_columns),
+                      month_start(TaskOccurrence.effective_deadline),
+                      TaskOccurrence.effective_deadline > TaskOccurrence.due_on)
+            .join(Task, Task.id == TaskOccurrence.task_id)
+            .where(Task.recurrence.is_not(None), _tracked(), of_units)
+        )
+        if role == COORDINATING:
+            tasks = tasks.join(link, link.c.task_id == Task.id)
+            occurrences = occurrences.join(link, link.c.task_id == Task.id)
+        selects += [tasks, occurrences]
+    return sa.union_all(*selects)
+
+
+INVOLVEMENT_KEY = ("unit_id", "role", "bucket", "deadline_month", "extended")
+
+
+def _involvements_grouped(unit_ids: Iterable[int] | None) -> sa.Select:
+    items = involved_items(unit_ids).subquery("involved")
+    key = [items.c[name] for name in INVOLVEMENT_KEY]
+    return (sa.select(*key, sa.literal(MONTH).label("grain"), sa.func.count().label("items"))
+            .where(items.c.bucket.in_(SCORED_BUCKETS)).group_by(*key))
+
+
+def _involvements_by_year(where: ColumnElement[bool]) -> sa.Select:
+    table = InvolvementCount.__table__
+    key = [year_start(table.c[name]).label(name) if name == "deadline_month" else table.c[name]
+           for name in INVOLVEMENT_KEY]
+    return (sa.select(*key, sa.literal(YEAR).label("grain"), sa.func.sum(table.c["items"]).label("items"))
+            .where(table.c.grain == MONTH, where).group_by(*key))
+
+
 def recount_units(connection: Connection, unit_ids: Iterable[int] | None) -> None:
-    """Replace the rows of these units (every row when None) by a fresh count of their items."""
+    """Replace the rows of these units (every row when None) in both tables by a fresh count of their items."""
     ids = None if unit_ids is None else sorted(set(unit_ids))
     if ids == []:
         return
     if connection.dialect.name == "postgresql":
         if ids is None:  # waits for the per-unit recounts under way (their DELETE/INSERT), holds off new ones
-            connection.execute(sa.text("LOCK TABLE task_counts IN SHARE ROW EXCLUSIVE MODE"))
+            connection.execute(sa.text("LOCK TABLE task_counts, involvement_counts IN SHARE ROW EXCLUSIVE MODE"))
         else:  # two writers of one unit take turns, in id order; the second counts after the first commits
             for unit_id in ids:
                 connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_UNITS_LOCK, unit_id)))
@@ -195,9 +255,18 @@ def recount_units(connection: Connection, unit_ids: Iterable[int] | None) -> Non
                        execution_options={KEPT: True})
     connection.execute(sa.insert(table).from_select([*KEY, "grain", "items"], _by_year(where)),
                        execution_options={KEPT: True})
+    involvements = InvolvementCount.__table__
+    where = sa.true() if ids is None else involvements.c.unit_id.in_(ids)
+    connection.execute(sa.delete(involvements).where(where), execution_options={KEPT: True})
+    connection.execute(sa.insert(involvements).from_select([*INVOLVEMENT_KEY, "grain", "items"],
+                                                           _involvements_grouped(ids)), execution_options={KEPT: True})
+    connection.execute(sa.insert(involvements).from_select([*INVOLVEMENT_KEY, "grain", "items"],
+                                                           _involvements_by_year(where)),
+                       execution_options={KEPT: True})
 
 
 def units_of(connection: Connection, task_ids: Iterable[int] = (), directive_ids: Iterable[int] = ()) -> set[int]:
+    """The lead and coordinating units of these tasks and of the tasks of these directives."""
     conditions = []
     if task_ids:
         conditions.append(Task.id.in_(sorted(set(task_ids))))
@@ -205,7 +274,10 @@ def units_of(connection: Connection, task_ids: Iterable[int] = (), directive_ids
         conditions.append(Task.directive_id.in_(sorted(set(directive_ids))))
     if not conditions:
         return set()
-    return set(connection.scalars(sa.select(Task.lead_unit_id).where(sa.or_(*conditions)).distinct()))
+    link = task_coordinating_units
+    lead = sa.select(Task.lead_unit_id).where(sa.or_(*conditions))
+    coordinating = sa.select(link.c.unit_id).join(Task, Task.id == link.c.task_id).where(sa.or_(*conditions))
+    return set(connection.scalars(sa.union(lead, coordinating)))
 
 
 def recount_tasks(session: Session, task_ids: Iterable[int]) -> None:
@@ -218,7 +290,8 @@ def rebuild(session: Session) -> int:
     """Recount every unit from scratch (`kpi-tasks recount-tasks`); returns the number of rows written."""
     connection = session.connection()
     recount_units(connection, None)
-    return connection.scalar(sa.select(sa.func.count()).select_from(TaskCount)) or 0
+    return sum(connection.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+               for model in (TaskCount, InvolvementCount))
 
 
 @contextmanager
@@ -247,9 +320,14 @@ def _touched(session: Session) -> tuple[set[int], set[int], set[int]]:
     for instance in (*session.new, *session.dirty, *session.deleted):
         is_new_or_gone = instance in session.new or instance in session.deleted
         if isinstance(instance, Task):
-            if is_new_or_gone or _changed(instance, TASK_FIELDS):
+            if is_new_or_gone or _changed(instance, (*TASK_FIELDS, "coordinating_units")):
                 history = sa.inspect(instance).attrs.lead_unit_id.history
                 units.update(unit for unit in (*history.deleted, instance.lead_unit_id) if unit is not None)
+                # The coordinating units the task had or has (its links may be gone after the flush).
+                links = sa.inspect(instance).attrs.coordinating_units.history
+                units.update(unit.id for unit in links.sum() if unit.id is not None)
+                if instance.id is not None:
+                    tasks.add(instance.id)
         elif isinstance(instance, TaskOccurrence):
             if is_new_or_gone or _changed(instance, OCCURRENCE_FIELDS):
                 tasks.update(task for task in (*sa.inspect(instance).attrs.task_id.history.deleted,

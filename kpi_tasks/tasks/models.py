@@ -352,3 +352,33 @@ class TaskCount(db.Model):
                  "committee_id", "items"),
         sa.Index("ix_task_counts_begins", "grain", "begins_month"),
     )
+
+
+class InvolvementCount(db.Model):
+    """How many of a unit's due items share one key, for each way the unit is involved (lead, coordinating): what
+    the emulation scoring counts, kept by tasks/involvement_counts.py as tasks change.
+
+    An item is what `tasks.periods.due_items` lists: a task that does not recur, or an occurrence of a recurring
+    one, with a deadline, of a directive that is not confidential. Like TaskCount nothing here depends on today's
+    date: `bucket` is the stored state with done split into on time / late, and the reader decides which months are
+    overdue. `extended` is the scoring's own sense, an effective deadline after the original one (an approved
+    extension), not TaskCount's.
+    """
+
+    __tablename__ = "involvement_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(12))
+    bucket: Mapped[str] = mapped_column(sa.String(20))
+    # First day of the month (grain "month") or of the year (grain "year") of the effective deadline.
+    deadline_month: Mapped[dt.date] = mapped_column(sa.Date)
+    extended: Mapped[bool] = mapped_column(default=False)
+    grain: Mapped[str] = mapped_column(sa.String(5))
+    items: Mapped[int] = mapped_column()
+
+    # Every column: a period's figures read index entries only.
+    __table_args__ = (
+        sa.Index("ix_involvement_counts_reads", "grain", "deadline_month", "unit_id", "role", "bucket", "extended",
+                 "items"),
+    )

@@ -14,12 +14,14 @@ import sqlalchemy as sa
 from kpi_tasks.accounts.models import User
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
+from kpi_tasks.tasks.counts import MONTH, YEAR
 from kpi_tasks.tasks.models import (
     EXTENSION_PENDING,
     STATE_DONE,
     STATE_OPEN,
     STATE_WITHDRAWN,
     ExtensionRequest,
+    InvolvementCount,
     Task,
     TaskOccurrence,
 )
@@ -285,7 +287,7 @@ def extension_requests_made_or_pending(start: dt.datetime, end: dt.datetime) -> 
 # -- the items due in a period: what the scoring counts ----------------------------------------------------------
 
 
-def due_items(start: dt.date, until: dt.date, as_of: dt.date) -> sa.CTE:
+def due_items(start: dt.date, until: dt.date, as_of: dt.date, task_ids: list[int] | None = None) -> sa.CTE:
     """(task_id, occurrence_id, lead_unit_id, state, deadline, effective_deadline, completed_on, withdrawn):
     one row per item whose effective deadline is within [start, until], of a directive that is not confidential.
 
@@ -293,8 +295,10 @@ def due_items(start: dt.date, until: dt.date, as_of: dt.date) -> sa.CTE:
     (`occurrence_has_begun`), as the statistics count them. `deadline` is the original deadline (a task's, or the
     date the rule gives an occurrence), so that `effective_deadline > deadline` means an approved extension;
     `occurrence_id` is None for a task; `withdrawn` says the task (of the occurrence) was withdrawn. Confidential
-    directives are left out by `tracked_task_clause` (their few ids), not by a join on every directive.
+    directives are left out by `tracked_task_clause` (their few ids), not by a join on every directive. With
+    `task_ids`, only the items of those tasks.
     """
+    of_tasks = sa.true() if task_ids is None else Task.id.in_(task_ids)
     withdrawn = (Task.state == STATE_WITHDRAWN).label("withdrawn")
     tasks = (
         sa.select(
@@ -312,6 +316,7 @@ def due_items(start: dt.date, until: dt.date, as_of: dt.date) -> sa.CTE:
             Task.recurrence.is_(None),
             Task.effective_deadline >= start,
             Task.effective_deadline <= until,
+            of_tasks,
         )
     )
     occurrences = (
@@ -332,6 +337,60 @@ def due_items(start: dt.date, until: dt.date, as_of: dt.date) -> sa.CTE:
             occurrence_has_begun(as_of),
             TaskOccurrence.effective_deadline >= start,
             TaskOccurrence.effective_deadline <= until,
+            of_tasks,
         )
     )
     return sa.union_all(tasks, occurrences).cte("item")
+
+
+@dataclass(frozen=True)
+class KeptInvolvements:
+    """The due items of a span of days as the kept counts give them (tasks/counts.py, InvolvementCount), and the
+    days they cannot answer for.
+
+    `rows` are (unit_id, role, bucket, extended, items), summed over the whole months of the span that end before
+    the month of `as_of` (a month's items are all due before `as_of`: an open one is overdue, and an occurrence's
+    period, which starts no later than its deadline, has begun). `fresh` are the spans left, at most two: a first
+    month the span starts inside, and the end from the month of `as_of` (or a last month the span ends inside);
+    their items are to be read from the tasks (`due_items`).
+    """
+
+    rows: list[tuple[int, str, str, bool, int]]
+    fresh: list[tuple[dt.date, dt.date]]
+    days: tuple[dt.date, dt.date] | None  # the first and last day the rows stand for (None: no whole month)
+
+
+def _month_after(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def kept_involvements(start: dt.date, until: dt.date, as_of: dt.date) -> KeptInvolvements:
+    """The items due within [start, until], by unit, role and bucket, from the kept counts (see KeptInvolvements)."""
+    kept_from = start if start.day == 1 else _month_after(start)
+    ends_with_month = until + dt.timedelta(days=1) == _month_after(until)
+    kept_to = min(_month_after(until) if ends_with_month else until.replace(day=1), as_of.replace(day=1))
+    if kept_from >= kept_to:
+        return KeptInvolvements([], [(start, until)] if start <= until else [], None)
+    fresh = []
+    if start < kept_from:
+        fresh.append((start, kept_from - dt.timedelta(days=1)))
+    if kept_to <= until:
+        fresh.append((kept_to, until))
+    table = InvolvementCount.__table__.c
+    # Whole years read their year rows; the months around them their month rows.
+    years = [year for year in range(kept_from.year, kept_to.year + 1)
+             if dt.date(year, 1, 1) >= kept_from and dt.date(year + 1, 1, 1) <= kept_to]
+    spans = []
+    if years:
+        spans.append(sa.and_(table.grain == YEAR, table.deadline_month >= dt.date(years[0], 1, 1),
+                             table.deadline_month <= dt.date(years[-1], 1, 1)))
+        month_spans = [(kept_from, dt.date(years[0], 1, 1)), (dt.date(years[-1] + 1, 1, 1), kept_to)]
+    else:
+        month_spans = [(kept_from, kept_to)]
+    spans += [sa.and_(table.grain == MONTH, table.deadline_month >= low, table.deadline_month < high)
+              for low, high in month_spans if low < high]
+    key = (table.unit_id, table.role, table.bucket, table.extended)
+    rows = db.session.execute(sa.select(*key, sa.func.sum(table["items"])).where(sa.or_(*spans)).group_by(*key))
+    return KeptInvolvements([(unit, role, bucket, bool(extended), int(items))
+                             for unit, role, bucket, extended, items in rows], fresh,
+                            (kept_from, kept_to - dt.timedelta(days=1)))

@@ -293,3 +293,20 @@ def test_a_bad_year_in_the_address_is_said_and_the_current_year_shown(client, di
     listing = client.get("/scoring/objections/?year=abc").get_data(as_text=True)
     assert "Năm “abc” không hợp lệ" in listing
     assert "không hợp lệ" not in client.get("/scoring/?year=2026").get_data(as_text=True)
+
+
+def test_a_long_results_table_is_read_in_pages_of_the_ranking(client, district, monkeypatch):
+    monkeypatch.setattr("kpi_tasks.scoring.views.UNITS_PER_PAGE", 2)
+    login(client, "noivu")
+    ranked = compute_draft(2026, with_items=False).units
+    assert len(ranked) > 4
+    first = client.get("/scoring/2026/draft").get_data(as_text=True)
+    last_page = -(-len(ranked) // 2)
+    last = client.get(f"/scoring/2026/draft?page={last_page}").get_data(as_text=True)
+    assert re.findall(r'data-unit="(\d+)"', first) == [str(unit.unit_id) for unit in ranked[:2]]
+    assert re.findall(r'data-unit="(\d+)"', last) == [str(unit.unit_id) for unit in ranked[(last_page - 1) * 2:]]
+    assert f"Trang 1/{last_page}" in first
+    assert 'href="/scoring/2026/draft?page=2"' in first
+    # Every page publishes the whole ranking: the fingerprint is the same.
+    assert hidden(first, "digest") == hidden(last, "digest")
+    assert client.get("/scoring/2026/draft?page=999").status_code == 200

@@ -1,5 +1,6 @@
-"""The statistics' kept counts (tasks/counts.py): after any sequence of writes they equal a count made from scratch,
-and the per-unit figures read from them equal the figures counted from every task, on any day and period."""
+"""The kept counts (tasks/counts.py), the statistics' and the scoring's: after any sequence of writes they equal a
+count made from scratch, and the per-unit figures read from them equal the figures counted from every task, on any
+day and period (the scoring's figures: tests/scoring/test_summary.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,17 @@ from kpi_tasks.clock import today
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks.commands import recount_tasks_command
 from kpi_tasks.tasks.corrections import delete_task, reassign_lead_unit
-from kpi_tasks.tasks.counts import KEY, counted_items
+from kpi_tasks.tasks.counts import INVOLVEMENT_KEY, KEY, SCORED_BUCKETS, counted_items, involved_items
 from kpi_tasks.tasks.lifecycle import decide_extension, request_extension
-from kpi_tasks.tasks.models import STATE_AWAITING_REVIEW, STATE_DONE, STATE_OPEN, Task, TaskCount, TaskOccurrence
+from kpi_tasks.tasks.models import (
+    STATE_AWAITING_REVIEW,
+    STATE_DONE,
+    STATE_OPEN,
+    InvolvementCount,
+    Task,
+    TaskCount,
+    TaskOccurrence,
+)
 from kpi_tasks.tasks.queries import (
     ALL_LEVELS,
     TaskFilters,
@@ -39,6 +48,23 @@ def _kept(grain: str = "month") -> Counter:
                                   .where(TaskCount.grain == grain)):
         counts[tuple(row[:-1])] += row[-1]
     return +counts
+
+
+def _kept_involvements(grain: str = "month") -> Counter:
+    table = InvolvementCount.__table__.c
+    counts: Counter = Counter()
+    for row in db.session.execute(sa.select(*[table[name] for name in INVOLVEMENT_KEY], table["items"])
+                                  .where(table.grain == grain)):
+        counts[tuple(row[:-1])] += row[-1]
+    return +counts
+
+
+def _fresh_involvements() -> Counter:
+    items = involved_items().subquery()
+    key = [items.c[name] for name in INVOLVEMENT_KEY]
+    rows = db.session.execute(sa.select(*key, sa.func.count()).where(items.c.bucket.in_(SCORED_BUCKETS))
+                              .group_by(*key))
+    return +Counter({tuple(row[:-1]): row[-1] for row in rows})
 
 
 def _by_year(month_rows: Counter) -> Counter:
@@ -84,14 +110,19 @@ def _random_writes(rng: random.Random, units: list, directives: list, steps: int
     def day() -> dt.date:
         return D(2026, 1, 1) + dt.timedelta(days=rng.randrange(0, 150))
 
+    def some_coordinating(lead: object) -> list:
+        return rng.sample([unit for unit in units if unit is not lead], rng.randrange(0, 3))
+
     for _step in range(steps):
-        action = rng.randrange(11)
+        action = rng.randrange(12)
         open_directives = [directive for directive in directives if not directive.confidential]
         if action <= 2 and open_directives:
-            make_task(rng.choice(units), deadline=None if rng.random() < 0.15 else day(),
-                      directive=rng.choice(open_directives))
+            lead = rng.choice(units)
+            make_task(lead, deadline=None if rng.random() < 0.15 else day(), directive=rng.choice(open_directives),
+                      coordinating=some_coordinating(lead))
         elif action == 3 and open_directives:
-            make_task(rng.choice(units), deadline=None, directive=rng.choice(open_directives),
+            lead = rng.choice(units)
+            make_task(lead, deadline=None, directive=rng.choice(open_directives), coordinating=some_coordinating(lead),
                       recurrence=rng.choice(["weekly:fri;until=2026-04-30", "monthly:day20;until=2026-06-30"]))
         elif action == 4 and (task := some_task(state=STATE_OPEN)):
             task.state, task.completed_on = STATE_DONE, day()
@@ -124,33 +155,42 @@ def _random_writes(rng: random.Random, units: list, directives: list, steps: int
             else:  # a bulk statement around the ORM: the whole table is recounted at commit
                 db.session.execute(sa.update(Task).where(Task.id == task.id).values(effective_deadline=day()),
                                    execution_options={"synchronize_session": False})
+        elif action == 11 and (task := some_task()):  # the coordinating units change (through the ORM)
+            task.coordinating_units = some_coordinating(task.lead_unit)
         db.session.commit()
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 3, 4])
 def test_the_kept_counts_equal_a_fresh_count_after_any_writes(app_ctx, seed):
     rng = random.Random(seed)  # noqa: S311 - a reproducible sequence, not a secret
     units = [make_unit() for _ in range(4)]
     directives = [make_directive(issued_on=D(2025, 12, 1)) for _ in range(3)]
-    counted = []
+    counted, coordinating = [], []
     for chunk in range(4):
         _random_writes(rng, units, directives, 30)
         assert _kept() == _fresh(), chunk
         assert _kept("year") == _by_year(_fresh()), chunk
+        assert _kept_involvements() == _fresh_involvements(), chunk
+        assert _kept_involvements("year") == _by_year(_fresh_involvements()), chunk
         counted.append(sum(_kept().values()))
+        coordinating.append(sum(items for key, items in _kept_involvements().items() if key[1] == "coordinating"))
     assert max(counted) > 10, counted  # the sequence did leave items to count
+    assert max(coordinating) > 5, coordinating
     _figures_agree([ALL_LEVELS, None])
 
 
 def test_recount_command_rebuilds_what_was_lost(app_ctx):
-    unit = make_unit()
+    unit, other = make_unit(), make_unit()
     for deadline in (D(2026, 2, 1), D(2026, 3, 20), None):
-        make_task(unit, deadline=deadline)
+        make_task(unit, deadline=deadline, coordinating=[other])
     db.session.commit()
-    expected = _kept()
+    expected, involvements = _kept(), _kept_involvements()
     assert expected == _fresh()
     assert expected
+    assert involvements == _fresh_involvements()
+    assert involvements
     db.session.execute(sa.delete(TaskCount.__table__))
+    db.session.execute(sa.delete(InvolvementCount.__table__))
     db.session.commit()
     assert _kept() == Counter()
 
@@ -159,6 +199,8 @@ def test_recount_command_rebuilds_what_was_lost(app_ctx):
     db.session.expire_all()
     assert _kept() == expected
     assert _kept("year") == _by_year(expected)
+    assert _kept_involvements() == involvements
+    assert _kept_involvements("year") == _by_year(involvements)
 
 
 def test_a_lists_total_from_the_kept_counts_is_its_number_of_rows(app_ctx):
