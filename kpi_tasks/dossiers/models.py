@@ -34,6 +34,9 @@ LETTER_STATUSES = (PENDING, ISSUED, LATE)
 LETTER_STATUS_LABELS = {PENDING: "Chưa gửi phiếu", ISSUED: "Đã gửi đúng hạn", LATE: "Gửi phiếu trễ hạn"}
 LETTER_STATUS_CSS = {PENDING: "warning", ISSUED: "success", LATE: "danger"}
 
+# A dossier late already or that may still run late (unresolved): every late dossier, whatever the day, is one.
+LATE_OR_OPEN = "resolved_on IS NULL OR resolved_on > effective_due_on"
+
 CODE_MAX = 60
 PROCEDURE_MAX = 500
 SHORT_TEXT_MAX = 255
@@ -72,6 +75,10 @@ class Dossier(db.Model):
         sa.Index("ix_dossiers_unit_id_resolved_on", "unit_id", "resolved_on"),
         # The office's list, latest due first, a page at a time.
         sa.Index("ix_dossiers_effective_due_on_id", "effective_due_on", "id"),
+        # Late months of every unit over a period (scoring's repeat_late_month_counts), read from the index alone:
+        # the dossiers late or still open are about an eighth of them.
+        sa.Index("ix_dossiers_late_or_open", "effective_due_on", "unit_id", "resolved_on",
+                 sqlite_where=sa.text(LATE_OR_OPEN), postgresql_where=sa.text(LATE_OR_OPEN)),
         sa.CheckConstraint("due_on >= received_on", name="due_after_receipt"),
     )
 
