@@ -110,6 +110,8 @@ class UnitResult:
     grade: str | None
     breakdown: dict[str, Any]
     position: int = 0
+    # `figures_text(breakdown)`, when the computation had it at hand (the digest's part for this unit).
+    figures: str | None = None
 
     @property
     def scored_counts(self) -> dict[str, int]:
@@ -291,12 +293,8 @@ class Counted:
     # (completed_on None when not completed): which occurrence, and the dates its outcome came from.
     occurrences: list[dict[str, Any]] | None
 
-    def plus(self, count: int) -> Counted:
-        return Counted(self.count + count, None, None)
-
 
 NOTHING = Counted(0, [], [])
-NONE_COUNTED = Counted(0, None, None)
 Counts = dict[tuple[str, str], Counted]  # (role, outcome) -> the items
 
 
@@ -341,11 +339,11 @@ def outcome_totals(period: Period) -> dict[int, Counts]:
     from the tasks for the days around them. The involvements an accepted objection removed are moved from the
     outcome they are kept under to EXCLUDED (a fresh count of those few)."""
     kept = kept_involvements(period.start, period.due_until, period.as_of)
-    result: dict[int, Counts] = {}
+    totals: dict[int, dict[tuple[str, str], int]] = {}
 
     def add(unit_id: int, role: str, outcome: str, count: int) -> None:
-        counts = result.setdefault(unit_id, {})
-        counts[(role, outcome)] = counts.get((role, outcome), NONE_COUNTED).plus(count)
+        counts = totals.setdefault(unit_id, {})
+        counts[(role, outcome)] = counts.get((role, outcome), 0) + count
 
     for unit_id, role, bucket, extended, items in kept.rows:
         add(unit_id, role, _KEPT_OUTCOMES[(bucket, extended)], items)
@@ -360,8 +358,8 @@ def outcome_totals(period: Period) -> dict[int, Counts]:
                                                            excluded_only=excluded_tasks)):
             add(row.unit_id, row.role, row.outcome, -int(row.item_count))
             add(row.unit_id, row.role, EXCLUDED, int(row.item_count))
-    return {unit_id: {key: items for key, items in counts.items() if items.count}
-            for unit_id, counts in result.items()}
+    return {unit_id: {key: Counted(count, None, None) for key, count in counts.items() if count}
+            for unit_id, counts in totals.items()}
 
 
 # --- arithmetic ------------------------------------------------------------------------------------
@@ -636,9 +634,8 @@ def compute_scoring(
 
     `with_items` False: the results table's figures only (every breakdown the full one less its items), from the kept
     counts and the sources' per-unit counts, whatever the number of tasks; the same digest as the full result."""
-    # Whole Unit objects (not columns): a source that loads a unit by id then finds it in the session.
-    unit_query = sa.select(Unit).where(Unit.active.is_(True) if unit_id is None else Unit.id == unit_id)
-    units = list(db.session.scalars(unit_query))
+    units = db.session.execute(sa.select(Unit.id, Unit.code, Unit.name)
+                               .where(Unit.active.is_(True) if unit_id is None else Unit.id == unit_id)).all()
     unit_ids = [unit.id for unit in units]
     exclusions = line_exclusions(period.year, unit_id)
     if with_items:
@@ -652,10 +649,11 @@ def compute_scoring(
     rule_key = json.dumps(settings, sort_keys=True)
     for unit in units:
         kpi_line, penalty_lines = lines[unit.id]
+        figures = None
         if with_items:
             score, breakdown = score_unit(counts.get(unit.id, {}), settings, kpi_line, penalty_lines, True, numbers)
         else:
-            score, breakdown = _scored_figures(
+            score, breakdown, figures = _scored_figures(
                 rule_key, tuple(sorted((*key, items.count) for key, items in counts.get(unit.id, {}).items())),
                 None if kpi_line is None else (kpi_line.counted, kpi_line.met),
                 tuple((code, None if line is None else line.counted) for code, line in penalty_lines.items()),
@@ -663,7 +661,7 @@ def compute_scoring(
         result.units.append(UnitResult(
             unit_id=unit.id, unit_code=unit.code, unit_name=unit.name,
             score=float(score) if score is not None else None, grade=grade_for(score, settings),
-            breakdown=breakdown,
+            breakdown=breakdown, figures=figures,
         ))
     rank(result.units)
     return result
@@ -671,17 +669,18 @@ def compute_scoring(
 
 @functools.lru_cache(maxsize=20_000)
 def _scored_figures(rule_key: str, counts: tuple[tuple[str, str, int], ...], kpi: tuple[int, int] | None,
-                    penalties: tuple[tuple[str, int | None], ...]) -> tuple[Decimal | None, dict[str, Any]]:
+                    penalties: tuple[tuple[str, int | None], ...]) -> tuple[Decimal | None, dict[str, Any], str]:
     """`score_unit` without items, remembered by its inputs (a pure function of them): a province's draft is looked
     at again and again while few units' figures change, so a view computes only the units whose figures did. The
     breakdown is shared between the results that use it, hence read only."""
     settings, numbers = _rule(rule_key)
-    return score_unit(
+    score, breakdown = score_unit(
         {(role, outcome): Counted(count, None, None) for role, outcome, count in counts}, settings,
         None if kpi is None else LineFigures(kpi[0], kpi[1]),
         {code: None if count is None else LineFigures(count) for code, count in penalties},
         with_items=False, numbers=numbers,
     )
+    return score, breakdown, figures_text(breakdown)
 
 
 @functools.lru_cache(maxsize=32)
@@ -690,9 +689,13 @@ def _rule(rule_key: str) -> tuple[dict[str, Any], RuleNumbers]:
     return settings, RuleNumbers.of(settings)
 
 
+# A province's 2,000 unit names are folded for every ranking: once per name is enough.
+_folded = functools.lru_cache(maxsize=8192)(fold)
+
+
 def rank(units: list[UnitResult]) -> None:
     """Best score first, units without a score last, then by name as a Vietnamese reader sorts it."""
-    units.sort(key=lambda item: (item.score is None, -(item.score or 0), fold(item.unit_name), item.unit_id))
+    units.sort(key=lambda item: (item.score is None, -(item.score or 0), _folded(item.unit_name), item.unit_id))
     for position, item in enumerate(units, start=1):
         item.position = position
 
@@ -711,18 +714,24 @@ def _figures(breakdown: dict[str, Any]) -> list[Any]:
     ]
 
 
+def figures_text(breakdown: dict[str, Any]) -> str:
+    return json.dumps(_figures(breakdown), ensure_ascii=False, separators=(",", ":"))
+
+
 def results_digest(period: Period, settings: dict[str, Any], units: list[UnitResult]) -> str:
     """The fingerprint of the figures a results table shows: the draft page sends it, and publication refuses other
     figures. It covers every unit's score, grade and what its breakdown's figures are computed from (`_figures`),
     not the items behind them, so that the page can show a province's figures without reading every task; a draft
     with the same figures but an item swapped for another of the same outcome publishes the same scores."""
-    payload = {
+    header = {
         "year": period.year, "start": period.start.isoformat(), "end": period.end.isoformat(),
         "as_of": period.as_of.isoformat(), "settings": settings,
-        "units": [[u.unit_id, u.score, u.grade, _figures(u.breakdown)] for u in units],
     }
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(header, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
+    for unit in units:
+        line = json.dumps([unit.unit_id, unit.score, unit.grade], ensure_ascii=False, separators=(",", ":"))
+        digest.update(f"\n{line}{unit.figures or figures_text(unit.breakdown)}".encode())
+    return digest.hexdigest()
 
 
 def breakdown_task_ids(breakdown: dict[str, Any]) -> dict[int, str]:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from kpi_tasks.accounts.models import User
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.counts import MONTH, YEAR
+from kpi_tasks.tasks.counts import COORDINATING, LEAD, MONTH, SCORED_BUCKETS, YEAR
 from kpi_tasks.tasks.models import (
     EXTENSION_PENDING,
     STATE_DONE,
@@ -355,7 +355,7 @@ class KeptInvolvements:
     their items are to be read from the tasks (`due_items`).
     """
 
-    rows: list[tuple[int, str, str, bool, int]]
+    rows: list[tuple[int, str, str, bool, int]]  # (unit_id, role, bucket, extended, items), items > 0
     fresh: list[tuple[dt.date, dt.date]]
     days: tuple[dt.date, dt.date] | None  # the first and last day the rows stand for (None: no whole month)
 
@@ -389,8 +389,12 @@ def kept_involvements(start: dt.date, until: dt.date, as_of: dt.date) -> KeptInv
         month_spans = [(kept_from, kept_to)]
     spans += [sa.and_(table.grain == MONTH, table.deadline_month >= low, table.deadline_month < high)
               for low, high in month_spans if low < high]
-    key = (table.unit_id, table.role, table.bucket, table.extended)
-    rows = db.session.execute(sa.select(*key, sa.func.sum(table["items"])).where(sa.or_(*spans)).group_by(*key))
-    return KeptInvolvements([(unit, role, bucket, bool(extended), int(items))
-                             for unit, role, bucket, extended, items in rows], fresh,
-                            (kept_from, kept_to - dt.timedelta(days=1)))
+    # One row per unit, a column per key: a province's 2,000 units are 2,000 rows, not one row per key.
+    keys = [(role, bucket, extended) for role in (LEAD, COORDINATING) for bucket in SCORED_BUCKETS
+            for extended in (False, True)]
+    columns = [sa.func.sum(sa.case((sa.and_(table.role == role, table.bucket == bucket,
+                                            table.extended.is_(extended)), table["items"]), else_=0))
+               for role, bucket, extended in keys]
+    rows = db.session.execute(sa.select(table.unit_id, *columns).where(sa.or_(*spans)).group_by(table.unit_id)).all()
+    found = [(row[0], *key, int(items)) for row in rows for key, items in zip(keys, row[1:], strict=True) if items]
+    return KeptInvolvements(found, fresh, (kept_from, kept_to - dt.timedelta(days=1)))
