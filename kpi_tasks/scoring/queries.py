@@ -156,15 +156,15 @@ def _date_number(column: ColumnElement[dt.date]) -> ColumnElement[int]:
     )
 
 
-def _items(period: Period, task_ids: list[int] | None = None) -> sa.CTE:
+def _items(period: Period, task_ids: list[int] | None = None, unit_id: int | None = None) -> sa.CTE:
     """The items already due in the period (tasks.periods.due_items): the effective deadline within the period and
     not after the computation date, so that each item counts in one period only."""
-    return due_items(period.start, period.due_until, period.as_of, task_ids)
+    return due_items(period.start, period.due_until, period.as_of, task_ids, unit_id)
 
 
 def _involvements(period: Period, unit_id: int | None, task_ids: list[int] | None = None) -> sa.Subquery:
     """Each item once for its task's lead unit and once per coordinating unit, with the unit and role."""
-    item = _items(period, task_ids)
+    item = _items(period, task_ids, unit_id)
     lead = sa.select(*item.c, item.c.lead_unit_id.label("unit_id"), sa.literal_column(f"'{LEAD}'").label("role"))
     links = coordination()
     coordinating = (
@@ -581,8 +581,8 @@ def _listed_lines(unit_ids: list[int], period: Period,
     """Every unit's KPI and penalty lines with their items, and which sources exist."""
     kpi = sources.kpi_items(unit_ids, period.start, period.end)
     found = {
-        LATE_APOLOGY_LETTERS: sources.late_apology_letters(period.start, period.end, period.as_of),
-        REPEAT_LATE_MONTHS: sources.repeat_late_months(period.start, period.end),
+        LATE_APOLOGY_LETTERS: sources.late_apology_letters(period.start, period.end, period.as_of, unit_ids),
+        REPEAT_LATE_MONTHS: sources.repeat_late_months(period.start, period.end, unit_ids),
     }
     lines = {}
     for unit in unit_ids:
@@ -605,8 +605,10 @@ def _counted_lines(unit_ids: list[int], period: Period,
         LATE_APOLOGY_LETTERS: sources.late_apology_letter_counts(period.start, period.end, period.as_of),
         REPEAT_LATE_MONTHS: sources.repeat_late_month_counts(period.start, period.end),
     }
-    objected = {unit for unit, excluded in exclusions.items() if excluded}
-    _, listed = _listed_lines(sorted(objected), period, exclusions) if objected else ({}, {})
+    listed: dict[int, Lines] = {}
+    scored = set(unit_ids)
+    for unit in sorted(unit for unit, excluded in exclusions.items() if excluded and unit in scored):
+        listed.update(_listed_lines([unit], period, exclusions)[1])
     lines: dict[int, Lines] = {}
     for unit in unit_ids:
         kpi_line = None if kpi is None else LineFigures(kpi.get(unit, (0, 0))[1], kpi.get(unit, (0, 0))[0])

@@ -44,6 +44,12 @@ def _function(module_name: str, name: str) -> Callable[..., Any] | None:
     return function if callable(function) else None
 
 
+def _one_unit(unit_ids: list[int]) -> dict[str, int]:
+    """The keyword that asks a source for one unit's items only, when only one unit is asked for (a unit's page,
+    a unit with an accepted objection): a province's every item is not read for it."""
+    return {"unit_id": unit_ids[0]} if len(unit_ids) == 1 else {}
+
+
 def kpi_items(unit_ids: Iterable[int], period_start: dt.date, period_end: dt.date
               ) -> dict[int, list[dict[str, Any]]] | None:
     """The KPI targets of each unit (every unit of `unit_ids` a key), or None when the KPI area does not
@@ -51,19 +57,21 @@ def kpi_items(unit_ids: Iterable[int], period_start: dt.date, period_end: dt.dat
     function = _function(KPI_MODULE, "target_items_by_unit")
     if function is None:
         return None
-    found = function(period_start, period_end)
+    unit_ids = list(unit_ids)
+    found = function(period_start, period_end, **_one_unit(unit_ids))
     return {unit_id: list(found.get(unit_id, [])) for unit_id in unit_ids}
 
 
-def late_apology_letters(period_start: dt.date, period_end: dt.date, as_of: dt.date
+def late_apology_letters(period_start: dt.date, period_end: dt.date, as_of: dt.date, unit_ids: Iterable[int] = ()
                          ) -> dict[int, list[dict[str, Any]]] | None:
     function = _function(DOSSIER_MODULE, "late_apology_letter_items")
-    return None if function is None else function(period_start, period_end, as_of)
+    return None if function is None else function(period_start, period_end, as_of, **_one_unit(list(unit_ids)))
 
 
-def repeat_late_months(period_start: dt.date, period_end: dt.date) -> dict[int, list[dict[str, Any]]] | None:
+def repeat_late_months(period_start: dt.date, period_end: dt.date, unit_ids: Iterable[int] = ()
+                       ) -> dict[int, list[dict[str, Any]]] | None:
     function = _function(DOSSIER_MODULE, "repeat_late_month_items")
-    return None if function is None else function(period_start, period_end)
+    return None if function is None else function(period_start, period_end, **_one_unit(list(unit_ids)))
 
 
 # --- figures only: the results table's counts, without the items -------------------------------------------

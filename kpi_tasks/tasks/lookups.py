@@ -11,7 +11,7 @@ from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from kpi_tasks.accounts.models import User
@@ -46,12 +46,14 @@ def tasks_by_ids(task_ids: Collection[int]) -> list[Task]:
 
 
 def visible_tasks(task_ids: list[int], user: User) -> dict[int, Task]:
-    """The tasks among `task_ids` that `user` may open (tracked ones only), by id, in one query."""
+    """The tasks among `task_ids` that `user` may open (tracked ones only), by id, with their directive, in one
+    query."""
     if not task_ids:
         return {}
     query = (
         sa.select(Task)
         .join(Directive, Directive.id == Task.directive_id)
+        .options(contains_eager(Task.directive))
         .where(Task.id.in_(task_ids), Directive.confidential.is_(False), task_visibility_clause(user))
     )
     return {task.id: task for task in db.session.scalars(query)}

@@ -24,6 +24,7 @@ from kpi_tasks.tasks.models import (
     InvolvementCount,
     Task,
     TaskOccurrence,
+    task_coordinating_units,
 )
 from kpi_tasks.tasks.queries import (
     OCCURRENCE_COLUMNS,
@@ -287,7 +288,8 @@ def extension_requests_made_or_pending(start: dt.datetime, end: dt.datetime) -> 
 # -- the items due in a period: what the scoring counts ----------------------------------------------------------
 
 
-def due_items(start: dt.date, until: dt.date, as_of: dt.date, task_ids: list[int] | None = None) -> sa.CTE:
+def due_items(start: dt.date, until: dt.date, as_of: dt.date, task_ids: list[int] | None = None,
+              unit_id: int | None = None) -> sa.CTE:
     """(task_id, occurrence_id, lead_unit_id, state, deadline, effective_deadline, completed_on, withdrawn):
     one row per item whose effective deadline is within [start, until], of a directive that is not confidential.
 
@@ -296,9 +298,15 @@ def due_items(start: dt.date, until: dt.date, as_of: dt.date, task_ids: list[int
     date the rule gives an occurrence), so that `effective_deadline > deadline` means an approved extension;
     `occurrence_id` is None for a task; `withdrawn` says the task (of the occurrence) was withdrawn. Confidential
     directives are left out by `tracked_task_clause` (their few ids), not by a join on every directive. With
-    `task_ids`, only the items of those tasks.
+    `task_ids`, only the items of those tasks; with `unit_id`, only those of the tasks the unit leads or coordinates
+    (read from their indexes, not from the period's every item).
     """
     of_tasks = sa.true() if task_ids is None else Task.id.in_(task_ids)
+    if unit_id is not None:
+        link = task_coordinating_units.c
+        involved = sa.union(sa.select(Task.id).where(Task.lead_unit_id == unit_id),
+                            sa.select(link.task_id).where(link.unit_id == unit_id))
+        of_tasks = sa.and_(of_tasks, Task.id.in_(involved.scalar_subquery()))
     withdrawn = (Task.state == STATE_WITHDRAWN).label("withdrawn")
     tasks = (
         sa.select(
