@@ -351,6 +351,10 @@ class TaskCount(db.Model):
         sa.Index("ix_task_counts_completions", "grain", "listed", "completed_month", "bucket", "lead_unit_id",
                  "committee_id", "items"),
         sa.Index("ix_task_counts_begins", "grain", "begins_month"),
+        # The lists' totals (tasks.queries.listed_total): their rows alone, in a narrow entry, read a few times faster
+        # than from ix_task_counts_reads (a province's 2,000 units are a row per unit per year or month).
+        sa.Index("ix_task_counts_listed", "grain", "bucket", "deadline_month", "committee_id", "items",
+                 sqlite_where=sa.text("listed IS 1"), postgresql_where=sa.text("listed IS true")),
     )
 
 
