@@ -291,8 +291,9 @@ SCORE_OBJECTION_DECIDER_ROLES = frozenset({ADMIN, OFFICE})
 
 
 def can_manage_scoring(user: User) -> bool:
-    """Edit the year's scoring rule, publish a scoring or a superseding version."""
-    return user.role in SCORING_MANAGER_ROLES
+    """Edit the year's scoring rule, publish a scoring or a superseding version: the scoring covers every unit of the
+    instance, so only the root committee's Interior department (or the admin), never a commune's staff."""
+    return user.role in SCORING_MANAGER_ROLES and committee_id_of(user) is None
 
 
 def can_object_to_score(user: User, unit_id: int | None = None) -> bool:

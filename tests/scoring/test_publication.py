@@ -149,3 +149,22 @@ def test_grade_floors_must_descend_to_zero(district):
     with pytest.raises(ValidationError) as error:
         save_rule(2026, district.interior, settings)
     assert {"grade_2_min", "grade_3_name", "grade_4_min"} <= set(error.value.fields)
+
+
+def test_a_communes_interior_staff_neither_edit_the_rule_nor_publish(app_ctx, client):
+    from kpi_tasks.accounts.permissions import can_manage_scoring
+    from kpi_tasks.units.services import create_unit
+    from tests.factories import commit, csrf_token, login, make_user
+
+    binh_son = create_unit("21040", "Xã Bình Sơn", "commune", is_committee=True)
+    commune_staff = make_user("interior", binh_son, username="binhson.noivu")
+    province_staff = make_user("interior", username="tinh.noivu")
+    commit()
+    assert can_manage_scoring(province_staff)
+    assert not can_manage_scoring(commune_staff)
+    login(client, "binhson.noivu")
+    draft = client.get("/scoring/2026/draft").get_data(as_text=True)
+    assert 'id="publish-form"' not in draft
+    token = csrf_token(client, "/scoring/rules/2026")
+    assert client.post("/scoring/2026/publish", data={"csrf_token": token, "digest": "x"}).status_code == 403
+    assert client.post("/scoring/rules/2026", data={"csrf_token": token, "note": "x"}).status_code == 403
