@@ -115,7 +115,7 @@ from kpi_tasks.tasks.services import (
     give_direction,
     update_task,
 )
-from kpi_tasks.units.queries import active_unit_names, active_units_digest, units_digest
+from kpi_tasks.units.queries import active_unit_names_digested, active_units_digest
 from kpi_tasks.units.services import list_units
 
 bp = Blueprint("tasks", __name__)
@@ -169,12 +169,13 @@ def active_unit_filter_options(selected: int | None) -> Markup:
     digest = active_units_digest()
     written = _UNIT_OPTIONS.get(digest) if digest is not None else None
     if written is None:
-        units = active_unit_names()
+        # The rows with their own digest: a unit may change between the two statements.
+        units, digest = active_unit_names_digested()
         written = str(unit_filter_options(units, None))
-        if digest is not None:  # kept under the digest of the rows it was written from (a unit may change between)
+        if digest is not None:
             if len(_UNIT_OPTIONS) >= _UNIT_OPTIONS_KEPT:
                 _UNIT_OPTIONS.clear()  # one step, whatever another thread does meanwhile
-            _UNIT_OPTIONS[units_digest(units)] = written
+            _UNIT_OPTIONS[digest] = written
     if selected is not None:  # the one option of that id, as unit_filter_options marks it
         written = written.replace(f'<option value="{selected}" >', f'<option value="{selected}" selected>', 1)
     return Markup(written)  # noqa: S704 - written by unit_filter_options, which escapes the names

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from kpi_tasks.extensions import db
 from kpi_tasks.units.models import Unit
@@ -22,28 +22,37 @@ def committee_unit_ids(committee_id: int) -> list[int]:
 def active_unit_names() -> list[sa.Row]:
     """(id, name, kind) of the active units in list_units' order: what a list's unit filter shows, without loading
     a province's 2,000 units as objects on every page of the list."""
-    return list(db.session.execute(
-        sa.select(Unit.id, Unit.name, Unit.kind).where(Unit.active.is_(True)).order_by(Unit.kind, Unit.name)
-    ))
+    return list(db.session.execute(_active_units()))
 
 
-def units_digest(units: list[sa.Row]) -> str:
-    """The digest of (id, name, kind) rows that `active_units_digest` computes in the database: the MD5 of their
-    "id kind name" lines, in id order, joined by newlines."""
-    lines = "\n".join(f"{unit.id} {unit.kind} {unit.name}" for unit in sorted(units, key=lambda unit: unit.id))
-    return hashlib.md5(lines.encode(), usedforsecurity=False).hexdigest()
+def _active_units() -> sa.Select:
+    return sa.select(Unit.id, Unit.name, Unit.kind).where(Unit.active.is_(True)).order_by(Unit.kind, Unit.name)
+
+
+def _units_digest(over: bool = False) -> ColumnElement[Any]:
+    """The sum over the active units of PostgreSQL's 64-bit hash of each one's name and of its kind, seeded by its
+    id: renaming a unit, changing its kind, adding, activating or deactivating one changes it (but with odds of one
+    in 2^64), and it reads no more than the rows' own columns, unsorted."""
+    parts = [sa.func.sum(sa.func.hashtextextended(column, Unit.id)) for column in (Unit.name, Unit.kind)]
+    if over:
+        parts = [part.over() for part in parts]
+    return sa.func.coalesce(parts[0] + parts[1], 0)
 
 
 def active_units_digest() -> str | None:
-    """`units_digest(active_unit_names())` computed by PostgreSQL, which returns one row instead of a province's
-    2,000 (and sorts them by id, not by name in the database's collation): it changes whenever what the unit
-    filter shows does, on every host alike. None on SQLite, which has no MD5."""
+    """What tells a change to what the unit filter shows (the active units' ids, names and kinds), on every host
+    alike: one row instead of a province's 2,000. None on SQLite, which has no such hash."""
     if db.session.get_bind().dialect.name != "postgresql":
         return None
-    line = sa.func.concat_ws(" ", Unit.id, Unit.kind, Unit.name)
-    lines = sa.func.string_agg(line, aggregate_order_by(sa.literal("\n"), Unit.id))
-    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.md5(lines), units_digest([])))
-                             .where(Unit.active.is_(True)))
+    return str(db.session.scalar(sa.select(_units_digest()).where(Unit.active.is_(True))))
+
+
+def active_unit_names_digested() -> tuple[list[sa.Row], str | None]:
+    """`active_unit_names()` with their `active_units_digest()`, read by one statement (so of the same units)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return active_unit_names(), None
+    rows = list(db.session.execute(_active_units().add_columns(_units_digest(over=True).label("digest"))))
+    return rows, str(rows[0].digest if rows else 0)
 
 
 def placed_unit_ids(committee_id: int | None) -> sa.Select:

@@ -11,7 +11,7 @@ import pytest
 from kpi_tasks.extensions import db
 from kpi_tasks.tasks import views
 from kpi_tasks.tasks.views import unit_filter_options
-from kpi_tasks.units.queries import active_unit_names, active_units_digest, units_digest
+from kpi_tasks.units.queries import active_unit_names, active_unit_names_digested, active_units_digest
 from tests.factories import commit, login, make_task, make_unit, make_user, root_office, sent_statements
 
 # The page's statements for the office (the signed-in user and the calendar are read before, in the test's
@@ -35,15 +35,36 @@ def office_client(client):
     return client
 
 
-def test_the_digest_computed_by_the_database_is_that_of_the_rows(app_ctx):
-    make_unit("Sở Tư pháp")
-    make_unit('Xã "Tịnh" Khê & <Nghĩa>', kind="commune")
+def test_the_units_digest_changes_with_what_the_filter_shows(app_ctx):
+    justice = make_unit("Sở Tư pháp")
+    commune = make_unit('Xã "Tịnh" Khê & <Nghĩa>', kind="commune")
     db.session.commit()
-    digest = active_units_digest()
-    if db.engine.dialect.name == "postgresql":
-        assert digest == units_digest(active_unit_names())
-    else:
-        assert digest is None  # SQLite has no MD5: the options are written on every page
+    if db.engine.dialect.name != "postgresql":
+        assert active_units_digest() is None  # SQLite has no such hash: the options are written on every page
+        assert active_unit_names_digested() == (active_unit_names(), None)
+        return
+    seen = [active_units_digest()]
+    rows, digest = active_unit_names_digested()
+    assert [(row.id, row.name, row.kind) for row in rows] == [tuple(row) for row in active_unit_names()]
+    assert digest == seen[0]  # the rows' own digest
+
+    def changed() -> None:
+        db.session.commit()
+        digest = active_units_digest()
+        assert digest not in seen
+        assert active_unit_names_digested()[1] == digest
+        seen.append(digest)
+
+    justice.name = "Sở Tư pháp tỉnh"
+    changed()
+    justice.name, commune.name = commune.name, justice.name  # the same names, on other units
+    changed()
+    commune.kind = "department"
+    changed()
+    commune.active = False
+    changed()
+    make_unit("Sở Nội vụ")
+    changed()
 
 
 def test_the_unit_filter_shows_every_change_to_the_units(app_ctx, office_client):
