@@ -1,7 +1,8 @@
 """The counts the statistics read (models.TaskCount), kept in the transaction of every write that changes them.
 
 The scoring's counts (models.InvolvementCount) are kept the same way, beside them: a unit's items as lead and as
-coordinating unit, by deadline month.
+coordinating unit, by deadline month. So are the completions trend's (models.CompletionCount), the month rows of
+the items done summed over the units: a unit's recount adds the change of its own rows to them.
 
 A unit's rows are recomputed from its tasks whenever one of its tasks (or an occurrence of one, an approved
 extension of one, the confidentiality of their directive, the units coordinating on it) changes:
@@ -25,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -36,6 +38,7 @@ from kpi_tasks.tasks.models import (
     EXTENSION_APPROVED,
     STATE_OPEN,
     STATE_WITHDRAWN,
+    CompletionCount,
     ExtensionRequest,
     InvolvementCount,
     Task,
@@ -77,6 +80,12 @@ WATCHED = {
 LEAD, COORDINATING = "lead", "coordinating"
 # The buckets the scoring counts (the others, withdrawn and in progress, never count: not kept).
 SCORED_BUCKETS = (AWAITING_REVIEW, DONE_ON_TIME, DONE_LATE, OPEN)
+# Every bucket `_bucket` gives: a condition on all of them lets a read use the indexes that lead with the bucket.
+BUCKETS = (WITHDRAWN, AWAITING_REVIEW, DONE_ON_TIME, DONE_LATE, OPEN, IN_PROGRESS)
+# The buckets CompletionCount keeps, and its committee_key of the root committee's own tasks (committee_id NULL).
+COMPLETED_BUCKETS = (DONE_ON_TIME, DONE_LATE)
+ROOT_COMMITTEE_KEY = 0
+COMPLETION_KEY = ("committee_key", "completed_month", "bucket")
 
 
 class month_start(FunctionElement[dt.date]):  # noqa: N801 - an SQL function, named as one
@@ -237,22 +246,61 @@ def _involvements_by_year(where: ColumnElement[bool]) -> sa.Select:
             .where(table.c.grain == MONTH, where).group_by(*key))
 
 
+def completions(where: ColumnElement[bool]) -> sa.Select:
+    """The month rows (not `listed`) of the items done meeting `where`, summed by CompletionCount's key."""
+    table = TaskCount.__table__.c
+    key = [sa.func.coalesce(table.committee_id, ROOT_COMMITTEE_KEY).label("committee_key"),
+           table.completed_month, table.bucket]
+    return (sa.select(*key, sa.func.sum(table["items"]).label("items"))
+            .where(table.grain == MONTH, table.listed.is_(False), table.bucket.in_(COMPLETED_BUCKETS),
+                   table.completed_month.is_not(None), where)
+            .group_by(*key))
+
+
+def _add_completions(connection: Connection, change: dict[tuple[Any, ...], int]) -> None:
+    """Add `change` ({CompletionCount key: items}) to the rows, in one statement in key order: the units' recounts
+    under way at once add to the rows they share in the same order, row locks taken one after the other."""
+    rows = [dict(zip(COMPLETION_KEY, key, strict=True), items=items)
+            for key, items in sorted(change.items()) if items]
+    if not rows:
+        return
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(CompletionCount.__table__).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(COMPLETION_KEY),
+        set_={"items": CompletionCount.__table__.c["items"] + statement.excluded["items"]})
+    connection.execute(statement, execution_options={KEPT: True})
+
+
 def recount_units(connection: Connection, unit_ids: Iterable[int] | None) -> None:
-    """Replace the rows of these units (every row when None) in both tables by a fresh count of their items."""
+    """Replace the rows of these units (every row when None) in the tables by a fresh count of their items."""
     ids = None if unit_ids is None else sorted(set(unit_ids))
     if ids == []:
         return
     if connection.dialect.name == "postgresql":
         if ids is None:  # waits for the per-unit recounts under way (their DELETE/INSERT), holds off new ones
-            connection.execute(sa.text("LOCK TABLE task_counts, involvement_counts IN SHARE ROW EXCLUSIVE MODE"))
+            connection.execute(sa.text("LOCK TABLE task_counts, involvement_counts, completion_counts "
+                                       "IN SHARE ROW EXCLUSIVE MODE"))
         else:  # two writers of one unit take turns, in id order; the second counts after the first commits
             for unit_id in ids:
                 connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_UNITS_LOCK, unit_id)))
     table = TaskCount.__table__
     where = sa.true() if ids is None else table.c.lead_unit_id.in_(ids)
+    # The units' part of the completions before and after: a few rows a unit (its months with items done).
+    before = {} if ids is None else {tuple(row[:-1]): row[-1] for row in connection.execute(completions(where))}
     connection.execute(sa.delete(table).where(where), execution_options={KEPT: True})
     connection.execute(sa.insert(table).from_select([*KEY, "grain", "items"], _grouped(ids)),
                        execution_options={KEPT: True})
+    if ids is None:
+        connection.execute(sa.delete(CompletionCount.__table__), execution_options={KEPT: True})
+        connection.execute(sa.insert(CompletionCount.__table__).from_select([*COMPLETION_KEY, "items"],
+                                                                           completions(sa.true())),
+                           execution_options={KEPT: True})
+    else:
+        change = {tuple(row[:-1]): row[-1] for row in connection.execute(completions(where))}
+        for key, items in before.items():
+            change[key] = change.get(key, 0) - items
+        _add_completions(connection, change)
     connection.execute(sa.insert(table).from_select([*KEY, "grain", "items"], _by_year(where)),
                        execution_options={KEPT: True})
     involvements = InvolvementCount.__table__
@@ -291,7 +339,7 @@ def rebuild(session: Session) -> int:
     connection = session.connection()
     recount_units(connection, None)
     return sum(connection.scalar(sa.select(sa.func.count()).select_from(model)) or 0
-               for model in (TaskCount, InvolvementCount))
+               for model in (TaskCount, InvolvementCount, CompletionCount))
 
 
 @contextmanager

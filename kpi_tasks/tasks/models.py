@@ -348,13 +348,35 @@ class TaskCount(db.Model):
     __table_args__ = (
         sa.Index("ix_task_counts_reads", "grain", "listed", "bucket", "deadline_month", "completed_month",
                  "begins_month", "lead_unit_id", "committee_id", "extended", "items"),
-        sa.Index("ix_task_counts_completions", "grain", "listed", "completed_month", "bucket", "lead_unit_id",
-                 "committee_id", "items"),
+        # By completion month, with what an item's status and the period rule read (a year's figures read the
+        # items completed in the year but due in another from this index alone: tasks.queries._kept_counts).
+        sa.Index("ix_task_counts_completions", "grain", "listed", "completed_month", "bucket", "deadline_month",
+                 "begins_month", "lead_unit_id", "committee_id", "extended", "items"),
         sa.Index("ix_task_counts_begins", "grain", "begins_month"),
         # The lists' totals (tasks.queries.listed_total): their rows alone, in a narrow entry, read a few times faster
         # than from ix_task_counts_reads (a province's 2,000 units are a row per unit per year or month).
         sa.Index("ix_task_counts_listed", "grain", "bucket", "deadline_month", "committee_id", "items",
                  sqlite_where=sa.text("listed IS 1"), postgresql_where=sa.text("listed IS true")),
+    )
+
+
+class CompletionCount(db.Model):
+    """The statistics' items done (on time, late) per committee's own tasks and completion month: TaskCount's month
+    rows (not `listed`) summed over the lead units, kept with them by tasks/counts.py. The completions trend reads a
+    year's 24 rows here rather than a province's 72,000 month rows (one per unit, month and key)."""
+
+    __tablename__ = "completion_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # TaskCount.committee_id, 0 for the root committee's own tasks (NULL there): a key without NULL is unique,
+    # which each unit's recount needs to add its change to the row it shares with the other units (an upsert).
+    committee_key: Mapped[int] = mapped_column()
+    bucket: Mapped[str] = mapped_column(sa.String(20))
+    completed_month: Mapped[dt.date] = mapped_column(sa.Date)
+    items: Mapped[int] = mapped_column()
+
+    __table_args__ = (
+        sa.UniqueConstraint("committee_key", "completed_month", "bucket"),
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from kpi_tasks.accounts.models import User
@@ -23,6 +24,8 @@ from kpi_tasks.clock import VIETNAM
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
 from kpi_tasks.sql import in_ids
+from kpi_tasks.tasks.counts import BUCKETS as COUNTED_BUCKETS
+from kpi_tasks.tasks.counts import COMPLETED_BUCKETS, ROOT_COMMITTEE_KEY
 from kpi_tasks.tasks.counts import MONTH as MONTH_GRAIN
 from kpi_tasks.tasks.counts import OPEN as COUNTED_OPEN
 from kpi_tasks.tasks.counts import YEAR as YEAR_GRAIN
@@ -31,6 +34,7 @@ from kpi_tasks.tasks.models import (
     EXTENSION_PENDING,
     STATE_OPEN,
     STATE_WITHDRAWN,
+    CompletionCount,
     ExtensionRequest,
     ProgressUpdate,
     Task,
@@ -614,21 +618,30 @@ def _open_status(is_open: ColumnElement[bool], deadline: ColumnElement[dt.date],
 
 
 def _kept_sums(where: list[ColumnElement[bool]], by_status: dict[str, ColumnElement[bool]], unit_id: int | None,
-               level: Level) -> sa.Select:
-    """Per lead unit, the sums of the kept rows meeting `where` by status, and of extended items."""
+               level: Level, alternatives: tuple[ColumnElement[bool], ...] = ()) -> sa.Select:
+    """Per lead unit, the sums of the kept rows meeting `where` by status, and of extended items. `alternatives`:
+    disjoint conditions of which the rows meet one, each read apart (one index range each) and summed together."""
     count = TaskCount
-    query = sa.select(
-        count.lead_unit_id.label("unit_id"),
-        *[sa.func.coalesce(sa.func.sum(sa.case((by_status[code], count.items), else_=0)), 0).label(code)
-          for code in STATUSES],
-        sa.func.coalesce(sa.func.sum(sa.case((sa.and_(count.extended, count.bucket != WITHDRAWN), count.items),
-                                             else_=0)), 0).label("extended"),
-    ).where(count.listed.is_(False), *where).group_by(count.lead_unit_id)
+    rows = [count.listed.is_(False), *where]
     if unit_id is not None:
-        query = query.where(count.lead_unit_id == unit_id)
+        rows.append(count.lead_unit_id == unit_id)
     if not isinstance(level, _AllLevels):
-        query = query.where(count.committee_id.is_(None) if level is None else count.committee_id == level)
-    return query
+        rows.append(count.committee_id.is_(None) if level is None else count.committee_id == level)
+    source: Any = TaskCount.__table__
+    if alternatives:  # one statement of the rows of every alternative, summed once (not a sum of sums per unit)
+        read = (count.lead_unit_id, count.bucket, count.deadline_month, count.extended, count.items)
+        source = sa.union_all(*[sa.select(*read).where(*rows, alternative) for alternative in alternatives]).subquery()
+        rows = []
+    # The status conditions, written on TaskCount's columns, read the union's columns instead.
+    on_source = ClauseAdapter(source).traverse
+    unit, items = source.c.lead_unit_id, source.c["items"]
+    extended = sa.and_(count.extended, count.bucket != WITHDRAWN)
+    return sa.select(
+        unit.label("unit_id"),
+        *[sa.func.coalesce(sa.func.sum(sa.case((on_source(by_status[code]), items), else_=0)), 0).label(code)
+          for code in STATUSES],
+        sa.func.coalesce(sa.func.sum(sa.case((on_source(extended), items), else_=0)), 0).label("extended"),
+    ).select_from(source).where(*rows).group_by(unit)
 
 
 def _kept_counts(months: _CountedMonths, unit_id: int | None, level: Level) -> list[sa.Select]:
@@ -660,10 +673,9 @@ def _kept_counts(months: _CountedMonths, unit_id: int | None, level: Level) -> l
         count.grain == YEAR_GRAIN,
         sa.not_(sa.or_(*[sa.func.coalesce(condition, False) for condition in of_this_year])),
         sa.or_(count.begins_month.is_(None), count.begins_month < this_year),
-        within(None if months.date_from is None else months.date_from,
-               None if months.date_to is None else dt.date(months.date_to.year, 1, 1)),
     ]
-    parts = [_kept_sums(year_rows, statuses(this_year), unit_id, level)]
+    parts = [_kept_sums(year_rows, statuses(this_year), unit_id, level,
+                        _in_years(count, months.date_from, months.date_to))]
     # This year's open items by month (none is in a period of other years: an occurrence is due after its start),
     # in two index ranges: by deadline, and the open occurrences begun this year that the first leaves out.
     if (months.date_from is None or months.date_from <= this_year) and \
@@ -674,6 +686,32 @@ def _kept_counts(months: _CountedMonths, unit_id: int | None, level: Level) -> l
                        statuses(this_month), unit_id, level),
         ]
     return parts
+
+
+def _in_years(count: Any, date_from: dt.date | None, date_to: dt.date | None) -> list[ColumnElement[bool]]:
+    """`period_clause` on the year rows of a period of whole years, as conditions on disjoint sets of rows that
+    each read one range of an index: due in the years (ix_task_counts_reads, by bucket and deadline), completed in
+    them but due in none of them (ix_task_counts_completions), standing. The rule's OR as one condition reads a
+    province's every year row (56,000) for its 16,000 of one year."""
+    if date_from is None and date_to is None:
+        return [sa.true()]
+    first = None if date_from is None else dt.date(date_from.year, 1, 1)
+    last = None if date_to is None else dt.date(date_to.year, 1, 1)
+
+    def within(column: ColumnElement[dt.date]) -> ColumnElement[bool]:
+        bounds = [column.is_not(None)]
+        if first is not None:
+            bounds.append(column >= first)
+        if last is not None:
+            bounds.append(column <= last)
+        return sa.and_(*bounds)
+
+    every_bucket = count.bucket.in_(COUNTED_BUCKETS)
+    return [
+        sa.and_(every_bucket, within(count.deadline_month)),
+        sa.and_(within(count.completed_month), sa.not_(within(count.deadline_month))),
+        sa.and_(every_bucket, count.deadline_month.is_(None), count.completed_month.is_(None)),
+    ]
 
 
 # A statement is a value: the same arguments build the same one, and building it (the status predicates of every
@@ -768,25 +806,33 @@ def completions_by_month(first_month: dt.date, last_month: dt.date, unit_id: int
                          level: Level = ALL_LEVELS) -> dict[dt.date, tuple[int, int]]:
     """{first day of a month: (done on time, done late)}: the items completed each month from `first_month` to
     `last_month` (first days), of active lead units, from the kept counts (whole months: nothing to read from the
-    tasks themselves, and a completion does not depend on today)."""
+    tasks themselves, and a completion does not depend on today).
+
+    Every unit's: the rows summed over the units (CompletionCount, a row per committee, month and bucket), less the
+    month rows of the (few, usually no) inactive units. One unit's: its month rows."""
     count = TaskCount
-    query = (
-        sa.select(count.completed_month,
-                  *[sa.func.sum(sa.case((count.bucket == code, count.items), else_=0))
-                    for code in (DONE_ON_TIME, DONE_LATE)])
-        .where(count.grain == MONTH_GRAIN, count.listed.is_(False), count.bucket.in_((DONE_ON_TIME, DONE_LATE)),
-               count.completed_month >= first_month,
-               count.completed_month <= last_month,
-               # Leaving out the (few, usually no) inactive units' rows is one hashed look-up per row; keeping
-               # the active ones joined a province's 72,000 month rows to its 2,000 units (the same rows: a
-               # row's unit exists).
-               count.lead_unit_id.not_in(sa.select(Unit.id).where(Unit.active.is_(False))))
-        .group_by(count.completed_month)
-    )
-    if unit_id is not None:
-        query = query.where(count.lead_unit_id == unit_id)
+    unit_rows = [count.grain == MONTH_GRAIN, count.listed.is_(False), count.bucket.in_(COMPLETED_BUCKETS),
+                 count.completed_month >= first_month, count.completed_month <= last_month]
     if not isinstance(level, _AllLevels):
-        query = query.where(count.committee_id.is_(None) if level is None else count.committee_id == level)
+        unit_rows.append(count.committee_id.is_(None) if level is None else count.committee_id == level)
+    if unit_id is not None:
+        rows = sa.select(count.completed_month, count.bucket, count.items).where(
+            *unit_rows, count.lead_unit_id == unit_id,
+            count.lead_unit_id.not_in(sa.select(Unit.id).where(Unit.active.is_(False))))
+    else:
+        kept = CompletionCount
+        summed = sa.select(kept.completed_month, kept.bucket, kept.items).where(
+            kept.completed_month >= first_month, kept.completed_month <= last_month)
+        if not isinstance(level, _AllLevels):
+            summed = summed.where(kept.committee_key == (ROOT_COMMITTEE_KEY if level is None else level))
+        inactive = sa.select(count.completed_month, count.bucket, -count.items).where(
+            *unit_rows, count.lead_unit_id.in_(sa.select(Unit.id).where(Unit.active.is_(False))))
+        rows = sa.union_all(summed, inactive)
+    both = rows.subquery()
+    query = (sa.select(both.c.completed_month,
+                       *[sa.func.sum(sa.case((both.c.bucket == code, both.c["items"]), else_=0))
+                         for code in (DONE_ON_TIME, DONE_LATE)])
+             .group_by(both.c.completed_month))
     return {month: (int(on_time or 0), int(late or 0)) for month, on_time, late in db.session.execute(query)}
 
 
