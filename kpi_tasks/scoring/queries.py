@@ -826,11 +826,15 @@ def is_superseded(scoring: Scoring) -> bool:
     ))) or False
 
 
-def published_units(scoring: Scoring, unit_id: int | None = None) -> list[UnitResult]:
-    """A published scoring's frozen results, read back as stored (never recomputed)."""
+def published_units(scoring: Scoring, unit_id: int | None = None,
+                    positions: tuple[int, int] | None = None) -> list[UnitResult]:
+    """A published scoring's frozen results, read back as stored (never recomputed); with `positions` (first, last),
+    only the units ranked there: a page of a province's results does not read every unit's items."""
     query = sa.select(UnitScore).where(UnitScore.scoring_id == scoring.id).order_by(UnitScore.position)
     if unit_id is not None:
         query = query.where(UnitScore.unit_id == unit_id)
+    if positions is not None:
+        query = query.where(UnitScore.position.between(*positions))
     return [
         UnitResult(
             unit_id=row.unit_id, unit_code=row.unit_code, unit_name=row.unit_name, score=row.score,
@@ -840,11 +844,16 @@ def published_units(scoring: Scoring, unit_id: int | None = None) -> list[UnitRe
     ]
 
 
-def published_result(scoring: Scoring, unit_id: int | None = None) -> ScoringResult:
+def published_unit_count(scoring: Scoring) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(UnitScore.scoring_id == scoring.id)) or 0
+
+
+def published_result(scoring: Scoring, unit_id: int | None = None,
+                     positions: tuple[int, int] | None = None) -> ScoringResult:
     period = Period(scoring.year, scoring.period_start, scoring.period_end, scoring.as_of)
     return ScoringResult(
         period=period, settings=scoring.rule.settings, rule=scoring.rule, sources=scoring.sources,
-        units=published_units(scoring, unit_id),
+        units=published_units(scoring, unit_id, positions),
     )
 
 

@@ -48,6 +48,7 @@ from kpi_tasks.scoring.queries import (
     objections_query,
     occurrence_groups,
     published_result,
+    published_unit_count,
     rule_is_used,
     rule_versions,
     scoring_versions,
@@ -128,13 +129,27 @@ def _period_args() -> tuple[dt.date | None, dt.date | None]:
     return bounds[0], bounds[1]
 
 
+def _page_number(units: int) -> int:
+    """The page of the results table asked for (`page`), within the pages `units` fill."""
+    pages = max(1, -(-units // UNITS_PER_PAGE))
+    return min(max(1, request.args.get("page", 1, type=int)), pages)
+
+
 def _units_page(result: ScoringResult) -> Page:
-    """The page of the results table asked for (`page`), in rank order."""
-    pages = max(1, -(-len(result.units) // UNITS_PER_PAGE))
-    number = min(max(1, request.args.get("page", 1, type=int)), pages)
+    """The page of a computed results table asked for, in rank order."""
+    number = _page_number(len(result.units))
     start = (number - 1) * UNITS_PER_PAGE
     return Page(items=result.units[start:start + UNITS_PER_PAGE], total=len(result.units), page=number,
                 per_page=UNITS_PER_PAGE)
+
+
+def _published_page(scoring: Scoring) -> tuple[ScoringResult, Page]:
+    """The page asked for of a published results table, reading only that page's units."""
+    total = published_unit_count(scoring)
+    number = _page_number(total)
+    first = (number - 1) * UNITS_PER_PAGE + 1
+    result = published_result(scoring, positions=(first, first + UNITS_PER_PAGE - 1))
+    return result, Page(items=result.units, total=total, page=number, per_page=UNITS_PER_PAGE)
 
 
 def _period_query(result: ScoringResult) -> dict[str, str]:
@@ -151,9 +166,13 @@ def index() -> str:
     """The year's results: the latest published version, or today's draft when nothing is published."""
     year = _year_arg()
     latest = latest_scoring(year)
-    result = published_result(latest) if latest else compute_draft(year, with_items=False)
+    if latest:
+        result, units_page = _published_page(latest)
+    else:
+        result = compute_draft(year, with_items=False)
+        units_page = _units_page(result)
     return render_template(
-        "scoring/index.html", year=year, latest=latest, result=result, units_page=_units_page(result),
+        "scoring/index.html", year=year, latest=latest, result=result, units_page=units_page,
         versions=scoring_versions(year),
         objections=objection_counts(year), can_manage=can_manage_scoring(current_user),
     )
@@ -283,9 +302,9 @@ def _publish_refused(form: PublishForm, error: DomainError) -> None:
 @login_required
 def version(scoring_id: int) -> str:
     scoring = get_scoring_or_404(scoring_id)
-    result = published_result(scoring)
+    result, units_page = _published_page(scoring)
     return render_template(
-        "scoring/version.html", scoring=scoring, result=result, units_page=_units_page(result),
+        "scoring/version.html", scoring=scoring, result=result, units_page=units_page,
         superseded=is_superseded(scoring), latest=latest_scoring(scoring.year),
     )
 

@@ -310,3 +310,18 @@ def test_a_long_results_table_is_read_in_pages_of_the_ranking(client, district, 
     # Every page publishes the whole ranking: the fingerprint is the same.
     assert hidden(first, "digest") == hidden(last, "digest")
     assert client.get("/scoring/2026/draft?page=999").status_code == 200
+
+
+def test_a_published_results_table_reads_only_its_page(client, district, monkeypatch):
+    from kpi_tasks.scoring.services import publish_scoring
+
+    monkeypatch.setattr("kpi_tasks.scoring.views.UNITS_PER_PAGE", 2)
+    interior = db.session.scalar(sa.select(User).where(User.username == "noivu"))
+    scoring = publish_scoring(2026, interior, reason="", unfinished_confirmed=True)
+    commit()
+    ranked = compute_draft(2026, with_items=False).units
+    login(client, "noivu")
+    for path in (f"/scoring/versions/{scoring.id}?page=2", "/scoring/?year=2026&page=2"):
+        page = client.get(path).get_data(as_text=True)
+        assert re.findall(r'data-unit="(\d+)"', page) == [str(unit.unit_id) for unit in ranked[2:4]], path
+        assert re.findall(r"<td>(\d+)</td>\s*<td><a", page) == ["3", "4"]
