@@ -161,3 +161,17 @@ class KpiMeasurement(db.Model):
         sa.CheckConstraint("numerator IS NULL OR numerator >= 0", name="numerator_positive"),
         sa.CheckConstraint("denominator IS NULL OR denominator >= 0", name="denominator_positive"),
     )
+
+
+class KpiDataVersion(db.Model):
+    """Which state of the data behind the KPI figures (the catalogue, targets, figures, and the units they are given
+    to) a figure read from them stands for: one row, given a new number in the transaction of every write to those
+    tables (kpis/versions.py), so that a period's summaries computed once serve every request until the data
+    changes, on every host. Without the row (an emptied database) nothing is remembered."""
+
+    __tablename__ = "kpi_data_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A new one whenever the row is made again, so that numbers counted again from 1 never meet remembered ones.
+    epoch: Mapped[str] = mapped_column(sa.String(32))
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)

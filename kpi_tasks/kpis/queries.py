@@ -24,6 +24,7 @@ from kpi_tasks.extensions import db
 from kpi_tasks.kpis.models import SOURCE_RANK, Kpi, KpiMeasurement, KpiTarget
 from kpi_tasks.kpis.periods import KIND_RANK, Period
 from kpi_tasks.kpis.values import actual_fraction, is_met, ratio_is_met, ratios_met, target_fraction
+from kpi_tasks.kpis.versions import remembered
 from kpi_tasks.units.models import UNIT_KINDS, Unit
 
 PERCENT = "percent"
@@ -300,6 +301,7 @@ class KpiSummary:
     targets: tuple[tuple[float, tuple[str, ...]], ...] = ()
 
 
+@remembered(lambda kpis, period: (tuple(sorted(kpi.id for kpi in kpis)), period))
 def kpi_summaries(kpis: list[Kpi], period: Period) -> dict[int, KpiSummary]:
     """{kpi_id: KpiSummary} of every KPI in `kpis` for `period`, equal to what `progress` counts in its rows and
     total: per KPI and unit, the unit's figure (one statement, without the previous period's figures or any
@@ -580,6 +582,7 @@ def targets_met_share_by_unit(
     return target_counts_by_unit(period_start, period_end, unit_id=unit_id)
 
 
+@remembered(lambda period_start, period_end, unit_id=None: (period_start, period_end, unit_id))
 def target_counts_by_unit(
     period_start: dt.date, period_end: dt.date, unit_id: int | None = None
 ) -> dict[int, tuple[int, int]]:
