@@ -324,42 +324,52 @@ def outcome_counts(period: Period, unit_id: int | None = None) -> dict[int, Coun
     return result
 
 
-# A kept bucket (tasks/counts.py) of an item due before the computation date → its outcome; extended or not.
-_KEPT_OUTCOMES = {
+# The figures of a unit's results-table row, in this order: how many items of each role have each outcome.
+SLOTS = tuple((role, outcome) for role in ROLES for outcome in (*SCORED_OUTCOMES, *LISTED_OUTCOMES))
+_SLOT = {slot: index for index, slot in enumerate(SLOTS)}
+# The kept keys (tasks/counts.py: role, bucket, extended) of an item due before the computation date, per slot.
+_BUCKET_OUTCOMES = {
     (task_status.DONE_ON_TIME, False): DONE_ON_TIME, (task_status.DONE_ON_TIME, True): EXTENDED_ON_TIME,
     **{(task_status.DONE_LATE, extended): DONE_LATE for extended in (False, True)},
     **{(OPEN_BUCKET, extended): OVERDUE for extended in (False, True)},
     **{(task_status.AWAITING_REVIEW, extended): AWAITING_REVIEW for extended in (False, True)},
 }
+_KEPT_COLUMNS = [[(role, bucket, extended) for (bucket, extended), kept in _BUCKET_OUTCOMES.items() if kept == outcome]
+                 for role, outcome in SLOTS]
+
+Figures = tuple[int, ...]  # a unit's items per slot (SLOTS)
+NO_FIGURES: Figures = (0,) * len(SLOTS)
 
 
-def outcome_totals(period: Period) -> dict[int, Counts]:
-    """{unit_id: {(role, outcome): Counted}} without the items, for every unit: what `outcome_counts` counts, read
-    from the kept counts (tasks.periods.kept_involvements) for the whole months due before the computation date, and
-    from the tasks for the days around them. The involvements an accepted objection removed are moved from the
-    outcome they are kept under to EXCLUDED (a fresh count of those few)."""
-    kept = kept_involvements(period.start, period.due_until, period.as_of)
-    totals: dict[int, dict[tuple[str, str], int]] = {}
-
-    def add(unit_id: int, role: str, outcome: str, count: int) -> None:
-        counts = totals.setdefault(unit_id, {})
-        counts[(role, outcome)] = counts.get((role, outcome), 0) + count
-
-    for unit_id, role, bucket, extended, items in kept.rows:
-        add(unit_id, role, _KEPT_OUTCOMES[(bucket, extended)], items)
+def outcome_totals(period: Period) -> dict[int, Figures]:
+    """{unit_id: items per slot (SLOTS)}, for every unit: what `outcome_counts` counts, without the items, read from
+    the kept counts (tasks.periods.kept_involvements) for the whole months due before the computation date, and from
+    the tasks for the days around them. The involvements an accepted objection removed are moved from the outcome
+    they are kept under to EXCLUDED (a fresh count of those few)."""
+    kept = kept_involvements(period.start, period.due_until, period.as_of, _KEPT_COLUMNS)
+    totals = kept.rows
+    changes: list[tuple[int, str, str, int]] = []
     for start, end in kept.fresh:
         fresh = Period(period.year, start, end, period.as_of)
-        for row in db.session.execute(outcome_counts_query(fresh, with_items=False)):
-            add(row.unit_id, row.role, row.outcome, int(row.item_count))
+        changes += [(row.unit_id, row.role, row.outcome, int(row.item_count))
+                    for row in db.session.execute(outcome_counts_query(fresh, with_items=False))]
     excluded_tasks = sorted(db.session.scalars(sa.select(_exclusions(period.year).c.task_id).distinct()))
     if kept.days is not None and excluded_tasks:
         kept_days = Period(period.year, *kept.days, period.as_of)
         for row in db.session.execute(outcome_counts_query(kept_days, with_items=False,
                                                            excluded_only=excluded_tasks)):
-            add(row.unit_id, row.role, row.outcome, -int(row.item_count))
-            add(row.unit_id, row.role, EXCLUDED, int(row.item_count))
-    return {unit_id: {key: Counted(count, None, None) for key, count in counts.items() if count}
-            for unit_id, counts in totals.items()}
+            changes += [(row.unit_id, row.role, row.outcome, -int(row.item_count)),
+                        (row.unit_id, row.role, EXCLUDED, int(row.item_count))]
+    for unit_id, role, outcome, count in changes:
+        figures = list(totals.get(unit_id, NO_FIGURES))
+        figures[_SLOT[(role, outcome)]] += count
+        totals[unit_id] = tuple(figures)
+    return totals
+
+
+def counts_of(figures: Figures) -> Counts:
+    """A unit's figures per slot as the arithmetic's counts (without items)."""
+    return {slot: Counted(count, None, None) for slot, count in zip(SLOTS, figures, strict=True) if count}
 
 
 # --- arithmetic ------------------------------------------------------------------------------------
@@ -644,7 +654,7 @@ def compute_scoring(
         counts = outcome_counts(period, unit_id)
         available, lines = _listed_lines(unit_ids, period, exclusions)
     else:
-        counts = outcome_totals(period)
+        totals = outcome_totals(period)
         available, lines = _counted_lines(unit_ids, period, exclusions)
     result = ScoringResult(period=period, settings=settings, rule=rule, sources=available)
     numbers = RuleNumbers.of(settings)
@@ -654,15 +664,16 @@ def compute_scoring(
         figures = None
         if with_items:
             score, breakdown = score_unit(counts.get(unit.id, {}), settings, kpi_line, penalty_lines, True, numbers)
+            grade = grade_for(score, settings)
         else:
-            score, breakdown, figures = _scored_figures(
-                rule_key, tuple(sorted((*key, items.count) for key, items in counts.get(unit.id, {}).items())),
+            score, grade, breakdown, figures = _scored_figures(
+                rule_key, totals.get(unit.id, NO_FIGURES),
                 None if kpi_line is None else (kpi_line.counted, kpi_line.met),
                 tuple((code, None if line is None else line.counted) for code, line in penalty_lines.items()),
             )
         result.units.append(UnitResult(
             unit_id=unit.id, unit_code=unit.code, unit_name=unit.name,
-            score=float(score) if score is not None else None, grade=grade_for(score, settings),
+            score=float(score) if score is not None else None, grade=grade,
             breakdown=breakdown, figures=figures,
         ))
     rank(result.units)
@@ -670,19 +681,19 @@ def compute_scoring(
 
 
 @functools.lru_cache(maxsize=20_000)
-def _scored_figures(rule_key: str, counts: tuple[tuple[str, str, int], ...], kpi: tuple[int, int] | None,
-                    penalties: tuple[tuple[str, int | None], ...]) -> tuple[Decimal | None, dict[str, Any], str]:
+def _scored_figures(
+    rule_key: str, counts: Figures, kpi: tuple[int, int] | None, penalties: tuple[tuple[str, int | None], ...],
+) -> tuple[Decimal | None, str | None, dict[str, Any], str]:
     """`score_unit` without items, remembered by its inputs (a pure function of them): a province's draft is looked
     at again and again while few units' figures change, so a view computes only the units whose figures did. The
     breakdown is shared between the results that use it, hence read only."""
     settings, numbers = _rule(rule_key)
     score, breakdown = score_unit(
-        {(role, outcome): Counted(count, None, None) for role, outcome, count in counts}, settings,
-        None if kpi is None else LineFigures(kpi[0], kpi[1]),
+        counts_of(counts), settings, None if kpi is None else LineFigures(kpi[0], kpi[1]),
         {code: None if count is None else LineFigures(count) for code, count in penalties},
         with_items=False, numbers=numbers,
     )
-    return score, breakdown, figures_text(breakdown)
+    return score, grade_for(score, settings), breakdown, figures_text(breakdown)
 
 
 @functools.lru_cache(maxsize=32)

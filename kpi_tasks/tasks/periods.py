@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from kpi_tasks.accounts.models import User
 from kpi_tasks.directives.models import Directive
 from kpi_tasks.extensions import db
-from kpi_tasks.tasks.counts import COORDINATING, LEAD, MONTH, SCORED_BUCKETS, YEAR
+from kpi_tasks.tasks.counts import MONTH, YEAR
 from kpi_tasks.tasks.models import (
     EXTENSION_PENDING,
     STATE_DONE,
@@ -356,29 +356,34 @@ class KeptInvolvements:
     """The due items of a span of days as the kept counts give them (tasks/counts.py, InvolvementCount), and the
     days they cannot answer for.
 
-    `rows` are (unit_id, role, bucket, extended, items), summed over the whole months of the span that end before
-    the month of `as_of` (a month's items are all due before `as_of`: an open one is overdue, and an occurrence's
-    period, which starts no later than its deadline, has begun). `fresh` are the spans left, at most two: a first
-    month the span starts inside, and the end from the month of `as_of` (or a last month the span ends inside);
-    their items are to be read from the tasks (`due_items`).
+    `rows` are {unit_id: (items of each column asked for, in order)}, summed over the whole months of the span that
+    end before the month of `as_of` (a month's items are all due before `as_of`: an open one is overdue, and an
+    occurrence's period, which starts no later than its deadline, has begun). `fresh` are the spans left, at most
+    two: a first month the span starts inside, and the end from the month of `as_of` (or a last month the span ends
+    inside); their items are to be read from the tasks (`due_items`).
     """
 
-    rows: list[tuple[int, str, str, bool, int]]  # (unit_id, role, bucket, extended, items), items > 0
+    rows: dict[int, tuple[int, ...]]
     fresh: list[tuple[dt.date, dt.date]]
     days: tuple[dt.date, dt.date] | None  # the first and last day the rows stand for (None: no whole month)
+
+
+InvolvementKey = tuple[str, str, bool]  # (role, bucket, extended) of InvolvementCount
 
 
 def _month_after(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-def kept_involvements(start: dt.date, until: dt.date, as_of: dt.date) -> KeptInvolvements:
-    """The items due within [start, until], by unit, role and bucket, from the kept counts (see KeptInvolvements)."""
+def kept_involvements(start: dt.date, until: dt.date, as_of: dt.date,
+                      columns: list[list[InvolvementKey]]) -> KeptInvolvements:
+    """The items due within [start, until] per unit, from the kept counts (see KeptInvolvements): one figure per
+    column, the sum of the keys (role, bucket, extended) it lists."""
     kept_from = start if start.day == 1 else _month_after(start)
     ends_with_month = until + dt.timedelta(days=1) == _month_after(until)
     kept_to = min(_month_after(until) if ends_with_month else until.replace(day=1), as_of.replace(day=1))
     if kept_from >= kept_to:
-        return KeptInvolvements([], [(start, until)] if start <= until else [], None)
+        return KeptInvolvements({}, [(start, until)] if start <= until else [], None)
     fresh = []
     if start < kept_from:
         fresh.append((start, kept_from - dt.timedelta(days=1)))
@@ -397,12 +402,10 @@ def kept_involvements(start: dt.date, until: dt.date, as_of: dt.date) -> KeptInv
         month_spans = [(kept_from, kept_to)]
     spans += [sa.and_(table.grain == MONTH, table.deadline_month >= low, table.deadline_month < high)
               for low, high in month_spans if low < high]
-    # One row per unit, a column per key: a province's 2,000 units are 2,000 rows, not one row per key.
-    keys = [(role, bucket, extended) for role in (LEAD, COORDINATING) for bucket in SCORED_BUCKETS
-            for extended in (False, True)]
-    columns = [sa.func.sum(sa.case((sa.and_(table.role == role, table.bucket == bucket,
-                                            table.extended.is_(extended)), table["items"]), else_=0))
-               for role, bucket, extended in keys]
-    rows = db.session.execute(sa.select(table.unit_id, *columns).where(sa.or_(*spans)).group_by(table.unit_id)).all()
-    found = [(row[0], *key, int(items)) for row in rows for key, items in zip(keys, row[1:], strict=True) if items]
+    # One row per unit, a column per figure: a province's 2,000 units are 2,000 rows of a few sums.
+    sums = [sa.func.sum(sa.case(*((sa.and_(table.role == role, table.bucket == bucket, table.extended.is_(extended)),
+                                    table["items"]) for role, bucket, extended in keys), else_=0))
+            if keys else sa.literal(0) for keys in columns]
+    rows = db.session.execute(sa.select(table.unit_id, *sums).where(sa.or_(*spans)).group_by(table.unit_id)).all()
+    found = {row[0]: tuple(map(int, row[1:])) for row in rows}
     return KeptInvolvements(found, fresh, (kept_from, kept_to - dt.timedelta(days=1)))
